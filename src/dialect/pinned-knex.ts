@@ -1,0 +1,20 @@
+import knexFactory, { type Knex } from 'knex';
+
+/**
+ * A knex instance over exactly one physical connection: the pool holds one connection, created lazily
+ * and never reaped while the tenant's pipeline runs, so session locks and `SET`s stay on it.
+ * `acquireConnectionTimeout` is short enough that a query issued outside an open transaction
+ * (a programming error that would otherwise hang) surfaces as an error.
+ */
+export function createPinnedKnex(config: Knex.Config): Knex {
+  return knexFactory({
+    ...config,
+    pool: {
+      min: 0,
+      max: 1,
+      idleTimeoutMillis: 24 * 60 * 60 * 1000,
+      ...(config.pool ?? {}),
+    },
+    acquireConnectionTimeout: config.acquireConnectionTimeout ?? 120_000,
+  });
+}

@@ -1,0 +1,32 @@
+import { parse as parseUrl } from 'pg-connection-string';
+import type { ConnectionObject } from '../../inventory/tenant.js';
+import type { ParsedConnection } from '../types.js';
+
+/** Accepts `postgres://user:pass@host:5432/db?sslmode=require` or a knex/pg connection object. */
+export function parsePostgresConnection(input: string | ConnectionObject): ParsedConnection {
+  let connection: ConnectionObject;
+  if (typeof input === 'string') {
+    if (!/^postgres(ql)?:\/\//i.test(input)) {
+      throw new Error('a PostgreSQL connection string must start with postgres:// or postgresql://');
+    }
+    const parsed = parseUrl(input);
+    connection = {};
+    for (const [key, value] of Object.entries(parsed)) {
+      if (value !== undefined && value !== null && value !== '') connection[key] = value;
+    }
+    if (parsed.port) connection.port = Number(parsed.port);
+  } else {
+    connection = { ...input };
+  }
+  if (connection.connectionString) {
+    throw new Error('use a URL string or separate fields, not connectionString');
+  }
+  const database = connection.database;
+  if (typeof database !== 'string' || database === '') throw new Error('the connection names no database');
+  const host = typeof connection.host === 'string' && connection.host !== '' ? connection.host : 'localhost';
+  const port = connection.port === undefined ? 5432 : Number(connection.port);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`invalid port ${String(connection.port)}`);
+  connection.host = host;
+  connection.port = port;
+  return { connection, host: `postgres://${host}:${port}`, database };
+}

@@ -1,0 +1,37 @@
+import type { ErrorInfo } from '../../util/errors.js';
+
+interface PgLikeError {
+  code?: string;
+  message?: string;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN']);
+
+/** SQLSTATEs a DBA acts on differently get their own code and an explanation. */
+export function classifyPostgresError(err: unknown): ErrorInfo | undefined {
+  const e = err as PgLikeError;
+  const message = e?.message ?? String(err);
+  switch (e?.code) {
+    case '55P03':
+      return {
+        code: 'LOCK_TIMEOUT',
+        message: `could not get a lock within lock_timeout — another session holds a conflicting lock (a long-running reader or writer); nothing of this migration was applied: ${message}`,
+      };
+    case '57014':
+      return { code: 'STATEMENT_TIMEOUT', message: `statement cancelled by statement_timeout: ${message}` };
+    case '28P01':
+    case '28000':
+      return { code: 'AUTH_FAILED', message: `authentication failed: ${message}` };
+    case '3D000':
+      return { code: 'DATABASE_NOT_FOUND', message };
+    case '40P01':
+      return { code: 'DEADLOCK', message };
+    case '57P01':
+    case '57P02':
+    case '57P03':
+      return { code: 'CONNECTION_LOST', message: `the server terminated the connection: ${message}` };
+  }
+  if (e?.code && NETWORK_CODES.has(e.code)) return { code: 'UNREACHABLE', message: `cannot reach the server: ${message}` };
+  if (/Connection terminated|connection is closed/i.test(message)) return { code: 'CONNECTION_LOST', message };
+  return undefined;
+}

@@ -1,0 +1,20 @@
+import type { DialectAdapter } from '../types.js';
+import { parsePostgresConnection } from './connection.js';
+import { classifyPostgresError } from './errors.js';
+import { openPostgresSession, postgresKnexConfig } from './session.js';
+
+export function quotePostgresIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export const postgresAdapter: DialectAdapter = {
+  name: 'postgres',
+  capabilities: { transactionalDdl: true, concurrentIndex: true, schemas: true, fileBased: false },
+  parseConnection: parsePostgresConnection,
+  knexConfig: postgresKnexConfig,
+  open: openPostgresSession,
+  // PostgreSQL takes a whole script in one simple-query round trip: no client-side splitting needed.
+  splitScript: (sql) => (sql.trim() === '' ? [] : [sql]),
+  classifyError: classifyPostgresError,
+  quoteIdentifier: quotePostgresIdentifier,
+};

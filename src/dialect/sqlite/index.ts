@@ -1,0 +1,16 @@
+import type { DialectAdapter } from '../types.js';
+import { parseSqliteConnection } from './connection.js';
+import { classifySqliteError } from './errors.js';
+import { openSqliteSession, sqliteKnexConfig } from './session.js';
+
+export const sqliteAdapter: DialectAdapter = {
+  name: 'sqlite',
+  capabilities: { transactionalDdl: true, concurrentIndex: false, schemas: false, fileBased: true },
+  parseConnection: (input) => parseSqliteConnection(input),
+  knexConfig: sqliteKnexConfig,
+  open: openSqliteSession,
+  // better-sqlite3's exec() runs a whole script natively, triggers included.
+  splitScript: (sql) => (sql.trim() === '' ? [] : [sql]),
+  classifyError: classifySqliteError,
+  quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
+};

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import type { Knex } from 'knex';
+import type { Tenant } from '../../inventory/tenant.js';
+import { createPinnedKnex } from '../pinned-knex.js';
+import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
+
+export function sqliteKnexConfig(tenant: Tenant, _options: SessionOptions): Knex.Config {
+  return { client: 'better-sqlite3', connection: { filename: tenant.database }, useNullAsDefault: true };
+}
+
+/** The better-sqlite3 handle behind a knex instance or transaction (the one pinned connection). */
+async function withRawConnection<T>(on: Knex | Knex.Transaction, fn: (db: Database.Database) => T): Promise<T> {
+  const client = on.client as { acquireConnection(): Promise<Database.Database>; releaseConnection(c: unknown): Promise<void> };
+  const db = await client.acquireConnection();
+  try {
+    return fn(db);
+  } finally {
+    await client.releaseConnection(db);
+  }
+}
+
+export async function openSqliteSession(tenant: Tenant, options: SessionOptions): Promise<TenantSession> {
+  if (!options.create && !existsSync(tenant.database)) {
+    throw Object.assign(new Error(`database file ${tenant.database} does not exist`), { code: 'SQLITE_CANTOPEN' });
+  }
+  const knex = createPinnedKnex(sqliteKnexConfig(tenant, options));
+  let locked = false;
+  const setTimeouts = async (t: Timeouts, on: Knex | Knex.Transaction = knex) => {
+    // SQLite has no statement timeout; busy_timeout bounds how long a statement waits for a file lock.
+    await withRawConnection(on, (db) => db.pragma(`busy_timeout = ${Math.max(0, Math.floor(t.lockTimeoutMs))}`));
+  };
+  try {
+    await setTimeouts(options.timeouts);
+  } catch (err) {
+    await knex.destroy().catch(() => {});
+    throw err;
+  }
+  return {
+    tenant,
+    knex,
+    async tryLock(waitMs) {
+      // Exclusive locking mode keeps the file lock from the first write until the connection closes,
+      // so a crashed runner's lock dies with its process: no lock row to go stale.
+      return withRawConnection(knex, (db) => {
+        db.pragma(`busy_timeout = ${Math.max(0, Math.floor(waitMs))}`);
+        try {
+          db.pragma('locking_mode = EXCLUSIVE');
+          db.exec('BEGIN EXCLUSIVE; COMMIT;');
+          locked = true;
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') throw err;
+          db.pragma('locking_mode = NORMAL');
+          locked = false;
+        } finally {
+          db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.timeouts.lockTimeoutMs))}`);
+        }
+        return locked;
+      });
+    },
+    async unlock() {
+      if (!locked) return;
+      await withRawConnection(knex, (db) => {
+        db.pragma('locking_mode = NORMAL');
+        // The lock is dropped at the next access after leaving exclusive mode.
+        db.prepare('select 1').get();
+      });
+      locked = false;
+    },
+    setTimeouts,
+    async runScript(sql, on = knex) {
+      if (sql.trim() !== '') await withRawConnection(on, (db) => db.exec(sql));
+    },
+    async serverVersion() {
+      return withRawConnection(knex, (db) => String((db.prepare('select sqlite_version() as v').get() as { v: string }).v));
+    },
+    async close() {
+      await knex.destroy();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { Knex } from 'knex';
+import type { ErrorInfo } from '../util/errors.js';
+import type { ConnectionObject, DialectName, Tenant } from '../inventory/tenant.js';
+
+/** What the core may rely on; code outside src/dialect branches on these flags, never on the dialect name. */
+export interface DialectCapabilities {
+  /** DDL rolls back with the transaction (PostgreSQL, SQLite, SQL Server mostly). */
+  transactionalDdl: boolean;
+  /** Indexes can be built without blocking writes (PostgreSQL CONCURRENTLY, SQL Server ONLINE). */
+  concurrentIndex: boolean;
+  /** Tenants may live in a schema of a shared database. */
+  schemas: boolean;
+  /** Databases are files on this machine rather than on a server. */
+  fileBased: boolean;
+}
+
+export interface ParsedConnection {
+  connection: ConnectionObject;
+  /** The server identity used for per-host caps, without credentials, e.g. `postgres://db1:5432`. */
+  host: string;
+  /** Database name (or absolute file path for SQLite). */
+  database: string;
+}
+
+export interface Timeouts {
+  /** How long a statement may wait for a lock before it fails (0 = wait forever). */
+  lockTimeoutMs: number;
+  /** How long one statement may run (0 = no limit). */
+  statementTimeoutMs: number;
+}
+
+export interface SessionOptions {
+  timeouts: Timeouts;
+  /** Driver request timeout (SQL Server); 0 = none. */
+  requestTimeoutMs?: number;
+  /** For file-based dialects: create the database if it does not exist (demo, restore). */
+  create?: boolean;
+}
+
+/**
+ * One pinned connection to one tenant. Every query of a tenant's pipeline goes through `knex`, which is
+ * bound to exactly one physical connection, so session locks and session settings hold for the whole
+ * pipeline; `close()` destroys it.
+ */
+export interface TenantSession {
+  readonly tenant: Tenant;
+  readonly knex: Knex;
+  /**
+   * Takes the tenant's migration lock, a session-level lock that dies with the connection (PostgreSQL
+   * advisory lock, SQL Server applock with @LockOwner='Session', SQLite an exclusive file lock).
+   * Waits up to `waitMs` (0 = try once). Resolves false when another session holds it.
+   */
+  tryLock(waitMs: number): Promise<boolean>;
+  unlock(): Promise<void>;
+  /** Applies lock/statement timeouts to the session (or to a transaction when `on` is given). */
+  setTimeouts(timeouts: Timeouts, on?: Knex | Knex.Transaction): Promise<void>;
+  /** Runs a SQL script (many statements; `GO` batches on SQL Server) on the session or a transaction. */
+  runScript(sql: string, on?: Knex | Knex.Transaction): Promise<void>;
+  serverVersion(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface DialectAdapter {
+  readonly name: DialectName;
+  readonly capabilities: DialectCapabilities;
+  /** Validates and normalizes an inventory connection; throws an Error whose message names the problem. */
+  parseConnection(input: string | ConnectionObject): ParsedConnection;
+  /** knex configuration for one pinned connection to this tenant (pool of exactly one). */
+  knexConfig(tenant: Tenant, options: SessionOptions): Knex.Config;
+  open(tenant: Tenant, options: SessionOptions): Promise<TenantSession>;
+  /** Splits a script into the units the server executes one at a time (statements or GO batches). */
+  splitScript(sql: string): string[];
+  /** Maps a driver error to a stable code and an explanation a DBA can act on. */
+  classifyError(err: unknown): ErrorInfo | undefined;
+  quoteIdentifier(name: string): string;
+}

@@ -1,0 +1,47 @@
+import type { ErrorInfo } from '../util/errors.js';
+
+export type TenantStatus = 'succeeded' | 'failed' | 'skipped';
+
+/**
+ * One tenant's outcome: a value in the report, never an exception that stops the fleet.
+ * `details` holds the command-specific fields of the `--json` contract (applied, pending, backup, …).
+ */
+export interface TenantResult<D extends object = Record<string, unknown>> {
+  id: string;
+  status: TenantStatus;
+  durationMs: number;
+  error?: ErrorInfo;
+  details: D;
+}
+
+export interface RunSummary {
+  total: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+}
+
+/**
+ * The one closed event stream of a run. The live progress, the plain log lines, the final table, the
+ * `--json` report and the journal are all folds of it. Events carry tenant ids, never connections.
+ */
+export type FleetEvent =
+  | { type: 'run:start'; command: string; runId?: string; total: number; at: number }
+  | { type: 'tenant:queued'; tenantId: string; host: string }
+  | { type: 'tenant:start'; tenantId: string; host: string; at: number }
+  | { type: 'step:start'; tenantId: string; step: string; at: number }
+  | { type: 'step:done'; tenantId: string; step: string; status: TenantStatus; durationMs: number; error?: ErrorInfo; data?: Record<string, unknown> }
+  | { type: 'migration:start'; tenantId: string; name: string }
+  | { type: 'migration:applied'; tenantId: string; name: string; direction: 'up' | 'down'; durationMs: number }
+  | { type: 'migration:failed'; tenantId: string; name: string; direction: 'up' | 'down'; error: ErrorInfo }
+  | { type: 'host:throttled'; host: string; reason: string }
+  | { type: 'host:resumed'; host: string }
+  | { type: 'wave:start'; wave: number; label: string; tenantIds: string[] }
+  | { type: 'wave:done'; wave: number; passed: boolean; reason?: string }
+  | { type: 'notice'; tenantId?: string; level: 'info' | 'warn'; message: string }
+  | { type: 'tenant:done'; tenantId: string; result: TenantResult }
+  | { type: 'run:done'; summary: RunSummary; durationMs: number; interrupted: boolean; at: number };
+
+export type FleetEventType = FleetEvent['type'];
+export type EventOf<T extends FleetEventType> = Extract<FleetEvent, { type: T }>;
+export type EventListener = (event: FleetEvent) => void;

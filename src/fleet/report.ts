@@ -1,0 +1,85 @@
+import type { FleetEvent, RunSummary, TenantResult } from './events.js';
+
+/** The `--json` contract (DESIGN.md §4). */
+export interface FleetReport {
+  command: string;
+  ok: boolean;
+  runId?: string;
+  interrupted: boolean;
+  durationMs: number;
+  summary: RunSummary;
+  tenants: TenantResult[];
+}
+
+export function summarize(results: readonly TenantResult[]): RunSummary {
+  const summary: RunSummary = { total: results.length, succeeded: 0, failed: 0, skipped: 0 };
+  for (const r of results) summary[r.status]++;
+  return summary;
+}
+
+/**
+ * Folds a run's events into its report, one event at a time (a run of 1000 tenants keeps no event log
+ * in memory). Pure: the same events always give the same report.
+ */
+export function createReportFold() {
+  let command = '';
+  let runId: string | undefined;
+  let interrupted = false;
+  let durationMs = 0;
+  const byTenant = new Map<string, TenantResult>();
+  return {
+    add(event: FleetEvent): void {
+      if (event.type === 'run:start') {
+        command = event.command;
+        runId = event.runId;
+      } else if (event.type === 'tenant:done') {
+        byTenant.set(event.tenantId, event.result);
+      } else if (event.type === 'run:done') {
+        interrupted = event.interrupted;
+        durationMs = event.durationMs;
+      }
+    },
+    report(): FleetReport {
+      const tenants = [...byTenant.values()];
+      const summary = summarize(tenants);
+      return {
+        command,
+        ok: summary.failed === 0 && !interrupted,
+        ...(runId ? { runId } : {}),
+        interrupted,
+        durationMs,
+        summary,
+        tenants,
+      };
+    },
+  };
+}
+
+export function foldReport(events: Iterable<FleetEvent>): FleetReport {
+  const fold = createReportFold();
+  for (const event of events) fold.add(event);
+  return fold.report();
+}
+
+/** Flattens a result into the contract's tenant entry: `{ id, status, durationMs, error?, …details }`. */
+export function toJsonTenant(result: TenantResult): Record<string, unknown> {
+  return {
+    id: result.id,
+    status: result.status,
+    durationMs: result.durationMs,
+    ...(result.error ? { error: result.error } : {}),
+    ...result.details,
+  };
+}
+
+export function toJsonReport(report: FleetReport): Record<string, unknown> {
+  return {
+    command: report.command,
+    ok: report.ok,
+    ...(report.runId ? { runId: report.runId } : {}),
+    ...(report.interrupted ? { interrupted: true } : {}),
+    durationMs: report.durationMs,
+    summary: report.summary,
+    tenants: report.tenants.map(toJsonTenant),
+  };
+}

@@ -1,0 +1,126 @@
+import { getAdapter } from '../dialect/registry.js';
+import type { DialectAdapter, SessionOptions, TenantSession } from '../dialect/types.js';
+import type { Tenant } from '../inventory/tenant.js';
+import { type ErrorInfo, TenantError, errorMessage } from '../util/errors.js';
+import { redact } from '../util/redact.js';
+import type { EventListener, FleetEvent, TenantResult, TenantStatus } from './events.js';
+import { type FleetReport, createReportFold, summarize } from './report.js';
+import { createScheduler } from './scheduler.js';
+
+export interface TenantContext {
+  tenant: Tenant;
+  adapter: DialectAdapter;
+  /** The tenant's one pinned connection, opened on first use and closed when the tenant is done. */
+  session(): Promise<TenantSession>;
+  emit(event: FleetEvent): void;
+  signal: AbortSignal;
+}
+
+export interface TaskOutcome<D extends object = Record<string, unknown>> {
+  status?: TenantStatus;
+  error?: ErrorInfo;
+  details: D;
+}
+
+export interface FleetRunOptions {
+  command: string;
+  tenants: readonly Tenant[];
+  concurrency: number;
+  perHost: number;
+  sessionOptions: SessionOptions;
+  onEvent?: EventListener;
+  signal?: AbortSignal;
+  runId?: string;
+  beforeStart?: (host: string, signal?: AbortSignal) => Promise<void>;
+  startGate?: () => string | undefined;
+  /** Details reported for a tenant that fails before its task produced any. */
+  emptyDetails?: () => Record<string, unknown>;
+}
+
+/** Turns anything a tenant's task threw into the report's `{ code, message }`, credentials removed. */
+export function describeFailure(err: unknown, adapter?: DialectAdapter): ErrorInfo {
+  if (err instanceof TenantError) return { code: err.code, message: err.message };
+  const classified = adapter?.classifyError(err);
+  if (classified) return { code: classified.code, message: redact(classified.message) };
+  return { code: 'FAILED', message: errorMessage(err) };
+}
+
+/**
+ * The fan-out: every selected tenant's task runs under the caps, independently. A tenant's failure is a
+ * value in the report; only programming errors in the runner itself reject.
+ */
+export async function runFleet<D extends object>(
+  options: FleetRunOptions,
+  task: (ctx: TenantContext) => Promise<TaskOutcome<D>>,
+): Promise<FleetReport> {
+  const fold = createReportFold();
+  const emit = (event: FleetEvent) => {
+    fold.add(event);
+    options.onEvent?.(event);
+  };
+  const started = Date.now();
+  const signal = options.signal ?? new AbortController().signal;
+  emit({ type: 'run:start', command: options.command, runId: options.runId, total: options.tenants.length, at: started });
+
+  const schedule = createScheduler({
+    concurrency: options.concurrency,
+    perHost: options.perHost,
+    signal,
+    beforeStart: options.beforeStart,
+    startGate: options.startGate,
+  });
+  const empty = options.emptyDetails ?? (() => ({}));
+
+  const finish = (result: TenantResult): TenantResult => {
+    emit({ type: 'tenant:done', tenantId: result.id, result });
+    return result;
+  };
+
+  const runTenant = async (tenant: Tenant): Promise<TenantResult> => {
+    const adapter = getAdapter(tenant.dialect);
+    const t0 = Date.now();
+    emit({ type: 'tenant:start', tenantId: tenant.id, host: tenant.host, at: t0 });
+    let session: TenantSession | undefined;
+    let opening: Promise<TenantSession> | undefined;
+    const ctx: TenantContext = {
+      tenant,
+      adapter,
+      signal,
+      emit,
+      session: () => {
+        opening ??= adapter.open(tenant, options.sessionOptions).then((s) => {
+          session = s;
+          return s;
+        });
+        return opening;
+      },
+    };
+    let result: TenantResult;
+    try {
+      const outcome = await task(ctx);
+      const status = outcome.status ?? (outcome.error ? 'failed' : 'succeeded');
+      result = { id: tenant.id, status, durationMs: Date.now() - t0, details: outcome.details as Record<string, unknown> };
+      if (outcome.error) result.error = outcome.error;
+    } catch (err) {
+      result = { id: tenant.id, status: 'failed', durationMs: 0, error: describeFailure(err, adapter), details: empty() };
+    } finally {
+      if (session) await session.close().catch(() => {});
+    }
+    result.durationMs = Date.now() - t0;
+    return finish(result);
+  };
+
+  const results = await Promise.all(
+    options.tenants.map((tenant) => {
+      emit({ type: 'tenant:queued', tenantId: tenant.id, host: tenant.host });
+      return schedule({
+        host: tenant.host,
+        run: () => runTenant(tenant),
+        notStarted: (reason) =>
+          finish({ id: tenant.id, status: 'skipped', durationMs: 0, error: { code: 'NOT_STARTED', message: reason }, details: empty() }),
+      });
+    }),
+  );
+  emit({ type: 'run:done', summary: summarize(results), durationMs: Date.now() - started, interrupted: signal.aborted, at: Date.now() });
+  return fold.report();
+}

@@ -1,0 +1,59 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+
+export interface SchedulerOptions {
+  /** Tenants in flight across the fleet. */
+  concurrency: number;
+  /** Tenants in flight on one server. */
+  perHost: number;
+  signal?: AbortSignal;
+  /**
+   * Awaited while holding the host's slot but before taking a global slot, so a throttled host
+   * never blocks tenants on other hosts (issue 5's load probe plugs in here).
+   */
+  beforeStart?: (host: string, signal?: AbortSignal) => Promise<void>;
+  /** Checked right before a job starts; a reason string means "do not start" (failure budget, abort). */
+  startGate?: () => string | undefined;
+}
+
+export interface Job<T> {
+  host: string;
+  run: () => Promise<T>;
+  /** Called instead of `run` when the job is not started (interrupted, budget exhausted). */
+  notStarted: (reason: string) => T;
+}
+
+/**
+ * Runs jobs under a global cap and a per-host cap. The host slot is taken first: waiting for a busy
+ * host holds no global slot, so tenants on other servers keep flowing.
+ */
+export function createScheduler(options: SchedulerOptions) {
+  if (!(options.concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
+  if (!(options.perHost >= 1)) throw new RangeError('per-host must be at least 1');
+  const global = pLimit(options.concurrency);
+  const hosts = new Map<string, LimitFunction>();
+  const hostLimit = (host: string) => {
+    let limit = hosts.get(host);
+    if (!limit) {
+      limit = pLimit(Math.min(options.perHost, options.concurrency));
+      hosts.set(host, limit);
+    }
+    return limit;
+  };
+  const stopReason = (): string | undefined => {
+    if (options.signal?.aborted) return 'not started: the run was interrupted';
+    return options.startGate?.();
+  };
+
+  return function schedule<T>(job: Job<T>): Promise<T> {
+    return hostLimit(job.host)(async () => {
+      let reason = stopReason();
+      if (reason) return job.notStarted(reason);
+      await options.beforeStart?.(job.host, options.signal);
+      return global(async () => {
+        reason = stopReason();
+        if (reason) return job.notStarted(reason);
+        return job.run();
+      });
+    });
+  };
+}
