@@ -73,4 +73,13 @@ export interface DialectAdapter {
   /** Maps a driver error to a stable code and an explanation a DBA can act on. */
   classifyError(err: unknown): ErrorInfo | undefined;
   quoteIdentifier(name: string): string;
+  /** The rows of a `knex.raw()` result (each driver shapes it differently). */
+  rowsOf(result: unknown): Record<string, unknown>[];
+  /** Server discovery: names of the databases on the server `connection` points at (for inventory discovery). */
+  listDatabases?(connection: ConnectionObject): Promise<string[]>;
+  /**
+   * For dialects where some statements cannot run in a transaction (SQL Server's ALTER DATABASE, BACKUP…):
+   * returns a message telling the migration's author to opt out, or undefined when the script is fine.
+   */
+  checkTransactionalScript?(sql: string): string | undefined;
 }

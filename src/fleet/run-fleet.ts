@@ -1,11 +1,13 @@
 import { getAdapter } from '../dialect/registry.js';
 import type { DialectAdapter, SessionOptions, TenantSession } from '../dialect/types.js';
 import type { Tenant } from '../inventory/tenant.js';
-import { type ErrorInfo, TenantError, errorMessage } from '../util/errors.js';
-import { redact } from '../util/redact.js';
+import { describeFailure } from '../util/describe-failure.js';
+import { type ErrorInfo, TenantError } from '../util/errors.js';
 import type { EventListener, FleetEvent, TenantResult, TenantStatus } from './events.js';
 import { type FleetReport, createReportFold, summarize } from './report.js';
 import { createScheduler } from './scheduler.js';
+
+export { describeFailure };
 
 export interface TenantContext {
   tenant: Tenant;
@@ -35,14 +37,6 @@ export interface FleetRunOptions {
   startGate?: () => string | undefined;
   /** Details reported for a tenant that fails before its task produced any. */
   emptyDetails?: () => Record<string, unknown>;
-}
-
-/** Turns anything a tenant's task threw into the report's `{ code, message }`, credentials removed. */
-export function describeFailure(err: unknown, adapter?: DialectAdapter): ErrorInfo {
-  if (err instanceof TenantError) return { code: err.code, message: err.message };
-  const classified = adapter?.classifyError(err);
-  if (classified) return { code: classified.code, message: redact(classified.message) };
-  return { code: 'FAILED', message: errorMessage(err) };
 }
 
 /**
@@ -102,7 +96,8 @@ export async function runFleet<D extends object>(
       result = { id: tenant.id, status, durationMs: Date.now() - t0, details: outcome.details as Record<string, unknown> };
       if (outcome.error) result.error = outcome.error;
     } catch (err) {
-      result = { id: tenant.id, status: 'failed', durationMs: 0, error: describeFailure(err, adapter), details: empty() };
+      const status = err instanceof TenantError && err.skipped ? 'skipped' : 'failed';
+      result = { id: tenant.id, status, durationMs: 0, error: describeFailure(err, adapter), details: empty() };
     } finally {
       if (session) await session.close().catch(() => {});
     }

@@ -16,10 +16,13 @@ export class UsageError extends Error {
 /** A failure with a stable machine-readable code, for the report's `error: { code, message }`. */
 export class TenantError extends Error {
   readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  /** The tenant is reported `skipped` rather than `failed` (e.g. another runner holds its lock). */
+  readonly skipped: boolean;
+  constructor(code: string, message: string, options?: { cause?: unknown; skipped?: boolean }) {
     super(redact(message), options);
     this.name = 'TenantError';
     this.code = code;
+    this.skipped = options?.skipped ?? false;
   }
 }
 

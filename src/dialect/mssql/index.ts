@@ -13,4 +13,5 @@ export const mssqlAdapter: DialectAdapter = {
   splitScript: notYet,
   classifyError: () => undefined,
   quoteIdentifier: (name) => `[${name.replace(/]/g, ']]')}]`,
+  rowsOf: (result) => result as Record<string, unknown>[],
 };

@@ -1,5 +1,6 @@
 import type { DialectAdapter } from '../types.js';
 import { parsePostgresConnection } from './connection.js';
+import { listPostgresDatabases } from './discover.js';
 import { classifyPostgresError } from './errors.js';
 import { openPostgresSession, postgresKnexConfig } from './session.js';
 
@@ -17,4 +18,6 @@ export const postgresAdapter: DialectAdapter = {
   splitScript: (sql) => (sql.trim() === '' ? [] : [sql]),
   classifyError: classifyPostgresError,
   quoteIdentifier: quotePostgresIdentifier,
+  rowsOf: (result) => (result as { rows: Record<string, unknown>[] }).rows,
+  listDatabases: listPostgresDatabases,
 };

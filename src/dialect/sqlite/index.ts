@@ -13,4 +13,5 @@ export const sqliteAdapter: DialectAdapter = {
   splitScript: (sql) => (sql.trim() === '' ? [] : [sql]),
   classifyError: classifySqliteError,
   quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
+  rowsOf: (result) => result as Record<string, unknown>[],
 };

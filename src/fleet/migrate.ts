@@ -1,0 +1,54 @@
+import { loadMigrations } from '../migration/loader.js';
+import { type MigrateDetails, migrateTenant, planTenant, withTenantLock, assertNoProblems } from '../migration/migrator.js';
+import { describeProblem } from '../migration/planner.js';
+import type { Migration } from '../migration/types.js';
+import { UsageError } from '../util/errors.js';
+import { type FleetOptions, fanOutOf, resolveTimeouts } from './options.js';
+import type { FleetReport } from './report.js';
+import { runFleet } from './run-fleet.js';
+
+export interface MigrationOptions extends FleetOptions {
+  /** The migrations directory, or migrations already loaded with `loadMigrations` (loaded once per run). */
+  migrations: string | readonly Migration[];
+  /** Stop after this migration (inclusive). */
+  to?: string;
+  allowOutOfOrder?: boolean;
+}
+
+export interface MigrateOptions extends MigrationOptions {
+  /** Report what would be applied; change nothing. */
+  dryRun?: boolean;
+}
+
+export async function resolveMigrations(options: MigrationOptions): Promise<{ migrations: readonly Migration[]; directory?: string }> {
+  const migrations = typeof options.migrations === 'string' ? await loadMigrations(options.migrations) : options.migrations;
+  if (options.to !== undefined && !migrations.some((m) => m.name === options.to)) {
+    throw new UsageError(`--to ${options.to}: no such migration`);
+  }
+  return { migrations, ...(typeof options.migrations === 'string' ? { directory: options.migrations } : {}) };
+}
+
+/** `dbfleet migrate`: applies pending migrations on every selected tenant, concurrently. */
+export async function migrate(options: MigrateOptions): Promise<FleetReport> {
+  const { migrations, directory } = await resolveMigrations(options);
+  const timeouts = resolveTimeouts(options.timeouts);
+  return runFleet<MigrateDetails>(
+    { command: 'migrate', tenants: options.tenants, ...fanOutOf(options), emptyDetails: () => ({ applied: [] }) },
+    async (ctx) => {
+      const session = await ctx.session();
+      const base = { session, adapter: ctx.adapter, migrations, directory, timeouts, allowOutOfOrder: options.allowOutOfOrder };
+      if (options.dryRun) {
+        const plan = await withTenantLock(session, options.lockWaitMs ?? 0, () => planTenant(base, options.to));
+        assertNoProblems(plan, directory);
+        return { details: { applied: [], current: plan.current, pending: plan.pending } };
+      }
+      const result = await migrateTenant(
+        { ...base, lockWaitMs: options.lockWaitMs ?? 0, emit: ctx.emit, signal: ctx.signal },
+        options.to,
+      );
+      return { details: result.details, ...(result.error ? { error: result.error } : {}) };
+    },
+  );
+}
+
+export { describeProblem };

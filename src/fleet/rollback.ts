@@ -1,0 +1,101 @@
+import { ensureHistoryTables, readApplied, readChecksums, writeChecksum } from '../migration/history.js';
+import { runMigration, withTenantLock } from '../migration/migrator.js';
+import { TenantError } from '../util/errors.js';
+import { describeFailure } from '../util/describe-failure.js';
+import { type MigrationOptions, resolveMigrations } from './migrate.js';
+import { fanOutOf, resolveTimeouts } from './options.js';
+import type { FleetReport } from './report.js';
+import { runFleet } from './run-fleet.js';
+
+export interface RollbackDetails {
+  applied: string[];
+  current: string | null;
+}
+
+/**
+ * `dbfleet rollback`: runs `down` for the last batch on each tenant, or — with `to` — for every migration
+ * applied after `to` (which stays applied). Newest first, each in its own transaction.
+ */
+export async function rollback(options: MigrationOptions): Promise<FleetReport> {
+  const { migrations } = await resolveMigrations(options);
+  const byName = new Map(migrations.map((m) => [m.name, m]));
+  const timeouts = resolveTimeouts(options.timeouts);
+  return runFleet<RollbackDetails>(
+    { command: 'rollback', tenants: options.tenants, ...fanOutOf(options), emptyDetails: () => ({ applied: [], current: null }) },
+    async (ctx) => {
+      const session = await ctx.session();
+      return withTenantLock(session, options.lockWaitMs ?? 0, async () => {
+        const applied = await readApplied(session.knex, session.tenant.schema);
+        let targets = applied;
+        if (options.to !== undefined) {
+          const index = applied.findIndex((a) => a.name === options.to);
+          if (index < 0) throw new TenantError('NOT_APPLIED', `${options.to} is not applied on this tenant`);
+          targets = applied.slice(index + 1);
+        } else {
+          const lastBatch = applied.reduce((max, a) => Math.max(max, a.batch), 0);
+          targets = applied.filter((a) => a.batch === lastBatch);
+        }
+        const missing = targets.filter((t) => !byName.get(t.name)?.down).map((t) => t.name);
+        if (missing.length) {
+          throw new TenantError('NO_DOWN', `cannot roll back: no file or no down() for ${missing.join(', ')}`);
+        }
+        const rolledBack: string[] = [];
+        const remaining = () => applied.filter((a) => !rolledBack.includes(a.name)).at(-1)?.name ?? null;
+        const opts = { session, adapter: ctx.adapter, migrations, timeouts, lockWaitMs: 0, emit: ctx.emit, signal: ctx.signal };
+        for (const target of [...targets].reverse()) {
+          const t0 = Date.now();
+          ctx.emit({ type: 'migration:start', tenantId: ctx.tenant.id, name: target.name });
+          try {
+            await runMigration(opts, byName.get(target.name)!, 'down', target.batch);
+          } catch (err) {
+            const error = describeFailure(err, ctx.adapter);
+            const failure = { code: error.code === 'FAILED' ? 'MIGRATION_FAILED' : error.code, message: `${target.name} (down): ${error.message}` };
+            ctx.emit({ type: 'migration:failed', tenantId: ctx.tenant.id, name: target.name, direction: 'down', error: failure });
+            return { details: { applied: rolledBack, current: remaining() }, error: failure };
+          }
+          rolledBack.push(target.name);
+          ctx.emit({ type: 'migration:applied', tenantId: ctx.tenant.id, name: target.name, direction: 'down', durationMs: Date.now() - t0 });
+        }
+        return { details: { applied: rolledBack, current: remaining() } };
+      });
+    },
+  );
+}
+
+export interface RepairDetails {
+  repaired: string[];
+}
+
+/**
+ * `dbfleet repair`: accepts deliberate edits (as Flyway's repair does): records the current checksum of
+ * every applied migration whose file changed. Missing files are not repaired: restore them.
+ */
+export async function repair(options: MigrationOptions): Promise<FleetReport> {
+  const { migrations } = await resolveMigrations(options);
+  const byName = new Map(migrations.map((m) => [m.name, m]));
+  return runFleet<RepairDetails>(
+    { command: 'repair', tenants: options.tenants, ...fanOutOf(options), emptyDetails: () => ({ repaired: [] }) },
+    async (ctx) => {
+      const session = await ctx.session();
+      return withTenantLock(session, options.lockWaitMs ?? 0, async () => {
+        await ensureHistoryTables(session.knex, session.tenant.schema);
+        const applied = await readApplied(session.knex, session.tenant.schema);
+        const recorded = await readChecksums(session.knex, session.tenant.schema);
+        const repaired: string[] = [];
+        const missing: string[] = [];
+        for (const { name } of applied) {
+          const migration = byName.get(name);
+          if (!migration) missing.push(name);
+          else if (recorded.get(name) !== migration.checksum) {
+            await writeChecksum(session.knex, session.tenant.schema, name, migration.checksum, 'repaired');
+            repaired.push(name);
+          }
+        }
+        return {
+          details: { repaired },
+          ...(missing.length ? { error: { code: 'MIGRATION_MISSING', message: `applied but missing from the directory (restore them): ${missing.join(', ')}` } } : {}),
+        };
+      });
+    },
+  );
+}

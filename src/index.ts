@@ -1,0 +1,24 @@
+// The public library surface of dbfleet: exports only.
+export { defineConfig, type FleetConfig } from './config/types.js';
+export { loadConfig, type LoadedConfig } from './config/load.js';
+export type { DialectName, Tenant, TenantInput, ConnectionObject } from './inventory/tenant.js';
+export { loadInventory, type InventorySource } from './inventory/load.js';
+export { validateInventory } from './inventory/validate.js';
+export { readInventoryFile, parseInventoryText } from './inventory/file.js';
+export { selectTenants, type TenantSelection } from './inventory/select.js';
+export type { CatalogSource } from './inventory/catalog.js';
+export type { DiscoverSource } from './inventory/discover.js';
+export { loadMigrations } from './migration/loader.js';
+export type { Migration, MigrationConfig } from './migration/types.js';
+export { planMigrations, type MigrationPlan, type PlanProblem } from './migration/planner.js';
+export { migrate, type MigrateOptions, type MigrationOptions } from './fleet/migrate.js';
+export { status, plan, type PlanOptions, type StatusDetails } from './fleet/status.js';
+export { rollback, repair, type RollbackDetails, type RepairDetails } from './fleet/rollback.js';
+export type { FleetOptions } from './fleet/options.js';
+export type { FleetEvent, FleetEventType, EventListener, TenantResult, TenantStatus, RunSummary } from './fleet/events.js';
+export { type FleetReport, foldReport, createReportFold, toJsonReport } from './fleet/report.js';
+export { runFleet, type TenantContext, type TaskOutcome } from './fleet/run-fleet.js';
+export { getAdapter } from './dialect/registry.js';
+export type { DialectAdapter, TenantSession, Timeouts } from './dialect/types.js';
+export { UsageError, TenantError } from './util/errors.js';
+export { redact } from './util/redact.js';

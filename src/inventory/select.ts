@@ -1,0 +1,27 @@
+import { UsageError } from '../util/errors.js';
+import type { Tenant } from './tenant.js';
+
+export interface TenantSelection {
+  /** Only these ids (an unknown id is a usage error). */
+  tenant?: readonly string[];
+  /** Only tenants carrying at least one of these tags. */
+  tag?: readonly string[];
+  /** Never these ids (an unknown id is a usage error too: a typo must not silently include a tenant). */
+  exclude?: readonly string[];
+}
+
+export function selectTenants(all: readonly Tenant[], selection: TenantSelection = {}): Tenant[] {
+  const byId = new Map(all.map((t) => [t.id, t]));
+  const unknown = [...(selection.tenant ?? []), ...(selection.exclude ?? [])].filter((id) => !byId.has(id));
+  if (unknown.length) {
+    throw new UsageError(`unknown tenant id(s): ${[...new Set(unknown)].join(', ')} — not in the inventory`);
+  }
+  const only = selection.tenant?.length ? new Set(selection.tenant) : undefined;
+  const tags = selection.tag?.length ? new Set(selection.tag) : undefined;
+  const exclude = new Set(selection.exclude ?? []);
+  const selected = all.filter(
+    (t) => (!only || only.has(t.id)) && (!tags || t.tags.some((tag) => tags.has(tag))) && !exclude.has(t.id),
+  );
+  if (selected.length === 0) throw new UsageError('the selection matches no tenant');
+  return selected;
+}

@@ -1,0 +1,106 @@
+import { getAdapter } from '../dialect/registry.js';
+import { UsageError } from '../util/errors.js';
+import { registerSecret } from '../util/redact.js';
+import { type ConnectionObject, DIALECTS, type DialectName, type Tenant } from './tenant.js';
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+function describeEntry(entry: unknown, index: number): string {
+  const id = entry && typeof entry === 'object' ? (entry as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id !== '' ? `tenant "${id}" (entry ${index + 1})` : `entry ${index + 1}`;
+}
+
+function registerConnectionSecrets(connection: unknown): void {
+  if (typeof connection === 'string') {
+    try {
+      const url = new URL(connection);
+      registerSecret(decodeURIComponent(url.password));
+    } catch {
+      // not a URL (a SQLite path): nothing secret in it
+    }
+  } else if (connection && typeof connection === 'object') {
+    const c = connection as ConnectionObject;
+    registerSecret(c.password);
+    const auth = (c as { authentication?: { options?: { password?: unknown } } }).authentication;
+    registerSecret(auth?.options?.password);
+  }
+}
+
+/**
+ * Validates raw inventory entries into tenants. Every problem is collected and reported at once (a
+ * DBA fixing a 1000-line inventory should not fix it one error per run); nothing is touched before.
+ * `baseDir` resolves relative SQLite paths (the inventory file's folder).
+ */
+export function validateInventory(entries: unknown, source: string, baseDir = process.cwd()): Tenant[] {
+  if (!Array.isArray(entries)) throw new UsageError(`${source}: the inventory must be a JSON array of tenants or { "tenants": [...] }`);
+  if (entries.length === 0) throw new UsageError(`${source}: the inventory is empty`);
+  const problems: string[] = [];
+  const tenants: Tenant[] = [];
+  const seen = new Map<string, string>();
+
+  entries.forEach((entry, index) => {
+    const where = describeEntry(entry, index);
+    registerConnectionSecrets((entry as { connection?: unknown } | null)?.connection);
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+      problems.push(`${where}: must be an object`);
+      return;
+    }
+    const e = entry as Record<string, unknown>;
+    const before = problems.length;
+    if (typeof e.id !== 'string' || !ID_PATTERN.test(e.id)) {
+      problems.push(`${where}: id must be 1-128 letters, digits, '_', '.', '-' (starting with a letter or digit)`);
+    } else {
+      const folded = e.id.toLowerCase();
+      const other = seen.get(folded);
+      if (other !== undefined) {
+        problems.push(other === e.id ? `${where}: duplicate id "${e.id}"` : `${where}: id "${e.id}" differs only in case from "${other}"`);
+      } else seen.set(folded, e.id);
+    }
+    if (!DIALECTS.includes(e.dialect as DialectName)) {
+      problems.push(`${where}: unknown dialect ${JSON.stringify(e.dialect)} (expected ${DIALECTS.join(', ')})`);
+    }
+    if (e.connection === undefined || e.connection === null || e.connection === '') {
+      problems.push(`${where}: missing connection`);
+    } else if (typeof e.connection !== 'string' && typeof e.connection !== 'object') {
+      problems.push(`${where}: connection must be a string or an object`);
+    }
+    if (e.schema !== undefined && (typeof e.schema !== 'string' || e.schema.trim() === '')) {
+      problems.push(`${where}: schema must be a non-empty string`);
+    }
+    if (e.tags !== undefined && (!Array.isArray(e.tags) || e.tags.some((t) => typeof t !== 'string' || t === ''))) {
+      problems.push(`${where}: tags must be an array of non-empty strings`);
+    }
+    if (problems.length > before) return;
+
+    const dialect = e.dialect as DialectName;
+    const adapter = getAdapter(dialect);
+    if (e.schema !== undefined && !adapter.capabilities.schemas) {
+      problems.push(`${where}: ${dialect} tenants cannot use a schema`);
+      return;
+    }
+    try {
+      const input = e.connection as string | ConnectionObject;
+      const parsed = adapter.capabilities.fileBased && typeof input === 'string'
+        ? adapter.parseConnection(resolveRelative(input, baseDir))
+        : adapter.parseConnection(input);
+      tenants.push({
+        id: e.id as string,
+        dialect,
+        connection: parsed.connection,
+        ...(e.schema !== undefined ? { schema: e.schema as string } : {}),
+        host: parsed.host,
+        database: parsed.database,
+        tags: (e.tags as string[] | undefined) ?? [],
+      });
+    } catch (err) {
+      problems.push(`${where}: malformed connection: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  if (problems.length) throw new UsageError(`${source}: ${problems.length} problem(s) in the inventory, nothing was changed:`, problems);
+  return tenants;
+}
+
+function resolveRelative(path: string, baseDir: string): string {
+  if (/^[a-z]+:\/\//i.test(path) || path.startsWith('/')) return path;
+  return `${baseDir.replace(/\/$/, '')}/${path}`;
+}

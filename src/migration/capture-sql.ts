@@ -1,0 +1,35 @@
+import knexFactory, { type Knex } from 'knex';
+import type { DialectAdapter } from '../dialect/types.js';
+import type { Tenant } from '../inventory/tenant.js';
+import type { Migration } from './types.js';
+
+/**
+ * Derives the SQL a migration would run without touching the database: the migration runs against a
+ * knex whose driver records every query and answers with empty results. Where a migration branches on
+ * what it reads (`hasTable`, selects), the SQL shown is the branch an empty database would take — it is
+ * labelled as derived, never as exact.
+ */
+export async function captureMigrationSql(adapter: DialectAdapter, tenant: Tenant, migration: Migration): Promise<string[]> {
+  if (migration.sql) return adapter.splitScript(migration.sql.up);
+  const config = adapter.knexConfig(tenant, { timeouts: { lockTimeoutMs: 0, statementTimeoutMs: 0 } });
+  const knex: Knex = knexFactory({ client: config.client, ...(config.useNullAsDefault ? { useNullAsDefault: true } : {}) });
+  const statements: string[] = [];
+  const client = knex.client as unknown as Record<string, unknown>;
+  client.acquireConnection = async () => ({ __fake: true });
+  client.releaseConnection = async () => {};
+  client._query = async (_conn: unknown, obj: { sql: string; bindings?: unknown[]; response?: unknown }) => {
+    const toNative = knex.raw(obj.sql, (obj.bindings ?? []) as Knex.RawBinding[]).toString();
+    if (!/^(begin|commit|rollback)/i.test(obj.sql.trim())) statements.push(toNative);
+    obj.response = { rows: [], rowCount: 0, recordset: [], rowsAffected: [0] };
+    return obj;
+  };
+  client.processResponse = () => [];
+  try {
+    await migration.up(knex, { runScript: async (sql) => void statements.push(...adapter.splitScript(sql)) });
+  } catch (err) {
+    statements.push(`-- could not derive the rest: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await knex.destroy().catch(() => {});
+  }
+  return statements;
+}

@@ -1,0 +1,106 @@
+import type { Knex } from 'knex';
+import type { AppliedMigration } from './types.js';
+
+/** knex's own tables, so `knex migrate:list` agrees with dbfleet; plus dbfleet's checksum table. */
+export const MIGRATIONS_TABLE = 'knex_migrations';
+export const LOCK_TABLE = 'knex_migrations_lock';
+export const CHECKSUM_TABLE = 'dbfleet_migration_checksums';
+
+export type ChecksumSource = 'applied' | 'adopted' | 'repaired';
+
+function table(knex: Knex | Knex.Transaction, name: string, schema?: string) {
+  return schema ? knex(name).withSchema(schema) : knex(name);
+}
+
+function schemaBuilder(knex: Knex | Knex.Transaction, schema?: string) {
+  return schema ? knex.schema.withSchema(schema) : knex.schema;
+}
+
+export async function historyExists(knex: Knex, schema?: string): Promise<boolean> {
+  return schemaBuilder(knex, schema).hasTable(MIGRATIONS_TABLE);
+}
+
+/** Creates the history tables exactly as knex does (so its CLI keeps working), plus dbfleet's own. */
+export async function ensureHistoryTables(knex: Knex, schema?: string): Promise<void> {
+  const sb = () => schemaBuilder(knex, schema);
+  if (!(await sb().hasTable(MIGRATIONS_TABLE))) {
+    await sb().createTable(MIGRATIONS_TABLE, (t) => {
+      t.increments();
+      t.string('name');
+      t.integer('batch');
+      t.timestamp('migration_time');
+    });
+  }
+  if (!(await sb().hasTable(LOCK_TABLE))) {
+    await sb().createTable(LOCK_TABLE, (t) => {
+      t.increments('index').primary();
+      t.integer('is_locked');
+    });
+  }
+  if ((await table(knex, LOCK_TABLE, schema).select('*')).length === 0) {
+    await table(knex, LOCK_TABLE, schema).insert({ is_locked: 0 });
+  }
+  if (!(await sb().hasTable(CHECKSUM_TABLE))) {
+    await sb().createTable(CHECKSUM_TABLE, (t) => {
+      t.string('name', 255).primary();
+      t.string('checksum', 64).notNullable();
+      t.string('source', 20).notNullable();
+      t.timestamp('recorded_at').notNullable();
+    });
+  }
+}
+
+export async function readApplied(knex: Knex, schema?: string): Promise<AppliedMigration[]> {
+  const rows = await table(knex, MIGRATIONS_TABLE, schema).select('id', 'name', 'batch').orderBy('id');
+  return rows.map((r: { id: number | string; name: string; batch: number | string }) => ({
+    id: Number(r.id),
+    name: r.name,
+    batch: Number(r.batch),
+  }));
+}
+
+export async function readChecksums(knex: Knex, schema?: string): Promise<Map<string, string>> {
+  if (!(await schemaBuilder(knex, schema).hasTable(CHECKSUM_TABLE))) return new Map();
+  const rows = await table(knex, CHECKSUM_TABLE, schema).select('name', 'checksum');
+  return new Map(rows.map((r: { name: string; checksum: string }) => [r.name, r.checksum]));
+}
+
+export async function recordApplied(
+  trx: Knex | Knex.Transaction,
+  schema: string | undefined,
+  entry: { name: string; batch: number; checksum: string },
+): Promise<void> {
+  await table(trx, MIGRATIONS_TABLE, schema).insert({ name: entry.name, batch: entry.batch, migration_time: new Date() });
+  await writeChecksum(trx, schema, entry.name, entry.checksum, 'applied');
+}
+
+export async function writeChecksum(
+  trx: Knex | Knex.Transaction,
+  schema: string | undefined,
+  name: string,
+  checksum: string,
+  source: ChecksumSource,
+): Promise<void> {
+  // delete + insert rather than an upsert: the same two statements work on every dialect.
+  await table(trx, CHECKSUM_TABLE, schema).where({ name }).del();
+  await table(trx, CHECKSUM_TABLE, schema).insert({ name, checksum, source, recorded_at: new Date() });
+}
+
+export async function removeApplied(trx: Knex | Knex.Transaction, schema: string | undefined, name: string): Promise<void> {
+  await table(trx, MIGRATIONS_TABLE, schema).where({ name }).del();
+  await table(trx, CHECKSUM_TABLE, schema).where({ name }).del();
+}
+
+/**
+ * Holds knex's lock row for the length of a transaction, so a `knex migrate` started meanwhile waits
+ * (or fails) exactly as it would against another knex. dbfleet never commits `is_locked = 1`: its real
+ * lock is the session lock, which cannot outlive a crash.
+ */
+export async function holdKnexLockRow(trx: Knex.Transaction, schema?: string): Promise<boolean> {
+  const updated = await table(trx, LOCK_TABLE, schema).where('is_locked', 0).update({ is_locked: 1 });
+  return Number(updated) === 1;
+}
+
+export async function releaseKnexLockRow(trx: Knex.Transaction, schema?: string): Promise<void> {
+  await table(trx, LOCK_TABLE, schema).update({ is_locked: 0 });
+}

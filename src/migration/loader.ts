@@ -1,0 +1,92 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../util/errors.js';
+import { parseDuration } from '../util/duration.js';
+import { importUserModule, moduleExports } from '../util/load-module.js';
+import { migrationChecksum } from './checksum.js';
+import { downSqlFileFor, isDownSqlFile, parseSqlSettings } from './sql-file.js';
+import type { Migration, MigrationConfig } from './types.js';
+
+const MODULE_EXTENSIONS = /\.(js|mjs|cjs|ts|mts|cts)$/i;
+
+function isMigrationFile(name: string): boolean {
+  if (name.endsWith('.d.ts') || name.startsWith('.')) return false;
+  if (name.endsWith('.sql')) return !isDownSqlFile(name);
+  return MODULE_EXTENSIONS.test(name);
+}
+
+function moduleConfig(raw: unknown, file: string): MigrationConfig {
+  const config: MigrationConfig = { transaction: true };
+  if (raw === undefined) return config;
+  if (typeof raw !== 'object' || raw === null) throw new Error(`${file}: config must be an object`);
+  const c = raw as Record<string, unknown>;
+  if (c.transaction !== undefined) config.transaction = c.transaction !== false;
+  if (c.lockTimeout !== undefined) config.lockTimeoutMs = parseDuration(c.lockTimeout as string | number);
+  if (c.statementTimeout !== undefined) config.statementTimeoutMs = parseDuration(c.statementTimeout as string | number);
+  return config;
+}
+
+async function loadModuleMigration(name: string, file: string): Promise<Migration> {
+  const source = readFileSync(file, 'utf8');
+  const mod = moduleExports(await importUserModule(file));
+  const up = mod.up;
+  const down = mod.down;
+  if (typeof up !== 'function') throw new Error(`${file}: exports no up(knex) function`);
+  if (down !== undefined && typeof down !== 'function') throw new Error(`${file}: down is not a function`);
+  return {
+    name,
+    file,
+    kind: 'module',
+    checksum: migrationChecksum(source),
+    config: moduleConfig(mod.config, file),
+    up: async (knex) => {
+      await up(knex);
+    },
+    ...(down ? { down: async (knex) => void (await (down as (k: unknown) => unknown)(knex)) } : {}),
+  };
+}
+
+function loadSqlMigration(name: string, file: string): Migration {
+  const upSql = readFileSync(file, 'utf8');
+  const downFile = downSqlFileFor(file);
+  const downSql = existsSync(downFile) ? readFileSync(downFile, 'utf8') : undefined;
+  return {
+    name,
+    file,
+    kind: 'sql',
+    checksum: migrationChecksum(upSql),
+    config: parseSqlSettings(upSql, file),
+    sql: { up: upSql, ...(downSql !== undefined ? { down: downSql } : {}) },
+    up: (knex, ctx) => ctx.runScript(upSql, knex),
+    ...(downSql !== undefined ? { down: (knex, ctx) => ctx.runScript(downSql, knex) } : {}),
+  };
+}
+
+/**
+ * Loads every migration of a directory once for the whole run (never once per tenant), sorted by file
+ * name as knex sorts them. Every broken file is reported at once.
+ */
+export async function loadMigrations(directory: string): Promise<Migration[]> {
+  const dir = resolve(directory);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`migrations directory ${dir} does not exist or is not a directory`);
+  }
+  const names = readdirSync(dir).filter(isMigrationFile).sort();
+  const problems: string[] = [];
+  const migrations: Migration[] = [];
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const stem = name.replace(/\.[^.]+$/, '');
+    const twin = seen.get(stem);
+    if (twin) problems.push(`${name} and ${twin} are the same migration in two formats`);
+    seen.set(stem, name);
+    const file = join(dir, name);
+    try {
+      migrations.push(name.endsWith('.sql') ? loadSqlMigration(name, file) : await loadModuleMigration(name, file));
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  if (problems.length) throw new UsageError(`cannot load the migrations in ${dir}:`, problems);
+  return migrations;
+}
