@@ -1,0 +1,153 @@
+import type { DialectAdapter, TenantSession, Timeouts } from '../dialect/types.js';
+import type { FleetEvent } from '../fleet/events.js';
+import { type ErrorInfo, TenantError } from '../util/errors.js';
+import { failureOf, type OptimizerRun, type StepResult } from './context.js';
+import { optimizationsFor } from './planner.js';
+import { ensureRecordTable, type RecordStatus, readPreviousRuns, writeRunRecord } from './records.js';
+import { runAnalyze } from './run-analyze.js';
+import { runCleanup } from './run-cleanup.js';
+import { runCustom } from './run-custom.js';
+import { runIndex } from './run-index.js';
+import type { LoadedOptimization, OptimizationOutcome, OptimizeDetails } from './types.js';
+
+export interface TenantOptimizeOptions {
+  session: TenantSession;
+  adapter: DialectAdapter;
+  /** Already selected (`--only`); those not for this tenant's dialect are left out here. */
+  optimizations: readonly LoadedOptimization[];
+  /** Report what would happen, with exact row counts; change nothing (not even the record table). */
+  dryRun?: boolean;
+  /** The session's timeouts; each optimization's statements get their own and these are restored. */
+  timeouts: Timeouts;
+  /**
+   * Take the tenant's session lock, so two runners never build the same index at once (default true).
+   * The upgrade pipeline, which holds the lock already, passes false.
+   */
+  lock?: boolean;
+  lockWaitMs?: number;
+  emit: (event: FleetEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface TenantOptimizeResult {
+  details: OptimizeDetails;
+  error?: ErrorInfo;
+}
+
+async function runOne(run: OptimizerRun, loaded: LoadedOptimization): Promise<StepResult> {
+  const def = loaded.definition;
+  switch (def.kind) {
+    case 'index':
+      return runIndex(run, def, loaded.checksum);
+    case 'cleanup':
+      return runCleanup(run, def);
+    case 'analyze':
+      return runAnalyze(run, def);
+    case 'custom':
+      return runCustom(run, def, loaded.checksum);
+  }
+}
+
+function combine(errors: ErrorInfo[]): ErrorInfo | undefined {
+  if (errors.length <= 1) return errors[0];
+  return {
+    code: errors[0]!.code,
+    message: `${errors.length} optimizations failed: ${errors.map((e) => e.message).join(' | ')}`,
+  };
+}
+
+async function withLock<T>(options: TenantOptimizeOptions, fn: () => Promise<T>): Promise<T> {
+  if (options.lock === false) return fn();
+  if (!(await options.session.tryLock(options.lockWaitMs ?? 0))) {
+    throw new TenantError('LOCKED', "another dbfleet runner holds this tenant's lock; not optimized");
+  }
+  try {
+    return await fn();
+  } finally {
+    await options.session.unlock().catch(() => {});
+  }
+}
+
+/**
+ * Runs a tenant's optimizations in order. They are independent maintenance items: one that fails (or
+ * finds a conflict) is reported and recorded, the next ones still run, and the tenant fails at the end
+ * with every reason (Ola Hallengren's IndexOptimize works through its list the same way). An abort
+ * stops before the next optimization.
+ */
+export async function optimizeTenant(options: TenantOptimizeOptions): Promise<TenantOptimizeResult> {
+  const { session, adapter } = options;
+  const tenantId = session.tenant.id;
+  const driver = adapter.optimizer;
+  if (!driver)
+    throw new TenantError('UNSUPPORTED', `optimizations are not available for ${adapter.name} yet`);
+  const dryRun = options.dryRun === true;
+  const signal = options.signal ?? new AbortController().signal;
+  const list = optimizationsFor(options.optimizations, adapter.name);
+  // Nothing for this tenant's dialect: nothing to lock, and no record table to create.
+  if (list.length === 0) return { details: { optimizations: [] } };
+  return withLock(options, async () => {
+    const schema = session.tenant.schema;
+    if (!dryRun) await ensureRecordTable(session.knex, schema);
+    const run: OptimizerRun = {
+      session,
+      adapter,
+      driver,
+      dryRun,
+      timeouts: options.timeouts,
+      previous: await readPreviousRuns(session.knex, schema),
+      emit: options.emit,
+      signal,
+    };
+    const outcomes: OptimizationOutcome[] = [];
+    const errors: ErrorInfo[] = [];
+    for (const loaded of list) {
+      const def = loaded.definition;
+      if (signal.aborted) {
+        errors.push({ code: 'INTERRUPTED', message: `interrupted before "${def.name}"` });
+        break;
+      }
+      options.emit({ type: 'optimization:start', tenantId, name: def.name, kind: def.kind });
+      const t0 = Date.now();
+      let step: StepResult;
+      try {
+        step = await runOne(run, loaded);
+      } catch (err) {
+        step = { action: 'failed', error: failureOf(run, err, `${def.kind} "${def.name}"`) };
+      }
+      const durationMs = Date.now() - t0;
+      const outcome: OptimizationOutcome = {
+        name: def.name,
+        action: step.action,
+        ...(step.rows !== undefined ? { rows: step.rows } : {}),
+      };
+      outcomes.push(outcome);
+      if (step.error) errors.push(step.error);
+      if (!dryRun) {
+        const status: RecordStatus =
+          step.action === 'conflict' ? 'conflict' : step.error ? 'failed' : 'succeeded';
+        await writeRunRecord(session.knex, schema, {
+          name: def.name,
+          kind: def.kind,
+          checksum: loaded.checksum,
+          action: step.action,
+          status,
+          ...(step.rows !== undefined ? { rows: step.rows } : {}),
+          durationMs,
+          ...(step.error ? { error: step.error.message } : {}),
+        }).catch((err) =>
+          errors.push(failureOf(run, err, `recording "${def.name}" in the tenant's run record`)),
+        );
+      }
+      options.emit({
+        type: 'optimization:done',
+        tenantId,
+        ...outcome,
+        kind: def.kind,
+        durationMs,
+        ...(step.error ? { error: step.error } : {}),
+      });
+    }
+    const error = combine(errors);
+    return { details: { optimizations: outcomes }, ...(error ? { error } : {}) };
+  });
+}
