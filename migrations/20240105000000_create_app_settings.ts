@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Release 2.0: per-tenant application settings, including the maintenance flag the upgrade's
+ * Release 1: per-tenant application settings, including the maintenance flag the upgrade's
  * beforeTenant/afterTenant hooks set and clear (the application refuses logins while it is on).
  */
 export async function up(knex: Knex): Promise<void> {

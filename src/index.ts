@@ -1,24 +1,32 @@
 // The public library surface of dbfleet: exports only.
+
+export { type LoadedConfig, loadConfig } from './config/load.js';
 export { defineConfig, type FleetConfig } from './config/types.js';
-export { loadConfig, type LoadedConfig } from './config/load.js';
-export type { DialectName, Tenant, TenantInput, ConnectionObject } from './inventory/tenant.js';
-export { loadInventory, type InventorySource } from './inventory/load.js';
-export { validateInventory } from './inventory/validate.js';
-export { readInventoryFile, parseInventoryText } from './inventory/file.js';
-export { selectTenants, type TenantSelection } from './inventory/select.js';
-export type { CatalogSource } from './inventory/catalog.js';
-export type { DiscoverSource } from './inventory/discover.js';
-export { loadMigrations } from './migration/loader.js';
-export type { Migration, MigrationConfig } from './migration/types.js';
-export { planMigrations, type MigrationPlan, type PlanProblem } from './migration/planner.js';
-export { migrate, type MigrateOptions, type MigrationOptions } from './fleet/migrate.js';
-export { status, plan, type PlanOptions, type StatusDetails } from './fleet/status.js';
-export { rollback, repair, type RollbackDetails, type RepairDetails } from './fleet/rollback.js';
-export type { FleetOptions } from './fleet/options.js';
-export type { FleetEvent, FleetEventType, EventListener, TenantResult, TenantStatus, RunSummary } from './fleet/events.js';
-export { type FleetReport, foldReport, createReportFold, toJsonReport } from './fleet/report.js';
-export { runFleet, type TenantContext, type TaskOutcome } from './fleet/run-fleet.js';
 export { getAdapter } from './dialect/registry.js';
 export type { DialectAdapter, TenantSession, Timeouts } from './dialect/types.js';
-export { UsageError, TenantError } from './util/errors.js';
+export type {
+  EventListener,
+  FleetEvent,
+  FleetEventType,
+  RunSummary,
+  TenantResult,
+  TenantStatus,
+} from './fleet/events.js';
+export { type MigrateOptions, type MigrationOptions, migrate } from './fleet/migrate.js';
+export type { FleetOptions } from './fleet/options.js';
+export { createReportFold, type FleetReport, foldReport, toJsonReport } from './fleet/report.js';
+export { type RepairDetails, type RollbackDetails, repair, rollback } from './fleet/rollback.js';
+export { runFleet, type TaskOutcome, type TenantContext } from './fleet/run-fleet.js';
+export { type PlanOptions, plan, type StatusDetails, status } from './fleet/status.js';
+export type { CatalogSource } from './inventory/catalog.js';
+export type { DiscoverSource } from './inventory/discover.js';
+export { parseInventoryText, readInventoryFile } from './inventory/file.js';
+export { type InventorySource, loadInventory } from './inventory/load.js';
+export { selectTenants, type TenantSelection } from './inventory/select.js';
+export type { ConnectionObject, DialectName, Tenant, TenantInput } from './inventory/tenant.js';
+export { validateInventory } from './inventory/validate.js';
+export { loadMigrations } from './migration/loader.js';
+export { type MigrationPlan, type PlanProblem, planMigrations } from './migration/planner.js';
+export type { Migration, MigrationConfig } from './migration/types.js';
+export { TenantError, UsageError } from './util/errors.js';
 export { redact } from './util/redact.js';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { UsageError, errorMessage } from '../util/errors.js';
+import { errorMessage, UsageError } from '../util/errors.js';
 import { importUserModule, moduleExports } from '../util/load-module.js';
 import type { FleetConfig } from './types.js';
 
@@ -15,21 +15,41 @@ export interface LoadedConfig {
   file?: string;
 }
 
-const duration = z.union([z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|min|h)?\s*$/i, 'a duration like 5s or 500ms'), z.number().nonnegative()]);
+const duration = z.union([
+  z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|min|h)?\s*$/i, 'a duration like 5s or 500ms'),
+  z.number().nonnegative(),
+]);
 const dirOption = z.union([z.string(), z.object({ directory: z.string().optional() }).passthrough()]);
 
 /** Shape checks for the fields dbfleet reads; unknown keys pass through (knex's own, later features'). */
 const configSchema = z
   .object({
     inventory: z.unknown().optional(),
-    migrations: z.union([z.string(), z.object({ directory: z.string().optional(), allowOutOfOrder: z.boolean().optional() }).passthrough()]).optional(),
+    migrations: z
+      .union([
+        z.string(),
+        z.object({ directory: z.string().optional(), allowOutOfOrder: z.boolean().optional() }).passthrough(),
+      ])
+      .optional(),
     optimizations: dirOption.optional(),
-    backups: z.union([z.string(), z.object({ directory: z.string().optional(), keep: z.number().int().positive().optional() }).passthrough()]).optional(),
+    backups: z
+      .union([
+        z.string(),
+        z
+          .object({ directory: z.string().optional(), keep: z.number().int().positive().optional() })
+          .passthrough(),
+      ])
+      .optional(),
     journal: z.string().optional(),
     concurrency: z.number().int().positive().optional(),
     perHost: z.number().int().positive().optional(),
     timeouts: z
-      .object({ lock: duration.optional(), statement: duration.optional(), lockWait: duration.optional(), request: duration.optional() })
+      .object({
+        lock: duration.optional(),
+        statement: duration.optional(),
+        lockWait: duration.optional(),
+        request: duration.optional(),
+      })
       .strict()
       .optional(),
   })
@@ -38,7 +58,9 @@ const configSchema = z
 export function validateConfig(raw: unknown, source: string): FleetConfig {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data as FleetConfig;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+  );
   throw new UsageError(`${source}: invalid configuration:`, problems);
 }
 

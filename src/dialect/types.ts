@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { ErrorInfo } from '../util/errors.js';
 import type { ConnectionObject, DialectName, Tenant } from '../inventory/tenant.js';
+import type { BackupDriver } from './backup-types.js';
+import type { OptimizerDriver } from './optimize-types.js';
 
 /** What the core may rely on; code outside src/dialect branches on these flags, never on the dialect name. */
 export interface DialectCapabilities {
@@ -57,6 +59,11 @@ export interface TenantSession {
   /** Runs a SQL script (many statements; `GO` batches on SQL Server) on the session or a transaction. */
   runScript(sql: string, on?: Knex | Knex.Transaction): Promise<void>;
   serverVersion(): Promise<string>;
+  /**
+   * Runs `fn` in a transaction on the pinned connection. Dialects adjust around it where they must
+   * (SQLite rebuilds tables to alter them, which needs foreign keys off outside the transaction).
+   */
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -82,4 +89,8 @@ export interface DialectAdapter {
    * returns a message telling the migration's author to opt out, or undefined when the script is fine.
    */
   checkTransactionalScript?(sql: string): string | undefined;
+  /** Index builds, batched cleanup and statistics (issue 4); absent where not implemented yet. */
+  optimizer?: OptimizerDriver;
+  /** Backup, verify and restore (issue 3); absent where not implemented yet. */
+  backup?: BackupDriver;
 }

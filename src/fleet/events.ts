@@ -30,14 +30,40 @@ export type FleetEvent =
   | { type: 'tenant:queued'; tenantId: string; host: string }
   | { type: 'tenant:start'; tenantId: string; host: string; at: number }
   | { type: 'step:start'; tenantId: string; step: string; at: number }
-  | { type: 'step:done'; tenantId: string; step: string; status: TenantStatus; durationMs: number; error?: ErrorInfo; data?: Record<string, unknown> }
+  | {
+      type: 'step:done';
+      tenantId: string;
+      step: string;
+      status: TenantStatus;
+      durationMs: number;
+      error?: ErrorInfo;
+      data?: Record<string, unknown>;
+    }
   | { type: 'migration:start'; tenantId: string; name: string }
-  | { type: 'migration:applied'; tenantId: string; name: string; direction: 'up' | 'down'; durationMs: number }
+  | {
+      type: 'migration:applied';
+      tenantId: string;
+      name: string;
+      direction: 'up' | 'down';
+      durationMs: number;
+    }
   | { type: 'migration:failed'; tenantId: string; name: string; direction: 'up' | 'down'; error: ErrorInfo }
   | { type: 'host:throttled'; host: string; reason: string }
   | { type: 'host:resumed'; host: string }
   | { type: 'wave:start'; wave: number; label: string; tenantIds: string[] }
   | { type: 'wave:done'; wave: number; passed: boolean; reason?: string }
+  | { type: 'optimization:start'; tenantId: string; name: string; kind: string }
+  | { type: 'optimization:progress'; tenantId: string; name: string; rows: number; batches: number }
+  | {
+      type: 'optimization:done';
+      tenantId: string;
+      name: string;
+      kind: string;
+      action: string;
+      rows?: number;
+      durationMs: number;
+      error?: ErrorInfo;
+    }
   | { type: 'notice'; tenantId?: string; level: 'info' | 'warn'; message: string }
   | { type: 'tenant:done'; tenantId: string; result: TenantResult }
   | { type: 'run:done'; summary: RunSummary; durationMs: number; interrupted: boolean; at: number };

@@ -1,5 +1,11 @@
 import { loadMigrations } from '../migration/loader.js';
-import { type MigrateDetails, migrateTenant, planTenant, withTenantLock, assertNoProblems } from '../migration/migrator.js';
+import {
+  assertNoProblems,
+  type MigrateDetails,
+  migrateTenant,
+  planTenant,
+  withTenantLock,
+} from '../migration/migrator.js';
 import { describeProblem } from '../migration/planner.js';
 import type { Migration } from '../migration/types.js';
 import { UsageError } from '../util/errors.js';
@@ -20,8 +26,11 @@ export interface MigrateOptions extends MigrationOptions {
   dryRun?: boolean;
 }
 
-export async function resolveMigrations(options: MigrationOptions): Promise<{ migrations: readonly Migration[]; directory?: string }> {
-  const migrations = typeof options.migrations === 'string' ? await loadMigrations(options.migrations) : options.migrations;
+export async function resolveMigrations(
+  options: MigrationOptions,
+): Promise<{ migrations: readonly Migration[]; directory?: string }> {
+  const migrations =
+    typeof options.migrations === 'string' ? await loadMigrations(options.migrations) : options.migrations;
   if (options.to !== undefined && !migrations.some((m) => m.name === options.to)) {
     throw new UsageError(`--to ${options.to}: no such migration`);
   }
@@ -33,12 +42,26 @@ export async function migrate(options: MigrateOptions): Promise<FleetReport> {
   const { migrations, directory } = await resolveMigrations(options);
   const timeouts = resolveTimeouts(options.timeouts);
   return runFleet<MigrateDetails>(
-    { command: 'migrate', tenants: options.tenants, ...fanOutOf(options), emptyDetails: () => ({ applied: [] }) },
+    {
+      command: 'migrate',
+      tenants: options.tenants,
+      ...fanOutOf(options),
+      emptyDetails: () => ({ applied: [] }),
+    },
     async (ctx) => {
       const session = await ctx.session();
-      const base = { session, adapter: ctx.adapter, migrations, directory, timeouts, allowOutOfOrder: options.allowOutOfOrder };
+      const base = {
+        session,
+        adapter: ctx.adapter,
+        migrations,
+        directory,
+        timeouts,
+        allowOutOfOrder: options.allowOutOfOrder,
+      };
       if (options.dryRun) {
-        const plan = await withTenantLock(session, options.lockWaitMs ?? 0, () => planTenant(base, options.to));
+        const plan = await withTenantLock(session, options.lockWaitMs ?? 0, () =>
+          planTenant(base, options.to, true),
+        );
         assertNoProblems(plan, directory);
         return { details: { applied: [], current: plan.current, pending: plan.pending } };
       }

@@ -1,7 +1,13 @@
-import { ensureHistoryTables, readApplied, readChecksums, writeChecksum } from '../migration/history.js';
+import {
+  ensureHistoryTables,
+  historyExists,
+  readApplied,
+  readChecksums,
+  writeChecksum,
+} from '../migration/history.js';
 import { runMigration, withTenantLock } from '../migration/migrator.js';
-import { TenantError } from '../util/errors.js';
 import { describeFailure } from '../util/describe-failure.js';
+import { TenantError } from '../util/errors.js';
 import { type MigrationOptions, resolveMigrations } from './migrate.js';
 import { fanOutOf, resolveTimeouts } from './options.js';
 import type { FleetReport } from './report.js';
@@ -21,11 +27,19 @@ export async function rollback(options: MigrationOptions): Promise<FleetReport> 
   const byName = new Map(migrations.map((m) => [m.name, m]));
   const timeouts = resolveTimeouts(options.timeouts);
   return runFleet<RollbackDetails>(
-    { command: 'rollback', tenants: options.tenants, ...fanOutOf(options), emptyDetails: () => ({ applied: [], current: null }) },
+    {
+      command: 'rollback',
+      tenants: options.tenants,
+      ...fanOutOf(options),
+      emptyDetails: () => ({ applied: [], current: null }),
+    },
     async (ctx) => {
       const session = await ctx.session();
       return withTenantLock(session, options.lockWaitMs ?? 0, async () => {
-        const applied = await readApplied(session.knex, session.tenant.schema);
+        // A tenant that was never migrated has no history table: nothing is applied.
+        const applied = (await historyExists(session.knex, session.tenant.schema))
+          ? await readApplied(session.knex, session.tenant.schema)
+          : [];
         let targets = applied;
         if (options.to !== undefined) {
           const index = applied.findIndex((a) => a.name === options.to);
@@ -37,11 +51,22 @@ export async function rollback(options: MigrationOptions): Promise<FleetReport> 
         }
         const missing = targets.filter((t) => !byName.get(t.name)?.down).map((t) => t.name);
         if (missing.length) {
-          throw new TenantError('NO_DOWN', `cannot roll back: no file or no down() for ${missing.join(', ')}`);
+          throw new TenantError(
+            'NO_DOWN',
+            `cannot roll back: no file or no down() for ${missing.join(', ')}`,
+          );
         }
         const rolledBack: string[] = [];
         const remaining = () => applied.filter((a) => !rolledBack.includes(a.name)).at(-1)?.name ?? null;
-        const opts = { session, adapter: ctx.adapter, migrations, timeouts, lockWaitMs: 0, emit: ctx.emit, signal: ctx.signal };
+        const opts = {
+          session,
+          adapter: ctx.adapter,
+          migrations,
+          timeouts,
+          lockWaitMs: 0,
+          emit: ctx.emit,
+          signal: ctx.signal,
+        };
         for (const target of [...targets].reverse()) {
           const t0 = Date.now();
           ctx.emit({ type: 'migration:start', tenantId: ctx.tenant.id, name: target.name });
@@ -49,12 +74,27 @@ export async function rollback(options: MigrationOptions): Promise<FleetReport> 
             await runMigration(opts, byName.get(target.name)!, 'down', target.batch);
           } catch (err) {
             const error = describeFailure(err, ctx.adapter);
-            const failure = { code: error.code === 'FAILED' ? 'MIGRATION_FAILED' : error.code, message: `${target.name} (down): ${error.message}` };
-            ctx.emit({ type: 'migration:failed', tenantId: ctx.tenant.id, name: target.name, direction: 'down', error: failure });
+            const failure = {
+              code: error.code === 'FAILED' ? 'MIGRATION_FAILED' : error.code,
+              message: `${target.name} (down): ${error.message}`,
+            };
+            ctx.emit({
+              type: 'migration:failed',
+              tenantId: ctx.tenant.id,
+              name: target.name,
+              direction: 'down',
+              error: failure,
+            });
             return { details: { applied: rolledBack, current: remaining() }, error: failure };
           }
           rolledBack.push(target.name);
-          ctx.emit({ type: 'migration:applied', tenantId: ctx.tenant.id, name: target.name, direction: 'down', durationMs: Date.now() - t0 });
+          ctx.emit({
+            type: 'migration:applied',
+            tenantId: ctx.tenant.id,
+            name: target.name,
+            direction: 'down',
+            durationMs: Date.now() - t0,
+          });
         }
         return { details: { applied: rolledBack, current: remaining() } };
       });
@@ -74,7 +114,12 @@ export async function repair(options: MigrationOptions): Promise<FleetReport> {
   const { migrations } = await resolveMigrations(options);
   const byName = new Map(migrations.map((m) => [m.name, m]));
   return runFleet<RepairDetails>(
-    { command: 'repair', tenants: options.tenants, ...fanOutOf(options), emptyDetails: () => ({ repaired: [] }) },
+    {
+      command: 'repair',
+      tenants: options.tenants,
+      ...fanOutOf(options),
+      emptyDetails: () => ({ repaired: [] }),
+    },
     async (ctx) => {
       const session = await ctx.session();
       return withTenantLock(session, options.lockWaitMs ?? 0, async () => {
@@ -93,7 +138,14 @@ export async function repair(options: MigrationOptions): Promise<FleetReport> {
         }
         return {
           details: { repaired },
-          ...(missing.length ? { error: { code: 'MIGRATION_MISSING', message: `applied but missing from the directory (restore them): ${missing.join(', ')}` } } : {}),
+          ...(missing.length
+            ? {
+                error: {
+                  code: 'MIGRATION_MISSING',
+                  message: `applied but missing from the directory (restore them): ${missing.join(', ')}`,
+                },
+              }
+            : {}),
         };
       });
     },

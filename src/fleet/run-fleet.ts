@@ -4,7 +4,7 @@ import type { Tenant } from '../inventory/tenant.js';
 import { describeFailure } from '../util/describe-failure.js';
 import { type ErrorInfo, TenantError } from '../util/errors.js';
 import type { EventListener, FleetEvent, TenantResult, TenantStatus } from './events.js';
-import { type FleetReport, createReportFold, summarize } from './report.js';
+import { createReportFold, type FleetReport, summarize } from './report.js';
 import { createScheduler } from './scheduler.js';
 
 export { describeFailure };
@@ -39,14 +39,13 @@ export interface FleetRunOptions {
   emptyDetails?: () => Record<string, unknown>;
 }
 
+type Task<D extends object> = (ctx: TenantContext) => Promise<TaskOutcome<D>>;
+
 /**
- * The fan-out: every selected tenant's task runs under the caps, independently. A tenant's failure is a
- * value in the report; only programming errors in the runner itself reject.
+ * A run that may fan out in several batches (the upgrade's waves) under one run id, one set of caps
+ * and one report. `runFleet` is the single-batch case.
  */
-export async function runFleet<D extends object>(
-  options: FleetRunOptions,
-  task: (ctx: TenantContext) => Promise<TaskOutcome<D>>,
-): Promise<FleetReport> {
+export function createFleetRun(options: FleetRunOptions & { total?: number }) {
   const fold = createReportFold();
   const emit = (event: FleetEvent) => {
     fold.add(event);
@@ -54,8 +53,13 @@ export async function runFleet<D extends object>(
   };
   const started = Date.now();
   const signal = options.signal ?? new AbortController().signal;
-  emit({ type: 'run:start', command: options.command, runId: options.runId, total: options.tenants.length, at: started });
-
+  emit({
+    type: 'run:start',
+    command: options.command,
+    runId: options.runId,
+    total: options.total ?? options.tenants.length,
+    at: started,
+  });
   const schedule = createScheduler({
     concurrency: options.concurrency,
     perHost: options.perHost,
@@ -64,13 +68,15 @@ export async function runFleet<D extends object>(
     startGate: options.startGate,
   });
   const empty = options.emptyDetails ?? (() => ({}));
+  const all: TenantResult[] = [];
 
   const finish = (result: TenantResult): TenantResult => {
+    all.push(result);
     emit({ type: 'tenant:done', tenantId: result.id, result });
     return result;
   };
 
-  const runTenant = async (tenant: Tenant): Promise<TenantResult> => {
+  const runTenant = async <D extends object>(tenant: Tenant, task: Task<D>): Promise<TenantResult> => {
     const adapter = getAdapter(tenant.dialect);
     const t0 = Date.now();
     emit({ type: 'tenant:start', tenantId: tenant.id, host: tenant.host, at: t0 });
@@ -93,11 +99,17 @@ export async function runFleet<D extends object>(
     try {
       const outcome = await task(ctx);
       const status = outcome.status ?? (outcome.error ? 'failed' : 'succeeded');
-      result = { id: tenant.id, status, durationMs: Date.now() - t0, details: outcome.details as Record<string, unknown> };
+      result = { id: tenant.id, status, durationMs: 0, details: outcome.details as Record<string, unknown> };
       if (outcome.error) result.error = outcome.error;
     } catch (err) {
       const status = err instanceof TenantError && err.skipped ? 'skipped' : 'failed';
-      result = { id: tenant.id, status, durationMs: 0, error: describeFailure(err, adapter), details: empty() };
+      result = {
+        id: tenant.id,
+        status,
+        durationMs: 0,
+        error: describeFailure(err, adapter),
+        details: empty(),
+      };
     } finally {
       if (session) await session.close().catch(() => {});
     }
@@ -105,17 +117,63 @@ export async function runFleet<D extends object>(
     return finish(result);
   };
 
-  const results = await Promise.all(
-    options.tenants.map((tenant) => {
-      emit({ type: 'tenant:queued', tenantId: tenant.id, host: tenant.host });
-      return schedule({
-        host: tenant.host,
-        run: () => runTenant(tenant),
-        notStarted: (reason) =>
-          finish({ id: tenant.id, status: 'skipped', durationMs: 0, error: { code: 'NOT_STARTED', message: reason }, details: empty() }),
+  return {
+    emit,
+    signal,
+    /** Runs one batch of tenants to completion (every tenant gets a result, started or not). */
+    batch<D extends object>(tenants: readonly Tenant[], task: Task<D>): Promise<TenantResult[]> {
+      return Promise.all(
+        tenants.map((tenant) => {
+          emit({ type: 'tenant:queued', tenantId: tenant.id, host: tenant.host });
+          return schedule({
+            host: tenant.host,
+            run: () => runTenant(tenant, task),
+            notStarted: (reason) =>
+              finish({
+                id: tenant.id,
+                status: 'skipped',
+                durationMs: 0,
+                error: { code: 'NOT_STARTED', message: reason },
+                details: empty(),
+              }),
+          });
+        }),
+      );
+    },
+    /** Marks tenants that will not run at all (a later wave after a failed gate). */
+    notStarted(tenants: readonly Tenant[], reason: string): void {
+      for (const tenant of tenants)
+        finish({
+          id: tenant.id,
+          status: 'skipped',
+          durationMs: 0,
+          error: { code: 'NOT_STARTED', message: reason },
+          details: empty(),
+        });
+    },
+    results: (): readonly TenantResult[] => all,
+    end(): FleetReport {
+      emit({
+        type: 'run:done',
+        summary: summarize(all),
+        durationMs: Date.now() - started,
+        interrupted: signal.aborted,
+        at: Date.now(),
       });
-    }),
-  );
-  emit({ type: 'run:done', summary: summarize(results), durationMs: Date.now() - started, interrupted: signal.aborted, at: Date.now() });
-  return fold.report();
+      return fold.report();
+    },
+  };
+}
+
+/**
+ * The fan-out: every selected tenant's task runs under the caps, independently. A tenant's failure is a
+ * value in the report; only programming errors in the runner itself reject.
+ */
+export async function runFleet<D extends object>(
+  options: FleetRunOptions,
+  task: Task<D>,
+): Promise<FleetReport> {
+  const run = createFleetRun(options);
+  await run.batch(options.tenants, task);
+  return run.end();
 }

@@ -20,22 +20,45 @@ export interface PlanOptions extends MigrationOptions {
  * `dbfleet status` / `dbfleet plan`: read-only. Takes no lock and creates no table, so it is safe to run
  * while a migration is in flight; a tenant with problems is reported `failed` with them listed.
  */
-export async function status(options: PlanOptions, command: 'status' | 'plan' = 'status'): Promise<FleetReport> {
+export async function status(
+  options: PlanOptions,
+  command: 'status' | 'plan' = 'status',
+): Promise<FleetReport> {
   const { migrations, directory } = await resolveMigrations(options);
   return runFleet<StatusDetails>(
-    { command, tenants: options.tenants, ...fanOutOf(options), emptyDetails: () => ({ current: null, pending: [], problems: [] }) },
+    {
+      command,
+      tenants: options.tenants,
+      ...fanOutOf(options),
+      emptyDetails: () => ({ current: null, pending: [], problems: [] }),
+    },
     async (ctx) => {
       const { knex, tenant } = await ctx.session();
       const exists = await historyExists(knex, tenant.schema);
       const applied = exists ? await readApplied(knex, tenant.schema) : [];
       const recorded = exists ? await readChecksums(knex, tenant.schema) : new Map<string, string>();
-      const plan = planMigrations({ available: migrations, applied, recorded, to: options.to, allowOutOfOrder: options.allowOutOfOrder });
+      const plan = planMigrations({
+        available: migrations,
+        applied,
+        recorded,
+        to: options.to,
+        allowOutOfOrder: options.allowOutOfOrder,
+      });
       const problems = plan.problems.map((p) => describeProblem(p, directory));
-      const details: StatusDetails & { sql?: Record<string, string[]> } = { current: plan.current, pending: plan.pending, problems };
+      const details: StatusDetails & { sql?: Record<string, string[]> } = {
+        current: plan.current,
+        pending: plan.pending,
+        problems,
+      };
       if (command === 'plan' && options.sql) {
         const { captureMigrationSql } = await import('../migration/capture-sql.js');
         details.sql = {};
-        for (const name of plan.pending) details.sql[name] = await captureMigrationSql(ctx.adapter, ctx.tenant, migrations.find((m) => m.name === name)!);
+        for (const name of plan.pending)
+          details.sql[name] = await captureMigrationSql(
+            ctx.adapter,
+            ctx.tenant,
+            migrations.find((m) => m.name === name)!,
+          );
       }
       return {
         details,

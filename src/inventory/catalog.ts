@@ -1,6 +1,6 @@
 import knexFactory from 'knex';
 import { getAdapter } from '../dialect/registry.js';
-import { UsageError, errorMessage } from '../util/errors.js';
+import { errorMessage, UsageError } from '../util/errors.js';
 import { registerSecret } from '../util/redact.js';
 import type { ConnectionObject, DialectName } from './tenant.js';
 
@@ -21,15 +21,25 @@ export interface CatalogSource {
 
 const FIELDS = ['host', 'port', 'database', 'user', 'password', 'server', 'filename'] as const;
 
-export function catalogRowToEntry(row: Record<string, unknown>, source: CatalogSource): Record<string, unknown> {
+export function catalogRowToEntry(
+  row: Record<string, unknown>,
+  source: CatalogSource,
+): Record<string, unknown> {
   const dialect = (row.dialect as string | undefined) ?? source.tenantDialect ?? source.dialect ?? 'postgres';
   let connection: unknown = row.connection;
   if (connection === undefined || connection === null) {
     const c: ConnectionObject = { ...(source.defaults ?? {}) };
-    for (const field of FIELDS) if (row[field] !== undefined && row[field] !== null) (c as Record<string, unknown>)[field] = row[field];
+    for (const field of FIELDS)
+      if (row[field] !== undefined && row[field] !== null) (c as Record<string, unknown>)[field] = row[field];
     connection = dialect === 'sqlite' ? (c.filename ?? c.database) : c;
   }
-  const tags = typeof row.tags === 'string' ? row.tags.split(',').map((t) => t.trim()).filter(Boolean) : row.tags;
+  const tags =
+    typeof row.tags === 'string'
+      ? row.tags
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : row.tags;
   return {
     id: row.id === undefined || row.id === null ? row.id : String(row.id),
     dialect,
@@ -51,7 +61,17 @@ export async function readCatalog(source: CatalogSource): Promise<Record<string,
   }
   registerSecret(parsed.connection.password);
   const knex = knexFactory({
-    ...adapter.knexConfig({ id: 'catalog', dialect, connection: parsed.connection, host: parsed.host, database: parsed.database, tags: [] }, { timeouts: { lockTimeoutMs: 0, statementTimeoutMs: 0 } }),
+    ...adapter.knexConfig(
+      {
+        id: 'catalog',
+        dialect,
+        connection: parsed.connection,
+        host: parsed.host,
+        database: parsed.database,
+        tags: [],
+      },
+      { timeouts: { lockTimeoutMs: 0, statementTimeoutMs: 0 } },
+    ),
     pool: { min: 0, max: 1 },
   });
   try {

@@ -1,7 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { getAdapter } from '../dialect/registry.js';
-import { UsageError, errorMessage } from '../util/errors.js';
+import { errorMessage, UsageError } from '../util/errors.js';
 import type { ConnectionObject, DialectName } from './tenant.js';
 
 /**
@@ -9,15 +9,26 @@ import type { ConnectionObject, DialectName } from './tenant.js';
  * SQLite file matching `glob`. The tenant id is the database name (or the file name without extension).
  */
 export type DiscoverSource =
-  | { dialect: Exclude<DialectName, 'sqlite'>; connection: string | ConnectionObject; pattern: string; tags?: string[] }
+  | {
+      dialect: Exclude<DialectName, 'sqlite'>;
+      connection: string | ConnectionObject;
+      pattern: string;
+      tags?: string[];
+    }
   | { dialect: 'sqlite'; glob: string; tags?: string[] };
 
 export function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 
-export async function discoverTenants(source: DiscoverSource, baseDir: string): Promise<Record<string, unknown>[]> {
+export async function discoverTenants(
+  source: DiscoverSource,
+  baseDir: string,
+): Promise<Record<string, unknown>[]> {
   if (source.dialect === 'sqlite') {
     const files = await glob(source.glob, { cwd: baseDir, absolute: true, onlyFiles: true });
     return files.sort().map((file) => ({
@@ -32,7 +43,9 @@ export async function discoverTenants(source: DiscoverSource, baseDir: string): 
   let server: ReturnType<typeof adapter.parseConnection>;
   try {
     server = adapter.parseConnection(
-      typeof source.connection === 'string' ? source.connection : { database: 'postgres', ...source.connection },
+      typeof source.connection === 'string'
+        ? source.connection
+        : { database: 'postgres', ...source.connection },
     );
   } catch (err) {
     throw new UsageError(`discover: malformed connection: ${errorMessage(err)}`);

@@ -15,7 +15,8 @@ export function parseInventoryText(text: string, source: string): unknown[] {
   if (data && typeof data === 'object' && !Array.isArray(data) && 'tenants' in data) {
     data = (data as { tenants: unknown }).tenants;
   }
-  if (!Array.isArray(data)) throw new UsageError(`${source}: expected a JSON array of tenants or { "tenants": [...] }`);
+  if (!Array.isArray(data))
+    throw new UsageError(`${source}: expected a JSON array of tenants or { "tenants": [...] }`);
   return data;
 }
 
@@ -25,7 +26,9 @@ export function readInventoryFile(path: string): Tenant[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read the inventory ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new UsageError(
+      `cannot read the inventory ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
   return validateInventory(parseInventoryText(text, file), file, dirname(file));
 }

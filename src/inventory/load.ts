@@ -15,11 +15,15 @@ export type InventorySource =
   | (() => Promise<readonly TenantInput[]> | readonly TenantInput[]);
 
 /** Lists and validates every tenant up front (the run needs the count before it starts). */
-export async function loadInventory(source: InventorySource | undefined, baseDir = process.cwd()): Promise<Tenant[]> {
+export async function loadInventory(
+  source: InventorySource | undefined,
+  baseDir = process.cwd(),
+): Promise<Tenant[]> {
   if (source === undefined) {
     throw new UsageError('no inventory: pass --tenants <file>, or set `inventory` in the configuration');
   }
-  if (typeof source === 'function') return validateInventory(await source(), 'the inventory function', baseDir);
+  if (typeof source === 'function')
+    return validateInventory(await source(), 'the inventory function', baseDir);
   if (Array.isArray(source)) return validateInventory(source, 'the configured inventory', baseDir);
   const s = source as Exclude<InventorySource, readonly TenantInput[] | (() => unknown)>;
   if ('file' in s) return readInventoryFile(resolve(baseDir, s.file));

@@ -32,7 +32,8 @@ function registerConnectionSecrets(connection: unknown): void {
  * `baseDir` resolves relative SQLite paths (the inventory file's folder).
  */
 export function validateInventory(entries: unknown, source: string, baseDir = process.cwd()): Tenant[] {
-  if (!Array.isArray(entries)) throw new UsageError(`${source}: the inventory must be a JSON array of tenants or { "tenants": [...] }`);
+  if (!Array.isArray(entries))
+    throw new UsageError(`${source}: the inventory must be a JSON array of tenants or { "tenants": [...] }`);
   if (entries.length === 0) throw new UsageError(`${source}: the inventory is empty`);
   const problems: string[] = [];
   const tenants: Tenant[] = [];
@@ -48,16 +49,24 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
     const e = entry as Record<string, unknown>;
     const before = problems.length;
     if (typeof e.id !== 'string' || !ID_PATTERN.test(e.id)) {
-      problems.push(`${where}: id must be 1-128 letters, digits, '_', '.', '-' (starting with a letter or digit)`);
+      problems.push(
+        `${where}: id must be 1-128 letters, digits, '_', '.', '-' (starting with a letter or digit)`,
+      );
     } else {
       const folded = e.id.toLowerCase();
       const other = seen.get(folded);
       if (other !== undefined) {
-        problems.push(other === e.id ? `${where}: duplicate id "${e.id}"` : `${where}: id "${e.id}" differs only in case from "${other}"`);
+        problems.push(
+          other === e.id
+            ? `${where}: duplicate id "${e.id}"`
+            : `${where}: id "${e.id}" differs only in case from "${other}"`,
+        );
       } else seen.set(folded, e.id);
     }
     if (!DIALECTS.includes(e.dialect as DialectName)) {
-      problems.push(`${where}: unknown dialect ${JSON.stringify(e.dialect)} (expected ${DIALECTS.join(', ')})`);
+      problems.push(
+        `${where}: unknown dialect ${JSON.stringify(e.dialect)} (expected ${DIALECTS.join(', ')})`,
+      );
     }
     if (e.connection === undefined || e.connection === null || e.connection === '') {
       problems.push(`${where}: missing connection`);
@@ -67,7 +76,10 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
     if (e.schema !== undefined && (typeof e.schema !== 'string' || e.schema.trim() === '')) {
       problems.push(`${where}: schema must be a non-empty string`);
     }
-    if (e.tags !== undefined && (!Array.isArray(e.tags) || e.tags.some((t) => typeof t !== 'string' || t === ''))) {
+    if (
+      e.tags !== undefined &&
+      (!Array.isArray(e.tags) || e.tags.some((t) => typeof t !== 'string' || t === ''))
+    ) {
       problems.push(`${where}: tags must be an array of non-empty strings`);
     }
     if (problems.length > before) return;
@@ -80,9 +92,15 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
     }
     try {
       const input = e.connection as string | ConnectionObject;
-      const parsed = adapter.capabilities.fileBased && typeof input === 'string'
-        ? adapter.parseConnection(resolveRelative(input, baseDir))
-        : adapter.parseConnection(input);
+      // Relative file paths resolve against baseDir, whether given as a string or as { filename }.
+      const located = !adapter.capabilities.fileBased
+        ? input
+        : typeof input === 'string'
+          ? resolveRelative(input, baseDir)
+          : typeof input.filename === 'string'
+            ? { ...input, filename: resolveRelative(input.filename, baseDir) }
+            : input;
+      const parsed = adapter.parseConnection(located);
       tenants.push({
         id: e.id as string,
         dialect,
@@ -96,11 +114,16 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
       problems.push(`${where}: malformed connection: ${err instanceof Error ? err.message : String(err)}`);
     }
   });
-  if (problems.length) throw new UsageError(`${source}: ${problems.length} problem(s) in the inventory, nothing was changed:`, problems);
+  if (problems.length)
+    throw new UsageError(
+      `${source}: ${problems.length} problem(s) in the inventory, nothing was changed:`,
+      problems,
+    );
   return tenants;
 }
 
 function resolveRelative(path: string, baseDir: string): string {
-  if (/^[a-z]+:\/\//i.test(path) || path.startsWith('/')) return path;
+  // ':memory:' goes to the adapter unchanged so that it is refused, not turned into a file named ':memory:'.
+  if (path === ':memory:' || /^[a-z]+:\/\//i.test(path) || path.startsWith('/')) return path;
   return `${baseDir.replace(/\/$/, '')}/${path}`;
 }

@@ -9,10 +9,17 @@ import type { Migration } from './types.js';
  * what it reads (`hasTable`, selects), the SQL shown is the branch an empty database would take — it is
  * labelled as derived, never as exact.
  */
-export async function captureMigrationSql(adapter: DialectAdapter, tenant: Tenant, migration: Migration): Promise<string[]> {
+export async function captureMigrationSql(
+  adapter: DialectAdapter,
+  tenant: Tenant,
+  migration: Migration,
+): Promise<string[]> {
   if (migration.sql) return adapter.splitScript(migration.sql.up);
   const config = adapter.knexConfig(tenant, { timeouts: { lockTimeoutMs: 0, statementTimeoutMs: 0 } });
-  const knex: Knex = knexFactory({ client: config.client, ...(config.useNullAsDefault ? { useNullAsDefault: true } : {}) });
+  const knex: Knex = knexFactory({
+    client: config.client,
+    ...(config.useNullAsDefault ? { useNullAsDefault: true } : {}),
+  });
   const statements: string[] = [];
   const client = knex.client as unknown as Record<string, unknown>;
   client.acquireConnection = async () => ({ __fake: true });
@@ -24,6 +31,9 @@ export async function captureMigrationSql(adapter: DialectAdapter, tenant: Tenan
     return obj;
   };
   client.processResponse = () => [];
+  // Keep `?` placeholders: `_query` would otherwise get the driver's `$1` form, which `knex.raw` below
+  // cannot bind, so any migration inserting rows with bindings could not be derived.
+  client.positionBindings = (sql: string) => sql;
   try {
     await migration.up(knex, { runScript: async (sql) => void statements.push(...adapter.splitScript(sql)) });
   } catch (err) {

@@ -70,7 +70,11 @@ export async function recordApplied(
   schema: string | undefined,
   entry: { name: string; batch: number; checksum: string },
 ): Promise<void> {
-  await table(trx, MIGRATIONS_TABLE, schema).insert({ name: entry.name, batch: entry.batch, migration_time: new Date() });
+  await table(trx, MIGRATIONS_TABLE, schema).insert({
+    name: entry.name,
+    batch: entry.batch,
+    migration_time: new Date(),
+  });
   await writeChecksum(trx, schema, entry.name, entry.checksum, 'applied');
 }
 
@@ -86,7 +90,11 @@ export async function writeChecksum(
   await table(trx, CHECKSUM_TABLE, schema).insert({ name, checksum, source, recorded_at: new Date() });
 }
 
-export async function removeApplied(trx: Knex | Knex.Transaction, schema: string | undefined, name: string): Promise<void> {
+export async function removeApplied(
+  trx: Knex | Knex.Transaction,
+  schema: string | undefined,
+  name: string,
+): Promise<void> {
   await table(trx, MIGRATIONS_TABLE, schema).where({ name }).del();
   await table(trx, CHECKSUM_TABLE, schema).where({ name }).del();
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../util/errors.js';
 import { parseDuration } from '../util/duration.js';
+import { UsageError } from '../util/errors.js';
 import { importUserModule, moduleExports } from '../util/load-module.js';
 import { migrationChecksum } from './checksum.js';
 import { downSqlFileFor, isDownSqlFile, parseSqlSettings } from './sql-file.js';
@@ -22,7 +22,8 @@ function moduleConfig(raw: unknown, file: string): MigrationConfig {
   const c = raw as Record<string, unknown>;
   if (c.transaction !== undefined) config.transaction = c.transaction !== false;
   if (c.lockTimeout !== undefined) config.lockTimeoutMs = parseDuration(c.lockTimeout as string | number);
-  if (c.statementTimeout !== undefined) config.statementTimeoutMs = parseDuration(c.statementTimeout as string | number);
+  if (c.statementTimeout !== undefined)
+    config.statementTimeoutMs = parseDuration(c.statementTimeout as string | number);
   return config;
 }
 
@@ -47,9 +48,10 @@ async function loadModuleMigration(name: string, file: string): Promise<Migratio
 }
 
 function loadSqlMigration(name: string, file: string): Migration {
-  const upSql = readFileSync(file, 'utf8');
+  // A UTF-8 BOM is not SQL (the server rejects it); the checksum ignores it already.
+  const upSql = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   const downFile = downSqlFileFor(file);
-  const downSql = existsSync(downFile) ? readFileSync(downFile, 'utf8') : undefined;
+  const downSql = existsSync(downFile) ? readFileSync(downFile, 'utf8').replace(/^\uFEFF/, '') : undefined;
   return {
     name,
     file,
@@ -82,7 +84,9 @@ export async function loadMigrations(directory: string): Promise<Migration[]> {
     seen.set(stem, name);
     const file = join(dir, name);
     try {
-      migrations.push(name.endsWith('.sql') ? loadSqlMigration(name, file) : await loadModuleMigration(name, file));
+      migrations.push(
+        name.endsWith('.sql') ? loadSqlMigration(name, file) : await loadModuleMigration(name, file),
+      );
     } catch (err) {
       problems.push(err instanceof Error ? err.message : String(err));
     }

@@ -5,6 +5,7 @@ import { describeFailure } from '../util/describe-failure.js';
 import { TenantError } from '../util/errors.js';
 import {
   ensureHistoryTables,
+  historyExists,
   holdKnexLockRow,
   readApplied,
   readChecksums,
@@ -13,7 +14,7 @@ import {
   removeApplied,
   writeChecksum,
 } from './history.js';
-import { describeProblem, planMigrations, type MigrationPlan } from './planner.js';
+import { describeProblem, type MigrationPlan, planMigrations } from './planner.js';
 import type { Migration, MigrationRunContext } from './types.js';
 
 export interface TenantMigrationOptions {
@@ -42,7 +43,9 @@ export async function withTenantLock<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   if (!(await session.tryLock(waitMs))) {
-    throw new TenantError('LOCKED', 'another dbfleet runner holds this tenant\'s migration lock', { skipped: true });
+    throw new TenantError('LOCKED', "another dbfleet runner holds this tenant's migration lock", {
+      skipped: true,
+    });
   }
   try {
     return await fn();
@@ -55,16 +58,35 @@ export async function withTenantLock<T>(
 export async function planTenant(
   opts: Pick<TenantMigrationOptions, 'session' | 'migrations' | 'allowOutOfOrder' | 'directory'>,
   to?: string,
+  readOnly = false,
 ): Promise<MigrationPlan> {
   const { knex, tenant } = opts.session;
-  await ensureHistoryTables(knex, tenant.schema);
-  const [applied, recorded] = await Promise.all([readApplied(knex, tenant.schema), readChecksums(knex, tenant.schema)]);
-  return planMigrations({ available: opts.migrations, applied, recorded, to, allowOutOfOrder: opts.allowOutOfOrder });
+  // A read-only plan (dry run) creates no history table: a tenant without one has nothing applied.
+  if (readOnly && !(await historyExists(knex, tenant.schema))) {
+    return planMigrations({ available: opts.migrations, applied: [], recorded: new Map(), to, allowOutOfOrder: opts.allowOutOfOrder });
+  }
+  if (!readOnly) await ensureHistoryTables(knex, tenant.schema);
+  const [applied, recorded] = await Promise.all([
+    readApplied(knex, tenant.schema),
+    readChecksums(knex, tenant.schema),
+  ]);
+  return planMigrations({
+    available: opts.migrations,
+    applied,
+    recorded,
+    to,
+    allowOutOfOrder: opts.allowOutOfOrder,
+  });
 }
 
 export function assertNoProblems(plan: MigrationPlan, directory?: string): void {
   if (plan.problems.length === 0) return;
-  const code = plan.problems[0]!.kind === 'edited' ? 'CHECKSUM_MISMATCH' : plan.problems[0]!.kind === 'missing' ? 'MIGRATION_MISSING' : 'OUT_OF_ORDER';
+  const code =
+    plan.problems[0]!.kind === 'edited'
+      ? 'CHECKSUM_MISMATCH'
+      : plan.problems[0]!.kind === 'missing'
+        ? 'MIGRATION_MISSING'
+        : 'OUT_OF_ORDER';
   throw new TenantError(code, plan.problems.map((p) => describeProblem(p, directory)).join('; '));
 }
 
@@ -86,10 +108,12 @@ export async function runMigration(
   const schema = session.tenant.schema;
   const ctx: MigrationRunContext = { runScript: (sql, on) => session.runScript(sql, on) };
   const body = direction === 'up' ? migration.up : migration.down;
-  if (!body) throw new TenantError('NO_DOWN', `migration ${migration.name} has no down, so it cannot be rolled back`);
+  if (!body)
+    throw new TenantError('NO_DOWN', `migration ${migration.name} has no down, so it cannot be rolled back`);
   const timeouts = effectiveTimeouts(opts.timeouts, migration);
   const record = async (on: Knex | Knex.Transaction) => {
-    if (direction === 'up') await recordApplied(on, schema, { name: migration.name, batch, checksum: migration.checksum });
+    if (direction === 'up')
+      await recordApplied(on, schema, { name: migration.name, batch, checksum: migration.checksum });
     else await removeApplied(on, schema, migration.name);
   };
 
@@ -97,10 +121,13 @@ export async function runMigration(
     const script = direction === 'up' ? migration.sql?.up : migration.sql?.down;
     const refusal = script !== undefined ? adapter.checkTransactionalScript?.(script) : undefined;
     if (refusal) throw new TenantError('NEEDS_NO_TRANSACTION', `${migration.name}: ${refusal}`);
-    await session.knex.transaction(async (trx) => {
+    await session.transaction(async (trx) => {
       await session.setTimeouts(timeouts, trx);
       if (!(await holdKnexLockRow(trx, schema))) {
-        throw new TenantError('KNEX_LOCKED', 'knex_migrations_lock is set: a knex CLI migration is running here, or one crashed (`knex migrate:unlock` clears it)');
+        throw new TenantError(
+          'KNEX_LOCKED',
+          'knex_migrations_lock is set: a knex CLI migration is running here, or one crashed (`knex migrate:unlock` clears it)',
+        );
       }
       await body(trx, ctx);
       await record(trx);
@@ -122,14 +149,18 @@ export async function runMigration(
  * Migrates one tenant under its session lock: plans, refuses on any problem (nothing applied), adopts
  * knex-applied migrations, then applies the pending ones one by one as one knex batch.
  */
-export async function migrateTenant(opts: TenantMigrationOptions, to?: string): Promise<{ details: MigrateDetails; error?: ReturnType<typeof describeFailure> }> {
+export async function migrateTenant(
+  opts: TenantMigrationOptions,
+  to?: string,
+): Promise<{ details: MigrateDetails; error?: ReturnType<typeof describeFailure> }> {
   const { session } = opts;
   const schema = session.tenant.schema;
   return withTenantLock(session, opts.lockWaitMs, async () => {
     const plan = await planTenant(opts, to);
     assertNoProblems(plan, opts.directory);
     const byName = new Map(opts.migrations.map((m) => [m.name, m]));
-    for (const name of plan.adopt) await writeChecksum(session.knex, schema, name, byName.get(name)!.checksum, 'adopted');
+    for (const name of plan.adopt)
+      await writeChecksum(session.knex, schema, name, byName.get(name)!.checksum, 'adopted');
 
     const applied: string[] = [];
     const details = (): MigrateDetails => ({
@@ -141,7 +172,13 @@ export async function migrateTenant(opts: TenantMigrationOptions, to?: string): 
     const batch = (await readApplied(session.knex, schema)).reduce((max, a) => Math.max(max, a.batch), 0) + 1;
     for (const name of plan.pending) {
       if (opts.signal?.aborted) {
-        return { details: details(), error: { code: 'INTERRUPTED', message: `interrupted after ${applied.length} of ${plan.pending.length} pending migrations` } };
+        return {
+          details: details(),
+          error: {
+            code: 'INTERRUPTED',
+            message: `interrupted after ${applied.length} of ${plan.pending.length} pending migrations`,
+          },
+        };
       }
       opts.emit({ type: 'migration:start', tenantId: session.tenant.id, name });
       const t0 = Date.now();
@@ -149,12 +186,27 @@ export async function migrateTenant(opts: TenantMigrationOptions, to?: string): 
         await runMigration(opts, byName.get(name)!, 'up', batch);
       } catch (err) {
         const error = describeFailure(err, opts.adapter);
-        const failure = { code: error.code === 'FAILED' ? 'MIGRATION_FAILED' : error.code, message: `${name}: ${error.message}` };
-        opts.emit({ type: 'migration:failed', tenantId: session.tenant.id, name, direction: 'up', error: failure });
+        const failure = {
+          code: error.code === 'FAILED' ? 'MIGRATION_FAILED' : error.code,
+          message: `${name}: ${error.message}`,
+        };
+        opts.emit({
+          type: 'migration:failed',
+          tenantId: session.tenant.id,
+          name,
+          direction: 'up',
+          error: failure,
+        });
         return { details: details(), error: failure };
       }
       applied.push(name);
-      opts.emit({ type: 'migration:applied', tenantId: session.tenant.id, name, direction: 'up', durationMs: Date.now() - t0 });
+      opts.emit({
+        type: 'migration:applied',
+        tenantId: session.tenant.id,
+        name,
+        direction: 'up',
+        durationMs: Date.now() - t0,
+      });
     }
     return { details: details() };
   });

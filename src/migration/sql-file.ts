@@ -16,14 +16,16 @@ export function downSqlFileFor(upFile: string): string {
 
 export function parseSqlSettings(sql: string, file: string): MigrationConfig {
   const config: MigrationConfig = { transaction: true };
-  for (const line of sql.split('\n')) {
+  // Split on CRLF too: with a trailing '\r' the `(.*)$` below would not match and the settings would be ignored.
+  for (const line of sql.split(/\r?\n|\r/)) {
     const match = /^\s*--\s*dbfleet:\s*(.*)$/i.exec(line);
     if (!match) continue;
     for (const pair of match[1]!.trim().split(/\s+/).filter(Boolean)) {
       const [key, value = ''] = pair.split('=');
       switch (key?.toLowerCase().replace(/-/g, '_')) {
         case 'transaction':
-          if (value !== 'true' && value !== 'false') throw new Error(`${file}: transaction must be true or false`);
+          if (value !== 'true' && value !== 'false')
+            throw new Error(`${file}: transaction must be true or false`);
           config.transaction = value === 'true';
           break;
         case 'no_transaction':

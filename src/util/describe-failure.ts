@@ -1,5 +1,5 @@
 import type { DialectAdapter } from '../dialect/types.js';
-import { type ErrorInfo, TenantError, errorMessage } from './errors.js';
+import { type ErrorInfo, errorMessage, TenantError } from './errors.js';
 import { redact } from './redact.js';
 
 /** Turns anything a tenant's work threw into the report's `{ code, message }`, credentials removed. */

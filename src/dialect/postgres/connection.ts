@@ -25,7 +25,8 @@ export function parsePostgresConnection(input: string | ConnectionObject): Parse
   if (typeof database !== 'string' || database === '') throw new Error('the connection names no database');
   const host = typeof connection.host === 'string' && connection.host !== '' ? connection.host : 'localhost';
   const port = connection.port === undefined ? 5432 : Number(connection.port);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`invalid port ${String(connection.port)}`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new Error(`invalid port ${String(connection.port)}`);
   connection.host = host;
   connection.port = port;
   return { connection, host: `postgres://${host}:${port}`, database };

@@ -3,9 +3,15 @@ import type { ConnectionObject } from '../../inventory/tenant.js';
 
 /** Every connectable, non-template database on the server (discovery filters the names). */
 export async function listPostgresDatabases(connection: ConnectionObject): Promise<string[]> {
-  const knex = knexFactory({ client: 'pg', connection: { database: 'postgres', ...connection }, pool: { min: 0, max: 1 } });
+  const knex = knexFactory({
+    client: 'pg',
+    connection: { database: 'postgres', ...connection },
+    pool: { min: 0, max: 1 },
+  });
   try {
-    const res = await knex.raw('select datname from pg_database where datallowconn and not datistemplate order by datname');
+    const res = await knex.raw(
+      'select datname from pg_database where datallowconn and not datistemplate order by datname',
+    );
     return (res.rows as { datname: string }[]).map((r) => r.datname);
   } finally {
     await knex.destroy();

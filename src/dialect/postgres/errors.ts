@@ -5,7 +5,14 @@ interface PgLikeError {
   message?: string;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EAI_AGAIN',
+]);
 
 /** SQLSTATEs a DBA acts on differently get their own code and an explanation. */
 export function classifyPostgresError(err: unknown): ErrorInfo | undefined {
@@ -31,7 +38,9 @@ export function classifyPostgresError(err: unknown): ErrorInfo | undefined {
     case '57P03':
       return { code: 'CONNECTION_LOST', message: `the server terminated the connection: ${message}` };
   }
-  if (e?.code && NETWORK_CODES.has(e.code)) return { code: 'UNREACHABLE', message: `cannot reach the server: ${message}` };
-  if (/Connection terminated|connection is closed/i.test(message)) return { code: 'CONNECTION_LOST', message };
+  if (e?.code && NETWORK_CODES.has(e.code))
+    return { code: 'UNREACHABLE', message: `cannot reach the server: ${message}` };
+  if (/Connection terminated|connection is closed/i.test(message))
+    return { code: 'CONNECTION_LOST', message };
   return undefined;
 }

@@ -1,7 +1,9 @@
 import type { DialectAdapter } from '../types.js';
+import { postgresBackupDriver } from './backup.js';
 import { parsePostgresConnection } from './connection.js';
 import { listPostgresDatabases } from './discover.js';
 import { classifyPostgresError } from './errors.js';
+import { postgresOptimizer } from './optimize.js';
 import { openPostgresSession, postgresKnexConfig } from './session.js';
 
 export function quotePostgresIdentifier(name: string): string {
@@ -17,6 +19,8 @@ export const postgresAdapter: DialectAdapter = {
   // PostgreSQL takes a whole script in one simple-query round trip: no client-side splitting needed.
   splitScript: (sql) => (sql.trim() === '' ? [] : [sql]),
   classifyError: classifyPostgresError,
+  optimizer: postgresOptimizer,
+  backup: postgresBackupDriver,
   quoteIdentifier: quotePostgresIdentifier,
   rowsOf: (result) => (result as { rows: Record<string, unknown>[] }).rows,
   listDatabases: listPostgresDatabases,

@@ -6,7 +6,7 @@ import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
 /** 'dbf1' — the first key of dbfleet's two-key advisory locks, so they never collide with the app's. */
 const LOCK_CLASS = 0x64626631;
 
-export function postgresKnexConfig(tenant: Tenant, options: SessionOptions): Knex.Config {
+export function postgresKnexConfig(tenant: Tenant, _options: SessionOptions): Knex.Config {
   return {
     client: 'pg',
     connection: {
@@ -47,7 +47,10 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     knex,
     async tryLock(waitMs) {
       if (waitMs <= 0) {
-        const res = await knex.raw('select pg_try_advisory_lock(?, hashtext(?)) as ok', [LOCK_CLASS, lockKey]);
+        const res = await knex.raw('select pg_try_advisory_lock(?, hashtext(?)) as ok', [
+          LOCK_CLASS,
+          lockKey,
+        ]);
         locked = res.rows[0].ok === true;
         return locked;
       }
@@ -69,6 +72,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
       locked = false;
     },
     setTimeouts,
+    transaction: (fn) => knex.transaction(fn),
     async runScript(sql, on = knex) {
       // The simple-query protocol runs a multi-statement script in one round trip; no bindings involved.
       if (sql.trim() !== '') await on.raw(sql.replace(/\?/g, '\\?'));

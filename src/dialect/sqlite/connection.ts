@@ -3,13 +3,17 @@ import type { ConnectionObject } from '../../inventory/tenant.js';
 import type { ParsedConnection } from '../types.js';
 
 /** A SQLite tenant is a file: a path string, or `{ filename }`. Relative paths resolve against `baseDir`. */
-export function parseSqliteConnection(input: string | ConnectionObject, baseDir = process.cwd()): ParsedConnection {
+export function parseSqliteConnection(
+  input: string | ConnectionObject,
+  baseDir = process.cwd(),
+): ParsedConnection {
   const filename = typeof input === 'string' ? input : input.filename;
   if (typeof filename !== 'string' || filename.trim() === '') {
     throw new Error('a SQLite connection needs a file path (a string or { filename })');
   }
   if (filename === ':memory:') throw new Error(':memory: databases cannot be part of a fleet');
   const path = resolve(baseDir, filename.replace(/^sqlite:(\/\/)?/i, ''));
-  const connection: ConnectionObject = typeof input === 'string' ? { filename: path } : { ...input, filename: path };
+  const connection: ConnectionObject =
+    typeof input === 'string' ? { filename: path } : { ...input, filename: path };
   return { connection, host: 'sqlite://localhost', database: path };
 }

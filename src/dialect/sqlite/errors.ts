@@ -6,7 +6,10 @@ export function classifySqliteError(err: unknown): ErrorInfo | undefined {
   if (e?.code === 'SQLITE_BUSY' || e?.code === 'SQLITE_LOCKED') {
     return { code: 'LOCK_TIMEOUT', message: `the database file is locked by another connection: ${message}` };
   }
-  if (e?.code === 'SQLITE_CANTOPEN' || /unable to open database file|directory does not exist/i.test(message)) {
+  if (
+    e?.code === 'SQLITE_CANTOPEN' ||
+    /unable to open database file|directory does not exist/i.test(message)
+  ) {
     return { code: 'UNREACHABLE', message: `cannot open the database file: ${message}` };
   }
   if (e?.code === 'SQLITE_CORRUPT' || e?.code === 'SQLITE_NOTADB') return { code: 'CORRUPT', message };

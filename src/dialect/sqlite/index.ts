@@ -1,6 +1,8 @@
 import type { DialectAdapter } from '../types.js';
+import { sqliteBackupDriver } from './backup.js';
 import { parseSqliteConnection } from './connection.js';
 import { classifySqliteError } from './errors.js';
+import { sqliteOptimizer } from './optimize.js';
 import { openSqliteSession, sqliteKnexConfig } from './session.js';
 
 export const sqliteAdapter: DialectAdapter = {
@@ -12,6 +14,8 @@ export const sqliteAdapter: DialectAdapter = {
   // better-sqlite3's exec() runs a whole script natively, triggers included.
   splitScript: (sql) => (sql.trim() === '' ? [] : [sql]),
   classifyError: classifySqliteError,
+  optimizer: sqliteOptimizer,
+  backup: sqliteBackupDriver,
   quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
   rowsOf: (result) => result as Record<string, unknown>[],
 };

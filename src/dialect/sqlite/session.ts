@@ -10,8 +10,14 @@ export function sqliteKnexConfig(tenant: Tenant, _options: SessionOptions): Knex
 }
 
 /** The better-sqlite3 handle behind a knex instance or transaction (the one pinned connection). */
-async function withRawConnection<T>(on: Knex | Knex.Transaction, fn: (db: Database.Database) => T): Promise<T> {
-  const client = on.client as { acquireConnection(): Promise<Database.Database>; releaseConnection(c: unknown): Promise<void> };
+async function withRawConnection<T>(
+  on: Knex | Knex.Transaction,
+  fn: (db: Database.Database) => T,
+): Promise<T> {
+  const client = on.client as {
+    acquireConnection(): Promise<Database.Database>;
+    releaseConnection(c: unknown): Promise<void>;
+  };
   const db = await client.acquireConnection();
   try {
     return fn(db);
@@ -22,13 +28,17 @@ async function withRawConnection<T>(on: Knex | Knex.Transaction, fn: (db: Databa
 
 export async function openSqliteSession(tenant: Tenant, options: SessionOptions): Promise<TenantSession> {
   if (!options.create && !existsSync(tenant.database)) {
-    throw Object.assign(new Error(`database file ${tenant.database} does not exist`), { code: 'SQLITE_CANTOPEN' });
+    throw Object.assign(new Error(`database file ${tenant.database} does not exist`), {
+      code: 'SQLITE_CANTOPEN',
+    });
   }
   const knex = createPinnedKnex(sqliteKnexConfig(tenant, options));
   let locked = false;
   const setTimeouts = async (t: Timeouts, on: Knex | Knex.Transaction = knex) => {
     // SQLite has no statement timeout; busy_timeout bounds how long a statement waits for a file lock.
-    await withRawConnection(on, (db) => db.pragma(`busy_timeout = ${Math.max(0, Math.floor(t.lockTimeoutMs))}`));
+    await withRawConnection(on, (db) =>
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(t.lockTimeoutMs))}`),
+    );
   };
   try {
     await setTimeouts(options.timeouts);
@@ -69,11 +79,42 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
       locked = false;
     },
     setTimeouts,
+    async transaction(fn) {
+      // knex alters a SQLite table by rebuilding it (copy, drop, rename). With foreign keys enforced the
+      // drop fails, and PRAGMA foreign_keys is a no-op inside a transaction — so, as SQLite's own
+      // ALTER TABLE procedure says, switch them off around the transaction and run foreign_key_check
+      // before COMMIT: a real violation still rolls the migration back.
+      const enforced = await withRawConnection(
+        knex,
+        (db) => db.pragma('foreign_keys', { simple: true }) === 1,
+      );
+      if (enforced) await withRawConnection(knex, (db) => db.pragma('foreign_keys = OFF'));
+      try {
+        return await knex.transaction(async (trx) => {
+          const result = await fn(trx);
+          const violations = await withRawConnection(
+            trx,
+            (db) => db.pragma('foreign_key_check') as { table: string; parent: string }[],
+          );
+          if (enforced && violations.length > 0) {
+            const first = violations[0]!;
+            throw new Error(
+              `foreign key check failed: ${violations.length} row(s), e.g. in ${first.table} referencing ${first.parent}`,
+            );
+          }
+          return result;
+        });
+      } finally {
+        if (enforced) await withRawConnection(knex, (db) => db.pragma('foreign_keys = ON'));
+      }
+    },
     async runScript(sql, on = knex) {
       if (sql.trim() !== '') await withRawConnection(on, (db) => db.exec(sql));
     },
     async serverVersion() {
-      return withRawConnection(knex, (db) => String((db.prepare('select sqlite_version() as v').get() as { v: string }).v));
+      return withRawConnection(knex, (db) =>
+        String((db.prepare('select sqlite_version() as v').get() as { v: string }).v),
+      );
     },
     async close() {
       await knex.destroy();

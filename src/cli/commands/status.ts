@@ -1,0 +1,91 @@
+import type { CommandModule } from 'yargs';
+import type { FleetReport } from '../../fleet/report.js';
+import { plan, status } from '../../fleet/status.js';
+import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { exitCodeOf, printReport } from '../output.js';
+import { runCommand } from '../run-command.js';
+
+type StatusArgs = CommonArgs & { sql?: boolean; 'allow-out-of-order'?: boolean };
+
+/** "How many tenants are on which version" — the line a DBA reads first. */
+export function versionSummary(report: FleetReport): string {
+  const counts = new Map<string, number>();
+  for (const t of report.tenants) {
+    const version =
+      t.status === 'failed' && t.error?.code !== 'MIGRATION_PROBLEMS'
+        ? '(unreachable or failed)'
+        : String(t.details.current ?? '(empty)');
+    counts.set(version, (counts.get(version) ?? 0) + 1);
+  }
+  const lines = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([v, n]) => `  ${String(n).padStart(5)}  ${v}`);
+  return `tenants per version:\n${lines.join('\n')}`;
+}
+
+const columns = [
+  { head: 'current', value: (r: { details: Record<string, unknown> }) => String(r.details.current ?? '—') },
+  {
+    head: 'pending',
+    value: (r: { details: Record<string, unknown> }) =>
+      String((r.details.pending as string[] | undefined)?.length ?? 0),
+  },
+];
+
+export const statusCommand: CommandModule<object, StatusArgs> = {
+  command: 'status',
+  describe: 'per tenant: current migration, pending count, problems (read-only, takes no lock)',
+  builder: (y) =>
+    withCommonOptions(y).example('$0 status --json', 'machine-readable status of every tenant') as never,
+  handler: (args) =>
+    runCommand(async (signal) => {
+      const ctx = await resolveContext(args, signal);
+      const report = await status({
+        ...ctx.fleet,
+        migrations: ctx.migrationsDir,
+        allowOutOfOrder: args['allow-out-of-order'],
+      });
+      printReport(report, ctx.mode, columns, versionSummary(report));
+      return exitCodeOf(report);
+    }),
+};
+
+export const planCommand: CommandModule<object, StatusArgs> = {
+  command: 'plan',
+  describe: 'pending migrations per tenant; with --sql, the SQL they would run where it can be derived',
+  builder: (y) =>
+    withCommonOptions(y)
+      .option('sql', { type: 'boolean', describe: 'include the SQL (derived without touching the database)' })
+      .example('$0 plan --tenant acme --sql', 'the SQL acme would run') as never,
+  handler: (args) =>
+    runCommand(async (signal) => {
+      const ctx = await resolveContext(args, signal);
+      const report = await plan({
+        ...ctx.fleet,
+        migrations: ctx.migrationsDir,
+        sql: args.sql,
+        allowOutOfOrder: args['allow-out-of-order'],
+      });
+      const pendingColumn = {
+        head: 'pending',
+        value: (r: { details: Record<string, unknown> }) =>
+          ((r.details.pending as string[]) ?? []).join('\n'),
+      };
+      let footer: string | undefined;
+      if (args.sql && !ctx.mode.json) {
+        footer = report.tenants
+          .filter((t) => t.details.sql)
+          .map((t) =>
+            Object.entries(t.details.sql as Record<string, string[]>)
+              .map(
+                ([name, stmts]) =>
+                  `-- ${t.id}: ${name}\n${stmts.map((s) => `${s.trimEnd().replace(/;$/, '')};`).join('\n')}`,
+              )
+              .join('\n'),
+          )
+          .join('\n\n');
+      }
+      printReport(report, ctx.mode, [columns[0]!, pendingColumn], footer);
+      return exitCodeOf(report);
+    }),
+};

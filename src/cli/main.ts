@@ -1,0 +1,37 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { demoCommand } from './commands/demo.js';
+import { migrateCommand, repairCommand, rollbackCommand } from './commands/migrate.js';
+import { optimizeCommand } from './commands/optimize.js';
+import { planCommand, statusCommand } from './commands/status.js';
+
+const EPILOGUE = `Exit codes: 0 every selected tenant succeeded · 1 at least one tenant failed · 2 usage, configuration or inventory error (nothing was changed).
+Inventory file: a JSON array of { "id", "dialect": "postgres"|"sqlite"|"mssql", "connection", "schema"?, "tags"? }.
+Docs: README.md`;
+
+await yargs(hideBin(process.argv))
+  .scriptName('dbfleet')
+  .usage(
+    '$0 <command> [options]\n\nUpgrade a fleet of tenant databases concurrently: migrations, status, rollback.',
+  )
+  .command(migrateCommand)
+  .command(statusCommand)
+  .command(planCommand)
+  .command(rollbackCommand)
+  .command(repairCommand)
+  .command(optimizeCommand)
+  .command(demoCommand)
+  .demandCommand(1, 'name a command: dbfleet <command> --help for its options')
+  .strict()
+  .recommendCommands()
+  .epilogue(EPILOGUE)
+  .wrap(Math.min(120, process.stdout.columns || 100))
+  .fail((message, err, y) => {
+    if (err) throw err;
+    y.showHelp((s: string) => process.stderr.write(`${s}\n\n`));
+    process.stderr.write(`dbfleet: ${message}\n`);
+    process.exit(2);
+  })
+  .help()
+  .version()
+  .parseAsync();

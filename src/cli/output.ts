@@ -1,0 +1,44 @@
+import type { EventListener, FleetEvent } from '../fleet/events.js';
+import { type FleetReport, toJsonReport } from '../fleet/report.js';
+import { redact } from '../util/redact.js';
+import { eventLine } from './render/lines.js';
+import { createLiveProgress } from './render/progress.js';
+import { type ResultColumn, renderTable } from './render/table.js';
+
+export interface OutputMode {
+  json: boolean;
+  /** stderr is a TTY: draw the live view; otherwise plain lines. */
+  tty: boolean;
+}
+
+/**
+ * One listener per run, folding the event stream into what the user sees: the live view on a TTY,
+ * plain lines otherwise, nothing but the final JSON with `--json`. Progress goes to stderr so stdout
+ * carries only the table or the JSON report.
+ */
+export function createEventSink(mode: OutputMode): EventListener {
+  if (mode.json) return () => {};
+  if (mode.tty) return createLiveProgress(process.stderr).onEvent;
+  return (event: FleetEvent) => {
+    const line = eventLine(event);
+    if (line) process.stderr.write(`${redact(line)}\n`);
+  };
+}
+
+export function printReport(
+  report: FleetReport,
+  mode: OutputMode,
+  columns: readonly ResultColumn[] = [],
+  footer?: string,
+): void {
+  if (mode.json) {
+    process.stdout.write(`${redact(JSON.stringify(toJsonReport(report), null, 2))}\n`);
+    return;
+  }
+  process.stdout.write(`${redact(renderTable(report, columns))}\n`);
+  if (footer) process.stdout.write(`${redact(footer)}\n`);
+}
+
+export function exitCodeOf(report: FleetReport): number {
+  return report.ok ? 0 : 1;
+}

@@ -1,0 +1,65 @@
+import type { FleetEvent } from '../../fleet/events.js';
+
+/** What the live view shows, folded from the event stream (pure, so it is unit-testable). */
+export interface ProgressState {
+  command: string;
+  total: number;
+  done: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  startedAt: number;
+  running: Map<string, string>;
+  throttled: Map<string, string>;
+  wave?: string;
+}
+
+export function initialProgress(): ProgressState {
+  return {
+    command: '',
+    total: 0,
+    done: 0,
+    succeeded: 0,
+    failed: 0,
+    skipped: 0,
+    startedAt: Date.now(),
+    running: new Map(),
+    throttled: new Map(),
+  };
+}
+
+export function foldProgress(state: ProgressState, event: FleetEvent): ProgressState {
+  switch (event.type) {
+    case 'run:start':
+      state.command = event.command;
+      state.total = event.total;
+      state.startedAt = event.at;
+      break;
+    case 'tenant:start':
+      state.running.set(event.tenantId, 'starting');
+      break;
+    case 'step:start':
+      state.running.set(event.tenantId, event.step);
+      break;
+    case 'migration:start':
+      state.running.set(event.tenantId, event.name);
+      break;
+    case 'tenant:done':
+      state.running.delete(event.tenantId);
+      state.done++;
+      state[event.result.status]++;
+      break;
+    case 'host:throttled':
+      state.throttled.set(event.host, event.reason);
+      break;
+    case 'host:resumed':
+      state.throttled.delete(event.host);
+      break;
+    case 'wave:start':
+      state.wave = `wave ${event.wave} (${event.label})`;
+      break;
+    default:
+      break;
+  }
+  return state;
+}

@@ -1,0 +1,43 @@
+import Table from 'cli-table3';
+import type { TenantResult } from '../../fleet/events.js';
+import type { FleetReport } from '../../fleet/report.js';
+import { formatDuration } from '../../util/duration.js';
+
+export type ResultColumn = { head: string; value: (result: TenantResult) => string };
+
+const MAX_ROWS = 200;
+
+function truncate(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
+/**
+ * The final table. Failed tenants come first (the ones someone has to look at at 4 a.m.); a fleet of
+ * thousands prints its first rows and a count, the full list being in `--json` and the report.
+ */
+export function renderTable(report: FleetReport, columns: readonly ResultColumn[] = []): string {
+  const order = { failed: 0, skipped: 1, succeeded: 2 } as const;
+  const rows = [...report.tenants].sort(
+    (a, b) => order[a.status] - order[b.status] || a.id.localeCompare(b.id),
+  );
+  const withErrors = rows.some((r) => r.error);
+  const head = ['tenant', 'status', 'time', ...columns.map((c) => c.head), ...(withErrors ? ['error'] : [])];
+  const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true });
+  for (const r of rows.slice(0, MAX_ROWS)) {
+    const error = r.error ? truncate(`${r.error.code}: ${r.error.message}`, 100) : '';
+    table.push([
+      r.id,
+      r.status,
+      formatDuration(r.durationMs),
+      ...columns.map((c) => c.value(r)),
+      ...(withErrors ? [error] : []),
+    ]);
+  }
+  const s = report.summary;
+  const lines = [table.toString()];
+  if (rows.length > MAX_ROWS) lines.push(`… ${rows.length - MAX_ROWS} more tenant(s); use --json for all`);
+  lines.push(
+    `${report.command}: ${s.total} tenant(s) — ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped in ${formatDuration(report.durationMs)}${report.interrupted ? ' (interrupted)' : ''}`,
+  );
+  return lines.join('\n');
+}

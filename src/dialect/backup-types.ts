@@ -1,0 +1,112 @@
+import type { Tenant } from '../inventory/tenant.js';
+import type { SessionOptions, TenantSession } from './types.js';
+
+/**
+ * How much a fingerprint reads (see docs in src/backup/README.md for what each costs on a large tenant):
+ * - `schema`: catalog queries only — milliseconds whatever the data size.
+ * - `counts` (default): `schema` + an exact row count per table — one scan per table, no hashing.
+ * - `full`: `schema` + counts + an order-independent hash of every row — reads and hashes all data.
+ */
+export type FingerprintLevel = 'schema' | 'counts' | 'full';
+export const FINGERPRINT_LEVELS: readonly FingerprintLevel[] = ['schema', 'counts', 'full'];
+
+export interface TableFingerprint {
+  /** Hash of the table's columns (name, type, nullability, default), indexes and constraints. */
+  schema: string;
+  /** Exact row count (levels `counts` and `full`). */
+  rows?: number;
+  /** Order-independent hash of every row (level `full`). */
+  content?: string;
+}
+
+/**
+ * What a database looked like: compared between a source at backup time and the same backup restored.
+ * Keys of `tables` are `schema.table` (PostgreSQL) or the table name (SQLite); `objects` holds the other
+ * structure the dialect can see (user-defined types, views), name → hash.
+ */
+export interface Fingerprint {
+  level: FingerprintLevel;
+  /** One hash over all of `tables[*].schema` and `objects`: equal means the same structure. */
+  schemaHash: string;
+  objects: Record<string, string>;
+  tables: Record<string, TableFingerprint>;
+}
+
+export interface ToolOptions {
+  /** Paths of external programs by name (`pg_dump`, `pg_restore`); default: the name, found on PATH. */
+  bin?: Partial<Record<string, string>>;
+}
+
+/** Everything a driver may use for one tenant. The session is opened lazily: file dialects may not need it. */
+export interface BackupContext {
+  tenant: Tenant;
+  session(): Promise<TenantSession>;
+  sessionOptions: SessionOptions;
+  signal: AbortSignal;
+  tools: ToolOptions;
+  /** A private (0700) directory on the backup volume the driver may use for scratch files. */
+  workDir: string;
+}
+
+export interface BackupResult {
+  serverVersion: string;
+  tool: string;
+  toolVersion: string;
+  /** The fingerprint of exactly the data the backup holds (same snapshot). */
+  fingerprint: Fingerprint;
+}
+
+/** What the driver needs to know about an archive it reads back (from its manifest). */
+export interface ArchiveInfo {
+  fingerprint: Fingerprint;
+  tool: string;
+  toolVersion: string;
+  serverVersion: string;
+}
+
+export interface ArchiveInspection {
+  /** Why the archive is not readable; empty when it is. */
+  problems: string[];
+  /** Tables of the expected fingerprint the archive does not hold. */
+  missingTables: string[];
+}
+
+/** A throwaway restore target (a scratch database, a temporary file). `drop` is safe to call always. */
+export interface Scratch {
+  readonly name: string;
+  restore(path: string, info: ArchiveInfo): Promise<void>;
+  /** The dialect's integrity checks on the restored copy; returns the problems found. */
+  integrityCheck(): Promise<string[]>;
+  fingerprint(level: FingerprintLevel): Promise<Fingerprint>;
+  drop(): Promise<void>;
+}
+
+export interface RestoreOptions {
+  /**
+   * Tables/views that exist in the tenant now but not in the backup (created after it, e.g. by the
+   * migration being rolled back). A restore cannot remove them by itself; without this flag the restore
+   * refuses before changing anything.
+   */
+  dropUnexpected: boolean;
+}
+
+/** The dialect-specific half of backup, verify and restore; `src/backup` holds the neutral half. */
+export interface BackupDriver {
+  /** File extension of a backup, without the dot (`dump`, `sqlite`, `bak`). */
+  readonly extension: string;
+  /**
+   * Writes a consistent backup to `path` (already created, empty, mode 0600) and fingerprints the same
+   * snapshot. Must throw (and may leave `path` partial) when the tool fails.
+   */
+  backup(ctx: BackupContext, path: string, level: FingerprintLevel): Promise<BackupResult>;
+  /** Light readability check of an archive, without a server where the dialect allows it. */
+  inspect(ctx: BackupContext, path: string, info: ArchiveInfo): Promise<ArchiveInspection>;
+  /** Creates an empty scratch target, owned by this process until `drop` (or until the process dies). */
+  createScratch(ctx: BackupContext): Promise<Scratch>;
+  /** Drops this tenant's scratch targets whose owner is gone (a killed run); returns their names. */
+  sweepScratch(ctx: BackupContext): Promise<string[]>;
+  /** Restores the archive into the tenant's own database. */
+  restore(ctx: BackupContext, path: string, info: ArchiveInfo, options: RestoreOptions): Promise<void>;
+  /** Fingerprints the tenant's live database (after a restore). */
+  fingerprint(ctx: BackupContext, level: FingerprintLevel): Promise<Fingerprint>;
+}

@@ -1,0 +1,111 @@
+import type { Knex } from 'knex';
+import { MIGRATIONS, RUNS, STEPS, TENANTS } from './schema.js';
+
+export interface RunRow {
+  runId: string;
+  command: string;
+  status: string;
+  startedAt: number;
+  finishedAt: number | null;
+  options: Record<string, unknown> | null;
+  summary: Record<string, number> | null;
+}
+
+export interface RunTenantRow {
+  tenantId: string;
+  host: string | null;
+  wave: number;
+  status: string;
+  startedAt: number | null;
+  finishedAt: number | null;
+  durationMs: number | null;
+  error: { code: string; message: string } | null;
+  details: Record<string, unknown> | null;
+  maintenanceStartedAt: number | null;
+  maintenanceEndedAt: number | null;
+}
+
+export interface StepRow {
+  runId: string;
+  tenantId: string;
+  step: string;
+  status: string;
+  startedAt: number;
+  finishedAt: number | null;
+  durationMs: number | null;
+  error: { code: string; message: string } | null;
+  data: Record<string, unknown> | null;
+}
+
+const parse = (text: unknown) => (typeof text === 'string' && text !== '' ? JSON.parse(text) : null);
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+function toRun(r: Record<string, unknown>): RunRow {
+  return {
+    runId: String(r.run_id),
+    command: String(r.command),
+    status: String(r.status),
+    startedAt: Number(r.started_at),
+    finishedAt: num(r.finished_at),
+    options: parse(r.options),
+    summary: parse(r.summary),
+  };
+}
+
+/** The named run, or the newest one (of `command`, when given). */
+export async function findRun(knex: Knex, runId?: string, command?: string): Promise<RunRow | undefined> {
+  const q = knex(RUNS).select('*');
+  if (runId) q.where({ run_id: runId });
+  else if (command) q.where({ command });
+  const row = await q.orderBy('started_at', 'desc').orderBy('run_id', 'desc').first();
+  return row ? toRun(row) : undefined;
+}
+
+export async function listRuns(knex: Knex, limit = 20): Promise<RunRow[]> {
+  return (await knex(RUNS).select('*').orderBy('started_at', 'desc').limit(limit)).map(toRun);
+}
+
+export async function runTenants(knex: Knex, runId: string): Promise<RunTenantRow[]> {
+  const rows = await knex(TENANTS).where({ run_id: runId }).orderBy('wave').orderBy('tenant_id');
+  return rows.map((r: Record<string, unknown>) => ({
+    tenantId: String(r.tenant_id),
+    host: (r.host as string | null) ?? null,
+    wave: Number(r.wave ?? 0),
+    status: String(r.status),
+    startedAt: num(r.started_at),
+    finishedAt: num(r.finished_at),
+    durationMs: num(r.duration_ms),
+    error: r.error_code ? { code: String(r.error_code), message: String(r.error_message ?? '') } : null,
+    details: parse(r.details),
+    maintenanceStartedAt: num(r.maintenance_started_at),
+    maintenanceEndedAt: num(r.maintenance_ended_at),
+  }));
+}
+
+export async function runSteps(knex: Knex, runId: string): Promise<StepRow[]> {
+  const rows = await knex(STEPS).where({ run_id: runId }).orderBy('id');
+  return rows.map((r: Record<string, unknown>) => ({
+    runId: String(r.run_id),
+    tenantId: String(r.tenant_id),
+    step: String(r.step),
+    status: String(r.status),
+    startedAt: Number(r.started_at),
+    finishedAt: num(r.finished_at),
+    durationMs: num(r.duration_ms),
+    error: r.error_code ? { code: String(r.error_code), message: String(r.error_message ?? '') } : null,
+    data: parse(r.data),
+  }));
+}
+
+/** Migrations a run applied (net of ones it reverted), per tenant, in order. */
+export async function runMigrations(knex: Knex, runId: string): Promise<Map<string, string[]>> {
+  const rows = await knex(MIGRATIONS).where({ run_id: runId }).orderBy('id');
+  const byTenant = new Map<string, string[]>();
+  for (const r of rows as { tenant_id: string; name: string; direction: string }[]) {
+    const list = byTenant.get(r.tenant_id) ?? [];
+    if (r.direction === 'up') list.push(r.name);
+    else if (list.includes(r.name)) list.splice(list.lastIndexOf(r.name), 1);
+    byTenant.set(r.tenant_id, list);
+  }
+  return byTenant;
+}

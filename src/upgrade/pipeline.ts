@@ -1,0 +1,143 @@
+import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
+import { describeFailure } from '../util/describe-failure.js';
+import { type ErrorInfo, TenantError } from '../util/errors.js';
+import { runChecks, runHook } from './run-hooks.js';
+import type { BackupTaken, PipelineSettings, StepData, StepRecord, UpgradeDetails, UpgradeOperations, UpgradeStep } from './types.js';
+
+/** A step whose failure may have changed the tenant: from here on, a failure means roll back. */
+const CHANGES_FROM: UpgradeStep = 'migrate';
+
+class StepFailed extends Error {
+  constructor(
+    readonly step: UpgradeStep,
+    readonly info: ErrorInfo,
+  ) {
+    super(info.message);
+  }
+}
+
+/**
+ * One tenant's runbook: before-tenant hook → backup → verify → migrate → optimize → smoke checks →
+ * backup → verify → after-tenant hook. Any failure stops the tenant; after-tenant (reopening it to its
+ * users) runs only when everything before it passed. `previous` holds the steps a killed run already
+ * finished (`--resume`): those are not run again, their data (the pre-upgrade backup) is reused.
+ */
+export async function upgradeTenant(
+  ctx: TenantContext,
+  ops: UpgradeOperations,
+  settings: PipelineSettings,
+  previous: ReadonlyMap<string, StepRecord> = new Map(),
+): Promise<TaskOutcome<UpgradeDetails>> {
+  const details: UpgradeDetails = { steps: [], applied: [], backups: {}, maintenance: 'untouched' };
+  const hookContext = { tenant: { id: ctx.tenant.id, dialect: ctx.tenant.dialect, schema: ctx.tenant.schema, tags: ctx.tenant.tags, database: ctx.tenant.database }, runId: settings.runId };
+  let pre: BackupTaken | undefined = previous.get('backup-pre')?.data as BackupTaken | undefined;
+  const appliedBefore = (previous.get('migrate')?.data?.applied as string[] | undefined) ?? [];
+  details.applied.push(...appliedBefore);
+  if (pre) details.backups.pre = pre.path;
+  if (previous.get('before-tenant')?.status === 'succeeded') details.maintenance = 'closed';
+
+  const step = async (name: UpgradeStep, run: () => Promise<StepData | undefined>): Promise<StepData | undefined> => {
+    const done = previous.get(name);
+    if (done?.status === 'succeeded') {
+      details.steps.push({ step: name, status: 'succeeded', durationMs: 0 });
+      return done.data;
+    }
+    const t0 = Date.now();
+    ctx.emit({ type: 'step:start', tenantId: ctx.tenant.id, step: name, at: t0 });
+    try {
+      const data = await run();
+      const durationMs = Date.now() - t0;
+      details.steps.push({ step: name, status: 'succeeded', durationMs });
+      ctx.emit({ type: 'step:done', tenantId: ctx.tenant.id, step: name, status: 'succeeded', durationMs, ...(data ? { data } : {}) });
+      await settings.checkpoint();
+      return data;
+    } catch (err) {
+      const info = err instanceof StepFailed ? err.info : describeFailure(err, ctx.adapter);
+      const durationMs = Date.now() - t0;
+      details.steps.push({ step: name, status: 'failed', durationMs });
+      ctx.emit({ type: 'step:done', tenantId: ctx.tenant.id, step: name, status: 'failed', durationMs, error: info, data: { applied: details.applied } });
+      await settings.checkpoint();
+      throw new StepFailed(name, info);
+    }
+  };
+  const session = () => ctx.session();
+
+  try {
+    if (settings.hooks.beforeTenant) {
+      await step('before-tenant', async () => {
+        await runHook(settings.hooks.beforeTenant!, await session(), hookContext);
+        return undefined;
+      });
+      details.maintenance = 'closed';
+    }
+    if (!settings.skipBackup) {
+      pre = (await step('backup-pre', async () => ({ ...(await ops.backup(ctx, 'pre')) }))) as unknown as BackupTaken;
+      details.backups.pre = pre.path;
+      await step('verify-pre', async () => ops.verify(ctx, pre!, settings.deepVerify));
+    }
+    await step('migrate', async () => {
+      const result = await ops.migrate(ctx);
+      details.applied.push(...result.applied);
+      if (result.error) throw new StepFailed('migrate', result.error);
+      return { applied: details.applied, current: result.current };
+    });
+    await step('optimize', async () => {
+      const result = await ops.optimize(ctx);
+      details.optimizations = result.optimizations;
+      if (result.error) throw new StepFailed('optimize', result.error);
+      return { optimizations: result.optimizations };
+    });
+    await step('checks', async () => ({ passed: await runChecks(settings.checks, await session(), ctx.adapter, hookContext) }));
+    if (!settings.skipBackup) {
+      const post = (await step('backup-post', async () => ({ ...(await ops.backup(ctx, 'post')) }))) as unknown as BackupTaken;
+      details.backups.post = post.path;
+      await step('verify-post', async () => ops.verify(ctx, post, false));
+    }
+    if (settings.hooks.afterTenant) {
+      await step('after-tenant', async () => {
+        await runHook(settings.hooks.afterTenant!, await session(), hookContext);
+        return undefined;
+      });
+      details.maintenance = 'open';
+    }
+    return { details };
+  } catch (err) {
+    if (!(err instanceof StepFailed)) throw err;
+    const failure = { code: err.info.code, message: `${err.step}: ${err.info.message}` };
+    return { details, error: await afterFailure(ctx, ops, settings, details, err.step, failure, pre, step) };
+  }
+}
+
+const ORDER: readonly UpgradeStep[] = ['before-tenant', 'backup-pre', 'verify-pre', 'migrate', 'optimize', 'checks', 'backup-post', 'verify-post', 'after-tenant'];
+
+async function afterFailure(
+  ctx: TenantContext,
+  ops: UpgradeOperations,
+  settings: PipelineSettings,
+  details: UpgradeDetails,
+  failedStep: UpgradeStep,
+  failure: ErrorInfo,
+  pre: BackupTaken | undefined,
+  step: (name: UpgradeStep, run: () => Promise<StepData | undefined>) => Promise<StepData | undefined>,
+): Promise<ErrorInfo> {
+  const changed = ORDER.indexOf(failedStep) >= ORDER.indexOf(CHANGES_FROM);
+  if (settings.onFailure !== 'rollback' || !changed) return failure;
+  try {
+    await step('rollback', async () => {
+      if (settings.rollbackWith === 'down') {
+        await ops.down(ctx, details.applied, pre?.fingerprint);
+        return { with: 'down', reverted: [...details.applied].reverse() };
+      }
+      if (!pre) throw new TenantError('NO_BACKUP', 'no pre-upgrade backup to restore (backups were skipped)');
+      await ops.restore(ctx, pre);
+      return { with: 'restore', backup: pre.path };
+    });
+    details.rolledBack = true;
+    return { code: failure.code, message: `${failure.message} — rolled back to the pre-upgrade state; the tenant stays in maintenance` };
+  } catch (err) {
+    const info = err instanceof StepFailed ? err.info : describeFailure(err, ctx.adapter);
+    details.rolledBack = false;
+    details.needsAttention = `ROLLBACK FAILED: ${info.message} — the tenant is half-upgraded and stays in maintenance; restore it by hand (pre-upgrade backup: ${pre?.path ?? 'none'})`;
+    return { code: 'ROLLBACK_FAILED', message: `${failure.message}; then ${details.needsAttention}` };
+  }
+}

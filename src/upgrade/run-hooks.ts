@@ -1,0 +1,57 @@
+import type { DialectAdapter, TenantSession } from '../dialect/types.js';
+import { errorMessage, TenantError } from '../util/errors.js';
+import { type CheckDefinition, type HookContext, type HookDefinition, isTruthy } from './checks.js';
+
+export async function runHook(
+  hook: HookDefinition,
+  session: TenantSession,
+  context: HookContext,
+): Promise<void> {
+  if (typeof hook === 'function') {
+    await hook(session.knex, context);
+    return;
+  }
+  for (const sql of Array.isArray(hook) ? hook : [hook]) await session.runScript(sql);
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return text === undefined ? 'nothing' : text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
+ * Runs every smoke check; the first that fails fails the tenant with the check's name and what it
+ * returned. A SQL check passes when its first row's first column is truthy; a function check passes
+ * unless it throws or returns false.
+ */
+export async function runChecks(
+  checks: readonly CheckDefinition[],
+  session: TenantSession,
+  adapter: DialectAdapter,
+  context: HookContext,
+): Promise<string[]> {
+  const passed: string[] = [];
+  for (const check of checks) {
+    let returned: unknown;
+    let ok: boolean;
+    try {
+      if (check.sql !== undefined) {
+        const rows = adapter.rowsOf(await session.knex.raw(check.sql.replace(/\?/g, '\\?')));
+        returned = rows[0] ?? null;
+        ok = rows[0] !== undefined && isTruthy(Object.values(rows[0])[0]);
+      } else {
+        returned = await check.run!(session.knex, context);
+        ok = returned !== false;
+      }
+    } catch (err) {
+      throw new TenantError('CHECK_FAILED', `smoke check ${check.name} failed: ${errorMessage(err)}`);
+    }
+    if (!ok)
+      throw new TenantError(
+        'CHECK_FAILED',
+        `smoke check ${check.name} failed: it returned ${show(returned)}`,
+      );
+    passed.push(check.name);
+  }
+  return passed;
+}

@@ -1,0 +1,79 @@
+import type { TenantContext } from '../fleet/run-fleet.js';
+import type { ErrorInfo } from '../util/errors.js';
+import type { CheckDefinition, HookContext, HookDefinition } from './checks.js';
+
+/** The runbook, per tenant, in order. */
+export const UPGRADE_STEPS = [
+  'before-tenant',
+  'backup-pre',
+  'verify-pre',
+  'migrate',
+  'optimize',
+  'checks',
+  'backup-post',
+  'verify-post',
+  'after-tenant',
+] as const;
+export type UpgradeStep = (typeof UPGRADE_STEPS)[number] | 'rollback';
+
+export type OnFailure = 'rollback' | 'stop' | 'continue';
+export type RollbackWith = 'restore' | 'down';
+
+/** What a finished step left for later steps (and for `--resume` and `rollback --run`). */
+export type StepData = Record<string, unknown>;
+
+export interface StepRecord {
+  step: string;
+  status: 'succeeded' | 'failed' | 'skipped' | 'running';
+  data?: StepData;
+}
+
+export interface BackupTaken {
+  path: string;
+  bytes: number;
+  sha256: string;
+  /** The fingerprint of the source at backup time (for the rollback's comparison). */
+  fingerprint: unknown;
+}
+
+/**
+ * The operations the pipeline composes. Real ones bind backups, migrations and optimizations
+ * (`createUpgradeOperations`); tests pass in-memory fakes to exercise the pipeline's decisions.
+ */
+export interface UpgradeOperations {
+  backup(ctx: TenantContext, label: 'pre' | 'post'): Promise<BackupTaken>;
+  verify(ctx: TenantContext, backup: BackupTaken, deep: boolean): Promise<{ verified: 'light' | 'deep' }>;
+  migrate(ctx: TenantContext): Promise<{ applied: string[]; current: string | null; error?: ErrorInfo }>;
+  optimize(ctx: TenantContext): Promise<{ optimizations: unknown[]; error?: ErrorInfo }>;
+  /** Restores the pre-upgrade backup into the tenant and checks its fingerprint equals the backup's. */
+  restore(ctx: TenantContext, backup: BackupTaken): Promise<void>;
+  /** Runs down() for the given migrations (newest first), then checks the fingerprint equals `expected`. */
+  down(ctx: TenantContext, applied: readonly string[], expected: unknown): Promise<void>;
+}
+
+export interface PipelineSettings {
+  runId: string;
+  hooks: { beforeTenant?: HookDefinition; afterTenant?: HookDefinition };
+  checks: readonly CheckDefinition[];
+  onFailure: OnFailure;
+  rollbackWith: RollbackWith;
+  /** Deep-verify the pre-upgrade backup (restore into scratch + fingerprint); default light. */
+  deepVerify: boolean;
+  /** Skip backups (and so rollback by restore) — for fleets whose backups are handled elsewhere. */
+  skipBackup: boolean;
+  /** Awaited after every step: the journal's checkpoint. */
+  checkpoint(): Promise<void>;
+}
+
+export interface UpgradeDetails {
+  steps: { step: string; status: string; durationMs: number }[];
+  applied: string[];
+  backups: { pre?: string; post?: string };
+  rolledBack?: boolean;
+  /** open: users let back in; closed: still in maintenance (failed, rolled back, or rollback failed). */
+  maintenance: 'open' | 'closed' | 'untouched';
+  needsAttention?: string;
+  [key: string]: unknown;
+}
+
+export type { HookContext };

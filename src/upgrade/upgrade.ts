@@ -1,0 +1,165 @@
+import { type FleetOptions, fanOutOf } from '../fleet/options.js';
+import type { FleetReport } from '../fleet/report.js';
+import { createFleetRun } from '../fleet/run-fleet.js';
+import type { Tenant } from '../inventory/tenant.js';
+import { Journal, newRunId } from '../journal/journal.js';
+import { findRun, runMigrations, runSteps, runTenants } from '../journal/read.js';
+import { UsageError } from '../util/errors.js';
+import type { CheckDefinition, HookDefinition } from './checks.js';
+import { upgradeTenant } from './pipeline.js';
+import { type ThrottleConfig, createThrottle } from './throttle.js';
+import type { OnFailure, RollbackWith, StepRecord, UpgradeDetails, UpgradeOperations } from './types.js';
+import { parseBudget, planWaves, type Wave } from './waves.js';
+
+export interface UpgradeOptions extends FleetOptions {
+  /** The operations the pipeline runs (see `createUpgradeOperations`). */
+  operations: UpgradeOperations;
+  /** A journal path/URL, or an open Journal. */
+  journal: string | Journal;
+  hooks?: { beforeTenant?: HookDefinition; afterTenant?: HookDefinition };
+  checks?: readonly CheckDefinition[];
+  canary?: string;
+  waves?: string;
+  maxFailures?: string | number;
+  onFailure?: OnFailure;
+  rollbackWith?: RollbackWith;
+  deepVerify?: boolean;
+  skipBackup?: boolean;
+  throttle?: ThrottleConfig;
+  /** Continue this run (or the latest upgrade run with `true`) instead of starting a new one. */
+  resume?: string | true;
+}
+
+interface ResumeState {
+  runId: string;
+  waveOf: Map<string, number>;
+  finished: Set<string>;
+  previous: Map<string, Map<string, StepRecord>>;
+}
+
+/** What a killed run left: finished tenants, and each unfinished tenant's completed steps. */
+async function loadResume(journal: Journal, resume: string | true, tenants: readonly Tenant[]): Promise<ResumeState> {
+  const run = await findRun(journal.knex, resume === true ? undefined : resume, 'upgrade');
+  if (!run) throw new UsageError(resume === true ? 'no upgrade run in the journal to resume' : `no upgrade run ${resume} in the journal`);
+  const rows = await runTenants(journal.knex, run.runId);
+  const known = new Set(tenants.map((t) => t.id));
+  const missing = rows.filter((r) => !known.has(r.tenantId)).map((r) => r.tenantId);
+  if (missing.length) throw new UsageError(`run ${run.runId} has tenants that are not in the inventory now: ${missing.join(', ')}`);
+  const steps = await runSteps(journal.knex, run.runId);
+  const applied = await runMigrations(journal.knex, run.runId);
+  const previous = new Map<string, Map<string, StepRecord>>();
+  for (const s of steps) {
+    const map = previous.get(s.tenantId) ?? new Map<string, StepRecord>();
+    map.set(s.step, { step: s.step, status: s.status as StepRecord['status'], ...(s.data ? { data: s.data } : {}) });
+    previous.set(s.tenantId, map);
+  }
+  // A migrate step killed in flight has no data: the journal's migration rows say what it applied.
+  for (const [tenantId, names] of applied) {
+    const map = previous.get(tenantId);
+    const migrate = map?.get('migrate');
+    if (map && migrate && migrate.status !== 'succeeded') map.set('migrate', { ...migrate, data: { applied: names } });
+  }
+  const finished = new Set(
+    rows.filter((r) => r.status === 'succeeded' || r.status === 'failed' || (r.status === 'skipped' && r.error?.code !== 'NOT_STARTED')).map((r) => r.tenantId),
+  );
+  return { runId: run.runId, waveOf: new Map(rows.map((r) => [r.tenantId, r.wave])), finished, previous };
+}
+
+/**
+ * `dbfleet upgrade`: the whole runbook per tenant, concurrently, in waves. A wave starts only when the
+ * previous one passed its gate (the canary wave: no failure at all; later waves: failures within
+ * `maxFailures`); once the budget is exceeded no new tenant starts, in-flight tenants finish (and roll
+ * back if they fail), and tenants never started are left exactly as they were.
+ */
+export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
+  const journal = typeof options.journal === 'string' ? await Journal.open(options.journal) : options.journal;
+  try {
+    const resume = options.resume ? await loadResume(journal, options.resume, options.tenants) : undefined;
+    const runId = resume?.runId ?? newRunId();
+    let waves: Wave[];
+    if (resume) {
+      const byWave = new Map<number, Tenant[]>();
+      for (const t of options.tenants) {
+        const wave = resume.waveOf.get(t.id);
+        if (wave === undefined || resume.finished.has(t.id)) continue;
+        byWave.set(wave, [...(byWave.get(wave) ?? []), t]);
+      }
+      waves = [...byWave.entries()].sort((a, b) => a[0] - b[0]).map(([index, tenants]) => ({ index, label: `resumed wave ${index}`, tenants }));
+    } else {
+      waves = planWaves({ tenants: options.tenants, canary: options.canary, waves: options.waves });
+    }
+    const all = waves.flatMap((w) => w.tenants);
+    const budget = parseBudget(options.maxFailures, options.tenants.length);
+    journal.planRun(
+      runId,
+      'upgrade',
+      { canary: options.canary, waves: options.waves, maxFailures: options.maxFailures, onFailure: options.onFailure ?? 'rollback', rollbackWith: options.rollbackWith ?? 'restore' },
+      waves.flatMap((w) => w.tenants.map((t) => ({ id: t.id, host: t.host, wave: w.index }))),
+      Boolean(resume),
+    );
+    let failures = 0;
+    let stopReason: string | undefined;
+    const fanOut = fanOutOf(options);
+    const onEvent = (e: Parameters<NonNullable<FleetOptions['onEvent']>>[0]) => {
+      journal.onEvent(e);
+      options.onEvent?.(e);
+    };
+    const firstOnHost = new Map<string, Tenant>();
+    for (const t of all) if (!firstOnHost.has(t.host)) firstOnHost.set(t.host, t);
+    const run = createFleetRun({
+      ...fanOut,
+      onEvent,
+      command: 'upgrade',
+      runId,
+      tenants: all,
+      emptyDetails: () => ({ steps: [], applied: [], backups: {}, maintenance: 'untouched' }),
+      startGate: () => stopReason,
+      ...(options.throttle ? { beforeStart: createThrottle(options.throttle, firstOnHost, onEvent) } : {}),
+    });
+    const settings = {
+      runId,
+      hooks: options.hooks ?? {},
+      checks: options.checks ?? [],
+      onFailure: options.onFailure ?? 'rollback',
+      rollbackWith: options.rollbackWith ?? 'restore',
+      deepVerify: options.deepVerify ?? false,
+      skipBackup: options.skipBackup ?? false,
+      checkpoint: () => journal.flush(),
+    } as const;
+    const countFailure = (tenantId: string) => {
+      failures++;
+      if (settings.onFailure === 'stop') stopReason ??= `not started: tenant ${tenantId} failed and --on-failure is stop`;
+      if (failures > budget) stopReason ??= `not started: ${failures} tenant(s) failed, more than the failure budget (${budget})`;
+    };
+
+    for (const [i, wave] of waves.entries()) {
+      if (stopReason) {
+        run.notStarted(wave.tenants, stopReason);
+        continue;
+      }
+      run.emit({ type: 'wave:start', wave: wave.index, label: wave.label, tenantIds: wave.tenants.map((t) => t.id) });
+      const waveFailuresBefore = failures;
+      await run.batch(wave.tenants, async (ctx) => {
+        try {
+          const outcome = await upgradeTenant(ctx, options.operations, settings, resume?.previous.get(ctx.tenant.id));
+          if (outcome.error) countFailure(ctx.tenant.id);
+          return outcome;
+        } catch (err) {
+          countFailure(ctx.tenant.id);
+          throw err;
+        }
+      });
+      const isCanary = i === 0 && !resume && options.canary !== undefined;
+      if (isCanary && failures > waveFailuresBefore) stopReason ??= `not started: the canary wave failed (${failures - waveFailuresBefore} tenant(s))`;
+      if (run.signal.aborted) stopReason ??= 'not started: the run was interrupted';
+      run.emit({ type: 'wave:done', wave: wave.index, passed: !stopReason, ...(stopReason ? { reason: stopReason } : {}) });
+    }
+    const report = run.end();
+    await journal.flush();
+    return report;
+  } finally {
+    if (typeof options.journal === 'string') await journal.close();
+  }
+}
+
+export type { UpgradeDetails };
