@@ -16,4 +16,12 @@ export default defineConfig({
   concurrency: 8,
   perHost: 4,
   timeouts: { lock: '5s', statement: '10m' },
+  // The upgrade's maintenance window: closed before the pre-upgrade backup, reopened only when every
+  // step and smoke check passed (a failed tenant stays closed).
+  hooks: {
+    beforeTenant: "UPDATE app_settings SET value = 'on' WHERE key = 'maintenance'",
+    afterTenant: "UPDATE app_settings SET value = 'off' WHERE key = 'maintenance'",
+  },
+  // Smoke checks: every .sql file must return a truthy first column (see ./checks).
+  checks: './checks',
 });

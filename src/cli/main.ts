@@ -4,6 +4,7 @@ import { demoCommand } from './commands/demo.js';
 import { migrateCommand, repairCommand, rollbackCommand } from './commands/migrate.js';
 import { optimizeCommand } from './commands/optimize.js';
 import { planCommand, statusCommand } from './commands/status.js';
+import { upgradeCommand } from './commands/upgrade.js';
 
 const EPILOGUE = `Exit codes: 0 every selected tenant succeeded · 1 at least one tenant failed · 2 usage, configuration or inventory error (nothing was changed).
 Inventory file: a JSON array of { "id", "dialect": "postgres"|"sqlite"|"mssql", "connection", "schema"?, "tags"? }.
@@ -20,6 +21,7 @@ await yargs(hideBin(process.argv))
   .command(rollbackCommand)
   .command(repairCommand)
   .command(optimizeCommand)
+  .command(upgradeCommand)
   .command(demoCommand)
   .demandCommand(1, 'name a command: dbfleet <command> --help for its options')
   .strict()

@@ -13,9 +13,13 @@ export interface DemoFleetOptions {
   migrationsDir: string;
   /** The release the demo fleet starts on (the "old version" the upgrade moves from). */
   baseline: string;
+  /** Add one tenant whose data fails a smoke check after the upgrade (to show the rollback). */
+  withFailure?: boolean;
 }
 
 const MARKER = '.dbfleet-demo';
+/** The tenant `demo --with-failure` adds: its upgrade fails a smoke check and is rolled back. */
+export const BROKEN_TENANT = 'tenant-broken';
 
 /**
  * Creates (or re-creates) a SQLite demo fleet: one file per tenant, migrated to `baseline` and seeded.
@@ -45,6 +49,9 @@ export async function createDemoFleet(
       tags: [i < 3 ? 'canary' : 'main', i % 2 ? 'us' : 'eu'],
     };
   });
+  if (options.withFailure) {
+    inputs.push({ id: BROKEN_TENANT, dialect: 'sqlite', connection: `${BROKEN_TENANT}.sqlite`, tags: ['main', 'eu'] });
+  }
   const inventoryFile = join(dir, 'tenants.json');
   writeFileSync(inventoryFile, `${JSON.stringify(inputs, null, 2)}\n`);
   const tenants = validateInventory(inputs, inventoryFile, dir);
@@ -66,6 +73,9 @@ export async function createDemoFleet(
     const session = await adapter.open(tenant, { timeouts: { lockTimeoutMs: 5000, statementTimeoutMs: 0 } });
     try {
       await seedTenant(session.knex, index + 1);
+      // Bad data the new release's smoke check catches: a score out of range becomes a grade of 150.
+      if (tenant.id === BROKEN_TENANT)
+        await session.knex('submissions').where({ id: 1 }).update({ score: 150 });
     } finally {
       await session.close();
     }

@@ -2,7 +2,15 @@ import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { describeFailure } from '../util/describe-failure.js';
 import { type ErrorInfo, TenantError } from '../util/errors.js';
 import { runChecks, runHook } from './run-hooks.js';
-import type { BackupTaken, PipelineSettings, StepData, StepRecord, UpgradeDetails, UpgradeOperations, UpgradeStep } from './types.js';
+import type {
+  BackupTaken,
+  PipelineSettings,
+  StepData,
+  StepRecord,
+  UpgradeDetails,
+  UpgradeOperations,
+  UpgradeStep,
+} from './types.js';
 
 /** A step whose failure may have changed the tenant: from here on, a failure means roll back. */
 const CHANGES_FROM: UpgradeStep = 'migrate';
@@ -29,14 +37,26 @@ export async function upgradeTenant(
   previous: ReadonlyMap<string, StepRecord> = new Map(),
 ): Promise<TaskOutcome<UpgradeDetails>> {
   const details: UpgradeDetails = { steps: [], applied: [], backups: {}, maintenance: 'untouched' };
-  const hookContext = { tenant: { id: ctx.tenant.id, dialect: ctx.tenant.dialect, schema: ctx.tenant.schema, tags: ctx.tenant.tags, database: ctx.tenant.database }, runId: settings.runId };
+  const hookContext = {
+    tenant: {
+      id: ctx.tenant.id,
+      dialect: ctx.tenant.dialect,
+      schema: ctx.tenant.schema,
+      tags: ctx.tenant.tags,
+      database: ctx.tenant.database,
+    },
+    runId: settings.runId,
+  };
   let pre: BackupTaken | undefined = previous.get('backup-pre')?.data as BackupTaken | undefined;
   const appliedBefore = (previous.get('migrate')?.data?.applied as string[] | undefined) ?? [];
   details.applied.push(...appliedBefore);
   if (pre) details.backups.pre = pre.path;
   if (previous.get('before-tenant')?.status === 'succeeded') details.maintenance = 'closed';
 
-  const step = async (name: UpgradeStep, run: () => Promise<StepData | undefined>): Promise<StepData | undefined> => {
+  const step = async (
+    name: UpgradeStep,
+    run: () => Promise<StepData | undefined>,
+  ): Promise<StepData | undefined> => {
     const done = previous.get(name);
     if (done?.status === 'succeeded') {
       details.steps.push({ step: name, status: 'succeeded', durationMs: 0 });
@@ -48,14 +68,29 @@ export async function upgradeTenant(
       const data = await run();
       const durationMs = Date.now() - t0;
       details.steps.push({ step: name, status: 'succeeded', durationMs });
-      ctx.emit({ type: 'step:done', tenantId: ctx.tenant.id, step: name, status: 'succeeded', durationMs, ...(data ? { data } : {}) });
+      ctx.emit({
+        type: 'step:done',
+        tenantId: ctx.tenant.id,
+        step: name,
+        status: 'succeeded',
+        durationMs,
+        ...(data ? { data } : {}),
+      });
       await settings.checkpoint();
       return data;
     } catch (err) {
       const info = err instanceof StepFailed ? err.info : describeFailure(err, ctx.adapter);
       const durationMs = Date.now() - t0;
       details.steps.push({ step: name, status: 'failed', durationMs });
-      ctx.emit({ type: 'step:done', tenantId: ctx.tenant.id, step: name, status: 'failed', durationMs, error: info, data: { applied: details.applied } });
+      ctx.emit({
+        type: 'step:done',
+        tenantId: ctx.tenant.id,
+        step: name,
+        status: 'failed',
+        durationMs,
+        error: info,
+        data: { applied: details.applied },
+      });
       await settings.checkpoint();
       throw new StepFailed(name, info);
     }
@@ -71,7 +106,9 @@ export async function upgradeTenant(
       details.maintenance = 'closed';
     }
     if (!settings.skipBackup) {
-      pre = (await step('backup-pre', async () => ({ ...(await ops.backup(ctx, 'pre')) }))) as unknown as BackupTaken;
+      pre = (await step('backup-pre', async () => ({
+        ...(await ops.backup(ctx, 'pre')),
+      }))) as unknown as BackupTaken;
       details.backups.pre = pre.path;
       await step('verify-pre', async () => ops.verify(ctx, pre!, settings.deepVerify));
     }
@@ -87,9 +124,13 @@ export async function upgradeTenant(
       if (result.error) throw new StepFailed('optimize', result.error);
       return { optimizations: result.optimizations };
     });
-    await step('checks', async () => ({ passed: await runChecks(settings.checks, await session(), ctx.adapter, hookContext) }));
+    await step('checks', async () => ({
+      passed: await runChecks(settings.checks, await session(), ctx.adapter, hookContext),
+    }));
     if (!settings.skipBackup) {
-      const post = (await step('backup-post', async () => ({ ...(await ops.backup(ctx, 'post')) }))) as unknown as BackupTaken;
+      const post = (await step('backup-post', async () => ({
+        ...(await ops.backup(ctx, 'post')),
+      }))) as unknown as BackupTaken;
       details.backups.post = post.path;
       await step('verify-post', async () => ops.verify(ctx, post, false));
     }
@@ -108,7 +149,17 @@ export async function upgradeTenant(
   }
 }
 
-const ORDER: readonly UpgradeStep[] = ['before-tenant', 'backup-pre', 'verify-pre', 'migrate', 'optimize', 'checks', 'backup-post', 'verify-post', 'after-tenant'];
+const ORDER: readonly UpgradeStep[] = [
+  'before-tenant',
+  'backup-pre',
+  'verify-pre',
+  'migrate',
+  'optimize',
+  'checks',
+  'backup-post',
+  'verify-post',
+  'after-tenant',
+];
 
 async function afterFailure(
   ctx: TenantContext,
@@ -133,7 +184,10 @@ async function afterFailure(
       return { with: 'restore', backup: pre.path };
     });
     details.rolledBack = true;
-    return { code: failure.code, message: `${failure.message} — rolled back to the pre-upgrade state; the tenant stays in maintenance` };
+    return {
+      code: failure.code,
+      message: `${failure.message} — rolled back to the pre-upgrade state; the tenant stays in maintenance`,
+    };
   } catch (err) {
     const info = err instanceof StepFailed ? err.info : describeFailure(err, ctx.adapter);
     details.rolledBack = false;

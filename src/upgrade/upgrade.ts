@@ -7,7 +7,7 @@ import { findRun, runMigrations, runSteps, runTenants } from '../journal/read.js
 import { UsageError } from '../util/errors.js';
 import type { CheckDefinition, HookDefinition } from './checks.js';
 import { upgradeTenant } from './pipeline.js';
-import { type ThrottleConfig, createThrottle } from './throttle.js';
+import { createThrottle, type ThrottleConfig } from './throttle.js';
 import type { OnFailure, RollbackWith, StepRecord, UpgradeDetails, UpgradeOperations } from './types.js';
 import { parseBudget, planWaves, type Wave } from './waves.js';
 
@@ -38,29 +38,51 @@ interface ResumeState {
 }
 
 /** What a killed run left: finished tenants, and each unfinished tenant's completed steps. */
-async function loadResume(journal: Journal, resume: string | true, tenants: readonly Tenant[]): Promise<ResumeState> {
+async function loadResume(
+  journal: Journal,
+  resume: string | true,
+  tenants: readonly Tenant[],
+): Promise<ResumeState> {
   const run = await findRun(journal.knex, resume === true ? undefined : resume, 'upgrade');
-  if (!run) throw new UsageError(resume === true ? 'no upgrade run in the journal to resume' : `no upgrade run ${resume} in the journal`);
+  if (!run)
+    throw new UsageError(
+      resume === true ? 'no upgrade run in the journal to resume' : `no upgrade run ${resume} in the journal`,
+    );
   const rows = await runTenants(journal.knex, run.runId);
   const known = new Set(tenants.map((t) => t.id));
   const missing = rows.filter((r) => !known.has(r.tenantId)).map((r) => r.tenantId);
-  if (missing.length) throw new UsageError(`run ${run.runId} has tenants that are not in the inventory now: ${missing.join(', ')}`);
+  if (missing.length)
+    throw new UsageError(
+      `run ${run.runId} has tenants that are not in the inventory now: ${missing.join(', ')}`,
+    );
   const steps = await runSteps(journal.knex, run.runId);
   const applied = await runMigrations(journal.knex, run.runId);
   const previous = new Map<string, Map<string, StepRecord>>();
   for (const s of steps) {
     const map = previous.get(s.tenantId) ?? new Map<string, StepRecord>();
-    map.set(s.step, { step: s.step, status: s.status as StepRecord['status'], ...(s.data ? { data: s.data } : {}) });
+    map.set(s.step, {
+      step: s.step,
+      status: s.status as StepRecord['status'],
+      ...(s.data ? { data: s.data } : {}),
+    });
     previous.set(s.tenantId, map);
   }
   // A migrate step killed in flight has no data: the journal's migration rows say what it applied.
   for (const [tenantId, names] of applied) {
     const map = previous.get(tenantId);
     const migrate = map?.get('migrate');
-    if (map && migrate && migrate.status !== 'succeeded') map.set('migrate', { ...migrate, data: { applied: names } });
+    if (map && migrate && migrate.status !== 'succeeded')
+      map.set('migrate', { ...migrate, data: { applied: names } });
   }
   const finished = new Set(
-    rows.filter((r) => r.status === 'succeeded' || r.status === 'failed' || (r.status === 'skipped' && r.error?.code !== 'NOT_STARTED')).map((r) => r.tenantId),
+    rows
+      .filter(
+        (r) =>
+          r.status === 'succeeded' ||
+          r.status === 'failed' ||
+          (r.status === 'skipped' && r.error?.code !== 'NOT_STARTED'),
+      )
+      .map((r) => r.tenantId),
   );
   return { runId: run.runId, waveOf: new Map(rows.map((r) => [r.tenantId, r.wave])), finished, previous };
 }
@@ -84,7 +106,9 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
         if (wave === undefined || resume.finished.has(t.id)) continue;
         byWave.set(wave, [...(byWave.get(wave) ?? []), t]);
       }
-      waves = [...byWave.entries()].sort((a, b) => a[0] - b[0]).map(([index, tenants]) => ({ index, label: `resumed wave ${index}`, tenants }));
+      waves = [...byWave.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([index, tenants]) => ({ index, label: `resumed wave ${index}`, tenants }));
     } else {
       waves = planWaves({ tenants: options.tenants, canary: options.canary, waves: options.waves });
     }
@@ -93,7 +117,13 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
     journal.planRun(
       runId,
       'upgrade',
-      { canary: options.canary, waves: options.waves, maxFailures: options.maxFailures, onFailure: options.onFailure ?? 'rollback', rollbackWith: options.rollbackWith ?? 'restore' },
+      {
+        canary: options.canary,
+        waves: options.waves,
+        maxFailures: options.maxFailures,
+        onFailure: options.onFailure ?? 'rollback',
+        rollbackWith: options.rollbackWith ?? 'restore',
+      },
       waves.flatMap((w) => w.tenants.map((t) => ({ id: t.id, host: t.host, wave: w.index }))),
       Boolean(resume),
     );
@@ -128,8 +158,10 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
     } as const;
     const countFailure = (tenantId: string) => {
       failures++;
-      if (settings.onFailure === 'stop') stopReason ??= `not started: tenant ${tenantId} failed and --on-failure is stop`;
-      if (failures > budget) stopReason ??= `not started: ${failures} tenant(s) failed, more than the failure budget (${budget})`;
+      if (settings.onFailure === 'stop')
+        stopReason ??= `not started: tenant ${tenantId} failed and --on-failure is stop`;
+      if (failures > budget)
+        stopReason ??= `not started: ${failures} tenant(s) failed, more than the failure budget (${budget})`;
     };
 
     for (const [i, wave] of waves.entries()) {
@@ -137,11 +169,21 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
         run.notStarted(wave.tenants, stopReason);
         continue;
       }
-      run.emit({ type: 'wave:start', wave: wave.index, label: wave.label, tenantIds: wave.tenants.map((t) => t.id) });
+      run.emit({
+        type: 'wave:start',
+        wave: wave.index,
+        label: wave.label,
+        tenantIds: wave.tenants.map((t) => t.id),
+      });
       const waveFailuresBefore = failures;
       await run.batch(wave.tenants, async (ctx) => {
         try {
-          const outcome = await upgradeTenant(ctx, options.operations, settings, resume?.previous.get(ctx.tenant.id));
+          const outcome = await upgradeTenant(
+            ctx,
+            options.operations,
+            settings,
+            resume?.previous.get(ctx.tenant.id),
+          );
           if (outcome.error) countFailure(ctx.tenant.id);
           return outcome;
         } catch (err) {
@@ -150,9 +192,15 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
         }
       });
       const isCanary = i === 0 && !resume && options.canary !== undefined;
-      if (isCanary && failures > waveFailuresBefore) stopReason ??= `not started: the canary wave failed (${failures - waveFailuresBefore} tenant(s))`;
+      if (isCanary && failures > waveFailuresBefore)
+        stopReason ??= `not started: the canary wave failed (${failures - waveFailuresBefore} tenant(s))`;
       if (run.signal.aborted) stopReason ??= 'not started: the run was interrupted';
-      run.emit({ type: 'wave:done', wave: wave.index, passed: !stopReason, ...(stopReason ? { reason: stopReason } : {}) });
+      run.emit({
+        type: 'wave:done',
+        wave: wave.index,
+        passed: !stopReason,
+        ...(stopReason ? { reason: stopReason } : {}),
+      });
     }
     const report = run.end();
     await journal.flush();

@@ -1,8 +1,7 @@
-import { relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { createDemoFleet } from '../../demo/create-fleet.js';
-import { migrate } from '../../fleet/migrate.js';
+import { runDemo } from '../../demo/run-demo.js';
+import type { UpgradeDetails } from '../../upgrade/types.js';
 import { UsageError } from '../../util/errors.js';
 import { createEventSink, exitCodeOf, type OutputMode, printReport } from '../output.js';
 import { runCommand } from '../run-command.js';
@@ -12,16 +11,12 @@ interface DemoArgs {
   dir: string;
   json?: boolean;
   concurrency?: number;
+  'with-failure'?: boolean;
 }
-
-const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
-/** The demo fleet starts on release 1 (the first six migrations); the rest are the upgrade. */
-export const DEMO_BASELINE = '20240105000000_create_app_settings.ts';
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
   command: 'demo',
-  describe:
-    'create a fleet of SQLite tenant databases with sample LMS data, then migrate it with live progress',
+  describe: 'create a SQLite fleet with sample LMS data on release 1 and upgrade it to release 2, live',
   builder: (y) =>
     y
       .option('tenants', { type: 'number', default: 25, describe: 'how many tenant databases' })
@@ -30,6 +25,10 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         default: '.dbfleet/demo',
         describe: 'where the demo fleet lives (re-created on each run)',
       })
+      .option('with-failure', {
+        type: 'boolean',
+        describe: 'add a tenant whose smoke check fails, to show the rollback',
+      })
       .option('concurrency', { type: 'number', describe: 'tenants in flight (default 8)' })
       .option('json', {
         type: 'boolean',
@@ -37,38 +36,44 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         describe: 'print the JSON report instead of progress and table',
       })
       .example('$0 demo', '25 tenants in .dbfleet/demo')
-      .example('$0 demo --tenants 200 --dir /tmp/fleet', 'a bigger fleet elsewhere') as never,
+      .example('$0 demo --tenants 200 --with-failure', 'a bigger fleet, one tenant rolled back') as never,
   handler: (args) =>
     runCommand(async (signal) => {
       if (!Number.isInteger(args.tenants) || args.tenants < 1 || args.tenants > 10_000)
         throw new UsageError('--tenants must be between 1 and 10000');
       const mode: OutputMode = { json: Boolean(args.json), tty: Boolean(process.stderr.isTTY) };
-      const migrationsDir = resolve(REPO, 'migrations');
       if (!mode.json)
         process.stderr.write(`creating ${args.tenants} SQLite tenants on release 1 in ${args.dir} …\n`);
-      const { tenants, inventoryFile } = await createDemoFleet({
+      const result = await runDemo({
         dir: args.dir,
-        count: args.tenants,
-        migrationsDir,
-        baseline: DEMO_BASELINE,
-      });
-      const report = await migrate({
-        tenants,
-        migrations: migrationsDir,
+        tenants: args.tenants,
+        withFailure: args['with-failure'],
         concurrency: args.concurrency,
         onEvent: createEventSink(mode),
         signal,
       });
-      printReport(report, mode, [
-        { head: 'applied', value: (r) => `${(r.details.applied as string[]).length} migration(s)` },
-        { head: 'current', value: (r) => String(r.details.current ?? '—') },
+      const details = (r: { details: Record<string, unknown> }) => r.details as unknown as UpgradeDetails;
+      printReport(result.report, mode, [
+        { head: 'migrations', value: (r) => String(details(r).applied?.length ?? 0) },
+        {
+          head: 'steps',
+          value: (r) => {
+            const f = details(r).steps?.find((s) => s.status === 'failed');
+            return f
+              ? `failed at ${f.step}${details(r).rolledBack ? ', rolled back' : ''}`
+              : `${details(r).steps?.length ?? 0} passed`;
+          },
+        },
+        { head: 'users', value: (r) => String(details(r).maintenance ?? '') },
       ]);
       if (!mode.json) {
-        const inv = relative(process.cwd(), inventoryFile) || inventoryFile;
+        const rel = (p: string) => relative(process.cwd(), p) || p;
         process.stdout.write(
-          `\nThe fleet is in ${args.dir}. Try:\n  npx dbfleet status --tenants ${inv} --migrations migrations\n  npx dbfleet rollback --tenants ${inv} --migrations migrations --tag canary\n  npx dbfleet plan --tenants ${inv} --migrations migrations --tag canary --sql\n`,
+          `\nrun ${result.report.runId}: journal ${rel(result.journal)}, backups ${rel(result.backupDir)}\n` +
+            `Next: npx dbfleet status --tenants ${rel(result.inventoryFile)}\n` +
+            `      npx dbfleet report --journal ${rel(result.journal)} --format md\n`,
         );
       }
-      return exitCodeOf(report);
+      return exitCodeOf(result.report);
     }),
 };

@@ -1,12 +1,21 @@
 import type { CommandModule } from 'yargs';
 import { migrate } from '../../fleet/migrate.js';
 import { repair, rollback } from '../../fleet/rollback.js';
+import { prepareUpgrade } from '../../upgrade/prepare.js';
+import { rollbackRun } from '../../upgrade/rollback-run.js';
+import { UsageError } from '../../util/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { exitCodeOf, printReport } from '../output.js';
 import type { ResultColumn } from '../render/table.js';
 import { runCommand } from '../run-command.js';
 
 type MigrateArgs = CommonArgs & { to?: string; 'dry-run'?: boolean; 'allow-out-of-order'?: boolean };
+type RollbackArgs = MigrateArgs & {
+  run?: string;
+  with?: 'restore' | 'down';
+  reopen?: boolean;
+  yes?: boolean;
+};
 
 const list = (key: string): ResultColumn => ({
   head: key,
@@ -45,19 +54,70 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
     }),
 };
 
-export const rollbackCommand: CommandModule<object, MigrateArgs> = {
+export const rollbackCommand: CommandModule<object, RollbackArgs> = {
   command: 'rollback',
-  describe: "run down() for each tenant's last batch, or back to --to <name>",
+  describe:
+    "run down() for each tenant's last batch (or back to --to); with --run, roll back a whole upgrade run",
   builder: (y) =>
     withCommonOptions(y)
       .option('to', {
         type: 'string',
         describe: 'roll back every migration applied after this one (it stays applied)',
       })
-      .example('$0 rollback --tenant acme', "undo acme's last batch") as never,
+      .option('run', {
+        type: 'string',
+        describe:
+          'roll back every tenant this upgrade run changed, last wave first ("latest" for the newest run)',
+      })
+      .option('with', {
+        choices: ['restore', 'down'] as const,
+        default: 'restore' as const,
+        describe: 'with --run: restore the pre-upgrade backups, or run the down migrations',
+      })
+      .option('reopen', {
+        type: 'boolean',
+        describe: 'with --run: run the afterTenant hook once a tenant is rolled back',
+      })
+      .option('yes', {
+        type: 'boolean',
+        describe: 'with --run --with restore: confirm that data written since the upgrade is lost',
+      })
+      .example('$0 rollback --tenant acme', "undo acme's last batch")
+      .example(
+        '$0 rollback --run 20261126T040000Z-ab12 --yes',
+        'restore every tenant of that upgrade run from its pre-upgrade backup',
+      ) as never,
   handler: (args) =>
     runCommand(async (signal) => {
       const ctx = await resolveContext(args, signal);
+      if (args.run !== undefined) {
+        if (args.to !== undefined) throw new UsageError('--to and --run do not go together');
+        if (args.with !== 'down' && !args.yes) {
+          throw new UsageError(
+            'rollback --run restores pre-upgrade backups: everything written since is lost. Add --yes to confirm (or use --with down).',
+          );
+        }
+        const config = ctx.config as Record<string, unknown>;
+        const prepared = await prepareUpgrade({
+          ...ctx.fleet,
+          migrations: ctx.migrationsDir,
+          backupDir: ctx.backupDir,
+          journal: ctx.journal,
+          hooks: config.hooks as { afterTenant?: unknown } | undefined,
+        });
+        const report = await rollbackRun({
+          ...ctx.fleet,
+          ...prepared,
+          run: args.run === 'latest' || args.run === '' ? true : args.run,
+          with: args.with,
+          reopen: args.reopen,
+        });
+        printReport(report, ctx.mode, [
+          list('applied'),
+          { head: 'users', value: (r) => String(r.details.maintenance ?? '') },
+        ]);
+        return exitCodeOf(report);
+      }
       const report = await rollback({ ...ctx.fleet, migrations: ctx.migrationsDir, to: args.to });
       printReport(report, ctx.mode, [list('applied'), current]);
       return exitCodeOf(report);

@@ -8,24 +8,42 @@ import { runCommand } from '../run-command.js';
 type OptimizeArgs = CommonArgs & { only?: string[]; 'dry-run'?: boolean };
 
 function describe(outcomes: readonly OptimizationOutcome[]): string {
-  return outcomes.map((o) => `${o.name}: ${o.action}${o.rows !== undefined ? ` (${o.rows} rows)` : ''}`).join('\n');
+  return outcomes
+    .map((o) => `${o.name}: ${o.action}${o.rows !== undefined ? ` (${o.rows} rows)` : ''}`)
+    .join('\n');
 }
 
 export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
   command: 'optimize',
-  describe: 'run the optimization scripts (index builds, batched cleanup, statistics) on every selected tenant',
+  describe:
+    'run the optimization scripts (index builds, batched cleanup, statistics) on every selected tenant',
   builder: (y) =>
     withCommonOptions(y)
-      .option('only', { type: 'string', array: true, describe: 'run only this optimization (by name; repeatable)' })
-      .option('dry-run', { type: 'boolean', describe: 'change nothing; report what would happen, with exact row counts' })
+      .option('only', {
+        type: 'string',
+        array: true,
+        describe: 'run only this optimization (by name; repeatable)',
+      })
+      .option('dry-run', {
+        type: 'boolean',
+        describe: 'change nothing; report what would happen, with exact row counts',
+      })
       .example('$0 optimize --dry-run', 'what every optimization would do, per tenant')
       .example('$0 optimize --only audit-log-retention --tag eu', 'one cleanup on the EU tenants') as never,
   handler: (args) =>
     runCommand(async (signal) => {
       const ctx = await resolveContext(args, signal);
-      const report = await optimizeFleet({ ...ctx.fleet, optimizations: ctx.optimizationsDir, only: args.only, dryRun: args['dry-run'] });
+      const report = await optimizeFleet({
+        ...ctx.fleet,
+        optimizations: ctx.optimizationsDir,
+        only: args.only,
+        dryRun: args['dry-run'],
+      });
       printReport(report, ctx.mode, [
-        { head: 'optimizations', value: (r) => describe((r.details.optimizations as OptimizationOutcome[] | undefined) ?? []) },
+        {
+          head: 'optimizations',
+          value: (r) => describe((r.details.optimizations as OptimizationOutcome[] | undefined) ?? []),
+        },
       ]);
       return exitCodeOf(report);
     }),

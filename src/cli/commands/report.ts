@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../../config/load.js';
 import { openJournalDatabase } from '../../journal/open.js';
@@ -89,6 +89,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       if (args.out) {
         const file = resolve(args.out);
         try {
+          await mkdir(dirname(file), { recursive: true });
           await writeFile(file, text);
         } catch (err) {
           throw new UsageError(`cannot write the report to ${file}: ${errorMessage(err)}`);

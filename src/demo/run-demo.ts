@@ -1,0 +1,69 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EventListener } from '../fleet/events.js';
+import type { FleetReport } from '../fleet/report.js';
+import { prepareUpgrade } from '../upgrade/prepare.js';
+import { upgrade } from '../upgrade/upgrade.js';
+import { createDemoFleet } from './create-fleet.js';
+
+const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
+/** The demo fleet starts on release 1 (the first six migrations); release 2 is the upgrade. */
+export const DEMO_BASELINE = '20240105000000_create_app_settings.ts';
+
+export interface DemoOptions {
+  dir: string;
+  tenants: number;
+  withFailure?: boolean;
+  concurrency?: number;
+  onEvent?: EventListener;
+  signal?: AbortSignal;
+}
+
+export interface DemoResult {
+  report: FleetReport;
+  inventoryFile: string;
+  journal: string;
+  backupDir: string;
+}
+
+/**
+ * `dbfleet demo`: a SQLite fleet on release 1, upgraded to release 2 with the whole runbook — the
+ * maintenance flag as hooks, backups verified before and after, the example optimizations and smoke
+ * checks — journaled under the demo folder.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const dir = resolve(options.dir);
+  const migrations = join(REPO, 'migrations');
+  const { tenants, inventoryFile } = await createDemoFleet({
+    dir,
+    count: options.tenants,
+    migrationsDir: migrations,
+    baseline: DEMO_BASELINE,
+    withFailure: options.withFailure,
+  });
+  const journal = join(dir, 'journal.db');
+  const backupDir = join(dir, 'backups');
+  const prepared = await prepareUpgrade({
+    tenants,
+    migrations,
+    optimizations: join(REPO, 'optimizations'),
+    checksDir: join(REPO, 'checks'),
+    backupDir,
+    journal,
+    hooks: {
+      beforeTenant: "UPDATE app_settings SET value = 'on' WHERE key = 'maintenance'",
+      afterTenant: "UPDATE app_settings SET value = 'off' WHERE key = 'maintenance'",
+    },
+  });
+  const report = await upgrade({
+    ...prepared,
+    tenants,
+    concurrency: options.concurrency,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    canary: 'canary',
+    // A failing tenant must not stop the demo's other tenants: it is rolled back and reported.
+    maxFailures: '100%',
+  });
+  return { report, inventoryFile, journal, backupDir };
+}

@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { compareFingerprints, describeDifferences } from '../backup/compare.js';
+import { backupContextOf, driverOf } from '../backup/context.js';
+import { manifestPathFor } from '../backup/files.js';
+import { parseManifest } from '../backup/manifest.js';
+import { restoreFromBackup } from '../backup/restore.js';
+import { backupTenant } from '../backup/take.js';
+import { verifyTenantBackup } from '../backup/verify.js';
+import type { Fingerprint, FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
+import type { SessionOptions, Timeouts } from '../dialect/types.js';
+import { migrateTenant, runMigration, withTenantLock } from '../migration/migrator.js';
+import type { Migration } from '../migration/types.js';
+import { optimizeTenant } from '../optimization/runner.js';
+import type { LoadedOptimization } from '../optimization/types.js';
+import { TenantError } from '../util/errors.js';
+import type { BackupTaken, UpgradeOperations } from './types.js';
+
+export interface OperationSettings {
+  migrations: readonly Migration[];
+  migrationsDir?: string;
+  optimizations: readonly LoadedOptimization[];
+  backupDir: string;
+  sessionOptions: SessionOptions;
+  timeouts: Timeouts;
+  lockWaitMs: number;
+  allowOutOfOrder?: boolean;
+  fingerprintLevel?: FingerprintLevel;
+  tools?: ToolOptions;
+}
+
+/** Binds the upgrade pipeline to the real backups, migrator and optimizer. */
+export function createUpgradeOperations(settings: OperationSettings): UpgradeOperations {
+  const backupSettings = {
+    backupDir: settings.backupDir,
+    sessionOptions: settings.sessionOptions,
+    tools: settings.tools ?? {},
+  };
+  const byName = new Map(settings.migrations.map((m) => [m.name, m]));
+
+  return {
+    async backup(ctx) {
+      const outcome = await backupTenant(ctx, {
+        ...backupSettings,
+        fingerprintLevel: settings.fingerprintLevel ?? 'counts',
+        verify: 'none',
+      });
+      if (outcome.error || !outcome.details.backup)
+        throw new TenantError(
+          outcome.error?.code ?? 'BACKUP_FAILED',
+          outcome.error?.message ?? 'no backup was written',
+        );
+      const { path, bytes, sha256 } = outcome.details.backup;
+      const manifest = parseManifest(await readFile(manifestPathFor(path), 'utf8'));
+      return { path, bytes, sha256, fingerprint: manifest.fingerprint } satisfies BackupTaken;
+    },
+    async verify(ctx, backup, deep) {
+      const outcome = await verifyTenantBackup(ctx, { ...backupSettings, deep, backup: backup.path });
+      if (outcome.error) throw new TenantError(outcome.error.code, outcome.error.message);
+      return { verified: deep ? 'deep' : 'light' };
+    },
+    async migrate(ctx) {
+      const session = await ctx.session();
+      const result = await migrateTenant({
+        session,
+        adapter: ctx.adapter,
+        migrations: settings.migrations,
+        directory: settings.migrationsDir,
+        timeouts: settings.timeouts,
+        lockWaitMs: settings.lockWaitMs,
+        allowOutOfOrder: settings.allowOutOfOrder,
+        emit: ctx.emit,
+        signal: ctx.signal,
+      });
+      return {
+        applied: result.details.applied,
+        current: result.details.current,
+        ...(result.error ? { error: result.error } : {}),
+      };
+    },
+    async optimize(ctx) {
+      const session = await ctx.session();
+      const result = await optimizeTenant({
+        session,
+        adapter: ctx.adapter,
+        optimizations: settings.optimizations,
+        timeouts: settings.timeouts,
+        lockWaitMs: settings.lockWaitMs,
+        emit: ctx.emit,
+        signal: ctx.signal,
+      });
+      return {
+        optimizations: result.details.optimizations,
+        ...(result.error ? { error: result.error } : {}),
+      };
+    },
+    async restore(ctx, backup) {
+      // Tables the failed upgrade created are not in the backup: the rollback drops them.
+      const outcome = await restoreFromBackup(ctx, {
+        ...backupSettings,
+        backup: backup.path,
+        dropUnexpected: true,
+      });
+      if (outcome.error) throw new TenantError(outcome.error.code, outcome.error.message);
+    },
+    async down(ctx, applied, expected) {
+      const session = await ctx.session();
+      const missing = applied.filter((name) => !byName.get(name)?.down);
+      if (missing.length)
+        throw new TenantError('NO_DOWN', `cannot roll back with down(): no down for ${missing.join(', ')}`);
+      await withTenantLock(session, settings.lockWaitMs, async () => {
+        const opts = {
+          session,
+          adapter: ctx.adapter,
+          migrations: settings.migrations,
+          timeouts: settings.timeouts,
+          lockWaitMs: 0,
+          emit: ctx.emit,
+        };
+        for (const name of [...applied].reverse()) {
+          await runMigration(opts, byName.get(name)!, 'down', 0);
+          ctx.emit({
+            type: 'migration:applied',
+            tenantId: ctx.tenant.id,
+            name,
+            direction: 'down',
+            durationMs: 0,
+          });
+        }
+      });
+      if (!expected) return;
+      const fingerprint = expected as Fingerprint;
+      const found = await driverOf(ctx).fingerprint(backupContextOf(ctx, backupSettings), fingerprint.level);
+      const differences = compareFingerprints(fingerprint, found);
+      if (differences.length)
+        throw new TenantError(
+          'ROLLBACK_MISMATCH',
+          `after the down migrations the tenant differs from before the upgrade: ${describeDifferences(differences)}`,
+        );
+    },
+  };
+}
