@@ -1,0 +1,155 @@
+import type { Knex } from 'knex';
+import type { Tenant } from '../../inventory/tenant.js';
+import { createPinnedKnex } from '../pinned-knex.js';
+import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
+import {
+  appLockResource,
+  getAppLockSql,
+  interpretGetAppLock,
+  interpretReleaseAppLock,
+  releaseAppLockSql,
+} from './applock.js';
+import { RECONNECT_REFUSED } from './errors.js';
+import { hardenMssqlClient } from './knex-client.js';
+import {
+  queryBatch,
+  type RawConnection,
+  runBatch,
+  type TediousLike,
+  withRawConnection,
+} from './raw-connection.js';
+import { runGoScript } from './run-script.js';
+import { registerSession } from './session-registry.js';
+import { effectiveRequestTimeout, SessionTimeouts, sessionInitSql } from './session-timeouts.js';
+import { ensureSchemaSql, PRODUCT_VERSION_SQL } from './sql/catalog.js';
+
+/**
+ * tedious waits this long for the server to acknowledge a cancel before dropping the connection. Its 5 s
+ * default is short: the acknowledgement follows the rollback of the cancelled statement, which for a large
+ * index build or update takes a while — and a dropped connection leaves the tenant's state unknown.
+ */
+const CANCEL_TIMEOUT_MS = 60_000;
+const CONNECT_TIMEOUT_MS = 15_000;
+/** sp_getapplock waits @LockTimeout server-side; the request itself gets this much longer before the driver gives up. */
+const LOCK_REQUEST_MARGIN_MS = 30_000;
+
+/** The tenant's own request timeout (`?requestTimeout=` in its URL), used when the run sets none. */
+function tenantRequestTimeout(tenant: Tenant): number | undefined {
+  const value = (tenant.connection.options as Record<string, unknown> | undefined)?.requestTimeout;
+  return typeof value === 'number' ? value : undefined;
+}
+
+function baseRequestTimeout(tenant: Tenant, options: SessionOptions): number | undefined {
+  return options.requestTimeoutMs ?? tenantRequestTimeout(tenant);
+}
+
+export function mssqlKnexConfig(tenant: Tenant, options: SessionOptions): Knex.Config {
+  const tenantOptions = (tenant.connection.options ?? {}) as Record<string, unknown>;
+  const connection: Record<string, unknown> = {
+    ...tenant.connection,
+    options: {
+      appName: 'dbfleet',
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      cancelTimeout: CANCEL_TIMEOUT_MS,
+      ...tenantOptions,
+      // Not overridable: tedious' login then sets XACT_ABORT ON on every connection (and after a reset),
+      // and its 15 s request timeout never applies.
+      abortTransactionOnError: true,
+      requestTimeout: effectiveRequestTimeout(options.timeouts, baseRequestTimeout(tenant, options)),
+    },
+  };
+  return {
+    client: 'mssql',
+    connection: connection as Knex.Config['connection'],
+    // Error messages carry the SQL with `?` placeholders, never the bound values.
+    compileSqlOnError: false,
+  };
+}
+
+function reconnectRefused(tenant: Tenant): Error {
+  return Object.assign(
+    new Error(
+      `the connection to tenant ${tenant.id} was lost; its session lock and settings died with it, so dbfleet does not reconnect in the middle of the tenant's pipeline`,
+    ),
+    { code: RECONNECT_REFUSED },
+  );
+}
+
+/**
+ * Opens the tenant's pinned connection. `driver` replaces tedious (tests use a scripted double).
+ * Statement timeouts are request timeouts (session-timeouts.ts); every SQL dbfleet itself sends goes as a
+ * plain batch on the pinned connection (raw-connection.ts).
+ */
+export async function openMssqlSession(
+  tenant: Tenant,
+  options: SessionOptions,
+  driver?: TediousLike,
+): Promise<TenantSession> {
+  const config = mssqlKnexConfig(tenant, options);
+  let connectionsMade = 0;
+  const knex = createPinnedKnex({
+    ...config,
+    pool: {
+      // The session lock and the SETs live on the first connection. If it dies, a silent replacement
+      // would carry on unlocked, so the pool is not allowed to make another one.
+      afterCreate: (connection: RawConnection, done: (err: Error | null, connection?: unknown) => void) => {
+        connectionsMade += 1;
+        if (connectionsMade === 1) return done(null, connection);
+        connection.close();
+        done(reconnectRefused(tenant));
+      },
+    },
+  });
+  hardenMssqlClient(knex, driver);
+  const timeouts = new SessionTimeouts(options.timeouts, baseRequestTimeout(tenant, options));
+  const resource = appLockResource(tenant.database, tenant.schema);
+  let locked = false;
+
+  try {
+    await withRawConnection(knex, async (connection, Request) => {
+      timeouts.attach(connection, Request);
+      await runBatch(connection, Request, sessionInitSql(options.timeouts));
+      // SQL Server has no search_path: schema tenants' migrations qualify their names; the schema must exist.
+      if (tenant.schema) await runBatch(connection, Request, ensureSchemaSql(tenant.schema));
+    });
+  } catch (err) {
+    await knex.destroy().catch(() => {});
+    throw err;
+  }
+
+  registerSession(knex, { tenant, holdsLock: () => locked });
+
+  return {
+    tenant,
+    knex,
+    async tryLock(waitMs) {
+      if (locked) return true;
+      const { rows } = await queryBatch(knex, getAppLockSql(resource, waitMs), {
+        timeoutMs: Math.max(0, waitMs) + LOCK_REQUEST_MARGIN_MS,
+      });
+      locked = interpretGetAppLock(rows[0]?.result, resource);
+      return locked;
+    },
+    async unlock() {
+      if (!locked) return;
+      const { rows } = await queryBatch(knex, releaseAppLockSql(resource));
+      locked = false;
+      interpretReleaseAppLock(rows[0]?.result, resource);
+    },
+    async setTimeouts(t: Timeouts, on: Knex | Knex.Transaction = knex) {
+      const scope = on.isTransaction ? 'transaction' : 'session';
+      await withRawConnection(on, (connection, Request) => timeouts.apply(connection, Request, t, scope));
+    },
+    transaction: (fn) => knex.transaction(fn),
+    async runScript(sql, on = knex) {
+      await withRawConnection(on, (connection, Request) => runGoScript(connection, Request, sql));
+    },
+    async serverVersion() {
+      const { rows } = await queryBatch(knex, PRODUCT_VERSION_SQL);
+      return String(rows[0]?.product_version ?? '');
+    },
+    async close() {
+      await knex.destroy();
+    },
+  };
+}

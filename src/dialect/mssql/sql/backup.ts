@@ -1,0 +1,204 @@
+import { hashOf } from '../../fingerprint-hash.js';
+import { quoteIdent, quoteString } from '../quote.js';
+
+/**
+ * Native backup and restore. Every path here is a path ON THE SQL SERVER HOST: the server process opens
+ * the file, with its service account's permissions. dbfleet's own process never touches it.
+ */
+
+export interface BackupSupport {
+  supported: boolean;
+  compression: boolean;
+  /** Why BACKUP TO DISK is not available, when it is not. */
+  reason?: string;
+}
+
+/**
+ * EngineEdition 5 (Azure SQL Database), 6/11 (Synapse) have no BACKUP TO DISK; 8 (Managed Instance)
+ * backs up to URL only. Compression: every edition but Express and Web (both report as 2 or 4).
+ */
+export function backupSupport(engineEdition: number, edition: string): BackupSupport {
+  if ([5, 6, 11].includes(engineEdition)) {
+    return {
+      supported: false,
+      compression: false,
+      reason: `${edition} has no BACKUP TO DISK (the platform keeps its own backups)`,
+    };
+  }
+  if (engineEdition === 8) {
+    return { supported: false, compression: false, reason: `${edition} backs up to URL only, not to a file` };
+  }
+  return { supported: true, compression: engineEdition !== 4 && !/\b(web|express)\b/i.test(edition) };
+}
+
+/**
+ * COPY_ONLY: the backup does not reset the differential base or break the log chain of the customer's
+ * own backup schedule. CHECKSUM: page checksums are verified while reading and a backup checksum is
+ * written, so RESTORE … WITH CHECKSUM can verify it. INIT, FORMAT: the file holds this backup only.
+ */
+export function backupDatabaseSql(
+  database: string,
+  serverPath: string,
+  options: { compression?: boolean } = {},
+): string {
+  const extra = options.compression ? ', COMPRESSION' : '';
+  return `BACKUP DATABASE ${quoteIdent(database)} TO DISK = ${quoteString(serverPath)} WITH CHECKSUM, COPY_ONLY, INIT, FORMAT${extra};`;
+}
+
+export function verifyOnlySql(serverPath: string): string {
+  return `RESTORE VERIFYONLY FROM DISK = ${quoteString(serverPath)} WITH CHECKSUM;`;
+}
+
+export function fileListOnlySql(serverPath: string): string {
+  return `RESTORE FILELISTONLY FROM DISK = ${quoteString(serverPath)};`;
+}
+
+export function headerOnlySql(serverPath: string): string {
+  return `RESTORE HEADERONLY FROM DISK = ${quoteString(serverPath)};`;
+}
+
+export interface BackupFile {
+  logicalName: string;
+  physicalName: string;
+  /** D data, L log, S FILESTREAM / memory-optimized container, F full-text catalog. */
+  type: string;
+}
+
+export function readFileList(rows: Record<string, unknown>[]): BackupFile[] {
+  return rows.map((row) => ({
+    logicalName: String(row.LogicalName),
+    physicalName: String(row.PhysicalName),
+    type: String(row.Type).trim().toUpperCase(),
+  }));
+}
+
+export interface FileMove {
+  logicalName: string;
+  /** New physical path on the server. */
+  physicalName: string;
+}
+
+function directory(dir: string): string {
+  const separator = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
+  return dir.endsWith('/') || dir.endsWith('\\') ? dir : `${dir}${separator}`;
+}
+
+/**
+ * Where a scratch restore puts each file: the server's default data/log directories, under names derived
+ * from the scratch database, so the copy never collides with the live tenant's files. Logical names can
+ * hold anything, so only their safe characters are kept, with the file's position keeping names unique.
+ */
+export function planScratchFiles(
+  files: BackupFile[],
+  scratch: string,
+  dataDir: string,
+  logDir: string,
+): FileMove[] {
+  let dataFiles = 0;
+  return files.map((file, index) => {
+    const safe = file.logicalName.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40);
+    const base = `${scratch}_${index}_${safe}`;
+    if (file.type === 'L')
+      return { logicalName: file.logicalName, physicalName: `${directory(logDir)}${base}.ldf` };
+    if (file.type === 'D') {
+      dataFiles += 1;
+      return {
+        logicalName: file.logicalName,
+        physicalName: `${directory(dataDir)}${base}.${dataFiles === 1 ? 'mdf' : 'ndf'}`,
+      };
+    }
+    // FILESTREAM and full-text containers are directories.
+    return { logicalName: file.logicalName, physicalName: `${directory(dataDir)}${base}` };
+  });
+}
+
+/** Restores a backup as another database (deep verification): every file moved, checksums verified. */
+export function restoreAsSql(
+  database: string,
+  serverPath: string,
+  moves: FileMove[],
+  options: { replace?: boolean } = {},
+): string {
+  if (moves.length === 0)
+    throw new Error('a restore under another name needs the backup file list (RESTORE FILELISTONLY)');
+  const moveClauses = moves.map(
+    (m) => `MOVE ${quoteString(m.logicalName)} TO ${quoteString(m.physicalName)}`,
+  );
+  const options_ = [...moveClauses, 'CHECKSUM', 'RECOVERY', ...(options.replace ? ['REPLACE'] : [])];
+  return `RESTORE DATABASE ${quoteIdent(database)} FROM DISK = ${quoteString(serverPath)} WITH ${options_.join(', ')};`;
+}
+
+/**
+ * Rollback: the tenant's database replaced by its backup. Run from another database (master): nobody,
+ * this session included, may be using it. SINGLE_USER WITH ROLLBACK IMMEDIATE disconnects the application;
+ * whatever happens, the database ends up MULTI_USER again.
+ */
+export function restoreOverSql(database: string, serverPath: string): string {
+  const db = quoteIdent(database);
+  return [
+    `ALTER DATABASE ${db} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;`,
+    'BEGIN TRY',
+    `  RESTORE DATABASE ${db} FROM DISK = ${quoteString(serverPath)} WITH CHECKSUM, RECOVERY, REPLACE;`,
+    'END TRY',
+    'BEGIN CATCH',
+    `  IF DB_ID(${quoteString(database)}) IS NOT NULL ALTER DATABASE ${db} SET MULTI_USER;`,
+    '  THROW;',
+    'END CATCH;',
+    `ALTER DATABASE ${db} SET MULTI_USER;`,
+  ].join('\n');
+}
+
+export function checkDbSql(database: string): string {
+  return `DBCC CHECKDB (${quoteIdent(database)}) WITH NO_INFOMSGS, ALL_ERRORMSGS;`;
+}
+
+export const SCRATCH_PREFIX = 'dbfleet_verify_';
+
+/** Injective per tenant: a lossy slug gets a hash of the id, so two tenants never share a prefix. */
+export function scratchPrefix(tenantId: string): string {
+  const slug = tenantId
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .slice(0, 40);
+  const exact = slug === tenantId && /^[a-z0-9_]{1,40}$/.test(tenantId) && !/_h[0-9a-f]{8}$/.test(tenantId);
+  return `${SCRATCH_PREFIX}${exact ? slug : `${slug}_h${hashOf(tenantId, 8)}`}_`;
+}
+
+export function isScratchOf(tenantId: string, name: string): boolean {
+  const prefix = scratchPrefix(tenantId);
+  return name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
+}
+
+/** The drop builder refuses anything that is not a scratch name: it can never drop a tenant. */
+function assertScratchName(name: string): void {
+  if (!name.startsWith(SCRATCH_PREFIX))
+    throw new Error(`refusing to touch ${name}: not a ${SCRATCH_PREFIX}* scratch database`);
+}
+
+export function createScratchSql(name: string): string {
+  assertScratchName(name);
+  return `CREATE DATABASE ${quoteIdent(name)};`;
+}
+
+export function dropScratchSql(name: string): string {
+  assertScratchName(name);
+  const db = quoteIdent(name);
+  return [
+    `IF DB_ID(${quoteString(name)}) IS NOT NULL`,
+    'BEGIN',
+    `  ALTER DATABASE ${db} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;`,
+    `  DROP DATABASE ${db};`,
+    'END;',
+  ].join('\n');
+}
+
+/** `_`, `%` and `[` are LIKE wildcards; brackets make them literal. */
+export function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[[%_]/g, (c) => `[${c}]`)}%`;
+}
+
+/** Leftover scratch databases (of one tenant when `prefix` is given). */
+export function listScratchSql(prefix = SCRATCH_PREFIX): string {
+  assertScratchName(prefix);
+  return `SELECT name FROM sys.databases WHERE name LIKE ${quoteString(likePrefix(prefix))} ORDER BY name;`;
+}
