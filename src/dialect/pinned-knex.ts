@@ -16,5 +16,8 @@ export function createPinnedKnex(config: Knex.Config): Knex {
       ...(config.pool ?? {}),
     },
     acquireConnectionTimeout: config.acquireConnectionTimeout ?? 120_000,
+    // knex would print its own warnings ("Acquire connection error…") to stderr, next to `--json`; every
+    // error reaches dbfleet's report instead, classified and redacted.
+    log: { warn: () => {}, error: () => {}, deprecate: () => {}, debug: () => {} },
   });
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { ErrorInfo } from '../util/errors.js';
 import type { ConnectionObject, DialectName, Tenant } from '../inventory/tenant.js';
+import type { ErrorInfo } from '../util/errors.js';
 import type { BackupDriver } from './backup-types.js';
 import type { OptimizerDriver } from './optimize-types.js';
 
@@ -37,6 +37,8 @@ export interface SessionOptions {
   requestTimeoutMs?: number;
   /** For file-based dialects: create the database if it does not exist (demo, restore). */
   create?: boolean;
+  /** Read-only commands (status, plan): create nothing, not even a schema tenant's schema. */
+  readOnly?: boolean;
 }
 
 /**

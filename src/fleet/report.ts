@@ -27,9 +27,13 @@ export function createReportFold() {
   let interrupted = false;
   let durationMs = 0;
   const byTenant = new Map<string, TenantResult>();
+  // Tenants are reported in the order they were queued (inventory order), not the order they finished.
+  const order = new Map<string, number>();
   return {
     add(event: FleetEvent): void {
-      if (event.type === 'run:start') {
+      if (event.type === 'tenant:queued') {
+        if (!order.has(event.tenantId)) order.set(event.tenantId, order.size);
+      } else if (event.type === 'run:start') {
         command = event.command;
         runId = event.runId;
       } else if (event.type === 'tenant:done') {
@@ -40,7 +44,8 @@ export function createReportFold() {
       }
     },
     report(): FleetReport {
-      const tenants = [...byTenant.values()];
+      const rank = (id: string) => order.get(id) ?? Number.MAX_SAFE_INTEGER;
+      const tenants = [...byTenant.values()].sort((x, y) => rank(x.id) - rank(y.id));
       const summary = summarize(tenants);
       return {
         command,

@@ -29,7 +29,7 @@ export async function status(
     {
       command,
       tenants: options.tenants,
-      ...fanOutOf(options),
+      ...readOnly(fanOutOf(options)),
       emptyDetails: () => ({ current: null, pending: [], problems: [] }),
     },
     async (ctx) => {
@@ -66,6 +66,11 @@ export async function status(
       };
     },
   );
+}
+
+/** status and plan must not change a tenant: no schema creation on connect. */
+function readOnly<T extends { sessionOptions: object }>(fanOut: T): T {
+  return { ...fanOut, sessionOptions: { ...fanOut.sessionOptions, readOnly: true } };
 }
 
 export function plan(options: PlanOptions): Promise<FleetReport> {

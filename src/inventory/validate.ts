@@ -124,6 +124,9 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
 
 function resolveRelative(path: string, baseDir: string): string {
   // ':memory:' goes to the adapter unchanged so that it is refused, not turned into a file named ':memory:'.
-  if (path === ':memory:' || /^[a-z]+:\/\//i.test(path) || path.startsWith('/')) return path;
-  return `${baseDir.replace(/\/$/, '')}/${path}`;
+  if (path === ':memory:' || (/^[a-z]+:\/\//i.test(path) && !/^sqlite:/i.test(path))) return path;
+  // sqlite:rel.db and sqlite://rel.db are paths too: relative to the inventory, like bare ones.
+  const bare = path.replace(/^sqlite:(\/\/)?/i, '');
+  if (bare.startsWith('/')) return bare;
+  return `${baseDir.replace(/\/$/, '')}/${bare}`;
 }

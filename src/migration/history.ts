@@ -59,8 +59,16 @@ export async function readApplied(knex: Knex, schema?: string): Promise<AppliedM
   }));
 }
 
-export async function readChecksums(knex: Knex, schema?: string): Promise<Map<string, string>> {
-  if (!(await schemaBuilder(knex, schema).hasTable(CHECKSUM_TABLE))) return new Map();
+/**
+ * `tableExists`: the caller has just ensured the table (ensureHistoryTables), so the existence check — a
+ * catalog query on every tenant — is skipped.
+ */
+export async function readChecksums(
+  knex: Knex,
+  schema?: string,
+  options: { tableExists?: boolean } = {},
+): Promise<Map<string, string>> {
+  if (!options.tableExists && !(await schemaBuilder(knex, schema).hasTable(CHECKSUM_TABLE))) return new Map();
   const rows = await table(knex, CHECKSUM_TABLE, schema).select('name', 'checksum');
   return new Map(rows.map((r: { name: string; checksum: string }) => [r.name, r.checksum]));
 }

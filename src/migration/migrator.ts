@@ -43,9 +43,13 @@ export async function withTenantLock<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   if (!(await session.tryLock(waitMs))) {
-    throw new TenantError('LOCKED', "another dbfleet runner holds this tenant's migration lock", {
-      skipped: true,
-    });
+    throw new TenantError(
+      'LOCKED',
+      "the tenant's migration lock is held by another session (another dbfleet runner; on SQLite also an application connection writing)",
+      {
+        skipped: true,
+      },
+    );
   }
   try {
     return await fn();
@@ -59,24 +63,32 @@ export async function planTenant(
   opts: Pick<TenantMigrationOptions, 'session' | 'migrations' | 'allowOutOfOrder' | 'directory'>,
   to?: string,
   readOnly = false,
-): Promise<MigrationPlan> {
+): Promise<MigrationPlan & { nextBatch: number }> {
   const { knex, tenant } = opts.session;
   // A read-only plan (dry run) creates no history table: a tenant without one has nothing applied.
   if (readOnly && !(await historyExists(knex, tenant.schema))) {
-    return planMigrations({ available: opts.migrations, applied: [], recorded: new Map(), to, allowOutOfOrder: opts.allowOutOfOrder });
+    const empty = planMigrations({
+      available: opts.migrations,
+      applied: [],
+      recorded: new Map(),
+      to,
+      allowOutOfOrder: opts.allowOutOfOrder,
+    });
+    return { ...empty, nextBatch: 1 };
   }
   if (!readOnly) await ensureHistoryTables(knex, tenant.schema);
-  const [applied, recorded] = await Promise.all([
-    readApplied(knex, tenant.schema),
-    readChecksums(knex, tenant.schema),
-  ]);
-  return planMigrations({
+  // One pinned connection: these run one after the other whatever the syntax.
+  const applied = await readApplied(knex, tenant.schema);
+  const recorded = await readChecksums(knex, tenant.schema, { tableExists: !readOnly });
+  const plan = planMigrations({
     available: opts.migrations,
     applied,
     recorded,
     to,
     allowOutOfOrder: opts.allowOutOfOrder,
   });
+  // The batch the pending migrations will share, from the rows just read (no second history read).
+  return { ...plan, nextBatch: applied.reduce((max, a) => Math.max(max, a.batch), 0) + 1 };
 }
 
 export function assertNoProblems(plan: MigrationPlan, directory?: string): void {
@@ -169,7 +181,7 @@ export async function migrateTenant(
       pending: plan.pending.slice(applied.length),
     });
     if (plan.pending.length === 0) return { details: details() };
-    const batch = (await readApplied(session.knex, schema)).reduce((max, a) => Math.max(max, a.batch), 0) + 1;
+    const batch = plan.nextBatch;
     for (const name of plan.pending) {
       if (opts.signal?.aborted) {
         return {

@@ -10,7 +10,8 @@ export function registerSecret(secret: unknown): void {
 }
 
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):([^@/\s]*)@/gi;
-const KEY_VALUE_PASSWORD = /\b(password|pwd|pass)\s*[=:]\s*("[^"]*"|'[^']*'|[^;\s,}]+)/gi;
+// The unquoted value stops at quotes and brackets too, so redacting serialized JSON keeps it valid JSON.
+const KEY_VALUE_PASSWORD = /\b(password|pwd|pass)\s*[=:]\s*("[^"]*"|'[^']*'|[^;\s,}\]"'<&]+)/gi;
 
 export function redact(text: string): string {
   let out = text.replace(URL_CREDENTIALS, '$1:***@').replace(KEY_VALUE_PASSWORD, '$1=***');

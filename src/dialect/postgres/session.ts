@@ -35,7 +35,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
   };
 
   try {
-    if (tenant.schema) await knex.raw('create schema if not exists ??', [tenant.schema]);
+    if (tenant.schema && !options.readOnly) await knex.raw('create schema if not exists ??', [tenant.schema]);
     await setTimeouts(options.timeouts);
   } catch (err) {
     await knex.destroy().catch(() => {});

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadMigrations } from '../../src/migration/loader.js';
+import { downSqlFileFor, isDownSqlFile, parseSqlSettings } from '../../src/migration/sql-file.js';
+import { UsageError } from '../../src/util/errors.js';
+
+describe('sql file names', () => {
+  it('recognises down scripts', () => {
+    assert.equal(isDownSqlFile('20240101_x.down.sql'), true);
+    assert.equal(isDownSqlFile('20240101_x.DOWN.SQL'), true);
+    assert.equal(isDownSqlFile('20240101_x.sql'), false);
+    assert.equal(isDownSqlFile('20240101_countdown.sql'), false);
+  });
+
+  it('finds the down script beside an up script (with or without .up)', () => {
+    assert.equal(downSqlFileFor('/m/20240101_x.sql'), '/m/20240101_x.down.sql');
+    assert.equal(downSqlFileFor('/m/20240101_x.up.sql'), '/m/20240101_x.down.sql');
+  });
+});
+
+describe('parseSqlSettings', () => {
+  it('defaults to one transaction and no timeout overrides', () => {
+    assert.deepEqual(parseSqlSettings('create table t (id int);', 'f.sql'), { transaction: true });
+  });
+
+  it('reads transaction, lock_timeout and statement_timeout from a dbfleet comment', () => {
+    const sql =
+      '-- dbfleet: transaction=false lock_timeout=10s statement_timeout=30m\ncreate index concurrently i on t (c);\n';
+    assert.deepEqual(parseSqlSettings(sql, 'f.sql'), {
+      transaction: false,
+      lockTimeoutMs: 10_000,
+      statementTimeoutMs: 1_800_000,
+    });
+  });
+
+  it('accepts no_transaction, dashes and several comment lines', () => {
+    const sql = '--dbfleet: no_transaction\n-- DBFLEET: lock-timeout=250ms\nselect 1;';
+    assert.deepEqual(parseSqlSettings(sql, 'f.sql'), { transaction: false, lockTimeoutMs: 250 });
+  });
+
+  it('reads settings from a CRLF file (a Windows checkout) exactly as from an LF file', () => {
+    const lf = '-- dbfleet: transaction=false lock_timeout=2s\ncreate index concurrently i on t (c);\n';
+    const crlf = lf.replace(/\n/g, '\r\n');
+    assert.deepEqual(parseSqlSettings(crlf, 'f.sql'), parseSqlSettings(lf, 'f.sql'));
+    assert.equal(parseSqlSettings(crlf, 'f.sql').transaction, false);
+  });
+
+  it('reads settings after a BOM', () => {
+    assert.equal(
+      parseSqlSettings('\uFEFF-- dbfleet: transaction=false\nselect 1;', 'f.sql').transaction,
+      false,
+    );
+  });
+
+  it('refuses unknown settings and bad values, naming the file', () => {
+    assert.throws(
+      () => parseSqlSettings('-- dbfleet: transactoin=false', 'm/001_x.sql'),
+      /001_x\.sql: unknown dbfleet setting "transactoin=false"/,
+    );
+    assert.throws(
+      () => parseSqlSettings('-- dbfleet: transaction=no', 'm/001_x.sql'),
+      /001_x\.sql: transaction must be true or false/,
+    );
+    assert.throws(() => parseSqlSettings('-- dbfleet: lock_timeout=soon', 'm/001_x.sql'), /invalid duration/);
+  });
+
+  it('ignores ordinary comments', () => {
+    assert.deepEqual(
+      parseSqlSettings('-- transaction=false\n/* dbfleet: no_transaction */\nselect 1;', 'f.sql'),
+      { transaction: true },
+    );
+  });
+});
+
+describe('loading .sql migrations', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dbfleet-sqlfile-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('pairs an up script with its .down.sql, never lists the down script as a migration', async () => {
+    const d = join(dir, 'pair');
+    mkdirSync(d);
+    writeFileSync(join(d, '001_a.sql'), 'create table a (id int);');
+    writeFileSync(join(d, '001_a.down.sql'), 'drop table a;');
+    writeFileSync(
+      join(d, '002_b.sql'),
+      '-- dbfleet: transaction=false\ncreate index concurrently b_i on a (id);',
+    );
+    writeFileSync(join(d, 'README.md'), 'not a migration');
+    const migrations = await loadMigrations(d);
+    assert.deepEqual(
+      migrations.map((m) => m.name),
+      ['001_a.sql', '002_b.sql'],
+    );
+    const [a, b] = migrations;
+    assert.equal(a!.kind, 'sql');
+    assert.deepEqual(a!.sql, { up: 'create table a (id int);', down: 'drop table a;' });
+    assert.equal(typeof a!.down, 'function');
+    assert.equal(b!.down, undefined, 'no .down.sql: no down');
+    assert.equal(b!.config.transaction, false);
+  });
+
+  it('reports every broken file at once, and a migration present in two formats', async () => {
+    const d = join(dir, 'broken');
+    mkdirSync(d);
+    writeFileSync(join(d, '001_a.sql'), '-- dbfleet: bogus=1\nselect 1;');
+    writeFileSync(join(d, '002_b.sql'), 'select 1;');
+    writeFileSync(join(d, '002_b.js'), 'export async function up() {}');
+    writeFileSync(join(d, '003_c.js'), 'export const nothing = 1;');
+    await assert.rejects(loadMigrations(d), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.equal(err.problems.length, 3, err.message);
+      assert.ok(err.problems.some((p) => /001_a\.sql: unknown dbfleet setting/.test(p)));
+      assert.ok(err.problems.some((p) => /002_b\.sql and 002_b\.js|002_b\.js and 002_b\.sql/.test(p)));
+      assert.ok(err.problems.some((p) => /003_c\.js: exports no up/.test(p)));
+      return true;
+    });
+  });
+
+  it('a missing directory is a usage error', async () => {
+    await assert.rejects(loadMigrations(join(dir, 'nope')), UsageError);
+  });
+});
