@@ -153,6 +153,14 @@ function duration(name: string, value: string | number | undefined): number | un
   }
 }
 
+/** A postgres:// journal is a URL, anything else a file path (relative to the cwd for a flag, the config for the config). */
+function journalTarget(flag: string | undefined, fromConfig: string | undefined, baseDir: string): string {
+  const isUrl = (v: string) => /^postgres(ql)?:\/\//i.test(v);
+  if (flag) return isUrl(flag) ? flag : resolve(flag);
+  const value = fromConfig ?? '.dbfleet/journal.db';
+  return isUrl(value) ? value : resolve(baseDir, value);
+}
+
 /** Config file + flags → everything a command needs; every mistake is a UsageError (exit 2). */
 export async function resolveContext(
   args: CommonArgs,
@@ -205,10 +213,7 @@ export async function resolveContext(
     migrationsDir: pick(args.migrations, dirOf(config.migrations, 'migrations')),
     optimizationsDir: pick(args.optimizations, dirOf(config.optimizations, 'optimizations')),
     backupDir: pick(args['backup-dir'], dirOf(config.backups, '.dbfleet/backups')),
-    journal:
-      args.journal && /^postgres(ql)?:\/\//i.test(args.journal)
-        ? args.journal
-        : pick(args.journal, config.journal ?? '.dbfleet/journal.db'),
+    journal: journalTarget(args.journal, config.journal, baseDir),
     fleet,
     mode,
   };

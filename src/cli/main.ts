@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { demoCommand } from './commands/demo.js';
 import { migrateCommand, repairCommand, rollbackCommand } from './commands/migrate.js';
 import { optimizeCommand } from './commands/optimize.js';
+import { reportCommand } from './commands/report.js';
 import { planCommand, statusCommand } from './commands/status.js';
 import { upgradeCommand } from './commands/upgrade.js';
 
@@ -22,6 +23,7 @@ await yargs(hideBin(process.argv))
   .command(repairCommand)
   .command(optimizeCommand)
   .command(upgradeCommand)
+  .command(reportCommand)
   .command(demoCommand)
   .demandCommand(1, 'name a command: dbfleet <command> --help for its options')
   .strict()

@@ -1,6 +1,6 @@
 import type { EventListener, FleetEvent } from '../fleet/events.js';
 import { type FleetReport, toJsonReport } from '../fleet/report.js';
-import { redact } from '../util/redact.js';
+import { redact, redactDeep } from '../util/redact.js';
 import { eventLine } from './render/lines.js';
 import { createLiveProgress } from './render/progress.js';
 import { type ResultColumn, renderTable } from './render/table.js';
@@ -32,7 +32,7 @@ export function printReport(
   footer?: string,
 ): void {
   if (mode.json) {
-    process.stdout.write(`${redact(JSON.stringify(toJsonReport(report), null, 2))}\n`);
+    process.stdout.write(`${JSON.stringify(redactDeep(toJsonReport(report)), null, 2)}\n`);
     return;
   }
   process.stdout.write(`${redact(renderTable(report, columns))}\n`);

@@ -4,7 +4,8 @@ import { redact, redactDeep } from '../util/redact.js';
 import { openJournalDatabase } from './open.js';
 import { MIGRATIONS, RUNS, STEPS, TENANTS } from './schema.js';
 
-const json = (value: unknown) => (value === undefined ? null : redact(JSON.stringify(redactDeep(value))));
+// redactDeep masks every string before serializing: redacting the JSON text afterwards could break it.
+const json = (value: unknown) => (value === undefined ? null : JSON.stringify(redactDeep(value)));
 
 /** Steps that open and close a tenant's maintenance window (the report's p50/p95/max). */
 export const MAINTENANCE_OPEN_STEP = 'before-tenant';
@@ -66,15 +67,13 @@ export class Journal {
         options: json(options),
       });
       for (let i = 0; i < tenants.length; i += 200) {
-        const rows = tenants
-          .slice(i, i + 200)
-          .map((t) => ({
-            run_id: runId,
-            tenant_id: t.id,
-            host: redact(t.host),
-            wave: t.wave ?? 0,
-            status: 'queued',
-          }));
+        const rows = tenants.slice(i, i + 200).map((t) => ({
+          run_id: runId,
+          tenant_id: t.id,
+          host: redact(t.host),
+          wave: t.wave ?? 0,
+          status: 'queued',
+        }));
         await knex(TENANTS).insert(rows);
       }
     });
@@ -88,15 +87,13 @@ export class Journal {
     switch (event.type) {
       case 'tenant:start':
         this.enqueue((k) =>
-          k(TENANTS)
-            .where({ run_id: runId, tenant_id: event.tenantId })
-            .update({
-              status: 'running',
-              started_at: event.at,
-              finished_at: null,
-              error_code: null,
-              error_message: null,
-            }),
+          k(TENANTS).where({ run_id: runId, tenant_id: event.tenantId }).update({
+            status: 'running',
+            started_at: event.at,
+            finished_at: null,
+            error_code: null,
+            error_message: null,
+          }),
         );
         break;
       case 'step:start':

@@ -50,17 +50,20 @@ export function sqlProbe(query: string): Probe {
   };
 }
 
+/** Sleeps `ms`, or until `signal` aborts; the abort listener is removed either way (a throttled host
+ * re-probes every interval for as long as it stays over threshold: one listener left per round leaks). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    //TMP
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /**

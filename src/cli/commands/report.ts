@@ -4,7 +4,12 @@ import { dirname, extname, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../../config/load.js';
 import { openJournalDatabase } from '../../journal/open.js';
-import { buildFleetReport, REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/index.js';
+import { buildFleetReport, renderReport } from '../../report/index.js';
+import { renderReportTable } from '../render/report-table.js';
+
+type ReportFormat = 'table' | 'json' | 'md' | 'html';
+const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'json', 'md', 'html'];
+
 import { errorMessage, UsageError } from '../../util/errors.js';
 import { redact } from '../../util/redact.js';
 import { runCommand } from '../run-command.js';
@@ -82,7 +87,10 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       let text: string;
       try {
         const doc = await buildFleetReport(knex, { runId: args.run, slowest: args.slowest });
-        text = redact(renderReport(doc, formatOf(args)));
+        // The document is redacted string by string (buildFleetReport); redacting the rendered text again
+        // could eat a closing quote or tag after "password=…" and break the JSON or the HTML.
+        const format = formatOf(args);
+        text = format === 'table' ? renderReportTable(doc) : renderReport(doc, format);
       } finally {
         await knex.destroy();
       }

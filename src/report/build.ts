@@ -1,0 +1,86 @@
+import type { Knex } from 'knex';
+import { findRun, type RunRow, runSteps, runTenants } from '../journal/read.js';
+import { MIGRATIONS, RUNS } from '../journal/schema.js';
+import { UsageError } from '../util/errors.js';
+import { redactDeep } from '../util/redact.js';
+import { assembleDocument } from './assemble.js';
+import { type MigrationLogRow, type RunSlice, TenantHistory } from './history.js';
+import type { FleetDocument } from './types.js';
+
+export interface BuildReportOptions {
+  /** The run to report on; default the newest run in the journal. */
+  runId?: string;
+  /** How many of the slowest tenants to list (default 10). */
+  slowest?: number;
+  /** The report's timestamp (epoch ms); default now. */
+  now?: number;
+}
+
+const PAGE = 100;
+
+async function migrationLog(knex: Knex, runId: string): Promise<MigrationLogRow[]> {
+  const rows = await knex(MIGRATIONS)
+    .where({ run_id: runId })
+    .orderBy('id')
+    .select('tenant_id', 'name', 'direction');
+  return rows.map((r: { tenant_id: string; name: string; direction: string }) => ({
+    tenantId: String(r.tenant_id),
+    name: String(r.name),
+    direction: String(r.direction),
+  }));
+}
+
+async function loadSlice(knex: Knex, run: RunRow): Promise<RunSlice> {
+  const [tenants, steps, migrations] = [
+    await runTenants(knex, run.runId),
+    await runSteps(knex, run.runId),
+    await migrationLog(knex, run.runId),
+  ];
+  return { run, tenants, steps, migrations };
+}
+
+/** The runs before `run` (in `findRun`'s order: started_at, then run id), newest first, a page at a time. */
+async function* runsBefore(knex: Knex, run: RunRow): AsyncGenerator<RunRow> {
+  for (let offset = 0; ; offset += PAGE) {
+    const rows: Record<string, unknown>[] = await knex(RUNS)
+      .where('started_at', '<', run.startedAt)
+      .orWhere((q) => q.where('started_at', run.startedAt).andWhere('run_id', '<', run.runId))
+      .orderBy('started_at', 'desc')
+      .orderBy('run_id', 'desc')
+      .offset(offset)
+      .limit(PAGE)
+      .select('run_id');
+    for (const r of rows) {
+      const older = await findRun(knex, String(r.run_id));
+      if (older) yield older;
+    }
+    if (rows.length < PAGE) return;
+  }
+}
+
+/**
+ * The fleet report of one run (default: the newest), read from the journal: per tenant its outcome,
+ * step timings, maintenance window and problems, plus — from this run and the ones before it — its
+ * current schema version and newest backup with its verification. Runs after the reported one are
+ * ignored, so an old run's report reads as it did then. Rejects with a UsageError when there is no
+ * such run. The document is pure data, redacted, for the renderers.
+ */
+export async function buildFleetReport(knex: Knex, options: BuildReportOptions = {}): Promise<FleetDocument> {
+  const run = await findRun(knex, options.runId);
+  if (!run)
+    throw new UsageError(
+      options.runId ? `no run ${options.runId} in the journal` : 'the journal has no run yet',
+    );
+  const slice = await loadSlice(knex, run);
+  const history = new TenantHistory(slice.tenants.map((t) => t.tenantId));
+  history.addRun(slice);
+  if (!history.done) {
+    for await (const older of runsBefore(knex, run)) {
+      history.addRun(await loadSlice(knex, older));
+      if (history.done) break;
+    }
+  }
+  return redactDeep(
+    assembleDocument({ slice, history, now: options.now ?? Date.now(), slowest: options.slowest ?? 10 }),
+  );
+}

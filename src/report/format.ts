@@ -1,0 +1,78 @@
+import { formatDuration } from '../util/duration.js';
+import type {
+  BackupInfo,
+  DurationStats,
+  FleetDocument,
+  StepTiming,
+  TenantReport,
+  TenantVersion,
+} from './types.js';
+
+/** Plain-text labels shared by the renderers (each renderer escapes them for its own format). */
+
+export const ms = (value: number | null | undefined): string =>
+  value === null || value === undefined ? '—' : formatDuration(value);
+
+/** `2024-05-01 10:22:03Z` — second precision, UTC, unambiguous. */
+export const when = (isoTime: string | null): string =>
+  isoTime === null ? '—' : isoTime.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+export function versionLabel(v: TenantVersion | null | { version: string | null; known: boolean }): string {
+  if (v === null) return 'unknown';
+  if ('known' in v) return !v.known ? 'unknown' : (v.version ?? '(no migrations)');
+  return v.name ?? '(no migrations)';
+}
+
+export function bytesLabel(bytes: number | null): string {
+  if (bytes === null) return '';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function verifiedLabel(b: BackupInfo | null): string {
+  if (b === null) return 'no backup';
+  if (b.verified) return `verified (${b.verified})`;
+  return b.verifyError ? 'FAILED verification' : 'not verified';
+}
+
+export function backupLabel(b: BackupInfo | null): string {
+  if (b === null) return '—';
+  const taken = b.takenAt === null ? 'verified only' : `${when(b.takenAt)} ${b.step ?? ''}`.trim();
+  return `${taken}${b.bytes !== null ? ` ${bytesLabel(b.bytes)}` : ''}`;
+}
+
+export const stepLabel = (s: StepTiming): string =>
+  `${s.step} ${s.status === 'succeeded' ? 'ok' : s.status} ${ms(s.durationMs)}`;
+
+/** "8 ok" or "failed at migrate" — a tenant's steps in a table cell. */
+export function stepsSummary(t: TenantReport): string {
+  if (t.steps.length === 0) return '—';
+  if (t.failedStep) return `failed at ${t.failedStep}`;
+  const ok = t.steps.filter((s) => s.status === 'succeeded').length;
+  return ok === t.steps.length ? `${ok} ok` : `${ok}/${t.steps.length} ok`;
+}
+
+export const statsLabel = (s: DurationStats): string =>
+  s.count === 0 ? 'none' : `p50 ${ms(s.p50)} · p95 ${ms(s.p95)} · max ${ms(s.max)} (n=${s.count})`;
+
+export function runLine(doc: FleetDocument): string {
+  const r = doc.run;
+  return `run ${r.runId} · ${r.command} · ${r.status} · started ${when(r.startedAt)}${r.durationMs !== null ? ` · took ${ms(r.durationMs)}` : ''}`;
+}
+
+export function summaryLine(doc: FleetDocument): string {
+  const s = doc.summary;
+  return `${s.total} tenant(s): ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped${s.unfinished ? `, ${s.unfinished} unfinished` : ''}; ${s.withProblems} with problems`;
+}
+
+/** Failed tenants first, then ones with problems, then the rest; by id within each. */
+export function tenantsByUrgency(doc: FleetDocument): TenantReport[] {
+  const rank = (t: TenantReport) => (t.status === 'failed' ? 0 : t.problems.length ? 1 : 2);
+  return [...doc.tenants].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+}
