@@ -50,7 +50,12 @@ export async function createDemoFleet(
     };
   });
   if (options.withFailure) {
-    inputs.push({ id: BROKEN_TENANT, dialect: 'sqlite', connection: `${BROKEN_TENANT}.sqlite`, tags: ['main', 'eu'] });
+    inputs.push({
+      id: BROKEN_TENANT,
+      dialect: 'sqlite',
+      connection: `${BROKEN_TENANT}.sqlite`,
+      tags: ['main', 'eu'],
+    });
   }
   const inventoryFile = join(dir, 'tenants.json');
   writeFileSync(inventoryFile, `${JSON.stringify(inputs, null, 2)}\n`);
