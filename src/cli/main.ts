@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { backupCommand, restoreCommand, verifyCommand } from './commands/backup.js';
 import { demoCommand } from './commands/demo.js';
 import { migrateCommand, repairCommand, rollbackCommand } from './commands/migrate.js';
 import { optimizeCommand } from './commands/optimize.js';
@@ -21,6 +22,9 @@ await yargs(hideBin(process.argv))
   .command(planCommand)
   .command(rollbackCommand)
   .command(repairCommand)
+  .command(backupCommand)
+  .command(verifyCommand)
+  .command(restoreCommand)
   .command(optimizeCommand)
   .command(upgradeCommand)
   .command(reportCommand)

@@ -1,7 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventListener } from '../fleet/events.js';
 import type { FleetReport } from '../fleet/report.js';
+import { Journal } from '../journal/journal.js';
+import { buildFleetReport, renderReportHtml } from '../report/index.js';
 import { prepareUpgrade } from '../upgrade/prepare.js';
 import { upgrade } from '../upgrade/upgrade.js';
 import { createDemoFleet } from './create-fleet.js';
@@ -24,6 +27,7 @@ export interface DemoResult {
   inventoryFile: string;
   journal: string;
   backupDir: string;
+  reportFile: string;
 }
 
 /**
@@ -65,5 +69,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     // A failing tenant must not stop the demo's other tenants: it is rolled back and reported.
     maxFailures: '100%',
   });
-  return { report, inventoryFile, journal, backupDir };
+  // The runbook's "documentation" step: the fleet report, one self-contained HTML file.
+  const reportFile = join(dir, 'report.html');
+  const reader = await Journal.open(journal);
+  try {
+    const doc = await buildFleetReport(reader.knex, report.runId ? { runId: report.runId } : {});
+    writeFileSync(reportFile, renderReportHtml(doc));
+  } finally {
+    await reader.close();
+  }
+  return { report, inventoryFile, journal, backupDir, reportFile };
 }

@@ -71,7 +71,8 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         process.stdout.write(
           `\nrun ${result.report.runId}: journal ${rel(result.journal)}, backups ${rel(result.backupDir)}\n` +
             `Next: npx dbfleet status --tenants ${rel(result.inventoryFile)}\n` +
-            `      npx dbfleet report --journal ${rel(result.journal)} --format md\n`,
+            `      npx dbfleet report --journal ${rel(result.journal)}\n` +
+            `The fleet report: ${rel(result.reportFile)}\n`,
         );
       }
       return exitCodeOf(result.report);

@@ -1,0 +1,129 @@
+import type { CommandModule } from 'yargs';
+import type { BackupDetails } from '../../backup/context.js';
+import { backupFleet, restoreFleet, verifyFleet } from '../../backup/fleet.js';
+import { FINGERPRINT_LEVELS, type FingerprintLevel } from '../../dialect/backup-types.js';
+import { UsageError } from '../../util/errors.js';
+import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { exitCodeOf, printReport } from '../output.js';
+import type { ResultColumn } from '../render/table.js';
+import { runCommand } from '../run-command.js';
+
+type BackupArgs = CommonArgs & { keep?: number; fingerprint?: string; verify?: 'none' | 'light' | 'deep' };
+type VerifyArgs = CommonArgs & { deep?: boolean; sample?: string; backup?: string };
+type RestoreArgs = CommonArgs & { backup?: string; yes?: boolean; 'drop-unexpected'?: boolean };
+
+const details = (r: { details: Record<string, unknown> }) => r.details as unknown as BackupDetails;
+const columns: ResultColumn[] = [
+  { head: 'backup', value: (r) => details(r).backup?.path.split('/').slice(-2).join('/') ?? '—' },
+  { head: 'bytes', value: (r) => (details(r).backup ? String(details(r).backup!.bytes) : '') },
+  { head: 'verified', value: (r) => String(details(r).backup?.verified ?? false) },
+];
+
+/** Backups land under the configured backup folder; the `verify`, `restore` and `upgrade` commands find them there. */
+export const backupCommand: CommandModule<object, BackupArgs> = {
+  command: 'backup',
+  describe:
+    'back up every selected tenant (pg_dump -Fc, SQLite online backup, SQL Server BACKUP) and verify it',
+  builder: (y) =>
+    withCommonOptions(y)
+      .option('keep', {
+        type: 'number',
+        describe:
+          'keep the newest n verified backups per tenant (never the last verified one; nothing for a tenant whose new backup failed)',
+      })
+      .option('fingerprint', {
+        type: 'string',
+        choices: FINGERPRINT_LEVELS as unknown as string[],
+        default: 'counts',
+        describe:
+          'what the manifest records of the source: schema (catalog only), counts (+ row counts), full (+ content hashes: reads every row)',
+      })
+      .option('verify', {
+        choices: ['none', 'light', 'deep'] as const,
+        default: 'light' as const,
+        describe: 'verification right after each backup',
+      })
+      .example('$0 backup --keep 7', 'back up and light-verify every tenant, keep a week') as never,
+  handler: (args) =>
+    runCommand(async (signal) => {
+      const ctx = await resolveContext(args, signal);
+      if (args.keep !== undefined && (!Number.isInteger(args.keep) || args.keep < 1))
+        throw new UsageError('--keep must be a whole number of at least 1');
+      const report = await backupFleet({
+        ...ctx.fleet,
+        backupDir: ctx.backupDir,
+        keep: args.keep,
+        fingerprintLevel: args.fingerprint as FingerprintLevel,
+        verify: args.verify,
+      });
+      printReport(report, ctx.mode, columns);
+      return exitCodeOf(report);
+    }),
+};
+
+export const verifyCommand: CommandModule<object, VerifyArgs> = {
+  command: 'verify',
+  describe:
+    'verify backups: light (manifest, size, sha256, archive readable) or --deep (restore into a scratch database and compare fingerprints)',
+  builder: (y) =>
+    withCommonOptions(y)
+      .option('deep', {
+        type: 'boolean',
+        describe:
+          'restore every selected backup into a scratch database, check integrity, compare the fingerprint, drop it',
+      })
+      .option('sample', {
+        type: 'string',
+        describe: 'deep-verify a random subset (n or p%), light-verify the rest',
+      })
+      .option('backup', { type: 'string', describe: 'latest (default) or a backup file (with one --tenant)' })
+      .example('$0 verify --sample 5%', 'deep-verify a random 5%, light-verify the rest') as never,
+  handler: (args) =>
+    runCommand(async (signal) => {
+      const ctx = await resolveContext(args, signal);
+      const report = await verifyFleet({
+        ...ctx.fleet,
+        backupDir: ctx.backupDir,
+        deep: args.deep,
+        sample: args.sample,
+        backup: args.backup ?? 'latest',
+      });
+      printReport(report, ctx.mode, columns);
+      return exitCodeOf(report);
+    }),
+};
+
+export const restoreCommand: CommandModule<object, RestoreArgs> = {
+  command: 'restore',
+  describe:
+    'restore tenants from their verified backup into their own database, then check the fingerprint (needs --yes)',
+  builder: (y) =>
+    withCommonOptions(y)
+      .option('backup', {
+        type: 'string',
+        describe: 'latest verified (default) or a backup file (with one --tenant)',
+      })
+      .option('yes', { type: 'boolean', describe: "confirm: the tenant's current data is replaced" })
+      .option('drop-unexpected', {
+        type: 'boolean',
+        describe: 'drop tables created after the backup (otherwise the restore refuses)',
+      })
+      .example('$0 restore --tenant acme --yes', 'restore acme from its latest verified backup') as never,
+  handler: (args) =>
+    runCommand(async (signal) => {
+      const ctx = await resolveContext(args, signal);
+      if (!args.tenant?.length)
+        throw new UsageError(
+          'restore needs --tenant <id> (repeatable): it never restores a whole fleet by accident',
+        );
+      const report = await restoreFleet({
+        ...ctx.fleet,
+        backupDir: ctx.backupDir,
+        yes: Boolean(args.yes),
+        backup: args.backup ?? 'latest',
+        dropUnexpected: args['drop-unexpected'],
+      });
+      printReport(report, ctx.mode, columns);
+      return exitCodeOf(report);
+    }),
+};
