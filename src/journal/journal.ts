@@ -79,6 +79,13 @@ export class Journal {
     });
   }
 
+  /** A run that never started (a usage error after the journal was opened): closed as such, not left "running". */
+  abandonRun(reason: string): void {
+    const runId = this.runId;
+    if (!runId) return;
+    this.enqueue((k) => k(RUNS).where({ run_id: runId }).update({ status: 'not-started', finished_at: Date.now(), summary: json({ reason }) }));
+  }
+
   /** The journal as an event listener. Events before `planRun` (or without a run id) are ignored. */
   readonly onEvent = (event: FleetEvent): void => {
     const runId = this.runId;

@@ -56,7 +56,11 @@ function toRun(r: Record<string, unknown>): RunRow {
 export async function findRun(knex: Knex, runId?: string, command?: string): Promise<RunRow | undefined> {
   const q = knex(RUNS).select('*');
   if (runId) q.where({ run_id: runId });
-  else if (command) q.where({ command });
+  else {
+    // "The latest run" is the latest that started: a command refused for its options is not one.
+    q.whereNot({ status: 'not-started' });
+    if (command) q.where({ command });
+  }
   const row = await q.orderBy('started_at', 'desc').orderBy('run_id', 'desc').first();
   return row ? toRun(row) : undefined;
 }

@@ -4,6 +4,7 @@ import { backupFleet, restoreFleet, verifyFleet } from '../../backup/fleet.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel } from '../../dialect/backup-types.js';
 import { UsageError } from '../../util/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
 import type { ResultColumn } from '../render/table.js';
 import { runCommand } from '../run-command.js';
@@ -49,13 +50,15 @@ export const backupCommand: CommandModule<object, BackupArgs> = {
       const ctx = await resolveContext(args, signal);
       if (args.keep !== undefined && (!Number.isInteger(args.keep) || args.keep < 1))
         throw new UsageError('--keep must be a whole number of at least 1');
-      const report = await backupFleet({
-        ...ctx.fleet,
-        backupDir: ctx.backupDir,
-        keep: args.keep,
-        fingerprintLevel: args.fingerprint as FingerprintLevel,
-        verify: args.verify,
-      });
+      const report = await journaled(ctx, 'backup', (fleet) =>
+        backupFleet({
+          ...fleet,
+          backupDir: ctx.backupDir,
+          keep: args.keep,
+          fingerprintLevel: args.fingerprint as FingerprintLevel,
+          verify: args.verify,
+        }),
+      );
       printReport(report, ctx.mode, columns);
       return exitCodeOf(report);
     }),
@@ -81,13 +84,15 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
   handler: (args) =>
     runCommand(async (signal) => {
       const ctx = await resolveContext(args, signal);
-      const report = await verifyFleet({
-        ...ctx.fleet,
-        backupDir: ctx.backupDir,
-        deep: args.deep,
-        sample: args.sample,
-        backup: args.backup ?? 'latest',
-      });
+      const report = await journaled(ctx, 'verify', (fleet) =>
+        verifyFleet({
+          ...fleet,
+          backupDir: ctx.backupDir,
+          deep: args.deep,
+          sample: args.sample,
+          backup: args.backup ?? 'latest',
+        }),
+      );
       printReport(report, ctx.mode, columns);
       return exitCodeOf(report);
     }),
@@ -116,13 +121,15 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
         throw new UsageError(
           'restore needs --tenant <id> (repeatable): it never restores a whole fleet by accident',
         );
-      const report = await restoreFleet({
-        ...ctx.fleet,
-        backupDir: ctx.backupDir,
-        yes: Boolean(args.yes),
-        backup: args.backup ?? 'latest',
-        dropUnexpected: args['drop-unexpected'],
-      });
+      const report = await journaled(ctx, 'restore', (fleet) =>
+        restoreFleet({
+          ...fleet,
+          backupDir: ctx.backupDir,
+          yes: Boolean(args.yes),
+          backup: args.backup ?? 'latest',
+          dropUnexpected: args['drop-unexpected'],
+        }),
+      );
       printReport(report, ctx.mode, columns);
       return exitCodeOf(report);
     }),

@@ -5,6 +5,7 @@ import { prepareUpgrade } from '../../upgrade/prepare.js';
 import { rollbackRun } from '../../upgrade/rollback-run.js';
 import { UsageError } from '../../util/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
 import type { ResultColumn } from '../render/table.js';
 import { runCommand } from '../run-command.js';
@@ -42,13 +43,15 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
   handler: (args) =>
     runCommand(async (signal) => {
       const ctx = await resolveContext(args, signal);
-      const report = await migrate({
-        ...ctx.fleet,
-        migrations: ctx.migrationsDir,
-        to: args.to,
-        dryRun: args['dry-run'],
-        allowOutOfOrder: args['allow-out-of-order'],
-      });
+      const report = await journaled(ctx, 'migrate', (fleet) =>
+        migrate({
+          ...fleet,
+          migrations: ctx.migrationsDir,
+          to: args.to,
+          dryRun: args['dry-run'],
+          allowOutOfOrder: args['allow-out-of-order'],
+        }),
+      );
       printReport(report, ctx.mode, args['dry-run'] ? [list('pending')] : [list('applied'), current]);
       return exitCodeOf(report);
     }),
@@ -118,7 +121,9 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
         ]);
         return exitCodeOf(report);
       }
-      const report = await rollback({ ...ctx.fleet, migrations: ctx.migrationsDir, to: args.to });
+      const report = await journaled(ctx, 'rollback', (fleet) =>
+        rollback({ ...fleet, migrations: ctx.migrationsDir, to: args.to }),
+      );
       printReport(report, ctx.mode, [list('applied'), current]);
       return exitCodeOf(report);
     }),
@@ -133,7 +138,9 @@ export const repairCommand: CommandModule<object, CommonArgs> = {
   handler: (args) =>
     runCommand(async (signal) => {
       const ctx = await resolveContext(args, signal);
-      const report = await repair({ ...ctx.fleet, migrations: ctx.migrationsDir });
+      const report = await journaled(ctx, 'repair', (fleet) =>
+        repair({ ...fleet, migrations: ctx.migrationsDir }),
+      );
       printReport(report, ctx.mode, [list('repaired')]);
       return exitCodeOf(report);
     }),

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { optimizeFleet } from '../../optimization/fleet.js';
 import type { OptimizationOutcome } from '../../optimization/types.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { runCommand } from '../run-command.js';
 
@@ -33,12 +34,14 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
   handler: (args) =>
     runCommand(async (signal) => {
       const ctx = await resolveContext(args, signal);
-      const report = await optimizeFleet({
-        ...ctx.fleet,
-        optimizations: ctx.optimizationsDir,
-        only: args.only,
-        dryRun: args['dry-run'],
-      });
+      const report = await journaled(ctx, 'optimize', (fleet) =>
+        optimizeFleet({
+          ...fleet,
+          optimizations: ctx.optimizationsDir,
+          only: args.only,
+          dryRun: args['dry-run'],
+        }),
+      );
       printReport(report, ctx.mode, [
         {
           head: 'optimizations',
