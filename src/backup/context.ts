@@ -1,0 +1,117 @@
+import type {
+  ArchiveInfo,
+  BackupContext,
+  BackupDriver,
+  FingerprintLevel,
+  ToolOptions,
+} from '../dialect/backup-types.js';
+import type { SessionOptions } from '../dialect/types.js';
+import type { TenantStatus } from '../fleet/events.js';
+import type { TenantContext } from '../fleet/run-fleet.js';
+import { type ErrorInfo, TenantError } from '../util/errors.js';
+import type { FingerprintDifference } from './compare.js';
+import { tenantDir } from './files.js';
+import type { BackupManifest } from './manifest.js';
+
+/** `verified` in the `--json` contract: the deepest verification that passed, or false. */
+export type VerifiedLevel = 'light' | 'deep' | false;
+
+/** The contract's per-tenant `backup` field (DESIGN.md §4). */
+export interface BackupSummary {
+  path: string;
+  bytes: number;
+  sha256: string;
+  verified: VerifiedLevel;
+}
+
+export type CheckName =
+  | 'manifest'
+  | 'file'
+  | 'sha256'
+  | 'archive'
+  | 'restore'
+  | 'integrity'
+  | 'fingerprint'
+  | 'cleanup';
+
+/** One check that ran, in order: the report says what was verified, not just whether. */
+export interface CheckRecord {
+  check: CheckName;
+  ok: boolean;
+  detail?: string;
+}
+
+/** Per-tenant details of backup, verify and restore; `backup` is null when there is no file to show. */
+export interface BackupDetails {
+  backup: BackupSummary | null;
+  checks?: CheckRecord[];
+  differences?: FingerprintDifference[];
+  fingerprint?: { level: FingerprintLevel; tables: number };
+  retention?: { kept: number; deleted: string[] };
+  /** Scratch databases/files of killed runs that this run dropped. */
+  swept?: string[];
+  restored?: boolean;
+}
+
+/** What every per-tenant operation needs besides the tenant's context. */
+export interface BackupRunSettings {
+  /** Absolute, already checked (see `prepareBackupDir`). */
+  backupDir: string;
+  sessionOptions: SessionOptions;
+  tools: ToolOptions;
+}
+
+export function driverOf(ctx: TenantContext): BackupDriver {
+  const driver = ctx.adapter.backup;
+  if (!driver)
+    throw new TenantError('NOT_SUPPORTED', `backup is not implemented for ${ctx.tenant.dialect} yet`);
+  return driver;
+}
+
+export function backupContextOf(
+  ctx: TenantContext,
+  settings: BackupRunSettings,
+  workDir?: string,
+): BackupContext {
+  return {
+    tenant: ctx.tenant,
+    session: ctx.session,
+    sessionOptions: settings.sessionOptions,
+    signal: ctx.signal,
+    tools: settings.tools,
+    workDir: workDir ?? tenantDir(settings.backupDir, ctx.tenant.id),
+  };
+}
+
+export function archiveInfoOf(manifest: BackupManifest): ArchiveInfo {
+  return {
+    fingerprint: manifest.fingerprint,
+    tool: manifest.tool,
+    toolVersion: manifest.tool_version,
+    serverVersion: manifest.server_version,
+  };
+}
+
+export function summaryOf(
+  path: string,
+  manifest: Pick<BackupManifest, 'bytes' | 'sha256'>,
+  verified: VerifiedLevel,
+): BackupSummary {
+  return { path, bytes: manifest.bytes, sha256: manifest.sha256, verified };
+}
+
+/** `step:start` now, `step:done` (with duration, error and data) when the returned function is called. */
+export function startStep(ctx: TenantContext, step: string) {
+  const t0 = Date.now();
+  ctx.emit({ type: 'step:start', tenantId: ctx.tenant.id, step, at: t0 });
+  return (status: TenantStatus, extra: { error?: ErrorInfo; data?: Record<string, unknown> } = {}) => {
+    ctx.emit({
+      type: 'step:done',
+      tenantId: ctx.tenant.id,
+      step,
+      status,
+      durationMs: Date.now() - t0,
+      ...extra,
+    });
+  };
+}

@@ -1,0 +1,160 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../util/errors.js';
+
+/**
+ * The backup directory on disk: `<backup-dir>/<tenant>/<timestamp>.<ext>` with the manifest beside it.
+ * Files are 0600 in 0700 directories (a dump holds every customer's data), written under a temporary
+ * name, fsync'd, and renamed only once complete, so a final name always means a whole file.
+ */
+
+/**
+ * Checks the backup directory once per run, before any tenant starts: a path that is not a directory
+ * or cannot be written is a setup error (exit 2), not a thousand identical tenant failures.
+ */
+export async function prepareBackupDir(
+  dir: string,
+  options: { create: boolean; writable: boolean },
+): Promise<string> {
+  const path = resolve(dir);
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+    throw new UsageError(`backup directory ${path} cannot be read: ${err.code ?? err.message}`);
+  });
+  if (info && !info.isDirectory()) throw new UsageError(`backup directory ${path} is not a directory`);
+  if (!info) {
+    if (!options.create) throw new UsageError(`backup directory ${path} does not exist`);
+    await mkdir(path, { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+      const why =
+        err.code === 'ENOTDIR' || err.code === 'EEXIST'
+          ? 'a part of its path is not a directory'
+          : (err.code ?? err.message);
+      throw new UsageError(`backup directory ${path} cannot be created: ${why}`);
+    });
+  }
+  if (options.writable) {
+    // access(W_OK) says yes to root on a read-only or immutable directory: only a real write tells.
+    const probe = join(path, `.dbfleet-probe-${randomBytes(4).toString('hex')}`);
+    try {
+      await writeFile(probe, '', { flag: 'wx', mode: 0o600 });
+      await rm(probe, { force: true });
+    } catch (err) {
+      throw new UsageError(
+        `backup directory ${path} is not writable: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
+    }
+  }
+  return path;
+}
+
+/** A tenant id as one safe path component (ids are usually safe already and stay readable). */
+export function tenantDirName(tenantId: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(tenantId) && tenantId.length <= 200) return tenantId;
+  return `_${encodeURIComponent(tenantId).replace(/\./g, '%2E').replace(/%/g, '_')}`.slice(0, 200);
+}
+
+export function tenantDir(backupDir: string, tenantId: string): string {
+  return join(backupDir, tenantDirName(tenantId));
+}
+
+export async function ensurePrivateDir(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  await chmod(path, 0o700);
+}
+
+/** `20250107T093015123Z`: sorts by time as text, no characters a filesystem or shell dislikes. */
+export function backupStamp(date: Date): string {
+  return date.toISOString().replace(/[-:.]/g, '');
+}
+
+export interface BackupPaths {
+  path: string;
+  manifestPath: string;
+  tmpPath: string;
+}
+
+export const MANIFEST_SUFFIX = '.manifest.json';
+
+export function manifestPathFor(backupPath: string): string {
+  return `${backupPath}${MANIFEST_SUFFIX}`;
+}
+
+/** Picks a free timestamped name (a later millisecond when two backups start in the same one). */
+export async function reserveBackupPaths(
+  dir: string,
+  extension: string,
+  now = new Date(),
+): Promise<BackupPaths> {
+  for (let ms = now.getTime(); ; ms++) {
+    const path = join(dir, `${backupStamp(new Date(ms))}.${extension}`);
+    const taken = await Promise.all(
+      [path, manifestPathFor(path)].map((p) =>
+        stat(p).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (taken.some(Boolean)) continue;
+    const tmpPath = join(
+      dir,
+      `.${backupStamp(new Date(ms))}.${extension}.partial-${randomBytes(4).toString('hex')}`,
+    );
+    // Created empty and private before any tool writes into it: the tool keeps the mode.
+    await writeFile(tmpPath, '', { flag: 'wx', mode: 0o600 });
+    return { path, manifestPath: manifestPathFor(path), tmpPath };
+  }
+}
+
+export async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes a rename durable: the directory entry is flushed too. */
+export async function fsyncDir(path: string): Promise<void> {
+  await fsyncFile(path).catch(() => {}); // not every filesystem lets a directory be fsync'd
+}
+
+/** Complete file under its final name or nothing: temp file, fsync, rename, fsync the directory. */
+export async function atomicWriteFile(path: string, data: string): Promise<void> {
+  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, data, { flag: 'wx', mode: 0o600 });
+    await fsyncFile(tmp);
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  await fsyncDir(dirname(path));
+}
+
+/** Streams the file: a 100 GB dump is hashed without holding it in memory. */
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolvePromise(hash.digest('hex')));
+  });
+}
+
+/** Partial files of a killed run, older than a day (no live backup runs that long), are removed. */
+export async function removeStalePartials(
+  dir: string,
+  names: readonly string[],
+  maxAgeMs = 24 * 3600_000,
+): Promise<void> {
+  for (const name of names) {
+    if (!/^\..*\.partial-[0-9a-f]+$/.test(name)) continue;
+    const info = await stat(join(dir, name)).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > maxAgeMs) await rm(join(dir, name), { force: true });
+  }
+}

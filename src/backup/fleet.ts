@@ -1,0 +1,146 @@
+import { randomInt } from 'node:crypto';
+import { FINGERPRINT_LEVELS, type FingerprintLevel, type ToolOptions } from '../dialect/backup-types.js';
+import { type FleetOptions, fanOutOf, sessionOptionsOf } from '../fleet/options.js';
+import type { FleetReport } from '../fleet/report.js';
+import { runFleet } from '../fleet/run-fleet.js';
+import type { Tenant } from '../inventory/tenant.js';
+import { UsageError } from '../util/errors.js';
+import type { BackupDetails, BackupRunSettings } from './context.js';
+import { prepareBackupDir } from './files.js';
+import { restoreFromBackup } from './restore.js';
+import { parseSample, pickSample } from './sample.js';
+import type { BackupSelector } from './select.js';
+import { backupTenant } from './take.js';
+import { verifyTenantBackup } from './verify.js';
+
+export interface BackupCommonOptions extends FleetOptions {
+  backupDir: string;
+  /** Paths of external tools (`pg_dump`, `pg_restore`); default: found on PATH. */
+  tools?: ToolOptions;
+  runId?: string;
+}
+
+export interface BackupFleetOptions extends BackupCommonOptions {
+  /** `--fingerprint schema|counts|full` (default counts; see src/backup/README.md for the costs). */
+  fingerprintLevel?: FingerprintLevel;
+  /** Verification right after each backup (default light). */
+  verify?: 'none' | 'light' | 'deep';
+  /** `--keep n`: keep the newest n verified backups per tenant. */
+  keep?: number;
+}
+
+export interface VerifyFleetOptions extends BackupCommonOptions {
+  /** `--deep`: restore every selected tenant's backup into a scratch target. */
+  deep?: boolean;
+  /** `--sample n|p%`: deep-verify a random subset, light-verify the rest. */
+  sample?: string | number;
+  /** `--backup latest|<path>` (a path only with one tenant). */
+  backup?: BackupSelector;
+  /** Random integer in [0, n), for a reproducible sample in tests. */
+  random?: (n: number) => number;
+}
+
+export interface RestoreFleetOptions extends BackupCommonOptions {
+  /** `--yes`: restore replaces the tenant's data; without it nothing happens. */
+  yes: boolean;
+  backup?: BackupSelector;
+  /** Drop tables/views created after the backup (see `restoreFromBackup`). */
+  dropUnexpected?: boolean;
+}
+
+async function settingsOf(
+  options: BackupCommonOptions,
+  dir: { create: boolean; writable: boolean },
+): Promise<BackupRunSettings> {
+  return {
+    backupDir: await prepareBackupDir(options.backupDir, dir),
+    sessionOptions: sessionOptionsOf(options),
+    tools: options.tools ?? {},
+  };
+}
+
+function runOptions(command: string, options: BackupCommonOptions) {
+  return {
+    command,
+    tenants: options.tenants,
+    ...fanOutOf(options),
+    ...(options.runId ? { runId: options.runId } : {}),
+    emptyDetails: () => ({ backup: null }),
+  };
+}
+
+function singleTenantPath(
+  command: string,
+  options: { backup?: BackupSelector; tenants: readonly Tenant[] },
+): void {
+  if (options.backup && options.backup !== 'latest' && options.tenants.length !== 1) {
+    throw new UsageError(
+      `${command} --backup <path> needs exactly one selected tenant (${options.tenants.length} selected)`,
+    );
+  }
+}
+
+/** `dbfleet backup`: one verified backup per selected tenant, concurrently under the fleet's caps. */
+export async function backupFleet(options: BackupFleetOptions): Promise<FleetReport> {
+  const level = options.fingerprintLevel ?? 'counts';
+  if (!FINGERPRINT_LEVELS.includes(level))
+    throw new UsageError(`--fingerprint ${level}: expected ${FINGERPRINT_LEVELS.join(', ')}`);
+  if (options.keep !== undefined && !(Number.isInteger(options.keep) && options.keep >= 1)) {
+    throw new UsageError(
+      `--keep ${options.keep}: expected a whole number of at least 1 (the last verified backup is never deleted)`,
+    );
+  }
+  const settings = await settingsOf(options, { create: true, writable: true });
+  return runFleet<BackupDetails>(runOptions('backup', options), (ctx) =>
+    backupTenant(ctx, {
+      ...settings,
+      fingerprintLevel: level,
+      verify: options.verify ?? 'light',
+      ...(options.keep !== undefined ? { keep: options.keep } : {}),
+    }),
+  );
+}
+
+/** `dbfleet verify`: light checks for every selected tenant's backup, deep ones for all or a sample. */
+export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetReport> {
+  singleTenantPath('verify', options);
+  const sample = options.sample !== undefined ? parseSample(options.sample) : undefined;
+  const settings = await settingsOf(options, { create: false, writable: false });
+  const ids = options.tenants.map((t) => t.id);
+  const deepIds = sample
+    ? pickSample(ids, sample, options.random ?? randomInt)
+    : new Set(options.deep ? ids : []);
+  return runFleet<BackupDetails>(runOptions('verify', options), (ctx) =>
+    verifyTenantBackup(ctx, {
+      ...settings,
+      deep: deepIds.has(ctx.tenant.id),
+      backup: options.backup ?? 'latest',
+    }),
+  );
+}
+
+/** `dbfleet restore`: each selected tenant from its verified backup; refuses without `yes`. */
+export async function restoreFleet(options: RestoreFleetOptions): Promise<FleetReport> {
+  if (options.yes !== true) {
+    throw new UsageError(
+      `restore replaces the data of ${options.tenants.map((t) => t.id).join(', ') || 'the selected tenants'} with a backup: confirm with --yes`,
+    );
+  }
+  singleTenantPath('restore', options);
+  const settings = await settingsOf(options, { create: false, writable: false });
+  return runFleet<BackupDetails>(runOptions('restore', options), (ctx) =>
+    restoreFromBackup(ctx, {
+      ...settings,
+      backup: options.backup ?? 'latest',
+      ...(options.dropUnexpected ? { dropUnexpected: true } : {}),
+    }),
+  );
+}
+
+/** `dbfleet restore --tenant <id>`: the one-tenant form. */
+export function restoreTenant(
+  options: Omit<RestoreFleetOptions, 'tenants'> & { tenant: Tenant },
+): Promise<FleetReport> {
+  const { tenant, ...rest } = options;
+  return restoreFleet({ ...rest, tenants: [tenant] });
+}

@@ -1,0 +1,89 @@
+import type { FingerprintLevel } from '../dialect/backup-types.js';
+import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
+import { describeFailure } from '../util/describe-failure.js';
+import { TenantError } from '../util/errors.js';
+import { checkBackup } from './checks.js';
+import { compareFingerprints, describeDifferences } from './compare.js';
+import {
+  archiveInfoOf,
+  type BackupDetails,
+  type BackupRunSettings,
+  backupContextOf,
+  driverOf,
+  startStep,
+  summaryOf,
+} from './context.js';
+import { entryDir } from './manifest.js';
+import { type BackupSelector, selectBackup } from './select.js';
+
+export interface RestoreTenantOptions extends BackupRunSettings {
+  backup: BackupSelector;
+  /**
+   * Drop tables/views that exist now but not in the backup (what the rolled-back migration created).
+   * Without it such a restore refuses before changing anything.
+   */
+  dropUnexpected?: boolean;
+}
+
+/**
+ * Restores one tenant from a backup into its own database — the rollback of the upgrade pipeline, so it
+ * takes the tenant's context and can run inside any fleet task. The backup is light-verified first
+ * (checksum included) and refused if that fails; afterwards the tenant's fingerprint must equal the
+ * manifest's, otherwise the tenant is reported failed with what differs.
+ */
+export async function restoreFromBackup(
+  ctx: TenantContext,
+  options: RestoreTenantOptions,
+): Promise<TaskOutcome<BackupDetails>> {
+  const details: BackupDetails = { backup: null, restored: false };
+  let done = startStep(ctx, 'restore:check');
+  try {
+    const driver = driverOf(ctx);
+    const entry = await selectBackup(ctx, options.backupDir, options.backup, {
+      verifiedOnly: options.backup === 'latest',
+    });
+    const bctx = backupContextOf(ctx, options, entryDir(entry));
+    const check = await checkBackup(ctx, bctx, driver, entry, { deep: false, checksum: true });
+    details.checks = check.checks;
+    if (entry.manifest) details.backup = summaryOf(entry.path, entry.manifest, check.verified);
+    if (check.error || !entry.manifest) {
+      const error = {
+        code: 'RESTORE_REFUSED',
+        message: `refusing to restore ${ctx.tenant.id} from ${entry.path}: ${check.error?.message ?? 'no manifest'} [${check.error?.code ?? 'MANIFEST_INVALID'}]`,
+      };
+      done('failed', { error });
+      return { error, details };
+    }
+    done('succeeded');
+    const manifest = entry.manifest;
+
+    done = startStep(ctx, 'restore');
+    await driver.restore(bctx, entry.path, archiveInfoOf(manifest), {
+      dropUnexpected: options.dropUnexpected === true,
+    });
+    details.restored = true;
+    done('succeeded', { data: { path: entry.path } });
+
+    done = startStep(ctx, 'restore:fingerprint');
+    const found = await driver.fingerprint(bctx, manifest.fingerprint.level as FingerprintLevel);
+    const differences = compareFingerprints(manifest.fingerprint, found);
+    if (differences.length > 0) {
+      details.differences = differences;
+      throw new TenantError(
+        'RESTORE_MISMATCH',
+        `the restored database differs from the backup's fingerprint: ${describeDifferences(differences)}`,
+      );
+    }
+    details.checks.push({
+      check: 'fingerprint',
+      ok: true,
+      detail: `${manifest.fingerprint.level}, ${Object.keys(found.tables).length} tables`,
+    });
+    done('succeeded');
+    return { details };
+  } catch (err) {
+    const error = describeFailure(err, ctx.adapter);
+    done('failed', { error });
+    return { error, details };
+  }
+}

@@ -1,0 +1,65 @@
+import { rm } from 'node:fs/promises';
+import { isVerified, listBackups } from './manifest.js';
+
+export interface RetentionItem {
+  id: string;
+  createdAt: string;
+  verified: boolean;
+}
+
+export interface RetentionPlan {
+  keep: string[];
+  delete: string[];
+}
+
+/**
+ * Which backups `--keep n` deletes. Pure. Newest first, the n newest *verified* backups are kept, and
+ * so is everything newer than the oldest of them (an unverified newer backup may still be checked);
+ * what is older goes. With no verified backup at all nothing is deleted: a tenant is never left
+ * without its last good backup because newer ones turned out bad.
+ */
+export function planRetention(items: readonly RetentionItem[], keep: number): RetentionPlan {
+  if (!Number.isInteger(keep) || keep < 1) throw new RangeError('keep must be a whole number of at least 1');
+  const sorted = [...items].sort((a, b) =>
+    a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1,
+  );
+  let verifiedSeen = 0;
+  let cut = -1; // index of the oldest kept verified backup
+  for (let i = 0; i < sorted.length && verifiedSeen < keep; i++) {
+    if (sorted[i]?.verified) {
+      verifiedSeen++;
+      cut = i;
+    }
+  }
+  if (cut < 0) return { keep: sorted.map((i) => i.id), delete: [] };
+  return { keep: sorted.slice(0, cut + 1).map((i) => i.id), delete: sorted.slice(cut + 1).map((i) => i.id) };
+}
+
+/**
+ * Applies the plan to a tenant's directory: the backup file first, then its manifest, so an interruption
+ * leaves at worst a manifest whose file is gone (listed, unusable, deleted next time) — never an
+ * unlisted file nobody cleans up. Entries whose manifest is unreadable are never touched.
+ */
+export async function applyRetention(
+  dir: string,
+  keep: number,
+): Promise<{ kept: number; deleted: string[] }> {
+  const entries = (await listBackups(dir)).filter((e) => e.manifest);
+  const plan = planRetention(
+    entries.map((e) => ({
+      id: e.path,
+      createdAt: e.manifest?.created_at ?? '',
+      verified: isVerified(e.manifest),
+    })),
+    keep,
+  );
+  const doomed = new Set(plan.delete);
+  const deleted: string[] = [];
+  for (const entry of entries) {
+    if (!doomed.has(entry.path)) continue;
+    await rm(entry.path, { force: true });
+    await rm(entry.manifestPath, { force: true });
+    deleted.push(entry.path);
+  }
+  return { kept: plan.keep.length, deleted };
+}

@@ -1,0 +1,147 @@
+import { rename, rm, stat } from 'node:fs/promises';
+import type { FingerprintLevel } from '../dialect/backup-types.js';
+import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
+import { describeFailure } from '../util/describe-failure.js';
+import { errorMessage, TenantError } from '../util/errors.js';
+import { checkBackup, sweepStale } from './checks.js';
+import {
+  type BackupDetails,
+  type BackupRunSettings,
+  backupContextOf,
+  driverOf,
+  startStep,
+  summaryOf,
+} from './context.js';
+import { ensurePrivateDir, fsyncDir, fsyncFile, reserveBackupPaths, sha256File, tenantDir } from './files.js';
+import { type BackupManifest, writeManifest } from './manifest.js';
+import { applyRetention } from './retention.js';
+
+export interface BackupTenantOptions extends BackupRunSettings {
+  fingerprintLevel: FingerprintLevel;
+  /** Verification right after the backup (Ola Hallengren's `@Verify`); default light. */
+  verify: 'none' | 'light' | 'deep';
+  /** Retention: keep the newest n verified backups (see `planRetention`); unset = delete nothing. */
+  keep?: number;
+}
+
+/**
+ * One tenant's backup: dump into a private temporary file, fsync, refuse an empty result, hash, rename
+ * to `<timestamp>.<ext>`, write the manifest, verify, record the verification, then apply retention.
+ * Retention runs only after this backup verified (or, with verify 'none', was written): a failed or
+ * empty backup never costs the tenant an older good one.
+ */
+export async function backupTenant(
+  ctx: TenantContext,
+  options: BackupTenantOptions,
+): Promise<TaskOutcome<BackupDetails>> {
+  const driver = driverOf(ctx);
+  const dir = tenantDir(options.backupDir, ctx.tenant.id);
+  const bctx = backupContextOf(ctx, options, dir);
+  const details: BackupDetails = { backup: null };
+
+  let done = startStep(ctx, 'backup');
+  let manifest: BackupManifest;
+  let path: string;
+  let manifestPath: string;
+  try {
+    await ensurePrivateDir(dir).catch((err: unknown) => {
+      throw new TenantError('BACKUP_DIR', `cannot create ${dir}: ${errorMessage(err)}`);
+    });
+    const paths = await reserveBackupPaths(dir, driver.extension);
+    ({ path, manifestPath } = paths);
+    const started = new Date();
+    try {
+      const result = await driver.backup(bctx, paths.tmpPath, options.fingerprintLevel);
+      await fsyncFile(paths.tmpPath);
+      const { size } = await stat(paths.tmpPath);
+      if (size === 0) {
+        throw new TenantError(
+          'BACKUP_EMPTY',
+          `${result.tool} reported success but wrote 0 bytes; nothing was kept`,
+        );
+      }
+      const sha256 = await sha256File(paths.tmpPath);
+      await rename(paths.tmpPath, path);
+      await fsyncDir(dir);
+      manifest = {
+        format: 'dbfleet-backup',
+        version: 1,
+        tenant: ctx.tenant.id,
+        dialect: ctx.tenant.dialect,
+        database: ctx.tenant.schema
+          ? `${ctx.tenant.database} (schema ${ctx.tenant.schema})`
+          : ctx.tenant.database,
+        file: path.slice(dir.length + 1),
+        server_version: result.serverVersion,
+        tool: result.tool,
+        tool_version: result.toolVersion,
+        bytes: size,
+        sha256,
+        created_at: started.toISOString(),
+        duration_ms: Date.now() - started.getTime(),
+        fingerprint: result.fingerprint,
+        verification: null,
+      };
+      // Without its manifest a backup cannot be verified or restored: keep both or neither.
+      await writeManifest(manifestPath, manifest).catch(async (err: unknown) => {
+        await rm(path, { force: true });
+        throw err;
+      });
+    } finally {
+      await rm(paths.tmpPath, { force: true });
+    }
+    details.backup = summaryOf(path, manifest, false);
+    details.fingerprint = {
+      level: manifest.fingerprint.level,
+      tables: Object.keys(manifest.fingerprint.tables).length,
+    };
+    done('succeeded', { data: { path, bytes: manifest.bytes, sha256: manifest.sha256 } });
+  } catch (err) {
+    const error = describeFailure(err, ctx.adapter);
+    done('failed', { error });
+    return { error, details };
+  }
+
+  if (options.verify !== 'none') {
+    const deep = options.verify === 'deep';
+    if (deep) {
+      const swept = await sweepStale(ctx, bctx, driver);
+      if (swept.length) details.swept = swept;
+    }
+    done = startStep(ctx, deep ? 'verify:deep' : 'verify:light');
+    // The hash was just taken from the fsync'd file: re-reading it proves nothing more.
+    const check = await checkBackup(
+      ctx,
+      bctx,
+      driver,
+      { path, manifestPath, manifest },
+      { deep, checksum: false },
+    );
+    manifest.verification = {
+      level: deep ? 'deep' : 'light',
+      ok: check.verified !== false,
+      at: new Date().toISOString(),
+      ...(check.error ? { problems: [check.error.message] } : {}),
+    };
+    await writeManifest(manifestPath, manifest);
+    details.backup = summaryOf(path, manifest, check.verified);
+    details.checks = check.checks;
+    if (check.differences.length) details.differences = check.differences;
+    done(check.error ? 'failed' : 'succeeded', check.error ? { error: check.error } : {});
+    if (check.error) return { error: check.error, details };
+  }
+
+  if (options.keep !== undefined) {
+    done = startStep(ctx, 'retention');
+    try {
+      details.retention = await applyRetention(dir, options.keep);
+      done('succeeded', { data: { ...details.retention } });
+    } catch (err) {
+      // The new backup is good; failing to delete old ones is worth a failed status, not a lost backup.
+      const error = describeFailure(err, ctx.adapter);
+      done('failed', { error });
+      return { error: { code: 'RETENTION_FAILED', message: error.message }, details };
+    }
+  }
+  return { details };
+}

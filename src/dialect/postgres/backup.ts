@@ -1,0 +1,127 @@
+import { resolve } from 'node:path';
+import { TenantError } from '../../util/errors.js';
+import type {
+  ArchiveInfo,
+  ArchiveInspection,
+  BackupContext,
+  BackupDriver,
+  BackupResult,
+  FingerprintLevel,
+} from '../backup-types.js';
+import { fingerprintPostgres, fingerprintPostgresDb } from './fingerprint.js';
+import { appName, checkRestoreTool, classifyToolFailure, dbnameArg, literalPattern } from './pg-args.js';
+import { runPgTool, serverMajor, toolErrorText, toolVersion } from './pg-tools.js';
+import { restorePostgres } from './restore.js';
+import { createPostgresScratch, sweepPostgresScratch } from './scratch.js';
+
+async function backupPostgres(
+  ctx: BackupContext,
+  path: string,
+  level: FingerprintLevel,
+): Promise<BackupResult> {
+  const session = await ctx.session();
+  const knex = session.knex;
+  const versionNum = Number((await knex.raw('show server_version_num')).rows[0].server_version_num);
+  const serverVersion = await session.serverVersion();
+  const dump = await toolVersion('pg_dump', ctx.tools, ctx.signal);
+  const needed = serverMajor(versionNum);
+  if (dump.major < needed) {
+    throw new TenantError(
+      'TOOL_TOO_OLD',
+      `pg_dump ${dump.version} is older than the server (PostgreSQL ${serverVersion}): a dump needs pg_dump ${needed} or newer — install it or point the pg_dump tool path at it`,
+    );
+  }
+  const schema = ctx.tenant.schema ?? null;
+  const lockWait = ctx.sessionOptions.timeouts.lockTimeoutMs;
+
+  // One snapshot for the dump and the fingerprint: the manifest then describes exactly what the file holds,
+  // even while the application keeps writing. The exporting transaction must stay open until pg_dump ends.
+  return knex.transaction(async (trx) => {
+    await trx.raw('set transaction isolation level repeatable read, read only');
+    await trx.raw('set local idle_in_transaction_session_timeout = 0');
+    await trx.raw('set local statement_timeout = 0');
+    const snapshot = String((await trx.raw('select pg_export_snapshot() as s')).rows[0].s);
+    const args = [
+      '--format=custom',
+      `--file=${resolve(path)}`,
+      '--no-password',
+      `--snapshot=${snapshot}`,
+      ...(lockWait > 0 ? [`--lock-wait-timeout=${Math.floor(lockWait)}`] : []),
+      ...(schema ? [`--schema=${literalPattern(schema)}`] : []),
+      dbnameArg(ctx.tenant.database),
+    ];
+    const stop = new AbortController();
+    const dumping = runPgTool('pg_dump', args, {
+      conn: ctx.tenant.connection,
+      appName: appName('pg_dump', ctx.tenant.id),
+      signal: AbortSignal.any([ctx.signal, stop.signal]),
+      tools: ctx.tools,
+    });
+    dumping.catch(() => {}); // observed below; avoids an unhandled rejection while the fingerprint runs
+    let fingerprint: BackupResult['fingerprint'];
+    try {
+      fingerprint = await fingerprintPostgres(trx, level, schema);
+    } catch (err) {
+      stop.abort();
+      await dumping.catch(() => {});
+      throw err;
+    }
+    const run = await dumping;
+    if (run.code !== 0) throw classifyToolFailure('pg_dump', run);
+    return { serverVersion, tool: 'pg_dump', toolVersion: dump.version, fingerprint };
+  });
+}
+
+/** `1; 2 3 TABLE public orders owner` → `public orders` (owner removed). */
+function tocTables(list: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of list.split('\n')) {
+    const m = /^\d+; \d+ \d+ TABLE (?!DATA |ATTACH )(.*) \S*$/.exec(line.trimEnd());
+    if (m?.[1] !== undefined) out.add(m[1]);
+  }
+  return out;
+}
+
+/** Light check: the archive's table of contents is readable and lists every table of the fingerprint. */
+async function inspectPostgresArchive(
+  ctx: BackupContext,
+  path: string,
+  info: ArchiveInfo,
+): Promise<ArchiveInspection> {
+  const tooOld = await checkRestoreTool(ctx, info);
+  if (tooOld) return { problems: [tooOld], missingTables: [] };
+  const run = await runPgTool('pg_restore', ['--list', resolve(path)], {
+    conn: {},
+    appName: appName('pg_restore', ctx.tenant.id),
+    signal: ctx.signal,
+    tools: ctx.tools,
+  });
+  if (run.code !== 0)
+    return {
+      problems: [`pg_restore --list cannot read the archive (${toolErrorText(run)})`],
+      missingTables: [],
+    };
+  const listed = tocTables(run.stdout);
+  const missingTables = Object.keys(info.fingerprint.tables).filter((key) => {
+    // Keys are `schema.table`; either part may itself hold a dot, so try every split.
+    const parts = key.split('.');
+    for (let i = 1; i < parts.length; i++) {
+      if (listed.has(`${parts.slice(0, i).join('.')} ${parts.slice(i).join('.')}`)) return false;
+    }
+    return true;
+  });
+  return { problems: [], missingTables };
+}
+
+export const postgresBackupDriver: BackupDriver = {
+  extension: 'dump',
+  backup: backupPostgres,
+  inspect: inspectPostgresArchive,
+  createScratch: createPostgresScratch,
+  sweepScratch: sweepPostgresScratch,
+  restore: restorePostgres,
+  async fingerprint(ctx, level) {
+    const session = await ctx.session();
+    return fingerprintPostgresDb(session.knex, level, ctx.tenant.schema ?? null);
+  },
+};

@@ -1,0 +1,238 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConnectionObject } from '../../inventory/tenant.js';
+import { TenantError } from '../../util/errors.js';
+import { redact } from '../../util/redact.js';
+import type { ToolOptions } from '../backup-types.js';
+
+/**
+ * Running pg_dump / pg_restore safely:
+ * - argument arrays, never a shell;
+ * - the database goes in as a quoted conninfo (`dbname='…'`), so a name starting with `-` is not an
+ *   option and a name containing `=` is not parsed as a connection string;
+ * - host/port/user go in the environment, which on Linux only the process owner and root can read
+ *   (/proc/<pid>/environ is 0400) — but libpq's docs warn that some systems show the environment to
+ *   other users, so the password never goes there: it goes in a 0600 PGPASSFILE in a 0700 directory,
+ *   created for this one invocation and removed when the tool exits.
+ */
+export type PgTool = 'pg_dump' | 'pg_restore';
+
+export interface ToolRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Connection variables of dbfleet's own environment that must not steer a tenant's tool run. */
+const DROPPED_ENV =
+  /^PG(HOST|HOSTADDR|PORT|USER|PASSWORD|PASSFILE|DATABASE|SERVICE|SERVICEFILE|APPNAME|OPTIONS|SSLMODE|REQUIRESSL|TARGETSESSIONATTRS|CONNECT_TIMEOUT)$/;
+
+export function quoteConninfoValue(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** One `.pgpass` line matching any server: the file exists for one tool run against one tenant. */
+export function passfileLine(password: string): string {
+  if (/[\r\n]/.test(password)) {
+    throw new TenantError(
+      'BAD_PASSWORD',
+      'the password contains a line break, which a password file cannot hold',
+    );
+  }
+  return `*:*:*:*:${password.replace(/\\/g, '\\\\').replace(/:/g, '\\:')}\n`;
+}
+
+function sslMode(conn: ConnectionObject): string | undefined {
+  if (typeof conn.sslmode === 'string') return conn.sslmode;
+  if (conn.ssl === false) return 'disable';
+  if (
+    conn.ssl &&
+    typeof conn.ssl === 'object' &&
+    (conn.ssl as { rejectUnauthorized?: boolean }).rejectUnauthorized === false
+  ) {
+    return 'require';
+  }
+  if (conn.ssl) return 'verify-full';
+  return undefined;
+}
+
+export interface PgEnvOptions {
+  appName: string;
+  passfile?: string;
+  /** Server settings for the tool's session (`-c name=value` in PGOPTIONS). */
+  settings?: Record<string, string | number>;
+}
+
+/** The tool's environment: inherited non-connection variables plus this tenant's target, no password. */
+export function pgToolEnv(conn: ConnectionObject, options: PgEnvOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!DROPPED_ENV.test(key)) env[key] = value;
+  if (typeof conn.host === 'string' && conn.host) env.PGHOST = conn.host;
+  if (conn.port !== undefined) env.PGPORT = String(conn.port);
+  if (typeof conn.user === 'string' && conn.user) env.PGUSER = conn.user;
+  const mode = sslMode(conn);
+  if (mode) env.PGSSLMODE = mode;
+  env.PGAPPNAME = options.appName.slice(0, 63);
+  env.PGCONNECT_TIMEOUT = '10';
+  if (options.passfile) env.PGPASSFILE = options.passfile;
+  const settings = Object.entries(options.settings ?? {});
+  if (settings.length) env.PGOPTIONS = settings.map(([k, v]) => `-c ${k}=${v}`).join(' ');
+  return env;
+}
+
+/** Password files still on disk; removed on exit even when a tool run is cut short. */
+const livePassDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of livePassDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function withPassfile<T>(password: unknown, fn: (passfile?: string) => Promise<T>): Promise<T> {
+  if (typeof password !== 'string' || password === '') return fn(undefined);
+  const line = passfileLine(password);
+  const dir = mkdtempSync(join(tmpdir(), 'dbfleet-pass-')); // mode 0700
+  livePassDirs.add(dir);
+  try {
+    const file = join(dir, 'pgpass');
+    await writeFile(file, line, { mode: 0o600, flag: 'wx' });
+    return await fn(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    livePassDirs.delete(dir);
+  }
+}
+
+export function toolPath(tool: PgTool, tools: ToolOptions): string {
+  return tools.bin?.[tool] ?? tool;
+}
+
+export interface RunToolOptions {
+  conn: ConnectionObject;
+  appName: string;
+  signal: AbortSignal;
+  tools: ToolOptions;
+  settings?: Record<string, string | number>;
+  /** Called with the child's pid once it runs (tests look at its argv and environment). */
+  onSpawn?: (pid: number) => void;
+}
+
+const MAX_CAPTURE = 8 * 1024 * 1024;
+
+/** Runs a tool to completion; a non-zero exit is a result, not an exception (the caller words it). */
+export async function runPgTool(tool: PgTool, args: string[], options: RunToolOptions): Promise<ToolRun> {
+  return withPassfile(options.conn.password, (passfile) => {
+    const env = pgToolEnv(options.conn, { appName: options.appName, passfile, settings: options.settings });
+    return spawnTool(toolPath(tool, options.tools), args, env, options.signal, options.onSpawn);
+  });
+}
+
+export function spawnTool(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+  onSpawn?: (pid: number) => void,
+): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(new TenantError('INTERRUPTED', `${bin} not started: the run was interrupted`));
+      return;
+    }
+    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (stdout.length < MAX_CAPTURE) stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < MAX_CAPTURE) stderr += d;
+    });
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      killTimer.unref();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.once('spawn', () => {
+      if (child.pid !== undefined) onSpawn?.(child.pid);
+    });
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      signal.removeEventListener('abort', onAbort);
+      if (err.code === 'ENOENT') {
+        reject(
+          new TenantError(
+            'TOOL_NOT_FOUND',
+            `${bin} not found: install the PostgreSQL client tools or configure its path`,
+          ),
+        );
+      } else reject(new TenantError('TOOL_FAILED', `${bin} could not be started: ${err.message}`));
+    });
+    child.once('close', (code, sig) => {
+      signal.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      if (signal.aborted) {
+        reject(new TenantError('INTERRUPTED', `${bin} stopped: the run was interrupted`));
+        return;
+      }
+      resolve({ code, signal: sig, stdout, stderr });
+    });
+  });
+}
+
+/** The last lines of a tool's stderr, credentials masked: enough to act on, short enough for a report. */
+export function toolErrorText(run: ToolRun): string {
+  const text = run.stderr.trim().split('\n').slice(-6).join(' | ');
+  const how = run.signal ? `killed by ${run.signal}` : `exit code ${run.code}`;
+  return redact(text ? `${how}: ${text.slice(-1500)}` : how);
+}
+
+export interface ToolVersion {
+  /** e.g. `15.20` or `9.6.24` */
+  version: string;
+  /** Major release as a number: 15, 9.6 */
+  major: number;
+  /** The whole `--version` line */
+  text: string;
+}
+
+/** `pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)` → 15.20 / 15; `… 9.6.24` → 9.6. */
+export function parseToolVersion(text: string): ToolVersion | undefined {
+  const m =
+    /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text) ??
+    /\b(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text);
+  if (!m) return undefined;
+  const first = Number(m[1]);
+  const second = m[2] === undefined ? undefined : Number(m[2]);
+  const version = [m[1], m[2], m[3]].filter((x) => x !== undefined).join('.');
+  const major = first < 10 && second !== undefined ? Number(`${first}.${second}`) : first;
+  return { version, major, text: text.trim().split('\n')[0] ?? '' };
+}
+
+/** 150020 → 15; 90624 → 9.6 */
+export function serverMajor(versionNum: number): number {
+  return versionNum >= 100000
+    ? Math.floor(versionNum / 10000)
+    : Math.floor(versionNum / 10000) + (Math.floor(versionNum / 100) % 100) / 10;
+}
+
+const versionCache = new Map<string, Promise<ToolVersion>>();
+
+export function toolVersion(tool: PgTool, tools: ToolOptions, signal: AbortSignal): Promise<ToolVersion> {
+  const bin = toolPath(tool, tools);
+  let cached = versionCache.get(bin);
+  if (!cached) {
+    cached = spawnTool(bin, ['--version'], process.env, signal).then((run) => {
+      const parsed = run.code === 0 ? parseToolVersion(run.stdout) : undefined;
+      if (!parsed)
+        throw new TenantError('TOOL_FAILED', `${bin} --version gave no version (${toolErrorText(run)})`);
+      return parsed;
+    });
+    cached.catch(() => versionCache.delete(bin));
+    versionCache.set(bin, cached);
+  }
+  return cached;
+}

@@ -1,0 +1,193 @@
+import { randomInt } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { Knex } from 'knex';
+import { errorMessage, TenantError } from '../../util/errors.js';
+import type { ArchiveInfo, BackupContext, FingerprintLevel, Scratch } from '../backup-types.js';
+import { hashOf } from '../fingerprint-hash.js';
+import type { TenantSession } from '../types.js';
+import { fingerprintPostgresDb } from './fingerprint.js';
+import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
+import { runPgTool } from './pg-tools.js';
+import { openPostgresSession } from './session.js';
+
+/**
+ * Scratch databases for deep verification: `dbfleet_verify_<tenant>_<n>`, on the tenant's server.
+ * Ownership is a session-level advisory lock on the scratch name, held on the tenant's pinned connection
+ * from before CREATE DATABASE until after DROP: a killed run's lock dies with its connection, so the
+ * next run can tell an abandoned scratch database (lock free) from one another run is using (lock held).
+ */
+const SCRATCH_LOCK = 0x64626676; // 'dbfv'
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const lit = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/** Injective per tenant: a lossy slug gets a hash of the id, so two tenants never share a prefix. */
+export function scratchPrefix(tenantId: string): string {
+  const slug = tenantId
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .slice(0, 24);
+  const exact = slug === tenantId && /^[a-z0-9_]{1,24}$/.test(tenantId) && !/_h[0-9a-f]{8}$/.test(tenantId);
+  return `dbfleet_verify_${exact ? slug : `${slug}_h${hashOf(tenantId, 8)}`}_`;
+}
+
+export function isScratchOf(tenantId: string, datname: string): boolean {
+  const prefix = scratchPrefix(tenantId);
+  return datname.startsWith(prefix) && /^\d+$/.test(datname.slice(prefix.length));
+}
+
+/** Scratch databases this process created and has not dropped yet: never swept by itself. */
+const mine = new Set<string>();
+
+async function dropDatabase(knex: Knex, name: string): Promise<void> {
+  await knex.raw(
+    'select pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()',
+    [name],
+  );
+  await knex.raw(`drop database if exists ${q(name)}`);
+}
+
+export async function sweepPostgresScratch(ctx: BackupContext): Promise<string[]> {
+  const { knex } = await ctx.session();
+  const prefix = scratchPrefix(ctx.tenant.id);
+  const res = await knex.raw('select datname from pg_database where left(datname, ?) = ? order by datname', [
+    prefix.length,
+    prefix,
+  ]);
+  const dropped: string[] = [];
+  for (const { datname } of res.rows as { datname: string }[]) {
+    if (!isScratchOf(ctx.tenant.id, datname) || mine.has(datname)) continue;
+    const got = await knex.raw('select pg_try_advisory_lock(?, hashtext(?)) as ok', [SCRATCH_LOCK, datname]);
+    if (got.rows[0].ok !== true) continue; // a live run owns it
+    try {
+      await dropDatabase(knex, datname);
+      dropped.push(datname);
+    } finally {
+      await knex.raw('select pg_advisory_unlock(?, hashtext(?))', [SCRATCH_LOCK, datname]);
+    }
+  }
+  return dropped;
+}
+
+/** The scratch database gets the source's encoding and locale, so text sorts and compares the same. */
+async function createSql(knex: Knex, name: string): Promise<string> {
+  const res = await knex.raw(`select pg_encoding_to_char(encoding) as enc, datcollate, datctype,
+      to_jsonb(d) ->> 'datlocprovider' as provider, to_jsonb(d) ->> 'daticulocale' as icu
+    from pg_database d where datname = current_database()`);
+  const d = res.rows[0] as {
+    enc: string;
+    datcollate: string;
+    datctype: string;
+    provider: string | null;
+    icu: string | null;
+  };
+  let sql = `create database ${q(name)} template template0 encoding ${lit(d.enc)} lc_collate ${lit(d.datcollate)} lc_ctype ${lit(d.datctype)}`;
+  if (d.provider === 'i' && d.icu) sql += ` locale_provider icu icu_locale ${lit(d.icu)}`;
+  return sql;
+}
+
+export async function createPostgresScratch(ctx: BackupContext): Promise<Scratch> {
+  const { knex } = await ctx.session();
+  const name = `${scratchPrefix(ctx.tenant.id)}${randomInt(1, 2 ** 31 - 1)}`;
+  mine.add(name);
+  await knex.raw('select pg_advisory_lock(?, hashtext(?))', [SCRATCH_LOCK, name]);
+  const release = async () => {
+    await knex.raw('select pg_advisory_unlock(?, hashtext(?))', [SCRATCH_LOCK, name]).catch(() => {});
+    mine.delete(name);
+  };
+  try {
+    await knex.raw(await createSql(knex, name));
+  } catch (err) {
+    await release();
+    throw new TenantError(
+      'SCRATCH_FAILED',
+      `cannot create the scratch database ${name} for deep verification (the tenant's user needs CREATEDB): ${errorMessage(err)}`,
+    );
+  }
+
+  const target = {
+    ...ctx.tenant,
+    schema: undefined,
+    database: name,
+    connection: { ...ctx.tenant.connection, database: name },
+  };
+  let scratchSession: Promise<TenantSession> | undefined;
+  const open = () => {
+    scratchSession ??= openPostgresSession(target, ctx.sessionOptions);
+    return scratchSession;
+  };
+  let dropped = false;
+
+  return {
+    name,
+    async restore(path: string, info: ArchiveInfo) {
+      const tooOld = await checkRestoreTool(ctx, info);
+      if (tooOld) throw new TenantError('TOOL_TOO_OLD', tooOld);
+      // No owners, privileges, tablespaces or subscriptions: the copy is for checking data, and a restored
+      // subscription would start replicating from the production publisher.
+      const args = [
+        '--no-password',
+        dbnameArg(name),
+        '--no-owner',
+        '--no-acl',
+        '--no-tablespaces',
+        '--no-publications',
+      ];
+      args.push('--no-subscriptions', '--single-transaction', '--exit-on-error', resolve(path));
+      const run = await runPgTool('pg_restore', args, {
+        conn: target.connection,
+        appName: appName('pg_restore', ctx.tenant.id),
+        signal: ctx.signal,
+        tools: ctx.tools,
+      });
+      if (run.code !== 0) {
+        const err = classifyToolFailure('pg_restore', run);
+        throw new TenantError('RESTORE_FAILED', `restoring into scratch database ${name}: ${err.message}`);
+      }
+    },
+    async integrityCheck() {
+      const { knex: s } = await open();
+      const problems: string[] = [];
+      // The restore rebuilt every index and re-validated every constraint on the data; what can still be
+      // wrong is an index left invalid, or (with amcheck) a B-tree that disagrees with its table.
+      const invalid = await s.raw(
+        'select indexrelid::regclass::text as name from pg_index where not indisvalid order by 1',
+      );
+      for (const r of invalid.rows as { name: string }[])
+        problems.push(`index ${r.name} is invalid after restore`);
+      const hasAmcheck = await s.raw("select 1 from pg_available_extensions where name = 'amcheck'");
+      if (hasAmcheck.rows.length > 0) {
+        const created = await s.raw('create extension if not exists amcheck').then(
+          () => true,
+          () => false,
+        );
+        if (created) {
+          const idx = await s.raw(`select c.oid::int8 as oid, c.oid::regclass::text as name from pg_index i
+            join pg_class c on c.oid = i.indexrelid join pg_am am on am.oid = c.relam
+            join pg_namespace n on n.oid = c.relnamespace
+            where am.amname = 'btree' and i.indisvalid and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'`);
+          for (const r of idx.rows as { oid: string; name: string }[]) {
+            await s.raw('select bt_index_check(?::oid, true)', [r.oid]).catch((err: unknown) => {
+              problems.push(`index ${r.name}: ${errorMessage(err)}`);
+            });
+          }
+        }
+      }
+      return problems;
+    },
+    async fingerprint(level: FingerprintLevel) {
+      const { knex: s } = await open();
+      return fingerprintPostgresDb(s, level, ctx.tenant.schema ?? null);
+    },
+    async drop() {
+      if (dropped) return;
+      if (scratchSession) await (await scratchSession.catch(() => undefined))?.close().catch(() => {});
+      try {
+        await dropDatabase(knex, name);
+        dropped = true;
+      } finally {
+        // Without the lock a later run sweeps what a failed drop left behind.
+        await release();
+      }
+    },
+  };
+}

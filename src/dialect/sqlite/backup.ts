@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Knex } from 'knex';
+import { errorMessage, TenantError } from '../../util/errors.js';
+import type {
+  ArchiveInspection,
+  BackupContext,
+  BackupDriver,
+  BackupResult,
+  FingerprintLevel,
+  Scratch,
+} from '../backup-types.js';
+import { fingerprintSqlite } from './fingerprint.js';
+
+const driverVersion = (createRequire(import.meta.url)('better-sqlite3/package.json') as { version: string })
+  .version;
+
+/** The better-sqlite3 handle behind the tenant's pinned knex (the one connection, whatever lock it holds). */
+async function withRaw<T>(knex: Knex, fn: (db: Database.Database) => Promise<T> | T): Promise<T> {
+  const client = knex.client as {
+    acquireConnection(): Promise<Database.Database>;
+    releaseConnection(c: unknown): Promise<void>;
+  };
+  const db = await client.acquireConnection();
+  try {
+    return await fn(db);
+  } finally {
+    await client.releaseConnection(db);
+  }
+}
+
+/** The online backup API copies pages in steps; throwing from `progress` stops it (and the copy is discarded). */
+function copyDatabase(source: Database.Database, dest: string, signal: AbortSignal): Promise<unknown> {
+  return source.backup(dest, {
+    progress: () => {
+      if (signal.aborted) throw new TenantError('INTERRUPTED', 'backup stopped: the run was interrupted');
+      return 1000;
+    },
+  });
+}
+
+function readOnly(path: string): Database.Database {
+  return new Database(path, { readonly: true, fileMustExist: true });
+}
+
+function integrityProblems(db: Database.Database): string[] {
+  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+  const messages = rows.map((r) => r.integrity_check);
+  return messages.length === 1 && messages[0] === 'ok' ? [] : messages.map((m) => `integrity_check: ${m}`);
+}
+
+async function backupSqlite(
+  ctx: BackupContext,
+  path: string,
+  level: FingerprintLevel,
+): Promise<BackupResult> {
+  const session = await ctx.session();
+  const result = await withRaw(session.knex, async (db) => {
+    const sqliteVersion = String((db.prepare('select sqlite_version() as v').get() as { v: string }).v);
+    // The fingerprint's first read pins a snapshot; the backup, on the same connection in the same read
+    // transaction, copies that snapshot: writers in WAL mode go on, and the manifest matches the copy.
+    // (Without it the backup API restarts whenever another connection writes, possibly forever.)
+    db.exec('BEGIN');
+    try {
+      const fingerprint = fingerprintSqlite(db, level);
+      await copyDatabase(db, path, ctx.signal);
+      return {
+        serverVersion: sqliteVersion,
+        tool: 'sqlite-backup-api',
+        toolVersion: `better-sqlite3 ${driverVersion}`,
+        fingerprint,
+      };
+    } finally {
+      if (db.inTransaction) db.exec('COMMIT');
+    }
+  });
+  // A copy of a WAL database is marked WAL; switch it to a rollback journal so it opens read-only without
+  // -wal/-shm files. Restoring into a WAL database sets WAL again.
+  const copy = new Database(path, { fileMustExist: true });
+  try {
+    copy.pragma('journal_mode = DELETE');
+  } finally {
+    copy.close();
+  }
+  return result;
+}
+
+async function inspectSqlite(
+  _ctx: BackupContext,
+  path: string,
+  info: { fingerprint: { tables: object } },
+): Promise<ArchiveInspection> {
+  let db: Database.Database | undefined;
+  try {
+    db = readOnly(path);
+    const problems = integrityProblems(db);
+    const names = new Set(
+      (db.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[]).map(
+        (r) => r.name,
+      ),
+    );
+    return { problems, missingTables: Object.keys(info.fingerprint.tables).filter((t) => !names.has(t)) };
+  } catch (err) {
+    return { problems: [`not a readable SQLite database: ${errorMessage(err)}`], missingTables: [] };
+  } finally {
+    db?.close();
+  }
+}
+
+/** Scratch copies live in the tenant's backup directory; host and pid in the name tell a dead owner. */
+const hostTag =
+  hostname()
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .slice(0, 40) || 'host';
+const SCRATCH_FILE = /^\.dbfleet_verify_(.+)_(\d+)_[0-9a-f]+\.sqlite(-journal|-wal|-shm)?$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function removeDbFiles(path: string): void {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+}
+
+async function sweepSqliteScratch(ctx: BackupContext): Promise<string[]> {
+  const dropped = new Set<string>();
+  let names: string[];
+  try {
+    names = readdirSync(ctx.workDir);
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    const m = SCRATCH_FILE.exec(name);
+    if (!m || m[1] !== hostTag) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || alive(pid)) continue;
+    rmSync(join(ctx.workDir, name), { force: true });
+    dropped.add(name.replace(/-(journal|wal|shm)$/, ''));
+  }
+  return [...dropped];
+}
+
+async function createSqliteScratch(ctx: BackupContext): Promise<Scratch> {
+  const name = `.dbfleet_verify_${hostTag}_${process.pid}_${randomBytes(4).toString('hex')}.sqlite`;
+  const path = join(ctx.workDir, name);
+  // Created now (empty, private) so it exists from here on, like a scratch database: a run killed at any
+  // later point leaves a file the next run can find.
+  writeFileSync(path, '', { flag: 'wx', mode: 0o600 });
+  let handle: Database.Database | undefined;
+  const open = () => {
+    handle ??= readOnly(path);
+    return handle;
+  };
+  return {
+    name,
+    async restore(archive: string) {
+      const source = readOnly(archive);
+      try {
+        await copyDatabase(source, path, ctx.signal);
+      } catch (err) {
+        throw new TenantError('RESTORE_FAILED', `restoring into scratch file ${name}: ${errorMessage(err)}`);
+      } finally {
+        source.close();
+      }
+    },
+    async integrityCheck() {
+      return integrityProblems(open());
+    },
+    async fingerprint(level: FingerprintLevel) {
+      const db = open();
+      return fingerprintSqlite(db, level);
+    },
+    async drop() {
+      handle?.close();
+      handle = undefined;
+      removeDbFiles(path);
+    },
+  };
+}
+
+/**
+ * Restore through the backup API into the tenant's file: SQLite's own locking keeps other connections
+ * consistent (they see the old or the new database, never a mix), which replacing the file would not.
+ * A connection holding the file's exclusive lock (a migration lock) makes this fail with SQLITE_BUSY.
+ */
+async function restoreSqlite(ctx: BackupContext, path: string): Promise<void> {
+  const source = readOnly(path);
+  try {
+    await copyDatabase(source, ctx.tenant.database, ctx.signal);
+  } finally {
+    source.close();
+  }
+}
+
+export const sqliteBackupDriver: BackupDriver = {
+  extension: 'sqlite',
+  backup: backupSqlite,
+  inspect: inspectSqlite,
+  createScratch: createSqliteScratch,
+  sweepScratch: sweepSqliteScratch,
+  restore: restoreSqlite,
+  async fingerprint(ctx, level) {
+    const session = await ctx.session();
+    return withRaw(session.knex, (db) => {
+      db.exec('BEGIN');
+      try {
+        return fingerprintSqlite(db, level);
+      } finally {
+        if (db.inTransaction) db.exec('COMMIT');
+      }
+    });
+  },
+};

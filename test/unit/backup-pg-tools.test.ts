@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { dbnameArg, literalPattern } from '../../src/dialect/postgres/pg-args.js';
+import {
+  parseToolVersion,
+  passfileLine,
+  pgToolEnv,
+  quoteConninfoValue,
+  serverMajor,
+} from '../../src/dialect/postgres/pg-tools.js';
+import { isScratchOf, scratchPrefix } from '../../src/dialect/postgres/scratch.js';
+
+describe('pg tool arguments and environment', () => {
+  it('a password file line escapes : and \\ and refuses line breaks without echoing the password', () => {
+    assert.equal(passfileLine('p:w\\d'), '*:*:*:*:p\\:w\\\\d\n');
+    assert.throws(
+      () => passfileLine('sec\nret'),
+      (err: Error) => /line break/.test(err.message) && !err.message.includes('sec'),
+    );
+  });
+
+  it('the database travels as one quoted conninfo value, never as an option or a URL', () => {
+    assert.equal(quoteConninfoValue("-x='y\\z"), "'-x=\\'y\\\\z'");
+    assert.equal(dbnameArg('-evil=1 host=attacker'), "--dbname=dbname='-evil=1 host=attacker'");
+    assert.equal(dbnameArg('postgres://u:p@h/db'), "--dbname=dbname='postgres://u:p@h/db'");
+    assert.equal(literalPattern('we*ird"s.chema'), '"we*ird""s.chema"');
+  });
+
+  it('the environment carries host, port and user but never the password; inherited PG variables are dropped', () => {
+    const saved = {
+      PGPASSWORD: process.env.PGPASSWORD,
+      PGHOST: process.env.PGHOST,
+      PGDATABASE: process.env.PGDATABASE,
+    };
+    process.env.PGPASSWORD = 'inherited-secret';
+    process.env.PGHOST = 'evil-host';
+    process.env.PGDATABASE = 'other';
+    try {
+      const env = pgToolEnv(
+        {
+          host: 'db1',
+          port: 6432,
+          user: 'app',
+          password: 'S3cret!pw',
+          database: 'acme',
+          ssl: { rejectUnauthorized: false },
+        },
+        { appName: 'dbfleet pg_dump acme', passfile: '/tmp/x/pgpass', settings: { lock_timeout: 5000 } },
+      );
+      assert.equal(env.PGHOST, 'db1');
+      assert.equal(env.PGPORT, '6432');
+      assert.equal(env.PGUSER, 'app');
+      assert.equal(env.PGPASSFILE, '/tmp/x/pgpass');
+      assert.equal(env.PGSSLMODE, 'require');
+      assert.equal(env.PGOPTIONS, '-c lock_timeout=5000');
+      assert.equal(env.PGPASSWORD, undefined);
+      assert.equal(env.PGDATABASE, undefined);
+      for (const value of Object.values(env)) {
+        assert.ok(!String(value).includes('S3cret!pw'));
+        assert.ok(!String(value).includes('inherited-secret'));
+      }
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('reads tool and server versions, old numbering included', () => {
+    assert.deepEqual(parseToolVersion('pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)\n'), {
+      version: '15.20',
+      major: 15,
+      text: 'pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)',
+    });
+    assert.equal(parseToolVersion('pg_dump (PostgreSQL) 9.6.24')?.major, 9.6);
+    assert.equal(parseToolVersion('pg_restore (PostgreSQL) 17beta1')?.major, 17);
+    assert.equal(parseToolVersion('nothing here'), undefined);
+    assert.equal(serverMajor(150020), 15);
+    assert.equal(serverMajor(100012), 10);
+    assert.equal(serverMajor(90624), 9.6);
+  });
+});
+
+describe('scratch database names', () => {
+  it('follow dbfleet_verify_<tenant>_<n> and fit PostgreSQL identifiers', () => {
+    assert.equal(scratchPrefix('acme'), 'dbfleet_verify_acme_');
+    assert.ok(isScratchOf('acme', 'dbfleet_verify_acme_123'));
+    assert.ok(!isScratchOf('acme', 'dbfleet_verify_acme_1_23'));
+    assert.ok(!isScratchOf('acme', 'dbfleet_verify_acme_'));
+    assert.match(scratchPrefix('ACME'), /^dbfleet_verify_acme_h[0-9a-f]{8}_$/);
+    const long = `${scratchPrefix('x'.repeat(300))}2147483646`;
+    assert.ok(Buffer.byteLength(long) <= 63, long);
+  });
+
+  it("property: a scratch database of one tenant is never taken for another tenant's", () => {
+    const id = fc.oneof(fc.stringMatching(/^[a-z0-9_]{1,30}$/), fc.string({ minLength: 1, maxLength: 40 }));
+    fc.assert(
+      fc.property(id, id, fc.integer({ min: 1, max: 2 ** 31 - 2 }), (a, b, n) => {
+        fc.pre(a !== b);
+        assert.ok(!isScratchOf(b, `${scratchPrefix(a)}${n}`));
+        assert.ok(isScratchOf(a, `${scratchPrefix(a)}${n}`));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

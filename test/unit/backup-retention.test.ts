@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { planRetention, type RetentionItem } from '../../src/backup/retention.js';
+
+const at = (day: number) => `2025-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;
+const item = (day: number, verified: boolean): RetentionItem => ({
+  id: `b${day}`,
+  createdAt: at(day),
+  verified,
+});
+
+describe('planRetention', () => {
+  it('keeps the newest n verified backups and deletes older ones', () => {
+    const items = [item(1, true), item(2, true), item(3, true), item(4, true)];
+    assert.deepEqual(planRetention(items, 2), { keep: ['b4', 'b3'], delete: ['b2', 'b1'] });
+  });
+
+  it('does not count unverified backups towards n, and keeps those newer than the kept ones', () => {
+    const items = [item(1, true), item(2, true), item(3, false), item(4, true), item(5, false)];
+    assert.deepEqual(planRetention(items, 2), { keep: ['b5', 'b4', 'b3', 'b2'], delete: ['b1'] });
+  });
+
+  it('never deletes the last verified backup when every newer one failed verification', () => {
+    const items = [item(1, true), item(2, false), item(3, false), item(4, false)];
+    assert.deepEqual(planRetention(items, 1), { keep: ['b4', 'b3', 'b2', 'b1'], delete: [] });
+  });
+
+  it('deletes nothing when no backup is verified', () => {
+    const items = [item(1, false), item(2, false)];
+    assert.deepEqual(planRetention(items, 1).delete, []);
+  });
+
+  it('rejects keep < 1', () => {
+    assert.throws(() => planRetention([], 0), RangeError);
+    assert.throws(() => planRetention([], 1.5), RangeError);
+  });
+
+  it('property: keeps min(n, verified) verified backups, including the newest verified, and deletes only older ones', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ day: fc.integer({ min: 1, max: 28 }), verified: fc.boolean() }), {
+          maxLength: 15,
+        }),
+        fc.integer({ min: 1, max: 5 }),
+        (raw, keep) => {
+          const items = raw.map((r, i) => ({ id: `b${i}`, createdAt: at(r.day), verified: r.verified }));
+          const plan = planRetention(items, keep);
+          assert.equal(plan.keep.length + plan.delete.length, items.length);
+          const byId = new Map(items.map((i) => [i.id, i]));
+          const verified = items.filter((i) => i.verified);
+          const keptVerified = plan.keep.filter((id) => byId.get(id)?.verified);
+          assert.equal(keptVerified.length, Math.min(keep, verified.length));
+          if (verified.length > 0) {
+            const newest = [...verified].sort((a, b) =>
+              a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1,
+            )[0]!;
+            assert.ok(plan.keep.includes(newest.id));
+          } else assert.deepEqual(plan.delete, []);
+          const oldestKept = Math.min(...plan.keep.map((id) => Date.parse(byId.get(id)!.createdAt)));
+          for (const id of plan.delete) assert.ok(Date.parse(byId.get(id)!.createdAt) <= oldestKept);
+        },
+      ),
+    );
+  });
+});
