@@ -15,6 +15,13 @@ export function parsePostgresConnection(input: string | ConnectionObject): Parse
       if (value !== undefined && value !== null && value !== '') connection[key] = value;
     }
     if (parsed.port) connection.port = Number(parsed.port);
+    // pg-connection-string decodes with decodeURI, leaving %3D, %2F, %3F… encoded in the database name.
+    try {
+      const path = new URL(input).pathname.slice(1);
+      if (path) connection.database = decodeURIComponent(path);
+    } catch {
+      // keep what pg-connection-string found
+    }
   } else {
     connection = { ...input };
   }
