@@ -83,7 +83,11 @@ export class Journal {
   abandonRun(reason: string): void {
     const runId = this.runId;
     if (!runId) return;
-    this.enqueue((k) => k(RUNS).where({ run_id: runId }).update({ status: 'not-started', finished_at: Date.now(), summary: json({ reason }) }));
+    this.enqueue((k) =>
+      k(RUNS)
+        .where({ run_id: runId })
+        .update({ status: 'not-started', finished_at: Date.now(), summary: json({ reason }) }),
+    );
   }
 
   /** The journal as an event listener. Events before `planRun` (or without a run id) are ignored. */

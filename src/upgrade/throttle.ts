@@ -54,7 +54,7 @@ export function sqlProbe(query: string): Probe {
  * re-probes every interval for as long as it stays over threshold: one listener left per round leaks). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    //TMP
+    if (signal?.aborted) return resolve();
     const onAbort = () => {
       clearTimeout(timer);
       resolve();

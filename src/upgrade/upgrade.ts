@@ -164,7 +164,7 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
         stopReason ??= `not started: ${failures} tenant(s) failed, more than the failure budget (${budget})`;
     };
 
-    for (const [i, wave] of waves.entries()) {
+    for (const wave of waves) {
       if (stopReason) {
         run.notStarted(wave.tenants, stopReason);
         continue;
@@ -191,8 +191,7 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
           throw err;
         }
       });
-      const isCanary = i === 0 && !resume && options.canary !== undefined;
-      if (isCanary && failures > waveFailuresBefore)
+      if (wave.canary && failures > waveFailuresBefore)
         stopReason ??= `not started: the canary wave failed (${failures - waveFailuresBefore} tenant(s))`;
       if (run.signal.aborted) stopReason ??= 'not started: the run was interrupted';
       run.emit({

@@ -5,6 +5,8 @@ export interface Wave {
   index: number;
   label: string;
   tenants: Tenant[];
+  /** The canary wave: any failure in it stops the run before the next wave. */
+  canary?: boolean;
 }
 
 /** `5` → 5 tenants, `25%` → a quarter of the selection (at least one), `rest` → everything left. */
@@ -49,8 +51,9 @@ export function planWaves(input: WavePlanInput): Wave[] {
   let remaining = [...input.tenants];
   const total = remaining.length;
   const waves: Wave[] = [];
-  const push = (label: string, tenants: Tenant[]) => {
-    if (tenants.length) waves.push({ index: waves.length + 1, label, tenants });
+  const push = (label: string, tenants: Tenant[], canary = false) => {
+    if (tenants.length)
+      waves.push({ index: waves.length + 1, label, tenants, ...(canary ? { canary } : {}) });
   };
   if (input.canary !== undefined && input.canary !== '') {
     const canary = input.canary.trim();
@@ -62,7 +65,7 @@ export function planWaves(input: WavePlanInput): Wave[] {
     }
     const ids = new Set(chosen.map((t) => t.id));
     remaining = remaining.filter((t) => !ids.has(t.id));
-    push(`canary: ${canary}`, chosen);
+    push(`canary: ${canary}`, chosen, true);
   }
   const sizes = (input.waves ?? 'rest')
     .split(',')

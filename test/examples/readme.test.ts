@@ -20,9 +20,17 @@ test('the library example in the README runs and migrates three tenants', () => 
   try {
     const file = join(dir, 'example.mts');
     // The example imports the published name; here it runs against the sources.
-    writeFileSync(file, example('library').replace("from 'dbfleet'", `from ${JSON.stringify(join(ROOT, 'src/index.ts'))}`));
-    const out = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-    for (const id of ['acme', 'globex', 'initech']) assert.match(out, new RegExp(`${id}: 20240101000000_create_users.ts`));
+    writeFileSync(
+      file,
+      example('library').replace("from 'dbfleet'", `from ${JSON.stringify(join(ROOT, 'src/index.ts'))}`),
+    );
+    const out = execFileSync(process.execPath, ['--import', 'tsx', file], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    for (const id of ['acme', 'globex', 'initech'])
+      assert.match(out, new RegExp(`${id}: 20240101000000_create_users.ts`));
     assert.match(out, /total: 3, succeeded: 3, failed: 0, skipped: 0/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -33,5 +41,6 @@ test('every command the README lists exists in the CLI', () => {
   const help = execFileSync(process.execPath, [join(ROOT, 'bin/dbfleet.js'), '--help'], { encoding: 'utf8' });
   const listed = [...README.matchAll(/^\| `(\w+)[ `]/gm)].map((m) => m[1]!);
   assert.ok(listed.length >= 10, 'the README command table was not found');
-  for (const command of new Set(listed)) assert.match(help, new RegExp(`dbfleet ${command}\\b`), `README lists ${command}`);
+  for (const command of new Set(listed))
+    assert.match(help, new RegExp(`dbfleet ${command}\\b`), `README lists ${command}`);
 });

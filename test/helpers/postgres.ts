@@ -10,7 +10,10 @@ export function pgUrl(database: string, base = PG_ADMIN_URL): string {
   return url.toString();
 }
 
-export async function adminQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+export async function adminQuery<T = Record<string, unknown>>(
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL });
   await client.connect();
   try {
@@ -45,7 +48,10 @@ export async function dropDatabases(prefix: string): Promise<void> {
       [prefix],
     );
     for (const { datname } of rows) {
-      await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [datname]);
+      await client.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [datname],
+      );
       await client.query(`drop database if exists "${datname.replace(/"/g, '""')}"`);
     }
   } finally {

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  escapeMarkdown,
-  renderReportJson,
-  renderReportMarkdown,
-} from '../../src/report/index.js';
 import { renderReportTable } from '../../src/cli/render/report-table.js';
+import { escapeMarkdown, renderReportJson, renderReportMarkdown } from '../../src/report/index.js';
 import { documentFixture, EVIL_ID } from '../helpers/report-doc.js';
 
 /** Cells of a Markdown table row, split on pipes that are not backslash-escaped. */
