@@ -121,12 +121,17 @@ export function createFleetRun(options: FleetRunOptions & { total?: number }) {
     emit,
     signal,
     /** Runs one batch of tenants to completion (every tenant gets a result, started or not). */
-    batch<D extends object>(tenants: readonly Tenant[], task: Task<D>): Promise<TenantResult[]> {
+    batch<D extends object>(
+      tenants: readonly Tenant[],
+      task: Task<D>,
+      mustFinish: (tenant: Tenant) => boolean = () => false,
+    ): Promise<TenantResult[]> {
       return Promise.all(
         tenants.map((tenant) => {
           emit({ type: 'tenant:queued', tenantId: tenant.id, host: tenant.host });
           return schedule({
             host: tenant.host,
+            ignoreGate: mustFinish(tenant),
             run: () => runTenant(tenant, task),
             notStarted: (reason) =>
               finish({
@@ -150,6 +155,16 @@ export function createFleetRun(options: FleetRunOptions & { total?: number }) {
           error: { code: 'NOT_STARTED', message: reason },
           details: empty(),
         });
+    },
+    /**
+     * Results an earlier process of this run already journaled (`--resume`): they belong in this run's
+     * report and summary, but are not events again (the journal has them).
+     */
+    carryOver(results: readonly TenantResult[]): void {
+      for (const result of results) {
+        all.push(result);
+        fold.add({ type: 'tenant:done', tenantId: result.id, result });
+      }
     },
     results: (): readonly TenantResult[] => all,
     end(): FleetReport {

@@ -20,6 +20,11 @@ export interface Job<T> {
   run: () => Promise<T>;
   /** Called instead of `run` when the job is not started (interrupted, budget exhausted). */
   notStarted: (reason: string) => T;
+  /**
+   * Work that must be finished whatever the gate says (a tenant a killed run left half-upgraded and in
+   * maintenance); only an interrupt holds it back.
+   */
+  ignoreGate?: boolean;
 }
 
 /**
@@ -39,18 +44,18 @@ export function createScheduler(options: SchedulerOptions) {
     }
     return limit;
   };
-  const stopReason = (): string | undefined => {
+  const stopReason = (ignoreGate = false): string | undefined => {
     if (options.signal?.aborted) return 'not started: the run was interrupted';
-    return options.startGate?.();
+    return ignoreGate ? undefined : options.startGate?.();
   };
 
   return function schedule<T>(job: Job<T>): Promise<T> {
     return hostLimit(job.host)(async () => {
-      let reason = stopReason();
+      let reason = stopReason(job.ignoreGate);
       if (reason) return job.notStarted(reason);
       await options.beforeStart?.(job.host, options.signal);
       return global(async () => {
-        reason = stopReason();
+        reason = stopReason(job.ignoreGate);
         if (reason) return job.notStarted(reason);
         return job.run();
       });

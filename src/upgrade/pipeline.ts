@@ -3,14 +3,15 @@ import { historyExists, readApplied } from '../migration/history.js';
 import { describeFailure } from '../util/describe-failure.js';
 import { type ErrorInfo, TenantError } from '../util/errors.js';
 import { runChecks, runHook } from './run-hooks.js';
-import type {
-  BackupTaken,
-  PipelineSettings,
-  StepData,
-  StepRecord,
-  UpgradeDetails,
-  UpgradeOperations,
-  UpgradeStep,
+import {
+  type BackupTaken,
+  type PipelineSettings,
+  type StepData,
+  type StepRecord,
+  UPGRADE_STEPS,
+  type UpgradeDetails,
+  type UpgradeOperations,
+  type UpgradeStep,
 } from './types.js';
 
 /** A step whose failure may have changed the tenant: from here on, a failure means roll back. */
@@ -98,6 +99,25 @@ export async function upgradeTenant(
   };
   const session = () => ctx.session();
 
+  // A step of this tenant already failed in the killed run (it was rolling back, or was about to be
+  // reported): finish what follows that failure — the rollback — and never try the upgrade again.
+  const failedBefore = ORDER.find((name) => previous.get(name)?.status === 'failed');
+  if (failedBefore) {
+    for (const name of ORDER.slice(0, ORDER.indexOf(failedBefore)))
+      if (previous.get(name)?.status === 'succeeded')
+        details.steps.push({ step: name, status: 'succeeded', durationMs: 0 });
+    details.steps.push({ step: failedBefore, status: 'failed', durationMs: 0 });
+    const info = previous.get(failedBefore)?.error;
+    const failure = {
+      code: info?.code ?? 'FAILED',
+      message: `${failedBefore}: ${info?.message ?? 'failed in the interrupted run'}`,
+    };
+    return {
+      details,
+      error: await afterFailure(ctx, ops, settings, details, failedBefore, failure, pre, step),
+    };
+  }
+
   try {
     if (settings.hooks.beforeTenant) {
       await step('before-tenant', async () => {
@@ -126,7 +146,9 @@ export async function upgradeTenant(
       return { optimizations: result.optimizations };
     });
     await step('checks', async () => ({
-      passed: await runChecks(settings.checks, await session(), ctx.adapter, hookContext),
+      passed: settings.checks.length
+        ? await runChecks(settings.checks, await session(), ctx.adapter, hookContext)
+        : [],
     }));
     if (!settings.skipBackup) {
       const post = (await step('backup-post', async () => ({
@@ -161,17 +183,7 @@ async function currentVersion(ctx: TenantContext): Promise<string | null | undef
   }
 }
 
-const ORDER: readonly UpgradeStep[] = [
-  'before-tenant',
-  'backup-pre',
-  'verify-pre',
-  'migrate',
-  'optimize',
-  'checks',
-  'backup-post',
-  'verify-post',
-  'after-tenant',
-];
+const ORDER: readonly UpgradeStep[] = UPGRADE_STEPS;
 
 async function afterFailure(
   ctx: TenantContext,

@@ -114,7 +114,12 @@ export async function rollbackRun(options: RollbackRunOptions): Promise<FleetRep
             await options.operations.down(ctx, names, backup?.fingerprint);
           }
           if (options.reopen && options.hooks?.afterTenant) {
-            await runHook(options.hooks.afterTenant, await ctx.session(), { tenant: ctx.tenant, runId });
+            // The same context the upgrade's hooks get: never the tenant's connection (its password).
+            const { id, dialect, schema, tags, database } = ctx.tenant;
+            await runHook(options.hooks.afterTenant, await ctx.session(), {
+              tenant: { id, dialect, schema, tags, database },
+              runId,
+            });
             details.maintenance = 'open';
           }
           ctx.emit({

@@ -26,6 +26,7 @@ export interface StepRecord {
   step: string;
   status: 'succeeded' | 'failed' | 'skipped' | 'running';
   data?: StepData;
+  error?: ErrorInfo;
 }
 
 export interface BackupTaken {

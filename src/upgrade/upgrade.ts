@@ -1,3 +1,4 @@
+import type { TenantResult } from '../fleet/events.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
@@ -34,6 +35,10 @@ interface ResumeState {
   runId: string;
   waveOf: Map<string, number>;
   finished: Set<string>;
+  /** The gates the run was started with (canary, budget): a resume keeps to them. */
+  options: Record<string, unknown>;
+  /** The finished tenants' journaled results: the resumed run's report covers the whole run. */
+  finishedResults: TenantResult[];
   previous: Map<string, Map<string, StepRecord>>;
 }
 
@@ -64,6 +69,7 @@ async function loadResume(
       step: s.step,
       status: s.status as StepRecord['status'],
       ...(s.data ? { data: s.data } : {}),
+      ...(s.error ? { error: s.error } : {}),
     });
     previous.set(s.tenantId, map);
   }
@@ -74,17 +80,29 @@ async function loadResume(
     if (map && migrate && migrate.status !== 'succeeded')
       map.set('migrate', { ...migrate, data: { applied: names } });
   }
-  const finished = new Set(
-    rows
-      .filter(
-        (r) =>
-          r.status === 'succeeded' ||
-          r.status === 'failed' ||
-          (r.status === 'skipped' && r.error?.code !== 'NOT_STARTED'),
-      )
-      .map((r) => r.tenantId),
+  const finishedRows = rows.filter(
+    (r) =>
+      r.status === 'succeeded' ||
+      r.status === 'failed' ||
+      (r.status === 'skipped' && r.error?.code !== 'NOT_STARTED'),
   );
-  return { runId: run.runId, waveOf: new Map(rows.map((r) => [r.tenantId, r.wave])), finished, previous };
+  const finishedResults = finishedRows.map(
+    (r): TenantResult => ({
+      id: r.tenantId,
+      status: r.status as TenantResult['status'],
+      durationMs: r.durationMs ?? 0,
+      ...(r.error ? { error: r.error } : {}),
+      details: r.details ?? { steps: [], applied: [], backups: {}, maintenance: 'untouched' },
+    }),
+  );
+  return {
+    runId: run.runId,
+    options: run.options ?? {},
+    waveOf: new Map(rows.map((r) => [r.tenantId, r.wave])),
+    finished: new Set(finishedRows.map((r) => r.tenantId)),
+    finishedResults,
+    previous,
+  };
 }
 
 /**
@@ -106,29 +124,45 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
         if (wave === undefined || resume.finished.has(t.id)) continue;
         byWave.set(wave, [...(byWave.get(wave) ?? []), t]);
       }
+      const hadCanary =
+        resume.options.canary !== undefined && resume.options.canary !== null && resume.options.canary !== '';
       waves = [...byWave.entries()]
         .sort((a, b) => a[0] - b[0])
-        .map(([index, tenants]) => ({ index, label: `resumed wave ${index}`, tenants }));
+        .map(([index, tenants]) => ({
+          index,
+          label: `resumed wave ${index}`,
+          tenants,
+          canary: hadCanary && index === 1,
+        }));
     } else {
       waves = planWaves({ tenants: options.tenants, canary: options.canary, waves: options.waves });
     }
     const all = waves.flatMap((w) => w.tenants);
-    const budget = parseBudget(options.maxFailures, options.tenants.length);
+    // A resumed run keeps the budget it was started with unless this invocation names one.
+    const maxFailures = options.maxFailures ?? (resume?.options.maxFailures as string | number | undefined);
+    const budget = parseBudget(maxFailures, options.tenants.length);
     journal.planRun(
       runId,
       'upgrade',
       {
         canary: options.canary,
         waves: options.waves,
-        maxFailures: options.maxFailures,
+        maxFailures,
         onFailure: options.onFailure ?? 'rollback',
         rollbackWith: options.rollbackWith ?? 'restore',
       },
       waves.flatMap((w) => w.tenants.map((t) => ({ id: t.id, host: t.host, wave: w.index }))),
       Boolean(resume),
     );
-    let failures = 0;
+    // Failures before a crash still count: a resume must not walk past a gate the run had already hit.
+    const failedBefore = resume?.finishedResults.filter((r) => r.status === 'failed') ?? [];
+    let failures = failedBefore.length;
     let stopReason: string | undefined;
+    if (resume && failures > budget)
+      stopReason = `not started: ${failures} tenant(s) had failed before the resume, more than the failure budget (${budget})`;
+    if (resume?.options.canary && failedBefore.some((r) => resume.waveOf.get(r.id) === 1)) {
+      stopReason ??= 'not started: the canary wave had failed before the resume';
+    }
     const fanOut = fanOutOf(options);
     const onEvent = (e: Parameters<NonNullable<FleetOptions['onEvent']>>[0]) => {
       journal.onEvent(e);
@@ -146,6 +180,8 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
       startGate: () => stopReason,
       ...(options.throttle ? { beforeStart: createThrottle(options.throttle, firstOnHost, onEvent) } : {}),
     });
+    // A resumed run reports (and exits) on the whole run, not only on the tenants this process finishes.
+    if (resume) run.carryOver(resume.finishedResults);
     const settings = {
       runId,
       hooks: options.hooks ?? {},
@@ -164,8 +200,11 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
         stopReason ??= `not started: ${failures} tenant(s) failed, more than the failure budget (${budget})`;
     };
 
+    // Tenants a killed run left mid-pipeline (possibly in maintenance) are always finished on resume,
+    // whatever the gates say; only tenants it never started wait for the gates.
+    const inFlight = (t: Tenant) => (resume?.previous.get(t.id)?.size ?? 0) > 0;
     for (const wave of waves) {
-      if (stopReason) {
+      if (stopReason && !wave.tenants.some(inFlight)) {
         run.notStarted(wave.tenants, stopReason);
         continue;
       }
@@ -176,21 +215,25 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
         tenantIds: wave.tenants.map((t) => t.id),
       });
       const waveFailuresBefore = failures;
-      await run.batch(wave.tenants, async (ctx) => {
-        try {
-          const outcome = await upgradeTenant(
-            ctx,
-            options.operations,
-            settings,
-            resume?.previous.get(ctx.tenant.id),
-          );
-          if (outcome.error) countFailure(ctx.tenant.id);
-          return outcome;
-        } catch (err) {
-          countFailure(ctx.tenant.id);
-          throw err;
-        }
-      });
+      await run.batch(
+        wave.tenants,
+        async (ctx) => {
+          try {
+            const outcome = await upgradeTenant(
+              ctx,
+              options.operations,
+              settings,
+              resume?.previous.get(ctx.tenant.id),
+            );
+            if (outcome.error) countFailure(ctx.tenant.id);
+            return outcome;
+          } catch (err) {
+            countFailure(ctx.tenant.id);
+            throw err;
+          }
+        },
+        inFlight,
+      );
       if (wave.canary && failures > waveFailuresBefore)
         stopReason ??= `not started: the canary wave failed (${failures - waveFailuresBefore} tenant(s))`;
       if (run.signal.aborted) stopReason ??= 'not started: the run was interrupted';

@@ -1,0 +1,547 @@
+// The per-tenant upgrade pipeline's decisions, with in-memory operations: what runs, in which order, what
+// a failure at each step leads to (rollback or not), what a resume re-runs. No database: the fake session
+// records the SQL the hooks send and answers the smoke checks' queries.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DialectAdapter, TenantSession } from '../../src/dialect/types.js';
+import type { FleetEvent } from '../../src/fleet/events.js';
+import type { TenantContext } from '../../src/fleet/run-fleet.js';
+import type { Tenant } from '../../src/inventory/tenant.js';
+import type { CheckDefinition } from '../../src/upgrade/checks.js';
+import { upgradeTenant } from '../../src/upgrade/pipeline.js';
+import {
+  type BackupTaken,
+  type PipelineSettings,
+  type StepRecord,
+  UPGRADE_STEPS,
+  type UpgradeOperations,
+} from '../../src/upgrade/types.js';
+import { TenantError } from '../../src/util/errors.js';
+
+const TENANT: Tenant = {
+  id: 'acme',
+  dialect: 'postgres',
+  connection: { host: 'db1', database: 'acme' },
+  host: 'postgres://db1:5432',
+  database: 'acme',
+  tags: ['eu'],
+};
+
+const BEFORE_SQL = "update app_settings set value = 'on' where key = 'maintenance'";
+const AFTER_SQL = "update app_settings set value = 'off' where key = 'maintenance'";
+
+/** A fake tenant: its session records every SQL statement; `checkRows` is what a check query returns. */
+function fakeTenant(checkRows: () => Promise<Record<string, unknown>[]> = async () => [{ ok: true }]) {
+  const sql: string[] = [];
+  const events: FleetEvent[] = [];
+  let opened = 0;
+  const session = {
+    tenant: TENANT,
+    knex: {
+      raw: async (text: string) => {
+        sql.push(text);
+        return { rows: await checkRows() };
+      },
+    },
+    runScript: async (text: string) => {
+      sql.push(text);
+    },
+  } as unknown as TenantSession;
+  const adapter = {
+    name: 'postgres',
+    classifyError: () => undefined,
+    rowsOf: (result: unknown) => (result as { rows: Record<string, unknown>[] }).rows,
+  } as unknown as DialectAdapter;
+  const ctx: TenantContext = {
+    tenant: TENANT,
+    adapter,
+    signal: new AbortController().signal,
+    emit: (e) => events.push(e),
+    session: async () => {
+      opened++;
+      return session;
+    },
+  };
+  return {
+    ctx,
+    sql,
+    events,
+    get opened() {
+      return opened;
+    },
+  };
+}
+
+type Fault =
+  | 'backup-pre'
+  | 'verify-pre'
+  | 'migrate'
+  | 'optimize'
+  | 'backup-post'
+  | 'verify-post'
+  | 'restore'
+  | 'down';
+
+/** In-memory operations: every call is logged; `faults` makes the named operation fail. */
+function fakeOps(faults: Fault[] = [], migrateApplies: string[] = ['m1', 'm2']) {
+  const log: string[] = [];
+  let backups = 0;
+  const restored: BackupTaken[] = [];
+  const downs: { applied: string[]; expected: unknown }[] = [];
+  const ops: UpgradeOperations = {
+    async backup(_ctx, label) {
+      log.push(`backup:${label}`);
+      if (faults.includes(`backup-${label}`))
+        throw new TenantError('BACKUP_FAILED', `pg_dump failed (${label})`);
+      backups++;
+      return { path: `/b/acme/${backups}.dump`, bytes: 100, sha256: `sha${backups}`, fingerprint: { label } };
+    },
+    async verify(_ctx, backup, deep) {
+      const label = (backup.fingerprint as { label: 'pre' | 'post' }).label;
+      log.push(`verify:${label}:${deep ? 'deep' : 'light'}`);
+      if (faults.includes(`verify-${label}`)) throw new TenantError('VERIFY_FAILED', 'archive unreadable');
+      return { verified: deep ? 'deep' : 'light' };
+    },
+    async migrate() {
+      log.push('migrate');
+      if (faults.includes('migrate'))
+        return {
+          applied: migrateApplies.slice(0, 1),
+          current: migrateApplies[0] ?? null,
+          error: { code: 'MIGRATION_FAILED', message: 'm2: relation "x" does not exist' },
+        };
+      return { applied: [...migrateApplies], current: migrateApplies.at(-1) ?? null };
+    },
+    async optimize() {
+      log.push('optimize');
+      if (faults.includes('optimize'))
+        return { optimizations: [], error: { code: 'OPTIMIZATION_FAILED', message: 'index build failed' } };
+      return { optimizations: [{ name: 'o1', action: 'built' }] };
+    },
+    async restore(_ctx, backup) {
+      log.push(`restore:${backup.path}`);
+      if (faults.includes('restore')) throw new TenantError('RESTORE_MISMATCH', 'public.orders: rows differ');
+      restored.push(backup);
+    },
+    async down(_ctx, applied, expected) {
+      log.push(`down:${applied.join(',')}`);
+      if (faults.includes('down')) throw new TenantError('ROLLBACK_MISMATCH', 'differs');
+      downs.push({ applied: [...applied], expected });
+    },
+  };
+  return { ops, log, restored, downs };
+}
+
+function settings(overrides: Partial<PipelineSettings> = {}) {
+  let checkpoints = 0;
+  const s: PipelineSettings = {
+    runId: 'run-1',
+    hooks: { beforeTenant: BEFORE_SQL, afterTenant: AFTER_SQL },
+    checks: [{ name: 'orders_ok', sql: 'select count(*) = 0 from orders where total < 0' }],
+    onFailure: 'rollback',
+    rollbackWith: 'restore',
+    deepVerify: false,
+    skipBackup: false,
+    checkpoint: async () => {
+      checkpoints++;
+    },
+    ...overrides,
+  };
+  return {
+    s,
+    get checkpoints() {
+      return checkpoints;
+    },
+  };
+}
+
+const FULL_LOG = [
+  'backup:pre',
+  'verify:pre:light',
+  'migrate',
+  'optimize',
+  'backup:post',
+  'verify:post:light',
+];
+
+describe('upgradeTenant: the happy path', () => {
+  it('runs every step in order, opens the tenant last, checkpoints after each step', async () => {
+    const t = fakeTenant();
+    const { ops, log, restored } = fakeOps();
+    const st = settings();
+    const outcome = await upgradeTenant(t.ctx, ops, st.s);
+    assert.equal(outcome.error, undefined);
+    assert.deepEqual(log, FULL_LOG);
+    assert.deepEqual(restored, []);
+    // The hooks and the check ran on the tenant's session, in runbook order.
+    assert.deepEqual(t.sql, [BEFORE_SQL, 'select count(*) = 0 from orders where total < 0', AFTER_SQL]);
+    assert.deepEqual(
+      outcome.details.steps.map((s) => [s.step, s.status]),
+      UPGRADE_STEPS.map((s) => [s, 'succeeded']),
+    );
+    assert.equal(outcome.details.maintenance, 'open');
+    assert.deepEqual(outcome.details.applied, ['m1', 'm2']);
+    assert.deepEqual(outcome.details.backups, { pre: '/b/acme/1.dump', post: '/b/acme/2.dump' });
+    assert.equal(outcome.details.rolledBack, undefined);
+    assert.equal(st.checkpoints, UPGRADE_STEPS.length, 'one journal checkpoint per step');
+    const starts = t.events.filter((e) => e.type === 'step:start').map((e) => (e as { step: string }).step);
+    assert.deepEqual(starts, [...UPGRADE_STEPS]);
+  });
+
+  it('deep-verifies the pre-upgrade backup only when asked; the post-upgrade one stays light', async () => {
+    const t = fakeTenant();
+    const { ops, log } = fakeOps();
+    await upgradeTenant(t.ctx, ops, settings({ deepVerify: true }).s);
+    assert.ok(log.includes('verify:pre:deep'));
+    assert.ok(log.includes('verify:post:light'));
+  });
+
+  it('without hooks the tenant is never closed nor opened: maintenance untouched', async () => {
+    const t = fakeTenant();
+    const { ops } = fakeOps();
+    const outcome = await upgradeTenant(t.ctx, ops, settings({ hooks: {} }).s);
+    assert.equal(outcome.error, undefined);
+    assert.equal(outcome.details.maintenance, 'untouched');
+    assert.ok(!outcome.details.steps.some((s) => s.step === 'before-tenant' || s.step === 'after-tenant'));
+  });
+
+  it('function hooks and checks get the knex and the tenant/run context', async () => {
+    const t = fakeTenant();
+    const { ops } = fakeOps();
+    const seen: string[] = [];
+    const checks: CheckDefinition[] = [
+      {
+        name: 'fn',
+        run: (_knex, c) => {
+          seen.push(`check ${c.tenant.id} ${c.runId}`);
+          return true;
+        },
+      },
+    ];
+    const outcome = await upgradeTenant(
+      t.ctx,
+      ops,
+      settings({
+        checks,
+        hooks: {
+          beforeTenant: (_knex, c) => void seen.push(`before ${c.tenant.id} ${c.tenant.database}`),
+          afterTenant: (_knex, c) => void seen.push(`after ${c.runId}`),
+        },
+      }).s,
+    );
+    assert.equal(outcome.error, undefined);
+    assert.deepEqual(seen, ['before acme acme', 'check acme run-1', 'after run-1']);
+  });
+
+  it('skipBackup: no backup nor verify, and the rest still runs', async () => {
+    const t = fakeTenant();
+    const { ops, log } = fakeOps();
+    const outcome = await upgradeTenant(t.ctx, ops, settings({ skipBackup: true }).s);
+    assert.equal(outcome.error, undefined);
+    assert.deepEqual(log, ['migrate', 'optimize']);
+    assert.equal(outcome.details.maintenance, 'open');
+  });
+});
+
+describe('upgradeTenant: a failure after the tenant may have changed rolls it back', () => {
+  for (const fault of ['migrate', 'optimize', 'backup-post', 'verify-post'] as const) {
+    it(`${fault} fails → restore from the pre-upgrade backup, after-tenant never runs`, async () => {
+      const t = fakeTenant();
+      const { ops, log, restored } = fakeOps([fault]);
+      const outcome = await upgradeTenant(t.ctx, ops, settings().s);
+      assert.ok(outcome.error, 'the tenant failed');
+      assert.match(outcome.error.message, new RegExp(`^${fault}: `));
+      assert.match(outcome.error.message, /rolled back to the pre-upgrade state/);
+      assert.equal(restored.length, 1);
+      assert.equal(restored[0]!.path, '/b/acme/1.dump', 'the PRE-upgrade backup is the one restored');
+      assert.equal(log.at(-1), 'restore:/b/acme/1.dump');
+      assert.ok(!t.sql.includes(AFTER_SQL), 'the tenant was not reopened');
+      assert.equal(outcome.details.maintenance, 'closed');
+      assert.equal(outcome.details.rolledBack, true);
+      assert.deepEqual(outcome.details.steps.at(-1), {
+        step: 'rollback',
+        status: 'succeeded',
+        durationMs: outcome.details.steps.at(-1)!.durationMs,
+      });
+      assert.equal(outcome.details.steps.find((s) => s.status === 'failed')?.step, fault);
+    });
+  }
+
+  it('a migration failure keeps its code and the migrations that did apply', async () => {
+    const t = fakeTenant();
+    const { ops } = fakeOps(['migrate']);
+    const outcome = await upgradeTenant(t.ctx, ops, settings().s);
+    assert.equal(outcome.error?.code, 'MIGRATION_FAILED');
+    assert.deepEqual(outcome.details.applied, ['m1']);
+    const failed = t.events.find((e) => e.type === 'step:done' && e.step === 'migrate');
+    assert.ok(failed?.type === 'step:done');
+    assert.equal(failed.status, 'failed');
+    assert.deepEqual(failed.data, { applied: ['m1'] }, 'the journal learns what the failed step applied');
+  });
+
+  for (const [label, rows] of [
+    ['returns false', async () => [{ ok: false }]],
+    ['returns no row', async () => []],
+    [
+      'throws',
+      async () => {
+        throw new Error('relation "orders" does not exist');
+      },
+    ],
+  ] as const) {
+    it(`a smoke check that ${label} fails the tenant (CHECK_FAILED) and rolls it back`, async () => {
+      const t = fakeTenant(rows);
+      const { ops, log, restored } = fakeOps();
+      const outcome = await upgradeTenant(t.ctx, ops, settings().s);
+      assert.equal(outcome.error?.code, 'CHECK_FAILED');
+      assert.match(outcome.error!.message, /checks: smoke check orders_ok failed/);
+      assert.equal(restored.length, 1);
+      assert.ok(!log.includes('backup:post'), 'no post-upgrade backup of a tenant that failed its checks');
+      assert.ok(!t.sql.includes(AFTER_SQL));
+      assert.equal(outcome.details.maintenance, 'closed');
+    });
+  }
+
+  it('an after-tenant hook that fails also rolls back (the tenant stays closed)', async () => {
+    const t = fakeTenant();
+    const { ops, restored } = fakeOps();
+    const outcome = await upgradeTenant(
+      t.ctx,
+      ops,
+      settings({
+        hooks: {
+          beforeTenant: BEFORE_SQL,
+          afterTenant: () => {
+            throw new Error('cannot reopen');
+          },
+        },
+      }).s,
+    );
+    assert.match(outcome.error!.message, /^after-tenant: cannot reopen/);
+    assert.equal(restored.length, 1);
+    assert.equal(outcome.details.maintenance, 'closed');
+  });
+
+  it('--rollback-with down runs down() for what was applied, checked against the pre-upgrade fingerprint', async () => {
+    const t = fakeTenant();
+    const { ops, downs, restored } = fakeOps(['optimize']);
+    const outcome = await upgradeTenant(t.ctx, ops, settings({ rollbackWith: 'down' }).s);
+    assert.equal(restored.length, 0);
+    assert.deepEqual(downs, [{ applied: ['m1', 'm2'], expected: { label: 'pre' } }]);
+    assert.equal(outcome.details.rolledBack, true);
+    const rollback = t.events.find((e) => e.type === 'step:done' && e.step === 'rollback');
+    assert.ok(rollback?.type === 'step:done');
+    assert.equal(rollback.data?.with, 'down');
+    assert.deepEqual(rollback.data?.reverted, ['m2', 'm1']);
+  });
+});
+
+describe('upgradeTenant: failures before anything changed are not rolled back', () => {
+  for (const fault of ['backup-pre', 'verify-pre'] as const) {
+    it(`${fault} fails → no restore, no migration, the tenant stays closed`, async () => {
+      const t = fakeTenant();
+      const { ops, log, restored } = fakeOps([fault]);
+      const outcome = await upgradeTenant(t.ctx, ops, settings().s);
+      assert.ok(outcome.error);
+      assert.match(outcome.error.message, new RegExp(`^${fault}: `));
+      assert.doesNotMatch(outcome.error.message, /rolled back/);
+      assert.equal(restored.length, 0);
+      assert.ok(!log.includes('migrate'));
+      assert.ok(!log.some((l) => l.startsWith('restore')));
+      assert.equal(outcome.details.rolledBack, undefined);
+      assert.ok(!outcome.details.steps.some((s) => s.step === 'rollback'));
+      assert.deepEqual(t.sql, [BEFORE_SQL], 'closed by before-tenant, never reopened');
+      assert.equal(outcome.details.maintenance, 'closed');
+    });
+  }
+
+  it('a before-tenant hook that fails: nothing else runs, maintenance untouched', async () => {
+    const t = fakeTenant();
+    const { ops, log } = fakeOps();
+    const outcome = await upgradeTenant(
+      t.ctx,
+      ops,
+      settings({
+        hooks: {
+          beforeTenant: () => {
+            throw new Error('no such table app_settings');
+          },
+        },
+      }).s,
+    );
+    assert.match(outcome.error!.message, /^before-tenant: no such table/);
+    assert.deepEqual(log, []);
+    assert.equal(outcome.details.maintenance, 'untouched');
+  });
+});
+
+describe('upgradeTenant: a rollback that fails', () => {
+  it('restore fails → ROLLBACK_FAILED, needsAttention names the backup, rolledBack false', async () => {
+    const t = fakeTenant();
+    const { ops } = fakeOps(['migrate', 'restore']);
+    const outcome = await upgradeTenant(t.ctx, ops, settings().s);
+    assert.equal(outcome.error?.code, 'ROLLBACK_FAILED');
+    assert.match(outcome.error!.message, /^migrate: m2: relation "x" does not exist; then ROLLBACK FAILED/);
+    assert.equal(outcome.details.rolledBack, false);
+    assert.match(outcome.details.needsAttention ?? '', /ROLLBACK FAILED: public\.orders: rows differ/);
+    assert.match(outcome.details.needsAttention ?? '', /\/b\/acme\/1\.dump/);
+    assert.equal(outcome.details.maintenance, 'closed');
+    assert.ok(!t.sql.includes(AFTER_SQL));
+    assert.deepEqual(outcome.details.steps.at(-1)?.status, 'failed');
+  });
+
+  it('down fails → ROLLBACK_FAILED too', async () => {
+    const t = fakeTenant();
+    const { ops } = fakeOps(['optimize', 'down']);
+    const outcome = await upgradeTenant(t.ctx, ops, settings({ rollbackWith: 'down' }).s);
+    assert.equal(outcome.error?.code, 'ROLLBACK_FAILED');
+    assert.ok(outcome.details.needsAttention);
+  });
+
+  it('backups skipped: nothing to restore → ROLLBACK_FAILED (NO_BACKUP), never a silent "rolled back"', async () => {
+    const t = fakeTenant();
+    const { ops, restored } = fakeOps(['migrate']);
+    const outcome = await upgradeTenant(t.ctx, ops, settings({ skipBackup: true }).s);
+    assert.equal(outcome.error?.code, 'ROLLBACK_FAILED');
+    assert.match(outcome.details.needsAttention ?? '', /no pre-upgrade backup/);
+    assert.equal(restored.length, 0);
+    assert.equal(outcome.details.rolledBack, false);
+  });
+});
+
+describe('upgradeTenant: --on-failure stop / continue leave the tenant as it is', () => {
+  for (const onFailure of ['stop', 'continue'] as const) {
+    it(`${onFailure}: a migrate failure is reported, not rolled back, the tenant stays closed`, async () => {
+      const t = fakeTenant();
+      const { ops, log, restored } = fakeOps(['migrate']);
+      const outcome = await upgradeTenant(t.ctx, ops, settings({ onFailure }).s);
+      assert.equal(outcome.error?.code, 'MIGRATION_FAILED');
+      assert.doesNotMatch(outcome.error!.message, /rolled back/);
+      assert.equal(restored.length, 0);
+      assert.ok(!log.some((l) => l.startsWith('restore') || l.startsWith('down')));
+      assert.equal(outcome.details.rolledBack, undefined);
+      assert.equal(outcome.details.maintenance, 'closed');
+      assert.ok(!t.sql.includes(AFTER_SQL));
+    });
+  }
+});
+
+describe('upgradeTenant: resume (previous steps from the journal)', () => {
+  const PRE: BackupTaken = {
+    path: '/b/acme/old.dump',
+    bytes: 7,
+    sha256: 'old',
+    fingerprint: { label: 'old' },
+  };
+  const rec = (
+    step: string,
+    status: StepRecord['status'],
+    data?: Record<string, unknown>,
+  ): [string, StepRecord] => [step, { step, status, ...(data ? { data } : {}) }];
+
+  it('skips finished steps, reuses the pre-upgrade backup, keeps what the killed migrate applied', async () => {
+    const t = fakeTenant();
+    const { ops, log, restored } = fakeOps(['optimize'], ['m2']);
+    const previous = new Map([
+      rec('before-tenant', 'succeeded'),
+      rec('backup-pre', 'succeeded', { ...PRE }),
+      rec('verify-pre', 'succeeded', { verified: 'light' }),
+      rec('migrate', 'running', { applied: ['m1'] }),
+    ]);
+    const outcome = await upgradeTenant(t.ctx, ops, settings().s, previous);
+    assert.deepEqual(log, ['migrate', 'optimize', 'restore:/b/acme/old.dump']);
+    assert.deepEqual(t.sql, [], 'the before-tenant hook is not run again');
+    assert.deepEqual(restored, [PRE], "the killed run's pre-upgrade backup is the one restored");
+    assert.deepEqual(outcome.details.applied, ['m1', 'm2']);
+    assert.equal(outcome.details.backups.pre, PRE.path);
+    assert.equal(outcome.details.maintenance, 'closed');
+    const startedSteps = t.events
+      .filter((e) => e.type === 'step:start')
+      .map((e) => (e as { step: string }).step);
+    assert.deepEqual(startedSteps, ['migrate', 'optimize', 'rollback']);
+  });
+
+  it('a tenant killed after its checks finishes with backup-post, verify-post and after-tenant only', async () => {
+    const t = fakeTenant();
+    const { ops, log } = fakeOps();
+    const previous = new Map([
+      rec('before-tenant', 'succeeded'),
+      rec('backup-pre', 'succeeded', { ...PRE }),
+      rec('verify-pre', 'succeeded'),
+      rec('migrate', 'succeeded', { applied: ['m1', 'm2'], current: 'm2' }),
+      rec('optimize', 'succeeded'),
+      rec('checks', 'succeeded', { passed: ['orders_ok'] }),
+      rec('backup-post', 'running'),
+    ]);
+    const outcome = await upgradeTenant(t.ctx, ops, settings().s, previous);
+    assert.equal(outcome.error, undefined);
+    assert.deepEqual(log, ['backup:post', 'verify:post:light']);
+    assert.deepEqual(t.sql, [AFTER_SQL]);
+    assert.deepEqual(outcome.details.applied, ['m1', 'm2']);
+    assert.equal(outcome.details.backups.pre, PRE.path);
+    assert.equal(outcome.details.maintenance, 'open');
+    assert.equal(outcome.details.steps.length, UPGRADE_STEPS.length);
+  });
+
+  it('a tenant killed while rolling back finishes its rollback; the failed step is not tried again', async () => {
+    const t = fakeTenant();
+    const { ops, log, restored } = fakeOps();
+    const previous = new Map([
+      rec('before-tenant', 'succeeded'),
+      rec('backup-pre', 'succeeded', { ...PRE }),
+      rec('verify-pre', 'succeeded'),
+      [
+        'migrate',
+        {
+          step: 'migrate',
+          status: 'failed',
+          data: { applied: ['m1'] },
+          error: { code: 'MIGRATION_FAILED', message: 'm2: boom' },
+        },
+      ] as [string, StepRecord],
+      rec('rollback', 'running'),
+    ]);
+    const outcome = await upgradeTenant(t.ctx, ops, settings().s, previous);
+    assert.deepEqual(
+      log,
+      ['restore:/b/acme/old.dump'],
+      'no migration re-run on a tenant that was being restored',
+    );
+    assert.deepEqual(restored, [PRE]);
+    assert.equal(outcome.error?.code, 'MIGRATION_FAILED');
+    assert.match(outcome.error!.message, /^migrate: m2: boom — rolled back/);
+    assert.equal(outcome.details.rolledBack, true);
+    assert.deepEqual(outcome.details.applied, ['m1']);
+    assert.equal(outcome.details.maintenance, 'closed');
+    assert.deepEqual(t.sql, []);
+  });
+
+  it('killed after a failure with --on-failure continue: reported failed, nothing re-run', async () => {
+    const t = fakeTenant();
+    const { ops, log } = fakeOps();
+    const previous = new Map([
+      rec('before-tenant', 'succeeded'),
+      rec('backup-pre', 'succeeded', { ...PRE }),
+      rec('verify-pre', 'succeeded'),
+      rec('migrate', 'succeeded', { applied: ['m1', 'm2'] }),
+      ['optimize', { step: 'optimize', status: 'failed', error: { code: 'LOCK_TIMEOUT', message: 'x' } }] as [
+        string,
+        StepRecord,
+      ],
+    ]);
+    const outcome = await upgradeTenant(t.ctx, ops, settings({ onFailure: 'continue' }).s, previous);
+    assert.deepEqual(log, []);
+    assert.equal(outcome.error?.code, 'LOCK_TIMEOUT');
+    assert.equal(outcome.details.rolledBack, undefined);
+  });
+
+  it('a tenant killed during its backup takes the backup again (a running step is not finished)', async () => {
+    const t = fakeTenant();
+    const { ops, log } = fakeOps();
+    const previous = new Map([rec('before-tenant', 'succeeded'), rec('backup-pre', 'running')]);
+    const outcome = await upgradeTenant(t.ctx, ops, settings().s, previous);
+    assert.equal(outcome.error, undefined);
+    assert.deepEqual(log, FULL_LOG);
+    assert.deepEqual(t.sql, ['select count(*) = 0 from orders where total < 0', AFTER_SQL]);
+  });
+});
