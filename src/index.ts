@@ -1,7 +1,28 @@
 // The public library surface of dbfleet: exports only.
 
+export {
+  type BackupDetails,
+  type BackupFleetOptions,
+  type BackupManifest,
+  type BackupSummary,
+  backupFleet,
+  backupTenant,
+  compareFingerprints,
+  type Fingerprint,
+  type FingerprintDifference,
+  type FingerprintLevel,
+  listBackups,
+  type RestoreFleetOptions,
+  restoreFleet,
+  restoreFromBackup,
+  restoreTenant,
+  type VerifyFleetOptions,
+  verifyFleet,
+  verifyTenantBackup,
+} from './backup/index.js';
 export { type LoadedConfig, loadConfig } from './config/load.js';
 export { defineConfig, type FleetConfig } from './config/types.js';
+export { type DemoOptions, runDemo } from './demo/run-demo.js';
 export { getAdapter } from './dialect/registry.js';
 export type { DialectAdapter, TenantSession, Timeouts } from './dialect/types.js';
 export type {
@@ -25,8 +46,38 @@ export { type InventorySource, loadInventory } from './inventory/load.js';
 export { selectTenants, type TenantSelection } from './inventory/select.js';
 export type { ConnectionObject, DialectName, Tenant, TenantInput } from './inventory/tenant.js';
 export { validateInventory } from './inventory/validate.js';
+export { Journal, newRunId } from './journal/journal.js';
+export { findRun, listRuns, runSteps, runTenants } from './journal/read.js';
 export { loadMigrations } from './migration/loader.js';
 export { type MigrationPlan, type PlanProblem, planMigrations } from './migration/planner.js';
 export type { Migration, MigrationConfig } from './migration/types.js';
+export {
+  type AnalyzeOptimization,
+  type CleanupOptimization,
+  type CustomOptimization,
+  type IndexOptimization,
+  loadOptimizations,
+  type Optimization,
+  type OptimizeDetails,
+  type OptimizeOptions,
+  optimizeFleet,
+  optimizeTenant,
+  validateOptimizations,
+} from './optimization/index.js';
+export {
+  buildFleetReport,
+  type FleetDocument,
+  renderReport,
+  renderReportHtml,
+  renderReportJson,
+  renderReportMarkdown,
+} from './report/index.js';
+export type { CheckDefinition, HookContext, HookDefinition } from './upgrade/checks.js';
+export { createUpgradeOperations } from './upgrade/operations.js';
+export { prepareUpgrade, type UpgradeSetup } from './upgrade/prepare.js';
+export { type RollbackRunOptions, rollbackRun } from './upgrade/rollback-run.js';
+export type { ThrottleConfig } from './upgrade/throttle.js';
+export type { OnFailure, RollbackWith, UpgradeDetails, UpgradeOperations } from './upgrade/types.js';
+export { type UpgradeOptions, upgrade } from './upgrade/upgrade.js';
 export { TenantError, UsageError } from './util/errors.js';
 export { redact } from './util/redact.js';

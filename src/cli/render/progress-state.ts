@@ -9,7 +9,8 @@ export interface ProgressState {
   failed: number;
   skipped: number;
   startedAt: number;
-  running: Map<string, string>;
+  /** Tenant → its current step, and what inside it (a migration's name). */
+  running: Map<string, { step: string; detail?: string }>;
   throttled: Map<string, string>;
   wave?: string;
 }
@@ -36,13 +37,16 @@ export function foldProgress(state: ProgressState, event: FleetEvent): ProgressS
       state.startedAt = event.at;
       break;
     case 'tenant:start':
-      state.running.set(event.tenantId, 'starting');
+      state.running.set(event.tenantId, { step: 'starting' });
       break;
     case 'step:start':
-      state.running.set(event.tenantId, event.step);
+      state.running.set(event.tenantId, { step: event.step });
       break;
     case 'migration:start':
-      state.running.set(event.tenantId, event.name);
+      state.running.set(event.tenantId, {
+        step: state.running.get(event.tenantId)?.step ?? 'migrate',
+        detail: event.name,
+      });
       break;
     case 'tenant:done':
       state.running.delete(event.tenantId);

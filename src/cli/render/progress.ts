@@ -16,8 +16,11 @@ export function renderProgress(state: ProgressState, now = Date.now()): string {
       `  ✔ ${state.succeeded}  ✖ ${state.failed}  ⏭ ${state.skipped}  ${rate.toFixed(1)} tenants/s  ${formatDuration(elapsed)}`,
   ];
   const running = [...state.running.entries()];
+  const perStep = new Map<string, number>();
+  for (const [, { step }] of running) perStep.set(step, (perStep.get(step) ?? 0) + 1);
+  if (perStep.size > 1) lines.push(`steps: ${[...perStep].map(([step, n]) => `${step} ${n}`).join(' · ')}`);
   if (running.length) {
-    const shown = running.slice(0, 6).map(([id, what]) => `${id} (${what})`);
+    const shown = running.slice(0, 6).map(([id, { step, detail }]) => `${id} (${detail ?? step})`);
     lines.push(`running: ${shown.join(', ')}${running.length > 6 ? ` +${running.length - 6} more` : ''}`);
   }
   for (const [host, reason] of state.throttled) lines.push(`throttled: ${host} — ${reason}`);
