@@ -30,7 +30,11 @@ export async function loadInventory(
   if ('catalog' in s) return validateInventory(await readCatalog(s.catalog), 'the catalog query', baseDir);
   if ('discover' in s) {
     const entries = await discoverTenants(s.discover, baseDir);
-    if (entries.length === 0) throw new UsageError('discovery found no tenant');
+    if (entries.length === 0) {
+      const d = s.discover;
+      const what = d.dialect === 'sqlite' ? `no file matches ${d.glob} (in ${baseDir})` : `no database matches ${d.pattern}`;
+      throw new UsageError(`discovery found no tenant: ${what}`);
+    }
     return validateInventory(entries, 'discovery', baseDir);
   }
   throw new UsageError('inventory must be a list, { file }, { catalog }, { discover } or a function');
