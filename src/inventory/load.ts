@@ -32,7 +32,10 @@ export async function loadInventory(
     const entries = await discoverTenants(s.discover, baseDir);
     if (entries.length === 0) {
       const d = s.discover;
-      const what = d.dialect === 'sqlite' ? `no file matches ${d.glob} (in ${baseDir})` : `no database matches ${d.pattern}`;
+      const what =
+        d.dialect === 'sqlite'
+          ? `no file matches ${d.glob} (in ${baseDir})`
+          : `no database matches ${d.pattern}`;
       throw new UsageError(`discovery found no tenant: ${what}`);
     }
     return validateInventory(entries, 'discovery', baseDir);

@@ -287,7 +287,12 @@ describe('upgrade(): interrupt and resume', () => {
 
   it('a resume keeps to the gates the run had hit: after a canary failure the rest stay untouched', async () => {
     const tenants = fleet(6, [0, 1]);
-    const one = await run({ tenants, operations: fakeOps(['t01']).ops, canary: 'canary', maxFailures: '50%' });
+    const one = await run({
+      tenants,
+      operations: fakeOps(['t01']).ops,
+      canary: 'canary',
+      maxFailures: '50%',
+    });
     assert.deepEqual(skippedNotStarted(one.report), ['t02', 't03', 't04', 't05']);
     const second = fakeOps();
     const two = await run({ tenants, operations: second.ops, journal: one.journal, resume: true });
