@@ -1,10 +1,11 @@
 // The CLI as an operator runs it: exit codes, Ctrl-C, what reaches the terminal.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 
@@ -25,6 +26,26 @@ function waitFor(child: ChildProcess): Promise<Run> {
   child.stdout?.on('data', (d) => (stdout += d));
   child.stderr?.on('data', (d) => (stderr += d));
   return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+}
+
+function appliedSoFar(journal: string): number {
+  if (!existsSync(journal)) return 0;
+  const db = new Database(journal, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('select count(*) as n from dbfleet_run_migrations').get() as { n: number }).n;
+  } catch {
+    return 0; // the journal's tables are not there yet
+  } finally {
+    db.close();
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the run to start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 function dbfleet(args: string[], cwd: string): Promise<Run> {
@@ -53,6 +74,7 @@ describe('the dbfleet CLI against PostgreSQL', () => {
   });
 
   it('Ctrl-C stops new tenants, lets in-flight ones finish their current migration, reports, exits 1', async () => {
+    const journalFile = join(dir, 'j.db');
     const child = spawn(
       process.execPath,
       [
@@ -65,13 +87,14 @@ describe('the dbfleet CLI against PostgreSQL', () => {
         '--concurrency',
         '2',
         '--journal',
-        join(dir, 'j.db'),
+        journalFile,
         '--json',
       ],
       { cwd: dir },
     );
     const result = waitFor(child);
-    await new Promise((r) => setTimeout(r, 2500)); // start-up, then the first tenants are mid-migration
+    // Interrupt once the run is really under way (a migration has been applied), however slow start-up is.
+    await waitUntil(() => appliedSoFar(journalFile) >= 1, 60_000);
     child.kill('SIGINT');
     const { code, stdout } = await result;
     assert.equal(code, 1);
