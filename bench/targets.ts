@@ -1,0 +1,119 @@
+import { median } from './measure.js';
+import type { SuiteResult } from './types.js';
+
+export interface TargetResult {
+  target: string;
+  limit: string;
+  measured: string;
+  /** null: not measured (the N it is defined at was not run, or the feature has not landed). */
+  pass: boolean | null;
+  note?: string;
+}
+
+const TARGET_N = 1000;
+const fmt = (x: number) => `${x.toFixed(2)}×`;
+
+function at(suites: readonly SuiteResult[], suite: SuiteResult['suite'], n: number) {
+  return suites.find((s) => s.suite === suite && s.n === n);
+}
+
+/** The biggest N a suite ran at; targets defined at N = 1000 are shown there when 1000 was not run. */
+function largest(suites: readonly SuiteResult[], suite: SuiteResult['suite']) {
+  return suites.filter((s) => s.suite === suite).sort((a, b) => b.n - a.n)[0];
+}
+
+function ratioTarget(
+  suites: readonly SuiteResult[],
+  suite: SuiteResult['suite'],
+  ratio: string,
+  target: string,
+  limit: number,
+  atLeast = false,
+): TargetResult {
+  const exact = at(suites, suite, TARGET_N);
+  const result = exact ?? largest(suites, suite);
+  const value = result?.ratios[ratio];
+  const limitText = `${atLeast ? '≥' : '≤'} ${limit}× at N = ${TARGET_N}`;
+  if (value === undefined) return { target, limit: limitText, measured: '—', pass: null };
+  const ok = atLeast ? value >= limit : value <= limit;
+  if (!exact)
+    return {
+      target,
+      limit: limitText,
+      measured: `${fmt(value)} at N = ${result!.n}`,
+      pass: null,
+      note: `N = ${TARGET_N} not run (${ok ? 'would pass' : 'would fail'} at N = ${result!.n})`,
+    };
+  return { target, limit: limitText, measured: fmt(value), pass: ok };
+}
+
+export function evaluateTargets(suites: readonly SuiteResult[], concurrency: number): TargetResult[] {
+  const targets = [
+    ratioTarget(suites, 'migrate', 'dbfleet/floor', 'migrate vs floor (psql -f)', 1.1),
+    ratioTarget(suites, 'noop', 'migrate/floor', 'no-op migrate vs floor', 1.5),
+    ratioTarget(suites, 'noop', 'status/floor', 'no-op status vs floor', 1.5),
+    ratioTarget(suites, 'migrate', 'knexCliLoop/dbfleet', 'faster than the knex CLI loop', 50, true),
+  ];
+  // Say when a target is out of reach for any tool on this machine: even the floor is not 50× the loop.
+  const cliTarget = targets.at(-1)!;
+  const withCeiling = at(suites, 'migrate', TARGET_N) ?? largest(suites, 'migrate');
+  const ceiling = withCeiling?.ratios['knexCliLoop/floor'];
+  if (ceiling !== undefined) {
+    const text = `ceiling here: the floor itself is ${fmt(ceiling)} the loop at N = ${withCeiling!.n}`;
+    cliTarget.note = cliTarget.note ? `${cliTarget.note}; ${text}` : text;
+  }
+
+  const rssAt = (n: number) => {
+    const runs = at(suites, 'migrate', n)?.measurements.dbfleet?.maxRssKb ?? [];
+    return runs.length ? median(runs) : undefined;
+  };
+  const small = rssAt(50);
+  const bigN = at(suites, 'migrate', TARGET_N) ? TARGET_N : largest(suites, 'migrate')?.n;
+  const big = bigN !== undefined && bigN !== 50 ? rssAt(bigN) : undefined;
+  if (small === undefined || big === undefined) {
+    targets.push({
+      target: 'peak RSS, N = 1000 vs N = 50',
+      limit: '≤ 1.3×',
+      measured: '—',
+      pass: null,
+      note: 'needs migrate runs at N = 50 and a larger N',
+    });
+  } else {
+    const ratio = big / small;
+    const text = `${fmt(ratio)} (${(big / 1024).toFixed(0)} MiB at N = ${bigN} / ${(small / 1024).toFixed(0)} MiB at N = 50)`;
+    targets.push(
+      bigN === TARGET_N
+        ? { target: 'peak RSS, N = 1000 vs N = 50', limit: '≤ 1.3×', measured: text, pass: ratio <= 1.3 }
+        : {
+            target: 'peak RSS, N = 1000 vs N = 50',
+            limit: '≤ 1.3×',
+            measured: text,
+            pass: null,
+            note: `N = ${TARGET_N} not run`,
+          },
+    );
+  }
+
+  // Every dbfleet command measured gets its own line: the cap must hold whatever the command.
+  const commands: Array<[string, SuiteResult['suite'], string]> = [
+    ['migrate', 'migrate', 'dbfleet'],
+    ['migrate (no-op)', 'noop', 'migrate'],
+    ['status', 'noop', 'status'],
+    ['backup', 'backup', 'dbfleet'],
+    ['upgrade', 'upgrade', 'dbfleet'],
+  ];
+  for (const [name, suite, key] of commands) {
+    const peaks = suites
+      .filter((s) => s.suite === suite)
+      .flatMap((s) => s.measurements[key]?.peakConnections ?? []);
+    if (!peaks.length) continue;
+    const peak = Math.max(...peaks);
+    targets.push({
+      target: `peak connections, dbfleet ${name} (all N, all runs)`,
+      limit: `≤ ${concurrency + 2} (concurrency + 2)`,
+      measured: String(peak),
+      pass: peak <= concurrency + 2,
+    });
+  }
+  return targets;
+}
