@@ -61,6 +61,8 @@ export interface TenantSession {
   /** Runs a SQL script (many statements; `GO` batches on SQL Server) on the session or a transaction. */
   runScript(sql: string, on?: Knex | Knex.Transaction): Promise<void>;
   serverVersion(): Promise<string>;
+  /** Which of these tables exist, in one catalog query (optional: knex's hasTable is the fallback). */
+  existingTables?(names: readonly string[], schema?: string): Promise<ReadonlySet<string>>;
   /**
    * Runs `fn` in a transaction on the pinned connection. Dialects adjust around it where they must
    * (SQLite rebuilds tables to alter them, which needs foreign keys off outside the transaction).

@@ -1,4 +1,10 @@
-import { historyExists, readApplied, readChecksums } from '../migration/history.js';
+import {
+  CHECKSUM_TABLE,
+  hasTableLookup,
+  MIGRATIONS_TABLE,
+  readApplied,
+  readChecksums,
+} from '../migration/history.js';
 import { describeProblem, planMigrations } from '../migration/planner.js';
 import { type MigrationOptions, resolveMigrations } from './migrate.js';
 import { fanOutOf } from './options.js';
@@ -33,10 +39,14 @@ export async function status(
       emptyDetails: () => ({ current: null, pending: [], problems: [] }),
     },
     async (ctx) => {
-      const { knex, tenant } = await ctx.session();
-      const exists = await historyExists(knex, tenant.schema);
-      const applied = exists ? await readApplied(knex, tenant.schema) : [];
-      const recorded = exists ? await readChecksums(knex, tenant.schema) : new Map<string, string>();
+      const session = await ctx.session();
+      const { knex, tenant } = session;
+      const lookup = session.existingTables?.bind(session) ?? hasTableLookup(knex);
+      const existing = await lookup([MIGRATIONS_TABLE, CHECKSUM_TABLE], tenant.schema);
+      const applied = existing.has(MIGRATIONS_TABLE) ? await readApplied(knex, tenant.schema) : [];
+      const recorded = existing.has(CHECKSUM_TABLE)
+        ? await readChecksums(knex, tenant.schema, { tableExists: true })
+        : new Map<string, string>();
       const plan = planMigrations({
         available: migrations,
         applied,

@@ -20,10 +20,29 @@ export async function historyExists(knex: Knex, schema?: string): Promise<boolea
   return schemaBuilder(knex, schema).hasTable(MIGRATIONS_TABLE);
 }
 
+/**
+ * Which of `names` exist (in `schema`, else the current one). A dialect may answer in one catalog query
+ * (`TenantSession.existingTables`); otherwise one `hasTable` each.
+ */
+export type TableLookup = (names: readonly string[], schema?: string) => Promise<ReadonlySet<string>>;
+
+export function hasTableLookup(knex: Knex): TableLookup {
+  return async (names, schema) => {
+    const found = new Set<string>();
+    for (const name of names) if (await schemaBuilder(knex, schema).hasTable(name)) found.add(name);
+    return found;
+  };
+}
+
 /** Creates the history tables exactly as knex does (so its CLI keeps working), plus dbfleet's own. */
-export async function ensureHistoryTables(knex: Knex, schema?: string): Promise<void> {
+export async function ensureHistoryTables(
+  knex: Knex,
+  schema?: string,
+  lookup: TableLookup = hasTableLookup(knex),
+): Promise<void> {
   const sb = () => schemaBuilder(knex, schema);
-  if (!(await sb().hasTable(MIGRATIONS_TABLE))) {
+  const existing = await lookup([MIGRATIONS_TABLE, LOCK_TABLE, CHECKSUM_TABLE], schema);
+  if (!existing.has(MIGRATIONS_TABLE)) {
     await sb().createTable(MIGRATIONS_TABLE, (t) => {
       t.increments();
       t.string('name');
@@ -31,16 +50,15 @@ export async function ensureHistoryTables(knex: Knex, schema?: string): Promise<
       t.timestamp('migration_time');
     });
   }
-  if (!(await sb().hasTable(LOCK_TABLE))) {
+  if (!existing.has(LOCK_TABLE)) {
     await sb().createTable(LOCK_TABLE, (t) => {
       t.increments('index').primary();
       t.integer('is_locked');
     });
-  }
-  if ((await table(knex, LOCK_TABLE, schema).select('*')).length === 0) {
+    // knex's CLI expects its one row; an existing table has it already (knex put it there).
     await table(knex, LOCK_TABLE, schema).insert({ is_locked: 0 });
   }
-  if (!(await sb().hasTable(CHECKSUM_TABLE))) {
+  if (!existing.has(CHECKSUM_TABLE)) {
     await sb().createTable(CHECKSUM_TABLE, (t) => {
       t.string('name', 255).primary();
       t.string('checksum', 64).notNullable();
@@ -76,14 +94,22 @@ export async function readChecksums(
 export async function recordApplied(
   trx: Knex | Knex.Transaction,
   schema: string | undefined,
-  entry: { name: string; batch: number; checksum: string },
+  entry: { name: string; batch: number; checksum: string; staleChecksum?: boolean },
 ): Promise<void> {
   await table(trx, MIGRATIONS_TABLE, schema).insert({
     name: entry.name,
     batch: entry.batch,
     migration_time: new Date(),
   });
-  await writeChecksum(trx, schema, entry.name, entry.checksum, 'applied');
+  // A checksum row without its history row is left by `knex migrate:rollback`; only then replace it.
+  if (entry.staleChecksum) await writeChecksum(trx, schema, entry.name, entry.checksum, 'applied');
+  else
+    await table(trx, CHECKSUM_TABLE, schema).insert({
+      name: entry.name,
+      checksum: entry.checksum,
+      source: 'applied',
+      recorded_at: new Date(),
+    });
 }
 
 export async function writeChecksum(
@@ -108,15 +134,14 @@ export async function removeApplied(
 }
 
 /**
- * Holds knex's lock row for the length of a transaction, so a `knex migrate` started meanwhile waits
- * (or fails) exactly as it would against another knex. dbfleet never commits `is_locked = 1`: its real
- * lock is the session lock, which cannot outlive a crash.
+ * Holds knex's lock row for the length of a transaction (SELECT … FOR UPDATE; SQL Server UPDLOCK), so a
+ * `knex migrate` started meanwhile waits on it exactly as it would behind another knex. dbfleet never
+ * writes `is_locked`: its real lock is the session lock, which cannot outlive a crash. Resolves false
+ * when the row says a knex CLI run holds (or a crashed one left) the lock.
  */
 export async function holdKnexLockRow(trx: Knex.Transaction, schema?: string): Promise<boolean> {
-  const updated = await table(trx, LOCK_TABLE, schema).where('is_locked', 0).update({ is_locked: 1 });
-  return Number(updated) === 1;
-}
-
-export async function releaseKnexLockRow(trx: Knex.Transaction, schema?: string): Promise<void> {
-  await table(trx, LOCK_TABLE, schema).update({ is_locked: 0 });
+  const rows: { is_locked: number | string | null }[] = await table(trx, LOCK_TABLE, schema)
+    .select('is_locked')
+    .forUpdate();
+  return rows.every((r) => Number(r.is_locked ?? 0) === 0);
 }

@@ -10,7 +10,6 @@ import {
   readApplied,
   readChecksums,
   recordApplied,
-  releaseKnexLockRow,
   removeApplied,
   writeChecksum,
 } from './history.js';
@@ -28,6 +27,8 @@ export interface TenantMigrationOptions {
   allowOutOfOrder?: boolean;
   emit: (event: FleetEvent) => void;
   signal?: AbortSignal;
+  /** Names with a checksum row already (from the plan): only those need it replaced when applied. */
+  recordedChecksums?: ReadonlySet<string>;
 }
 
 export interface MigrateDetails {
@@ -63,7 +64,7 @@ export async function planTenant(
   opts: Pick<TenantMigrationOptions, 'session' | 'migrations' | 'allowOutOfOrder' | 'directory'>,
   to?: string,
   readOnly = false,
-): Promise<MigrationPlan & { nextBatch: number }> {
+): Promise<MigrationPlan & { nextBatch: number; recorded: ReadonlySet<string> }> {
   const { knex, tenant } = opts.session;
   // A read-only plan (dry run) creates no history table: a tenant without one has nothing applied.
   if (readOnly && !(await historyExists(knex, tenant.schema))) {
@@ -74,9 +75,12 @@ export async function planTenant(
       to,
       allowOutOfOrder: opts.allowOutOfOrder,
     });
-    return { ...empty, nextBatch: 1 };
+    return { ...empty, nextBatch: 1, recorded: new Set() };
   }
-  if (!readOnly) await ensureHistoryTables(knex, tenant.schema);
+  if (!readOnly) {
+    const lookup = opts.session.existingTables?.bind(opts.session);
+    await ensureHistoryTables(knex, tenant.schema, lookup);
+  }
   // One pinned connection: these run one after the other whatever the syntax.
   const applied = await readApplied(knex, tenant.schema);
   const recorded = await readChecksums(knex, tenant.schema, { tableExists: !readOnly });
@@ -88,7 +92,11 @@ export async function planTenant(
     allowOutOfOrder: opts.allowOutOfOrder,
   });
   // The batch the pending migrations will share, from the rows just read (no second history read).
-  return { ...plan, nextBatch: applied.reduce((max, a) => Math.max(max, a.batch), 0) + 1 };
+  return {
+    ...plan,
+    nextBatch: applied.reduce((max, a) => Math.max(max, a.batch), 0) + 1,
+    recorded: new Set(recorded.keys()),
+  };
 }
 
 export function assertNoProblems(plan: MigrationPlan, directory?: string): void {
@@ -124,17 +132,26 @@ export async function runMigration(
     throw new TenantError('NO_DOWN', `migration ${migration.name} has no down, so it cannot be rolled back`);
   const timeouts = effectiveTimeouts(opts.timeouts, migration);
   const record = async (on: Knex | Knex.Transaction) => {
-    if (direction === 'up')
-      await recordApplied(on, schema, { name: migration.name, batch, checksum: migration.checksum });
-    else await removeApplied(on, schema, migration.name);
+    if (direction === 'up') {
+      const staleChecksum = opts.recordedChecksums?.has(migration.name) ?? true;
+      await recordApplied(on, schema, {
+        name: migration.name,
+        batch,
+        checksum: migration.checksum,
+        staleChecksum,
+      });
+    } else await removeApplied(on, schema, migration.name);
   };
+  // Session-level timeouts already apply; only a migration that overrides them pays for SET LOCAL.
+  const overrides =
+    migration.config.lockTimeoutMs !== undefined || migration.config.statementTimeoutMs !== undefined;
 
   if (migration.config.transaction) {
     const script = direction === 'up' ? migration.sql?.up : migration.sql?.down;
     const refusal = script !== undefined ? adapter.checkTransactionalScript?.(script) : undefined;
     if (refusal) throw new TenantError('NEEDS_NO_TRANSACTION', `${migration.name}: ${refusal}`);
     await session.transaction(async (trx) => {
-      await session.setTimeouts(timeouts, trx);
+      if (overrides) await session.setTimeouts(timeouts, trx);
       if (!(await holdKnexLockRow(trx, schema))) {
         throw new TenantError(
           'KNEX_LOCKED',
@@ -143,17 +160,16 @@ export async function runMigration(
       }
       await body(trx, ctx);
       await record(trx);
-      await releaseKnexLockRow(trx, schema);
     });
     return;
   }
   // Opted out (CREATE INDEX CONCURRENTLY and friends): statements commit as they go.
-  await session.setTimeouts(timeouts);
+  if (overrides) await session.setTimeouts(timeouts);
   try {
     await body(session.knex, ctx);
     await record(session.knex);
   } finally {
-    await session.setTimeouts(opts.timeouts);
+    if (overrides) await session.setTimeouts(opts.timeouts);
   }
 }
 
@@ -195,7 +211,7 @@ export async function migrateTenant(
       opts.emit({ type: 'migration:start', tenantId: session.tenant.id, name });
       const t0 = Date.now();
       try {
-        await runMigration(opts, byName.get(name)!, 'up', batch);
+        await runMigration({ ...opts, recordedChecksums: plan.recorded }, byName.get(name)!, 'up', batch);
       } catch (err) {
         const error = describeFailure(err, opts.adapter);
         const failure = {
