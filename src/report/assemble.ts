@@ -1,4 +1,5 @@
 import type { RunRow, RunTenantRow, StepRow } from '../journal/read.js';
+import { groupBy } from '../util/group-by.js';
 import type { MigrationLogRow, RunSlice, TenantHistory } from './history.js';
 import { durationStats } from './stats.js';
 import type { FleetDocument, ReportRun, StepTiming, TenantReport } from './types.js';
@@ -121,21 +122,10 @@ function tenantReport(
   };
 }
 
-function group<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
-}
-
 /** The report document from the journal's rows (pure). */
 export function assembleDocument({ slice, history, now, slowest }: AssembleInput): FleetDocument {
-  const steps = group(slice.steps, (s) => s.tenantId);
-  const migrations = group(slice.migrations, (m) => m.tenantId);
+  const steps = groupBy(slice.steps, (s) => s.tenantId);
+  const migrations = groupBy(slice.migrations, (m) => m.tenantId);
   const tenants = slice.tenants.map((row) =>
     tenantReport(slice.run, row, steps.get(row.tenantId) ?? [], migrations.get(row.tenantId) ?? [], history),
   );
@@ -152,7 +142,7 @@ export function assembleDocument({ slice, history, now, slowest }: AssembleInput
     entry.tenants++;
     versions.set(key, entry);
   }
-  const perStep = group(slice.steps, (s) => s.step);
+  const perStep = groupBy(slice.steps, (s) => s.step);
 
   return {
     format: 'dbfleet-report',

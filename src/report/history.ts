@@ -1,4 +1,5 @@
 import type { RunRow, RunTenantRow, StepRow } from '../journal/read.js';
+import { groupBy } from '../util/group-by.js';
 import {
   backupsFromRun,
   iso,
@@ -93,15 +94,4 @@ function withVerdict(backup: TakenBackup, verdicts: ReadonlyMap<string, Verifica
     verifiedAt: v?.at != null ? iso(v.at) : null,
     verifyError: v?.error ?? null,
   };
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
 }

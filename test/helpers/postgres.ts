@@ -58,3 +58,18 @@ export async function dropDatabases(prefix: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Runs one query in one database of the test server (a fresh connection, closed after). */
+export async function queryDatabase<T = Record<string, unknown>>(
+  database: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: pgUrl(database) });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

@@ -24,7 +24,14 @@ import {
   toJsonReport,
   validateInventory,
 } from '../../src/index.js';
-import { adminQuery, dropDatabases, PG_ADMIN_URL, pgUrl, uniquePrefix } from '../helpers/postgres.js';
+import {
+  adminQuery,
+  dropDatabases,
+  PG_ADMIN_URL,
+  pgUrl,
+  queryDatabase,
+  uniquePrefix,
+} from '../helpers/postgres.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BASIC = join(ROOT, 'test/fixtures/migrations-basic');
@@ -94,19 +101,7 @@ function tenants(
   );
 }
 
-async function q<T = Record<string, unknown>>(
-  database: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: pgUrl(database) });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const q = queryDatabase;
 
 async function appliedIn(database: string, schema = 'public'): Promise<{ name: string; batch: number }[]> {
   const rows = await q<{ name: string; batch: number }>(

@@ -36,7 +36,14 @@ import { prepareUpgrade } from '../../src/upgrade/prepare.js';
 import { rollbackRun } from '../../src/upgrade/rollback-run.js';
 import { UPGRADE_STEPS, type UpgradeDetails } from '../../src/upgrade/types.js';
 import { upgrade } from '../../src/upgrade/upgrade.js';
-import { adminQuery, dropDatabases, PG_ADMIN_URL, pgUrl, uniquePrefix } from '../helpers/postgres.js';
+import {
+  adminQuery,
+  dropDatabases,
+  PG_ADMIN_URL,
+  pgUrl,
+  queryDatabase,
+  uniquePrefix,
+} from '../helpers/postgres.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(ROOT, 'test/fixtures/upgrade');
@@ -101,19 +108,7 @@ function tenantsOf(ids: readonly string[], tags: Record<string, string[]> = {}):
   );
 }
 
-async function q<T = Record<string, unknown>>(
-  database: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: pgUrl(database) });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const q = queryDatabase;
 
 async function migrationsIn(database: string): Promise<string[]> {
   return (await q<{ name: string }>(database, 'select name from knex_migrations order by id')).map(
