@@ -15,7 +15,7 @@ Docs: README.md`;
 await yargs(hideBin(process.argv))
   .scriptName('dbfleet')
   .usage(
-    '$0 <command> [options]\n\nUpgrade a fleet of tenant databases concurrently: migrations, status, rollback.',
+    '$0 <command> [options]\n\nUpgrade a fleet of tenant databases concurrently and safely: backups, migrations, optimizations,\nsmoke checks, in waves, with a durable journal, resume, rollback and a fleet report.',
   )
   .command(migrateCommand)
   .command(statusCommand)
