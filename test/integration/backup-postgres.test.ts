@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -27,6 +26,7 @@ import type { FleetEvent } from '../../src/fleet/events.js';
 import { type FleetReport, toJsonReport } from '../../src/fleet/report.js';
 import type { Tenant } from '../../src/inventory/tenant.js';
 import { UsageError } from '../../src/util/errors.js';
+import { runKilledDeepVerify } from '../helpers/killed-verify.js';
 import { adminQuery, createDatabases, dropDatabases, uniquePrefix } from '../helpers/postgres.js';
 
 const prefix = uniquePrefix('bkpg');
@@ -563,20 +563,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
   test('an interrupted deep verification leaves a scratch database that the next run drops — but not one a live run owns', {
     timeout: 60_000,
   }, async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'test/helpers/verify-child.ts', JSON.stringify({ tenant: A, backupDir: bk })],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
-      child.on('exit', (c, s) => resolve([c, s])),
-    );
+    const { code, signal, stderr } = await runKilledDeepVerify(A, bk);
     assert.equal(signal, 'SIGKILL', `child exited with ${code}: ${stderr}`);
     const [abandoned] = await scratchDatabases();
     assert.ok(abandoned?.startsWith(scratchPrefix(A.id)), 'the killed run left its scratch database');

@@ -24,6 +24,7 @@ import type { FleetReport } from '../../src/fleet/report.js';
 import type { Tenant } from '../../src/inventory/tenant.js';
 import { UsageError } from '../../src/util/errors.js';
 import { makeUnwritable } from '../helpers/fs.js';
+import { runKilledDeepVerify } from '../helpers/killed-verify.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-bksqlite-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -261,20 +262,7 @@ describe('backup, verify and restore on SQLite', () => {
   test('an interrupted deep verification leaves a temporary file that the next run removes', {
     timeout: 60_000,
   }, async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'test/helpers/verify-child.ts', JSON.stringify({ tenant: plain, backupDir: bk })],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const [, signal] = await new Promise<[number | null, string | null]>((resolve) =>
-      child.on('exit', (c, s) => resolve([c, s])),
-    );
+    const { signal, stderr } = await runKilledDeepVerify(plain, bk);
     assert.equal(signal, 'SIGKILL', stderr);
     const dir = join(bk, plain.id);
     const left = readdirSync(dir).filter((n) => n.startsWith('.dbfleet_verify_'));
