@@ -14,6 +14,12 @@ export interface DialectCapabilities {
   schemas: boolean;
   /** Databases are files on this machine rather than on a server. */
   fileBased: boolean;
+  /**
+   * A read never waits for another session's migration lock or uncommitted writes (PostgreSQL's MVCC),
+   * so the history can be checked before taking the lock: an up-to-date tenant costs one read.
+   * SQLite's exclusive file lock and SQL Server's locking READ COMMITTED would make that read wait.
+   */
+  nonBlockingReads: boolean;
 }
 
 export interface ParsedConnection {
@@ -29,6 +35,18 @@ export interface Timeouts {
   lockTimeoutMs: number;
   /** How long one statement may run (0 = no limit). */
   statementTimeoutMs: number;
+}
+
+/** One applied migration to record, for `TenantSession.recordMigration`. */
+export interface MigrationRecord {
+  /** knex's history table, knex's lock table and dbfleet's checksum table (unqualified). */
+  tables: { history: string; lock: string; checksums: string };
+  schema?: string;
+  name: string;
+  batch: number;
+  checksum: string;
+  /** Hold knex's lock row first and record nothing if it is set (a transactional migration's last step). */
+  holdKnexLock: boolean;
 }
 
 export interface SessionOptions {
@@ -63,6 +81,12 @@ export interface TenantSession {
   serverVersion(): Promise<string>;
   /** Which of these tables exist, in one catalog query (optional: knex's hasTable is the fallback). */
   existingTables?(names: readonly string[], schema?: string): Promise<ReadonlySet<string>>;
+  /**
+   * Records an applied migration (its knex_migrations row and its checksum, replacing a stale one) in one
+   * round trip. Resolves false, recording nothing, when `holdKnexLock` and knex's lock row is set.
+   * Optional: without it the history module sends the same as two to four portable statements.
+   */
+  recordMigration?(on: Knex | Knex.Transaction, record: MigrationRecord): Promise<boolean>;
   /**
    * Runs `fn` in a transaction on the pinned connection. Dialects adjust around it where they must
    * (SQLite rebuilds tables to alter them, which needs foreign keys off outside the transaction).

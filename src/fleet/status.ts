@@ -1,10 +1,4 @@
-import {
-  CHECKSUM_TABLE,
-  hasTableLookup,
-  MIGRATIONS_TABLE,
-  readApplied,
-  readChecksums,
-} from '../migration/history.js';
+import { CHECKSUM_TABLE, hasTableLookup, MIGRATIONS_TABLE, readHistory } from '../migration/history.js';
 import { describeProblem, planMigrations } from '../migration/planner.js';
 import { type MigrationOptions, resolveMigrations } from './migrate.js';
 import { fanOutOf } from './options.js';
@@ -43,10 +37,7 @@ export async function status(
       const { knex, tenant } = session;
       const lookup = session.existingTables?.bind(session) ?? hasTableLookup(knex);
       const existing = await lookup([MIGRATIONS_TABLE, CHECKSUM_TABLE], tenant.schema);
-      const applied = existing.has(MIGRATIONS_TABLE) ? await readApplied(knex, tenant.schema) : [];
-      const recorded = existing.has(CHECKSUM_TABLE)
-        ? await readChecksums(knex, tenant.schema, { tableExists: true })
-        : new Map<string, string>();
+      const { applied, recorded } = await readHistory(knex, tenant.schema, existing);
       const plan = planMigrations({
         available: migrations,
         applied,

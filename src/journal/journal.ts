@@ -11,13 +11,18 @@ const json = (value: unknown) => (value === undefined ? null : JSON.stringify(re
 export const MAINTENANCE_OPEN_STEP = 'before-tenant';
 export const MAINTENANCE_CLOSE_STEP = 'after-tenant';
 
+type Write = (knex: Knex) => Promise<unknown>;
+
 /**
  * The durable journal: a fold of the event stream into tables, written in order as events happen.
- * Writes are queued (events are synchronous, the database is not); `flush()` waits for the queue and
- * is a checkpoint — the upgrade flushes after every step, so a `kill -9` loses at most the step in flight.
+ * Writes are queued (events are synchronous, the database is not) and drained in batches, each batch
+ * one transaction: a fleet's burst of events costs one commit, not one per event. `flush()` waits for
+ * the queue and is a checkpoint — the upgrade flushes after every step, so a `kill -9` loses at most
+ * the step in flight.
  */
 export class Journal {
-  private queue: Promise<void> = Promise.resolve();
+  private pending: Write[] = [];
+  private draining?: Promise<void>;
   private failure: unknown;
   private runId?: string;
 
@@ -27,20 +32,33 @@ export class Journal {
     return new Journal(await openJournalDatabase(target));
   }
 
-  private enqueue(write: (knex: Knex) => Promise<unknown>): void {
-    this.queue = this.queue.then(async () => {
-      if (this.failure) return;
-      try {
-        await write(this.knex);
-      } catch (err) {
-        this.failure = err;
+  private enqueue(write: Write): void {
+    this.pending.push(write);
+    this.draining ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      // Writes queued while a batch commits form the next batch.
+      while (this.pending.length > 0 && !this.failure) {
+        const batch = this.pending.splice(0);
+        try {
+          await this.knex.transaction(async (trx) => {
+            for (const write of batch) await write(trx);
+          });
+        } catch (err) {
+          this.failure = err;
+        }
       }
-    });
+    } finally {
+      this.pending = [];
+      this.draining = undefined;
+    }
   }
 
   /** Waits for every queued write; rejects if one failed (the run must not go on without its journal). */
   async flush(): Promise<void> {
-    await this.queue;
+    while (this.draining) await this.draining;
     if (this.failure) throw this.failure;
   }
 

@@ -5,10 +5,12 @@ import { describeFailure } from '../util/describe-failure.js';
 import { TenantError } from '../util/errors.js';
 import {
   ensureHistoryTables,
+  HISTORY_TABLES,
+  type HistorySnapshot,
+  hasTableLookup,
   historyExists,
   holdKnexLockRow,
-  readApplied,
-  readChecksums,
+  readHistory,
   recordApplied,
   removeApplied,
   writeChecksum,
@@ -59,44 +61,77 @@ export async function withTenantLock<T>(
   }
 }
 
-/** Reads the tenant's history and plans; throws a TenantError naming the file when something blocks. */
-export async function planTenant(
-  opts: Pick<TenantMigrationOptions, 'session' | 'migrations' | 'allowOutOfOrder' | 'directory'>,
-  to?: string,
-  readOnly = false,
-): Promise<MigrationPlan & { nextBatch: number; recorded: ReadonlySet<string> }> {
-  const { knex, tenant } = opts.session;
-  // A read-only plan (dry run) creates no history table: a tenant without one has nothing applied.
-  if (readOnly && !(await historyExists(knex, tenant.schema))) {
-    const empty = planMigrations({
-      available: opts.migrations,
-      applied: [],
-      recorded: new Map(),
-      to,
-      allowOutOfOrder: opts.allowOutOfOrder,
-    });
-    return { ...empty, nextBatch: 1, recorded: new Set() };
-  }
-  if (!readOnly) {
-    const lookup = opts.session.existingTables?.bind(opts.session);
-    await ensureHistoryTables(knex, tenant.schema, lookup);
-  }
-  // One pinned connection: these run one after the other whatever the syntax.
-  const applied = await readApplied(knex, tenant.schema);
-  const recorded = await readChecksums(knex, tenant.schema, { tableExists: !readOnly });
+type PlanFor = Pick<TenantMigrationOptions, 'session' | 'migrations' | 'allowOutOfOrder' | 'directory'>;
+
+function planFrom(opts: PlanFor, history: HistorySnapshot, to?: string) {
   const plan = planMigrations({
     available: opts.migrations,
-    applied,
-    recorded,
+    applied: history.applied,
+    recorded: history.recorded,
     to,
     allowOutOfOrder: opts.allowOutOfOrder,
   });
   // The batch the pending migrations will share, from the rows just read (no second history read).
   return {
     ...plan,
-    nextBatch: applied.reduce((max, a) => Math.max(max, a.batch), 0) + 1,
-    recorded: new Set(recorded.keys()),
+    nextBatch: history.applied.reduce((max, a) => Math.max(max, a.batch), 0) + 1,
+    recorded: new Set(history.recorded.keys()) as ReadonlySet<string>,
   };
+}
+
+function lookupOf(session: TenantSession) {
+  return session.existingTables?.bind(session) ?? hasTableLookup(session.knex);
+}
+
+/**
+ * Reads the tenant's history and plans; throws a TenantError naming the file when something blocks.
+ * `existing`: the history tables the caller has just seen (all three: no lookup, nothing to create).
+ */
+export async function planTenant(
+  opts: PlanFor,
+  to?: string,
+  readOnly = false,
+  existing?: ReadonlySet<string>,
+): Promise<MigrationPlan & { nextBatch: number; recorded: ReadonlySet<string> }> {
+  const { session } = opts;
+  const { knex, tenant } = session;
+  // A read-only plan (dry run) creates no history table: a tenant without one has nothing applied.
+  if (readOnly && !(await historyExists(knex, tenant.schema))) {
+    return planFrom(opts, { applied: [], recorded: new Map() }, to);
+  }
+  let tables = existing ?? (await lookupOf(session)(HISTORY_TABLES, tenant.schema));
+  if (!readOnly && tables.size < HISTORY_TABLES.length) {
+    await ensureHistoryTables(knex, tenant.schema, undefined, {
+      existing: tables,
+      runScript: (sql) => session.runScript(sql),
+    });
+    tables = new Set(HISTORY_TABLES);
+  }
+  return planFrom(opts, await readHistory(knex, tenant.schema, tables), to);
+}
+
+/**
+ * Where reads never wait on the migration lock (`nonBlockingReads`), checks the history before taking
+ * it: a tenant with nothing to do costs one catalog lookup and one read, no lock. Anything else — a
+ * pending migration, a problem, a table to create, an error — goes the locked way, which re-reads.
+ * Committed history is final: a migration is recorded in the transaction that applies it (or after it
+ * committed, for one that opted out), so "nothing pending" read without the lock is the truth.
+ */
+async function upToDateWithoutLock(
+  opts: TenantMigrationOptions,
+  to?: string,
+): Promise<{ details?: MigrateDetails; existing?: ReadonlySet<string> }> {
+  if (!opts.adapter.capabilities.nonBlockingReads) return {};
+  const { session } = opts;
+  try {
+    const existing = await lookupOf(session)(HISTORY_TABLES, session.tenant.schema);
+    if (existing.size < HISTORY_TABLES.length) return { existing };
+    const plan = planFrom(opts, await readHistory(session.knex, session.tenant.schema, existing), to);
+    const idle = plan.pending.length === 0 && plan.adopt.length === 0 && plan.problems.length === 0;
+    return idle ? { details: { applied: [], current: plan.current, pending: [] }, existing } : { existing };
+  } catch {
+    return {};
+  }
 }
 
 export function assertNoProblems(plan: MigrationPlan, directory?: string): void {
@@ -131,16 +166,26 @@ export async function runMigration(
   if (!body)
     throw new TenantError('NO_DOWN', `migration ${migration.name} has no down, so it cannot be rolled back`);
   const timeouts = effectiveTimeouts(opts.timeouts, migration);
-  const record = async (on: Knex | Knex.Transaction) => {
-    if (direction === 'up') {
-      const staleChecksum = opts.recordedChecksums?.has(migration.name) ?? true;
-      await recordApplied(on, schema, {
-        name: migration.name,
-        batch,
-        checksum: migration.checksum,
-        staleChecksum,
-      });
-    } else await removeApplied(on, schema, migration.name);
+  const knexLocked = () =>
+    new TenantError(
+      'KNEX_LOCKED',
+      'knex_migrations_lock is set: a knex CLI migration is running here, or one crashed (`knex migrate:unlock` clears it)',
+    );
+  // In a transaction, knex's lock row is held as its last step, in the same round trip as the records.
+  const record = async (on: Knex | Knex.Transaction, holdKnexLock: boolean) => {
+    if (direction === 'down') {
+      if (holdKnexLock && !(await holdKnexLockRow(on, schema))) throw knexLocked();
+      await removeApplied(on, schema, migration.name);
+      return;
+    }
+    const recorded = await recordApplied(session, on, schema, {
+      name: migration.name,
+      batch,
+      checksum: migration.checksum,
+      staleChecksum: opts.recordedChecksums?.has(migration.name) ?? true,
+      holdKnexLock,
+    });
+    if (!recorded) throw knexLocked();
   };
   // Session-level timeouts already apply; only a migration that overrides them pays for SET LOCAL.
   const overrides =
@@ -152,14 +197,8 @@ export async function runMigration(
     if (refusal) throw new TenantError('NEEDS_NO_TRANSACTION', `${migration.name}: ${refusal}`);
     await session.transaction(async (trx) => {
       if (overrides) await session.setTimeouts(timeouts, trx);
-      if (!(await holdKnexLockRow(trx, schema))) {
-        throw new TenantError(
-          'KNEX_LOCKED',
-          'knex_migrations_lock is set: a knex CLI migration is running here, or one crashed (`knex migrate:unlock` clears it)',
-        );
-      }
       await body(trx, ctx);
-      await record(trx);
+      await record(trx, true);
     });
     return;
   }
@@ -167,7 +206,8 @@ export async function runMigration(
   if (overrides) await session.setTimeouts(timeouts);
   try {
     await body(session.knex, ctx);
-    await record(session.knex);
+    // Already committed: it is recorded whatever knex's lock row says.
+    await record(session.knex, false);
   } finally {
     if (overrides) await session.setTimeouts(opts.timeouts);
   }
@@ -183,8 +223,11 @@ export async function migrateTenant(
 ): Promise<{ details: MigrateDetails; error?: ReturnType<typeof describeFailure> }> {
   const { session } = opts;
   const schema = session.tenant.schema;
+  const early = await upToDateWithoutLock(opts, to);
+  if (early.details) return { details: early.details };
+  const allTables = early.existing?.size === HISTORY_TABLES.length ? early.existing : undefined;
   return withTenantLock(session, opts.lockWaitMs, async () => {
-    const plan = await planTenant(opts, to);
+    const plan = await planTenant(opts, to, false, allTables);
     assertNoProblems(plan, opts.directory);
     const byName = new Map(opts.migrations.map((m) => [m.name, m]));
     for (const name of plan.adopt)

@@ -64,6 +64,7 @@ const ALL_DATABASES = [
   ...['u1', 'u2', 'u3'],
   'lk',
   ...['k1', 'k2'],
+  ...['kl', 'up'],
   'pw',
   'schemas',
   'rb',
@@ -665,6 +666,57 @@ describe('migrate on PostgreSQL', { timeout: 120_000 }, () => {
     knexCli(['migrate:rollback', '--knexfile', file2]);
     assert.deepEqual(await namesIn(k2), jsNames.slice(0, 2));
     assert.ok(!(await tablesIn(k2)).has('gadgets'));
+
+    // knex's rollback left the third checksum row behind: applying it again replaces that row.
+    await q(k2, "update dbfleet_migration_checksums set checksum = 'stale' where name = $1", [jsNames[2]]);
+    assertAllSucceeded(await migrate({ tenants: tenants([k2]), migrations: JS_ONLY }));
+    const third = await q<{ checksum: string; source: string }>(
+      k2,
+      'select checksum, source from dbfleet_migration_checksums where name = $1',
+      [jsNames[2]],
+    );
+    const expected = (await loadMigrations(JS_ONLY)).find((m) => m.name === jsNames[2])!.checksum;
+    assert.deepEqual(third, [{ checksum: expected, source: 'applied' }]);
+  });
+
+  it("knex's lock row set: the migration rolls back with KNEX_LOCKED; an up-to-date tenant needs no lock", async () => {
+    const [kl, up] = ['kl', 'up'].map(db) as [string, string];
+    const first4 = basic.slice(0, 4);
+    assertAllSucceeded(await migrate({ tenants: tenants([kl, up]), migrations: first4 }));
+
+    // The row is checked in the migration's own transaction: nothing of M5 survives, not even its table.
+    await q(kl, 'update knex_migrations_lock set is_locked = 1');
+    const refused = result(await migrate({ tenants: tenants([kl]), migrations: basic }), kl);
+    assert.equal(refused.status, 'failed');
+    assert.equal(refused.error?.code, 'KNEX_LOCKED');
+    assert.match(refused.error!.message, /knex migrate:unlock/);
+    assert.deepEqual(await namesIn(kl), BASIC_NAMES.slice(0, 4));
+    assert.ok(!(await tablesIn(kl)).has('audit'));
+    const checksums = await q<{ n: number }>(
+      kl,
+      'select count(*)::int as n from dbfleet_migration_checksums',
+    );
+    assert.deepEqual(checksums, [{ n: 4 }]);
+    await q(kl, 'update knex_migrations_lock set is_locked = 0');
+    assertAllSucceeded(await migrate({ tenants: tenants([kl]), migrations: basic }));
+    assert.deepEqual(await namesIn(kl), BASIC_NAMES);
+
+    // Another runner holds `up`'s session lock: with nothing pending the tenant is read without it and
+    // succeeds; with a migration pending it is skipped, as before.
+    const holder = new pg.Client({ connectionString: pgUrl(up), application_name: 'runner-2' });
+    await holder.connect();
+    try {
+      await holder.query("select pg_advisory_lock(x'64626631'::int, hashtext(''))");
+      const idle = result(await migrate({ tenants: tenants([up]), migrations: first4 }), up);
+      assert.equal(idle.status, 'succeeded', JSON.stringify(idle.error));
+      assert.deepEqual(applied(idle), []);
+      const busy = result(await migrate({ tenants: tenants([up]), migrations: basic }), up);
+      assert.equal(busy.status, 'skipped');
+      assert.equal(busy.error?.code, 'LOCKED');
+    } finally {
+      await holder.end();
+    }
+    assert.deepEqual(await namesIn(up), BASIC_NAMES.slice(0, 4));
   });
 
   it('a password in a tenant URL appears in no report and no event', async () => {

@@ -17,7 +17,13 @@ export const mssqlAdapter: DialectAdapter = {
   name: 'mssql',
   // concurrentIndex: ONLINE index builds exist, but only on Enterprise/Developer and Azure; the optimizer
   // checks the edition per server and falls back to an offline build (see sql/index-build.ts).
-  capabilities: { transactionalDdl: true, concurrentIndex: true, schemas: true, fileBased: false },
+  capabilities: {
+    transactionalDdl: true,
+    concurrentIndex: true,
+    schemas: true,
+    fileBased: false,
+    nonBlockingReads: false,
+  },
   parseConnection: parseMssqlConnection,
   knexConfig: mssqlKnexConfig,
   open: (tenant, options) => openMssqlSession(tenant, options),

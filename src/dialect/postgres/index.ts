@@ -12,7 +12,13 @@ export function quotePostgresIdentifier(name: string): string {
 
 export const postgresAdapter: DialectAdapter = {
   name: 'postgres',
-  capabilities: { transactionalDdl: true, concurrentIndex: true, schemas: true, fileBased: false },
+  capabilities: {
+    transactionalDdl: true,
+    concurrentIndex: true,
+    schemas: true,
+    fileBased: false,
+    nonBlockingReads: true,
+  },
   parseConnection: parsePostgresConnection,
   knexConfig: postgresKnexConfig,
   open: openPostgresSession,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Tenant } from '../../inventory/tenant.js';
 import { createPinnedKnex } from '../pinned-knex.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
+import { recordPostgresMigration } from './record-migration.js';
 
 /** 'dbf1' — the first key of dbfleet's two-key advisory locks, so they never collide with the app's. */
 const LOCK_CLASS = 0x64626631;
@@ -87,6 +88,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     },
     setTimeouts,
     transaction: (fn) => knex.transaction(fn),
+    recordMigration: recordPostgresMigration,
     async existingTables(names, schema) {
       const res = await knex.raw(
         "select n from unnest(?::text[]) as n where to_regclass(format('%I.%I', coalesce(?, current_schema()), n)) is not null",

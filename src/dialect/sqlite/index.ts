@@ -7,7 +7,13 @@ import { openSqliteSession, sqliteKnexConfig } from './session.js';
 
 export const sqliteAdapter: DialectAdapter = {
   name: 'sqlite',
-  capabilities: { transactionalDdl: true, concurrentIndex: false, schemas: false, fileBased: true },
+  capabilities: {
+    transactionalDdl: true,
+    concurrentIndex: false,
+    schemas: false,
+    fileBased: true,
+    nonBlockingReads: false,
+  },
   parseConnection: (input) => parseSqliteConnection(input),
   knexConfig: sqliteKnexConfig,
   open: openSqliteSession,
