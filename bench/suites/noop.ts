@@ -1,14 +1,19 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { knexCliLoop } from '../baselines/knex-cli.js';
 import { runDbfleet } from '../dbfleet-cli.js';
+import { dbUrl } from '../fleet.js';
 import { type ChildRun, runChild } from '../measure.js';
-import { type BenchContext, rotated, type SuiteResult } from '../types.js';
+import { type BenchContext, measurement, rotated, type SuiteResult } from '../types.js';
 import { createRecorder } from './recorder.js';
 import { timed } from './timed.js';
 
 const READ_HISTORY = resolve(fileURLToPath(new URL('../floor/read-history.mjs', import.meta.url)));
 
 type System = 'migrate' | 'status' | 'floor';
+
+/** Up-to-date tenants timed for the no-op knex CLI loop. */
+const CLI_SAMPLE = 10;
 
 /**
  * no-op: every tenant is already up to date (the caller made the fleet from the migrated template).
@@ -59,14 +64,39 @@ export async function noopSuite(ctx: BenchContext, n: number): Promise<SuiteResu
       `floor: plain Node + pg, connect + read knex_migrations, ${C} at a time`,
     ),
   };
+  // What users do today when nothing is pending: the loop still starts one knex process per tenant.
+  // Timed on a sample of the (up-to-date) fleet, extrapolated like the migrate suite's loop.
+  const sample = Math.min(n, CLI_SAMPLE);
+  const urls = Array.from({ length: sample }, (_, i) => dbUrl(ctx.fleet.tenantDb(i + 1)));
+  const perTenant: number[] = [];
+  for (let r = 0; r < ctx.runs; r++) {
+    const round = await knexCliLoop(urls, ctx.knexfile);
+    perTenant.push(round.perTenantRunsMs.reduce((a, b) => a + b, 0) / sample);
+    ctx.log(
+      `  no-op knex CLI loop sample ${r + 1}/${ctx.runs}: ${perTenant.at(-1)!.toFixed(0)} ms per tenant`,
+    );
+  }
+  measurements.knexCliLoop = measurement(
+    'knex migrate:latest CLI once per tenant, in a loop, nothing pending',
+    perTenant.map((ms) => ms * n),
+    {
+      extrapolated: {
+        sample,
+        perTenantMs: perTenant.reduce((a, b) => a + b, 0) / perTenant.length,
+        note: `extrapolated from a sample of ${sample} tenants (× ${ctx.runs} rounds): mean per-process time × N`,
+      },
+    },
+  );
   const f = measurements.floor!.medianMs;
+  const m = measurements.migrate!.medianMs;
   return {
     suite: 'noop',
     n,
     measurements,
     ratios: {
-      'migrate/floor': measurements.migrate!.medianMs / f,
+      'migrate/floor': m / f,
       'status/floor': measurements.status!.medianMs / f,
+      'knexCliLoop/migrate': measurements.knexCliLoop.medianMs / m,
     },
     setupSeconds: 0,
   };

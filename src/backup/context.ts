@@ -76,6 +76,7 @@ export function backupContextOf(
   return {
     tenant: ctx.tenant,
     session: ctx.session,
+    releaseSession: ctx.releaseSession,
     sessionOptions: settings.sessionOptions,
     signal: ctx.signal,
     tools: settings.tools,

@@ -41,6 +41,8 @@ export interface ToolOptions {
 export interface BackupContext {
   tenant: Tenant;
   session(): Promise<TenantSession>;
+  /** Closes the session early (its connection is not needed while a tool works); `session()` reopens. */
+  releaseSession(): Promise<void>;
   sessionOptions: SessionOptions;
   signal: AbortSignal;
   tools: ToolOptions;

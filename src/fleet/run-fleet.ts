@@ -14,6 +14,11 @@ export interface TenantContext {
   adapter: DialectAdapter;
   /** The tenant's one pinned connection, opened on first use and closed when the tenant is done. */
   session(): Promise<TenantSession>;
+  /**
+   * Closes the session now, to give its connection back while a step works without it (pg_dump on its
+   * own connection); the next `session()` opens a new one. Its session lock and settings go with it.
+   */
+  releaseSession(): Promise<void>;
   emit(event: FleetEvent): void;
   signal: AbortSignal;
 }
@@ -93,6 +98,12 @@ export function createFleetRun(options: FleetRunOptions & { total?: number }) {
           return s;
         });
         return opening;
+      },
+      releaseSession: async () => {
+        const open = opening;
+        opening = undefined;
+        session = undefined;
+        if (open) await open.then((s) => s.close()).catch(() => {});
       },
     };
     let result: TenantResult;

@@ -149,6 +149,7 @@ async function fingerprint(database: string, level: FingerprintLevel = 'full'): 
       {
         tenant: tenant!,
         session: async () => session,
+        releaseSession: async () => {},
         sessionOptions,
         signal: new AbortController().signal,
         tools: {},

@@ -727,6 +727,7 @@ describe('backup driver', () => {
   const ctxOf = (session: TenantSession, t: Tenant, work: string): BackupContext => ({
     tenant: t,
     session: async () => session,
+    releaseSession: async () => {},
     sessionOptions: options,
     signal: new AbortController().signal,
     tools: {},

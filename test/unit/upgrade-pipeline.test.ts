@@ -61,6 +61,7 @@ function fakeTenant(checkRows: () => Promise<Record<string, unknown>[]> = async 
       opened++;
       return session;
     },
+    releaseSession: async () => {},
   };
   return {
     ctx,

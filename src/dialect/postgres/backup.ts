@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { TenantError } from '../../util/errors.js';
+import { keyedLimit } from '../../util/keyed-limit.js';
 import type {
   ArchiveInfo,
   ArchiveInspection,
@@ -10,7 +11,7 @@ import type {
 } from '../backup-types.js';
 import { fingerprintPostgres, fingerprintPostgresDb } from './fingerprint.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg, literalPattern } from './pg-args.js';
-import { runPgTool, serverMajor, toolErrorText, toolVersion } from './pg-tools.js';
+import { runPgTool, serverMajor, type ToolRun, toolErrorText, toolVersion } from './pg-tools.js';
 import { restorePostgres } from './restore.js';
 import { createPostgresScratch, sweepPostgresScratch } from './scratch.js';
 
@@ -33,43 +34,73 @@ async function backupPostgres(
   }
   const schema = ctx.tenant.schema ?? null;
   const lockWait = ctx.sessionOptions.timeouts.lockTimeoutMs;
+  const args = (snapshot: string) => [
+    '--format=custom',
+    `--file=${resolve(path)}`,
+    '--no-password',
+    `--snapshot=${snapshot}`,
+    // Its first line tells when the snapshot is imported (below); the lines are not kept.
+    '--verbose',
+    ...(lockWait > 0 ? [`--lock-wait-timeout=${Math.floor(lockWait)}`] : []),
+    ...(schema ? [`--schema=${literalPattern(schema)}`] : []),
+    dbnameArg(ctx.tenant.database),
+  ];
+  const stop = new AbortController();
+  let dumping: Promise<ToolRun> | undefined;
 
-  // One snapshot for the dump and the fingerprint: the manifest then describes exactly what the file holds,
-  // even while the application keeps writing. The exporting transaction must stay open until pg_dump ends.
-  return knex.transaction(async (trx) => {
-    await trx.raw('set transaction isolation level repeatable read, read only');
-    await trx.raw('set local idle_in_transaction_session_timeout = 0');
-    await trx.raw('set local statement_timeout = 0');
-    const snapshot = String((await trx.raw('select pg_export_snapshot() as s')).rows[0].s);
-    const args = [
-      '--format=custom',
-      `--file=${resolve(path)}`,
-      '--no-password',
-      `--snapshot=${snapshot}`,
-      ...(lockWait > 0 ? [`--lock-wait-timeout=${Math.floor(lockWait)}`] : []),
-      ...(schema ? [`--schema=${literalPattern(schema)}`] : []),
-      dbnameArg(ctx.tenant.database),
-    ];
-    const stop = new AbortController();
-    const dumping = runPgTool('pg_dump', args, {
-      conn: ctx.tenant.connection,
-      appName: appName('pg_dump', ctx.tenant.id),
-      signal: AbortSignal.any([ctx.signal, stop.signal]),
-      tools: ctx.tools,
+  try {
+    // One snapshot for the fingerprint and the dump: the manifest describes exactly what the file holds,
+    // even while the application keeps writing. The fingerprint is taken first, in the exporting
+    // transaction; pg_dump then imports the snapshot, and the transaction — and the session's
+    // connection — end as soon as it has: the tenant holds two connections only for pg_dump's start-up,
+    // and at most HANDOFFS_PER_HOST tenants of a server at once, so a run stays within its caps + 2.
+    const fingerprint = await knex.transaction(async (trx) => {
+      await trx.raw('set transaction isolation level repeatable read, read only');
+      await trx.raw('set local idle_in_transaction_session_timeout = 0');
+      await trx.raw('set local statement_timeout = 0');
+      const snapshot = String((await trx.raw('select pg_export_snapshot() as s')).rows[0].s);
+      const taken = await fingerprintPostgres(trx, level, schema);
+      await handoff(ctx.tenant.host, async () => {
+        let imported!: () => void;
+        const started = new Promise<void>((done) => {
+          imported = done;
+        });
+        // pg_dump writes nothing before it has imported the snapshot (its first verbose line comes
+        // after `SET TRANSACTION SNAPSHOT`); an error before that ends the process.
+        dumping = runPgTool('pg_dump', args(snapshot), {
+          conn: ctx.tenant.connection,
+          appName: appName('pg_dump', ctx.tenant.id),
+          signal: AbortSignal.any([ctx.signal, stop.signal]),
+          tools: ctx.tools,
+          onStderr: imported,
+        });
+        dumping.then(imported, imported);
+        await started;
+      });
+      return taken;
     });
-    dumping.catch(() => {}); // observed below; avoids an unhandled rejection while the fingerprint runs
-    let fingerprint: BackupResult['fingerprint'];
-    try {
-      fingerprint = await fingerprintPostgres(trx, level, schema);
-    } catch (err) {
-      stop.abort();
-      await dumping.catch(() => {});
-      throw err;
-    }
-    const run = await dumping;
+    await ctx.releaseSession();
+    const run = withoutProgress(await dumping!);
     if (run.code !== 0) throw classifyToolFailure('pg_dump', run);
     return { serverVersion, tool: 'pg_dump', toolVersion: dump.version, fingerprint };
-  });
+  } catch (err) {
+    stop.abort();
+    await dumping?.catch(() => {});
+    throw err;
+  }
+}
+
+/** Tenants of one server whose session may still be open while their pg_dump connects. */
+const HANDOFFS_PER_HOST = 2;
+const handoff = keyedLimit(HANDOFFS_PER_HOST);
+
+/** pg_dump's --verbose progress lines dropped: only errors, warnings and their details stay. */
+function withoutProgress(run: ToolRun): ToolRun {
+  const kept = run.stderr
+    .split('\n')
+    .filter((line) => !/^pg_dump: (?!error:|warning:|detail:|hint:)/.test(line))
+    .join('\n');
+  return { ...run, stderr: kept };
 }
 
 /** `1; 2 3 TABLE public orders owner` → `public orders` (owner removed). */

@@ -117,6 +117,8 @@ export interface RunToolOptions {
   settings?: Record<string, string | number>;
   /** Called with the child's pid once it runs (tests look at its argv and environment). */
   onSpawn?: (pid: number) => void;
+  /** Called with each chunk the child writes to stderr, as it comes. */
+  onStderr?: (chunk: string) => void;
 }
 
 const MAX_CAPTURE = 8 * 1024 * 1024;
@@ -125,7 +127,14 @@ const MAX_CAPTURE = 8 * 1024 * 1024;
 export async function runPgTool(tool: PgTool, args: string[], options: RunToolOptions): Promise<ToolRun> {
   return withPassfile(options.conn.password, (passfile) => {
     const env = pgToolEnv(options.conn, { appName: options.appName, passfile, settings: options.settings });
-    return spawnTool(toolPath(tool, options.tools), args, env, options.signal, options.onSpawn);
+    return spawnTool(
+      toolPath(tool, options.tools),
+      args,
+      env,
+      options.signal,
+      options.onSpawn,
+      options.onStderr,
+    );
   });
 }
 
@@ -135,6 +144,7 @@ export function spawnTool(
   env: NodeJS.ProcessEnv,
   signal: AbortSignal,
   onSpawn?: (pid: number) => void,
+  onStderr?: (chunk: string) => void,
 ): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
@@ -149,6 +159,7 @@ export function spawnTool(
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       if (stderr.length < MAX_CAPTURE) stderr += d;
+      onStderr?.(d);
     });
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
