@@ -1,14 +1,32 @@
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ChildRun, runChild } from './measure.js';
 
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+/** Compiles src/ into dist/ (`npm run build`), unless another entry point is measured. */
+export function buildDbfleet(): void {
+  if (process.env.DBFLEET_BENCH_BIN) return;
+  execFileSync(
+    process.execPath,
+    [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+}
+
 /**
- * The dbfleet entry point measured: `bin/dbfleet.js` (TypeScript sources through tsx, as a git checkout
- * runs it) unless DBFLEET_BENCH_BIN names another, e.g. a build's `dist/cli/main.js`.
+ * The dbfleet entry point measured: the compiled `dist/cli/main.js` — what `bin/dbfleet.js` (`npx
+ * dbfleet`) starts when the build is current — built by the bench before it starts (`buildDbfleet`).
+ * Measuring the build itself rather than the bin means an edit of `src/` during a long run cannot
+ * switch later runs to compiling TypeScript at start-up. DBFLEET_BENCH_BIN names another entry point.
  */
 export const DBFLEET_BIN = process.env.DBFLEET_BENCH_BIN
   ? resolve(process.env.DBFLEET_BENCH_BIN)
-  : resolve(fileURLToPath(new URL('../bin/dbfleet.js', import.meta.url)));
+  : resolve(fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)));
 const BIN = DBFLEET_BIN;
 
 export interface DbfleetRun extends ChildRun {
@@ -38,7 +56,7 @@ async function runReporting(what: string, args: string[], cwd: string): Promise<
 }
 
 /**
- * dbfleet measured as users run it: `node bin/dbfleet.js <command> … --json`, a child process, start-up
+ * dbfleet measured as users run it: `node dist/cli/main.js <command> … --json` (what `npx dbfleet` starts), a child process, start-up
  * included. `cwd` is an empty folder so no knexfile there is loaded: everything comes from the flags.
  */
 export function runDbfleet(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs } from './args.js';
-import { DBFLEET_BIN } from './dbfleet-cli.js';
+import { buildDbfleet, DBFLEET_BIN } from './dbfleet-cli.js';
 import { listStaleBenchDatabases, openBenchFleet } from './fleet.js';
 import { machineInfo } from './machine.js';
 import { renderMarkdown } from './markdown.js';
@@ -20,7 +20,7 @@ import { evaluateTargets } from './targets.js';
 import type { BenchContext, SuiteResult } from './types.js';
 
 const NOTES = [
-  'dbfleet is measured as users run it: `node bin/dbfleet.js <command> --tenants … --json`, a child process (start-up included), with --concurrency and --per-host both set to the bench concurrency (every tenant is on one server).',
+  'dbfleet is measured as users run it: `node dist/cli/main.js <command> --tenants … --json` (the build `npx dbfleet` starts, compiled by the bench first), a child process (start-up included), with --concurrency and --per-host both set to the bench concurrency (every tenant is on one server).',
   'Every figure is the median of the runs listed. A fleet is created once per suite and N (CREATE DATABASE … TEMPLATE); before each migrate/upgrade run every tenant is emptied in place (DROP SCHEMA public CASCADE) and a CHECKPOINT is taken, outside the timed section. Systems run in a rotating order.',
   'The knex CLI loop is extrapolated from a timed sample (mean time of one `knex migrate:latest` process × N).',
   'Peak connections: backends on the tenant databases, sampled from pg_stat_activity every ~20 ms. Peak RSS: ru_maxrss of the dbfleet process (GNU time). cpuSeconds: user + system CPU of that process and the children it ran (pg_dump, pg_restore).',
@@ -65,6 +65,8 @@ try {
     log(`dropping ${stale.length} stale bench databases`);
     for (const db of stale) await fleet.drop(db);
   }
+  log(`building dbfleet (tsc → dist/), measured as ${relative(process.cwd(), DBFLEET_BIN)}`);
+  buildDbfleet();
   const machine = await machineInfo(fleet.admin);
   log(renderMachine(machine));
   const base = { fleet, workDir, migrationsDir, log, concurrency: args.concurrency };

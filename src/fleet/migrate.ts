@@ -1,11 +1,6 @@
 import { loadMigrations } from '../migration/loader.js';
-import {
-  assertNoProblems,
-  type MigrateDetails,
-  migrateTenant,
-  planTenant,
-  withTenantLock,
-} from '../migration/migrator.js';
+import { type MigrateDetails, migrateTenant, withTenantLock } from '../migration/migrator.js';
+import { assertNoProblems, planTenant } from '../migration/plan-tenant.js';
 import { describeProblem } from '../migration/planner.js';
 import type { Migration } from '../migration/types.js';
 import { UsageError } from '../util/errors.js';

@@ -1,10 +1,5 @@
-import {
-  ensureHistoryTables,
-  historyExists,
-  readApplied,
-  readChecksums,
-  writeChecksum,
-} from '../migration/history.js';
+import { ensureHistoryTables, historyExists, readApplied, readChecksums } from '../migration/history.js';
+import { writeChecksum } from '../migration/history-write.js';
 import { runMigration, withTenantLock } from '../migration/migrator.js';
 import { describeFailure } from '../util/describe-failure.js';
 import { TenantError } from '../util/errors.js';

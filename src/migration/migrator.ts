@@ -3,19 +3,9 @@ import type { DialectAdapter, TenantSession, Timeouts } from '../dialect/types.j
 import type { FleetEvent } from '../fleet/events.js';
 import { describeFailure } from '../util/describe-failure.js';
 import { TenantError } from '../util/errors.js';
-import {
-  ensureHistoryTables,
-  HISTORY_TABLES,
-  type HistorySnapshot,
-  hasTableLookup,
-  historyExists,
-  holdKnexLockRow,
-  readHistory,
-  recordApplied,
-  removeApplied,
-  writeChecksum,
-} from './history.js';
-import { describeProblem, type MigrationPlan, planMigrations } from './planner.js';
+import { HISTORY_TABLES } from './history.js';
+import { holdKnexLockRow, recordApplied, removeApplied, writeChecksum } from './history-write.js';
+import { assertNoProblems, planTenant, upToDateWithoutLock } from './plan-tenant.js';
 import type { Migration, MigrationRunContext } from './types.js';
 
 export interface TenantMigrationOptions {
@@ -59,90 +49,6 @@ export async function withTenantLock<T>(
   } finally {
     await session.unlock().catch(() => {});
   }
-}
-
-type PlanFor = Pick<TenantMigrationOptions, 'session' | 'migrations' | 'allowOutOfOrder' | 'directory'>;
-
-function planFrom(opts: PlanFor, history: HistorySnapshot, to?: string) {
-  const plan = planMigrations({
-    available: opts.migrations,
-    applied: history.applied,
-    recorded: history.recorded,
-    to,
-    allowOutOfOrder: opts.allowOutOfOrder,
-  });
-  // The batch the pending migrations will share, from the rows just read (no second history read).
-  return {
-    ...plan,
-    nextBatch: history.applied.reduce((max, a) => Math.max(max, a.batch), 0) + 1,
-    recorded: new Set(history.recorded.keys()) as ReadonlySet<string>,
-  };
-}
-
-function lookupOf(session: TenantSession) {
-  return session.existingTables?.bind(session) ?? hasTableLookup(session.knex);
-}
-
-/**
- * Reads the tenant's history and plans; throws a TenantError naming the file when something blocks.
- * `existing`: the history tables the caller has just seen (all three: no lookup, nothing to create).
- */
-export async function planTenant(
-  opts: PlanFor,
-  to?: string,
-  readOnly = false,
-  existing?: ReadonlySet<string>,
-): Promise<MigrationPlan & { nextBatch: number; recorded: ReadonlySet<string> }> {
-  const { session } = opts;
-  const { knex, tenant } = session;
-  // A read-only plan (dry run) creates no history table: a tenant without one has nothing applied.
-  if (readOnly && !(await historyExists(knex, tenant.schema))) {
-    return planFrom(opts, { applied: [], recorded: new Map() }, to);
-  }
-  let tables = existing ?? (await lookupOf(session)(HISTORY_TABLES, tenant.schema));
-  if (!readOnly && tables.size < HISTORY_TABLES.length) {
-    await ensureHistoryTables(knex, tenant.schema, undefined, {
-      existing: tables,
-      runScript: (sql) => session.runScript(sql),
-    });
-    tables = new Set(HISTORY_TABLES);
-  }
-  return planFrom(opts, await readHistory(knex, tenant.schema, tables), to);
-}
-
-/**
- * Where reads never wait on the migration lock (`nonBlockingReads`), checks the history before taking
- * it: a tenant with nothing to do costs one catalog lookup and one read, no lock. Anything else — a
- * pending migration, a problem, a table to create, an error — goes the locked way, which re-reads.
- * Committed history is final: a migration is recorded in the transaction that applies it (or after it
- * committed, for one that opted out), so "nothing pending" read without the lock is the truth.
- */
-async function upToDateWithoutLock(
-  opts: TenantMigrationOptions,
-  to?: string,
-): Promise<{ details?: MigrateDetails; existing?: ReadonlySet<string> }> {
-  if (!opts.adapter.capabilities.nonBlockingReads) return {};
-  const { session } = opts;
-  try {
-    const existing = await lookupOf(session)(HISTORY_TABLES, session.tenant.schema);
-    if (existing.size < HISTORY_TABLES.length) return { existing };
-    const plan = planFrom(opts, await readHistory(session.knex, session.tenant.schema, existing), to);
-    const idle = plan.pending.length === 0 && plan.adopt.length === 0 && plan.problems.length === 0;
-    return idle ? { details: { applied: [], current: plan.current, pending: [] }, existing } : { existing };
-  } catch {
-    return {};
-  }
-}
-
-export function assertNoProblems(plan: MigrationPlan, directory?: string): void {
-  if (plan.problems.length === 0) return;
-  const code =
-    plan.problems[0]!.kind === 'edited'
-      ? 'CHECKSUM_MISMATCH'
-      : plan.problems[0]!.kind === 'missing'
-        ? 'MIGRATION_MISSING'
-        : 'OUT_OF_ORDER';
-  throw new TenantError(code, plan.problems.map((p) => describeProblem(p, directory)).join('; '));
 }
 
 function effectiveTimeouts(base: Timeouts, migration: Migration): Timeouts {
