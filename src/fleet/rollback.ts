@@ -1,4 +1,11 @@
-import { ensureHistoryTables, historyExists, readApplied, readChecksums } from '../migration/history.js';
+import {
+  ensureHistoryTables,
+  HISTORY_TABLES,
+  historyExists,
+  readApplied,
+  readHistory,
+  tableLookupOf,
+} from '../migration/history.js';
 import { writeChecksum } from '../migration/history-write.js';
 import { runMigration, withTenantLock } from '../migration/migrator.js';
 import { describeFailure } from '../util/describe-failure.js';
@@ -118,9 +125,12 @@ export async function repair(options: MigrationOptions): Promise<FleetReport> {
     async (ctx) => {
       const session = await ctx.session();
       return withTenantLock(session, options.lockWaitMs ?? 0, async () => {
-        await ensureHistoryTables(session.knex, session.tenant.schema);
-        const applied = await readApplied(session.knex, session.tenant.schema);
-        const recorded = await readChecksums(session.knex, session.tenant.schema);
+        await ensureHistoryTables(session.knex, session.tenant.schema, tableLookupOf(session));
+        const { applied, recorded } = await readHistory(
+          session.knex,
+          session.tenant.schema,
+          new Set(HISTORY_TABLES),
+        );
         const repaired: string[] = [];
         const missing: string[] = [];
         for (const { name } of applied) {

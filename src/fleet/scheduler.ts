@@ -1,4 +1,5 @@
-import pLimit, { type LimitFunction } from 'p-limit';
+import pLimit from 'p-limit';
+import { keyedLimit } from '../util/keyed-limit.js';
 
 export interface SchedulerOptions {
   /** Tenants in flight across the fleet. */
@@ -35,22 +36,14 @@ export function createScheduler(options: SchedulerOptions) {
   if (!(options.concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
   if (!(options.perHost >= 1)) throw new RangeError('per-host must be at least 1');
   const global = pLimit(options.concurrency);
-  const hosts = new Map<string, LimitFunction>();
-  const hostLimit = (host: string) => {
-    let limit = hosts.get(host);
-    if (!limit) {
-      limit = pLimit(Math.min(options.perHost, options.concurrency));
-      hosts.set(host, limit);
-    }
-    return limit;
-  };
+  const hostLimit = keyedLimit(Math.min(options.perHost, options.concurrency));
   const stopReason = (ignoreGate = false): string | undefined => {
     if (options.signal?.aborted) return 'not started: the run was interrupted';
     return ignoreGate ? undefined : options.startGate?.();
   };
 
   return function schedule<T>(job: Job<T>): Promise<T> {
-    return hostLimit(job.host)(async () => {
+    return hostLimit(job.host, async () => {
       let reason = stopReason(job.ignoreGate);
       if (reason) return job.notStarted(reason);
       await options.beforeStart?.(job.host, options.signal);

@@ -1,4 +1,4 @@
-import { CHECKSUM_TABLE, hasTableLookup, MIGRATIONS_TABLE, readHistory } from '../migration/history.js';
+import { CHECKSUM_TABLE, MIGRATIONS_TABLE, readHistory, tableLookupOf } from '../migration/history.js';
 import { describeProblem, planMigrations } from '../migration/planner.js';
 import { type MigrationOptions, resolveMigrations } from './migrate.js';
 import { fanOutOf } from './options.js';
@@ -35,8 +35,7 @@ export async function status(
     async (ctx) => {
       const session = await ctx.session();
       const { knex, tenant } = session;
-      const lookup = session.existingTables?.bind(session) ?? hasTableLookup(knex);
-      const existing = await lookup([MIGRATIONS_TABLE, CHECKSUM_TABLE], tenant.schema);
+      const existing = await tableLookupOf(session)([MIGRATIONS_TABLE, CHECKSUM_TABLE], tenant.schema);
       const { applied, recorded } = await readHistory(knex, tenant.schema, existing);
       const plan = planMigrations({
         available: migrations,

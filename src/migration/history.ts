@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { TenantSession } from '../dialect/types.js';
 import type { AppliedMigration } from './types.js';
 
 /** knex's own tables, so `knex migrate:list` agrees with dbfleet; plus dbfleet's checksum table. */
@@ -27,6 +28,11 @@ export async function historyExists(knex: Knex, schema?: string): Promise<boolea
  */
 export type TableLookup = (names: readonly string[], schema?: string) => Promise<ReadonlySet<string>>;
 
+/** The session's one-query lookup where its dialect has one, else knex's hasTable per name. */
+export function tableLookupOf(session: Pick<TenantSession, 'knex' | 'existingTables'>): TableLookup {
+  return session.existingTables?.bind(session) ?? hasTableLookup(session.knex);
+}
+
 export function hasTableLookup(knex: Knex): TableLookup {
   return async (names, schema) => {
     const found = new Set<string>();
@@ -51,7 +57,7 @@ export async function ensureHistoryTables(
 ): Promise<void> {
   const sb = () => schemaBuilder(knex, schema);
   const existing = options.existing ?? (await lookup(HISTORY_TABLES, schema));
-  const builders: { toSQL(): { sql: string; bindings: readonly unknown[] }[] | { sql: string } }[] = [];
+  const builders: (Knex.SchemaBuilder | Knex.QueryBuilder)[] = [];
   if (!existing.has(MIGRATIONS_TABLE)) {
     builders.push(
       sb().createTable(MIGRATIONS_TABLE, (t) => {
@@ -111,7 +117,7 @@ export async function readHistory(
   if (!hasHistory || !hasChecksums) {
     return {
       applied: hasHistory ? await readApplied(knex, schema) : [],
-      recorded: hasChecksums ? await readChecksums(knex, schema, { tableExists: true }) : new Map(),
+      recorded: hasChecksums ? await readChecksums(knex, schema) : new Map(),
     };
   }
   const rows: HistoryRow[] = await table(knex, MIGRATIONS_TABLE, schema)
@@ -147,16 +153,8 @@ export async function readApplied(knex: Knex, schema?: string): Promise<AppliedM
   }));
 }
 
-/**
- * `tableExists`: the caller has just ensured the table (ensureHistoryTables), so the existence check — a
- * catalog query on every tenant — is skipped.
- */
-export async function readChecksums(
-  knex: Knex,
-  schema?: string,
-  options: { tableExists?: boolean } = {},
-): Promise<Map<string, string>> {
-  if (!options.tableExists && !(await schemaBuilder(knex, schema).hasTable(CHECKSUM_TABLE))) return new Map();
+/** The recorded checksums; the caller knows the table exists. */
+async function readChecksums(knex: Knex | Knex.Transaction, schema?: string): Promise<Map<string, string>> {
   const rows = await table(knex, CHECKSUM_TABLE, schema).select('name', 'checksum');
   return new Map(rows.map((r: { name: string; checksum: string }) => [r.name, r.checksum]));
 }

@@ -1,12 +1,11 @@
-import type { TenantSession } from '../dialect/types.js';
 import { TenantError } from '../util/errors.js';
 import {
   ensureHistoryTables,
   HISTORY_TABLES,
   type HistorySnapshot,
-  hasTableLookup,
   historyExists,
   readHistory,
+  tableLookupOf,
 } from './history.js';
 import type { MigrateDetails, TenantMigrationOptions } from './migrator.js';
 import { describeProblem, type MigrationPlan, planMigrations } from './planner.js';
@@ -29,10 +28,6 @@ function planFrom(opts: PlanFor, history: HistorySnapshot, to?: string) {
   };
 }
 
-function lookupOf(session: TenantSession) {
-  return session.existingTables?.bind(session) ?? hasTableLookup(session.knex);
-}
-
 /**
  * Reads the tenant's history and plans; throws a TenantError naming the file when something blocks.
  * `existing`: the history tables the caller has just seen (all three: no lookup, nothing to create).
@@ -49,7 +44,7 @@ export async function planTenant(
   if (readOnly && !(await historyExists(knex, tenant.schema))) {
     return planFrom(opts, { applied: [], recorded: new Map() }, to);
   }
-  let tables = existing ?? (await lookupOf(session)(HISTORY_TABLES, tenant.schema));
+  let tables = existing ?? (await tableLookupOf(session)(HISTORY_TABLES, tenant.schema));
   if (!readOnly && tables.size < HISTORY_TABLES.length) {
     await ensureHistoryTables(knex, tenant.schema, undefined, {
       existing: tables,
@@ -74,7 +69,7 @@ export async function upToDateWithoutLock(
   if (!opts.adapter.capabilities.nonBlockingReads) return {};
   const { session } = opts;
   try {
-    const existing = await lookupOf(session)(HISTORY_TABLES, session.tenant.schema);
+    const existing = await tableLookupOf(session)(HISTORY_TABLES, session.tenant.schema);
     if (existing.size < HISTORY_TABLES.length) return { existing };
     const plan = planFrom(opts, await readHistory(session.knex, session.tenant.schema, existing), to);
     const idle = plan.pending.length === 0 && plan.adopt.length === 0 && plan.problems.length === 0;
