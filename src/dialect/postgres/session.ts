@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Tenant } from '../../inventory/tenant.js';
 import { createPinnedKnex } from '../pinned-knex.js';
+import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
 import { recordPostgresMigration } from './record-migration.js';
 
@@ -87,7 +88,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
       locked = false;
     },
     setTimeouts,
-    transaction: (fn) => knex.transaction(fn),
+    transaction: (fn) => runPinnedTransaction(knex, fn),
     recordMigration: recordPostgresMigration,
     async existingTables(names, schema) {
       const res = await knex.raw(

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { Tenant } from '../../inventory/tenant.js';
 import { createPinnedKnex } from '../pinned-knex.js';
+import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
 
 export function sqliteKnexConfig(tenant: Tenant, _options: SessionOptions): Knex.Config {
@@ -90,7 +91,7 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
       );
       if (enforced) await withRawConnection(knex, (db) => db.pragma('foreign_keys = OFF'));
       try {
-        return await knex.transaction(async (trx) => {
+        return await runPinnedTransaction(knex, async (trx) => {
           const result = await fn(trx);
           const violations = await withRawConnection(
             trx,

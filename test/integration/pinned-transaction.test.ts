@@ -1,0 +1,149 @@
+// A migration's transaction without knex.transaction(): BEGIN/COMMIT on the pinned connection. It must
+// behave like knex's where migrations can tell: all or nothing, nested transactions as savepoints, a
+// transaction-scoped SET LOCAL, and explicit commit()/rollback() refused rather than silently misapplied.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Knex } from 'knex';
+import { createPinnedKnex } from '../../src/dialect/pinned-knex.js';
+import { runPinnedTransaction } from '../../src/dialect/pinned-transaction.js';
+import { createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
+
+const prefix = uniquePrefix('pintx');
+const dir = mkdtempSync(join(tmpdir(), 'dbfleet-pintx-'));
+
+const engines: Array<{ name: string; open: () => Knex }> = [
+  { name: 'PostgreSQL', open: () => createPinnedKnex({ client: 'pg', connection: pgUrl(prefix) }) },
+  {
+    name: 'SQLite',
+    open: () =>
+      createPinnedKnex({
+        client: 'better-sqlite3',
+        connection: { filename: join(dir, 'pintx.db') },
+        useNullAsDefault: true,
+      }),
+  },
+];
+
+before(() => createDatabases([prefix]));
+after(async () => {
+  await dropDatabases(prefix);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+for (const engine of engines) {
+  describe(`runPinnedTransaction on ${engine.name}`, () => {
+    let knex: Knex;
+    const names = async () => (await knex('items').orderBy('name').pluck('name')) as string[];
+    before(async () => {
+      knex = engine.open();
+      await knex.schema.createTable('items', (t) => t.string('name').primary());
+    });
+    after(() => knex.destroy());
+
+    test('commits what the function did and returns its value', async () => {
+      const value = await runPinnedTransaction(knex, async (trx) => {
+        assert.equal(trx.isTransaction, true);
+        await trx('items').insert({ name: 'a' });
+        await trx.schema.createTable('made_inside', (t) => t.integer('id'));
+        return 42;
+      });
+      assert.equal(value, 42);
+      assert.deepEqual(await names(), ['a']);
+      assert.equal(await knex.schema.hasTable('made_inside'), true);
+    });
+
+    test('a throw rolls everything back, DDL included, and the error comes through unchanged', async () => {
+      const boom = new Error('boom');
+      await assert.rejects(
+        runPinnedTransaction(knex, async (trx) => {
+          await trx('items').insert({ name: 'b' });
+          await trx.schema.createTable('never_made', (t) => t.integer('id'));
+          throw boom;
+        }),
+        (err) => err === boom,
+      );
+      assert.deepEqual(await names(), ['a']);
+      assert.equal(await knex.schema.hasTable('never_made'), false);
+    });
+
+    test('a failed statement rolls back; the connection is usable afterwards', async () => {
+      await assert.rejects(
+        runPinnedTransaction(knex, async (trx) => {
+          await trx('items').insert({ name: 'c' });
+          await trx('items').insert({ name: 'a' }); // duplicate key
+        }),
+      );
+      assert.deepEqual(await names(), ['a']);
+      await knex('items').insert({ name: 'after' });
+      assert.deepEqual(await names(), ['a', 'after']);
+    });
+
+    test('a nested transaction is a savepoint: its failure undoes only its own work', async () => {
+      await runPinnedTransaction(knex, async (trx) => {
+        await trx('items').insert({ name: 'outer' });
+        await assert.rejects(
+          trx.transaction(async (inner) => {
+            await inner('items').insert({ name: 'inner-lost' });
+            throw new Error('inner fails');
+          }),
+          /inner fails/,
+        );
+        await trx.transaction(async (inner) => inner('items').insert({ name: 'inner-kept' }));
+      });
+      assert.deepEqual(await names(), ['a', 'after', 'inner-kept', 'outer']);
+    });
+
+    // On SQLite knex drops a column by rebuilding the table in a transaction of its own: inside ours it
+    // must nest (it asks `client.transacting`), or it fails with "cannot start a transaction within a
+    // transaction" and the rollback below would find the column gone.
+    test('a column drop (a table rebuild on SQLite) commits with the transaction and rolls back with it', async () => {
+      await knex.schema.createTable('wide', (t) => {
+        t.integer('id');
+        t.string('dropped');
+      });
+      await assert.rejects(
+        runPinnedTransaction(knex, async (trx) => {
+          await trx.schema.alterTable('wide', (t) => t.dropColumn('dropped'));
+          throw new Error('undo');
+        }),
+        /undo/,
+      );
+      assert.equal(await knex.schema.hasColumn('wide', 'dropped'), true);
+      await runPinnedTransaction(knex, (trx) =>
+        trx.schema.alterTable('wide', (t) => t.dropColumn('dropped')),
+      );
+      assert.equal(await knex.schema.hasColumn('wide', 'dropped'), false);
+    });
+
+    test('commit() and rollback() inside are refused, and the refusal rolls the work back', async () => {
+      for (const call of ['commit', 'rollback'] as const) {
+        await assert.rejects(
+          runPinnedTransaction(knex, async (trx) => {
+            await trx('items').insert({ name: `via-${call}` });
+            await trx[call]();
+          }),
+          new RegExp(`${call}\\(\\) is not supported`),
+        );
+      }
+      assert.deepEqual(await names(), ['a', 'after', 'inner-kept', 'outer']);
+    });
+  });
+}
+
+test('PostgreSQL: SET LOCAL inside ends with the transaction', async () => {
+  const knex = createPinnedKnex({ client: 'pg', connection: pgUrl(prefix) });
+  try {
+    const show = async (on: Knex) => (await on.raw('show statement_timeout')).rows[0].statement_timeout;
+    const outside = await show(knex);
+    await runPinnedTransaction(knex, async (trx) => {
+      await trx.raw("set local statement_timeout = '1234ms'");
+      assert.equal(await show(trx), '1234ms');
+    });
+    assert.equal(await show(knex), outside);
+  } finally {
+    await knex.destroy();
+  }
+});
