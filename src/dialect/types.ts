@@ -49,6 +49,15 @@ export interface MigrationRecord {
   holdKnexLock: boolean;
 }
 
+/** One row of the history read: `a` a knex_migrations row, `c` a checksum row. */
+export interface HistoryRow {
+  kind: 'a' | 'c';
+  id: number | string | null;
+  name: string;
+  batch: number | string | null;
+  checksum: string | null;
+}
+
 export interface SessionOptions {
   timeouts: Timeouts;
   /** Driver request timeout (SQL Server); 0 = none. */
@@ -60,8 +69,8 @@ export interface SessionOptions {
 }
 
 /**
- * One pinned connection to one tenant. Every query of a tenant's pipeline goes through `knex`, which is
- * bound to exactly one physical connection, so session locks and session settings hold for the whole
+ * One pinned connection to one tenant. Every query of a tenant's pipeline goes through `knex` or the
+ * session's own methods, all bound to exactly one physical connection, so session locks and session settings hold for the whole
  * pipeline; `close()` destroys it.
  */
 export interface TenantSession {
@@ -87,6 +96,11 @@ export interface TenantSession {
    * Optional: without it the history module sends the same as two to four portable statements.
    */
   recordMigration?(on: Knex | Knex.Transaction, record: MigrationRecord): Promise<boolean>;
+  /**
+   * knex_migrations' rows and the checksum rows in one query; both tables exist. Optional: without it the
+   * history module builds the same query with knex (which a session may create only when needed).
+   */
+  readHistoryRows?(tables: { history: string; checksums: string }, schema?: string): Promise<HistoryRow[]>;
   /**
    * Runs `fn` in a transaction on the pinned connection. Dialects adjust around it where they must
    * (SQLite rebuilds tables to alter them, which needs foreign keys off outside the transaction).

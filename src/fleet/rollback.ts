@@ -3,7 +3,7 @@ import {
   HISTORY_TABLES,
   historyExists,
   readApplied,
-  readHistory,
+  readHistoryOf,
   tableLookupOf,
 } from '../migration/history.js';
 import { writeChecksum } from '../migration/history-write.js';
@@ -126,11 +126,7 @@ export async function repair(options: MigrationOptions): Promise<FleetReport> {
       const session = await ctx.session();
       return withTenantLock(session, options.lockWaitMs ?? 0, async () => {
         await ensureHistoryTables(session.knex, session.tenant.schema, tableLookupOf(session));
-        const { applied, recorded } = await readHistory(
-          session.knex,
-          session.tenant.schema,
-          new Set(HISTORY_TABLES),
-        );
+        const { applied, recorded } = await readHistoryOf(session, new Set(HISTORY_TABLES));
         const repaired: string[] = [];
         const missing: string[] = [];
         for (const { name } of applied) {

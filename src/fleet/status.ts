@@ -1,4 +1,4 @@
-import { CHECKSUM_TABLE, MIGRATIONS_TABLE, readHistory, tableLookupOf } from '../migration/history.js';
+import { CHECKSUM_TABLE, MIGRATIONS_TABLE, readHistoryOf, tableLookupOf } from '../migration/history.js';
 import { describeProblem, planMigrations } from '../migration/planner.js';
 import { type MigrationOptions, resolveMigrations } from './migrate.js';
 import { fanOutOf } from './options.js';
@@ -34,9 +34,9 @@ export async function status(
     },
     async (ctx) => {
       const session = await ctx.session();
-      const { knex, tenant } = session;
+      const { tenant } = session;
       const existing = await tableLookupOf(session)([MIGRATIONS_TABLE, CHECKSUM_TABLE], tenant.schema);
-      const { applied, recorded } = await readHistory(knex, tenant.schema, existing);
+      const { applied, recorded } = await readHistoryOf(session, existing);
       const plan = planMigrations({
         available: migrations,
         applied,

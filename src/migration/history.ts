@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { TenantSession } from '../dialect/types.js';
+import type { HistoryRow, TenantSession } from '../dialect/types.js';
 import type { AppliedMigration } from './types.js';
 
 /** knex's own tables, so `knex migrate:list` agrees with dbfleet; plus dbfleet's checksum table. */
@@ -105,8 +105,23 @@ export interface HistorySnapshot {
 
 /**
  * Reads knex_migrations and the checksums in one round trip (a UNION ALL), from those of the two tables
- * that exist; an absent table reads as empty.
+ * that exist; an absent table reads as empty. A session that reads its history itself
+ * (`readHistoryRows`) is asked first: on PostgreSQL that needs no knex instance.
  */
+export async function readHistoryOf(
+  session: Pick<TenantSession, 'knex' | 'readHistoryRows' | 'tenant'>,
+  existing: ReadonlySet<string>,
+): Promise<HistorySnapshot> {
+  const schema = session.tenant.schema;
+  if (session.readHistoryRows && existing.has(MIGRATIONS_TABLE) && existing.has(CHECKSUM_TABLE)) {
+    return foldHistory(
+      await session.readHistoryRows({ history: MIGRATIONS_TABLE, checksums: CHECKSUM_TABLE }, schema),
+    );
+  }
+  return readHistory(session.knex, schema, existing);
+}
+
+/** `readHistoryOf` with knex's query builder. */
 export async function readHistory(
   knex: Knex | Knex.Transaction,
   schema: string | undefined,
@@ -127,6 +142,10 @@ export async function readHistory(
       if (schema) q.withSchema(schema);
     })
     .orderBy([{ column: 'kind' }, { column: 'id' }]);
+  return foldHistory(rows);
+}
+
+function foldHistory(rows: readonly HistoryRow[]): HistorySnapshot {
   const applied: AppliedMigration[] = [];
   const recorded = new Map<string, string>();
   for (const r of rows) {
@@ -134,14 +153,6 @@ export async function readHistory(
     else recorded.set(r.name, String(r.checksum));
   }
   return { applied, recorded };
-}
-
-interface HistoryRow {
-  kind: 'a' | 'c';
-  id: number | string | null;
-  name: string;
-  batch: number | string | null;
-  checksum: string | null;
 }
 
 export async function readApplied(knex: Knex, schema?: string): Promise<AppliedMigration[]> {

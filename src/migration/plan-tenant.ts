@@ -4,7 +4,7 @@ import {
   HISTORY_TABLES,
   type HistorySnapshot,
   historyExists,
-  readHistory,
+  readHistoryOf,
   tableLookupOf,
 } from './history.js';
 import type { MigrateDetails, TenantMigrationOptions } from './migrator.js';
@@ -52,7 +52,7 @@ export async function planTenant(
     });
     tables = new Set(HISTORY_TABLES);
   }
-  return planFrom(opts, await readHistory(knex, tenant.schema, tables), to);
+  return planFrom(opts, await readHistoryOf(session, tables), to);
 }
 
 /**
@@ -71,7 +71,7 @@ export async function upToDateWithoutLock(
   try {
     const existing = await tableLookupOf(session)(HISTORY_TABLES, session.tenant.schema);
     if (existing.size < HISTORY_TABLES.length) return { existing };
-    const plan = planFrom(opts, await readHistory(session.knex, session.tenant.schema, existing), to);
+    const plan = planFrom(opts, await readHistoryOf(session, existing), to);
     const idle = plan.pending.length === 0 && plan.adopt.length === 0 && plan.problems.length === 0;
     return idle ? { details: { applied: [], current: plan.current, pending: [] }, existing } : { existing };
   } catch {

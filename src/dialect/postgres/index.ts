@@ -3,12 +3,11 @@ import { postgresBackupDriver } from './backup.js';
 import { parsePostgresConnection } from './connection.js';
 import { listPostgresDatabases } from './discover.js';
 import { classifyPostgresError } from './errors.js';
+import { quotePostgresIdentifier } from './identifiers.js';
 import { postgresOptimizer } from './optimize.js';
 import { openPostgresSession, postgresKnexConfig } from './session.js';
 
-export function quotePostgresIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export { quotePostgresIdentifier };
 
 export const postgresAdapter: DialectAdapter = {
   name: 'postgres',

@@ -1,13 +1,6 @@
 import type { Knex } from 'knex';
 import type { MigrationRecord } from '../types.js';
-
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-function qualified(schema: string | undefined, name: string): string {
-  return schema ? `${quote(schema)}.${quote(name)}` : quote(name);
-}
+import { qualifiedTable as qualified } from './identifiers.js';
 
 /**
  * The statement that records one applied migration: knex's lock row held (FOR UPDATE) and checked, the

@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
 import type { Tenant } from '../../inventory/tenant.js';
-import { createPinnedKnex } from '../pinned-knex.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
+import { quotePostgresIdentifier } from './identifiers.js';
+import { connectPinned, knexOver } from './pinned-connection.js';
+import { readHistorySql } from './read-history.js';
 import { recordPostgresMigration } from './record-migration.js';
 
 /** 'dbf1' — the first key of dbfleet's two-key advisory locks, so they never collide with the app's. */
@@ -38,41 +40,53 @@ function interval(ms: number): string {
 }
 
 export async function openPostgresSession(tenant: Tenant, options: SessionOptions): Promise<TenantSession> {
-  const knex = createPinnedKnex(postgresKnexConfig(tenant, options));
+  const config = postgresKnexConfig(tenant, options);
+  const connection = await connectPinned(config.connection as Record<string, unknown>);
+  const query = async <R>(sql: string, values?: unknown[]): Promise<R[]> =>
+    (await connection.query(sql, values)).rows as R[];
+  // knex only when something asks for it: a tenant with nothing to do never builds one.
+  let knex: Knex | undefined;
+  const knexOf = () => (knex ??= knexOver(connection, config));
   const lockKey = tenant.schema ?? '';
   let locked = false;
 
-  const setTimeouts = async (t: Timeouts, on: Knex | Knex.Transaction = knex) => {
+  const setTimeouts = async (t: Timeouts, on?: Knex | Knex.Transaction) => {
     // SET LOCAL inside a transaction so a per-migration override ends with it.
-    const scope = on.isTransaction ? 'local' : 'session';
+    const scope = on?.isTransaction ? 'local' : 'session';
     // One round trip: the simple-query protocol takes both statements at once.
-    await on.raw(
-      `set ${scope} lock_timeout = '${interval(t.lockTimeoutMs)}'; set ${scope} statement_timeout = '${interval(t.statementTimeoutMs)}'`,
-    );
+    const sql = `set ${scope} lock_timeout = '${interval(t.lockTimeoutMs)}'; set ${scope} statement_timeout = '${interval(t.statementTimeoutMs)}'`;
+    await (on ? on.raw(sql) : query(sql));
   };
 
   try {
-    if (tenant.schema && !options.readOnly) await knex.raw('create schema if not exists ??', [tenant.schema]);
+    if (tenant.schema) {
+      // What knex's searchPath would set on every new connection; this one connection is the only one.
+      const schema = quotePostgresIdentifier(tenant.schema);
+      const create = options.readOnly ? '' : `create schema if not exists ${schema}; `;
+      await query(`${create}set search_path to ${schema}, "public"`);
+    }
   } catch (err) {
-    await knex.destroy().catch(() => {});
+    await connection.end().catch(() => {});
     throw err;
   }
 
   return {
     tenant,
-    knex,
+    get knex() {
+      return knexOf();
+    },
     async tryLock(waitMs) {
       if (waitMs <= 0) {
-        const res = await knex.raw('select pg_try_advisory_lock(?, hashtext(?)) as ok', [
+        const rows = await query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [
           LOCK_CLASS,
           lockKey,
         ]);
-        locked = res.rows[0].ok === true;
+        locked = rows[0]?.ok === true;
         return locked;
       }
-      await knex.raw(`set lock_timeout = '${interval(waitMs)}'`);
+      await query(`set lock_timeout = '${interval(waitMs)}'`);
       try {
-        await knex.raw('select pg_advisory_lock(?, hashtext(?))', [LOCK_CLASS, lockKey]);
+        await query('select pg_advisory_lock($1, hashtext($2))', [LOCK_CLASS, lockKey]);
         locked = true;
       } catch (err) {
         if ((err as { code?: string }).code !== '55P03') throw err;
@@ -84,29 +98,36 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     },
     async unlock() {
       if (!locked) return;
-      await knex.raw('select pg_advisory_unlock(?, hashtext(?))', [LOCK_CLASS, lockKey]);
+      await query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, lockKey]);
       locked = false;
     },
     setTimeouts,
-    transaction: (fn) => runPinnedTransaction(knex, fn),
+    transaction: (fn) => runPinnedTransaction(knexOf(), fn),
     recordMigration: recordPostgresMigration,
+    readHistoryRows: (tables, schema) => query(readHistorySql(tables, schema)),
     async existingTables(names, schema) {
-      const res = await knex.raw(
-        "select n from unnest(?::text[]) as n where to_regclass(format('%I.%I', coalesce(?, current_schema()), n)) is not null",
+      const rows = await query<{ n: string }>(
+        "select n from unnest($1::text[]) as n where to_regclass(format('%I.%I', coalesce($2, current_schema()), n)) is not null",
         [names as string[], schema ?? null],
       );
-      return new Set((res.rows as { n: string }[]).map((r) => r.n));
+      return new Set(rows.map((r) => r.n));
     },
-    async runScript(sql, on = knex) {
+    async runScript(sql, on) {
+      if (sql.trim() === '') return;
       // The simple-query protocol runs a multi-statement script in one round trip; no bindings involved.
-      if (sql.trim() !== '') await on.raw(sql.replace(/\?/g, '\\?'));
+      if (on) await on.raw(sql.replace(/\?/g, '\\?'));
+      else await query(sql);
     },
     async serverVersion() {
-      const res = await knex.raw('show server_version');
-      return String(res.rows[0].server_version);
+      const rows = await query<{ server_version: string }>('show server_version');
+      return String(rows[0]?.server_version);
     },
     async close() {
-      await knex.destroy();
+      try {
+        await knex?.destroy();
+      } finally {
+        await connection.end();
+      }
     },
   };
 }

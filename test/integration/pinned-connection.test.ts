@@ -9,7 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
 import { createPinnedKnex } from '../../src/dialect/pinned-knex.js';
 import { runPinnedTransaction } from '../../src/dialect/pinned-transaction.js';
-import { createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
+import { openPostgresSession } from '../../src/dialect/postgres/session.js';
+import { validateInventory } from '../../src/index.js';
+import { adminQuery, createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 
 const prefix = uniquePrefix('pintx');
 const dir = mkdtempSync(join(tmpdir(), 'dbfleet-pintx-'));
@@ -146,4 +148,27 @@ test('PostgreSQL: SET LOCAL inside ends with the transaction', async () => {
   } finally {
     await knex.destroy();
   }
+});
+
+// The PostgreSQL session talks to its connection directly and builds knex over it only on demand. When
+// the server drops that connection, nothing may reconnect behind the session's back (its lock and
+// settings would be gone): every later statement, raw or through knex, fails at once.
+test('PostgreSQL session: a connection the server dropped fails every later statement; close() still resolves', async () => {
+  const [tenant] = validateInventory(
+    [{ id: 'dropped', dialect: 'postgres', connection: pgUrl(prefix) }],
+    'test',
+  );
+  const session = await openPostgresSession(tenant!, {
+    timeouts: { lockTimeoutMs: 1000, statementTimeoutMs: 5000 },
+  });
+  assert.equal(await session.tryLock(0), true);
+  const pid = (await session.knex.raw('select pg_backend_pid() as pid')).rows[0].pid;
+  await adminQuery('select pg_terminate_backend($1)', [pid]);
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = Date.now();
+  await assert.rejects(session.tryLock(0));
+  await assert.rejects(session.knex.raw('select 1'));
+  await assert.rejects(session.transaction((trx) => trx.raw('select 1')));
+  assert.ok(Date.now() - t0 < 5000, 'failed fast, no reconnect attempts');
+  await session.close();
 });

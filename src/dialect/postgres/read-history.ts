@@ -1,0 +1,12 @@
+import { qualifiedTable } from './identifiers.js';
+
+/**
+ * knex_migrations' rows, then the checksum rows, in one round trip: the same query the history module
+ * builds with knex, written out so a tenant with nothing to do needs no knex instance to read it.
+ */
+export function readHistorySql(tables: { history: string; checksums: string }, schema?: string): string {
+  return `select 'a' as kind, id, name, batch, null as checksum from ${qualifiedTable(schema, tables.history)}
+union all
+select 'c', null, name, null, checksum from ${qualifiedTable(schema, tables.checksums)}
+order by kind, id`;
+}
