@@ -27,9 +27,15 @@ export function statementRunner(knex: Knex): RunStatement {
     const db = await client.acquireConnection();
     try {
       let statements = prepared.get(db);
-      if (!statements) prepared.set(db, (statements = new Map()));
+      if (!statements) {
+        statements = new Map();
+        prepared.set(db, statements);
+      }
       let statement = statements.get(sql);
-      if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+      if (!statement) {
+        statement = db.prepare(sql);
+        statements.set(sql, statement);
+      }
       return statement.run(...params).changes;
     } finally {
       await client.releaseConnection(db);
