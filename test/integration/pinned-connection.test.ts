@@ -172,3 +172,22 @@ test('PostgreSQL session: a connection the server dropped fails every later stat
   assert.ok(Date.now() - t0 < 5000, 'failed fast, no reconnect attempts');
   await session.close();
 });
+
+// knex cancels a timed-out query over a second connection; the session's one connection is busy with it.
+test('PostgreSQL session: a knex query with .timeout(ms, { cancel: true }) is cancelled and the session goes on', async () => {
+  const [tenant] = validateInventory(
+    [{ id: 'cancel', dialect: 'postgres', connection: pgUrl(prefix) }],
+    'test',
+  );
+  const session = await openPostgresSession(tenant!, {
+    timeouts: { lockTimeoutMs: 1000, statementTimeoutMs: 60_000 },
+  });
+  try {
+    const t0 = Date.now();
+    await assert.rejects(session.knex.raw('select pg_sleep(30)').timeout(300, { cancel: true }), /timeout/i);
+    assert.ok(Date.now() - t0 < 10_000, `cancelled after ${Date.now() - t0} ms`);
+    assert.equal((await session.knex.raw('select 1 as one')).rows[0].one, 1);
+  } finally {
+    await session.close();
+  }
+});

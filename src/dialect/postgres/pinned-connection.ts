@@ -49,6 +49,21 @@ class PinnedPostgresClient extends KnexPostgresClient {
   destroyRawConnection(): Promise<void> {
     return Promise.resolve();
   }
+
+  /**
+   * `.timeout(ms, { cancel: true })` in a migration: knex cancels over a fresh connection, which here
+   * would be the pinned one, busy with the very query to cancel. A short-lived second one does it.
+   */
+  async cancelQuery(connectionToKill: { processID?: number }): Promise<void> {
+    const canceller = new pg.Client(this.config.connection as pg.ClientConfig);
+    canceller.on('error', () => {});
+    await canceller.connect();
+    try {
+      await canceller.query('select pg_cancel_backend($1)', [connectionToKill.processID]);
+    } finally {
+      await canceller.end().catch(() => {});
+    }
+  }
 }
 
 /** A knex instance over the pinned connection (search_path and timeouts were set when it opened). */
