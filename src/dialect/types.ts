@@ -106,6 +106,12 @@ export interface TenantSession {
    * (SQLite rebuilds tables to alter them, which needs foreign keys off outside the transaction).
    */
   transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  /**
+   * A short data-changing transaction (a cleanup batch) with no dialect adjustment: SQLite's foreign keys
+   * stay on, so cascades fire. Optional: `knex.transaction()` otherwise, whose per-call knex instance is
+   * garbage that outlives young-generation GCs (see src/dialect/pinned-transaction.ts).
+   */
+  shortTransaction?<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,6 @@
+import type { Knex } from 'knex';
 import type { BatchQuery } from '../dialect/optimize-types.js';
+import type { TenantSession } from '../dialect/types.js';
 import { TenantError } from '../util/errors.js';
 import {
   failureOf,
@@ -49,6 +51,14 @@ async function prepare(run: OptimizerRun, def: CleanupOptimization): Promise<Bat
  * deleted, and the next run simply finds the rest. A batch that cannot get its row locks within the lock
  * timeout is rolled back, retried with backoff, and finally fails the tenant with the rows so far.
  */
+/** One cleanup batch's transaction: the session's short one where it has it, else knex's. */
+function inShortTransaction<T>(
+  session: TenantSession,
+  fn: (trx: Knex.Transaction) => Promise<T>,
+): Promise<T> {
+  return session.shortTransaction ? session.shortTransaction(fn) : session.knex.transaction(fn);
+}
+
 export async function runCleanup(run: OptimizerRun, def: CleanupOptimization): Promise<StepResult> {
   const { driver, session } = run;
   const timeouts = {
@@ -87,7 +97,7 @@ export async function runCleanup(run: OptimizerRun, def: CleanupOptimization): P
     try {
       batch = await withLockRetry(
         () =>
-          session.knex.transaction(async (trx) => {
+          inShortTransaction(session, async (trx) => {
             await session.setTimeouts(timeouts, trx);
             return driver.deleteBatch(trx, { ...query, limit, ...(after ? { after } : {}) });
           }),

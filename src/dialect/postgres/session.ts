@@ -103,6 +103,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     },
     setTimeouts,
     transaction: (fn) => runPinnedTransaction(knexOf(), fn),
+    shortTransaction: (fn) => runPinnedTransaction(knexOf(), fn),
     recordMigration: recordPostgresMigration,
     readHistoryRows: (tables, schema) => query(readHistorySql(tables, schema)),
     async existingTables(names, schema) {

@@ -109,6 +109,7 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
         if (enforced) await withRawConnection(knex, (db) => db.pragma('foreign_keys = ON'));
       }
     },
+    shortTransaction: (fn) => runPinnedTransaction(knex, fn),
     async runScript(sql, on = knex) {
       if (sql.trim() !== '') await withRawConnection(on, (db) => db.exec(sql));
     },
