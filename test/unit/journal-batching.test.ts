@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Journal } from '../../src/journal/journal.js';
-import { runTenants } from '../../src/journal/read.js';
+import { runSteps, runTenants } from '../../src/journal/read.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbfleet-journal-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,4 +61,61 @@ test('a write that fails makes flush() and close() reject: the run cannot go on 
   journal.onEvent({ type: 'tenant:start', tenantId: 'a', host: 'h', at: Date.now() });
   await assert.rejects(journal.flush(), /dbfleet_run_tenants/);
   await assert.rejects(journal.close(), /dbfleet_run_tenants/);
+});
+
+// The step and maintenance writes are hand-written SQL now: a step's end closes its newest running row,
+// an end without a start still gets a row, and the maintenance window opens and closes on the tenant.
+test('steps: the end closes the newest running row; an end without a start gets a row; the window is kept', async () => {
+  const journal = await Journal.open(join(dir, 'steps.db'));
+  try {
+    journal.planRun('run-3', 'upgrade', {}, [{ id: 'a', host: 'h' }]);
+    journal.onEvent({ type: 'step:start', tenantId: 'a', step: 'before-tenant', at: 1000 });
+    journal.onEvent({ type: 'step:start', tenantId: 'a', step: 'migrate', at: 2000 });
+    journal.onEvent({ type: 'step:start', tenantId: 'a', step: 'migrate', at: 3000 });
+    journal.onEvent({
+      type: 'step:done',
+      tenantId: 'a',
+      step: 'migrate',
+      status: 'failed',
+      durationMs: 50,
+      error: { code: 'MIGRATION_FAILED', message: 'password=hunter2 rejected' },
+      data: { applied: ['001'] },
+    });
+    journal.onEvent({
+      type: 'step:done',
+      tenantId: 'a',
+      step: 'verify',
+      status: 'succeeded',
+      durationMs: 40,
+    });
+    journal.onEvent({
+      type: 'step:done',
+      tenantId: 'a',
+      step: 'after-tenant',
+      status: 'succeeded',
+      durationMs: 5,
+    });
+    await journal.flush();
+    const steps = await runSteps(journal.knex, 'run-3');
+    const summary = steps.map((s) => [s.step, s.startedAt, s.status, s.error?.code ?? null]);
+    assert.deepEqual(summary.slice(0, 3), [
+      ['before-tenant', 1000, 'running', null],
+      ['migrate', 2000, 'running', null],
+      ['migrate', 3000, 'failed', 'MIGRATION_FAILED'],
+    ]);
+    assert.equal(steps[2]!.error?.message.includes('hunter2'), false, 'the error is redacted');
+    assert.deepEqual(steps[2]!.data, { applied: ['001'] });
+    const verify = steps.find((s) => s.step === 'verify')!;
+    assert.equal(verify.status, 'succeeded');
+    assert.equal(
+      verify.startedAt,
+      verify.finishedAt! - 40,
+      'an end without a start is back-dated by its duration',
+    );
+    const [tenant] = await runTenants(journal.knex, 'run-3');
+    assert.equal(tenant!.maintenanceStartedAt, 1000);
+    assert.ok(tenant!.maintenanceEndedAt! >= 1000);
+  } finally {
+    await journal.close();
+  }
 });
