@@ -70,8 +70,8 @@ export interface SessionOptions {
 
 /**
  * One pinned connection to one tenant. Every query of a tenant's pipeline goes through `knex` or the
- * session's own methods, all bound to exactly one physical connection, so session locks and session settings hold for the whole
- * pipeline; `close()` destroys it.
+ * session's own methods, all bound to exactly one physical connection, so session locks and session
+ * settings hold for the whole pipeline; `close()` destroys it.
  */
 export interface TenantSession {
   readonly tenant: Tenant;

@@ -44,13 +44,6 @@ async function prepare(run: OptimizerRun, def: CleanupOptimization): Promise<Bat
   return { table, key: table.primaryKey, where: def.where.trim(), bindings };
 }
 
-/**
- * Deletes the matching rows in batches, each its own short transaction, walking the primary key so
- * every batch starts where the previous one ended (pgroll's batched backfill, run as a delete). Between
- * batches it sleeps `pauseMs`. It stops cleanly at `maxRows` or `maxDurationMs` — what was deleted stays
- * deleted, and the next run simply finds the rest. A batch that cannot get its row locks within the lock
- * timeout is rolled back, retried with backoff, and finally fails the tenant with the rows so far.
- */
 /** One cleanup batch's transaction: the session's short one where it has it, else knex's. */
 function inShortTransaction<T>(
   session: TenantSession,
@@ -59,6 +52,13 @@ function inShortTransaction<T>(
   return session.shortTransaction ? session.shortTransaction(fn) : session.knex.transaction(fn);
 }
 
+/**
+ * Deletes the matching rows in batches, each its own short transaction, walking the primary key so
+ * every batch starts where the previous one ended (pgroll's batched backfill, run as a delete). Between
+ * batches it sleeps `pauseMs`. It stops cleanly at `maxRows` or `maxDurationMs` — what was deleted stays
+ * deleted, and the next run simply finds the rest. A batch that cannot get its row locks within the lock
+ * timeout is rolled back, retried with backoff, and finally fails the tenant with the rows so far.
+ */
 export async function runCleanup(run: OptimizerRun, def: CleanupOptimization): Promise<StepResult> {
   const { driver, session } = run;
   const timeouts = {

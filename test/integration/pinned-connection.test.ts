@@ -150,17 +150,17 @@ test('PostgreSQL: SET LOCAL inside ends with the transaction', async () => {
   }
 });
 
+/** A real PostgreSQL tenant session on the test database. */
+async function openSession(id: string, statementTimeoutMs: number) {
+  const [tenant] = validateInventory([{ id, dialect: 'postgres', connection: pgUrl(prefix) }], 'test');
+  return openPostgresSession(tenant!, { timeouts: { lockTimeoutMs: 1000, statementTimeoutMs } });
+}
+
 // The PostgreSQL session talks to its connection directly and builds knex over it only on demand. When
 // the server drops that connection, nothing may reconnect behind the session's back (its lock and
 // settings would be gone): every later statement, raw or through knex, fails at once.
 test('PostgreSQL session: a connection the server dropped fails every later statement; close() still resolves', async () => {
-  const [tenant] = validateInventory(
-    [{ id: 'dropped', dialect: 'postgres', connection: pgUrl(prefix) }],
-    'test',
-  );
-  const session = await openPostgresSession(tenant!, {
-    timeouts: { lockTimeoutMs: 1000, statementTimeoutMs: 5000 },
-  });
+  const session = await openSession('dropped', 5000);
   assert.equal(await session.tryLock(0), true);
   const pid = (await session.knex.raw('select pg_backend_pid() as pid')).rows[0].pid;
   await adminQuery('select pg_terminate_backend($1)', [pid]);
@@ -175,13 +175,7 @@ test('PostgreSQL session: a connection the server dropped fails every later stat
 
 // knex cancels a timed-out query over a second connection; the session's one connection is busy with it.
 test('PostgreSQL session: a knex query with .timeout(ms, { cancel: true }) is cancelled and the session goes on', async () => {
-  const [tenant] = validateInventory(
-    [{ id: 'cancel', dialect: 'postgres', connection: pgUrl(prefix) }],
-    'test',
-  );
-  const session = await openPostgresSession(tenant!, {
-    timeouts: { lockTimeoutMs: 1000, statementTimeoutMs: 60_000 },
-  });
+  const session = await openSession('cancel', 60_000);
   try {
     const t0 = Date.now();
     await assert.rejects(session.knex.raw('select pg_sleep(30)').timeout(300, { cancel: true }), /timeout/i);
