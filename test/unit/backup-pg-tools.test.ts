@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { passfileLine, sweepStalePassDirs } from '../../src/dialect/postgres/passfile.js';
 import { dbnameArg, literalPattern } from '../../src/dialect/postgres/pg-args.js';
 import {
   parseToolVersion,
-  passfileLine,
   pgToolEnv,
   quoteConninfoValue,
   serverMajor,
@@ -80,6 +84,38 @@ describe('pg tool arguments and environment', () => {
     assert.equal(serverMajor(150020), 15);
     assert.equal(serverMajor(100012), 10);
     assert.equal(serverMajor(90624), 9.6);
+  });
+});
+
+describe('password files', () => {
+  it('a password directory left by a killed dbfleet is removed; a live, recent or foreign one is kept', () => {
+    const root = mkdtempSync(join(tmpdir(), 'dbfleet-sweep-'));
+    try {
+      const gone = spawnSync('true').pid as number; // a pid that has exited
+      const old = new Date(Date.now() - 3600_000);
+      const make = (name: string, age?: Date) => {
+        mkdirSync(join(root, name));
+        writeFileSync(join(root, name, 'pgpass'), '*:*:*:*:secret\n');
+        if (age) utimesSync(join(root, name), age, age);
+      };
+      make(`dbfleet-pass-${gone}-stale1`, old);
+      make(`dbfleet-pass-${gone}-recent`);
+      make(`dbfleet-pass-${process.pid}-mine01`, old);
+      make('dbfleet-pass-1-init01', old); // pid 1 is alive
+      make('dbfleet-pass-a1b2c3', old); // a name without a pid
+      assert.deepEqual(sweepStalePassDirs(root), [join(root, `dbfleet-pass-${gone}-stale1`)]);
+      assert.deepEqual(
+        readdirSync(root).sort(),
+        [
+          'dbfleet-pass-1-init01',
+          `dbfleet-pass-${gone}-recent`,
+          `dbfleet-pass-${process.pid}-mine01`,
+          'dbfleet-pass-a1b2c3',
+        ].sort(),
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

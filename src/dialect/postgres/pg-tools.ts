@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ConnectionObject } from '../../inventory/tenant.js';
 import { TenantError } from '../../util/errors.js';
+import { execFailureOf, launchWithParentDeathSignal } from '../../util/parent-death.js';
 import { redact } from '../../util/redact.js';
 import type { ToolOptions } from '../backup-types.js';
+import { withPassfile } from './passfile.js';
 
 /**
  * Running pg_dump / pg_restore safely:
@@ -33,17 +31,6 @@ const DROPPED_ENV =
 
 export function quoteConninfoValue(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** One `.pgpass` line matching any server: the file exists for one tool run against one tenant. */
-export function passfileLine(password: string): string {
-  if (/[\r\n]/.test(password)) {
-    throw new TenantError(
-      'BAD_PASSWORD',
-      'the password contains a line break, which a password file cannot hold',
-    );
-  }
-  return `*:*:*:*:${password.replace(/\\/g, '\\\\').replace(/:/g, '\\:')}\n`;
 }
 
 function sslMode(conn: ConnectionObject): string | undefined {
@@ -84,27 +71,6 @@ export function pgToolEnv(conn: ConnectionObject, options: PgEnvOptions): NodeJS
   return env;
 }
 
-/** Password files still on disk; removed on exit even when a tool run is cut short. */
-const livePassDirs = new Set<string>();
-process.once('exit', () => {
-  for (const dir of livePassDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-async function withPassfile<T>(password: unknown, fn: (passfile?: string) => Promise<T>): Promise<T> {
-  if (typeof password !== 'string' || password === '') return fn(undefined);
-  const line = passfileLine(password);
-  const dir = mkdtempSync(join(tmpdir(), 'dbfleet-pass-')); // mode 0700
-  livePassDirs.add(dir);
-  try {
-    const file = join(dir, 'pgpass');
-    await writeFile(file, line, { mode: 0o600, flag: 'wx' });
-    return await fn(file);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    livePassDirs.delete(dir);
-  }
-}
-
 export function toolPath(tool: PgTool, tools: ToolOptions): string {
   return tools.bin?.[tool] ?? tool;
 }
@@ -138,7 +104,15 @@ export async function runPgTool(tool: PgTool, args: string[], options: RunToolOp
   });
 }
 
-export function spawnTool(
+function notFound(bin: string): TenantError {
+  return new TenantError(
+    'TOOL_NOT_FOUND',
+    `${bin} not found: install the PostgreSQL client tools or configure its path`,
+  );
+}
+
+/** Runs a tool that dies with dbfleet, even on SIGKILL (see parent-death.ts). */
+export async function spawnTool(
   bin: string,
   args: string[],
   env: NodeJS.ProcessEnv,
@@ -146,12 +120,17 @@ export function spawnTool(
   onSpawn?: (pid: number) => void,
   onStderr?: (chunk: string) => void,
 ): Promise<ToolRun> {
+  const launch = await launchWithParentDeathSignal(bin, args);
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(new TenantError('INTERRUPTED', `${bin} not started: the run was interrupted`));
       return;
     }
-    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    const child = spawn(launch.command, launch.args, {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: false,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -173,14 +152,8 @@ export function spawnTool(
     });
     child.once('error', (err: NodeJS.ErrnoException) => {
       signal.removeEventListener('abort', onAbort);
-      if (err.code === 'ENOENT') {
-        reject(
-          new TenantError(
-            'TOOL_NOT_FOUND',
-            `${bin} not found: install the PostgreSQL client tools or configure its path`,
-          ),
-        );
-      } else reject(new TenantError('TOOL_FAILED', `${bin} could not be started: ${err.message}`));
+      if (err.code === 'ENOENT') reject(notFound(bin));
+      else reject(new TenantError('TOOL_FAILED', `${bin} could not be started: ${err.message}`));
     });
     child.once('close', (code, sig) => {
       signal.removeEventListener('abort', onAbort);
@@ -189,7 +162,11 @@ export function spawnTool(
         reject(new TenantError('INTERRUPTED', `${bin} stopped: the run was interrupted`));
         return;
       }
-      resolve({ code, signal: sig, stdout, stderr });
+      const execFailure = execFailureOf(launch, code, stderr);
+      if (execFailure?.notFound) reject(notFound(bin));
+      else if (execFailure)
+        reject(new TenantError('TOOL_FAILED', `${bin} could not be started: ${execFailure.message}`));
+      else resolve({ code, signal: sig, stdout, stderr });
     });
   });
 }
