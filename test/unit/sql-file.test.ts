@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { migrationChecksum } from '../../src/migration/checksum.js';
 import { loadMigrations } from '../../src/migration/loader.js';
 import { downSqlFileFor, isDownSqlFile, parseSqlSettings } from '../../src/migration/sql-file.js';
 import { UsageError } from '../../src/util/errors.js';
@@ -103,6 +104,8 @@ describe('loading .sql migrations', () => {
     assert.equal(typeof a!.down, 'function');
     assert.equal(b!.down, undefined, 'no .down.sql: no down');
     assert.equal(b!.config.transaction, false);
+    // A down script added or fixed later is not an edit of the applied migration.
+    assert.equal(a!.checksum, migrationChecksum('create table a (id int);'));
   });
 
   it('reports every broken file at once, and a migration present in two formats', async () => {
