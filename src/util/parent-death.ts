@@ -11,7 +11,8 @@ import { execFile } from 'node:child_process';
  * long as dbfleet (or as the worker thread that runs it, whose end should stop its tools too).
  *
  * Where setpriv is missing or too old (before util-linux 2.33) or the system is not Linux, tools run
- * unwrapped, as before.
+ * unwrapped, as before; DBFLEET_NO_PDEATHSIG=1 does the same on purpose (the test that shows the
+ * difference uses it).
  */
 export interface Launch {
   command: string;
