@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TenantError } from '../../util/errors.js';
+import { processExists } from '../../util/process-alive.js';
 
 /**
  * A tenant's password reaches pg_dump / pg_restore through a PGPASSFILE: a 0600 file in a 0700
@@ -23,19 +24,11 @@ export function passfileLine(password: string): string {
 }
 
 const PREFIX = 'dbfleet-pass-';
+const OWNED_DIR = new RegExp(`^${PREFIX}(\\d+)-`);
 const livePassDirs = new Set<string>();
 process.once('exit', () => {
   for (const dir of livePassDirs) rmSync(dir, { recursive: true, force: true });
 });
-
-function processIsGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 /**
  * Removes password directories left by dbfleet processes that no longer exist. The age check keeps
@@ -51,8 +44,8 @@ export function sweepStalePassDirs(dir = tmpdir(), minAgeMs = 10 * 60_000): stri
     return removed;
   }
   for (const name of names) {
-    const pid = Number(/^dbfleet-pass-(\d+)-/.exec(name)?.[1]);
-    if (!pid || pid === process.pid || !processIsGone(pid)) continue;
+    const pid = Number(OWNED_DIR.exec(name)?.[1]);
+    if (!pid || pid === process.pid || processExists(pid)) continue;
     const path = join(dir, name);
     try {
       if (Date.now() - statSync(path).mtimeMs < minAgeMs) continue;

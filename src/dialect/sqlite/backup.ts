@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import { errorMessage, TenantError } from '../../util/errors.js';
+import { processExists } from '../../util/process-alive.js';
 import type {
   ArchiveInspection,
   BackupContext,
@@ -118,15 +119,6 @@ const hostTag =
     .slice(0, 40) || 'host';
 const SCRATCH_FILE = /^\.dbfleet_verify_(.+)_(\d+)_[0-9a-f]+\.sqlite(-journal|-wal|-shm)?$/;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function removeDbFiles(path: string): void {
   for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
@@ -143,7 +135,7 @@ async function sweepSqliteScratch(ctx: BackupContext): Promise<string[]> {
     const m = SCRATCH_FILE.exec(name);
     if (!m || m[1] !== hostTag) continue;
     const pid = Number(m[2]);
-    if (pid === process.pid || alive(pid)) continue;
+    if (pid === process.pid || processExists(pid)) continue;
     rmSync(join(ctx.workDir, name), { force: true });
     dropped.add(name.replace(/-(journal|wal|shm)$/, ''));
   }
