@@ -3,7 +3,7 @@
 // the upgrade gets.
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FleetEvent } from '../../src/fleet/events.js';
 import { createScheduler } from '../../src/fleet/scheduler.js';
@@ -47,6 +47,28 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Polls until `predicate` holds, or fails the test after `ms`: waits on what happened, not on a guess
+ * of how long it takes, so a loaded CI machine makes the test slower, never wrong. */
+async function until(predicate: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
+/** Every test's waits end with it, passed or failed: a throttled host re-probes forever, and a loop
+ * left running keeps the test process (and the CI run) alive. */
+const stoppers: AbortController[] = [];
+afterEach(() => {
+  for (const c of stoppers.splice(0)) c.abort();
+});
+function testSignal(): AbortSignal {
+  const c = new AbortController();
+  stoppers.push(c);
+  return c.signal;
 }
 
 const hosts = (...ts: Tenant[]) => new Map(ts.map((t) => [t.host, t]));
@@ -94,14 +116,16 @@ describe('createThrottle', () => {
       p.probe,
     );
     let done = false;
-    const waiting = wait('h1').then(() => {
+    const started = Date.now();
+    const waiting = wait('h1', testSignal()).then(() => {
       done = true;
     });
-    await sleep(150);
+    await until(() => (p.calls.get('h1') ?? 0) >= 4, 'four probes');
+    const elapsed = Date.now() - started;
     assert.equal(done, false, 'no start while over threshold');
     assert.deepEqual(events, [{ type: 'host:throttled', host: 'h1', reason: 'probe returned 9 > max 4' }]);
-    const probes = p.calls.get('h1') ?? 0;
-    assert.ok(probes >= 3 && probes <= 10, `re-probed every ~20ms: ${probes} probes in 150ms`);
+    // Four probes are three intervals apart: a wait that did not sit out its interval would be quicker.
+    assert.ok(elapsed >= 55, `re-probed every 20 ms, not in a busy loop: 4 probes in ${elapsed} ms`);
     p.set('h1', 4);
     assert.notEqual(await within(waiting, 1000), 'timeout');
     assert.deepEqual(events.at(-1), { type: 'host:resumed', host: 'h1' });
@@ -117,8 +141,8 @@ describe('createThrottle', () => {
       (e) => events.push(e),
       p.probe,
     );
-    const waiting = wait('h1');
-    await sleep(50);
+    const waiting = wait('h1', testSignal());
+    await until(() => events.length > 0, 'the throttled event');
     assert.deepEqual(events, [
       { type: 'host:throttled', host: 'h1', reason: 'probe failed: connection refused' },
     ]);
@@ -129,6 +153,7 @@ describe('createThrottle', () => {
   it('abort ends the wait at once (no interval to sit out)', async () => {
     const p = fakeProbe({ h1: 100 });
     const ac = new AbortController();
+    stoppers.push(ac);
     const wait = createThrottle(
       { query: 'q', max: 1, interval: '1h' },
       hosts(tenant('a', 'h1')),
@@ -144,6 +169,7 @@ describe('createThrottle', () => {
   it('abort during a slow probe: no interval sat out afterwards', async () => {
     const p = fakeProbe({ h1: 100 }, 60);
     const ac = new AbortController();
+    stoppers.push(ac);
     const wait = createThrottle(
       { query: 'q', max: 1, interval: '1h' },
       hosts(tenant('a', 'h1')),
@@ -178,6 +204,7 @@ describe('createThrottle', () => {
   it('a long wait does not pile up abort listeners on the run signal', async () => {
     const p = fakeProbe({ h1: 5 });
     const ac = new AbortController();
+    stoppers.push(ac);
     const wait = createThrottle(
       { query: 'q', max: 1, interval: 2 },
       hosts(tenant('a', 'h1')),
@@ -206,7 +233,12 @@ describe('throttle + scheduler: no tenant starts on a host over threshold, other
       (e) => events.push(e),
       p.probe,
     );
-    const schedule = createScheduler({ concurrency: 2, perHost: 2, beforeStart: throttle });
+    const schedule = createScheduler({
+      concurrency: 2,
+      perHost: 2,
+      beforeStart: throttle,
+      signal: testSignal(),
+    });
     const jobs = [...a, ...b].map((t) =>
       schedule({
         host: t.host,
@@ -218,9 +250,10 @@ describe('throttle + scheduler: no tenant starts on a host over threshold, other
         notStarted: (reason) => reason,
       }),
     );
-    await sleep(120);
+    await until(() => started.length >= 2, 'host B to start');
+    await until(() => events.some((e) => e.type === 'host:throttled' && e.host === 'A'), 'A throttled');
+    await until(() => (p.calls.get('A') ?? 0) >= 3, 'A re-probed');
     assert.deepEqual(started.sort(), ['b1', 'b2'], 'only host B started');
-    assert.ok(events.some((e) => e.type === 'host:throttled' && e.host === 'A'));
     assert.ok(!events.some((e) => e.type === 'host:throttled' && e.host === 'B'));
     p.set('A', 3);
     const results = await within(Promise.all(jobs), 2000);
@@ -231,6 +264,7 @@ describe('throttle + scheduler: no tenant starts on a host over threshold, other
 
   it('abort while throttled: the waiting tenants are reported not started, never run', async () => {
     const ac = new AbortController();
+    stoppers.push(ac);
     const p = fakeProbe({ A: 50 });
     const throttle = createThrottle(
       { query: 'q', max: 10, interval: '1h' },
