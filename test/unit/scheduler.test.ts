@@ -132,6 +132,9 @@ describe('scheduler', () => {
     const all = Array.from({ length: 10 }, (_, i) =>
       schedule(m.job(`j${i}`, i % 2 ? 'x' : 'y', () => hold.opened)),
     );
+    // Wait for the two slots to fill (a loaded machine may take a while), then a little longer: a third
+    // start would be a bug.
+    for (let i = 0; i < 500 && m.started.length < 2; i++) await sleep(2);
     await sleep(10);
     assert.equal(m.started.length, 2);
     controller.abort();
