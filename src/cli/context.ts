@@ -1,11 +1,10 @@
+// Every command's builder imports this module for its options, so it stays light: what resolveContext
+// needs (zod for the config, knex and the drivers behind the inventory) loads when a command runs, and
+// `--help`, `--version` and usage errors answer without loading it (see test/unit/cli-startup.test.ts).
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { loadConfig } from '../config/load.js';
 import type { FleetConfig } from '../config/types.js';
 import type { FleetOptions } from '../fleet/options.js';
-import { readInventoryFile } from '../inventory/file.js';
-import { loadInventory } from '../inventory/load.js';
-import { selectTenants } from '../inventory/select.js';
 import type { Tenant } from '../inventory/tenant.js';
 import { parseDuration } from '../util/duration.js';
 import { UsageError } from '../util/errors.js';
@@ -167,6 +166,12 @@ export async function resolveContext(
   signal: AbortSignal,
   options: { inventory?: boolean } = {},
 ): Promise<CommandContext> {
+  const [{ loadConfig }, { readInventoryFile }, { loadInventory }, { selectTenants }] = await Promise.all([
+    import('../config/load.js'),
+    import('../inventory/file.js'),
+    import('../inventory/load.js'),
+    import('../inventory/select.js'),
+  ]);
   const { config, baseDir } = await loadConfig(args.config);
   const cwd = process.cwd();
   const tenants =
@@ -201,7 +206,7 @@ export async function resolveContext(
     ...(timeouts.request !== undefined
       ? { requestTimeoutMs: duration('request-timeout', timeouts.request)! }
       : {}),
-    onEvent: createEventSink(mode),
+    onEvent: await createEventSink(mode),
     signal,
   };
   const pick = (flag: string | undefined, fromConfig: string) =>

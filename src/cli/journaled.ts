@@ -1,6 +1,5 @@
 import type { FleetOptions } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
-import { Journal, newRunId } from '../journal/journal.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -12,6 +11,8 @@ export async function journaled(
   command: string,
   run: (fleet: FleetOptions) => Promise<FleetReport>,
 ): Promise<FleetReport> {
+  // Loaded here, not at start-up: the journal brings knex and the SQLite driver.
+  const { Journal, newRunId } = await import('../journal/journal.js');
   const journal = await Journal.open(ctx.journal);
   try {
     const runId = newRunId();

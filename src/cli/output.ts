@@ -2,7 +2,6 @@ import type { EventListener, FleetEvent } from '../fleet/events.js';
 import { type FleetReport, toJsonReport } from '../fleet/report.js';
 import { redact, redactDeep } from '../util/redact.js';
 import { eventLine } from './render/lines.js';
-import { createLiveProgress } from './render/progress.js';
 import { type ResultColumn, renderTable } from './render/table.js';
 
 export interface OutputMode {
@@ -16,9 +15,13 @@ export interface OutputMode {
  * plain lines otherwise, nothing but the final JSON with `--json`. Progress goes to stderr so stdout
  * carries only the table or the JSON report.
  */
-export function createEventSink(mode: OutputMode): EventListener {
+export async function createEventSink(mode: OutputMode): Promise<EventListener> {
   if (mode.json) return () => {};
-  if (mode.tty) return createLiveProgress(process.stderr).onEvent;
+  if (mode.tty) {
+    // Only a TTY needs the live view (and log-update behind it).
+    const { createLiveProgress } = await import('./render/progress.js');
+    return createLiveProgress(process.stderr).onEvent;
+  }
   return (event: FleetEvent) => {
     const line = eventLine(event);
     if (line) process.stderr.write(`${redact(line)}\n`);

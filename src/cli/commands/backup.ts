@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
 import type { BackupDetails } from '../../backup/context.js';
-import { backupFleet, restoreFleet, verifyFleet } from '../../backup/fleet.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel } from '../../dialect/backup-types.js';
 import { UsageError } from '../../util/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
@@ -47,6 +46,7 @@ export const backupCommand: CommandModule<object, BackupArgs> = {
       .example('$0 backup --keep 7', 'back up and light-verify every tenant, keep a week') as never,
   handler: (args) =>
     runCommand(async (signal) => {
+      const { backupFleet } = await import('../../backup/fleet.js');
       const ctx = await resolveContext(args, signal);
       if (args.keep !== undefined && (!Number.isInteger(args.keep) || args.keep < 1))
         throw new UsageError('--keep must be a whole number of at least 1');
@@ -83,6 +83,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .example('$0 verify --sample 5%', 'deep-verify a random 5%, light-verify the rest') as never,
   handler: (args) =>
     runCommand(async (signal) => {
+      const { verifyFleet } = await import('../../backup/fleet.js');
       const ctx = await resolveContext(args, signal);
       const report = await journaled(ctx, 'verify', (fleet) =>
         verifyFleet({
@@ -116,6 +117,7 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
       .example('$0 restore --tenant acme --yes', 'restore acme from its latest verified backup') as never,
   handler: (args) =>
     runCommand(async (signal) => {
+      const { restoreFleet } = await import('../../backup/fleet.js');
       const ctx = await resolveContext(args, signal);
       if (!args.tenant?.length)
         throw new UsageError(

@@ -1,6 +1,5 @@
 import { relative } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { runDemo } from '../../demo/run-demo.js';
 import type { UpgradeDetails } from '../../upgrade/types.js';
 import { UsageError } from '../../util/errors.js';
 import { createEventSink, exitCodeOf, type OutputMode, printReport } from '../output.js';
@@ -41,6 +40,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     runCommand(async (signal) => {
       if (!Number.isInteger(args.tenants) || args.tenants < 1 || args.tenants > 10_000)
         throw new UsageError('--tenants must be between 1 and 10000');
+      const { runDemo } = await import('../../demo/run-demo.js');
       const mode: OutputMode = { json: Boolean(args.json), tty: Boolean(process.stderr.isTTY) };
       if (!mode.json)
         process.stderr.write(`creating ${args.tenants} SQLite tenants on release 1 in ${args.dir} …\n`);
@@ -49,7 +49,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         tenants: args.tenants,
         withFailure: args['with-failure'],
         concurrency: args.concurrency,
-        onEvent: createEventSink(mode),
+        onEvent: await createEventSink(mode),
         signal,
       });
       const details = (r: { details: Record<string, unknown> }) => r.details as unknown as UpgradeDetails;

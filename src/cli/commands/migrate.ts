@@ -1,8 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { migrate } from '../../fleet/migrate.js';
-import { repair, rollback } from '../../fleet/rollback.js';
-import { prepareUpgrade } from '../../upgrade/prepare.js';
-import { rollbackRun } from '../../upgrade/rollback-run.js';
 import { UsageError } from '../../util/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { journaled } from '../journaled.js';
@@ -42,6 +38,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
       .example('$0 migrate --tag canary --dry-run', 'show what the canaries would apply') as never,
   handler: (args) =>
     runCommand(async (signal) => {
+      const { migrate } = await import('../../fleet/migrate.js');
       const ctx = await resolveContext(args, signal);
       const report = await journaled(ctx, 'migrate', (fleet) =>
         migrate({
@@ -94,6 +91,10 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
     runCommand(async (signal) => {
       const ctx = await resolveContext(args, signal);
       if (args.run !== undefined) {
+        const [{ prepareUpgrade }, { rollbackRun }] = await Promise.all([
+          import('../../upgrade/prepare.js'),
+          import('../../upgrade/rollback-run.js'),
+        ]);
         if (args.to !== undefined) throw new UsageError('--to and --run do not go together');
         if (args.with !== 'down' && !args.yes) {
           throw new UsageError(
@@ -121,6 +122,7 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
         ]);
         return exitCodeOf(report);
       }
+      const { rollback } = await import('../../fleet/rollback.js');
       const report = await journaled(ctx, 'rollback', (fleet) =>
         rollback({ ...fleet, migrations: ctx.migrationsDir, to: args.to }),
       );
@@ -137,6 +139,7 @@ export const repairCommand: CommandModule<object, CommonArgs> = {
     withCommonOptions(y).example('$0 repair --tenant acme', 'accept the edited files for acme') as never,
   handler: (args) =>
     runCommand(async (signal) => {
+      const { repair } = await import('../../fleet/rollback.js');
       const ctx = await resolveContext(args, signal);
       const report = await journaled(ctx, 'repair', (fleet) =>
         repair({ ...fleet, migrations: ctx.migrationsDir }),

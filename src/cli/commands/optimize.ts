@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { optimizeFleet } from '../../optimization/fleet.js';
 import type { OptimizationOutcome } from '../../optimization/types.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { journaled } from '../journaled.js';
@@ -33,6 +32,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       .example('$0 optimize --only audit-log-retention --tag eu', 'one cleanup on the EU tenants') as never,
   handler: (args) =>
     runCommand(async (signal) => {
+      const { optimizeFleet } = await import('../../optimization/fleet.js');
       const ctx = await resolveContext(args, signal);
       const report = await journaled(ctx, 'optimize', (fleet) =>
         optimizeFleet({

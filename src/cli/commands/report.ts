@@ -2,10 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { loadConfig } from '../../config/load.js';
-import { openJournalDatabase } from '../../journal/open.js';
-import { buildFleetReport, renderReport } from '../../report/index.js';
-import { renderReportTable } from '../render/report-table.js';
 
 type ReportFormat = 'table' | 'json' | 'md' | 'html';
 const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'json', 'md', 'html'];
@@ -36,6 +32,7 @@ const BY_EXTENSION: Record<string, ReportFormat> = {
 /** `--journal`, else the config's `journal` (relative to the config file), else .dbfleet/journal.db. */
 async function journalTarget(args: ReportArgs): Promise<string> {
   if (args.journal) return isUrl(args.journal) ? args.journal : resolve(args.journal);
+  const { loadConfig } = await import('../../config/load.js');
   const { config, baseDir } = await loadConfig(args.config);
   const target = config.journal ?? DEFAULT_JOURNAL;
   return isUrl(target) ? target : resolve(baseDir, target);
@@ -83,6 +80,12 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       // Reading must not create: a mistyped path is an error, not a new empty journal.
       if (!isUrl(target) && !existsSync(target))
         throw new UsageError(`no journal at ${target} (pass --journal, or run an upgrade first)`);
+      const [{ openJournalDatabase }, { buildFleetReport, renderReport }, { renderReportTable }] =
+        await Promise.all([
+          import('../../journal/open.js'),
+          import('../../report/index.js'),
+          import('../render/report-table.js'),
+        ]);
       const knex = await openJournalDatabase(target);
       let text: string;
       try {

@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
 import type { FleetReport } from '../../fleet/report.js';
-import { plan, status } from '../../fleet/status.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { runCommand } from '../run-command.js';
@@ -39,6 +38,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     withCommonOptions(y).example('$0 status --json', 'machine-readable status of every tenant') as never,
   handler: (args) =>
     runCommand(async (signal) => {
+      const { status } = await import('../../fleet/status.js');
       const ctx = await resolveContext(args, signal);
       const report = await status({
         ...ctx.fleet,
@@ -59,6 +59,7 @@ export const planCommand: CommandModule<object, StatusArgs> = {
       .example('$0 plan --tenant acme --sql', 'the SQL acme would run') as never,
   handler: (args) =>
     runCommand(async (signal) => {
+      const { plan } = await import('../../fleet/status.js');
       const ctx = await resolveContext(args, signal);
       const report = await plan({
         ...ctx.fleet,

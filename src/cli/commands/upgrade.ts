@@ -1,9 +1,6 @@
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { prepareUpgrade } from '../../upgrade/prepare.js';
-import { validateThrottle } from '../../upgrade/throttle.js';
 import type { UpgradeDetails } from '../../upgrade/types.js';
-import { upgrade } from '../../upgrade/upgrade.js';
 import { UsageError } from '../../util/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { exitCodeOf, printReport } from '../output.js';
@@ -82,6 +79,11 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
       .example('$0 upgrade --resume', 'finish the run a crash interrupted') as never,
   handler: (args) =>
     runCommand(async (signal) => {
+      const [{ prepareUpgrade }, { validateThrottle }, { upgrade }] = await Promise.all([
+        import('../../upgrade/prepare.js'),
+        import('../../upgrade/throttle.js'),
+        import('../../upgrade/upgrade.js'),
+      ]);
       const ctx = await resolveContext(args, signal);
       const config = ctx.config as Record<string, unknown>;
       const checksFromConfig = config.checks;
