@@ -28,6 +28,7 @@ import type { Tenant } from '../../src/inventory/tenant.js';
 import { UsageError } from '../../src/util/errors.js';
 import { runKilledDeepVerify } from '../helpers/killed-verify.js';
 import { adminQuery, createDatabases, dropDatabases, uniquePrefix } from '../helpers/postgres.js';
+import { findPgDump } from '../helpers/processes.js';
 
 const prefix = uniquePrefix('bkpg');
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-bkpg-'));
@@ -143,20 +144,6 @@ function fakeTool(name: string, body: string): string {
 }
 
 /** The pid of a running pg_dump whose conninfo names this database. */
-function findPgDump(database: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (basename(argv[0] ?? '') === 'pg_dump' && argv.some((a) => a.includes(`dbname='${database}'`)))
-        return Number(entry);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return undefined;
-}
-
 async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
@@ -512,7 +499,8 @@ describe('backup, verify and restore on PostgreSQL', () => {
   }, async () => {
     const lock = await connect(names.a);
     // A sequence: the fingerprint (taken first) never reads one, pg_dump waits on it while dumping data.
-    await lock.query('begin; alter sequence public.customers_id_seq cache 1');
+    // A rename locks it exclusively (ALTER SEQUENCE … CACHE would not block pg_dump's read); rolled back.
+    await lock.query('begin; alter sequence public.customers_id_seq rename to customers_id_seq_held');
     const events: FleetEvent[] = [];
     const running = backupFleet({
       tenants: [PW],
@@ -533,7 +521,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
       assert.equal(statSync(passfileDir).mode & 0o777, 0o700);
       assert.ok(readFileSync(passfile, 'utf8').includes(PASSWORD));
     } finally {
-      await lock.query('commit');
+      await lock.query('rollback');
       await lock.end();
     }
     const report = await running;

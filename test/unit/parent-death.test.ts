@@ -8,24 +8,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { spawnTool } from '../../src/dialect/postgres/pg-tools.js';
 import { execFailureOf } from '../../src/util/parent-death.js';
+import { isRunning } from '../helpers/processes.js';
 
 const pgTools = fileURLToPath(new URL('../../src/dialect/postgres/pg-tools.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dbfleet-pdeath-'));
 const survivors: number[] = [];
 after(() => {
-  for (const pid of survivors) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of survivors) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Alive and not a zombie (an orphan's zombie lingers where nothing reaps it, as in some containers). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Starts a dbfleet-like process that runs `sleep 300` through spawnTool, SIGKILLs it once the sleep
@@ -50,8 +41,8 @@ async function sleepOutlivesKilledParent(env: NodeJS.ProcessEnv): Promise<boolea
   const exited = new Promise((resolve) => parent.once('exit', resolve));
   parent.kill('SIGKILL');
   await exited;
-  for (let i = 0; i < 30 && isAlive(toolPid); i++) await sleep(100);
-  return isAlive(toolPid);
+  for (let i = 0; i < 30 && isRunning(toolPid); i++) await sleep(100);
+  return isRunning(toolPid);
 }
 
 describe('tools die with dbfleet', { skip: process.platform !== 'linux' && 'Linux only' }, () => {
