@@ -14,6 +14,7 @@ import pg from 'pg';
 import type { Tenant } from '../../src/inventory/tenant.js';
 import { adminQuery, createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 import { findPgDump, isRunning } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 const prefix = uniquePrefix('bkkill');
 const database = `${prefix}_a`;
@@ -33,14 +34,6 @@ async function connect(): Promise<pg.Client> {
   return client;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (const end = Date.now() + 20_000; Date.now() < end; await sleep(10)) {
-    const value = await probe();
-    if (value !== undefined) return value;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /**
  * Runs a backup in a child process while a transaction holds a lock pg_dump needs mid-dump (renaming a
  * sequence locks it exclusively; pg_dump reads it, the schema-only fingerprint taken first does not;
@@ -58,8 +51,8 @@ async function pgDumpOutlivesKilledDbfleet(env: NodeJS.ProcessEnv): Promise<bool
       { env, stdio: ['ignore', 'ignore', 'inherit'] },
     );
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    pgDump = await until('pg_dump to start', () => findPgDump(database));
-    await until('pg_dump to wait for the lock', async () => {
+    pgDump = await waitFor('pg_dump to start', () => findPgDump(database));
+    await waitFor('pg_dump to wait for the lock', async () => {
       const rows = await adminQuery(
         "select 1 from pg_stat_activity where datname = $1 and starts_with(application_name, 'dbfleet pg_dump') and wait_event_type = 'Lock'",
         [database],
@@ -99,7 +92,7 @@ describe('a killed dbfleet takes its pg_dump with it', {
   }, async () => {
     assert.equal(await pgDumpOutlivesKilledDbfleet(process.env), false);
     // Its backend was waiting for the lock; once that is released it finds the client gone and ends.
-    await until('the dump session to end', async () => {
+    await waitFor('the dump session to end', async () => {
       const rows = await adminQuery(
         "select 1 from pg_stat_activity where datname = $1 and starts_with(application_name, 'dbfleet')",
         [database],

@@ -29,6 +29,7 @@ import { UsageError } from '../../src/util/errors.js';
 import { runKilledDeepVerify } from '../helpers/killed-verify.js';
 import { adminQuery, createDatabases, dropDatabases, uniquePrefix } from '../helpers/postgres.js';
 import { findPgDump } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 
 const prefix = uniquePrefix('bkpg');
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-bkpg-'));
@@ -144,20 +145,6 @@ function fakeTool(name: string, body: string): string {
 }
 
 /** The pid of a running pg_dump whose conninfo names this database. */
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms = 15_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(5);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 before(async () => {
   await createDatabases(Object.values(names));
   await Promise.all(

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/dbfleet.js');
@@ -37,14 +38,6 @@ function appliedSoFar(journal: string): number {
     return 0; // the journal's tables are not there yet
   } finally {
     db.close();
-  }
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the run to start');
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -94,7 +87,7 @@ describe('the dbfleet CLI against PostgreSQL', () => {
     );
     const result = waitFor(child);
     // Interrupt once the run is really under way (a migration has been applied), however slow start-up is.
-    await waitUntil(() => appliedSoFar(journalFile) >= 1, 60_000);
+    await waitUntil('the run to start', () => appliedSoFar(journalFile) >= 1, 60_000);
     child.kill('SIGINT');
     const { code, stdout } = await result;
     assert.equal(code, 1);

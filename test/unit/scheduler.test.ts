@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createScheduler, type Job } from '../../src/fleet/scheduler.js';
+import { waitUntil } from '../helpers/wait.js';
 
 type Outcome = { id: string; ran: boolean; reason?: string };
 
@@ -134,7 +135,7 @@ describe('scheduler', () => {
     );
     // Wait for the two slots to fill (a loaded machine may take a while), then a little longer: a third
     // start would be a bug.
-    for (let i = 0; i < 500 && m.started.length < 2; i++) await sleep(2);
+    await waitUntil('the two slots to fill', () => m.started.length >= 2);
     await sleep(10);
     assert.equal(m.started.length, 2);
     controller.abort();

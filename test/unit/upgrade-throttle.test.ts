@@ -10,6 +10,7 @@ import { createScheduler } from '../../src/fleet/scheduler.js';
 import type { Tenant } from '../../src/inventory/tenant.js';
 import { createThrottle, validateThrottle } from '../../src/upgrade/throttle.js';
 import { UsageError } from '../../src/util/errors.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const tenant = (id: string, host: string): Tenant => ({
   id,
@@ -46,16 +47,6 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Polls until `predicate` holds, or fails the test after `ms`: waits on what happened, not on a guess
- * of how long it takes, so a loaded CI machine makes the test slower, never wrong. */
-async function until(predicate: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(2);
   }
 }
 
@@ -120,7 +111,7 @@ describe('createThrottle', () => {
     const waiting = wait('h1', testSignal()).then(() => {
       done = true;
     });
-    await until(() => (p.calls.get('h1') ?? 0) >= 4, 'four probes');
+    await waitUntil('four probes', () => (p.calls.get('h1') ?? 0) >= 4);
     const elapsed = Date.now() - started;
     assert.equal(done, false, 'no start while over threshold');
     assert.deepEqual(events, [{ type: 'host:throttled', host: 'h1', reason: 'probe returned 9 > max 4' }]);
@@ -142,7 +133,7 @@ describe('createThrottle', () => {
       p.probe,
     );
     const waiting = wait('h1', testSignal());
-    await until(() => events.length > 0, 'the throttled event');
+    await waitUntil('the throttled event', () => events.length > 0);
     assert.deepEqual(events, [
       { type: 'host:throttled', host: 'h1', reason: 'probe failed: connection refused' },
     ]);
@@ -250,9 +241,9 @@ describe('throttle + scheduler: no tenant starts on a host over threshold, other
         notStarted: (reason) => reason,
       }),
     );
-    await until(() => started.length >= 2, 'host B to start');
-    await until(() => events.some((e) => e.type === 'host:throttled' && e.host === 'A'), 'A throttled');
-    await until(() => (p.calls.get('A') ?? 0) >= 3, 'A re-probed');
+    await waitUntil('host B to start', () => started.length >= 2);
+    await waitUntil('A throttled', () => events.some((e) => e.type === 'host:throttled' && e.host === 'A'));
+    await waitUntil('A re-probed', () => (p.calls.get('A') ?? 0) >= 3);
     assert.deepEqual(started.sort(), ['b1', 'b2'], 'only host B started');
     assert.ok(!events.some((e) => e.type === 'host:throttled' && e.host === 'B'));
     p.set('A', 3);
