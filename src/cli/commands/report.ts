@@ -2,13 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-
-type ReportFormat = 'table' | 'json' | 'md' | 'html';
-const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'json', 'md', 'html'];
-
 import { errorMessage, UsageError } from '../../util/errors.js';
 import { redact } from '../../util/redact.js';
 import { runCommand } from '../run-command.js';
+
+type ReportFormat = 'table' | 'json' | 'md' | 'html';
+const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'json', 'md', 'html'];
 
 interface ReportArgs {
   config?: string;
