@@ -1,6 +1,17 @@
 import knexFactory, { type Knex } from 'knex';
 
 /**
+ * knex would print its own warnings ("Acquire connection error…") to stdout/stderr, next to `--json`;
+ * every error reaches dbfleet's report instead, classified and redacted.
+ */
+export const SILENT_KNEX_LOG: Knex.Config['log'] = {
+  warn: () => {},
+  error: () => {},
+  deprecate: () => {},
+  debug: () => {},
+};
+
+/**
  * A knex instance over exactly one physical connection: the pool holds one connection, created lazily
  * and never reaped while the tenant's pipeline runs, so session locks and `SET`s stay on it.
  * `acquireConnectionTimeout` is short enough that a query issued outside an open transaction
@@ -16,8 +27,6 @@ export function createPinnedKnex(config: Knex.Config): Knex {
       ...(config.pool ?? {}),
     },
     acquireConnectionTimeout: config.acquireConnectionTimeout ?? 120_000,
-    // knex would print its own warnings ("Acquire connection error…") to stderr, next to `--json`; every
-    // error reaches dbfleet's report instead, classified and redacted.
-    log: { warn: () => {}, error: () => {}, deprecate: () => {}, debug: () => {} },
+    log: SILENT_KNEX_LOG,
   });
 }

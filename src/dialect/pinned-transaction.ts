@@ -1,22 +1,24 @@
 import type { Knex } from 'knex';
 
 /**
- * A transaction on a pinned knex (one connection, see pinned-knex.ts) without `knex.transaction()`:
- * BEGIN, `fn`, COMMIT — or ROLLBACK and rethrow.
+ * dbfleet's own cheap transaction on a pinned knex (one connection): BEGIN, `fn`, COMMIT — or ROLLBACK
+ * and rethrow. Only for transactions whose `trx` no user code sees (a .sql migration's script, the
+ * history write, a cleanup batch): a migration module, hook or check always gets knex's own
+ * `knex.transaction()`, because only that one is what knex hands a migration (its `batchInsert`,
+ * `transacting` and nested transactions reach knex's transaction machinery through its context, which
+ * this view does not replace).
  *
- * Why not knex's: every `knex.transaction()` builds a whole knex instance (a function with ~170 closures
- * as own properties, a client clone, listeners) that lives exactly as long as the transaction. That is
- * long enough to survive young-generation GCs, so it is promoted and piles up in the old generation until
- * a full GC. A sampled heap profile of a 300-tenant `migrate` (9 migrations, each in a transaction) put
- * 53 of the 97 MiB promoted there; it is what made the peak RSS grow with the fleet size.
+ * Why not knex's everywhere: every `knex.transaction()` builds a whole knex instance (a function with ~170
+ * closures as own properties, a client clone, listeners) that lives exactly as long as the transaction.
+ * That is long enough to survive young-generation GCs, so it is promoted and piles up in the old
+ * generation until a full GC: thousands of cleanup batches per tenant would pay for it.
  *
  * `fn` gets the pinned knex seen as a transaction: `isTransaction` is true, a nested `transaction()` or
  * `savepoint()` is a SAVEPOINT, and `commit()`/`rollback()` refuse (the outcome is `fn`'s: return to commit,
  * throw to roll back). BEGIN/SAVEPOINT/RELEASE/ROLLBACK TO are the same in PostgreSQL and SQLite.
  *
- * Only for a session driven by one pipeline at a time, as dbfleet's tenant sessions are: the connection
- * goes back to the one-connection pool between statements, so anyone else's query would land inside
- * this transaction.
+ * Only for a session driven by one pipeline at a time, as dbfleet's tenant sessions are: anyone else's
+ * query on the connection would land inside this transaction.
  */
 export function runPinnedTransaction<T>(knex: Knex, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   return runScoped(knex, fn, 0);

@@ -102,10 +102,14 @@ export interface TenantSession {
    */
   readHistoryRows?(tables: { history: string; checksums: string }, schema?: string): Promise<HistoryRow[]>;
   /**
-   * Runs `fn` in a transaction on the pinned connection. Dialects adjust around it where they must
-   * (SQLite rebuilds tables to alter them, which needs foreign keys off outside the transaction).
+   * Runs `fn` in a transaction on the pinned connection: knex's own `knex.transaction()`, so `trx` is
+   * exactly what knex's migrator hands a migration (nested transactions, `batchInsert` and `transacting`
+   * become savepoints of it). With `internal` — `fn` never hands `trx` to user code — a session may use a
+   * cheaper transaction of its own (see src/dialect/pinned-transaction.ts). Dialects adjust around it
+   * where they must (SQLite rebuilds tables to alter them, which needs foreign keys off outside the
+   * transaction).
    */
-  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>, options?: { internal?: boolean }): Promise<T>;
   /**
    * A short data-changing transaction (a cleanup batch) with no dialect adjustment: SQLite's foreign keys
    * stay on, so cascades fire. Optional: `knex.transaction()` otherwise, whose per-call knex instance is

@@ -101,11 +101,15 @@ export async function runMigration(
     const script = direction === 'up' ? migration.sql?.up : migration.sql?.down;
     const refusal = script !== undefined ? adapter.checkTransactionalScript?.(script) : undefined;
     if (refusal) throw new TenantError('NEEDS_NO_TRANSACTION', `${migration.name}: ${refusal}`);
-    await session.transaction(async (trx) => {
-      if (overrides) await session.setTimeouts(timeouts, trx);
-      await body(trx, ctx);
-      await record(trx, true);
-    });
+    // A module migration gets knex's own transaction; a .sql one never exposes `trx` to user code.
+    await session.transaction(
+      async (trx) => {
+        if (overrides) await session.setTimeouts(timeouts, trx);
+        await body(trx, ctx);
+        await record(trx, true);
+      },
+      { internal: migration.kind === 'sql' },
+    );
     return;
   }
   // Opted out (CREATE INDEX CONCURRENTLY and friends): statements commit as they go.

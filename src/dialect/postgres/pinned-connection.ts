@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { createPinnedKnex } from '../pinned-knex.js';
+import { SILENT_KNEX_LOG } from '../pinned-knex.js';
 
 /** The tenant's one connection, flagged the way knex flags its own when it errors or ends. */
 export type PinnedConnection = pg.Client & { __knex__disposed?: unknown };
@@ -10,7 +9,7 @@ export type PinnedConnection = pg.Client & { __knex__disposed?: unknown };
  * Opens the tenant's connection with `pg` directly. The session's own statements (lock, catalog lookup,
  * history read) go straight to it; a knex instance over the same connection is made only when something
  * needs knex (a migration, a query builder). A tenant with nothing to do then never pays for one: a knex
- * instance with its client, tarn pool and ~170 bound methods cost more CPU than the tenant's queries.
+ * instance with its client and ~170 bound methods costs more CPU than the tenant's queries.
  */
 export async function connectPinned(settings: Record<string, unknown>): Promise<PinnedConnection> {
   const connection = new pg.Client(settings as pg.ClientConfig) as PinnedConnection;
@@ -25,53 +24,55 @@ export async function connectPinned(settings: Record<string, unknown>): Promise<
   return connection;
 }
 
-const require = createRequire(import.meta.url);
-type KnexClientClass = new (
-  config: Knex.Config,
-) => {
-  config: Knex.Config & { pinnedConnection?: PinnedConnection };
-};
-const KnexPostgresClient = require('knex/lib/dialects/postgres/index.js') as KnexClientClass;
-
 /**
- * knex's PostgreSQL client whose pool "creates" the already open connection and never ends it (the
- * session does). A connection that broke is not replaced: that would silently drop the session's lock
- * and settings, so every later query fails with the original error instead.
+ * A `pg.Pool` look-alike that always hands out the session's one connection, for knex's public
+ * `connectionPool` option (knex 3.3): knex then builds its ordinary PostgreSQL client — `client.config`
+ * is the user's configuration with `client: 'pg'`, transactions are knex's own — and every query it
+ * sends lands on the connection that holds the tenant's lock, search_path and timeouts.
+ *
+ * knex calls `connect()` to acquire and, on release, `connection.release()` only if the connection has
+ * one (a plain `pg.Client` has none), so the connection stays open until the session ends it. A broken
+ * connection is not replaced: that would silently drop the session's lock and settings, so every later
+ * query fails with the original error instead.
  */
-class PinnedPostgresClient extends KnexPostgresClient {
-  acquireRawConnection(): Promise<PinnedConnection> {
-    const connection = this.config.pinnedConnection!;
-    const disposed = connection.__knex__disposed;
-    if (disposed) return Promise.reject(disposed instanceof Error ? disposed : new Error(String(disposed)));
-    return Promise.resolve(connection);
-  }
-
-  destroyRawConnection(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  /**
-   * `.timeout(ms, { cancel: true })` in a migration: knex cancels over a fresh connection, which here
-   * would be the pinned one, busy with the very query to cancel. A short-lived second one does it.
-   */
-  async cancelQuery(connectionToKill: { processID?: number }): Promise<void> {
-    const canceller = new pg.Client(this.config.connection as pg.ClientConfig);
-    canceller.on('error', () => {});
-    await canceller.connect();
-    try {
-      await canceller.query('select pg_cancel_backend($1)', [connectionToKill.processID]);
-    } finally {
-      await canceller.end().catch(() => {});
-    }
-  }
+function pinnedPool(connection: PinnedConnection): Knex.PgPoolLike {
+  return {
+    connect() {
+      const disposed = connection.__knex__disposed;
+      if (disposed) return Promise.reject(disposed instanceof Error ? disposed : new Error(String(disposed)));
+      return Promise.resolve(connection);
+    },
+    end: () => Promise.resolve(),
+    totalCount: 1,
+    idleCount: 0,
+    waitingCount: 0,
+  };
 }
 
-/** A knex instance over the pinned connection (search_path and timeouts were set when it opened). */
+/** A copy of the connection settings whose password, as in knex's own client, is not enumerable. */
+function withHiddenPassword(settings: Record<string, unknown>): Record<string, unknown> {
+  const { password, ...rest } = settings;
+  if (password !== undefined) Object.defineProperty(rest, 'password', { value: password, enumerable: false });
+  return rest;
+}
+
+/**
+ * A knex instance over the pinned connection, configured exactly as the user's knex would be (search_path
+ * and timeouts were set when the connection opened).
+ *
+ * knex refuses `connection` beside `connectionPool`, so the connection settings go onto the client after
+ * it is built: `client.config.connection` is what a migration reads under knex, and `connectionSettings`
+ * is where knex's PostgreSQL client opens the short-lived second connection that `.timeout(ms,
+ * { cancel: true })` cancels over (the pinned one is busy with the query). Both are pinned by
+ * test/integration/knex-fidelity-postgres.test.ts and test/integration/pinned-connection.test.ts.
+ */
 export function knexOver(connection: PinnedConnection, config: Knex.Config): Knex {
-  const { searchPath: _alreadySet, ...rest } = config as Knex.Config & { searchPath?: unknown };
-  return createPinnedKnex({
-    ...rest,
-    client: PinnedPostgresClient as unknown as typeof Knex.Client,
-    pinnedConnection: connection,
-  } as Knex.Config);
+  const { connection: settings, ...rest } = config;
+  const knex = knexFactory({ ...rest, connectionPool: pinnedPool(connection), log: SILENT_KNEX_LOG });
+  const client = knex.client as Knex.Client & { connectionSettings: unknown };
+  client.config.connection = withHiddenPassword(
+    settings as Record<string, unknown>,
+  ) as Knex.StaticConnectionConfig;
+  client.connectionSettings = withHiddenPassword(settings as Record<string, unknown>);
+  return knex;
 }

@@ -102,7 +102,10 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
       locked = false;
     },
     setTimeouts,
-    transaction: (fn) => runPinnedTransaction(knexOf(), fn),
+    // knex's own transaction, exactly what knex's migrator hands a migration; dbfleet's cheaper one where
+    // no user code sees `trx` (a .sql migration, a cleanup batch).
+    transaction: (fn, opts) =>
+      opts?.internal ? runPinnedTransaction(knexOf(), fn) : knexOf().transaction(fn),
     shortTransaction: (fn) => runPinnedTransaction(knexOf(), fn),
     recordMigration: recordPostgresMigration,
     readHistoryRows: (tables, schema) => query(readHistorySql(tables, schema)),

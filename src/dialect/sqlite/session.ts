@@ -74,13 +74,14 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
       if (!locked) return;
       await withRawConnection(knex, (db) => {
         db.pragma('locking_mode = NORMAL');
-        // The lock is dropped at the next access after leaving exclusive mode.
-        db.prepare('select 1').get();
+        // The lock is dropped at the next access of the database file after leaving exclusive mode;
+        // `select 1` reads no file, so read the schema table (a constant smoke check left it held).
+        db.prepare('select count(*) from sqlite_master').get();
       });
       locked = false;
     },
     setTimeouts,
-    async transaction(fn) {
+    async transaction(fn, opts) {
       // knex alters a SQLite table by rebuilding it (copy, drop, rename). With foreign keys enforced the
       // drop fails, and PRAGMA foreign_keys is a no-op inside a transaction — so, as SQLite's own
       // ALTER TABLE procedure says, switch them off around the transaction and run foreign_key_check
@@ -91,7 +92,7 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
       );
       if (enforced) await withRawConnection(knex, (db) => db.pragma('foreign_keys = OFF'));
       try {
-        return await runPinnedTransaction(knex, async (trx) => {
+        const checked = async (trx: Knex.Transaction) => {
           const result = await fn(trx);
           const violations = await withRawConnection(
             trx,
@@ -104,7 +105,9 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
             );
           }
           return result;
-        });
+        };
+        // knex's own transaction for a migration's `trx`; dbfleet's cheaper one where no user code sees it.
+        return await (opts?.internal ? runPinnedTransaction(knex, checked) : knex.transaction(checked));
       } finally {
         if (enforced) await withRawConnection(knex, (db) => db.pragma('foreign_keys = ON'));
       }

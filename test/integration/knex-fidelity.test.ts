@@ -1,0 +1,242 @@
+// A migration under dbfleet sees what knex's own migrator hands it, and its nested transactions stay
+// inside the migration's transaction — on PostgreSQL and SQLite. Each case was written against the
+// pinned-connection code that gave migrations a knex client subclass and a Proxy transaction, and failed
+// there (`client.config.client` a class; batchInsert COMMITting early on PostgreSQL, BEGIN inside BEGIN
+// on SQLite).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { loadMigrations, migrate, rollback, type Tenant, validateInventory } from '../../src/index.js';
+import { createDatabases, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
+
+/** Records what the migration sees, as JSON, so the test can compare it with knex's own values. */
+const SEEN = `
+exports.up = async (knex) => {
+  await knex.schema.createTable('seen', (t) => { t.text('v'); });
+  const c = knex.client;
+  const seen = {
+    client: c.config.client,
+    clientType: typeof c.config.client,
+    dialect: c.dialect,
+    driverName: c.driverName,
+    userParams: knex.userParams,
+    isTransaction: knex.isTransaction,
+    searchPath: c.config.searchPath ?? null,
+    connectionJson: JSON.stringify(c.config.connection),
+    hasPassword: Boolean(c.config.connection && c.config.connection.password),
+    fn: typeof knex.fn.now, raw: typeof knex.raw, ref: typeof knex.ref, schema: typeof knex.schema.createTable,
+  };
+  await knex('seen').insert({ v: JSON.stringify(seen) });
+};
+exports.down = async (knex) => {
+  // Real migrations branch on the client string; a class here broke rollback.
+  if (knex.client.config.client.includes('sqlite3')) await knex.schema.dropTable('seen');
+  else await knex.raw('drop table seen');
+};
+`;
+
+/** batchInsert, a nested transaction and transacting, then (with FAIL set in the table) a throw. */
+const NESTED = `
+exports.up = async (knex) => {
+  await knex.schema.createTable('items', (t) => { t.integer('n'); });
+  await knex.batchInsert('items', Array.from({ length: 25 }, (_, n) => ({ n })), 10);
+  await knex.transaction(async (inner) => { await inner('items').insert({ n: 100 }); });
+  await knex('items').insert({ n: 101 }).transacting(knex);
+  // A nested transaction that fails rolls back to its savepoint; the migration goes on.
+  await knex.transaction(async (inner) => {
+    await inner('items').insert({ n: 102 });
+    throw new Error('inner only');
+  }).catch(() => {});
+  const fail = await knex('control').where({ k: 'fail' }).first();
+  if (fail) throw new Error('boom after batchInsert');
+};
+exports.down = async (knex) => knex.schema.dropTable('items');
+`;
+
+function writeFolder(dir: string): string {
+  const migrations = join(dir, 'migrations');
+  mkdirSync(migrations, { recursive: true });
+  writeFileSync(
+    join(migrations, '001_control.js'),
+    `
+exports.up = (knex) => knex.schema.createTable('control', (t) => { t.text('k'); });
+exports.down = (knex) => knex.schema.dropTable('control');
+`,
+  );
+  writeFileSync(join(migrations, '002_seen.js'), SEEN);
+  writeFileSync(join(migrations, '003_nested.js'), NESTED);
+  return migrations;
+}
+
+interface Probe {
+  /** Runs one statement with a connection of its own (the test's, not dbfleet's). */
+  exec(sql: string): Promise<void>;
+  tables(): Promise<string[]>;
+  history(): Promise<string[]>;
+  query<T>(sql: string): Promise<T[]>;
+}
+
+function dialectCases(): {
+  name: string;
+  setup(dir: string): Promise<{ tenant: Tenant; probe: Probe; cleanup(): Promise<void> }>;
+  expected: Record<string, unknown>;
+}[] {
+  return [
+    {
+      name: 'PostgreSQL',
+      expected: { client: 'pg', dialect: 'postgresql', driverName: 'pg' },
+      async setup() {
+        const prefix = uniquePrefix('fidelity');
+        const db = `${prefix}_a`;
+        await createDatabases([db]);
+        const url = new URL(pgUrl(db));
+        // A password on the connection: the migration must see it hidden, as knex hides it.
+        url.password = 'not-needed-with-trust';
+        const [tenant] = validateInventory(
+          [{ id: 'pg-a', dialect: 'postgres', connection: url.toString() }],
+          'test',
+        );
+        const query = <T>(sql: string) => queryDatabase<T>(db, sql);
+        return {
+          tenant: tenant!,
+          probe: {
+            query,
+            exec: async (sql) => void (await query(sql)),
+            async tables() {
+              const rows = await query<{ t: string }>(
+                "select tablename as t from pg_tables where schemaname = 'public' order by 1",
+              );
+              return rows.map((r) => r.t);
+            },
+            async history() {
+              return (await query<{ name: string }>('select name from knex_migrations order by id')).map(
+                (r) => r.name,
+              );
+            },
+          },
+          cleanup: () => dropDatabases(prefix),
+        };
+      },
+    },
+    {
+      name: 'SQLite',
+      expected: { client: 'better-sqlite3', dialect: 'sqlite3', driverName: 'better-sqlite3' },
+      async setup(dir: string) {
+        const file = join(dir, 'a.sqlite');
+        new Database(file).close();
+        const [tenant] = validateInventory([{ id: 'sqlite-a', dialect: 'sqlite', connection: file }], 'test');
+        const query = async <T>(sql: string) => {
+          const db = new Database(file, { readonly: true });
+          try {
+            return db.prepare(sql).all() as T[];
+          } finally {
+            db.close();
+          }
+        };
+        return {
+          tenant: tenant!,
+          probe: {
+            query,
+            exec: async (sql) => {
+              const db = new Database(file);
+              try {
+                db.exec(sql);
+              } finally {
+                db.close();
+              }
+            },
+            async tables() {
+              const rows = await query<{ t: string }>(
+                "select name as t from sqlite_master where type = 'table' and name not like 'sqlite_%' order by 1",
+              );
+              return rows.map((r) => r.t);
+            },
+            async history() {
+              return (await query<{ name: string }>('select name from knex_migrations order by id')).map(
+                (r) => r.name,
+              );
+            },
+          },
+          cleanup: async () => {},
+        };
+      },
+    },
+  ];
+}
+
+for (const dialect of dialectCases()) {
+  describe(`knex fidelity on ${dialect.name}`, () => {
+    let dir: string;
+    let tenant: Tenant;
+    let probe: Probe;
+    let cleanup: () => Promise<void>;
+    let migrationsDir: string;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'dbfleet-fidelity-'));
+      migrationsDir = writeFolder(dir);
+      ({ tenant, probe, cleanup } = await dialect.setup(dir));
+    });
+    after(async () => {
+      await cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('a migration that batchInserts and nests transactions, then throws, leaves nothing of itself', async () => {
+      const migrations = await loadMigrations(migrationsDir);
+      const first = await migrate({ tenants: [tenant], migrations, to: '001_control.js' });
+      assert.equal(first.ok, true, JSON.stringify(first.tenants));
+      // Ask the nested migration to throw at its end.
+      await probe.exec("insert into control (k) values ('fail')");
+
+      const report = await migrate({ tenants: [tenant], migrations });
+      const result = report.tenants[0]!;
+      assert.equal(result.status, 'failed');
+      assert.match(result.error?.message ?? '', /003_nested\.js: boom after batchInsert/);
+      assert.deepEqual(await probe.history(), ['001_control.js', '002_seen.js']);
+      assert.ok(!(await probe.tables()).includes('items'), 'the failed migration left its table behind');
+
+      await probe.exec('delete from control');
+      const rerun = await migrate({ tenants: [tenant], migrations });
+      assert.equal(rerun.ok, true, JSON.stringify(rerun.tenants));
+      const rows = await probe.query<{ n: number }>('select n from items order by n');
+      assert.deepEqual(
+        rows.map((r) => Number(r.n)),
+        [...Array.from({ length: 25 }, (_, n) => n), 100, 101],
+        'batchInsert, the nested transaction and transacting committed with the migration; the failed inner one did not',
+      );
+    });
+
+    it('sees the configured client string and the rest of what knex hands a migration', async () => {
+      const [row] = await probe.query<{ v: string }>('select v from seen');
+      const seen = JSON.parse(row!.v) as Record<string, unknown>;
+      assert.deepEqual(
+        { client: seen.client, dialect: seen.dialect, driverName: seen.driverName },
+        dialect.expected,
+      );
+      assert.equal(seen.clientType, 'string');
+      assert.deepEqual(seen.userParams, {});
+      assert.equal(seen.isTransaction, true);
+      assert.deepEqual(
+        [seen.fn, seen.raw, seen.ref, seen.schema],
+        ['function', 'function', 'function', 'function'],
+      );
+      assert.doesNotMatch(String(seen.connectionJson), /not-needed-with-trust|password/);
+      if (dialect.name === 'PostgreSQL')
+        assert.equal(seen.hasPassword, true, 'knex keeps the password, hidden');
+    });
+
+    it('rolls back to zero through migrations that branch on the client string', async () => {
+      const migrations = await loadMigrations(migrationsDir);
+      for (let i = 0; i < 3; i++) {
+        const report = await rollback({ tenants: [tenant], migrations });
+        assert.equal(report.ok, true, JSON.stringify(report.tenants));
+      }
+      assert.deepEqual(await probe.history(), []);
+      assert.ok(!(await probe.tables()).includes('seen'));
+    });
+  });
+}
