@@ -88,6 +88,12 @@ export interface TenantSession {
   /** Runs a SQL script (many statements; `GO` batches on SQL Server) on the session or a transaction. */
   runScript(sql: string, on?: Knex | Knex.Transaction): Promise<void>;
   serverVersion(): Promise<string>;
+  /**
+   * Indexes a failed online build left behind unusable (PostgreSQL's INVALID indexes, qualified names), so
+   * a migration without a transaction is never recorded as applied while one it created is left. Dialects
+   * whose index builds are all-or-nothing (SQLite; SQL Server, ONLINE or not) have none: `[]`.
+   */
+  invalidIndexes(): Promise<string[]>;
   /** Which of these tables exist, in one catalog query (optional: knex's hasTable is the fallback). */
   existingTables?(names: readonly string[], schema?: string): Promise<ReadonlySet<string>>;
   /**

@@ -7,6 +7,7 @@ import { HISTORY_TABLES } from './history.js';
 import { holdKnexLockRow, recordApplied, removeApplied, writeChecksum } from './history-write.js';
 import { assertNoProblems, planTenant, upToDateWithoutLock } from './plan-tenant.js';
 import type { Migration, MigrationRunContext } from './types.js';
+import { runWithoutTransaction } from './without-transaction.js';
 
 export interface TenantMigrationOptions {
   session: TenantSession;
@@ -115,7 +116,7 @@ export async function runMigration(
   // Opted out (CREATE INDEX CONCURRENTLY and friends): statements commit as they go.
   if (overrides) await session.setTimeouts(timeouts);
   try {
-    await body(session.knex, ctx);
+    await runWithoutTransaction(session, adapter, migration, () => body(session.knex, ctx));
     // Already committed: it is recorded whatever knex's lock row says.
     await record(session.knex, false);
   } finally {
@@ -167,9 +168,13 @@ export async function migrateTenant(
         await runMigration({ ...opts, recordedChecksums: plan.recorded }, byName.get(name)!, 'up', batch);
       } catch (err) {
         const error = describeFailure(err, opts.adapter);
+        // Without a transaction, runWithoutTransaction has already said what stays applied.
+        const outcome = byName.get(name)!.config.transaction
+          ? ' — rolled back: nothing of it was applied'
+          : '';
         const failure = {
           code: error.code === 'FAILED' ? 'MIGRATION_FAILED' : error.code,
-          message: `${name}: ${error.message}`,
+          message: `${name}: ${error.message}${outcome}`,
         };
         opts.emit({
           type: 'migration:failed',

@@ -144,6 +144,8 @@ export async function openMssqlSession(
     async runScript(sql, on = knex) {
       await withRawConnection(on, (connection, Request) => runGoScript(connection, Request, sql));
     },
+    // Index builds here are all-or-nothing: a failed one leaves no index behind.
+    invalidIndexes: async () => [],
     async serverVersion() {
       const { rows } = await queryBatch(knex, PRODUCT_VERSION_SQL);
       return String(rows[0]?.product_version ?? '');

@@ -22,7 +22,7 @@ export function classifyPostgresError(err: unknown): ErrorInfo | undefined {
     case '55P03':
       return {
         code: 'LOCK_TIMEOUT',
-        message: `could not get a lock within lock_timeout — another session holds a conflicting lock (a long-running reader or writer); nothing of this migration was applied: ${message}`,
+        message: `could not get a lock within lock_timeout — another session holds a conflicting lock (a long-running reader or writer): ${message}`,
       };
     case '57014':
       return { code: 'STATEMENT_TIMEOUT', message: `statement cancelled by statement_timeout: ${message}` };

@@ -3,6 +3,7 @@ import type { Tenant } from '../../inventory/tenant.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
 import { quotePostgresIdentifier } from './identifiers.js';
+import { INVALID_INDEXES_SQL } from './invalid-indexes.js';
 import { connectPinned, knexOver } from './pinned-connection.js';
 import { readHistorySql } from './read-history.js';
 import { recordPostgresMigration } from './record-migration.js';
@@ -121,6 +122,9 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
       // The simple-query protocol runs a multi-statement script in one round trip; no bindings involved.
       if (on) await on.raw(sql.replace(/\?/g, '\\?'));
       else await query(sql);
+    },
+    async invalidIndexes() {
+      return (await query<{ name: string }>(INVALID_INDEXES_SQL)).map((r) => r.name);
     },
     async serverVersion() {
       const rows = await query<{ server_version: string }>('show server_version');

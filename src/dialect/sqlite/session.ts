@@ -116,6 +116,8 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
     async runScript(sql, on = knex) {
       if (sql.trim() !== '') await withRawConnection(on, (db) => db.exec(sql));
     },
+    // Index builds here are all-or-nothing: a failed one leaves no index behind.
+    invalidIndexes: async () => [],
     async serverVersion() {
       return withRawConnection(knex, (db) =>
         String((db.prepare('select sqlite_version() as v').get() as { v: string }).v),
