@@ -48,6 +48,7 @@ export type { ConnectionObject, DialectName, Tenant, TenantInput } from './inven
 export { validateInventory } from './inventory/validate.js';
 export { Journal, newRunId } from './journal/journal.js';
 export { findRun, listRuns, runSteps, runTenants } from './journal/read.js';
+export type { HistoryOptions } from './migration/history-location.js';
 export { loadMigrations } from './migration/loader.js';
 export { type MigrationPlan, type PlanProblem, planMigrations } from './migration/planner.js';
 export type { Migration, MigrationConfig } from './migration/types.js';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
 
 /**
@@ -146,15 +146,48 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
-/** Partial files of a killed run, older than a day (no live backup runs that long), are removed. */
+const PARTIAL_NAME = /^\..*\.partial-[0-9a-f]+$/;
+const FAILED_NAME = /^\..*\.failed(\.json)?$/;
+/** How long a backup that failed its verification is kept for inspection. */
+export const FAILED_KEEP_MS = 7 * 24 * 3600_000;
+
+/**
+ * Leftovers are removed: partial files of a killed run older than a day (no live backup runs that long),
+ * and failed backups kept for inspection older than FAILED_KEEP_MS.
+ */
 export async function removeStalePartials(
   dir: string,
   names: readonly string[],
   maxAgeMs = 24 * 3600_000,
 ): Promise<void> {
   for (const name of names) {
-    if (!/^\..*\.partial-[0-9a-f]+$/.test(name)) continue;
+    const maxAge = PARTIAL_NAME.test(name) ? maxAgeMs : FAILED_NAME.test(name) ? FAILED_KEEP_MS : undefined;
+    if (maxAge === undefined) continue;
     const info = await stat(join(dir, name)).catch(() => undefined);
-    if (info && Date.now() - info.mtimeMs > maxAgeMs) await rm(join(dir, name), { force: true });
+    if (info && Date.now() - info.mtimeMs > maxAge) await rm(join(dir, name), { force: true });
   }
+}
+
+/** `<dir>/.<name>.failed`: hidden, so never listed, selected, restored or counted by retention. */
+export function failedPathFor(backupPath: string): string {
+  return join(dirname(backupPath), `.${basename(backupPath)}.failed`);
+}
+
+/**
+ * A backup that failed its verification leaves its final name — a final name means a good, whole file —
+ * and is kept beside it under a failed name (its manifest, with the verdict, as `<failed>.json`) for a
+ * DBA to inspect, until FAILED_KEEP_MS. The file goes first: a crash in between leaves a manifest
+ * without its file (listed as missing, cleaned by retention), never an unlisted final-named file.
+ * Returns where the file is now.
+ */
+export async function setAsideFailedBackup(path: string, manifestPath: string): Promise<string> {
+  const failed = failedPathFor(path);
+  await rename(path, failed).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  await rename(manifestPath, `${failed}.json`).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  await fsyncDir(dirname(path));
+  return failed;
 }

@@ -15,6 +15,7 @@ import {
 import { ensurePrivateDir, fsyncDir, fsyncFile, reserveBackupPaths, sha256File, tenantDir } from './files.js';
 import { type BackupManifest, writeManifest } from './manifest.js';
 import { applyRetention } from './retention.js';
+import { setAsideFailed } from './set-aside.js';
 
 export interface BackupTenantOptions extends BackupRunSettings {
   fingerprintLevel: FingerprintLevel;
@@ -26,7 +27,8 @@ export interface BackupTenantOptions extends BackupRunSettings {
 
 /**
  * One tenant's backup: dump into a private temporary file, fsync, refuse an empty result, hash, rename
- * to `<timestamp>.<ext>`, write the manifest, verify, record the verification, then apply retention.
+ * to `<timestamp>.<ext>`, write the manifest, verify, record the verification (a backup that fails it
+ * gives up its final name: see `setAsideFailedBackup`), then apply retention.
  * Retention runs only after this backup verified (or, with verify 'none', was written): a failed or
  * empty backup never costs the tenant an older good one.
  */
@@ -97,7 +99,7 @@ export async function backupTenant(
     };
     done('succeeded', { data: { path, bytes: manifest.bytes, sha256: manifest.sha256 } });
   } catch (err) {
-    const error = describeFailure(err, ctx.adapter);
+    const error = diskFull(err) ?? describeFailure(err, ctx.adapter);
     done('failed', { error });
     return { error, details };
   }
@@ -127,8 +129,13 @@ export async function backupTenant(
     details.backup = summaryOf(path, manifest, check.verified);
     details.checks = check.checks;
     if (check.differences.length) details.differences = check.differences;
-    done(check.error ? 'failed' : 'succeeded', check.error ? { error: check.error } : {});
-    if (check.error) return { error: check.error, details };
+    if (check.error) {
+      const error = await setAsideFailed(ctx, path, manifestPath, check.error);
+      if (error.path) details.backup = summaryOf(error.path, manifest, false);
+      done('failed', { error: error.info });
+      return { error: error.info, details };
+    }
+    done('succeeded');
   }
 
   if (options.keep !== undefined) {
@@ -144,4 +151,14 @@ export async function backupTenant(
     }
   }
   return { details };
+}
+
+/** A full backup volume, whoever hit it (the tool, the hash, the manifest): one code a DBA can act on. */
+function diskFull(err: unknown): { code: string; message: string } | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code !== 'ENOSPC' && code !== 'SQLITE_FULL') return undefined;
+  return {
+    code: 'DISK_FULL',
+    message: `the backup volume is full (${errorMessage(err)}); nothing was kept`,
+  };
 }

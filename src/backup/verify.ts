@@ -11,10 +11,16 @@ import {
 } from './context.js';
 import { entryDir, writeManifest } from './manifest.js';
 import { type BackupSelector, selectBackup } from './select.js';
+import { setAsideFailed } from './set-aside.js';
 
 export interface VerifyTenantOptions extends BackupRunSettings {
   deep: boolean;
   backup: BackupSelector;
+  /**
+   * The backup was just taken (the upgrade's own): if it fails, it gives up its final name (see
+   * `setAsideFailedBackup`). An older backup that fails a later `verify` keeps its name and the verdict.
+   */
+  setAsideOnFailure?: boolean;
 }
 
 /**
@@ -53,11 +59,14 @@ export async function verifyTenantBackup(
         ctx.emit({ type: 'notice', tenantId: ctx.tenant.id, level: 'warn', message });
       });
     }
-    done(
-      check.error ? 'failed' : 'succeeded',
-      check.error ? { error: check.error } : { data: { verified: check.verified } },
-    );
-    return { ...(check.error ? { error: check.error } : {}), details };
+    let error = check.error;
+    if (error && options.setAsideOnFailure && entry.manifest) {
+      const setAside = await setAsideFailed(ctx, entry.path, entry.manifestPath, error);
+      error = setAside.info;
+      if (setAside.path) details.backup = summaryOf(setAside.path, entry.manifest, false);
+    }
+    done(error ? 'failed' : 'succeeded', error ? { error } : { data: { verified: check.verified } });
+    return { ...(error ? { error } : {}), details };
   } catch (err) {
     const error = describeFailure(err, ctx.adapter);
     done('failed', { error });

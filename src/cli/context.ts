@@ -6,12 +6,15 @@ import type { Argv } from 'yargs';
 import type { FleetConfig } from '../config/types.js';
 import type { FleetOptions } from '../fleet/options.js';
 import type { Tenant } from '../inventory/tenant.js';
+import type { HistoryOptions } from '../migration/history-location.js';
+import type { Migration } from '../migration/types.js';
 import { parseDuration } from '../util/duration.js';
 import { UsageError } from '../util/errors.js';
 import { createEventSink, type OutputMode } from './output.js';
 
 export interface CommonArgs {
   config?: string;
+  env?: string;
   tenants?: string;
   migrations?: string;
   optimizations?: string;
@@ -34,6 +37,11 @@ export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
     .option('config', {
       type: 'string',
       describe: 'configuration module (default ./knexfile.ts, .js, .mjs or .json)',
+      group: 'Fleet:',
+    })
+    .option('env', {
+      type: 'string',
+      describe: 'environment of an environment-keyed knexfile (default $NODE_ENV, else development)',
       group: 'Fleet:',
     })
     .option('tenants', {
@@ -116,7 +124,8 @@ export interface CommandContext {
   config: FleetConfig;
   baseDir: string;
   tenants: Tenant[];
-  migrationsDir: string;
+  /** The migrations folder, or the migrations already loaded (a knexfile with several folders or loadExtensions). */
+  migrationsDir: string | readonly Migration[];
   optimizationsDir: string;
   backupDir: string;
   journal: string;
@@ -152,6 +161,21 @@ function duration(name: string, value: string | number | undefined): number | un
   }
 }
 
+/**
+ * knex's `migrations.tableName` / `schemaName`, read defensively (the config schema may not know them):
+ * any value is passed on, and `checkHistoryOptions` refuses what is not a usable name.
+ */
+function historyOf(config: FleetConfig): HistoryOptions | undefined {
+  const migrations = config.migrations as { tableName?: unknown; schemaName?: unknown } | string | undefined;
+  if (!migrations || typeof migrations !== 'object') return undefined;
+  const { tableName, schemaName } = migrations;
+  if (tableName === undefined && schemaName === undefined) return undefined;
+  return {
+    ...(tableName !== undefined ? { tableName: tableName as string } : {}),
+    ...(schemaName !== undefined ? { schemaName: schemaName as string } : {}),
+  };
+}
+
 /** A postgres:// journal is a URL, anything else a file path (relative to the cwd for a flag, the config for the config). */
 function journalTarget(flag: string | undefined, fromConfig: string | undefined, baseDir: string): string {
   const isUrl = (v: string) => /^postgres(ql)?:\/\//i.test(v);
@@ -166,23 +190,29 @@ export async function resolveContext(
   signal: AbortSignal,
   options: { inventory?: boolean } = {},
 ): Promise<CommandContext> {
-  const [{ loadConfig }, { readInventoryFile }, { loadInventory }, { selectTenants }] = await Promise.all([
-    import('../config/load.js'),
-    import('../inventory/file.js'),
-    import('../inventory/load.js'),
-    import('../inventory/select.js'),
-  ]);
-  const { config, baseDir } = await loadConfig(args.config);
+  const [{ loadConfig }, { migrationsSourceOf }, { loadInventory }, { selectTenants }, { knexSettingsOf }] =
+    await Promise.all([
+      import('../config/load.js'),
+      import('../config/migrations-source.js'),
+      import('../inventory/load.js'),
+      import('../inventory/select.js'),
+      import('../config/knex-settings.js'),
+    ]);
+  const { config, baseDir, tenantDefaults } = await loadConfig(args.config, undefined, { env: args.env });
   const cwd = process.cwd();
   const tenants =
     options.inventory === false
       ? []
       : selectTenants(
           args.tenants
-            ? readInventoryFile(resolve(cwd, args.tenants))
-            : await loadInventory(config.inventory, baseDir),
+            ? await loadInventory({ file: resolve(cwd, args.tenants) }, cwd, tenantDefaults)
+            : await loadInventory(config.inventory, baseDir, tenantDefaults),
           { tenant: args.tenant, tag: args.tag, exclude: args.exclude },
         );
+  // Checked against the selected tenants here, before a command opens its journal (exit 2).
+  const { checkHistoryOptions } = await import('../fleet/history-options.js');
+  const history = checkHistoryOptions(historyOf(config), tenants);
+  const knex = knexSettingsOf(config);
   const mode: OutputMode = { json: Boolean(args.json), tty: Boolean(process.stderr.isTTY) };
   const timeouts = config.timeouts ?? {};
   const fleet: FleetOptions = {
@@ -208,6 +238,8 @@ export async function resolveContext(
       : {}),
     onEvent: await createEventSink(mode),
     signal,
+    ...(history.tableName !== undefined || history.schemaName !== undefined ? { history } : {}),
+    ...(knex ? { knex } : {}),
   };
   const pick = (flag: string | undefined, fromConfig: string) =>
     flag ? resolve(cwd, flag) : resolve(baseDir, fromConfig);
@@ -215,7 +247,7 @@ export async function resolveContext(
     config,
     baseDir,
     tenants,
-    migrationsDir: pick(args.migrations, dirOf(config.migrations, 'migrations')),
+    migrationsDir: await migrationsSourceOf(args.migrations, config, baseDir, cwd),
     optimizationsDir: pick(args.optimizations, dirOf(config.optimizations, 'optimizations')),
     backupDir: pick(args['backup-dir'], dirOf(config.backups, '.dbfleet/backups')),
     journal: journalTarget(args.journal, config.journal, baseDir),

@@ -7,8 +7,9 @@ import { optimizeCommand } from './commands/optimize.js';
 import { reportCommand } from './commands/report.js';
 import { planCommand, statusCommand } from './commands/status.js';
 import { upgradeCommand } from './commands/upgrade.js';
+import { ownVersion } from './own-version.js';
 
-const EPILOGUE = `Exit codes: 0 every selected tenant succeeded · 1 at least one tenant failed · 2 usage, configuration or inventory error (nothing was changed).
+const EPILOGUE = `Exit codes: 0 every selected tenant is done · 1 at least one tenant failed or was skipped (locked by another runner, not started), or the run was interrupted (Ctrl-C, SIGTERM) · 2 usage, configuration, inventory or journal error (nothing was changed).
 Inventory file: a JSON array of { "id", "dialect": "postgres"|"sqlite"|"mssql", "connection", "schema"?, "tags"? }.
 Docs: README.md`;
 
@@ -41,5 +42,5 @@ await yargs(hideBin(process.argv))
     process.exit(2);
   })
   .help()
-  .version()
+  .version(ownVersion())
   .parseAsync();

@@ -1,26 +1,69 @@
+import { format } from 'node:util';
 import { errorMessage, UsageError } from '../util/errors.js';
 import { redact } from '../util/redact.js';
 
+type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** A second signal exits at once, with the shell's code for death by that signal. */
+const EXIT_AT_ONCE: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+
+const FIRST_SIGNAL_NOTICE: Record<StopSignal, string> = {
+  SIGINT:
+    'interrupt: no new tenant starts; in-flight tenants finish their current step (Ctrl-C again to exit now)',
+  SIGTERM:
+    'SIGTERM: no new tenant starts; in-flight tenants finish their current step (a second SIGTERM exits now)',
+};
+
 /**
- * The one place that owns exit codes: 0 every tenant succeeded, 1 a tenant failed (or the run was
- * interrupted), 2 a usage/configuration/inventory error before anything was changed.
- * The first Ctrl-C stops new tenants from starting and lets in-flight ones finish their current step;
- * a second one exits at once.
+ * stdout carries the table or the JSON report and nothing else: whatever a library (knex's logger prints
+ * with console.log) or a user's migration prints through `console` goes to stderr, redacted.
+ */
+function consoleToStderr(): void {
+  const write = (...args: unknown[]) => {
+    process.stderr.write(`${redact(format(...args))}\n`);
+  };
+  console.log = write;
+  console.info = write;
+  console.debug = write;
+  console.warn = write;
+  console.error = write;
+}
+
+/** Password files a SIGKILLed dbfleet left in /tmp go as soon as the next command runs. */
+async function sweepLeftovers(): Promise<void> {
+  try {
+    const { sweepStalePassDirsOnce } = await import('../dialect/postgres/passfile.js');
+    sweepStalePassDirsOnce();
+  } catch {
+    // a cleanup of someone else's leftovers must never stop a command
+  }
+}
+
+/**
+ * The one place that owns exit codes: 0 every selected tenant is done (succeeded), 1 a tenant failed or
+ * was skipped or the run was interrupted, 2 a usage/configuration/inventory error before anything was
+ * changed.
+ * The first Ctrl-C or SIGTERM (a service manager, a CI timeout, `kill`) stops new tenants from starting
+ * and lets in-flight ones finish their current step, so the run is journaled `interrupted`, tools are
+ * stopped and password files removed; a second one exits at once.
  */
 export async function runCommand(action: (signal: AbortSignal) => Promise<number>): Promise<void> {
+  consoleToStderr();
   const controller = new AbortController();
   let interrupts = 0;
-  const onSigint = () => {
+  const onSignal = (signal: StopSignal) => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write(
-        '\ninterrupt: no new tenant starts; in-flight tenants finish their current step (Ctrl-C again to exit now)\n',
-      );
+      process.stderr.write(`\n${FIRST_SIGNAL_NOTICE[signal]}\n`);
       controller.abort();
-    } else process.exit(130);
+    } else process.exit(EXIT_AT_ONCE[signal]);
   };
+  const onSigint = () => onSignal('SIGINT');
+  const onSigterm = () => onSignal('SIGTERM');
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   try {
+    await sweepLeftovers();
     process.exitCode = await action(controller.signal);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -34,5 +77,6 @@ export async function runCommand(action: (signal: AbortSignal) => Promise<number
     }
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
 }

@@ -1,8 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import type { TenantDefaults } from '../inventory/load.js';
 import { errorMessage, UsageError } from '../util/errors.js';
 import { importUserModule, moduleExports } from '../util/load-module.js';
+import { isPlainObject, selectEnvironment } from './environment.js';
+import { keyProblems } from './key-problems.js';
+import { configSchema } from './schema.js';
+import { tenantDefaultsOf } from './tenant-defaults.js';
 import type { FleetConfig } from './types.js';
 
 export const DEFAULT_CONFIG_FILES = ['knexfile.ts', 'knexfile.js', 'knexfile.mjs', 'knexfile.json'];
@@ -13,62 +17,64 @@ export interface LoadedConfig {
   baseDir: string;
   /** The file it came from, or undefined when none exists and defaults apply. */
   file?: string;
+  /** The environment section used, when the file is environment-keyed like a knexfile. */
+  environment?: string;
+  /** The knexfile's `client` / `connection`, for inventory entries that leave theirs out. */
+  tenantDefaults?: TenantDefaults;
 }
 
-const duration = z.union([
-  z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|min|h)?\s*$/i, 'a duration like 5s or 500ms'),
-  z.number().nonnegative(),
-]);
-const dirOption = z.union([z.string(), z.object({ directory: z.string().optional() }).passthrough()]);
+export interface LoadConfigOptions {
+  /** knex's `--env`: which section of an environment-keyed file (default NODE_ENV, then `development`). */
+  env?: string;
+}
 
-/** Shape checks for the fields dbfleet reads; unknown keys pass through (knex's own, later features'). */
-const configSchema = z
-  .object({
-    inventory: z.unknown().optional(),
-    migrations: z
-      .union([
-        z.string(),
-        z.object({ directory: z.string().optional(), allowOutOfOrder: z.boolean().optional() }).passthrough(),
-      ])
-      .optional(),
-    optimizations: dirOption.optional(),
-    backups: z
-      .union([
-        z.string(),
-        z
-          .object({ directory: z.string().optional(), keep: z.number().int().positive().optional() })
-          .passthrough(),
-      ])
-      .optional(),
-    journal: z.string().optional(),
-    concurrency: z.number().int().positive().optional(),
-    perHost: z.number().int().positive().optional(),
-    timeouts: z
-      .object({
-        lock: duration.optional(),
-        statement: duration.optional(),
-        lockWait: duration.optional(),
-        request: duration.optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .passthrough();
+/**
+ * Validates a configuration object: picks the environment of an environment-keyed file, refuses
+ * unknown keys (with a suggestion) and malformed values, every problem at once.
+ */
+export function validateConfig(raw: unknown, source: string, options: LoadConfigOptions = {}): FleetConfig {
+  return validateSelected(raw, source, options).config;
+}
 
-export function validateConfig(raw: unknown, source: string): FleetConfig {
-  const result = configSchema.safeParse(raw);
-  if (result.success) return result.data as FleetConfig;
-  const problems = result.error.issues.map(
-    (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-  );
-  throw new UsageError(`${source}: invalid configuration:`, problems);
+function validateSelected(
+  raw: unknown,
+  source: string,
+  options: LoadConfigOptions,
+): { config: FleetConfig; environment?: string } {
+  if (!isPlainObject(raw)) {
+    throw new UsageError(
+      `${source}: the configuration must be an object (export default defineConfig({ … }) or module.exports = { … })`,
+    );
+  }
+  const { config, environment } = selectEnvironment(raw, source, options.env);
+  const problems = keyProblems(config);
+  const result = configSchema.safeParse(config);
+  if (!result.success) {
+    problems.push(
+      ...result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  if (problems.length) throw new UsageError(`${source}: invalid configuration:`, problems);
+  return { config: config as FleetConfig, ...(environment ? { environment } : {}) };
+}
+
+/** What the module exports: `export default`, `module.exports`, or a function returning either. */
+async function readConfigModule(file: string): Promise<unknown> {
+  if (file.endsWith('.json')) return JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+  const exported = moduleExports(await importUserModule(file));
+  return typeof exported.default === 'function' ? await (exported.default as () => unknown)() : exported;
 }
 
 /**
  * Loads the configuration module. With no `--config`, the first of knexfile.ts/.js/.mjs/.json in the
  * working directory is used; if there is none, an empty configuration (everything from the command line).
+ * A file that exists but cannot be loaded is an error (exit 2), never silently skipped.
  */
-export async function loadConfig(path?: string, cwd = process.cwd()): Promise<LoadedConfig> {
+export async function loadConfig(
+  path?: string,
+  cwd = process.cwd(),
+  options: LoadConfigOptions = {},
+): Promise<LoadedConfig> {
   let file: string | undefined;
   if (path) {
     file = resolve(cwd, path);
@@ -79,13 +85,18 @@ export async function loadConfig(path?: string, cwd = process.cwd()): Promise<Lo
   }
   let raw: unknown;
   try {
-    if (file.endsWith('.json')) raw = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
-    else {
-      const mod = await importUserModule(file);
-      raw = typeof mod.default === 'function' ? await (mod.default as () => unknown)() : moduleExports(mod);
-    }
+    raw = await readConfigModule(file);
   } catch (err) {
     throw new UsageError(`cannot load the configuration ${file}: ${errorMessage(err)}`);
   }
-  return { config: validateConfig(raw, file), baseDir: dirname(file), file };
+  const baseDir = dirname(file);
+  const { config, environment } = validateSelected(raw, file, options);
+  const tenantDefaults = await tenantDefaultsOf(config, baseDir, file);
+  return {
+    config,
+    baseDir,
+    file,
+    ...(environment ? { environment } : {}),
+    ...(tenantDefaults ? { tenantDefaults } : {}),
+  };
 }

@@ -58,8 +58,27 @@ export interface HistoryRow {
   checksum: string | null;
 }
 
+/**
+ * The user's own knex settings (from a knexfile) that a migration reads off `knex.client.config` or that
+ * change how its queries compile; dbfleet owns the connection and the pool. `client` is kept where it
+ * names the tenant's dialect (`'postgresql'` stays `'postgresql'`).
+ */
+export type KnexSettings = Pick<
+  Knex.Config,
+  | 'migrations'
+  | 'searchPath'
+  | 'useNullAsDefault'
+  | 'wrapIdentifier'
+  | 'postProcessResponse'
+  | 'asyncStackTraces'
+  | 'compileSqlOnError'
+  | 'jsonbSupport'
+> & { client?: string };
+
 export interface SessionOptions {
   timeouts: Timeouts;
+  /** The user's knex settings, as knex would apply them to the tenant's knex instance. */
+  knex?: KnexSettings;
   /** Driver request timeout (SQL Server); 0 = none. */
   requestTimeoutMs?: number;
   /** For file-based dialects: create the database if it does not exist (demo, restore). */
@@ -79,9 +98,12 @@ export interface TenantSession {
   /**
    * Takes the tenant's migration lock, a session-level lock that dies with the connection (PostgreSQL
    * advisory lock, SQL Server applock with @LockOwner='Session', SQLite an exclusive file lock).
-   * Waits up to `waitMs` (0 = try once). Resolves false when another session holds it.
+   * Waits up to `waitMs` (0 = try once), or until `signal` aborts. Resolves false when another session
+   * holds it.
    */
-  tryLock(waitMs: number): Promise<boolean>;
+  tryLock(waitMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Who holds the lock `tryLock` was refused, for the LOCKED message (optional: where the dialect can tell). */
+  describeLockHolder?(): Promise<string | undefined>;
   unlock(): Promise<void>;
   /** Applies lock/statement timeouts to the session (or to a transaction when `on` is given). */
   setTimeouts(timeouts: Timeouts, on?: Knex | Knex.Transaction): Promise<void>;
@@ -140,6 +162,11 @@ export interface DialectAdapter {
   quoteIdentifier(name: string): string;
   /** The rows of a `knex.raw()` result (each driver shapes it differently). */
   rowsOf(result: unknown): Record<string, unknown>[];
+  /**
+   * Names the server would change or cannot hold (PostgreSQL truncates identifiers to 63 bytes): one
+   * sentence per problem, for inventory validation. Absent: every name is taken as it is.
+   */
+  namingProblems?(target: { database: string; schema?: string }): string[];
   /** Server discovery: names of the databases on the server `connection` points at (for inventory discovery). */
   listDatabases?(connection: ConnectionObject): Promise<string[]>;
   /**

@@ -50,6 +50,8 @@ export type FleetEvent =
   | { type: 'migration:failed'; tenantId: string; name: string; direction: 'up' | 'down'; error: ErrorInfo }
   | { type: 'host:throttled'; host: string; reason: string }
   | { type: 'host:resumed'; host: string }
+  /** The server refused connections (its or the role's connection limit): fewer tenants at once there. */
+  | { type: 'host:capped'; host: string; from: number; to: number; reason: string }
   | { type: 'wave:start'; wave: number; label: string; tenantIds: string[] }
   | { type: 'wave:done'; wave: number; passed: boolean; reason?: string }
   | { type: 'optimization:start'; tenantId: string; name: string; kind: string }

@@ -4,6 +4,7 @@ import { assertNoProblems, planTenant } from '../migration/plan-tenant.js';
 import { describeProblem } from '../migration/planner.js';
 import type { Migration } from '../migration/types.js';
 import { UsageError } from '../util/errors.js';
+import { checkHistoryOptions } from './history-options.js';
 import { type FleetOptions, fanOutOf, resolveTimeouts } from './options.js';
 import type { FleetReport } from './report.js';
 import { runFleet } from './run-fleet.js';
@@ -21,9 +22,11 @@ export interface MigrateOptions extends MigrationOptions {
   dryRun?: boolean;
 }
 
+/** Loads the migrations and checks the run's options against them and the tenants (exit 2 on a problem). */
 export async function resolveMigrations(
   options: MigrationOptions,
 ): Promise<{ migrations: readonly Migration[]; directory?: string }> {
+  checkHistoryOptions(options.history, options.tenants);
   const migrations =
     typeof options.migrations === 'string' ? await loadMigrations(options.migrations) : options.migrations;
   if (options.to !== undefined && !migrations.some((m) => m.name === options.to)) {
@@ -52,6 +55,7 @@ export async function migrate(options: MigrateOptions): Promise<FleetReport> {
         directory,
         timeouts,
         allowOutOfOrder: options.allowOutOfOrder,
+        history: options.history,
       };
       if (options.dryRun) {
         const plan = await withTenantLock(session, options.lockWaitMs ?? 0, () =>

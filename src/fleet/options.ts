@@ -1,5 +1,6 @@
-import type { SessionOptions, Timeouts } from '../dialect/types.js';
+import type { KnexSettings, SessionOptions, Timeouts } from '../dialect/types.js';
 import type { Tenant } from '../inventory/tenant.js';
+import type { HistoryOptions } from '../migration/history-location.js';
 import type { EventListener } from './events.js';
 
 /** What every fleet operation takes, already resolved (the CLI resolves config + flags into this). */
@@ -18,6 +19,10 @@ export interface FleetOptions {
   onEvent?: EventListener;
   /** Abort: no new tenant starts; in-flight tenants stop after their current step. */
   signal?: AbortSignal;
+  /** The knexfile's own knex settings, seen by migrations on `knex.client.config` as under knex. */
+  knex?: KnexSettings;
+  /** knex's `migrations.tableName` / `schemaName`: where each tenant's history lives (default knex's). */
+  history?: HistoryOptions;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -38,6 +43,7 @@ export function sessionOptionsOf(options: FleetOptions): SessionOptions {
   return {
     timeouts: resolveTimeouts(options.timeouts),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.knex ? { knex: options.knex } : {}),
   };
 }
 

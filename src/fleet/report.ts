@@ -18,6 +18,35 @@ export function summarize(results: readonly TenantResult[]): RunSummary {
 }
 
 /**
+ * `ok` (and exit 0) means every selected tenant is done. A skipped tenant — locked by another runner,
+ * not started after a failure-budget stop or an interrupt — is not done: the run is not ok.
+ */
+export function isDone(summary: RunSummary, interrupted: boolean): boolean {
+  return summary.failed === 0 && summary.skipped === 0 && !interrupted;
+}
+
+export interface SkipReason {
+  code: string;
+  message: string;
+  tenants: number;
+}
+
+/** Why tenants were skipped, most frequent first: the summary line under the table says it. */
+export function skipReasons(results: readonly TenantResult[]): SkipReason[] {
+  const byReason = new Map<string, SkipReason>();
+  for (const r of results) {
+    if (r.status !== 'skipped') continue;
+    const code = r.error?.code ?? 'SKIPPED';
+    const message = r.error?.message ?? 'skipped';
+    const key = `${code}\0${message}`;
+    const reason = byReason.get(key) ?? { code, message, tenants: 0 };
+    reason.tenants++;
+    byReason.set(key, reason);
+  }
+  return [...byReason.values()].sort((a, b) => b.tenants - a.tenants || a.code.localeCompare(b.code));
+}
+
+/**
  * Folds a run's events into its report, one event at a time (a run of 1000 tenants keeps no event log
  * in memory). Pure: the same events always give the same report.
  */
@@ -49,7 +78,7 @@ export function createReportFold() {
       const summary = summarize(tenants);
       return {
         command,
-        ok: summary.failed === 0 && !interrupted,
+        ok: isDone(summary, interrupted),
         ...(runId ? { runId } : {}),
         interrupted,
         durationMs,

@@ -1,7 +1,8 @@
 import {
   ensureHistoryTables,
-  HISTORY_TABLES,
   historyExists,
+  historyLocation,
+  historyTables,
   readApplied,
   readHistoryOf,
   tableLookupOf,
@@ -37,10 +38,11 @@ export async function rollback(options: MigrationOptions): Promise<FleetReport> 
     },
     async (ctx) => {
       const session = await ctx.session();
+      const where = historyLocation(session.tenant, options.history);
       return withTenantLock(session, options.lockWaitMs ?? 0, async () => {
         // A tenant that was never migrated has no history table: nothing is applied.
-        const applied = (await historyExists(session.knex, session.tenant.schema))
-          ? await readApplied(session.knex, session.tenant.schema)
+        const applied = (await historyExists(session.knex, where))
+          ? await readApplied(session.knex, where)
           : [];
         let targets = applied;
         if (options.to !== undefined) {
@@ -68,6 +70,7 @@ export async function rollback(options: MigrationOptions): Promise<FleetReport> 
           lockWaitMs: 0,
           emit: ctx.emit,
           signal: ctx.signal,
+          history: options.history,
         };
         for (const target of [...targets].reverse()) {
           const t0 = Date.now();
@@ -124,16 +127,17 @@ export async function repair(options: MigrationOptions): Promise<FleetReport> {
     },
     async (ctx) => {
       const session = await ctx.session();
+      const where = historyLocation(session.tenant, options.history);
       return withTenantLock(session, options.lockWaitMs ?? 0, async () => {
-        await ensureHistoryTables(session.knex, session.tenant.schema, tableLookupOf(session));
-        const { applied, recorded } = await readHistoryOf(session, new Set(HISTORY_TABLES));
+        await ensureHistoryTables(session.knex, where, tableLookupOf(session));
+        const { applied, recorded } = await readHistoryOf(session, where, new Set(historyTables(where)));
         const repaired: string[] = [];
         const missing: string[] = [];
         for (const { name } of applied) {
           const migration = byName.get(name);
           if (!migration) missing.push(name);
           else if (recorded.get(name) !== migration.checksum) {
-            await writeChecksum(session.knex, session.tenant.schema, name, migration.checksum, 'repaired');
+            await writeChecksum(session.knex, where, name, migration.checksum, 'repaired');
             repaired.push(name);
           }
         }

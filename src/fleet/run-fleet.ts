@@ -3,6 +3,7 @@ import type { DialectAdapter, SessionOptions, TenantSession } from '../dialect/t
 import type { Tenant } from '../inventory/tenant.js';
 import { describeFailure } from '../util/describe-failure.js';
 import { type ErrorInfo, TenantError } from '../util/errors.js';
+import { createHostConnections } from './connection-limit.js';
 import type { EventListener, FleetEvent, TenantResult, TenantStatus } from './events.js';
 import { createReportFold, type FleetReport, summarize } from './report.js';
 import { createScheduler } from './scheduler.js';
@@ -72,6 +73,7 @@ export function createFleetRun(options: FleetRunOptions & { total?: number }) {
     beforeStart: options.beforeStart,
     startGate: options.startGate,
   });
+  const connections = createHostConnections({ lowerHostCap: schedule.lowerHostCap, emit, signal });
   const empty = options.emptyDetails ?? (() => ({}));
   const all: TenantResult[] = [];
 
@@ -93,10 +95,12 @@ export function createFleetRun(options: FleetRunOptions & { total?: number }) {
       signal,
       emit,
       session: () => {
-        opening ??= adapter.open(tenant, options.sessionOptions).then((s) => {
-          session = s;
-          return s;
-        });
+        opening ??= connections
+          .open(tenant, adapter, () => adapter.open(tenant, options.sessionOptions))
+          .then((s) => {
+            session = s;
+            return s;
+          });
         return opening;
       },
       releaseSession: async () => {

@@ -42,7 +42,7 @@ export function createScheduler(options: SchedulerOptions) {
     return ignoreGate ? undefined : options.startGate?.();
   };
 
-  return function schedule<T>(job: Job<T>): Promise<T> {
+  function schedule<T>(job: Job<T>): Promise<T> {
     return hostLimit(job.host, async () => {
       let reason = stopReason(job.ignoreGate);
       if (reason) return job.notStarted(reason);
@@ -53,5 +53,7 @@ export function createScheduler(options: SchedulerOptions) {
         return job.run();
       });
     });
-  };
+  }
+  /** Narrows a host's cap for the rest of the run (it refused connections); see connection-limit.ts. */
+  return Object.assign(schedule, { lowerHostCap: hostLimit.lower });
 }

@@ -1,4 +1,4 @@
-import { CHECKSUM_TABLE, MIGRATIONS_TABLE, readHistoryOf, tableLookupOf } from '../migration/history.js';
+import { historyLocation, readHistoryOf, tableLookupOf } from '../migration/history.js';
 import { describeProblem, planMigrations } from '../migration/planner.js';
 import { type MigrationOptions, resolveMigrations } from './migrate.js';
 import { fanOutOf } from './options.js';
@@ -34,9 +34,9 @@ export async function status(
     },
     async (ctx) => {
       const session = await ctx.session();
-      const { tenant } = session;
-      const existing = await tableLookupOf(session)([MIGRATIONS_TABLE, CHECKSUM_TABLE], tenant.schema);
-      const { applied, recorded } = await readHistoryOf(session, existing);
+      const where = historyLocation(session.tenant, options.history);
+      const existing = await tableLookupOf(session)([where.history, where.checksums], where.schema);
+      const { applied, recorded } = await readHistoryOf(session, where, existing);
       const plan = planMigrations({
         available: migrations,
         applied,

@@ -1,33 +1,62 @@
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { type CatalogSource, readCatalog } from './catalog.js';
 import { type DiscoverSource, discoverTenants } from './discover.js';
-import { readInventoryFile } from './file.js';
+import { parseInventoryText, readInventoryFile } from './file.js';
 import type { Tenant, TenantInput } from './tenant.js';
+import { applyTenantDefaults, type TenantDefaults } from './tenant-defaults.js';
 import { validateInventory } from './validate.js';
+
+export type { TenantDefaults } from './tenant-defaults.js';
+
+/** An entry that takes its dialect and/or connection from the knexfile's `client` and `connection`. */
+export type InheritingTenantInput = Omit<TenantInput, 'dialect' | 'connection'> &
+  Partial<Pick<TenantInput, 'dialect' | 'connection'>>;
 
 /** Where tenants come from: a list in the config, a JSON file, a catalog query, discovery, or a function. */
 export type InventorySource =
-  | readonly TenantInput[]
+  | readonly InheritingTenantInput[]
   | { file: string }
   | { catalog: CatalogSource }
   | { discover: DiscoverSource }
-  | (() => Promise<readonly TenantInput[]> | readonly TenantInput[]);
+  | (() => Promise<readonly InheritingTenantInput[]> | readonly InheritingTenantInput[]);
 
-/** Lists and validates every tenant up front (the run needs the count before it starts). */
+function readFileWithDefaults(file: string, defaults: TenantDefaults): Tenant[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `cannot read the inventory ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
+  }
+  const entries = applyTenantDefaults(parseInventoryText(text, file), defaults);
+  return validateInventory(entries, file, dirname(file));
+}
+
+/**
+ * Lists and validates every tenant up front (the run needs the count before it starts). `defaults`
+ * (a knexfile's `client` and `connection`) fill in what an entry leaves out.
+ */
 export async function loadInventory(
   source: InventorySource | undefined,
   baseDir = process.cwd(),
+  defaults?: TenantDefaults,
 ): Promise<Tenant[]> {
   if (source === undefined) {
     throw new UsageError('no inventory: pass --tenants <file>, or set `inventory` in the configuration');
   }
-  if (typeof source === 'function')
-    return validateInventory(await source(), 'the inventory function', baseDir);
-  if (Array.isArray(source)) return validateInventory(source, 'the configured inventory', baseDir);
-  const s = source as Exclude<InventorySource, readonly TenantInput[] | (() => unknown)>;
-  if ('file' in s) return readInventoryFile(resolve(baseDir, s.file));
-  if ('catalog' in s) return validateInventory(await readCatalog(s.catalog), 'the catalog query', baseDir);
+  const validate = (entries: unknown, where: string) =>
+    validateInventory(defaults ? applyTenantDefaults(entries, defaults) : entries, where, baseDir);
+  if (typeof source === 'function') return validate(await source(), 'the inventory function');
+  if (Array.isArray(source)) return validate(source, 'the configured inventory');
+  const s = source as Exclude<InventorySource, readonly InheritingTenantInput[] | (() => unknown)>;
+  if ('file' in s) {
+    const file = resolve(baseDir, s.file);
+    return defaults ? readFileWithDefaults(file, defaults) : readInventoryFile(file);
+  }
+  if ('catalog' in s) return validate(await readCatalog(s.catalog), 'the catalog query');
   if ('discover' in s) {
     const entries = await discoverTenants(s.discover, baseDir);
     if (entries.length === 0) {
@@ -38,7 +67,7 @@ export async function loadInventory(
           : `no database matches ${d.pattern}`;
       throw new UsageError(`discovery found no tenant: ${what}`);
     }
-    return validateInventory(entries, 'discovery', baseDir);
+    return validate(entries, 'discovery');
   }
   throw new UsageError('inventory must be a list, { file }, { catalog }, { discover } or a function');
 }

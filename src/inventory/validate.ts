@@ -75,6 +75,12 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
     }
     if (e.schema !== undefined && (typeof e.schema !== 'string' || e.schema.trim() === '')) {
       problems.push(`${where}: schema must be a non-empty string`);
+    } else if (typeof e.schema === 'string' && e.schema.includes('.')) {
+      // knex splits every identifier at its dots (schemaName 'a.b' becomes "a"."b"): such a schema
+      // would fail mid-migration, after the tenant was closed and backed up.
+      problems.push(
+        `${where}: schema ${JSON.stringify(e.schema)} contains '.', which knex reads as schema.table; rename the schema`,
+      );
     }
     if (
       e.tags !== undefined &&
@@ -101,6 +107,14 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
             ? { ...input, filename: resolveRelative(input.filename, baseDir) }
             : input;
       const parsed = adapter.parseConnection(located);
+      const naming = adapter.namingProblems?.({
+        database: parsed.database,
+        ...(e.schema !== undefined ? { schema: e.schema as string } : {}),
+      });
+      if (naming?.length) {
+        for (const problem of naming) problems.push(`${where}: ${problem}`);
+        return;
+      }
       tenants.push({
         id: e.id as string,
         dialect,

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { FleetEvent } from '../fleet/events.js';
+import { currentProcess } from '../util/process-alive.js';
 import { redact, redactDeep } from '../util/redact.js';
+import { markDeadRuns } from './dead-runs.js';
 import { openJournalDatabase } from './open.js';
 import { MIGRATIONS, RUNS, STEPS, TENANTS } from './schema.js';
 import { type RunStatement, statementRunner } from './statements.js';
@@ -33,8 +35,16 @@ export class Journal {
     this.run = statementRunner(knex);
   }
 
+  /** Opens the journal and closes the runs whose process was killed (see markDeadRuns). */
   static async open(target: string): Promise<Journal> {
-    return new Journal(await openJournalDatabase(target));
+    const knex = await openJournalDatabase(target);
+    try {
+      await markDeadRuns(knex);
+    } catch (err) {
+      await knex.destroy().catch(() => {});
+      throw err;
+    }
+    return new Journal(knex);
   }
 
   private enqueue(write: Write): void {
@@ -82,9 +92,11 @@ export class Journal {
   ): void {
     this.runId = runId;
     const now = Date.now();
+    // This process runs it now: the next one to open the journal can tell whether it is still going.
+    const owner = JSON.stringify(currentProcess());
     this.enqueue(async (knex) => {
       if (resumed) {
-        await knex(RUNS).where({ run_id: runId }).update({ status: 'running', finished_at: null });
+        await knex(RUNS).where({ run_id: runId }).update({ status: 'running', finished_at: null, owner });
         return;
       }
       await knex(RUNS).insert({
@@ -93,6 +105,7 @@ export class Journal {
         status: 'running',
         started_at: now,
         options: json(options),
+        owner,
       });
       for (let i = 0; i < tenants.length; i += 200) {
         const rows = tenants.slice(i, i + 200).map((t) => ({

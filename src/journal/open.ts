@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { SILENT_KNEX_LOG } from '../dialect/pinned-knex.js';
 import { parsePostgresConnection } from '../dialect/postgres/connection.js';
+import { CLIENT_KEEPALIVE } from '../dialect/postgres/liveness-options.js';
 import { durableSqliteKnexConfig } from '../dialect/sqlite/durable-file.js';
 import { errorMessage, UsageError } from '../util/errors.js';
 import { registerSecret } from '../util/redact.js';
@@ -20,8 +22,12 @@ export async function openJournalDatabase(target: string): Promise<Knex> {
     registerSecret(parsed.connection.password);
     knex = knexFactory({
       client: 'pg',
-      connection: { ...parsed.connection, application_name: 'dbfleet-journal' },
+      // Keepalives: a journal connection to a vanished server breaks instead of hanging the run.
+      connection: { ...parsed.connection, application_name: 'dbfleet-journal', ...CLIENT_KEEPALIVE },
       pool: { min: 0, max: 1 },
+      // knex would print "Acquire connection error" and a stack on stdout (next to --json); the
+      // failure reaches the user once, as the UsageError below.
+      log: SILENT_KNEX_LOG,
     });
   } else {
     const file = resolve(target);
@@ -30,7 +36,7 @@ export async function openJournalDatabase(target: string): Promise<Knex> {
     } catch (err) {
       throw new UsageError(`cannot create the journal folder for ${file}: ${errorMessage(err)}`);
     }
-    knex = knexFactory(durableSqliteKnexConfig(file));
+    knex = knexFactory({ ...durableSqliteKnexConfig(file), log: SILENT_KNEX_LOG });
   }
   try {
     await ensureJournalSchema(knex);

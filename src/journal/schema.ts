@@ -8,6 +8,8 @@ export const MIGRATIONS = 'dbfleet_run_migrations';
 /**
  * The journal's tables, built with knex's schema builder so one definition serves the SQLite file and
  * a PostgreSQL control database. Times are epoch milliseconds; JSON columns hold redacted data only.
+ * A run's `owner` is the process running it (host, pid, start time: see ProcessIdentity), so a later
+ * process can tell a run that is still going from one whose process was killed.
  */
 export async function ensureJournalSchema(knex: Knex): Promise<void> {
   if (!(await knex.schema.hasTable(RUNS))) {
@@ -19,7 +21,11 @@ export async function ensureJournalSchema(knex: Knex): Promise<void> {
       t.bigInteger('finished_at');
       t.text('options');
       t.text('summary');
+      t.text('owner');
     });
+  } else if (!(await knex.schema.hasColumn(RUNS, 'owner'))) {
+    // Journals written before runs recorded their process.
+    await knex.schema.alterTable(RUNS, (t) => t.text('owner'));
   }
   if (!(await knex.schema.hasTable(TENANTS))) {
     await knex.schema.createTable(TENANTS, (t) => {

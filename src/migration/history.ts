@@ -1,15 +1,18 @@
 import type { Knex } from 'knex';
 import type { HistoryRow, TenantSession } from '../dialect/types.js';
+import { type HistoryLocation, historyTables } from './history-location.js';
 import type { AppliedMigration } from './types.js';
 
-/** knex's own tables, so `knex migrate:list` agrees with dbfleet; plus dbfleet's checksum table. */
-export const MIGRATIONS_TABLE = 'knex_migrations';
-export const LOCK_TABLE = 'knex_migrations_lock';
-export const CHECKSUM_TABLE = 'dbfleet_migration_checksums';
+export {
+  type HistoryLocation,
+  type HistoryOptions,
+  historyLocation,
+  historyTables,
+} from './history-location.js';
 
 export type ChecksumSource = 'applied' | 'adopted' | 'repaired';
 
-/** A history table, in the tenant's schema when it has one. */
+/** A history table, qualified with the location's schema when it has one. */
 export function table(knex: Knex | Knex.Transaction, name: string, schema?: string) {
   return schema ? knex(name).withSchema(schema) : knex(name);
 }
@@ -18,8 +21,8 @@ function schemaBuilder(knex: Knex | Knex.Transaction, schema?: string) {
   return schema ? knex.schema.withSchema(schema) : knex.schema;
 }
 
-export async function historyExists(knex: Knex, schema?: string): Promise<boolean> {
-  return schemaBuilder(knex, schema).hasTable(MIGRATIONS_TABLE);
+export async function historyExists(knex: Knex, where: HistoryLocation): Promise<boolean> {
+  return schemaBuilder(knex, where.schema).hasTable(where.history);
 }
 
 /**
@@ -41,26 +44,40 @@ export function hasTableLookup(knex: Knex): TableLookup {
   };
 }
 
-/** Every table dbfleet's history lives in. */
-export const HISTORY_TABLES = [MIGRATIONS_TABLE, LOCK_TABLE, CHECKSUM_TABLE] as const;
+/** Which of the location's history tables exist. */
+export function existingHistoryTables(
+  lookup: TableLookup,
+  where: HistoryLocation,
+): Promise<ReadonlySet<string>> {
+  return lookup(historyTables(where), where.schema);
+}
+
+/** All of the location's tables are in `existing`. */
+export function hasAllHistoryTables(
+  existing: ReadonlySet<string> | undefined,
+  where: HistoryLocation,
+): boolean {
+  return existing !== undefined && historyTables(where).every((name) => existing.has(name));
+}
 
 /**
  * Creates the history tables exactly as knex does (so its CLI keeps working), plus dbfleet's own.
- * With `runScript`, the missing tables go to the server as one script: one round trip, not one per
- * statement. `existing` skips the lookup when the caller has just done it.
+ * The schema is not created: knex does not create `schemaName` either. With `runScript`, the missing
+ * tables go to the server as one script: one round trip, not one per statement. `existing` skips the
+ * lookup when the caller has just done it.
  */
 export async function ensureHistoryTables(
   knex: Knex,
-  schema?: string,
+  where: HistoryLocation,
   lookup: TableLookup = hasTableLookup(knex),
   options: { runScript?: (sql: string) => Promise<void>; existing?: ReadonlySet<string> } = {},
 ): Promise<void> {
-  const sb = () => schemaBuilder(knex, schema);
-  const existing = options.existing ?? (await lookup(HISTORY_TABLES, schema));
+  const sb = () => schemaBuilder(knex, where.schema);
+  const existing = options.existing ?? (await existingHistoryTables(lookup, where));
   const builders: (Knex.SchemaBuilder | Knex.QueryBuilder)[] = [];
-  if (!existing.has(MIGRATIONS_TABLE)) {
+  if (!existing.has(where.history)) {
     builders.push(
-      sb().createTable(MIGRATIONS_TABLE, (t) => {
+      sb().createTable(where.history, (t) => {
         t.increments();
         t.string('name');
         t.integer('batch');
@@ -68,19 +85,19 @@ export async function ensureHistoryTables(
       }),
     );
   }
-  if (!existing.has(LOCK_TABLE)) {
+  if (!existing.has(where.lock)) {
     builders.push(
-      sb().createTable(LOCK_TABLE, (t) => {
+      sb().createTable(where.lock, (t) => {
         t.increments('index').primary();
         t.integer('is_locked');
       }),
     );
     // knex's CLI expects its one row; an existing table has it already (knex put it there).
-    builders.push(table(knex, LOCK_TABLE, schema).insert({ is_locked: 0 }));
+    builders.push(table(knex, where.lock, where.schema).insert({ is_locked: 0 }));
   }
-  if (!existing.has(CHECKSUM_TABLE)) {
+  if (!existing.has(where.checksums)) {
     builders.push(
-      sb().createTable(CHECKSUM_TABLE, (t) => {
+      sb().createTable(where.checksums, (t) => {
         t.string('name', 255).primary();
         t.string('checksum', 64).notNullable();
         t.string('source', 20).notNullable();
@@ -104,41 +121,42 @@ export interface HistorySnapshot {
 }
 
 /**
- * Reads knex_migrations and the checksums in one round trip (a UNION ALL), from those of the two tables
+ * Reads knex's history and the checksums in one round trip (a UNION ALL), from those of the two tables
  * that exist; an absent table reads as empty. A session that reads its history itself
  * (`readHistoryRows`) is asked first: on PostgreSQL that needs no knex instance.
  */
 export async function readHistoryOf(
-  session: Pick<TenantSession, 'knex' | 'readHistoryRows' | 'tenant'>,
+  session: Pick<TenantSession, 'knex' | 'readHistoryRows'>,
+  where: HistoryLocation,
   existing: ReadonlySet<string>,
 ): Promise<HistorySnapshot> {
-  const schema = session.tenant.schema;
-  if (session.readHistoryRows && existing.has(MIGRATIONS_TABLE) && existing.has(CHECKSUM_TABLE)) {
+  if (session.readHistoryRows && existing.has(where.history) && existing.has(where.checksums)) {
     return foldHistory(
-      await session.readHistoryRows({ history: MIGRATIONS_TABLE, checksums: CHECKSUM_TABLE }, schema),
+      await session.readHistoryRows({ history: where.history, checksums: where.checksums }, where.schema),
     );
   }
-  return readHistory(session.knex, schema, existing);
+  return readHistory(session.knex, where, existing);
 }
 
 /** `readHistoryOf` with knex's query builder. */
 export async function readHistory(
   knex: Knex | Knex.Transaction,
-  schema: string | undefined,
+  where: HistoryLocation,
   existing: ReadonlySet<string>,
 ): Promise<HistorySnapshot> {
-  const hasHistory = existing.has(MIGRATIONS_TABLE);
-  const hasChecksums = existing.has(CHECKSUM_TABLE);
+  const hasHistory = existing.has(where.history);
+  const hasChecksums = existing.has(where.checksums);
   if (!hasHistory || !hasChecksums) {
     return {
-      applied: hasHistory ? await readApplied(knex, schema) : [],
-      recorded: hasChecksums ? await readChecksums(knex, schema) : new Map(),
+      applied: hasHistory ? await readApplied(knex, where) : [],
+      recorded: hasChecksums ? await readChecksums(knex, where) : new Map(),
     };
   }
-  const rows: HistoryRow[] = await table(knex, MIGRATIONS_TABLE, schema)
+  const { schema } = where;
+  const rows: HistoryRow[] = await table(knex, where.history, schema)
     .select(knex.raw("'a' as kind"), 'id', 'name', 'batch', knex.raw('null as checksum'))
     .unionAll((q) => {
-      q.select(knex.raw("'c'"), knex.raw('null'), 'name', knex.raw('null'), 'checksum').from(CHECKSUM_TABLE);
+      q.select(knex.raw("'c'"), knex.raw('null'), 'name', knex.raw('null'), 'checksum').from(where.checksums);
       if (schema) q.withSchema(schema);
     })
     .orderBy([{ column: 'kind' }, { column: 'id' }]);
@@ -155,8 +173,11 @@ function foldHistory(rows: readonly HistoryRow[]): HistorySnapshot {
   return { applied, recorded };
 }
 
-export async function readApplied(knex: Knex, schema?: string): Promise<AppliedMigration[]> {
-  const rows = await table(knex, MIGRATIONS_TABLE, schema).select('id', 'name', 'batch').orderBy('id');
+export async function readApplied(
+  knex: Knex | Knex.Transaction,
+  where: HistoryLocation,
+): Promise<AppliedMigration[]> {
+  const rows = await table(knex, where.history, where.schema).select('id', 'name', 'batch').orderBy('id');
   return rows.map((r: { id: number | string; name: string; batch: number | string }) => ({
     id: Number(r.id),
     name: r.name,
@@ -165,7 +186,10 @@ export async function readApplied(knex: Knex, schema?: string): Promise<AppliedM
 }
 
 /** The recorded checksums; the caller knows the table exists. */
-async function readChecksums(knex: Knex | Knex.Transaction, schema?: string): Promise<Map<string, string>> {
-  const rows = await table(knex, CHECKSUM_TABLE, schema).select('name', 'checksum');
+async function readChecksums(
+  knex: Knex | Knex.Transaction,
+  where: HistoryLocation,
+): Promise<Map<string, string>> {
+  const rows = await table(knex, where.checksums, where.schema).select('name', 'checksum');
   return new Map(rows.map((r: { name: string; checksum: string }) => [r.name, r.checksum]));
 }

@@ -68,12 +68,23 @@ function loadSqlMigration(name: string, file: string): Migration {
  * Loads every migration of a directory once for the whole run (never once per tenant), sorted by file
  * name as knex sorts them. Every broken file is reported at once.
  */
-export async function loadMigrations(directory: string): Promise<Migration[]> {
+export async function loadMigrations(
+  directory: string,
+  options: { loadExtensions?: readonly string[] } = {},
+): Promise<Migration[]> {
   const dir = resolve(directory);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UsageError(`migrations directory ${dir} does not exist or is not a directory`);
   }
-  const names = readdirSync(dir).filter(isMigrationFile).sort();
+  // knex's `loadExtensions` picks the module files (e.g. only the compiled `.js` beside `.ts` sources);
+  // `.sql` files are dbfleet's own and always load.
+  const loadable = (name: string) =>
+    name.endsWith('.sql') ||
+    !options.loadExtensions ||
+    options.loadExtensions.some((ext) => name.toLowerCase().endsWith(ext.toLowerCase()));
+  const names = readdirSync(dir)
+    .filter((name) => isMigrationFile(name) && loadable(name))
+    .sort();
   const problems: string[] = [];
   const migrations: Migration[] = [];
   const seen = new Map<string, string>();

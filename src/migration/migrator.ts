@@ -3,7 +3,7 @@ import type { DialectAdapter, TenantSession, Timeouts } from '../dialect/types.j
 import type { FleetEvent } from '../fleet/events.js';
 import { describeFailure } from '../util/describe-failure.js';
 import { TenantError } from '../util/errors.js';
-import { HISTORY_TABLES } from './history.js';
+import { type HistoryOptions, hasAllHistoryTables, historyLocation } from './history.js';
 import { holdKnexLockRow, recordApplied, removeApplied, writeChecksum } from './history-write.js';
 import { assertNoProblems, planTenant, upToDateWithoutLock } from './plan-tenant.js';
 import type { Migration, MigrationRunContext } from './types.js';
@@ -22,6 +22,8 @@ export interface TenantMigrationOptions {
   signal?: AbortSignal;
   /** Names with a checksum row already (from the plan): only those need it replaced when applied. */
   recordedChecksums?: ReadonlySet<string>;
+  /** knex's tableName/schemaName (default knex_migrations, in the tenant's schema if it has one). */
+  history?: HistoryOptions;
 }
 
 export interface MigrateDetails {
@@ -33,16 +35,23 @@ export interface MigrateDetails {
 /** Takes the tenant's session lock or reports the tenant skipped; always releases it. */
 export async function withTenantLock<T>(
   session: TenantSession,
-  waitMs: number,
+  wait: number | { waitMs: number; signal?: AbortSignal },
   fn: () => Promise<T>,
 ): Promise<T> {
-  if (!(await session.tryLock(waitMs))) {
+  const { waitMs, signal } = typeof wait === 'number' ? { waitMs: wait, signal: undefined } : wait;
+  if (!(await session.tryLock(waitMs, signal))) {
+    if (signal?.aborted)
+      throw new TenantError('INTERRUPTED', "interrupted while waiting for the tenant's migration lock", {
+        skipped: true,
+      });
+    // Who holds it, where the dialect can tell (asked only now: a free lock costs nothing extra).
+    const holder = await session.describeLockHolder?.().catch(() => undefined);
     throw new TenantError(
       'LOCKED',
-      "the tenant's migration lock is held by another session (another dbfleet runner; on SQLite also an application connection writing)",
-      {
-        skipped: true,
-      },
+      holder
+        ? `the tenant's migration lock is ${holder}`
+        : "the tenant's migration lock is held by another session (another dbfleet runner; on SQLite also an application connection writing)",
+      { skipped: true },
     );
   }
   try {
@@ -67,7 +76,7 @@ export async function runMigration(
   batch: number,
 ): Promise<void> {
   const { session, adapter } = opts;
-  const schema = session.tenant.schema;
+  const where = historyLocation(session.tenant, opts.history);
   const ctx: MigrationRunContext = { runScript: (sql, on) => session.runScript(sql, on) };
   const body = direction === 'up' ? migration.up : migration.down;
   if (!body)
@@ -76,16 +85,16 @@ export async function runMigration(
   const knexLocked = () =>
     new TenantError(
       'KNEX_LOCKED',
-      'knex_migrations_lock is set: a knex CLI migration is running here, or one crashed (`knex migrate:unlock` clears it)',
+      `${where.lock} is set: a knex CLI migration is running here, or one crashed (\`knex migrate:unlock\` clears it)`,
     );
   // In a transaction, knex's lock row is held as its last step, in the same round trip as the records.
   const record = async (on: Knex | Knex.Transaction, holdKnexLock: boolean) => {
     if (direction === 'down') {
-      if (holdKnexLock && !(await holdKnexLockRow(on, schema))) throw knexLocked();
-      await removeApplied(on, schema, migration.name);
+      if (holdKnexLock && !(await holdKnexLockRow(on, where))) throw knexLocked();
+      await removeApplied(on, where, migration.name);
       return;
     }
-    const recorded = await recordApplied(session, on, schema, {
+    const recorded = await recordApplied(session, on, where, {
       name: migration.name,
       batch,
       checksum: migration.checksum,
@@ -133,16 +142,16 @@ export async function migrateTenant(
   to?: string,
 ): Promise<{ details: MigrateDetails; error?: ReturnType<typeof describeFailure> }> {
   const { session } = opts;
-  const schema = session.tenant.schema;
+  const where = historyLocation(session.tenant, opts.history);
   const early = await upToDateWithoutLock(opts, to);
   if (early.details) return { details: early.details };
-  const allTables = early.existing?.size === HISTORY_TABLES.length ? early.existing : undefined;
-  return withTenantLock(session, opts.lockWaitMs, async () => {
+  const allTables = hasAllHistoryTables(early.existing, where) ? early.existing : undefined;
+  return withTenantLock(session, { waitMs: opts.lockWaitMs, signal: opts.signal }, async () => {
     const plan = await planTenant(opts, to, false, allTables);
     assertNoProblems(plan, opts.directory);
     const byName = new Map(opts.migrations.map((m) => [m.name, m]));
     for (const name of plan.adopt)
-      await writeChecksum(session.knex, schema, name, byName.get(name)!.checksum, 'adopted');
+      await writeChecksum(session.knex, where, name, byName.get(name)!.checksum, 'adopted');
 
     const applied: string[] = [];
     const details = (): MigrateDetails => ({

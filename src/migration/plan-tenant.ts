@@ -1,16 +1,23 @@
 import { TenantError } from '../util/errors.js';
 import {
   ensureHistoryTables,
-  HISTORY_TABLES,
+  existingHistoryTables,
+  type HistoryOptions,
   type HistorySnapshot,
+  hasAllHistoryTables,
   historyExists,
+  historyLocation,
+  historyTables,
   readHistoryOf,
   tableLookupOf,
 } from './history.js';
 import type { MigrateDetails, TenantMigrationOptions } from './migrator.js';
 import { describeProblem, type MigrationPlan, planMigrations } from './planner.js';
 
-type PlanFor = Pick<TenantMigrationOptions, 'session' | 'migrations' | 'allowOutOfOrder' | 'directory'>;
+type PlanFor = Pick<TenantMigrationOptions, 'session' | 'migrations' | 'allowOutOfOrder' | 'directory'> & {
+  /** knex's tableName/schemaName (default knex_migrations, in the tenant's schema if it has one). */
+  history?: HistoryOptions;
+};
 
 function planFrom(opts: PlanFor, history: HistorySnapshot, to?: string) {
   const plan = planMigrations({
@@ -39,20 +46,21 @@ export async function planTenant(
   existing?: ReadonlySet<string>,
 ): Promise<MigrationPlan & { nextBatch: number; recorded: ReadonlySet<string> }> {
   const { session } = opts;
-  const { knex, tenant } = session;
+  const { knex } = session;
+  const where = historyLocation(session.tenant, opts.history);
   // A read-only plan (dry run) creates no history table: a tenant without one has nothing applied.
-  if (readOnly && !(await historyExists(knex, tenant.schema))) {
+  if (readOnly && !(await historyExists(knex, where))) {
     return planFrom(opts, { applied: [], recorded: new Map() }, to);
   }
-  let tables = existing ?? (await tableLookupOf(session)(HISTORY_TABLES, tenant.schema));
-  if (!readOnly && tables.size < HISTORY_TABLES.length) {
-    await ensureHistoryTables(knex, tenant.schema, undefined, {
+  let tables = existing ?? (await existingHistoryTables(tableLookupOf(session), where));
+  if (!readOnly && !hasAllHistoryTables(tables, where)) {
+    await ensureHistoryTables(knex, where, undefined, {
       existing: tables,
       runScript: (sql) => session.runScript(sql),
     });
-    tables = new Set(HISTORY_TABLES);
+    tables = new Set(historyTables(where));
   }
-  return planFrom(opts, await readHistoryOf(session, tables), to);
+  return planFrom(opts, await readHistoryOf(session, where, tables), to);
 }
 
 /**
@@ -63,15 +71,16 @@ export async function planTenant(
  * committed, for one that opted out), so "nothing pending" read without the lock is the truth.
  */
 export async function upToDateWithoutLock(
-  opts: TenantMigrationOptions,
+  opts: TenantMigrationOptions & { history?: HistoryOptions },
   to?: string,
 ): Promise<{ details?: MigrateDetails; existing?: ReadonlySet<string> }> {
   if (!opts.adapter.capabilities.nonBlockingReads) return {};
   const { session } = opts;
+  const where = historyLocation(session.tenant, opts.history);
   try {
-    const existing = await tableLookupOf(session)(HISTORY_TABLES, session.tenant.schema);
-    if (existing.size < HISTORY_TABLES.length) return { existing };
-    const plan = planFrom(opts, await readHistoryOf(session, existing), to);
+    const existing = await existingHistoryTables(tableLookupOf(session), where);
+    if (!hasAllHistoryTables(existing, where)) return { existing };
+    const plan = planFrom(opts, await readHistoryOf(session, where, existing), to);
     const idle = plan.pending.length === 0 && plan.adopt.length === 0 && plan.problems.length === 0;
     return idle ? { details: { applied: [], current: plan.current, pending: [] }, existing } : { existing };
   } catch {

@@ -8,6 +8,7 @@ import { backupTenant } from '../backup/take.js';
 import { verifyTenantBackup } from '../backup/verify.js';
 import type { Fingerprint, FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
 import type { SessionOptions, Timeouts } from '../dialect/types.js';
+import type { HistoryOptions } from '../migration/history-location.js';
 import { migrateTenant, runMigration, withTenantLock } from '../migration/migrator.js';
 import type { Migration } from '../migration/types.js';
 import { optimizeTenant } from '../optimization/runner.js';
@@ -26,6 +27,8 @@ export interface OperationSettings {
   allowOutOfOrder?: boolean;
   fingerprintLevel?: FingerprintLevel;
   tools?: ToolOptions;
+  /** knex's tableName/schemaName (default knex_migrations). */
+  history?: HistoryOptions;
 }
 
 /** Binds the upgrade pipeline to the real backups, migrator and optimizer. */
@@ -54,7 +57,13 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
       return { path, bytes, sha256, fingerprint: manifest.fingerprint } satisfies BackupTaken;
     },
     async verify(ctx, backup, deep) {
-      const outcome = await verifyTenantBackup(ctx, { ...backupSettings, deep, backup: backup.path });
+      // The backup this run just took: if it fails, it must not stay under a backup's final name.
+      const outcome = await verifyTenantBackup(ctx, {
+        ...backupSettings,
+        deep,
+        backup: backup.path,
+        setAsideOnFailure: true,
+      });
       if (outcome.error) throw new TenantError(outcome.error.code, outcome.error.message);
       return { verified: deep ? 'deep' : 'light' };
     },
@@ -70,6 +79,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         allowOutOfOrder: settings.allowOutOfOrder,
         emit: ctx.emit,
         signal: ctx.signal,
+        history: settings.history,
       });
       return {
         applied: result.details.applied,
@@ -115,6 +125,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
           timeouts: settings.timeouts,
           lockWaitMs: 0,
           emit: ctx.emit,
+          history: settings.history,
         };
         for (const name of [...applied].reverse()) {
           await runMigration(opts, byName.get(name)!, 'down', 0);

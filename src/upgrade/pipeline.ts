@@ -1,5 +1,5 @@
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
-import { historyExists, readApplied } from '../migration/history.js';
+import { type HistoryOptions, historyExists, historyLocation, readApplied } from '../migration/history.js';
 import { describeFailure } from '../util/describe-failure.js';
 import { type ErrorInfo, TenantError } from '../util/errors.js';
 import { runChecks, runHook } from './run-hooks.js';
@@ -173,11 +173,15 @@ export async function upgradeTenant(
 }
 
 /** The newest applied migration after a rollback, for the journal (and so the fleet report). */
-async function currentVersion(ctx: TenantContext): Promise<string | null | undefined> {
+async function currentVersion(
+  ctx: TenantContext,
+  history?: HistoryOptions,
+): Promise<string | null | undefined> {
   try {
     const session = await ctx.session();
-    if (!(await historyExists(session.knex, ctx.tenant.schema))) return null;
-    return (await readApplied(session.knex, ctx.tenant.schema)).at(-1)?.name ?? null;
+    const where = historyLocation(ctx.tenant, history);
+    if (!(await historyExists(session.knex, where))) return null;
+    return (await readApplied(session.knex, where)).at(-1)?.name ?? null;
   } catch {
     return undefined; // unknown: the report says so rather than guessing
   }
@@ -201,11 +205,15 @@ async function afterFailure(
     await step('rollback', async () => {
       if (settings.rollbackWith === 'down') {
         await ops.down(ctx, details.applied, pre?.fingerprint);
-        return { with: 'down', reverted: [...details.applied].reverse(), current: await currentVersion(ctx) };
+        return {
+          with: 'down',
+          reverted: [...details.applied].reverse(),
+          current: await currentVersion(ctx, settings.history),
+        };
       }
       if (!pre) throw new TenantError('NO_BACKUP', 'no pre-upgrade backup to restore (backups were skipped)');
       await ops.restore(ctx, pre);
-      return { with: 'restore', backup: pre.path, current: await currentVersion(ctx) };
+      return { with: 'restore', backup: pre.path, current: await currentVersion(ctx, settings.history) };
     });
     details.rolledBack = true;
     return {

@@ -49,6 +49,7 @@ export async function prepareUpgrade(
     timeouts: resolveTimeouts(setup.timeouts),
     lockWaitMs: setup.lockWaitMs ?? 0,
     fingerprintLevel: setup.fingerprintLevel,
+    history: setup.history,
   });
   return { operations, hooks, checks, journal: setup.journal };
 }

@@ -1,4 +1,5 @@
 import type { TenantContext } from '../fleet/run-fleet.js';
+import type { HistoryOptions } from '../migration/history-location.js';
 import type { ErrorInfo } from '../util/errors.js';
 import type { CheckDefinition, HookContext, HookDefinition } from './checks.js';
 
@@ -64,6 +65,8 @@ export interface PipelineSettings {
   skipBackup: boolean;
   /** Awaited after every step: the journal's checkpoint. */
   checkpoint(): Promise<void>;
+  /** knex's tableName/schemaName, to read the version after a rollback. */
+  history?: HistoryOptions;
 }
 
 export interface UpgradeDetails {

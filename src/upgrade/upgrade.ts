@@ -191,6 +191,7 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
       deepVerify: options.deepVerify ?? false,
       skipBackup: options.skipBackup ?? false,
       checkpoint: () => journal.flush(),
+      history: options.history,
     } as const;
     const countFailure = (tenantId: string) => {
       failures++;

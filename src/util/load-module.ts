@@ -3,16 +3,30 @@ import { pathToFileURL } from 'node:url';
 const TYPESCRIPT = /\.(c|m)?tsx?$/i;
 
 /**
+ * A TypeScript (or ESM-syntax) file in a CommonJS project is compiled to CommonJS, and `import()` of it
+ * yields `{ default: { __esModule: true, default: X, up, … } }`: the real exports one level down. Hand
+ * callers the namespace the source meant (`{ default: X, up, … }`), as an ESM project would see it.
+ */
+function asWritten(namespace: Record<string, unknown>): Record<string, unknown> {
+  const exports = namespace.default;
+  if (exports && typeof exports === 'object' && (exports as { __esModule?: unknown }).__esModule === true) {
+    return { ...(exports as Record<string, unknown>) };
+  }
+  return namespace;
+}
+
+/**
  * Imports a user module (config, migration, optimization, check). TypeScript loads through tsx with no
- * build step, whether or not dbfleet itself runs under tsx; everything else through plain `import()`.
+ * build step, whether or not dbfleet itself runs under tsx, in ESM and CommonJS projects alike;
+ * everything else through plain `import()`.
  */
 export async function importUserModule(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   if (TYPESCRIPT.test(file)) {
     const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+    return asWritten((await tsImport(url, import.meta.url)) as Record<string, unknown>);
   }
-  return (await import(url)) as Record<string, unknown>;
+  return asWritten((await import(url)) as Record<string, unknown>);
 }
 
 /** Unwraps `export default`, CommonJS `module.exports` and ESM-with-named-exports alike. */

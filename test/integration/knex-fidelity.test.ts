@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadMigrations, migrate, rollback, type Tenant, validateInventory } from '../../src/index.js';
+import { runCli } from '../helpers/cli-child.js';
 import { createDatabases, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
 
 /** Records what the migration sees, as JSON, so the test can compare it with knex's own values. */
@@ -27,6 +28,7 @@ exports.up = async (knex) => {
     searchPath: c.config.searchPath ?? null,
     connectionJson: JSON.stringify(c.config.connection),
     hasPassword: Boolean(c.config.connection && c.config.connection.password),
+    migrations: c.config.migrations ?? null,
     fn: typeof knex.fn.now, raw: typeof knex.raw, ref: typeof knex.ref, schema: typeof knex.schema.createTable,
   };
   await knex('seen').insert({ v: JSON.stringify(seen) });
@@ -240,3 +242,57 @@ for (const dialect of dialectCases()) {
     });
   });
 }
+
+// A knexfile's own settings reach the migration as under knex: the client name as written, its
+// `migrations` block, its searchPath (in effect on the connection, not just reported).
+describe('knex fidelity: a knexfile’s settings through the CLI (PostgreSQL)', () => {
+  const prefix = uniquePrefix('fidelity_kf');
+  const db = `${prefix}_a`;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dbfleet-fidelity-kf-'));
+    const migrations = join(dir, 'migrations');
+    mkdirSync(migrations);
+    writeFileSync(join(migrations, '001_seen.js'), SEEN);
+    await createDatabases([db]);
+    await queryDatabase(db, 'create schema app');
+    writeFileSync(
+      join(dir, 'knexfile.js'),
+      `module.exports = {
+  client: 'postgresql',
+  connection: ${JSON.stringify(pgUrl(db))},
+  searchPath: ['app', 'public'],
+  migrations: { directory: './migrations', tableName: 'app_migrations' },
+};
+`,
+    );
+    writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+    writeFileSync(
+      join(dir, 'tenants.json'),
+      JSON.stringify([{ id: 'a', dialect: 'postgres', connection: pgUrl(db) }]),
+    );
+  });
+  after(async () => {
+    await dropDatabases(prefix);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the migration sees client "postgresql", the migrations block and the searchPath, which is in effect', async () => {
+    const run = await runCli(['migrate', '--tenants', 'tenants.json', '--journal', 'journal.db', '--json'], {
+      cwd: dir,
+    });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const [row] = await queryDatabase<{ v: string }>(db, 'select v from app.seen');
+    const seen = JSON.parse(row!.v) as Record<string, unknown>;
+    assert.equal(seen.client, 'postgresql');
+    assert.deepEqual(seen.searchPath, ['app', 'public']);
+    assert.deepEqual(seen.migrations, { directory: './migrations', tableName: 'app_migrations' });
+    // Unqualified, as knex creates it: in the first schema of the search_path.
+    const history = await queryDatabase<{ name: string }>(db, 'select name from app.app_migrations');
+    assert.deepEqual(
+      history.map((r) => r.name),
+      ['001_seen.js'],
+    );
+  });
+});

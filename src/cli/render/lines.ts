@@ -17,6 +17,8 @@ export function eventLine(event: FleetEvent): string | undefined {
     }
     case 'host:throttled':
       return `throttled: ${event.host} — ${event.reason}`;
+    case 'host:capped':
+      return `capped: ${event.host} — ${event.reason}`;
     case 'host:resumed':
       return `resumed: ${event.host}`;
     case 'wave:start':

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { TenantResult } from '../../fleet/events.js';
-import type { FleetReport } from '../../fleet/report.js';
+import { type FleetReport, skipReasons } from '../../fleet/report.js';
 import { formatDuration } from '../../util/duration.js';
 
 export type ResultColumn = { head: string; value: (result: TenantResult) => string };
@@ -39,5 +39,18 @@ export function renderTable(report: FleetReport, columns: readonly ResultColumn[
   lines.push(
     `${report.command}: ${s.total} tenant(s) — ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped in ${formatDuration(report.durationMs)}${report.interrupted ? ' (interrupted)' : ''}`,
   );
+  const notDone = skippedLine(report);
+  if (notDone) lines.push(notDone);
   return lines.join('\n');
+}
+
+/**
+ * Skipped is not done (exit 1): how many, and why — "2 skipped, not done: 1 LOCKED (…); 1 NOT_STARTED (…)".
+ */
+export function skippedLine(report: FleetReport): string | undefined {
+  if (report.summary.skipped === 0) return undefined;
+  const reasons = skipReasons(report.tenants).map(
+    (r) => `${r.tenants} ${r.code} (${truncate(r.message, 120)})`,
+  );
+  return `${report.summary.skipped} skipped, not done: ${reasons.join('; ')}`;
 }

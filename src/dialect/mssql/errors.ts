@@ -101,6 +101,14 @@ function classifyChain(chain: MssqlLikeError[]): { code: string; explanation: st
       explanation: 'the database does not exist or this login may not open it',
     };
   }
+  // 17809: the server's user connections are used up; 10928/10936: Azure SQL's session or request limit of
+  // the database or elastic pool. The fleet run queues the tenant (src/fleet/connection-limit.ts).
+  if (hasNumber(17809, 10928, 10936)) {
+    return {
+      code: 'TOO_MANY_CONNECTIONS',
+      explanation: "the server's (or the Azure SQL database's) connection or session limit is reached",
+    };
+  }
   if (hasNumber(...AUTH_NUMBERS) || hasCode('ELOGIN')) {
     return { code: 'AUTH_FAILED', explanation: 'login failed (the server log names the exact reason)' };
   }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Tenant } from '../../inventory/tenant.js';
+import { userKnexConfig } from '../knex-settings.js';
 import { createPinnedKnex } from '../pinned-knex.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
 import {
@@ -59,7 +60,7 @@ export function mssqlKnexConfig(tenant: Tenant, options: SessionOptions): Knex.C
     },
   };
   return {
-    client: 'mssql',
+    ...userKnexConfig(options.knex, ['mssql']),
     connection: connection as Knex.Config['connection'],
     // Error messages carry the SQL with `?` placeholders, never the bound values.
     compileSqlOnError: false,

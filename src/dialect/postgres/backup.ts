@@ -14,6 +14,7 @@ import { appName, checkRestoreTool, classifyToolFailure, dbnameArg, literalPatte
 import { runPgTool, serverMajor, type ToolRun, toolErrorText, toolVersion } from './pg-tools.js';
 import { restorePostgres } from './restore.js';
 import { createPostgresScratch, sweepPostgresScratch } from './scratch.js';
+import { tablesMissingFromToc } from './toc-list.js';
 
 async function backupPostgres(
   ctx: BackupContext,
@@ -103,16 +104,6 @@ function withoutProgress(run: ToolRun): ToolRun {
   return { ...run, stderr: kept };
 }
 
-/** `1; 2 3 TABLE public orders owner` → `public orders` (owner removed). */
-function tocTables(list: string): Set<string> {
-  const out = new Set<string>();
-  for (const line of list.split('\n')) {
-    const m = /^\d+; \d+ \d+ TABLE (?!DATA |ATTACH )(.*) \S*$/.exec(line.trimEnd());
-    if (m?.[1] !== undefined) out.add(m[1]);
-  }
-  return out;
-}
-
 /** Light check: the archive's table of contents is readable and lists every table of the fingerprint. */
 async function inspectPostgresArchive(
   ctx: BackupContext,
@@ -132,16 +123,10 @@ async function inspectPostgresArchive(
       problems: [`pg_restore --list cannot read the archive (${toolErrorText(run)})`],
       missingTables: [],
     };
-  const listed = tocTables(run.stdout);
-  const missingTables = Object.keys(info.fingerprint.tables).filter((key) => {
-    // Keys are `schema.table`; either part may itself hold a dot, so try every split.
-    const parts = key.split('.');
-    for (let i = 1; i < parts.length; i++) {
-      if (listed.has(`${parts.slice(0, i).join('.')} ${parts.slice(i).join('.')}`)) return false;
-    }
-    return true;
-  });
-  return { problems: [], missingTables };
+  return {
+    problems: [],
+    missingTables: tablesMissingFromToc(run.stdout, Object.keys(info.fingerprint.tables)),
+  };
 }
 
 export const postgresBackupDriver: BackupDriver = {

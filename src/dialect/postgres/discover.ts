@@ -1,11 +1,12 @@
 import knexFactory from 'knex';
 import type { ConnectionObject } from '../../inventory/tenant.js';
+import { CLIENT_KEEPALIVE } from './liveness-options.js';
 
 /** Every connectable, non-template database on the server (discovery filters the names). */
 export async function listPostgresDatabases(connection: ConnectionObject): Promise<string[]> {
   const knex = knexFactory({
     client: 'pg',
-    connection: { database: 'postgres', ...connection },
+    connection: { database: 'postgres', ...CLIENT_KEEPALIVE, ...connection },
     pool: { min: 0, max: 1 },
   });
   try {

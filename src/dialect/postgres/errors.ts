@@ -35,8 +35,23 @@ export function classifyPostgresError(err: unknown): ErrorInfo | undefined {
       return { code: 'DEADLOCK', message };
     case '57P01':
     case '57P02':
-    case '57P03':
       return { code: 'CONNECTION_LOST', message: `the server terminated the connection: ${message}` };
+    case '53300':
+      // The server's max_connections, or the role's or the database's CONNECTION LIMIT: the fleet
+      // run queues the tenant and lowers its per-host cap (src/fleet/connection-limit.ts).
+      return {
+        code: 'TOO_MANY_CONNECTIONS',
+        message: `the server refused a connection: its, the role's or the database's connection limit is reached: ${message}`,
+      };
+    case '57P03':
+      return {
+        code: 'SERVER_UNAVAILABLE',
+        message: `the server does not accept connections now (starting up, shutting down or in recovery): ${message}`,
+      };
+    // dbfleet's own client-side verdicts (stall-watchdog.ts): their messages name host, port and phase.
+    case 'CONNECTION_STALLED':
+    case 'CONNECT_TIMEOUT':
+      return { code: e.code, message };
   }
   if (e?.code && NETWORK_CODES.has(e.code))
     return { code: 'UNREACHABLE', message: `cannot reach the server: ${message}` };

@@ -3,6 +3,7 @@ import { postgresBackupDriver } from './backup.js';
 import { parsePostgresConnection } from './connection.js';
 import { listPostgresDatabases } from './discover.js';
 import { classifyPostgresError } from './errors.js';
+import { postgresNamingProblems } from './identifier-limits.js';
 import { quotePostgresIdentifier } from './identifiers.js';
 import { postgresOptimizer } from './optimize.js';
 import { openPostgresSession, postgresKnexConfig } from './session.js';
@@ -29,4 +30,5 @@ export const postgresAdapter: DialectAdapter = {
   quoteIdentifier: quotePostgresIdentifier,
   rowsOf: (result) => (result as { rows: Record<string, unknown>[] }).rows,
   listDatabases: listPostgresDatabases,
+  namingProblems: postgresNamingProblems,
 };

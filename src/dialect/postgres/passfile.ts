@@ -1,15 +1,21 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TenantError } from '../../util/errors.js';
-import { processExists } from '../../util/process-alive.js';
+import {
+  currentProcess,
+  parseProcessIdentity,
+  processExists,
+  processState,
+} from '../../util/process-alive.js';
 
 /**
  * A tenant's password reaches pg_dump / pg_restore through a PGPASSFILE: a 0600 file in a 0700
  * directory, made for one tool run and removed when it ends, or on exit when a run is cut short.
- * A dbfleet killed with SIGKILL cannot remove its files; the directory name carries the pid, so the
- * next dbfleet to need one removes those whose owner is gone.
+ * A dbfleet killed with SIGKILL cannot remove its files; the directory name carries the pid and an
+ * `owner` file beside the password says which process that was (see ProcessIdentity), so the next
+ * dbfleet removes those whose owner is gone at once.
  */
 
 /** One `.pgpass` line matching any server: the file exists for one tool run against one tenant. */
@@ -30,12 +36,27 @@ process.once('exit', () => {
   for (const dir of livePassDirs) rmSync(dir, { recursive: true, force: true });
 });
 
+const OWNER_FILE = 'owner';
+/** How long a directory whose owner we cannot judge (another pid namespace, no owner file) is kept. */
+const UNKNOWN_OWNER_MIN_AGE_MS = 10 * 60_000;
+
+function ownerOf(path: string) {
+  try {
+    return parseProcessIdentity(JSON.parse(readFileSync(join(path, OWNER_FILE), 'utf8')));
+  } catch {
+    return undefined; // no owner file (yet, or an older dbfleet), or not readable: not judged by it
+  }
+}
+
 /**
- * Removes password directories left by dbfleet processes that no longer exist. The age check keeps
- * this safe where /tmp is shared across pid namespaces (a pid that looks gone may be alive
- * elsewhere): libpq reads the file only when it connects, at the start of a tool run.
+ * Removes password directories left by dbfleet processes that no longer exist. A directory whose owner
+ * file shows a process of this machine, boot and pid namespace that is gone (its pid free or reused by
+ * a process started at another time) goes at once. One whose owner cannot be judged — another pid
+ * namespace sharing /tmp, where its pid means nothing to us, or no owner file — goes only when its pid
+ * is unknown here and it is older than `minAgeMs`: libpq reads the file only when it connects, at the
+ * start of a tool run.
  */
-export function sweepStalePassDirs(dir = tmpdir(), minAgeMs = 10 * 60_000): string[] {
+export function sweepStalePassDirs(dir = tmpdir(), minAgeMs = UNKNOWN_OWNER_MIN_AGE_MS): string[] {
   const removed: string[] = [];
   let names: string[];
   try {
@@ -45,10 +66,16 @@ export function sweepStalePassDirs(dir = tmpdir(), minAgeMs = 10 * 60_000): stri
   }
   for (const name of names) {
     const pid = Number(OWNED_DIR.exec(name)?.[1]);
-    if (!pid || pid === process.pid || processExists(pid)) continue;
+    if (!pid) continue;
     const path = join(dir, name);
     try {
-      if (Date.now() - statSync(path).mtimeMs < minAgeMs) continue;
+      const owner = ownerOf(path);
+      const state = owner && owner.pid === pid ? processState(owner) : 'unknown';
+      if (state === 'alive') continue;
+      if (state === 'unknown') {
+        if (pid === process.pid || processExists(pid)) continue;
+        if (Date.now() - statSync(path).mtimeMs < minAgeMs) continue;
+      }
       rmSync(path, { recursive: true, force: true });
       removed.push(path);
     } catch {
@@ -60,16 +87,22 @@ export function sweepStalePassDirs(dir = tmpdir(), minAgeMs = 10 * 60_000): stri
 
 let swept = false;
 
+/** The first call in a process sweeps: what a killed dbfleet left goes as soon as the next one runs. */
+export function sweepStalePassDirsOnce(): void {
+  if (swept) return;
+  swept = true;
+  sweepStalePassDirs();
+}
+
 export async function withPassfile<T>(password: unknown, fn: (passfile?: string) => Promise<T>): Promise<T> {
   if (typeof password !== 'string' || password === '') return fn(undefined);
   const line = passfileLine(password);
-  if (!swept) {
-    swept = true;
-    sweepStalePassDirs();
-  }
+  sweepStalePassDirsOnce();
   const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`)); // mode 0700
   livePassDirs.add(dir);
   try {
+    // The owner first: a sweeper that sees the directory before it is written keeps it (unknown owner).
+    writeFileSync(join(dir, OWNER_FILE), JSON.stringify(currentProcess()), { mode: 0o600 });
     const file = join(dir, 'pgpass');
     await writeFile(file, line, { mode: 0o600, flag: 'wx' });
     return await fn(file);

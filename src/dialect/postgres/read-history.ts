@@ -1,8 +1,9 @@
 import { qualifiedTable } from './identifiers.js';
 
 /**
- * knex_migrations' rows, then the checksum rows, in one round trip: the same query the history module
- * builds with knex, written out so a tenant with nothing to do needs no knex instance to read it.
+ * knex's history rows, then the checksum rows, in one round trip: the same query the history module
+ * builds with knex, written out so a tenant with nothing to do needs no knex instance to read it. The
+ * tables are the run's (knex's `tableName`, in `schemaName` or the tenant's schema), always quoted.
  */
 export function readHistorySql(tables: { history: string; checksums: string }, schema?: string): string {
   return `select 'a' as kind, id, name, batch, null as checksum from ${qualifiedTable(schema, tables.history)}

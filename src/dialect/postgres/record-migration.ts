@@ -4,8 +4,10 @@ import { qualifiedTable as qualified } from './identifiers.js';
 
 /**
  * The statement that records one applied migration: knex's lock row held (FOR UPDATE) and checked, the
- * knex_migrations row inserted, the checksum upserted — one round trip instead of four. When the lock row
- * is set, the insert selects nothing, the checksum CTE has no row to upsert, and `recorded` is 0.
+ * history row inserted, the checksum upserted — one round trip instead of four. The tables are the
+ * run's (knex's `tableName`, its `_lock`, the checksums beside them), quoted by `qualifiedTable`. When
+ * the lock row is set, the insert selects nothing, the checksum CTE has no row to upsert, and `recorded`
+ * is 0.
  * `clock_timestamp()` is the insert's own time, as the value knex sends from the client would be.
  */
 export function recordMigrationSql(record: MigrationRecord): { sql: string; bindings: unknown[] } {

@@ -1,38 +1,62 @@
 import type { Knex } from 'knex';
 import type { Tenant } from '../../inventory/tenant.js';
+import { userKnexConfig } from '../knex-settings.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
+import { describeAdvisoryLockHolder, LOCK_CLASS, waitForAdvisoryLock } from './advisory-lock.js';
 import { quotePostgresIdentifier } from './identifiers.js';
 import { INVALID_INDEXES_SQL } from './invalid-indexes.js';
-import { connectPinned, knexOver } from './pinned-connection.js';
+import { CLIENT_KEEPALIVE, connectWithLiveness, livenessStartupOptions } from './liveness-options.js';
+import { connectPinned, knexOver, type PinnedConnection } from './pinned-connection.js';
 import { readHistorySql } from './read-history.js';
 import { recordPostgresMigration } from './record-migration.js';
+import { createStallWatch, type StallWatch } from './stall-watchdog.js';
 
-/** 'dbf1' — the first key of dbfleet's two-key advisory locks, so they never collide with the app's. */
-const LOCK_CLASS = 0x64626631;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * The session's timeouts travel as start-up options, and the server version is given rather than asked
  * (knex would send `select version()` on every new connection; it only needs to know the server is 9.2+,
  * and dbfleet needs 12+ anyway): a tenant costs no round trip before its real work.
  */
+/** knex's names for its PostgreSQL client (`pgnative` needs another driver); the first is dbfleet's own. */
+const POSTGRES_CLIENT_NAMES = ['pg', 'postgres', 'postgresql'];
+
+/**
+ * knex's `searchPath` from a knexfile, set as knex sets it on each new connection — here as a start-up
+ * option, so it costs no round trip (a schema tenant's own search_path is set when the session opens).
+ * A string is one schema name, as in knex. Inside `-c`, spaces and backslashes are escaped with a backslash.
+ */
+function searchPathStartupOption(searchPath: string | readonly string[] | undefined): string {
+  if (searchPath === undefined) return '';
+  const list = typeof searchPath === 'string' ? [searchPath] : [...searchPath];
+  const value = list.map(quotePostgresIdentifier).join(',');
+  return `-c search_path=${value.replace(/[\\ ]/g, (c) => `\\${c}`)}`;
+}
+
 export function postgresKnexConfig(tenant: Tenant, options: SessionOptions): Knex.Config {
   const own = typeof tenant.connection.options === 'string' ? tenant.connection.options : '';
   const startup = [
     own,
     `-c lock_timeout=${Math.max(0, Math.floor(options.timeouts.lockTimeoutMs))}`,
     `-c statement_timeout=${Math.max(0, Math.floor(options.timeouts.statementTimeoutMs))}`,
+    livenessStartupOptions(tenant.host),
   ];
+  const user = userKnexConfig(options.knex, POSTGRES_CLIENT_NAMES);
+  const searchPath = tenant.schema ? [tenant.schema, 'public'] : user.searchPath;
   return {
-    client: 'pg',
+    ...user,
     version: '12',
     connection: {
       ...tenant.connection,
       application_name: 'dbfleet',
-      connectionTimeoutMillis: 10_000,
-      options: startup.filter(Boolean).join(' '),
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      ...CLIENT_KEEPALIVE,
+      options: [...startup, tenant.schema ? '' : searchPathStartupOption(user.searchPath)]
+        .filter(Boolean)
+        .join(' '),
     },
-    ...(tenant.schema ? { searchPath: [tenant.schema, 'public'] } : {}),
+    ...(searchPath ? { searchPath } : {}),
   };
 }
 
@@ -40,9 +64,32 @@ function interval(ms: number): string {
   return `${Math.max(0, Math.floor(ms))}ms`;
 }
 
+/**
+ * The tenant's connection, watched for stalls (see stall-watchdog.ts). A connect attempt gets a watch
+ * of its own: a server older than 14 refuses the first one (see liveness-options.ts).
+ */
+async function connectWatched(
+  tenant: Tenant,
+  options: SessionOptions,
+): Promise<{ config: Knex.Config; connection: PinnedConnection; watch: StallWatch }> {
+  return connectWithLiveness(tenant.host, async () => {
+    const config = postgresKnexConfig(tenant, options);
+    const settings = config.connection as Record<string, unknown>;
+    const watch = createStallWatch({ host: String(settings.host), port: Number(settings.port ?? 5432) });
+    watch.setStatementTimeout(options.timeouts.statementTimeoutMs);
+    let connection: PinnedConnection;
+    try {
+      connection = await connectPinned({ ...settings, stream: () => watch.stream() });
+    } catch (err) {
+      throw watch.connectError(err, CONNECT_TIMEOUT_MS);
+    }
+    watch.attach(connection);
+    return { config, connection, watch };
+  });
+}
+
 export async function openPostgresSession(tenant: Tenant, options: SessionOptions): Promise<TenantSession> {
-  const config = postgresKnexConfig(tenant, options);
-  const connection = await connectPinned(config.connection as Record<string, unknown>);
+  const { config, connection, watch } = await connectWatched(tenant, options);
   const query = async <R>(sql: string, values?: unknown[]): Promise<R[]> =>
     (await connection.query(sql, values)).rows as R[];
   // knex only when something asks for it: a tenant with nothing to do never builds one.
@@ -56,6 +103,9 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     const scope = on?.isTransaction ? 'local' : 'session';
     // One round trip: the simple-query protocol takes both statements at once.
     const sql = `set ${scope} lock_timeout = '${interval(t.lockTimeoutMs)}'; set ${scope} statement_timeout = '${interval(t.statementTimeoutMs)}'`;
+    // The stall watch follows the longest timeout that may be in force (a SET LOCAL outlives its
+    // transaction here: a later stall is noticed later, never wrongly).
+    watch.setStatementTimeout(t.statementTimeoutMs, sql);
     await (on ? on.raw(sql) : query(sql));
   };
 
@@ -76,27 +126,12 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     get knex() {
       return knexOf();
     },
-    async tryLock(waitMs) {
-      if (waitMs <= 0) {
-        const rows = await query<{ ok: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as ok', [
-          LOCK_CLASS,
-          lockKey,
-        ]);
-        locked = rows[0]?.ok === true;
-        return locked;
-      }
-      await query(`set lock_timeout = '${interval(waitMs)}'`);
-      try {
-        await query('select pg_advisory_lock($1, hashtext($2))', [LOCK_CLASS, lockKey]);
-        locked = true;
-      } catch (err) {
-        if ((err as { code?: string }).code !== '55P03') throw err;
-        locked = false;
-      } finally {
-        await setTimeouts(options.timeouts);
-      }
+    async tryLock(waitMs, signal) {
+      // Polled, never a blocking pg_advisory_lock: see advisory-lock.ts.
+      locked = await waitForAdvisoryLock(query, lockKey, waitMs, signal);
       return locked;
     },
+    describeLockHolder: () => describeAdvisoryLockHolder(query, lockKey),
     async unlock() {
       if (!locked) return;
       await query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, lockKey]);

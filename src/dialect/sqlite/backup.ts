@@ -3,6 +3,7 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import { errorMessage, TenantError } from '../../util/errors.js';
@@ -35,7 +36,11 @@ async function withRaw<T>(knex: Knex, fn: (db: Database.Database) => Promise<T> 
 }
 
 /** The online backup API copies pages in steps; throwing from `progress` stops it (and the copy is discarded). */
-function copyDatabase(source: Database.Database, dest: string, signal: AbortSignal): Promise<unknown> {
+function copyDatabase(
+  source: Database.Database,
+  dest: string,
+  signal: AbortSignal,
+): Promise<Database.BackupMetadata> {
   return source.backup(dest, {
     progress: () => {
       if (signal.aborted) throw new TenantError('INTERRUPTED', 'backup stopped: the run was interrupted');
@@ -183,14 +188,43 @@ async function createSqliteScratch(ctx: BackupContext): Promise<Scratch> {
 /**
  * Restore through the backup API into the tenant's file: SQLite's own locking keeps other connections
  * consistent (they see the old or the new database, never a mix), which replacing the file would not.
- * A connection holding the file's exclusive lock (a migration lock) makes this fail with SQLITE_BUSY.
+ *
+ * The tenant's own session is closed first: its connection may still hold the file (a lock kept by
+ * exclusive locking mode, an open read) and must not see the replaced file through a stale cache.
+ * Another connection holding a lock (another runner's migration lock) is waited for up to the lock
+ * timeout, then the restore fails — it never reports a copy it did not make.
  */
 async function restoreSqlite(ctx: BackupContext, path: string): Promise<void> {
+  await ctx.releaseSession();
   const source = readOnly(path);
   try {
-    await copyDatabase(source, ctx.tenant.database, ctx.signal);
+    await copyWhenUnlocked(source, ctx.tenant.database, ctx);
   } finally {
     source.close();
+  }
+}
+
+const BUSY_RETRY_MS = 50;
+
+/**
+ * better-sqlite3 resolves a backup whose first step got SQLITE_BUSY as finished (0 pages remaining of 0):
+ * the destination was not touched. Every real database has at least one page, so 0 pages means "locked":
+ * retry until the lock timeout, then say who is in the way.
+ */
+async function copyWhenUnlocked(source: Database.Database, dest: string, ctx: BackupContext): Promise<void> {
+  const deadline = Date.now() + Math.max(0, ctx.sessionOptions.timeouts.lockTimeoutMs);
+  for (;;) {
+    const copied = await copyDatabase(source, dest, ctx.signal);
+    if (copied.totalPages > 0) return;
+    if (Date.now() >= deadline) {
+      throw new TenantError(
+        'RESTORE_FAILED',
+        `${dest} is locked by another connection (another runner's migration, or an application holding a write lock); nothing was restored`,
+      );
+    }
+    await sleep(BUSY_RETRY_MS, undefined, { signal: ctx.signal }).catch(() => {
+      throw new TenantError('INTERRUPTED', 'restore stopped: the run was interrupted');
+    });
   }
 }
 

@@ -2,12 +2,19 @@ import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { Tenant } from '../../inventory/tenant.js';
+import { userKnexConfig } from '../knex-settings.js';
 import { createPinnedKnex } from '../pinned-knex.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
 
-export function sqliteKnexConfig(tenant: Tenant, _options: SessionOptions): Knex.Config {
-  return { client: 'better-sqlite3', connection: { filename: tenant.database }, useNullAsDefault: true };
+export function sqliteKnexConfig(tenant: Tenant, options: SessionOptions): Knex.Config {
+  // knex's 'sqlite3' client needs the sqlite3 package; dbfleet drives every SQLite file with better-sqlite3.
+  const user = userKnexConfig(options.knex, ['better-sqlite3']);
+  return {
+    ...user,
+    connection: { filename: tenant.database },
+    useNullAsDefault: user.useNullAsDefault ?? true,
+  };
 }
 
 /** The better-sqlite3 handle behind a knex instance or transaction (the one pinned connection). */

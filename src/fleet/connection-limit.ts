@@ -1,0 +1,113 @@
+import type { DialectAdapter, TenantSession } from '../dialect/types.js';
+import type { Tenant } from '../inventory/tenant.js';
+import type { FleetEvent } from './events.js';
+
+/**
+ * A server that refuses a connection for want of slots (its max_connections, the role's or the
+ * database's CONNECTION LIMIT; SQL Server's user connections) is a capacity problem, not the tenant's:
+ * the tenant waits for one of this run's own connections to that server to close and tries again, and
+ * the server's per-host cap comes down to the connections it did accept, for the rest of the run —
+ * instead of failing a hundred tenants at once. A server still starting up (or when none of this run's
+ * connections is open there) gets a few retries with backoff.
+ */
+
+/** Retries with backoff when no connection of this run to the server is open to wait for. */
+const BACKOFF_RETRIES = 6;
+const FIRST_BACKOFF_MS = 250;
+const LONGEST_BACKOFF_MS = 8_000;
+
+const CAPACITY = new Set(['TOO_MANY_CONNECTIONS']);
+const NOT_READY = new Set(['SERVER_UNAVAILABLE']);
+
+export interface HostConnectionsOptions {
+  lowerHostCap(host: string, to: number): { from: number; to: number } | undefined;
+  emit(event: FleetEvent): void;
+  signal: AbortSignal;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export function createHostConnections(options: HostConnectionsOptions) {
+  const open = new Map<string, number>();
+  /** Per host, tenants waiting for one of this run's connections there to close; one wakes per close. */
+  const waiting = new Map<string, (() => void)[]>();
+
+  const released = (host: string) => {
+    open.set(host, (open.get(host) ?? 1) - 1);
+    waiting.get(host)?.shift()?.();
+  };
+
+  const nextClose = (host: string): Promise<void> =>
+    new Promise((resolve) => {
+      const queue = waiting.get(host) ?? [];
+      waiting.set(host, queue);
+      const wake = () => {
+        options.signal.removeEventListener('abort', wake);
+        const at = queue.indexOf(wake);
+        if (at >= 0) queue.splice(at, 1);
+        resolve();
+      };
+      queue.push(wake);
+      options.signal.addEventListener('abort', wake, { once: true });
+    });
+
+  /** Counts the session as open on its host until it closes. */
+  const tracked = (host: string, session: TenantSession): TenantSession => {
+    open.set(host, (open.get(host) ?? 0) + 1);
+    const close = session.close.bind(session);
+    let closed = false;
+    session.close = async () => {
+      try {
+        await close();
+      } finally {
+        if (!closed) released(host);
+        closed = true;
+      }
+    };
+    return session;
+  };
+
+  return {
+    /** Opens the tenant's session, waiting and retrying while its server is out of connection slots. */
+    async open(tenant: Tenant, adapter: DialectAdapter, connect: () => Promise<TenantSession>) {
+      const host = tenant.host;
+      for (let backoffs = 0; ; ) {
+        try {
+          return tracked(host, await connect());
+        } catch (err) {
+          const code = adapter.classifyError(err)?.code ?? '';
+          if (options.signal.aborted || !(CAPACITY.has(code) || NOT_READY.has(code))) throw err;
+          const mine = open.get(host) ?? 0;
+          if (CAPACITY.has(code)) {
+            const lowered = options.lowerHostCap(host, mine);
+            if (lowered)
+              options.emit({
+                type: 'host:capped',
+                host,
+                ...lowered,
+                reason: `connection limit hit (${tenant.id} refused with ${mine} of this run's connections open there); cap lowered ${lowered.from} → ${lowered.to}`,
+              });
+            // One of this run's own connections there will close: that slot is the tenant's next try.
+            if (mine > 0) {
+              await nextClose(host);
+              continue;
+            }
+          }
+          if (backoffs >= BACKOFF_RETRIES) throw err;
+          await sleep(Math.min(LONGEST_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** backoffs++), options.signal);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// The dbfleet CLI as a child process, for the tests that check what an operator sees: exit code, stdout,
+// stderr, and what signals do to it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const BIN = join(ROOT, 'bin/dbfleet.js');
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliChild {
+  child: ChildProcess;
+  /** Resolves when the process has exited and its output is read. */
+  done: Promise<CliRun>;
+}
+
+/** Starts `dbfleet <args>`; `env` is merged over this process's environment. */
+export function startCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): CliChild {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, CI: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
+  const done = new Promise<CliRun>((settle) =>
+    child.on('close', (code, signal) => settle({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliRun> {
+  return startCli(args, options).done;
+}

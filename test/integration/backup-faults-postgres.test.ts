@@ -1,0 +1,112 @@
+// Issue 14, item 7 (and the "keep" list) on PostgreSQL: a backup that fails its verification gives up its
+// final name and is never listed or restored; a full disk leaves no final-named file either.
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type BackupDetails, backupFleet, listBackups } from '../../src/backup/index.js';
+import type { BackupManifest } from '../../src/backup/manifest.js';
+import type { FleetReport } from '../../src/fleet/report.js';
+import type { Tenant } from '../../src/inventory/tenant.js';
+import { validateInventory } from '../../src/inventory/validate.js';
+import { createDatabases, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
+import { mountTinyDisk } from '../helpers/tiny-disk.js';
+
+const prefix = uniquePrefix('bkfault');
+const DB = `${prefix}_a`;
+let root: string;
+let tenant: Tenant;
+
+function only(report: FleetReport) {
+  assert.equal(report.tenants.length, 1);
+  return report.tenants[0]!;
+}
+
+/** A pg_restore that answers --version truthfully and then lists an empty archive: every table "missing". */
+function emptyListingPgRestore(): string {
+  const dir = join(root, 'bin');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'pg_restore');
+  writeFileSync(path, '#!/bin/sh\nif [ "$1" = "--version" ]; then exec pg_restore --version; fi\nexit 0\n');
+  chmodSync(path, 0o755);
+  return path;
+}
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'dbfleet-bkfaults-pg-'));
+  await createDatabases([DB]);
+  // About 3.8 MB of hex text: more than the 1 MB disk below even compressed.
+  await queryDatabase(
+    DB,
+    `create table notes (id int primary key, body text);
+     insert into notes select g, md5(g::text) || md5((g + 1)::text) || md5(random()::text)
+       from generate_series(1, 40000) g;`,
+  );
+  [tenant] = validateInventory(
+    [{ id: `${prefix}-a`, dialect: 'postgres', connection: pgUrl(DB) }],
+    'test',
+  ) as [Tenant];
+});
+
+after(async () => {
+  await dropDatabases(prefix);
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe('PostgreSQL backup faults', () => {
+  it('a backup that fails its verification gives up its final name and is not listed', async () => {
+    const backupDir = join(root, 'bk');
+    const good = only(await backupFleet({ tenants: [tenant], backupDir, keep: 1 }));
+    assert.equal(good.status, 'succeeded', good.error?.message);
+    const goodPath = (good.details as unknown as BackupDetails).backup!.path;
+
+    const bad = only(
+      await backupFleet({
+        tenants: [tenant],
+        backupDir,
+        keep: 1,
+        tools: { bin: { pg_restore: emptyListingPgRestore() } },
+      }),
+    );
+    assert.equal(bad.status, 'failed');
+    assert.equal(bad.error?.code, 'BACKUP_INCOMPLETE');
+    assert.match(bad.error?.message ?? '', /kept for inspection as .*\.dump\.failed/);
+    const badDetails = bad.details as unknown as BackupDetails;
+    assert.equal(badDetails.backup?.verified, false);
+    assert.match(badDetails.backup?.path ?? '', /\/\.[^/]+\.dump\.failed$/);
+
+    const dir = join(backupDir, tenant.id);
+    const goodName = goodPath.slice(dir.length + 1);
+    assert.deepEqual(
+      readdirSync(dir)
+        .filter((n) => !n.startsWith('.'))
+        .sort(),
+      [goodName, `${goodName}.manifest.json`],
+      'only the good backup has a final name',
+    );
+    const verdict = JSON.parse(readFileSync(`${badDetails.backup!.path}.json`, 'utf8')) as BackupManifest;
+    assert.equal(verdict.verification?.ok, false);
+    assert.deepEqual(
+      (await listBackups(dir)).map((e) => e.path),
+      [goodPath],
+    );
+  });
+
+  it('a full disk fails the tenant with DISK_FULL and leaves no final-named file, no manifest, no partial', async (t) => {
+    const backupDir = join(root, 'tiny');
+    const unmount = mountTinyDisk(backupDir, '1m');
+    if (!unmount) {
+      t.skip('cannot mount a tmpfs here (needs root)');
+      return;
+    }
+    try {
+      const result = only(await backupFleet({ tenants: [tenant], backupDir }));
+      assert.equal(result.status, 'failed');
+      assert.equal(result.error?.code, 'DISK_FULL', result.error?.message);
+      assert.deepEqual(readdirSync(join(backupDir, tenant.id)), []);
+    } finally {
+      unmount();
+    }
+  });
+});

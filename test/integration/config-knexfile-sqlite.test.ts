@@ -1,0 +1,103 @@
+// A knex user's knexfile drives dbfleet as it is: its environment, client, connection, migration folders
+// and loadExtensions are read (the CLI, from source, against real SQLite tenants); a typo is exit 2
+// before anything is touched. (`--version` in a consumer's project: test/integration/consumer-package.test.ts.)
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const FIXTURE = join(ROOT, 'test/fixtures/knexfile-environments');
+const root = mkdtempSync(join(tmpdir(), 'dbfleet-config-sqlite-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let projects = 0;
+
+/** A copy of the fixture project (CommonJS, environment-keyed knexfile.js) with empty tenant files. */
+function fixtureProject(): string {
+  const dir = join(root, `p${projects++}`);
+  cpSync(FIXTURE, dir, { recursive: true });
+  mkdirSync(join(dir, 'db'));
+  for (const name of ['acme', 'globex', 'prod']) new Database(join(dir, 'db', `${name}.sqlite`)).close();
+  return dir;
+}
+
+function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((settle) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin/dbfleet.js'), ...args],
+      { cwd, env: { ...process.env, NODE_ENV: '', DBFLEET_FROM_SOURCE: '1', ...env } },
+      (err, stdout, stderr) =>
+        settle({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function history(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    const exists = db.prepare("select 1 from sqlite_master where name = 'knex_migrations'").get();
+    if (!exists) return [];
+    return db
+      .prepare('select name from knex_migrations order by id')
+      .all()
+      .map((r) => (r as { name: string }).name);
+  } finally {
+    db.close();
+  }
+}
+
+describe('a knex-shaped knexfile', () => {
+  it('migrates with its development environment: client, connection, two folders, loadExtensions', async () => {
+    const dir = fixtureProject();
+    const run = await cli(['migrate', '--tenants', 'tenants.json', '--json'], dir);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { tenants: { id: string; applied: string[] }[] };
+    // Sorted across both folders by name; the .ts draft is not loaded (loadExtensions: ['.js']).
+    const expected = ['20240101_create_users.js', '20240102_add_email.js', '20240103_create_orders.js'];
+    assert.deepEqual(
+      report.tenants.map((t) => [t.id, t.applied]),
+      [
+        ['acme', expected],
+        ['globex', expected],
+      ],
+    );
+    assert.deepEqual(history(join(dir, 'db/acme.sqlite')), expected);
+    assert.deepEqual(history(join(dir, 'db/globex.sqlite')), expected);
+    assert.deepEqual(history(join(dir, 'db/prod.sqlite')), []);
+  });
+
+  it('--env production takes that environment (and NODE_ENV does the same)', async () => {
+    const dir = fixtureProject();
+    const byFlag = await cli(
+      ['migrate', '--tenants', 'tenants.json', '--tenant', 'acme', '--env', 'production'],
+      dir,
+    );
+    assert.equal(byFlag.code, 0, byFlag.stderr);
+    // production's connection is db/prod.sqlite: "acme" inherits it, its development file is untouched.
+    assert.equal(history(join(dir, 'db/prod.sqlite')).length, 3);
+    assert.deepEqual(history(join(dir, 'db/acme.sqlite')), []);
+
+    const byEnv = await cli(['status', '--tenants', 'tenants.json', '--tenant', 'acme', '--json'], dir, {
+      NODE_ENV: 'production',
+    });
+    assert.equal(byEnv.code, 0, byEnv.stderr);
+    const [acme] = (JSON.parse(byEnv.stdout) as { tenants: { current: string; pending: string[] }[] })
+      .tenants;
+    assert.equal(acme?.current, '20240103_create_orders.js');
+    assert.deepEqual(acme?.pending, []);
+  });
+
+  it('a misspelt key is exit 2 with a suggestion, and nothing is touched', async () => {
+    const dir = fixtureProject();
+    const knexfile = join(dir, 'knexfile.js');
+    writeFileSync(knexfile, readFileSync(knexfile, 'utf8').replace('useNullAsDefault', 'useNullAsDefualt'));
+    const run = await cli(['migrate', '--tenants', 'tenants.json'], dir);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /unknown key "useNullAsDefualt" \(did you mean "useNullAsDefault"\?\)/);
+    assert.deepEqual(history(join(dir, 'db/acme.sqlite')), []);
+  });
+});
