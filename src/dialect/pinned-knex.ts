@@ -1,4 +1,5 @@
 import knexFactory, { type Knex } from 'knex';
+import { disableKnexProcessing } from './knex-processing.js';
 
 /**
  * knex would print its own warnings ("Acquire connection error…") to stdout/stderr, next to `--json`;
@@ -18,7 +19,7 @@ export const SILENT_KNEX_LOG: Knex.Config['log'] = {
  * (a programming error that would otherwise hang) surfaces as an error.
  */
 export function createPinnedKnex(config: Knex.Config): Knex {
-  return knexFactory({
+  const knex = knexFactory({
     ...config,
     pool: {
       min: 0,
@@ -29,4 +30,6 @@ export function createPinnedKnex(config: Knex.Config): Knex {
     acquireConnectionTimeout: config.acquireConnectionTimeout ?? 120_000,
     log: SILENT_KNEX_LOG,
   });
+  disableKnexProcessing(knex);
+  return knex;
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { withUserProcessing } from '../dialect/knex-processing.js';
 import type { DialectAdapter, TenantSession, Timeouts } from '../dialect/types.js';
 import type { FleetEvent } from '../fleet/events.js';
 import { describeFailure } from '../util/describe-failure.js';
@@ -115,7 +116,7 @@ export async function runMigration(
     await session.transaction(
       async (trx) => {
         if (overrides) await session.setTimeouts(timeouts, trx);
-        await body(trx, ctx);
+        await withUserProcessing(trx, () => body(trx, ctx));
         await record(trx, true);
       },
       { internal: migration.kind === 'sql' },
@@ -125,7 +126,9 @@ export async function runMigration(
   // Opted out (CREATE INDEX CONCURRENTLY and friends): statements commit as they go.
   if (overrides) await session.setTimeouts(timeouts);
   try {
-    await runWithoutTransaction(session, adapter, migration, () => body(session.knex, ctx));
+    await runWithoutTransaction(session, adapter, migration, () =>
+      withUserProcessing(session.knex, () => body(session.knex, ctx)),
+    );
     // Already committed: it is recorded whatever knex's lock row says.
     await record(session.knex, false);
   } finally {

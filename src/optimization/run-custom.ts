@@ -1,3 +1,4 @@
+import { withUserProcessing } from '../dialect/knex-processing.js';
 import { type OptimizerRun, type StepResult, withSessionTimeouts } from './context.js';
 import { customAlreadyDone } from './planner.js';
 import type { CustomContext, CustomOptimization } from './types.js';
@@ -33,7 +34,9 @@ export async function runCustom(
     statementTimeoutMs: def.statementTimeoutMs ?? run.timeouts.statementTimeoutMs,
   };
   const rows = rowsOf(
-    await withSessionTimeouts(run, timeouts, async () => def.run(run.session.knex, context)),
+    await withSessionTimeouts(run, timeouts, async () =>
+      withUserProcessing(run.session.knex, () => def.run(run.session.knex, context)),
+    ),
   );
   return { action: 'ran', ...(rows !== undefined ? { rows } : {}) };
 }

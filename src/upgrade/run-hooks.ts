@@ -1,3 +1,4 @@
+import { withUserProcessing } from '../dialect/knex-processing.js';
 import type { DialectAdapter, TenantSession } from '../dialect/types.js';
 import { errorMessage, TenantError } from '../util/errors.js';
 import { type CheckDefinition, type HookContext, type HookDefinition, isTruthy } from './checks.js';
@@ -8,7 +9,7 @@ export async function runHook(
   context: HookContext,
 ): Promise<void> {
   if (typeof hook === 'function') {
-    await hook(session.knex, context);
+    await withUserProcessing(session.knex, () => hook(session.knex, context));
     return;
   }
   for (const sql of Array.isArray(hook) ? hook : [hook]) await session.runScript(sql);
@@ -40,7 +41,7 @@ export async function runChecks(
         returned = rows[0] ?? null;
         ok = rows[0] !== undefined && isTruthy(Object.values(rows[0])[0]);
       } else {
-        returned = await check.run!(session.knex, context);
+        returned = await withUserProcessing(session.knex, () => check.run!(session.knex, context));
         ok = returned !== false;
       }
     } catch (err) {

@@ -220,15 +220,15 @@ for (const dialect of dialectCases()) {
         dialect.expected,
       );
       assert.equal(seen.clientType, 'string');
-      assert.deepEqual(seen.userParams, {});
+      // What knex's migrator leaves there: it switches the knexfile's identifier/response processing on.
+      assert.deepEqual(seen.userParams, { isProcessingDisabled: false });
       assert.equal(seen.isTransaction, true);
       assert.deepEqual(
         [seen.fn, seen.raw, seen.ref, seen.schema],
         ['function', 'function', 'function', 'function'],
       );
       assert.doesNotMatch(String(seen.connectionJson), /not-needed-with-trust|password/);
-      if (dialect.name === 'PostgreSQL')
-        assert.equal(seen.hasPassword, true, 'knex keeps the password, hidden');
+      assert.equal(seen.hasPassword, false, 'the password is not on client.config.connection');
     });
 
     it('rolls back to zero through migrations that branch on the client string', async () => {
@@ -293,6 +293,77 @@ describe('knex fidelity: a knexfile’s settings through the CLI (PostgreSQL)', 
     assert.deepEqual(
       history.map((r) => r.name),
       ['001_seen.js'],
+    );
+  });
+});
+
+// A knexfile's wrapIdentifier / postProcessResponse apply to the migration's queries and not to dbfleet's
+// own (the history), as knex's migrator switches them (enableProcessing / disableProcessing).
+describe('knex fidelity: wrapIdentifier and postProcessResponse (SQLite, through the CLI)', () => {
+  let dir: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dbfleet-fidelity-wrap-'));
+    const migrations = join(dir, 'migrations');
+    mkdirSync(migrations);
+    writeFileSync(
+      join(migrations, '001_accounts.js'),
+      `exports.up = async (knex) => {
+  await knex.schema.createTable('userAccounts', (t) => { t.increments('id'); t.string('emailAddress'); });
+  await knex('userAccounts').insert({ emailAddress: 'a@x' });
+  const [row] = await knex('userAccounts').select('emailAddress');
+  // postProcessResponse camel-cases keys: the migration reads back what it wrote, as under knex.
+  if (row.emailAddress !== 'a@x') throw new Error('processing off in the migration: ' + JSON.stringify(row));
+};
+exports.down = (knex) => knex.schema.dropTable('userAccounts');
+`,
+    );
+    writeFileSync(
+      join(dir, 'knexfile.js'),
+      `const snake = (s) => s.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+const camelRow = (row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v]));
+module.exports = {
+  client: 'better-sqlite3',
+  connection: { filename: './a.sqlite' },
+  useNullAsDefault: true,
+  migrations: { directory: './migrations' },
+  wrapIdentifier: (value, origImpl) => origImpl(value === '*' ? value : snake(value)),
+  postProcessResponse: (result) =>
+    Array.isArray(result) ? result.map((r) => (r && typeof r === 'object' ? camelRow(r) : r)) : result,
+};
+`,
+    );
+    writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+    writeFileSync(join(dir, 'tenants.json'), JSON.stringify([{ id: 'a' }]));
+    // dbfleet does not create a missing tenant file (knex would): it is there, empty.
+    new Database(join(dir, 'a.sqlite')).close();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the migration’s tables are snake_cased, the history is knex’s own, a rerun finds nothing to do', async () => {
+    const args = ['--tenants', 'tenants.json', '--journal', 'journal.db', '--json'];
+    const first = await runCli(['migrate', ...args], { cwd: dir });
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    const db = new Database(join(dir, 'a.sqlite'), { readonly: true });
+    try {
+      const tables = db.prepare("select name from sqlite_master where type = 'table' order by 1").all();
+      assert.ok(tables.some((t) => (t as { name: string }).name === 'user_accounts'));
+      const columns = db.prepare('pragma table_info(user_accounts)').all() as { name: string }[];
+      assert.deepEqual(
+        columns.map((c) => c.name),
+        ['id', 'email_address'],
+      );
+      const history = db.prepare('select name, batch from knex_migrations').all();
+      assert.deepEqual(history, [{ name: '001_accounts.js', batch: 1 }]);
+    } finally {
+      db.close();
+    }
+    const again = await runCli(['migrate', ...args], { cwd: dir });
+    assert.equal(again.code, 0, again.stderr + again.stdout);
+    assert.deepEqual(
+      (JSON.parse(again.stdout) as { tenants: { applied: string[] }[] }).tenants[0]!.applied,
+      [],
     );
   });
 });

@@ -1,5 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { disableKnexProcessing } from '../knex-processing.js';
 import { SILENT_KNEX_LOG } from '../pinned-knex.js';
 
 /** The tenant's one connection, flagged the way knex flags its own when it errors or ends. */
@@ -61,18 +62,20 @@ function withHiddenPassword(settings: Record<string, unknown>): Record<string, u
  * and timeouts were set when the connection opened).
  *
  * knex refuses `connection` beside `connectionPool`, so the connection settings go onto the client after
- * it is built: `client.config.connection` is what a migration reads under knex, and `connectionSettings`
- * is where knex's PostgreSQL client opens the short-lived second connection that `.timeout(ms,
- * { cancel: true })` cancels over (the pinned one is busy with the query). Both are pinned by
- * test/integration/knex-fidelity-postgres.test.ts and test/integration/pinned-connection.test.ts.
+ * it is built. `client.config.connection` is what a migration reads under knex — here without the
+ * password, which no migration needs and none should be able to log. `connectionSettings` keeps it
+ * (hidden, as knex hides it): knex's PostgreSQL client opens the short-lived second connection that
+ * `.timeout(ms, { cancel: true })` cancels over from it (the pinned one is busy with the query). Both are
+ * pinned by test/integration/knex-fidelity.test.ts, test/conformance/ and
+ * test/integration/pinned-connection.test.ts.
  */
 export function knexOver(connection: PinnedConnection, config: Knex.Config): Knex {
   const { connection: settings, ...rest } = config;
   const knex = knexFactory({ ...rest, connectionPool: pinnedPool(connection), log: SILENT_KNEX_LOG });
   const client = knex.client as Knex.Client & { connectionSettings: unknown };
-  client.config.connection = withHiddenPassword(
-    settings as Record<string, unknown>,
-  ) as Knex.StaticConnectionConfig;
+  const { password: _notForMigrations, ...visible } = settings as Record<string, unknown>;
+  client.config.connection = visible as Knex.StaticConnectionConfig;
   client.connectionSettings = withHiddenPassword(settings as Record<string, unknown>);
+  disableKnexProcessing(knex);
   return knex;
 }
