@@ -1,5 +1,6 @@
 import type { DialectAdapter, TenantSession } from '../dialect/types.js';
 import type { Tenant } from '../inventory/tenant.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
 import type { FleetEvent } from './events.js';
 
 /**
@@ -23,19 +24,6 @@ export interface HostConnectionsOptions {
   lowerHostCap(host: string, to: number): { from: number; to: number } | undefined;
   emit(event: FleetEvent): void;
   signal: AbortSignal;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export function createHostConnections(options: HostConnectionsOptions) {
@@ -105,7 +93,10 @@ export function createHostConnections(options: HostConnectionsOptions) {
             }
           }
           if (backoffs >= BACKOFF_RETRIES) throw err;
-          await sleep(Math.min(LONGEST_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** backoffs++), options.signal);
+          await abortableSleep(
+            Math.min(LONGEST_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** backoffs++),
+            options.signal,
+          );
         }
       }
     },

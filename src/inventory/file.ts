@@ -2,15 +2,37 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import type { Tenant } from './tenant.js';
+import { applyTenantDefaults, type TenantDefaults } from './tenant-defaults.js';
 import { validateInventory } from './validate.js';
+
+/**
+ * Where a JSON syntax error is, as `line:column` (1-based, columns in characters), from the offset
+ * V8 puts in its message ("… in JSON at position 14"); the end of the text when it names none
+ * ("Unexpected end of JSON input").
+ */
+export function jsonErrorPlace(
+  text: string,
+  message: string,
+): { line: number; column: number; reason: string } {
+  const at = /\s*(?:in JSON )?at position (\d+)(?: \(line \d+ column \d+\))?/.exec(message);
+  const offset = at ? Math.min(Number(at[1]), text.length) : text.length;
+  const before = text.slice(0, offset).split('\n');
+  return {
+    line: before.length,
+    column: before.at(-1)!.replace(/\r$/, '').length + 1,
+    reason: at ? message.replace(at[0], '') : message,
+  };
+}
 
 /** Parses inventory JSON text: an array of tenants or `{ "tenants": [...] }`; a BOM and CRLF are fine. */
 export function parseInventoryText(text: string, source: string): unknown[] {
   let data: unknown;
+  const json = text.replace(/^\uFEFF/, '');
   try {
-    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+    data = JSON.parse(json);
   } catch (err) {
-    throw new UsageError(`${source} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    const { line, column, reason } = jsonErrorPlace(json, err instanceof Error ? err.message : String(err));
+    throw new UsageError(`${source} is not valid JSON at line ${line}, column ${column}: ${reason}`);
   }
   if (data && typeof data === 'object' && !Array.isArray(data) && 'tenants' in data) {
     data = (data as { tenants: unknown }).tenants;
@@ -20,7 +42,8 @@ export function parseInventoryText(text: string, source: string): unknown[] {
   return data;
 }
 
-export function readInventoryFile(path: string): Tenant[] {
+/** Reads and validates an inventory file; entries that leave out dialect or connection take `defaults`. */
+export function readInventoryFile(path: string, defaults?: TenantDefaults): Tenant[] {
   const file = resolve(path);
   let text: string;
   try {
@@ -30,5 +53,6 @@ export function readInventoryFile(path: string): Tenant[] {
       `cannot read the inventory ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     );
   }
-  return validateInventory(parseInventoryText(text, file), file, dirname(file));
+  const entries = parseInventoryText(text, file);
+  return validateInventory(defaults ? applyTenantDefaults(entries, defaults) : entries, file, dirname(file));
 }

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { type CatalogSource, readCatalog } from './catalog.js';
 import { type DiscoverSource, discoverTenants } from './discover.js';
-import { parseInventoryText, readInventoryFile } from './file.js';
+import { readInventoryFile } from './file.js';
 import type { Tenant, TenantInput } from './tenant.js';
 import { applyTenantDefaults, type TenantDefaults } from './tenant-defaults.js';
 import { validateInventory } from './validate.js';
@@ -21,19 +20,6 @@ export type InventorySource =
   | { catalog: CatalogSource }
   | { discover: DiscoverSource }
   | (() => Promise<readonly InheritingTenantInput[]> | readonly InheritingTenantInput[]);
-
-function readFileWithDefaults(file: string, defaults: TenantDefaults): Tenant[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `cannot read the inventory ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
-  }
-  const entries = applyTenantDefaults(parseInventoryText(text, file), defaults);
-  return validateInventory(entries, file, dirname(file));
-}
 
 /**
  * Lists and validates every tenant up front (the run needs the count before it starts). `defaults`
@@ -54,7 +40,7 @@ export async function loadInventory(
   const s = source as Exclude<InventorySource, readonly InheritingTenantInput[] | (() => unknown)>;
   if ('file' in s) {
     const file = resolve(baseDir, s.file);
-    return defaults ? readFileWithDefaults(file, defaults) : readInventoryFile(file);
+    return readInventoryFile(file, defaults);
   }
   if ('catalog' in s) return validate(await readCatalog(s.catalog), 'the catalog query');
   if ('discover' in s) {

@@ -1,18 +1,5 @@
+import { abortableSleep } from '../util/abortable-sleep.js';
 import { backoffDelay } from './planner.js';
-
-/** Resolves after `ms`, or at once when the run is aborted (the caller checks the signal). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -48,7 +35,7 @@ export async function withLockRetry<T>(fn: (attempt: number) => Promise<T>, poli
       if (attempt >= policy.retries || policy.signal?.aborted) throw new RetriesExhausted(attempt + 1, err);
       const delay = backoffDelay(attempt, policy.baseDelayMs);
       policy.onRetry?.(attempt + 1, delay, err);
-      await sleep(delay, policy.signal);
+      await abortableSleep(delay, policy.signal);
     }
   }
 }

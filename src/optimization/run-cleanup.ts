@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { BatchQuery } from '../dialect/optimize-types.js';
 import type { TenantSession } from '../dialect/types.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
 import { TenantError } from '../util/errors.js';
 import {
   failureOf,
@@ -11,7 +12,7 @@ import {
   withSessionTimeouts,
 } from './context.js';
 import { type CleanupLimits, cleanupStop, nextBatchLimit, wouldDelete } from './planner.js';
-import { RetriesExhausted, sleep, withLockRetry } from './retry.js';
+import { RetriesExhausted, withLockRetry } from './retry.js';
 import type { CleanupOptimization } from './types.js';
 import { countPlaceholders, predicateProblem } from './validate.js';
 
@@ -125,6 +126,6 @@ export async function runCleanup(run: OptimizerRun, def: CleanupOptimization): P
       batches,
     });
     if (batch.scanned < limit) return { action: 'deleted', rows: deleted };
-    await sleep(def.pauseMs ?? DEFAULT_PAUSE_MS, run.signal);
+    await abortableSleep(def.pauseMs ?? DEFAULT_PAUSE_MS, run.signal);
   }
 }

@@ -1,14 +1,15 @@
 import type { Knex } from 'knex';
 import { findRun, type RunRow, runSteps, runTenants } from '../journal/read.js';
 import { MIGRATIONS, RUNS } from '../journal/schema.js';
-import { UsageError } from '../util/errors.js';
 import { redactDeep } from '../util/redact.js';
 import { assembleDocument } from './assemble.js';
 import { type MigrationLogRow, type RunSlice, TenantHistory } from './history.js';
+import { pickRun } from './pick-run.js';
+import { topLevelSteps } from './top-level-steps.js';
 import type { FleetDocument } from './types.js';
 
 export interface BuildReportOptions {
-  /** The run to report on; default the newest run in the journal. */
+  /** The run to report on; default the newest upgrade run, else the newest run (see pickRun). */
   runId?: string;
   /** How many of the slowest tenants to list (default 10). */
   slowest?: number;
@@ -33,7 +34,7 @@ async function migrationLog(knex: Knex, runId: string): Promise<MigrationLogRow[
 async function loadSlice(knex: Knex, run: RunRow): Promise<RunSlice> {
   const [tenants, steps, migrations] = [
     await runTenants(knex, run.runId),
-    await runSteps(knex, run.runId),
+    topLevelSteps(await runSteps(knex, run.runId)),
     await migrationLog(knex, run.runId),
   ];
   return { run, tenants, steps, migrations };
@@ -59,18 +60,14 @@ async function* runsBefore(knex: Knex, run: RunRow): AsyncGenerator<RunRow> {
 }
 
 /**
- * The fleet report of one run (default: the newest), read from the journal: per tenant its outcome,
+ * The fleet report of one run (default: the newest upgrade run), read from the journal: per tenant its outcome,
  * step timings, maintenance window and problems, plus — from this run and the ones before it — its
  * current schema version and newest backup with its verification. Runs after the reported one are
  * ignored, so an old run's report reads as it did then. Rejects with a UsageError when there is no
  * such run. The document is pure data, redacted, for the renderers.
  */
 export async function buildFleetReport(knex: Knex, options: BuildReportOptions = {}): Promise<FleetDocument> {
-  const run = await findRun(knex, options.runId);
-  if (!run)
-    throw new UsageError(
-      options.runId ? `no run ${options.runId} in the journal` : 'the journal has no run yet',
-    );
+  const { run } = await pickRun(knex, options.runId);
   const slice = await loadSlice(knex, run);
   const history = new TenantHistory(slice.tenants.map((t) => t.tenantId));
   history.addRun(slice);

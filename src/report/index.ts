@@ -1,4 +1,5 @@
 export { type BuildReportOptions, buildFleetReport } from './build.js';
+export { type PickedRun, pickRun } from './pick-run.js';
 export { escapeHtml, renderReportHtml } from './render-html.js';
 export { renderReportJson } from './render-json.js';
 export { escapeMarkdown, renderReportMarkdown } from './render-markdown.js';

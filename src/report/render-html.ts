@@ -9,57 +9,11 @@ import {
   versionLabel,
   when,
 } from './format.js';
+import { fileName, html, Markup, pathCode, token } from './html-markup.js';
+import { CSS } from './html-style.js';
 import type { FleetDocument, TenantReport } from './types.js';
 
-/** Trusted markup. Only the `html` tag makes one; every other value is escaped when interpolated. */
-class Markup {
-  constructor(readonly text: string) {}
-}
-
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
-}
-
-function piece(value: unknown): string {
-  if (value instanceof Markup) return value.text;
-  if (Array.isArray(value)) return value.map(piece).join('');
-  if (value === null || value === undefined || value === false) return '';
-  return escapeHtml(String(value));
-}
-
-/** Tagged template: the literal parts are markup, every `${value}` is escaped (arrays are joined). */
-function html(strings: TemplateStringsArray, ...values: unknown[]): Markup {
-  let out = strings[0] ?? '';
-  values.forEach((value, i) => {
-    out += piece(value) + (strings[i + 1] ?? '');
-  });
-  return new Markup(out);
-}
-
-const token = (text: string) => text.toLowerCase().replace(/[^a-z0-9-]/g, '');
-
-const CSS = `
-:root{--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa}
-*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;padding:24px;color:#1f2328}
-h1{margin:0 0 4px;font-size:22px}h2{font-size:17px;margin:28px 0 8px}.muted{color:var(--muted)}
-.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}.card{border:1px solid var(--line);border-radius:8px;padding:10px 14px;min-width:120px;background:var(--bg)}
-.card b{display:block;font-size:22px}.card.bad b{color:var(--bad)}.card.ok b{color:var(--ok)}.card.warn b{color:var(--warn)}
-table{border-collapse:collapse;margin:6px 0}#fleet,#failures{width:100%}
-.grid{display:flex;flex-wrap:wrap;gap:8px 40px}.grid>section{flex:0 1 auto}th,td{border:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
-th{background:var(--bg)}td.num{text-align:right;white-space:nowrap}code{font-size:12px;word-break:break-all}
-tr.status-failed td:first-child{border-left:4px solid var(--bad)}tr.status-skipped td:first-child{border-left:4px solid var(--warn)}
-.st-failed,.st-interrupted,.bad{color:var(--bad);font-weight:600}.st-succeeded{color:var(--ok)}.st-skipped,.st-running,.st-queued{color:var(--warn)}
-ul,ol{margin:0;padding-left:18px}details summary{cursor:pointer}
-`;
+export { escapeHtml } from './html-markup.js';
 
 const status = (s: string) => html`<span class="st-${token(s)}">${s}</span>`;
 
@@ -67,30 +21,38 @@ function card(label: string, value: string | number, tone = ''): Markup {
   return html`<div class="card ${tone}"><b>${value}</b><span>${label}</span></div>`;
 }
 
+/** The problems of a row, the failure's reason once: a problem the error message already says is left out. */
+function problemItems(t: TenantReport): Markup[] {
+  const error = t.status === 'failed' ? t.error : null;
+  const said = error?.message ?? '';
+  return [
+    ...(error ? [html`<li><code class="bad">${error.code}</code>: ${error.message}</li>`] : []),
+    ...t.problems.filter((p) => !said.includes(p)).map((p) => html`<li>${p}</li>`),
+  ];
+}
+
 function tenantRow(t: TenantReport): Markup {
   const b = t.backup;
-  const backup = b ? html`${backupLabel(b)}<br><code>${b.path}</code>` : '—';
-  const verified = html`<span class="${b?.verified ? 'st-succeeded' : b ? 'bad' : 'muted'}">${verifiedLabel(b)}</span>${
-    b?.verifyError ? html`<br>${b.verifyError}` : ''
-  }`;
+  // The backup, its verdict and its file in one cell: one column less for the table to fit.
+  const backup = b
+    ? html`${backupLabel(b)}<br><span class="${b.verified ? 'st-succeeded' : 'bad'}">${verifiedLabel(b)}</span>${
+        b.verifyError ? html`: ${b.verifyError}` : ''
+      }<br>${pathCode(b.path)}`
+    : html`<span class="muted">${verifiedLabel(b)}</span>`;
+  // The failed step is named, its reason is in the problems cell (once per row).
   const steps = t.steps.length
     ? html`<details><summary>${t.failedStep ? `failed at ${t.failedStep}` : `${t.steps.length} step${t.steps.length === 1 ? '' : 's'}`}</summary><ol>${t.steps.map(
-        (s) =>
-          html`<li class="st-${token(s.status)}">${stepLabel(s)}${s.error ? `: ${s.error.code} ${s.error.message}` : ''}</li>`,
+        (s) => html`<li class="st-${token(s.status)}">${stepLabel(s)}</li>`,
       )}</ol></details>`
     : '—';
-  const problems = [
-    ...(t.error && t.status === 'failed'
-      ? [html`<li class="bad">${t.error.code}: ${t.error.message}</li>`]
-      : []),
-    ...t.problems.map((p) => html`<li>${p}</li>`),
-  ];
+  const problems = problemItems(t);
   return html`<tr class="status-${token(t.status)}" data-tenant="${t.id}">
-<td><b>${t.id}</b>${t.host ? html`<br><span class="muted">${t.host}</span>` : ''}</td>
-<td>${status(t.status)}</td><td class="num">${ms(t.durationMs)}</td><td>${versionLabel(t.current)}</td>
-<td>${backup}</td><td>${verified}</td>
-<td class="num">${t.maintenance.stillIn ? html`<span class="bad">still in maintenance</span>` : ms(t.maintenance.windowMs)}</td>
-<td>${steps}</td><td>${problems.length ? html`<ul>${problems}</ul>` : ''}</td></tr>
+<td data-label="tenant"><b class="id">${t.id}</b>${t.host ? html`<br><span class="muted id">${t.host}</span>` : ''}</td>
+<td data-label="status">${status(t.status)}</td><td class="num" data-label="time">${ms(t.durationMs)}</td>
+<td data-label="version">${fileName(versionLabel(t.current))}</td>
+<td data-label="last backup">${backup}</td>
+${t.maintenance.stillIn ? html`<td data-label="maintenance"><span class="bad">still in maintenance</span></td>` : html`<td class="num" data-label="maintenance">${ms(t.maintenance.windowMs)}</td>`}
+<td data-label="steps">${steps}</td><td class="reason"${problems.length ? new Markup(' data-label="problems"') : ''}>${problems.length ? html`<ul>${problems}</ul>` : ''}</td></tr>
 `;
 }
 
@@ -104,7 +66,7 @@ export function renderReportHtml(doc: FleetDocument): string {
   const failures = doc.failures.length
     ? html`<table id="failures"><thead><tr><th>tenant</th><th>step</th><th>code</th><th>reason</th></tr></thead><tbody>${doc.failures.map(
         (f) =>
-          html`<tr><td>${f.tenantId}</td><td>${f.step ?? '—'}</td><td><code>${f.code}</code></td><td>${f.message}</td></tr>`,
+          html`<tr><td class="id">${f.tenantId}</td><td class="id">${f.step ?? '—'}</td><td><code>${f.code}</code></td><td class="reason">${f.message}</td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">None.</p>`;
   const num = (v: string | number) => html`<td class="num">${v}</td>`;
@@ -127,18 +89,19 @@ ${card('maintenance p50', ms(m.stats.p50))}${card('maintenance p95', ms(m.stats.
 <tbody><tr>${num(m.stats.count)}${num(ms(m.stats.p50))}${num(ms(m.stats.p95))}${num(ms(m.stats.max))}</tr></tbody></table>
 ${m.stillIn.length ? html`<p class="bad">Still in maintenance (${m.stillIn.length}): ${m.stillIn.join(', ')}</p>` : ''}</section>
 <section><h2>Tenants per version</h2><table id="versions"><thead><tr><th>version</th><th>tenants</th></tr></thead><tbody>${doc.versions.map(
-    (v) => html`<tr><td>${versionLabel(v)}</td>${num(v.tenants)}</tr>`,
+    (v) => html`<tr><td>${fileName(versionLabel(v))}</td>${num(v.tenants)}</tr>`,
   )}</tbody></table></section>
 <section><h2>Slowest tenants</h2><table id="slowest"><thead><tr><th>tenant</th><th>status</th><th>time</th></tr></thead><tbody>${doc.slowest.map(
-    (t) => html`<tr><td>${t.tenantId}</td><td>${status(t.status)}</td>${num(ms(t.durationMs))}</tr>`,
+    (t) =>
+      html`<tr><td class="id">${t.tenantId}</td><td>${status(t.status)}</td>${num(ms(t.durationMs))}</tr>`,
   )}</tbody></table></section>
 <section><h2>Steps</h2><table id="steps"><thead><tr><th>step</th><th>count</th><th>failed</th><th>p50</th><th>p95</th><th>max</th></tr></thead><tbody>${doc.steps.map(
     (t) =>
-      html`<tr><td>${t.step}</td>${num(t.count)}${num(t.failed)}${num(ms(t.stats.p50))}${num(ms(t.stats.p95))}${num(ms(t.stats.max))}</tr>`,
+      html`<tr><td class="id">${t.step}</td>${num(t.count)}${num(t.failed)}${num(ms(t.stats.p50))}${num(ms(t.stats.p95))}${num(ms(t.stats.max))}</tr>`,
   )}</tbody></table></section>
 </div>
 <section><h2>Fleet</h2>
-<table id="fleet"><thead><tr><th>tenant</th><th>status</th><th>time</th><th>version</th><th>last backup</th><th>verified</th><th>maintenance</th><th>steps</th><th>problems</th></tr></thead>
+<table id="fleet"><thead><tr><th>tenant</th><th>status</th><th>time</th><th>version</th><th>last backup</th><th>maintenance</th><th>steps</th><th>problems</th></tr></thead>
 <tbody>
 ${tenantsByUrgency(doc).map(tenantRow)}</tbody></table></section>
 <footer class="muted"><p>Generated ${when(doc.generatedAt)} by dbfleet.</p></footer>

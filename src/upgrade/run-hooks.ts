@@ -38,7 +38,8 @@ export async function runChecks(
     try {
       if (check.sql !== undefined) {
         const rows = adapter.rowsOf(await session.knex.raw(check.sql.replace(/\?/g, '\\?')));
-        returned = rows[0] ?? null;
+        // The value that was judged, not the row: "it returned 0", not {"COUNT(*) = 0":0}.
+        returned = rows[0] === undefined ? undefined : Object.values(rows[0])[0];
         ok = rows[0] !== undefined && isTruthy(Object.values(rows[0])[0]);
       } else {
         returned = await withUserProcessing(session.knex, () => check.run!(session.knex, context));

@@ -107,7 +107,7 @@ describe('buildFleetReport (a SQLite journal filled by run events)', () => {
   });
 
   it('a later `verify` run re-judges the backup, but only in reports of that run or later', async () => {
-    const latest = await buildFleetReport(knex);
+    const latest = await buildFleetReport(knex, { runId: RUNS.verify });
     assert.equal(latest.run.runId, RUNS.verify);
     assert.deepEqual(
       latest.tenants.map((t) => t.id),

@@ -34,11 +34,17 @@ describe('dbfleet report (command)', () => {
   before(() => fillSampleJournal(journal));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints the newest run as a table on stdout', async () => {
+  it('prints the newest upgrade run as a table on stdout, and says which run it shows on stderr', async () => {
     const r = await report('--journal', journal);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`dbfleet report — run ${RUNS.verify} · verify`));
+    assert.match(r.stdout, new RegExp(`dbfleet report — run ${RUNS.second} · upgrade`));
     assert.match(r.stdout, /│ globex/);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `the newest upgrade run, ${RUNS.second}; the newest run is verify ${RUNS.verify} — pick another with --run <id>`,
+      ),
+    );
   });
 
   it('--run picks a run; --out writes the file (making its folder), the format following its extension', async () => {
@@ -66,7 +72,7 @@ describe('dbfleet report (command)', () => {
     writeFileSync(config, JSON.stringify({ journal: 'journal.db' }));
     const r = await report('--config', config, '--json');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).run.runId, RUNS.verify);
+    assert.equal(JSON.parse(r.stdout).run.runId, RUNS.second);
   });
 
   it('no password in any format, and redaction leaves the JSON and the HTML intact', async () => {
@@ -79,8 +85,8 @@ describe('dbfleet report (command)', () => {
       await knex.destroy();
     }
     const [json, html] = await Promise.all([
-      report('--journal', journal, '--format', 'json'),
-      report('--journal', journal, '--format', 'html'),
+      report('--journal', journal, '--run', RUNS.verify, '--format', 'json'),
+      report('--journal', journal, '--run', RUNS.verify, '--format', 'html'),
     ]);
     for (const r of [json, html]) {
       assert.equal(r.code, 0, r.stderr);
@@ -90,7 +96,7 @@ describe('dbfleet report (command)', () => {
     assert.equal(doc.failures[0].message, 'postgres://app:***@db1/globex: login failed, password=***');
     assert.match(
       html.stdout,
-      /<td>postgres:\/\/app:\*\*\*@db1\/globex: login failed, password=\*\*\*<\/td><\/tr>/,
+      /<td class="reason">postgres:\/\/app:\*\*\*@db1\/globex: login failed, password=\*\*\*<\/td><\/tr>/,
     );
   });
 

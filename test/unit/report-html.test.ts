@@ -56,7 +56,7 @@ describe('renderReportHtml', () => {
     assert.match(page, /<table id="failures">[\s\S]*<code>MIGRATION_FAILED<\/code>/);
     assert.match(
       page,
-      /<table id="versions">[\s\S]*20240501_add_index<\/td><td class="num">2<\/td>[\s\S]*unknown<\/td><td class="num">1</,
+      /<table id="versions">[\s\S]*20240501_<wbr>add_<wbr>index<\/span><\/td><td class="num">2<\/td>[\s\S]*unknown<\/span><\/td><td class="num">1</,
     );
   });
 });

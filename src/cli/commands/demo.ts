@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import type { UpgradeDetails } from '../../upgrade/types.js';
 import { UsageError } from '../../util/errors.js';
 import { createEventSink, exitCodeOf, type OutputMode, printReport } from '../output.js';
+import { upgradeAppliedColumn } from '../render/result-columns.js';
 import { runCommand } from '../run-command.js';
 
 interface DemoArgs {
@@ -54,7 +55,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       });
       const details = (r: { details: Record<string, unknown> }) => r.details as unknown as UpgradeDetails;
       printReport(result.report, mode, [
-        { head: 'migrations', value: (r) => String(details(r).applied?.length ?? 0) },
+        upgradeAppliedColumn('migrations'),
         {
           head: 'steps',
           value: (r) => {

@@ -3,6 +3,8 @@ import { UsageError } from '../../util/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
+import { reopenHint } from '../render/next-steps.js';
+import { revertedColumn } from '../render/result-columns.js';
 import type { ResultColumn } from '../render/table.js';
 import { runCommand } from '../run-command.js';
 
@@ -116,17 +118,19 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
           with: args.with,
           reopen: args.reopen,
         });
-        printReport(report, ctx.mode, [
-          list('applied'),
-          { head: 'users', value: (r) => String(r.details.maintenance ?? '') },
-        ]);
+        printReport(
+          report,
+          ctx.mode,
+          [revertedColumn, { head: 'users', value: (r) => String(r.details.maintenance ?? '') }],
+          reopenHint(report, Boolean(args.reopen)),
+        );
         return exitCodeOf(report);
       }
       const { rollback } = await import('../../fleet/rollback.js');
       const report = await journaled(ctx, 'rollback', (fleet) =>
         rollback({ ...fleet, migrations: ctx.migrationsDir, to: args.to }),
       );
-      printReport(report, ctx.mode, [list('applied'), current]);
+      printReport(report, ctx.mode, [revertedColumn, current]);
       return exitCodeOf(report);
     }),
 };

@@ -49,7 +49,10 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   describe: 'read the journal: per tenant version, last backup, steps and problems; fleet-wide stats',
   builder: (y) =>
     y
-      .option('run', { type: 'string', describe: 'the run to report on (default: the newest)' })
+      .option('run', {
+        type: 'string',
+        describe: 'the run to report on (default: the newest upgrade run, else the newest run)',
+      })
       .option('format', {
         choices: REPORT_FORMATS,
         describe: 'table (default), json, md or html (one self-contained file)',
@@ -65,7 +68,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         describe: 'configuration module, read for its journal (default ./knexfile.ts, .js, .mjs or .json)',
       })
       .option('json', { type: 'boolean', describe: 'same as --format json' })
-      .example('$0 report', 'the newest run, as tables')
+      .example('$0 report', 'the newest upgrade run, as tables')
       .example(
         '$0 report --run 20240501T101500Z-3f2a --format html --out report.html',
         'one run, as a web page',
@@ -79,7 +82,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       // Reading must not create: a mistyped path is an error, not a new empty journal.
       if (!isUrl(target) && !existsSync(target))
         throw new UsageError(`no journal at ${target} (pass --journal, or run an upgrade first)`);
-      const [{ openJournalDatabase }, { buildFleetReport, renderReport }, { renderReportTable }] =
+      const [{ openJournalDatabase }, { buildFleetReport, pickRun, renderReport }, { renderReportTable }] =
         await Promise.all([
           import('../../journal/open.js'),
           import('../../report/index.js'),
@@ -88,7 +91,10 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       const knex = await openJournalDatabase(target);
       let text: string;
       try {
-        const doc = await buildFleetReport(knex, { runId: args.run, slowest: args.slowest });
+        const picked = await pickRun(knex, args.run);
+        // Which run a bare `report` shows, and how to pick another; stderr keeps stdout the report itself.
+        if (picked.note) process.stderr.write(`dbfleet: ${picked.note}\n`);
+        const doc = await buildFleetReport(knex, { runId: picked.run.runId, slowest: args.slowest });
         // The document is redacted string by string (buildFleetReport); redacting the rendered text again
         // could eat a closing quote or tag after "password=…" and break the JSON or the HTML.
         const format = formatOf(args);

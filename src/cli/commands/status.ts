@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { FleetReport } from '../../fleet/report.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { exitCodeOf, printReport } from '../output.js';
+import { statusCurrentColumn, statusPendingColumn } from '../render/result-columns.js';
 import { runCommand } from '../run-command.js';
 
 type StatusArgs = CommonArgs & { sql?: boolean; 'allow-out-of-order'?: boolean };
@@ -22,14 +23,7 @@ export function versionSummary(report: FleetReport): string {
   return `tenants per version:\n${lines.join('\n')}`;
 }
 
-const columns = [
-  { head: 'current', value: (r: { details: Record<string, unknown> }) => String(r.details.current ?? '—') },
-  {
-    head: 'pending',
-    value: (r: { details: Record<string, unknown> }) =>
-      String((r.details.pending as string[] | undefined)?.length ?? 0),
-  },
-];
+const columns = [statusCurrentColumn, statusPendingColumn];
 
 export const statusCommand: CommandModule<object, StatusArgs> = {
   command: 'status',
@@ -86,7 +80,7 @@ export const planCommand: CommandModule<object, StatusArgs> = {
           )
           .join('\n\n');
       }
-      printReport(report, ctx.mode, [columns[0]!, pendingColumn], footer);
+      printReport(report, ctx.mode, [statusCurrentColumn, pendingColumn], footer);
       return exitCodeOf(report);
     }),
 };

@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { UpgradeDetails } from '../../upgrade/types.js';
 import { UsageError } from '../../util/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { exitCodeOf, printReport } from '../output.js';
+import { budgetHint } from '../render/next-steps.js';
+import { upgradeAppliedColumn } from '../render/result-columns.js';
 import { runCommand } from '../run-command.js';
 
 type UpgradeArgs = CommonArgs & {
@@ -100,7 +103,13 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
       const prepared = await prepareUpgrade({
         ...ctx.fleet,
         migrations: ctx.migrationsDir,
-        optimizations: ctx.optimizationsDir,
+        // No optimizations folder where none was asked for: the upgrade simply has no optimizations.
+        optimizations:
+          args.optimizations === undefined &&
+          config.optimizations === undefined &&
+          !existsSync(ctx.optimizationsDir)
+            ? undefined
+            : ctx.optimizationsDir,
         backupDir: ctx.backupDir,
         journal: ctx.journal,
         hooks: config.hooks as { beforeTenant?: unknown; afterTenant?: unknown } | undefined,
@@ -130,13 +139,15 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
         ctx.mode,
         [
           { head: 'steps', value: (r) => stepsOf(r.details as unknown as UpgradeDetails) },
-          {
-            head: 'applied',
-            value: (r) => String(((r.details as unknown as UpgradeDetails).applied ?? []).length),
-          },
+          upgradeAppliedColumn(),
           { head: 'users', value: (r) => String((r.details as unknown as UpgradeDetails).maintenance ?? '') },
         ],
-        report.runId ? `run ${report.runId} — details: dbfleet report --run ${report.runId}` : undefined,
+        [
+          report.runId && `run ${report.runId} — details: dbfleet report --run ${report.runId}`,
+          budgetHint(report),
+        ]
+          .filter(Boolean)
+          .join('\n') || undefined,
       );
       const attention = report.tenants.filter((t) => (t.details as unknown as UpgradeDetails).needsAttention);
       for (const t of attention)

@@ -1,4 +1,3 @@
-import Table from 'cli-table3';
 import {
   backupLabel,
   ms,
@@ -11,53 +10,64 @@ import {
   versionLabel,
 } from '../../report/format.js';
 import type { FleetDocument } from '../../report/types.js';
+import { drawTable, errorColumn } from './draw-table.js';
+import { terminalWidth } from './fit-width.js';
 
 export interface TableRenderOptions {
   /** Tenant rows shown before "… N more" (default 200; the full list is in the other formats). */
   maxRows?: number;
+  /** The width to fit (default: the terminal's, 80 when piped). */
+  width?: number;
 }
 
-const clip = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
-const style = { head: [] as string[], border: [] as string[] };
-
-function table(head: string[], rows: string[][]): string {
-  const t = new Table({ head, style, wordWrap: true });
-  for (const row of rows) t.push(row);
-  return t.toString();
+/** A table from a heading and rows: each column is a heading and that column of every row. */
+function table(head: string[], rows: string[][], width: number): string {
+  return drawTable(
+    head.map((h, i) => ({ head: h, cells: rows.map((r) => r[i] ?? ''), maxLines: 3 })),
+    width,
+  );
 }
 
-/** The report for a terminal: sections of plain tables, the tenants needing attention first. */
+/** The report for a terminal: sections of tables fitted to its width, the tenants needing attention first. */
 export function renderReportTable(doc: FleetDocument, options: TableRenderOptions = {}): string {
   const maxRows = options.maxRows ?? 200;
+  const width = options.width ?? terminalWidth();
   const out: string[] = [`dbfleet report — ${runLine(doc)}`, summaryLine(doc), ''];
 
-  const tenants = tenantsByUrgency(doc);
+  const tenants = tenantsByUrgency(doc).slice(0, maxRows);
   out.push(
-    table(
-      ['tenant', 'status', 'time', 'version', 'last backup', 'verified', 'steps', 'maintenance', 'problems'],
-      tenants
-        .slice(0, maxRows)
-        .map((t) => [
-          t.id,
-          t.status,
-          ms(t.durationMs),
-          versionLabel(t.current),
-          backupLabel(t.backup),
-          verifiedLabel(t.backup),
-          stepsSummary(t),
-          t.maintenance.stillIn ? 'STILL IN' : ms(t.maintenance.windowMs),
-          t.problems.map((p) => clip(p, 120)).join('\n'),
-        ]),
+    drawTable(
+      [
+        // The columns that say which tenant and how it went keep their width; the rest wrap.
+        { head: 'tenant', cells: tenants.map((t) => t.id), minWidth: 24 },
+        { head: 'status', cells: tenants.map((t) => t.status), minWidth: 9 },
+        { head: 'time', cells: tenants.map((t) => ms(t.durationMs)), minWidth: 7 },
+        { head: 'version', cells: tenants.map((t) => versionLabel(t.current)), maxLines: 2 },
+        {
+          head: 'last backup',
+          cells: tenants.map((t) => `${backupLabel(t.backup)}\n${verifiedLabel(t.backup)}`),
+          maxLines: 3,
+        },
+        { head: 'steps', cells: tenants.map(stepsSummary), maxLines: 2, optional: true },
+        {
+          head: 'window',
+          cells: tenants.map((t) => (t.maintenance.stillIn ? 'STILL IN' : ms(t.maintenance.windowMs))),
+          minWidth: 8,
+        },
+        { head: 'problems', cells: tenants.map((t) => t.problems.join('\n')), maxLines: 4 },
+      ],
+      width,
     ),
   );
-  if (tenants.length > maxRows)
-    out.push(`… ${tenants.length - maxRows} more tenant(s); use --format json|html|md for all`);
+  if (doc.tenants.length > maxRows)
+    out.push(`… ${doc.tenants.length - maxRows} more tenant(s); use --format json|html|md for all`);
 
   out.push('', 'Tenants per version');
   out.push(
     table(
       ['version', 'tenants'],
       doc.versions.map((v) => [versionLabel(v), String(v.tenants)]),
+      width,
     ),
   );
 
@@ -70,9 +80,16 @@ export function renderReportTable(doc: FleetDocument, options: TableRenderOption
   if (doc.failures.length) {
     out.push('', `Failures (${doc.failures.length})`);
     out.push(
-      table(
-        ['tenant', 'step', 'code', 'reason'],
-        doc.failures.map((f) => [f.tenantId, f.step ?? '—', f.code, clip(f.message, 200)]),
+      drawTable(
+        [
+          { head: 'tenant', cells: doc.failures.map((f) => f.tenantId) },
+          { head: 'step', cells: doc.failures.map((f) => f.step ?? '—') },
+          errorColumn(
+            'reason',
+            doc.failures.map((f) => ({ code: f.code, message: f.message })),
+          ),
+        ],
+        width,
       ),
     );
   }
@@ -82,6 +99,7 @@ export function renderReportTable(doc: FleetDocument, options: TableRenderOption
       table(
         ['tenant', 'status', 'time'],
         doc.slowest.map((s) => [s.tenantId, s.status, ms(s.durationMs)]),
+        width,
       ),
     );
   }
@@ -98,6 +116,7 @@ export function renderReportTable(doc: FleetDocument, options: TableRenderOption
           ms(s.stats.p95),
           ms(s.stats.max),
         ]),
+        width,
       ),
     );
   }

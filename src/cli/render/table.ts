@@ -1,7 +1,8 @@
-import Table from 'cli-table3';
 import type { TenantResult } from '../../fleet/events.js';
 import { type FleetReport, skipReasons } from '../../fleet/report.js';
 import { formatDuration } from '../../util/duration.js';
+import { drawTable, errorColumn } from './draw-table.js';
+import { terminalWidth } from './fit-width.js';
 
 export type ResultColumn = { head: string; value: (result: TenantResult) => string };
 
@@ -15,26 +16,36 @@ function truncate(text: string, width: number): string {
  * The final table. Failed tenants come first (the ones someone has to look at at 4 a.m.); a fleet of
  * thousands prints its first rows and a count, the full list being in `--json` and the report.
  */
-export function renderTable(report: FleetReport, columns: readonly ResultColumn[] = []): string {
+export function renderTable(
+  report: FleetReport,
+  columns: readonly ResultColumn[] = [],
+  width = terminalWidth(),
+): string {
   const order = { failed: 0, skipped: 1, succeeded: 2 } as const;
   const rows = [...report.tenants].sort(
     (a, b) => order[a.status] - order[b.status] || a.id.localeCompare(b.id),
   );
-  const withErrors = rows.some((r) => r.error);
-  const head = ['tenant', 'status', 'time', ...columns.map((c) => c.head), ...(withErrors ? ['error'] : [])];
-  const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true });
-  for (const r of rows.slice(0, MAX_ROWS)) {
-    const error = r.error ? truncate(`${r.error.code}: ${r.error.message}`, 100) : '';
-    table.push([
-      r.id,
-      r.status,
-      formatDuration(r.durationMs),
-      ...columns.map((c) => c.value(r)),
-      ...(withErrors ? [error] : []),
-    ]);
-  }
+  const shown = rows.slice(0, MAX_ROWS);
+  const withErrors = shown.some((r) => r.error);
+  const table = drawTable(
+    [
+      { head: 'tenant', cells: shown.map((r) => r.id) },
+      { head: 'status', cells: shown.map((r) => r.status) },
+      { head: 'time', cells: shown.map((r) => formatDuration(r.durationMs)) },
+      ...columns.map((c) => ({ head: c.head, cells: shown.map((r) => c.value(r)), maxLines: 4 })),
+      ...(withErrors
+        ? [
+            errorColumn(
+              'error',
+              shown.map((r) => r.error),
+            ),
+          ]
+        : []),
+    ],
+    width,
+  );
   const s = report.summary;
-  const lines = [table.toString()];
+  const lines = [table];
   if (rows.length > MAX_ROWS) lines.push(`… ${rows.length - MAX_ROWS} more tenant(s); use --json for all`);
   lines.push(
     `${report.command}: ${s.total} tenant(s) — ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped in ${formatDuration(report.durationMs)}${report.interrupted ? ' (interrupted)' : ''}`,

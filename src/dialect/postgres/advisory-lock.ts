@@ -1,3 +1,5 @@
+import { abortableSleep } from '../../util/abortable-sleep.js';
+
 /**
  * The tenant's migration lock: a session-level advisory lock (two keys: dbfleet's class, the tenant's
  * schema) that dies with the connection.
@@ -25,20 +27,6 @@ export async function tryAdvisoryLock(query: Query, key: string): Promise<boolea
   return rows[0]?.ok === true;
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * Tries once, then polls until `waitMs` has passed (pauses grow from 25 ms to 0.5 s, with jitter so two
  * waiters do not poll in step). Resolves false when the time is up or `signal` aborted.
@@ -55,7 +43,7 @@ export async function waitForAdvisoryLock(
     if (await tryAdvisoryLock(query, key)) return true;
     const left = deadline - Date.now();
     if (left <= 0 || signal?.aborted) return false;
-    await pause(Math.min(left, pauseMs * (0.75 + Math.random() / 2)), signal);
+    await abortableSleep(Math.min(left, pauseMs * (0.75 + Math.random() / 2)), signal);
     if (signal?.aborted) return false;
     pauseMs = Math.min(LONGEST_PAUSE_MS, pauseMs * 2);
   }

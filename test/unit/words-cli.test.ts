@@ -1,0 +1,76 @@
+// What an operator sees from the CLI (a child process, stdout piped: 80 columns): an unreachable tenant's
+// status is "unknown", the table fits 80 columns, --json is untouched, an inventory typo has its place.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { stripAnsi } from '../../src/cli/render/fit-width.js';
+import { ROOT, runCli } from '../helpers/cli-child.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dbfleet-words-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const migrations = join(ROOT, 'migrations');
+
+describe('words at the CLI', () => {
+  it('status: an unreachable tenant is unknown, not pending 0; the table fits 80 columns', async () => {
+    const missing = join(dir, 'no-such-folder', 'a-tenant-with-a-rather-long-name-for-a-table-cell.sqlite');
+    writeFileSync(
+      join(dir, 'tenants.json'),
+      JSON.stringify([{ id: 'gone-tenant-with-a-long-identifier', dialect: 'sqlite', connection: missing }]),
+    );
+    const args = ['status', '--tenants', join(dir, 'tenants.json'), '--migrations', migrations];
+    const r = await runCli(args, { cwd: dir });
+    assert.equal(r.code, 1, r.stderr);
+    const row = r.stdout.split('\n').find((l) => l.includes('gone-tenant'));
+    assert.match(row ?? '', /│ unknown +│ unknown +│ UNREACHABLE:/, r.stdout);
+    for (const line of stripAnsi(r.stdout)
+      .split('\n')
+      .filter((l) => /^[│┌├└]/.test(l)))
+      assert.ok([...line].length <= 80, `${[...line].length} columns: ${line}`);
+
+    const json = await runCli([...args, '--json'], { cwd: dir });
+    const tenant = JSON.parse(json.stdout).tenants[0];
+    assert.equal(tenant.error.code, 'UNREACHABLE');
+    assert.ok(!json.stdout.includes('"unknown"'), "the words are the table's, the JSON is as it was");
+  });
+
+  it('an inventory JSON syntax error names its line and column (exit 2)', async () => {
+    writeFileSync(
+      join(dir, 'bad.json'),
+      '[\n  { "id": "a",\n    "dialect": "sqlite" "connection": "a.db" }\n]',
+    );
+    const r = await runCli(['status', '--tenants', join(dir, 'bad.json'), '--migrations', migrations], {
+      cwd: dir,
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bad\.json is not valid JSON at line 3, column 25: Expected ',' or '}'/);
+  });
+
+  it('upgrade with no optimizations folder (none configured) just has no optimizations', async () => {
+    const fleet = mkdtempSync(join(dir, 'fleet-'));
+    new Database(join(fleet, 'a.sqlite')).close();
+    writeFileSync(
+      join(fleet, 'tenants.json'),
+      JSON.stringify([{ id: 'a', dialect: 'sqlite', connection: 'a.sqlite' }]),
+    );
+    const r = await runCli(
+      [
+        'upgrade',
+        '--tenants',
+        'tenants.json',
+        '--migrations',
+        migrations,
+        '--backup-dir',
+        'backups',
+        '--journal',
+        'journal.db',
+        '--json',
+      ],
+      { cwd: fleet },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).summary.succeeded, 1);
+  });
+});
