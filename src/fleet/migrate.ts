@@ -1,5 +1,6 @@
+import { withTenantLock } from '../dialect/tenant-lock.js';
 import { loadMigrations } from '../migration/loader.js';
-import { type MigrateDetails, migrateTenant, withTenantLock } from '../migration/migrator.js';
+import { type MigrateDetails, migrateTenant } from '../migration/migrator.js';
 import { assertNoProblems, planTenant } from '../migration/plan-tenant.js';
 import { describeProblem } from '../migration/planner.js';
 import type { Migration } from '../migration/types.js';

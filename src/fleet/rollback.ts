@@ -1,3 +1,4 @@
+import { withTenantLock } from '../dialect/tenant-lock.js';
 import {
   ensureHistoryTables,
   historyExists,
@@ -8,7 +9,7 @@ import {
   tableLookupOf,
 } from '../migration/history.js';
 import { writeChecksum } from '../migration/history-write.js';
-import { runMigration, withTenantLock } from '../migration/migrator.js';
+import { runMigration } from '../migration/migrator.js';
 import { describeFailure } from '../util/describe-failure.js';
 import { TenantError } from '../util/errors.js';
 import { type MigrationOptions, resolveMigrations } from './migrate.js';

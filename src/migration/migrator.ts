@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { withUserProcessing } from '../dialect/knex-processing.js';
+import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { DialectAdapter, TenantSession, Timeouts } from '../dialect/types.js';
 import type { FleetEvent } from '../fleet/events.js';
 import { describeFailure } from '../util/describe-failure.js';
@@ -31,35 +32,6 @@ export interface MigrateDetails {
   applied: string[];
   current: string | null;
   pending: string[];
-}
-
-/** Takes the tenant's session lock or reports the tenant skipped; always releases it. */
-export async function withTenantLock<T>(
-  session: TenantSession,
-  wait: number | { waitMs: number; signal?: AbortSignal },
-  fn: () => Promise<T>,
-): Promise<T> {
-  const { waitMs, signal } = typeof wait === 'number' ? { waitMs: wait, signal: undefined } : wait;
-  if (!(await session.tryLock(waitMs, signal))) {
-    if (signal?.aborted)
-      throw new TenantError('INTERRUPTED', "interrupted while waiting for the tenant's migration lock", {
-        skipped: true,
-      });
-    // Who holds it, where the dialect can tell (asked only now: a free lock costs nothing extra).
-    const holder = await session.describeLockHolder?.().catch(() => undefined);
-    throw new TenantError(
-      'LOCKED',
-      holder
-        ? `the tenant's migration lock is ${holder}`
-        : "the tenant's migration lock is held by another session (another dbfleet runner; on SQLite also an application connection writing)",
-      { skipped: true },
-    );
-  }
-  try {
-    return await fn();
-  } finally {
-    await session.unlock().catch(() => {});
-  }
 }
 
 function effectiveTimeouts(base: Timeouts, migration: Migration): Timeouts {

@@ -1,3 +1,4 @@
+import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { DialectAdapter, TenantSession, Timeouts } from '../dialect/types.js';
 import type { FleetEvent } from '../fleet/events.js';
 import { type ErrorInfo, TenantError } from '../util/errors.js';
@@ -58,14 +59,8 @@ function combine(errors: ErrorInfo[]): ErrorInfo | undefined {
 
 async function withLock<T>(options: TenantOptimizeOptions, fn: () => Promise<T>): Promise<T> {
   if (options.lock === false) return fn();
-  if (!(await options.session.tryLock(options.lockWaitMs ?? 0))) {
-    throw new TenantError('LOCKED', "another dbfleet runner holds this tenant's lock; not optimized");
-  }
-  try {
-    return await fn();
-  } finally {
-    await options.session.unlock().catch(() => {});
-  }
+  // Skipped, not failed, when another runner holds the tenant: it is not done, and not broken either.
+  return withTenantLock(options.session, { waitMs: options.lockWaitMs ?? 0, signal: options.signal }, fn);
 }
 
 /**

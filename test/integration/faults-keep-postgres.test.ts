@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { loadMigrations, migrate, type Tenant, validateInventory } from '../../src/index.js';
+import { loadMigrations, migrate, optimizeFleet, type Tenant, validateInventory } from '../../src/index.js';
 import { adminQuery, createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -82,6 +82,27 @@ describe('faults dbfleet keeps surviving (PostgreSQL)', () => {
       await holder.query('rollback').catch(() => {});
       await holder.end();
       await reader.end();
+    }
+  });
+
+  // Against the optimizer's own lock code (before it took the shared withTenantLock) this was `failed`.
+  it('optimize skips a tenant another runner holds: skipped with LOCKED naming the holder, not failed', async () => {
+    const holder = new pg.Client({ connectionString: pgUrl(dbOf('a')), application_name: 'dbfleet-other' });
+    await holder.connect();
+    try {
+      // dbfleet's lock keys for a whole-database tenant: class 'dbf1', hashtext('') (advisory-lock.ts).
+      await holder.query("select pg_advisory_lock(1684170289, hashtext(''))");
+      const report = await optimizeFleet({
+        tenants: [fleet[0]!],
+        optimizations: [{ name: 'stats', kind: 'analyze', tables: ['accounts'] }],
+      });
+      const result = report.tenants[0]!;
+      assert.equal(result.status, 'skipped', JSON.stringify(result));
+      assert.equal(result.error?.code, 'LOCKED');
+      assert.match(result.error!.message, /dbfleet-other/);
+      assert.equal(report.ok, false);
+    } finally {
+      await holder.end();
     }
   });
 
