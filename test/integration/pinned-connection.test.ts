@@ -185,3 +185,17 @@ test('PostgreSQL session: a knex query with .timeout(ms, { cancel: true }) is ca
     await session.close();
   }
 });
+
+// knex marks a connection whose query timed out without a cancel (`.timeout(ms)`) as `__knex__disposed`,
+// because the server is still running that query on it. The pinned pool reads that knex field and
+// refuses the connection from then on, as knex's own pool would discard it: the next statement fails at
+// once instead of silently queueing behind the runaway query. This pins knex 3.3.0's field name.
+test('PostgreSQL session: after a .timeout(ms) without cancel, the next knex statement is refused, not queued', async () => {
+  const session = await openSession('disposed', 60_000);
+  try {
+    await assert.rejects(session.knex.raw('select pg_sleep(3)').timeout(200), /timeout/i);
+    await assert.rejects(session.knex.raw('select 1'), /timeout/i);
+  } finally {
+    await session.close().catch(() => {});
+  }
+});

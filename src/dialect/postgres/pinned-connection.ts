@@ -34,7 +34,9 @@ export async function connectPinned(settings: Record<string, unknown>): Promise<
  * knex calls `connect()` to acquire and, on release, `connection.release()` only if the connection has
  * one (a plain `pg.Client` has none), so the connection stays open until the session ends it. A broken
  * connection is not replaced: that would silently drop the session's lock and settings, so every later
- * query fails with the original error instead.
+ * query fails with the original error instead. "Broken" is `__knex__disposed`, set by the listeners
+ * above and by knex itself on a `.timeout()` without cancel (the server is still running that query);
+ * knex 3.3.0's field name is pinned by test/integration/pinned-connection.test.ts.
  */
 function pinnedPool(connection: PinnedConnection): Knex.PgPoolLike {
   return {
