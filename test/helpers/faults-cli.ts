@@ -1,32 +1,11 @@
-// Runs the dbfleet CLI from the sources as a child process (the fault tests' runners).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+// The dbfleet CLI as a child process for the fault tests: test/helpers/cli-child.ts, from the sources
+// (dist/ may be older than the code under test).
+import { type CliChild, startCli as startCliChild } from './cli-child.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/dbfleet.js');
-
-export interface CliRun {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
+export type CliRun = CliChild;
 
 export function startCli(args: string[], cwd: string): CliRun {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    // From the sources: dist/ may be older than the code under test.
-    env: { ...process.env, CI: '1', DBFLEET_FROM_SOURCE: '1' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => (stdout += d));
-  child.stderr?.on('data', (d) => (stderr += d));
-  const done = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-  }>((settle) => child.on('close', (code, signal) => settle({ code, signal, stdout, stderr })));
-  return { child, done };
+  return startCliChild(args, { cwd, env: { DBFLEET_FROM_SOURCE: '1' } });
 }
 
 /** The `--json` report of a finished run, or an error that shows what the run printed instead. */
