@@ -9,16 +9,20 @@ import { createRecorder } from './recorder.js';
 import { timed } from './timed.js';
 
 const READ_HISTORY = resolve(fileURLToPath(new URL('../floor/read-history.mjs', import.meta.url)));
+const TWENTY_LINES = resolve(fileURLToPath(new URL('../floor/twenty-lines.mjs', import.meta.url)));
 
-type System = 'migrate' | 'status' | 'floor';
+type System = 'migrate' | 'status' | 'floor' | 'twentyLines';
 
 /** Up-to-date tenants timed for the no-op knex CLI loop. */
 const CLI_SAMPLE = 10;
 
 /**
  * no-op: every tenant is already up to date (the caller made the fleet from the migrated template).
- * dbfleet `migrate` and `status` against the floor — connect, read knex_migrations, disconnect — run
- * as a plain Node process at the same concurrency. Nothing changes, so the fleet is made once.
+ * dbfleet `migrate` and `status` against two floors, each a plain Node process at the same concurrency:
+ * the bench's own (connect, read knex_migrations with id and batch, disconnect, with an application name)
+ * and issue 19's twenty-line one (`pg`, connect, `select name from knex_migrations order by id`, end).
+ * Every system runs once per round, in a rotating order; ratios are given for the medians and for the
+ * best run of each (issue 19 quotes best of 2 alternating rounds). Nothing changes, so the fleet is made once.
  */
 export async function noopSuite(ctx: BenchContext, n: number): Promise<SuiteResult> {
   const inventory = join(ctx.workDir, `inventory-${n}.json`);
@@ -44,10 +48,15 @@ export async function noopSuite(ctx: BenchContext, n: number): Promise<SuiteResu
       if (run.code !== 0) throw new Error(`read-history floor failed: ${run.stderr.slice(-2000)}`);
       return run;
     },
+    twentyLines: async () => {
+      const run = await runChild(process.execPath, [TWENTY_LINES, inventory, String(ctx.concurrency)]);
+      if (run.code !== 0) throw new Error(`twenty-line floor failed: ${run.stderr.slice(-2000)}`);
+      return run;
+    },
   };
 
   for (let r = 0; r < ctx.runs; r++) {
-    for (const system of rotated(['migrate', 'status', 'floor'] as const, r)) {
+    for (const system of rotated(['migrate', 'status', 'floor', 'twentyLines'] as const, r)) {
       const t = await timed(ctx.fleet.tenantPattern, runners[system]);
       recorder.add(system, t);
       ctx.log(
@@ -62,6 +71,10 @@ export async function noopSuite(ctx: BenchContext, n: number): Promise<SuiteResu
     floor: recorder.measurement(
       'floor',
       `floor: plain Node + pg, connect + read knex_migrations, ${C} at a time`,
+    ),
+    twentyLines: recorder.measurement(
+      'twentyLines',
+      `20-line floor (issue 19): one Node process, pg, ${C} at a time: connect, select name from knex_migrations order by id, end`,
     ),
   };
   // What users do today when nothing is pending: the loop still starts one knex process per tenant.
@@ -89,6 +102,9 @@ export async function noopSuite(ctx: BenchContext, n: number): Promise<SuiteResu
   );
   const f = measurements.floor!.medianMs;
   const m = measurements.migrate!.medianMs;
+  const t = measurements.twentyLines!.medianMs;
+  const best = (system: System) => Math.min(...measurements[system]!.runsMs);
+  const bestOf = `best of ${ctx.runs}`;
   return {
     suite: 'noop',
     n,
@@ -96,6 +112,10 @@ export async function noopSuite(ctx: BenchContext, n: number): Promise<SuiteResu
     ratios: {
       'migrate/floor': m / f,
       'status/floor': measurements.status!.medianMs / f,
+      'migrate/twentyLines': m / t,
+      'status/twentyLines': measurements.status!.medianMs / t,
+      [`migrate/twentyLines (${bestOf})`]: best('migrate') / best('twentyLines'),
+      [`status/twentyLines (${bestOf})`]: best('status') / best('twentyLines'),
       'knexCliLoop/migrate': measurements.knexCliLoop.medianMs / m,
     },
     setupSeconds: 0,

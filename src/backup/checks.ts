@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
+import type { ErrorInfo } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import type { BackupContext, BackupDriver } from '../dialect/backup-types.js';
+import { describeFailure } from '../fleet/describe-failure.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
-import { describeFailure } from '../util/describe-failure.js';
-import type { ErrorInfo } from '../util/errors.js';
-import { errorMessage } from '../util/errors.js';
-import { redact } from '../util/redact.js';
 import { compareFingerprints, describeDifferences, type FingerprintDifference } from './compare.js';
 import { archiveInfoOf, type CheckRecord, startStep, type VerifiedLevel } from './context.js';
 import { sha256File } from './files.js';

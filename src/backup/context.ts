@@ -1,3 +1,5 @@
+import { type ErrorInfo, TenantError } from '../core/errors.js';
+import type { TenantStatus } from '../core/events.js';
 import type {
   ArchiveInfo,
   BackupContext,
@@ -6,9 +8,7 @@ import type {
   ToolOptions,
 } from '../dialect/backup-types.js';
 import type { SessionOptions } from '../dialect/types.js';
-import type { TenantStatus } from '../fleet/events.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
-import { type ErrorInfo, TenantError } from '../util/errors.js';
 import type { FingerprintDifference } from './compare.js';
 import { tenantDir } from './files.js';
 import type { BackupManifest } from './manifest.js';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from '../util/errors.js';
+import { UsageError } from '../core/errors.js';
 
 /**
  * The backup directory on disk: `<backup-dir>/<tenant>/<timestamp>.<ext>` with the manifest beside it.

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
+import { UsageError } from '../core/errors.js';
+import type { Tenant } from '../core/tenant.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel, type ToolOptions } from '../dialect/backup-types.js';
 import { type FleetOptions, fanOutOf, sessionOptionsOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet } from '../fleet/run-fleet.js';
-import type { Tenant } from '../inventory/tenant.js';
-import { UsageError } from '../util/errors.js';
 import type { BackupDetails, BackupRunSettings } from './context.js';
 import { prepareBackupDir } from './files.js';
 import { restoreFromBackup } from './restore.js';

@@ -1,7 +1,7 @@
+import { TenantError } from '../core/errors.js';
 import type { FingerprintLevel } from '../dialect/backup-types.js';
+import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
-import { describeFailure } from '../util/describe-failure.js';
-import { TenantError } from '../util/errors.js';
 import { checkBackup } from './checks.js';
 import { compareFingerprints, describeDifferences } from './compare.js';
 import {

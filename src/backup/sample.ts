@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { UsageError } from '../util/errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** `--sample 10` (tenants) or `--sample 5%` (of the selected tenants). */
 export type SampleSpec = { count: number } | { percent: number };

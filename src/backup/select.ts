@@ -1,5 +1,5 @@
+import { TenantError } from '../core/errors.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
-import { TenantError } from '../util/errors.js';
 import { tenantDir } from './files.js';
 import { type BackupEntry, entryForPath, isVerified, listBackups } from './manifest.js';
 

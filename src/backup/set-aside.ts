@@ -1,5 +1,5 @@
+import { type ErrorInfo, errorMessage } from '../core/errors.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
-import { type ErrorInfo, errorMessage } from '../util/errors.js';
 import { setAsideFailedBackup } from './files.js';
 
 /**

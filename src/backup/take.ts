@@ -1,8 +1,8 @@
 import { rename, rm, stat } from 'node:fs/promises';
+import { errorMessage, TenantError } from '../core/errors.js';
 import type { FingerprintLevel } from '../dialect/backup-types.js';
+import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
-import { describeFailure } from '../util/describe-failure.js';
-import { errorMessage, TenantError } from '../util/errors.js';
 import { checkBackup, sweepStale } from './checks.js';
 import {
   type BackupDetails,

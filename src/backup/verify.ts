@@ -1,5 +1,5 @@
+import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
-import { describeFailure } from '../util/describe-failure.js';
 import { checkBackup, sweepStale } from './checks.js';
 import {
   type BackupDetails,

@@ -4,12 +4,12 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import type { FleetConfig } from '../config/types.js';
+import { UsageError } from '../core/errors.js';
+import type { Tenant } from '../core/tenant.js';
 import type { FleetOptions } from '../fleet/options.js';
-import type { Tenant } from '../inventory/tenant.js';
 import type { HistoryOptions } from '../migration/history-location.js';
 import type { Migration } from '../migration/types.js';
 import { parseDuration } from '../util/duration.js';
-import { UsageError } from '../util/errors.js';
 import { createEventSink, type OutputMode } from './output.js';
 
 export interface CommonArgs {
@@ -210,7 +210,7 @@ export async function resolveContext(
           { tenant: args.tenant, tag: args.tag, exclude: args.exclude },
         );
   // Checked against the selected tenants here, before a command opens its journal (exit 2).
-  const { checkHistoryOptions } = await import('../fleet/history-options.js');
+  const { checkHistoryOptions } = await import('../migration/check-history-options.js');
   const history = checkHistoryOptions(historyOf(config), tenants);
   const knex = knexSettingsOf(config);
   const mode: OutputMode = { json: Boolean(args.json), tty: Boolean(process.stderr.isTTY) };

@@ -1,6 +1,6 @@
-import type { EventListener, FleetEvent } from '../fleet/events.js';
+import type { EventListener, FleetEvent } from '../core/events.js';
+import { redact, redactDeep } from '../core/redact.js';
 import { type FleetReport, toJsonReport } from '../fleet/report.js';
-import { redact, redactDeep } from '../util/redact.js';
 import { eventLine } from './render/lines.js';
 import { type ResultColumn, renderTable } from './render/table.js';
 

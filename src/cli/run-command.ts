@@ -1,6 +1,6 @@
 import { format } from 'node:util';
-import { errorMessage, UsageError } from '../util/errors.js';
-import { redact } from '../util/redact.js';
+import { errorMessage, UsageError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 
 type StopSignal = 'SIGINT' | 'SIGTERM';
 

@@ -1,4 +1,4 @@
-import { UsageError } from '../util/errors.js';
+import { UsageError } from '../core/errors.js';
 import { CONFIG_KEYS } from './keys.js';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,4 @@
-import type { DialectName } from '../inventory/tenant.js';
+import type { DialectName } from '../core/tenant.js';
 
 /** knex client names (and their aliases) → the dialect that drives them. */
 const DIALECT_OF_CLIENT: Readonly<Record<string, DialectName>> = {

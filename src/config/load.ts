@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { errorMessage, UsageError } from '../core/errors.js';
 import type { TenantDefaults } from '../inventory/load.js';
-import { errorMessage, UsageError } from '../util/errors.js';
 import { importUserModule, moduleExports } from '../util/load-module.js';
 import { isPlainObject, selectEnvironment } from './environment.js';
 import { keyProblems } from './key-problems.js';

@@ -1,8 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
+import { errorMessage, UsageError } from '../core/errors.js';
+import { registerSecret } from '../core/redact.js';
+import type { ConnectionObject } from '../core/tenant.js';
 import type { TenantDefaults } from '../inventory/load.js';
-import type { ConnectionObject } from '../inventory/tenant.js';
-import { errorMessage, UsageError } from '../util/errors.js';
-import { registerSecret } from '../util/redact.js';
 import { isPlainObject } from './environment.js';
 import { dialectOfKnexClient } from './knex-client.js';
 import type { FleetConfig } from './types.js';

@@ -1,5 +1,5 @@
+import type { ConnectionObject } from '../core/tenant.js';
 import type { InventorySource } from '../inventory/load.js';
-import type { ConnectionObject } from '../inventory/tenant.js';
 
 /**
  * knex's `migrations` block (the keys dbfleet reads) plus dbfleet's own. `knex migrate` and dbfleet read

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import type { Tenant, TenantInput } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
-import { migrate } from '../fleet/migrate.js';
-import type { Tenant, TenantInput } from '../inventory/tenant.js';
 import { validateInventory } from '../inventory/validate.js';
-import { UsageError } from '../util/errors.js';
+import { migrate } from '../migration/migrate-fleet.js';
 import { seedTenant } from './seed.js';
 
 export interface DemoFleetOptions {

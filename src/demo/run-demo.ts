@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EventListener } from '../fleet/events.js';
+import type { EventListener } from '../core/events.js';
 import type { FleetReport } from '../fleet/report.js';
 import { Journal } from '../journal/journal.js';
 import { buildFleetReport, renderReportHtml } from '../report/index.js';

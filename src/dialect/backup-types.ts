@@ -1,5 +1,5 @@
-import type { Tenant } from '../inventory/tenant.js';
-import type { SessionOptions, TenantSession } from './types.js';
+import type { Tenant } from '../core/tenant.js';
+import type { SessionOptions, TenantSession } from './session-types.js';
 
 /**
  * How much a fingerprint reads (see docs in src/backup/README.md for what each costs on a large tenant):

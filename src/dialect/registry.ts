@@ -1,4 +1,4 @@
-import type { DialectName } from '../inventory/tenant.js';
+import type { DialectName } from '../core/tenant.js';
 import { mssqlAdapter } from './mssql/index.js';
 import { postgresAdapter } from './postgres/index.js';
 import { sqliteAdapter } from './sqlite/index.js';

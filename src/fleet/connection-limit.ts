@@ -1,7 +1,7 @@
+import type { FleetEvent } from '../core/events.js';
+import type { Tenant } from '../core/tenant.js';
 import type { DialectAdapter, TenantSession } from '../dialect/types.js';
-import type { Tenant } from '../inventory/tenant.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
-import type { FleetEvent } from './events.js';
 
 /**
  * A server that refuses a connection for want of slots (its max_connections, the role's or the

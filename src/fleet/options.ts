@@ -1,7 +1,7 @@
+import type { EventListener } from '../core/events.js';
+import type { HistoryOptions } from '../core/history-options.js';
+import type { Tenant } from '../core/tenant.js';
 import type { KnexSettings, SessionOptions, Timeouts } from '../dialect/types.js';
-import type { Tenant } from '../inventory/tenant.js';
-import type { HistoryOptions } from '../migration/history-location.js';
-import type { EventListener } from './events.js';
 
 /** What every fleet operation takes, already resolved (the CLI resolves config + flags into this). */
 export interface FleetOptions {

@@ -1,4 +1,4 @@
-import type { FleetEvent, RunSummary, TenantResult } from './events.js';
+import type { FleetEvent, RunSummary, TenantResult } from '../core/events.js';
 
 /** The `--json` contract (DESIGN.md §4). */
 export interface FleetReport {

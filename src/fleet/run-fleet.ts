@@ -1,10 +1,10 @@
+import { type ErrorInfo, TenantError } from '../core/errors.js';
+import type { EventListener, FleetEvent, TenantResult, TenantStatus } from '../core/events.js';
+import type { Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
 import type { DialectAdapter, SessionOptions, TenantSession } from '../dialect/types.js';
-import type { Tenant } from '../inventory/tenant.js';
-import { describeFailure } from '../util/describe-failure.js';
-import { type ErrorInfo, TenantError } from '../util/errors.js';
 import { createHostConnections } from './connection-limit.js';
-import type { EventListener, FleetEvent, TenantResult, TenantStatus } from './events.js';
+import { describeFailure } from './describe-failure.js';
 import { createReportFold, type FleetReport, summarize } from './report.js';
 import { createScheduler } from './scheduler.js';
 

@@ -1,8 +1,8 @@
 import knexFactory from 'knex';
+import { errorMessage, UsageError } from '../core/errors.js';
+import { registerSecret } from '../core/redact.js';
+import type { ConnectionObject, DialectName } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
-import { errorMessage, UsageError } from '../util/errors.js';
-import { registerSecret } from '../util/redact.js';
-import type { ConnectionObject, DialectName } from './tenant.js';
 
 /**
  * A control database lists the tenants: each row of `query` becomes one. Recognised columns: `id`

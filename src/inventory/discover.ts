@@ -1,8 +1,8 @@
 import { basename, extname, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
+import { errorMessage, UsageError } from '../core/errors.js';
+import type { ConnectionObject, DialectName } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
-import { errorMessage, UsageError } from '../util/errors.js';
-import type { ConnectionObject, DialectName } from './tenant.js';
 
 /**
  * Discovery: every database on a server whose name matches `pattern` (a glob: `*`, `?`), or every

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UsageError } from '../util/errors.js';
-import type { Tenant } from './tenant.js';
+import { UsageError } from '../core/errors.js';
+import type { Tenant } from '../core/tenant.js';
 import { applyTenantDefaults, type TenantDefaults } from './tenant-defaults.js';
 import { validateInventory } from './validate.js';
 

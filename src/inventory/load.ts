@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { UsageError } from '../util/errors.js';
+import { UsageError } from '../core/errors.js';
+import type { Tenant, TenantInput } from '../core/tenant.js';
 import { type CatalogSource, readCatalog } from './catalog.js';
 import { type DiscoverSource, discoverTenants } from './discover.js';
 import { readInventoryFile } from './file.js';
-import type { Tenant, TenantInput } from './tenant.js';
 import { applyTenantDefaults, type TenantDefaults } from './tenant-defaults.js';
 import { validateInventory } from './validate.js';
 

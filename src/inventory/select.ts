@@ -1,5 +1,5 @@
-import { UsageError } from '../util/errors.js';
-import type { Tenant } from './tenant.js';
+import { UsageError } from '../core/errors.js';
+import type { Tenant } from '../core/tenant.js';
 
 export interface TenantSelection {
   /** Only these ids (an unknown id is a usage error). */

@@ -1,5 +1,5 @@
+import type { ConnectionObject, DialectName } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
-import type { ConnectionObject, DialectName } from './tenant.js';
 
 /** What a knexfile's `client` and `connection` give every inventory entry that leaves them out. */
 export interface TenantDefaults {

@@ -1,7 +1,7 @@
+import { UsageError } from '../core/errors.js';
+import { registerSecret } from '../core/redact.js';
+import { type ConnectionObject, DIALECTS, type DialectName, type Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
-import { UsageError } from '../util/errors.js';
-import { registerSecret } from '../util/redact.js';
-import { type ConnectionObject, DIALECTS, type DialectName, type Tenant } from './tenant.js';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 

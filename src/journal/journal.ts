@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import type { FleetEvent } from '../fleet/events.js';
+import type { FleetEvent } from '../core/events.js';
+import { redact, redactDeep } from '../core/redact.js';
 import { currentProcess } from '../util/process-alive.js';
-import { redact, redactDeep } from '../util/redact.js';
 import { markDeadRuns } from './dead-runs.js';
 import { openJournalDatabase } from './open.js';
 import { MIGRATIONS, RUNS, STEPS, TENANTS } from './schema.js';

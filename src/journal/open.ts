@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { errorMessage, UsageError } from '../core/errors.js';
+import { registerSecret } from '../core/redact.js';
 import { SILENT_KNEX_LOG } from '../dialect/pinned-knex.js';
 import { parsePostgresConnection } from '../dialect/postgres/connection.js';
 import { CLIENT_KEEPALIVE } from '../dialect/postgres/liveness-options.js';
 import { durableSqliteKnexConfig } from '../dialect/sqlite/durable-file.js';
-import { errorMessage, UsageError } from '../util/errors.js';
-import { registerSecret } from '../util/redact.js';
 import { ensureJournalSchema } from './schema.js';
 
 /** Opens (creating if needed) the journal: a SQLite file path, or a `postgres://` control database URL. */

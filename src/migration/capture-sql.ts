@@ -1,6 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
+import type { Tenant } from '../core/tenant.js';
 import type { DialectAdapter } from '../dialect/types.js';
-import type { Tenant } from '../inventory/tenant.js';
 import type { Migration } from './types.js';
 
 /**

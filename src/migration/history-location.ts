@@ -1,13 +1,8 @@
-import type { Tenant } from '../inventory/tenant.js';
-import { UsageError } from '../util/errors.js';
+import { UsageError } from '../core/errors.js';
+import type { HistoryOptions } from '../core/history-options.js';
+import type { Tenant } from '../core/tenant.js';
 
-/** knex's `migrations.tableName` / `migrations.schemaName` from the knexfile. */
-export interface HistoryOptions {
-  /** knex's history table (default `knex_migrations`); its lock table is `<tableName>_lock`, as in knex. */
-  tableName?: string;
-  /** The schema that holds the history, lock and checksum tables; it wins over a tenant's own schema. */
-  schemaName?: string;
-}
+export type { HistoryOptions };
 
 /** Where one tenant's history lives: the three tables (unqualified) and the schema that qualifies them. */
 export interface HistoryLocation {

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { UsageError } from '../util/errors.js';
+import { UsageError } from '../core/errors.js';
 import { loadMigrations } from './loader.js';
 import type { Migration } from './types.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../util/duration.js';
-import { UsageError } from '../util/errors.js';
 import { importUserModule, moduleExports } from '../util/load-module.js';
 import { migrationChecksum } from './checksum.js';
 import { downSqlFileFor, isDownSqlFile, parseSqlSettings } from './sql-file.js';

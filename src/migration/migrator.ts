@@ -1,38 +1,18 @@
 import type { Knex } from 'knex';
+import { TenantError } from '../core/errors.js';
 import { withUserProcessing } from '../dialect/knex-processing.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
-import type { DialectAdapter, TenantSession, Timeouts } from '../dialect/types.js';
-import type { FleetEvent } from '../fleet/events.js';
-import { describeFailure } from '../util/describe-failure.js';
-import { TenantError } from '../util/errors.js';
-import { type HistoryOptions, hasAllHistoryTables, historyLocation } from './history.js';
+import type { Timeouts } from '../dialect/types.js';
+import { describeFailure } from '../fleet/describe-failure.js';
+import { hasAllHistoryTables, historyLocation } from './history.js';
 import { holdKnexLockRow, recordApplied, removeApplied, writeChecksum } from './history-write.js';
 import { assertNoProblems, planTenant, upToDateWithoutLock } from './plan-tenant.js';
+import type { MigrateDetails, TenantMigrationOptions } from './tenant-options.js';
 import type { Migration, MigrationRunContext } from './types.js';
+
+export type { MigrateDetails, TenantMigrationOptions };
+
 import { runWithoutTransaction } from './without-transaction.js';
-
-export interface TenantMigrationOptions {
-  session: TenantSession;
-  adapter: DialectAdapter;
-  migrations: readonly Migration[];
-  directory?: string;
-  timeouts: Timeouts;
-  /** How long to wait for another runner's lock on this tenant (0 = skip it at once). */
-  lockWaitMs: number;
-  allowOutOfOrder?: boolean;
-  emit: (event: FleetEvent) => void;
-  signal?: AbortSignal;
-  /** Names with a checksum row already (from the plan): only those need it replaced when applied. */
-  recordedChecksums?: ReadonlySet<string>;
-  /** knex's tableName/schemaName (default knex_migrations, in the tenant's schema if it has one). */
-  history?: HistoryOptions;
-}
-
-export interface MigrateDetails {
-  applied: string[];
-  current: string | null;
-  pending: string[];
-}
 
 function effectiveTimeouts(base: Timeouts, migration: Migration): Timeouts {
   return {

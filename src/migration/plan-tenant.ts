@@ -1,4 +1,4 @@
-import { TenantError } from '../util/errors.js';
+import { TenantError } from '../core/errors.js';
 import {
   ensureHistoryTables,
   existingHistoryTables,
@@ -11,8 +11,8 @@ import {
   readHistoryOf,
   tableLookupOf,
 } from './history.js';
-import type { MigrateDetails, TenantMigrationOptions } from './migrator.js';
 import { describeProblem, type MigrationPlan, planMigrations } from './planner.js';
+import type { MigrateDetails, TenantMigrationOptions } from './tenant-options.js';
 
 type PlanFor = Pick<TenantMigrationOptions, 'session' | 'migrations' | 'allowOutOfOrder' | 'directory'> & {
   /** knex's tableName/schemaName (default knex_migrations, in the tenant's schema if it has one). */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
+import { TenantError } from '../core/errors.js';
 import type { DialectAdapter, TenantSession } from '../dialect/types.js';
-import { describeFailure } from '../util/describe-failure.js';
-import { TenantError } from '../util/errors.js';
+import { describeFailure } from '../fleet/describe-failure.js';
 import type { Migration } from './types.js';
 
 /** The unqualified, unquoted name of a qualified index name as PostgreSQL prints it (`s."My Idx"`). */

@@ -1,8 +1,8 @@
+import { type ErrorInfo, TenantError } from '../core/errors.js';
+import type { FleetEvent } from '../core/events.js';
 import type { OptimizerDriver } from '../dialect/optimize-types.js';
 import type { DialectAdapter, TenantSession, Timeouts } from '../dialect/types.js';
-import type { FleetEvent } from '../fleet/events.js';
-import { describeFailure } from '../util/describe-failure.js';
-import { type ErrorInfo, TenantError } from '../util/errors.js';
+import { describeFailure } from '../fleet/describe-failure.js';
 import type { PreviousRun } from './planner.js';
 import { RetriesExhausted, type RetryPolicy } from './retry.js';
 import type { OptimizationAction } from './types.js';

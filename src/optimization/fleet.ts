@@ -1,7 +1,7 @@
+import { describeFailure } from '../fleet/describe-failure.js';
 import { type FleetOptions, fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet } from '../fleet/run-fleet.js';
-import { describeFailure } from '../util/describe-failure.js';
 import { loadOptimizations } from './loader.js';
 import { selectOptimizations } from './planner.js';
 import { optimizeTenant } from './runner.js';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { errorMessage, UsageError } from '../util/errors.js';
+import { errorMessage, UsageError } from '../core/errors.js';
 import { importUserModule } from '../util/load-module.js';
 import type { LoadedOptimization } from './types.js';
 import { type DefinitionSource, validateOptimizations } from './validate.js';

@@ -1,6 +1,6 @@
+import { UsageError } from '../core/errors.js';
+import type { DialectName } from '../core/tenant.js';
 import type { IndexState } from '../dialect/optimize-types.js';
-import type { DialectName } from '../inventory/tenant.js';
-import { UsageError } from '../util/errors.js';
 import type { LoadedOptimization, OptimizationAction } from './types.js';
 
 /** The last successful run of an optimization on a tenant, from its record table. */

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
+import { TenantError } from '../core/errors.js';
 import type { BatchQuery } from '../dialect/optimize-types.js';
 import type { TenantSession } from '../dialect/types.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
-import { TenantError } from '../util/errors.js';
 import {
   failureOf,
   type OptimizerRun,

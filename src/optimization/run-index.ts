@@ -1,5 +1,5 @@
+import { TenantError } from '../core/errors.js';
 import type { IndexSpec } from '../dialect/optimize-types.js';
-import { TenantError } from '../util/errors.js';
 import { parseIndexColumn } from './columns.js';
 import {
   type OptimizerRun,

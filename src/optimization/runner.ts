@@ -1,7 +1,7 @@
+import { type ErrorInfo, TenantError } from '../core/errors.js';
+import type { FleetEvent } from '../core/events.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { DialectAdapter, TenantSession, Timeouts } from '../dialect/types.js';
-import type { FleetEvent } from '../fleet/events.js';
-import { type ErrorInfo, TenantError } from '../util/errors.js';
 import { failureOf, type OptimizerRun, type StepResult } from './context.js';
 import { optimizationsFor } from './planner.js';
 import { ensureRecordTable, type RecordStatus, readPreviousRuns, writeRunRecord } from './records.js';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { DialectName } from '../inventory/tenant.js';
+import type { DialectName } from '../core/tenant.js';
 
 /**
  * Optimizations are idempotent maintenance scripts that run on every upgrade (issue 4): a module in

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DIALECTS } from '../inventory/tenant.js';
-import { UsageError } from '../util/errors.js';
+import { UsageError } from '../core/errors.js';
+import { DIALECTS } from '../core/tenant.js';
 import { definitionChecksum } from './checksum.js';
 import { isIdentifier, parseIndexColumn } from './columns.js';
 import type { LoadedOptimization, Optimization } from './types.js';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
+import { redactDeep } from '../core/redact.js';
 import { findRun, type RunRow, runSteps, runTenants } from '../journal/read.js';
 import { MIGRATIONS, RUNS } from '../journal/schema.js';
-import { redactDeep } from '../util/redact.js';
 import { assembleDocument } from './assemble.js';
 import { type MigrationLogRow, type RunSlice, TenantHistory } from './history.js';
 import { pickRun } from './pick-run.js';

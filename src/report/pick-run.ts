@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
+import { UsageError } from '../core/errors.js';
 import { findRun, type RunRow } from '../journal/read.js';
-import { UsageError } from '../util/errors.js';
 
 /** The run a report shows, and — when none was named — why that one. */
 export interface PickedRun {

@@ -1,5 +1,5 @@
 import type { VerifiedLevel } from '../backup/context.js';
-import type { ErrorInfo } from '../util/errors.js';
+import type { ErrorInfo } from '../core/errors.js';
 
 /** The deepest verification that passed for a backup (`light` | `deep`), or false (failed or never verified). */
 export type { VerifiedLevel };

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Knex } from 'knex';
-import type { Tenant } from '../inventory/tenant.js';
-import { errorMessage, UsageError } from '../util/errors.js';
+import { errorMessage, UsageError } from '../core/errors.js';
+import type { Tenant } from '../core/tenant.js';
 import { importUserModule, moduleExports } from '../util/load-module.js';
 
 export interface HookContext {

@@ -6,6 +6,7 @@ import { parseManifest } from '../backup/manifest.js';
 import { restoreFromBackup } from '../backup/restore.js';
 import { backupTenant } from '../backup/take.js';
 import { verifyTenantBackup } from '../backup/verify.js';
+import { TenantError } from '../core/errors.js';
 import type { Fingerprint, FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { SessionOptions, Timeouts } from '../dialect/types.js';
@@ -14,7 +15,6 @@ import { migrateTenant, runMigration } from '../migration/migrator.js';
 import type { Migration } from '../migration/types.js';
 import { optimizeTenant } from '../optimization/runner.js';
 import type { LoadedOptimization } from '../optimization/types.js';
-import { TenantError } from '../util/errors.js';
 import type { BackupTaken, UpgradeOperations } from './types.js';
 
 export interface OperationSettings {

@@ -1,7 +1,7 @@
+import { type ErrorInfo, TenantError } from '../core/errors.js';
+import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { type HistoryOptions, historyExists, historyLocation, readApplied } from '../migration/history.js';
-import { describeFailure } from '../util/describe-failure.js';
-import { type ErrorInfo, TenantError } from '../util/errors.js';
 import { runChecks, runHook } from './run-hooks.js';
 import {
   type BackupTaken,

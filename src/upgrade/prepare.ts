@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { prepareBackupDir } from '../backup/files.js';
 import type { FingerprintLevel } from '../dialect/backup-types.js';
-import { resolveMigrations } from '../fleet/migrate.js';
 import { type FleetOptions, resolveTimeouts, sessionOptionsOf } from '../fleet/options.js';
+import { resolveMigrations } from '../migration/migrate-fleet.js';
 import type { Migration } from '../migration/types.js';
 import { resolveOptimizations } from '../optimization/fleet.js';
 import type { LoadedOptimization, Optimization } from '../optimization/types.js';

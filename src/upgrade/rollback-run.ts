@@ -1,11 +1,11 @@
+import { TenantError, UsageError } from '../core/errors.js';
+import type { Tenant } from '../core/tenant.js';
+import { describeFailure } from '../fleet/describe-failure.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
-import type { Tenant } from '../inventory/tenant.js';
 import { Journal, newRunId } from '../journal/journal.js';
 import { findRun, runMigrations, runSteps, runTenants } from '../journal/read.js';
-import { describeFailure } from '../util/describe-failure.js';
-import { TenantError, UsageError } from '../util/errors.js';
 import type { HookDefinition } from './checks.js';
 import { runHook } from './run-hooks.js';
 import type { BackupTaken, RollbackWith, UpgradeOperations } from './types.js';

@@ -1,6 +1,6 @@
+import { errorMessage, TenantError } from '../core/errors.js';
 import { withUserProcessing } from '../dialect/knex-processing.js';
 import type { DialectAdapter, TenantSession } from '../dialect/types.js';
-import { errorMessage, TenantError } from '../util/errors.js';
 import { type CheckDefinition, type HookContext, type HookDefinition, isTruthy } from './checks.js';
 
 export async function runHook(

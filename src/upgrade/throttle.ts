@@ -1,9 +1,9 @@
 import knexFactory from 'knex';
+import { errorMessage, UsageError } from '../core/errors.js';
+import type { FleetEvent } from '../core/events.js';
+import type { Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
-import type { FleetEvent } from '../fleet/events.js';
-import type { Tenant } from '../inventory/tenant.js';
 import { parseDuration } from '../util/duration.js';
-import { errorMessage, UsageError } from '../util/errors.js';
 
 /**
  * A load probe per database server: before a tenant starts on a host, `query` (run against that host)

@@ -1,6 +1,6 @@
+import type { ErrorInfo } from '../core/errors.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
 import type { HistoryOptions } from '../migration/history-location.js';
-import type { ErrorInfo } from '../util/errors.js';
 import type { CheckDefinition, HookContext, HookDefinition } from './checks.js';
 
 /** The runbook, per tenant, in order. */

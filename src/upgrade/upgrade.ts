@@ -1,11 +1,11 @@
-import type { TenantResult } from '../fleet/events.js';
+import { UsageError } from '../core/errors.js';
+import type { TenantResult } from '../core/events.js';
+import type { Tenant } from '../core/tenant.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
-import type { Tenant } from '../inventory/tenant.js';
 import { Journal, newRunId } from '../journal/journal.js';
 import { findRun, runMigrations, runSteps, runTenants } from '../journal/read.js';
-import { UsageError } from '../util/errors.js';
 import type { CheckDefinition, HookDefinition } from './checks.js';
 import { upgradeTenant } from './pipeline.js';
 import { createThrottle, type ThrottleConfig } from './throttle.js';

@@ -1,5 +1,5 @@
-import type { Tenant } from '../inventory/tenant.js';
-import { UsageError } from '../util/errors.js';
+import { UsageError } from '../core/errors.js';
+import type { Tenant } from '../core/tenant.js';
 
 export interface Wave {
   index: number;

@@ -1,7 +1,8 @@
 // Fills a journal the way a run does: planRun, then the run's events through journal.onEvent, then flush.
-import type { FleetEvent, TenantStatus } from '../../src/fleet/events.js';
+
+import type { ErrorInfo } from '../../src/core/errors.js';
+import type { FleetEvent, TenantStatus } from '../../src/core/events.js';
 import type { Journal } from '../../src/journal/journal.js';
-import type { ErrorInfo } from '../../src/util/errors.js';
 
 export interface StepSpec {
   step: string;

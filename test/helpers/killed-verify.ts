@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Tenant } from '../../src/inventory/tenant.js';
+import type { Tenant } from '../../src/core/tenant.js';
 
 /**
  * Runs test/helpers/verify-child.ts, a deep verification that SIGKILLs itself once its scratch copy

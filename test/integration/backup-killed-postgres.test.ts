@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { Tenant } from '../../src/inventory/tenant.js';
+import type { Tenant } from '../../src/core/tenant.js';
 import { adminQuery, createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 import { findPgDump, isRunning } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';

@@ -19,10 +19,10 @@ import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { type BackupDetails, backupFleet, restoreTenant, verifyFleet } from '../../src/backup/index.js';
 import type { BackupManifest } from '../../src/backup/manifest.js';
+import { UsageError } from '../../src/core/errors.js';
+import type { Tenant } from '../../src/core/tenant.js';
 import { sqliteAdapter } from '../../src/dialect/sqlite/index.js';
 import type { FleetReport } from '../../src/fleet/report.js';
-import type { Tenant } from '../../src/inventory/tenant.js';
-import { UsageError } from '../../src/util/errors.js';
 import { makeUnwritable } from '../helpers/fs.js';
 import { runKilledDeepVerify } from '../helpers/killed-verify.js';
 

@@ -10,9 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type BackupDetails, backupFleet } from '../../src/backup/index.js';
-import { migrate } from '../../src/fleet/migrate.js';
 import type { FleetReport } from '../../src/fleet/report.js';
 import { validateInventory } from '../../src/inventory/validate.js';
+import { migrate } from '../../src/migration/migrate-fleet.js';
 import {
   adminQuery,
   createDatabases,

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { UsageError } from '../../src/core/errors.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { Journal, newRunId } from '../../src/journal/journal.js';
 import { runMigrations, runSteps, runTenants } from '../../src/journal/read.js';
-import { UsageError } from '../../src/util/errors.js';
 import {
   createDatabases,
   dropDatabases,

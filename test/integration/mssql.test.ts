@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import type { Tenant } from '../../src/core/tenant.js';
 import { fingerprintMssql } from '../../src/dialect/mssql/fingerprint.js';
 import { mssqlAdapter } from '../../src/dialect/mssql/index.js';
 import { mssqlOptimizer } from '../../src/dialect/mssql/optimize.js';
@@ -26,7 +27,6 @@ import {
 } from '../../src/dialect/mssql/sql/backup.js';
 import { readServerInfo, SERVER_INFO_SQL } from '../../src/dialect/mssql/sql/catalog.js';
 import type { SessionOptions, TenantSession } from '../../src/dialect/types.js';
-import type { Tenant } from '../../src/inventory/tenant.js';
 
 const url = process.env.MSSQL_URL;
 

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import type { FleetEvent } from '../../src/fleet/events.js';
+import { UsageError } from '../../src/core/errors.js';
+import type { FleetEvent } from '../../src/core/events.js';
 import type { FleetReport } from '../../src/fleet/report.js';
 import { validateInventory } from '../../src/inventory/validate.js';
 import { type OptimizeOptions, optimizeFleet } from '../../src/optimization/fleet.js';
 import type { Optimization, OptimizationOutcome } from '../../src/optimization/types.js';
-import { UsageError } from '../../src/util/errors.js';
 import { createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 
 const prefix = uniquePrefix('optimize');

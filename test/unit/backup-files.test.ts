@@ -14,7 +14,7 @@ import {
   tenantDirName,
 } from '../../src/backup/files.js';
 import { type BackupManifest, listBackups, parseManifest, writeManifest } from '../../src/backup/manifest.js';
-import { UsageError } from '../../src/util/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { makeUnwritable } from '../helpers/fs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-files-'));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSample, pickSample, sampleSize } from '../../src/backup/sample.js';
-import { UsageError } from '../../src/util/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 /** A small seeded generator (mulberry32), so a sample is reproducible. */
 function seeded(seed: number) {

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig, validateConfig } from '../../src/config/load.js';
 import { closestMatch } from '../../src/config/suggest.js';
+import { UsageError } from '../../src/core/errors.js';
 import { loadOptimizations } from '../../src/optimization/loader.js';
 import { loadChecks } from '../../src/upgrade/checks.js';
-import { UsageError } from '../../src/util/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-config-knexfile-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -2,8 +2,8 @@
 // refused at validation — every problem at once, each naming its tenant — before anything runs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { UsageError } from '../../src/core/errors.js';
 import { validateInventory } from '../../src/inventory/validate.js';
-import { UsageError } from '../../src/util/errors.js';
 
 function problemsOf(entries: unknown[]): string[] {
   try {

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { UsageError } from '../../src/core/errors.js';
+import { redact } from '../../src/core/redact.js';
+import type { Tenant } from '../../src/core/tenant.js';
 import { parseInventoryText, readInventoryFile } from '../../src/inventory/file.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { selectTenants } from '../../src/inventory/select.js';
-import type { Tenant } from '../../src/inventory/tenant.js';
 import { validateInventory } from '../../src/inventory/validate.js';
-import { UsageError } from '../../src/util/errors.js';
-import { redact } from '../../src/util/redact.js';
 
 /** Runs `fn`, asserts it throws a UsageError, returns it. */
 function usageError(fn: () => unknown): UsageError {

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import knexFactory from 'knex';
+import { TenantError } from '../../src/core/errors.js';
+import type { Tenant } from '../../src/core/tenant.js';
 import type { ArchiveInfo, BackupContext } from '../../src/dialect/backup-types.js';
 import { mssqlBackupDriver } from '../../src/dialect/mssql/backup.js';
 import { classifyMssqlError, RECONNECT_REFUSED } from '../../src/dialect/mssql/errors.js';
@@ -19,8 +21,6 @@ import { mssqlKnexConfig, openMssqlSession } from '../../src/dialect/mssql/sessi
 import { dropScratchSql, restoreOverSql } from '../../src/dialect/mssql/sql/backup.js';
 import type { IndexSpec } from '../../src/dialect/optimize-types.js';
 import type { SessionOptions, TenantSession } from '../../src/dialect/types.js';
-import type { Tenant } from '../../src/inventory/tenant.js';
-import { TenantError } from '../../src/util/errors.js';
 
 /**
  * A scripted stand-in for tedious: knex drives it through the same calls it makes on tedious (connect,

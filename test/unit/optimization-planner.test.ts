@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { UsageError } from '../../src/core/errors.js';
 import type { IndexState } from '../../src/dialect/optimize-types.js';
 import { normalizeSqliteIndexSql } from '../../src/dialect/sqlite/optimize-index.js';
 import {
@@ -14,7 +15,6 @@ import {
   wouldDelete,
 } from '../../src/optimization/planner.js';
 import type { LoadedOptimization } from '../../src/optimization/types.js';
-import { UsageError } from '../../src/util/errors.js';
 
 const present = (valid: boolean, matches: boolean): IndexState => ({
   exists: true,

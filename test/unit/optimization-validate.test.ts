@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { UsageError } from '../../src/core/errors.js';
 import { parseIndexColumn } from '../../src/optimization/columns.js';
 import {
   countPlaceholders,
@@ -7,7 +8,6 @@ import {
   validateOptimization,
   validateOptimizations,
 } from '../../src/optimization/validate.js';
-import { UsageError } from '../../src/util/errors.js';
 
 describe('optimization definitions', () => {
   test('accepts each kind with its fields', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderProgress } from '../../src/cli/render/progress.js';
 import { foldProgress, initialProgress } from '../../src/cli/render/progress-state.js';
-import type { FleetEvent } from '../../src/fleet/events.js';
+import type { FleetEvent } from '../../src/core/events.js';
 
 const t0 = 1_000_000;
 const events: FleetEvent[] = [

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeFailure } from '../../src/util/describe-failure.js';
-import { errorMessage, TenantError, UsageError } from '../../src/util/errors.js';
-import { redact, redactDeep, registerSecret } from '../../src/util/redact.js';
+import { errorMessage, TenantError, UsageError } from '../../src/core/errors.js';
+import { redact, redactDeep, registerSecret } from '../../src/core/redact.js';
+import { describeFailure } from '../../src/fleet/describe-failure.js';
 
 describe('redact', () => {
   it('masks the password of any URL, keeping user, host and database', () => {

@@ -14,7 +14,7 @@ import {
 } from '../../src/cli/render/fit-width.js';
 import { renderReportTable } from '../../src/cli/render/report-table.js';
 import { renderTable } from '../../src/cli/render/table.js';
-import type { TenantResult } from '../../src/fleet/events.js';
+import type { TenantResult } from '../../src/core/events.js';
 import type { FleetReport } from '../../src/fleet/report.js';
 import type { FleetDocument, TenantReport } from '../../src/report/types.js';
 

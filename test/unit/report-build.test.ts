@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
+import { UsageError } from '../../src/core/errors.js';
 import { openJournalDatabase } from '../../src/journal/open.js';
 import { TENANTS } from '../../src/journal/schema.js';
 import { buildFleetReport, type FleetDocument, type TenantReport } from '../../src/report/index.js';
-import { UsageError } from '../../src/util/errors.js';
 import { fillSampleJournal, RUNS } from '../helpers/report-fleet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbfleet-report-'));

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { UsageError } from '../../src/core/errors.js';
 import { migrationChecksum } from '../../src/migration/checksum.js';
 import { loadMigrations } from '../../src/migration/loader.js';
 import { downSqlFileFor, isDownSqlFile, parseSqlSettings } from '../../src/migration/sql-file.js';
-import { UsageError } from '../../src/util/errors.js';
 
 describe('sql file names', () => {
   it('recognises down scripts', () => {

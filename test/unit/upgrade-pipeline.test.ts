@@ -3,10 +3,11 @@
 // records the SQL the hooks send and answers the smoke checks' queries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TenantError } from '../../src/core/errors.js';
+import type { FleetEvent } from '../../src/core/events.js';
+import type { Tenant } from '../../src/core/tenant.js';
 import type { DialectAdapter, TenantSession } from '../../src/dialect/types.js';
-import type { FleetEvent } from '../../src/fleet/events.js';
 import type { TenantContext } from '../../src/fleet/run-fleet.js';
-import type { Tenant } from '../../src/inventory/tenant.js';
 import type { CheckDefinition } from '../../src/upgrade/checks.js';
 import { upgradeTenant } from '../../src/upgrade/pipeline.js';
 import {
@@ -16,7 +17,6 @@ import {
   UPGRADE_STEPS,
   type UpgradeOperations,
 } from '../../src/upgrade/types.js';
-import { TenantError } from '../../src/util/errors.js';
 
 const TENANT: Tenant = {
   id: 'acme',

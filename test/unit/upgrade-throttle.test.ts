@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FleetEvent } from '../../src/fleet/events.js';
+import { UsageError } from '../../src/core/errors.js';
+import type { FleetEvent } from '../../src/core/events.js';
+import type { Tenant } from '../../src/core/tenant.js';
 import { createScheduler } from '../../src/fleet/scheduler.js';
-import type { Tenant } from '../../src/inventory/tenant.js';
 import { createThrottle, validateThrottle } from '../../src/upgrade/throttle.js';
-import { UsageError } from '../../src/util/errors.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const tenant = (id: string, host: string): Tenant => ({

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Tenant } from '../../src/inventory/tenant.js';
+import { UsageError } from '../../src/core/errors.js';
+import type { Tenant } from '../../src/core/tenant.js';
 import { parseBudget, parseWaveSize, planWaves, type Wave } from '../../src/upgrade/waves.js';
-import { UsageError } from '../../src/util/errors.js';
 
 function fleet(n: number, tagged: Record<number, string[]> = {}): Tenant[] {
   return Array.from({ length: n }, (_, i) => ({

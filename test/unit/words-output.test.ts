@@ -8,8 +8,8 @@ import {
   statusPendingColumn,
   upgradeAppliedColumn,
 } from '../../src/cli/render/result-columns.js';
+import type { TenantResult } from '../../src/core/events.js';
 import type { DialectAdapter, TenantSession } from '../../src/dialect/types.js';
-import type { TenantResult } from '../../src/fleet/events.js';
 import type { FleetReport } from '../../src/fleet/report.js';
 import { parseInventoryText } from '../../src/inventory/file.js';
 import { runChecks } from '../../src/upgrade/run-hooks.js';

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { BackupDetails } from '../../backup/context.js';
+import { UsageError } from '../../core/errors.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel } from '../../dialect/backup-types.js';
-import { UsageError } from '../../util/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';

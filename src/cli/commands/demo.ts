@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { UsageError } from '../../core/errors.js';
 import type { UpgradeDetails } from '../../upgrade/types.js';
-import { UsageError } from '../../util/errors.js';
 import { createEventSink, exitCodeOf, type OutputMode, printReport } from '../output.js';
 import { upgradeAppliedColumn } from '../render/result-columns.js';
 import { runCommand } from '../run-command.js';

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../../util/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
@@ -40,7 +40,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
       .example('$0 migrate --tag canary --dry-run', 'show what the canaries would apply') as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      const { migrate } = await import('../../fleet/migrate.js');
+      const { migrate } = await import('../../migration/migrate-fleet.js');
       const ctx = await resolveContext(args, signal);
       const report = await journaled(ctx, 'migrate', (fleet) =>
         migrate({
@@ -126,7 +126,7 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
         );
         return exitCodeOf(report);
       }
-      const { rollback } = await import('../../fleet/rollback.js');
+      const { rollback } = await import('../../migration/rollback-fleet.js');
       const report = await journaled(ctx, 'rollback', (fleet) =>
         rollback({ ...fleet, migrations: ctx.migrationsDir, to: args.to }),
       );
@@ -143,7 +143,7 @@ export const repairCommand: CommandModule<object, CommonArgs> = {
     withCommonOptions(y).example('$0 repair --tenant acme', 'accept the edited files for acme') as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      const { repair } = await import('../../fleet/rollback.js');
+      const { repair } = await import('../../migration/rollback-fleet.js');
       const ctx = await resolveContext(args, signal);
       const report = await journaled(ctx, 'repair', (fleet) =>
         repair({ ...fleet, migrations: ctx.migrationsDir }),

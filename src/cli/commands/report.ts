@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { errorMessage, UsageError } from '../../util/errors.js';
-import { redact } from '../../util/redact.js';
+import { errorMessage, UsageError } from '../../core/errors.js';
+import { redact } from '../../core/redact.js';
 import { runCommand } from '../run-command.js';
 
 type ReportFormat = 'table' | 'json' | 'md' | 'html';

@@ -32,7 +32,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     withCommonOptions(y).example('$0 status --json', 'machine-readable status of every tenant') as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      const { status } = await import('../../fleet/status.js');
+      const { status } = await import('../../migration/status-fleet.js');
       const ctx = await resolveContext(args, signal);
       const report = await status({
         ...ctx.fleet,
@@ -53,7 +53,7 @@ export const planCommand: CommandModule<object, StatusArgs> = {
       .example('$0 plan --tenant acme --sql', 'the SQL acme would run') as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      const { plan } = await import('../../fleet/status.js');
+      const { plan } = await import('../../migration/status-fleet.js');
       const ctx = await resolveContext(args, signal);
       const report = await plan({
         ...ctx.fleet,

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { UsageError } from '../../core/errors.js';
 import type { UpgradeDetails } from '../../upgrade/types.js';
-import { UsageError } from '../../util/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { budgetHint } from '../render/next-steps.js';

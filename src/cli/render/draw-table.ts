@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { redact } from '../../util/redact.js';
+import { redact } from '../../core/redact.js';
 import { type FitColumn, fitTable, terminalWidth } from './fit-width.js';
 
 const style = { head: [] as string[], border: [] as string[] };

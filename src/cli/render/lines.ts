@@ -1,4 +1,4 @@
-import type { FleetEvent } from '../../fleet/events.js';
+import type { FleetEvent } from '../../core/events.js';
 import { formatDuration } from '../../util/duration.js';
 
 /** When output is not a TTY (CI logs, pipes): one plain line per thing that happened. */

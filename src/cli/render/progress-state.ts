@@ -1,4 +1,4 @@
-import type { FleetEvent } from '../../fleet/events.js';
+import type { FleetEvent } from '../../core/events.js';
 
 /** What the live view shows, folded from the event stream (pure, so it is unit-testable). */
 export interface ProgressState {

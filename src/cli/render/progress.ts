@@ -1,5 +1,5 @@
 import { createLogUpdate } from 'log-update';
-import type { FleetEvent } from '../../fleet/events.js';
+import type { FleetEvent } from '../../core/events.js';
 import { formatDuration } from '../../util/duration.js';
 import { foldProgress, initialProgress, type ProgressState } from './progress-state.js';
 

@@ -1,4 +1,4 @@
-import type { TenantResult } from '../../fleet/events.js';
+import type { TenantResult } from '../../core/events.js';
 import type { ResultColumn } from './table.js';
 
 const names = (r: TenantResult, key: string): string[] => {

@@ -1,4 +1,4 @@
-import type { TenantResult } from '../../fleet/events.js';
+import type { TenantResult } from '../../core/events.js';
 import { type FleetReport, skipReasons } from '../../fleet/report.js';
 import { formatDuration } from '../../util/duration.js';
 import { drawTable, errorColumn } from './draw-table.js';

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { ConnectionObject } from '../../inventory/tenant.js';
+import type { ConnectionObject } from '../../core/tenant.js';
 
 /**
  * SQL Server reads and writes backup files itself, on its own host, as its service account. dbfleet

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat, unlink } from 'node:fs/promises';
-import { errorMessage, TenantError } from '../../util/errors.js';
+import { errorMessage, TenantError } from '../../core/errors.js';
 import type {
   ArchiveInfo,
   ArchiveInspection,

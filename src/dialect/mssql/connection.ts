@@ -1,4 +1,4 @@
-import type { ConnectionObject } from '../../inventory/tenant.js';
+import type { ConnectionObject } from '../../core/tenant.js';
 import type { ParsedConnection } from '../types.js';
 import { backupPathMapOf } from './backup-path.js';
 

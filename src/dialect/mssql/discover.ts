@@ -1,5 +1,5 @@
 import knexFactory from 'knex';
-import type { ConnectionObject } from '../../inventory/tenant.js';
+import type { ConnectionObject } from '../../core/tenant.js';
 import { quoteString } from './quote.js';
 import { likePrefix, SCRATCH_PREFIX } from './sql/backup.js';
 

@@ -1,4 +1,4 @@
-import type { ErrorInfo } from '../../util/errors.js';
+import type { ErrorInfo } from '../../core/errors.js';
 
 /**
  * The shapes errors arrive in: tedious `RequestError` / `ConnectionError` (`code`, `number`, `lineNumber`),

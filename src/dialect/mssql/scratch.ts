@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Knex } from 'knex';
-import { errorMessage, TenantError } from '../../util/errors.js';
+import { errorMessage, TenantError } from '../../core/errors.js';
 import type { ArchiveInfo, BackupContext, FingerprintLevel, Scratch } from '../backup-types.js';
 import { getAppLockSql, interpretGetAppLock, releaseAppLockSql } from './applock.js';
 import { backupPathMapOf, serverBackupPath } from './backup-path.js';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Tenant } from '../../inventory/tenant.js';
+import type { Tenant } from '../../core/tenant.js';
 import { mssqlClient, queryBatch } from './raw-connection.js';
 import { readServerInfo, SERVER_INFO_SQL, type ServerInfo } from './sql/catalog.js';
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { TenantError } from '../../util/errors.js';
+import { TenantError } from '../../core/errors.js';
 import { keyedLimit } from '../../util/keyed-limit.js';
 import type {
   ArchiveInfo,

@@ -1,5 +1,5 @@
 import { parse as parseUrl } from 'pg-connection-string';
-import type { ConnectionObject } from '../../inventory/tenant.js';
+import type { ConnectionObject } from '../../core/tenant.js';
 import type { ParsedConnection } from '../types.js';
 
 /** Accepts `postgres://user:pass@host:5432/db?sslmode=require` or a knex/pg connection object. */

@@ -1,5 +1,5 @@
 import knexFactory from 'knex';
-import type { ConnectionObject } from '../../inventory/tenant.js';
+import type { ConnectionObject } from '../../core/tenant.js';
 import { CLIENT_KEEPALIVE } from './liveness-options.js';
 
 /** Every connectable, non-template database on the server (discovery filters the names). */

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TenantError } from '../../util/errors.js';
+import { TenantError } from '../../core/errors.js';
 import {
   currentProcess,
   parseProcessIdentity,

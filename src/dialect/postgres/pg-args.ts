@@ -1,4 +1,4 @@
-import { TenantError } from '../../util/errors.js';
+import { TenantError } from '../../core/errors.js';
 import type { ArchiveInfo, BackupContext } from '../backup-types.js';
 import {
   parseToolVersion,

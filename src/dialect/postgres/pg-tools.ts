@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import type { ConnectionObject } from '../../inventory/tenant.js';
-import { TenantError } from '../../util/errors.js';
+import { TenantError } from '../../core/errors.js';
+import { redact } from '../../core/redact.js';
+import type { ConnectionObject } from '../../core/tenant.js';
 import { execFailureOf, launchWithParentDeathSignal } from '../../util/parent-death.js';
-import { redact } from '../../util/redact.js';
 import type { ToolOptions } from '../backup-types.js';
 import { withPassfile } from './passfile.js';
 

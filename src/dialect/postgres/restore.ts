@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Knex } from 'knex';
-import { TenantError } from '../../util/errors.js';
+import { TenantError } from '../../core/errors.js';
 import type { ArchiveInfo, BackupContext, RestoreOptions } from '../backup-types.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
 import { runPgTool } from './pg-tools.js';

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Knex } from 'knex';
-import { errorMessage, TenantError } from '../../util/errors.js';
+import { errorMessage, TenantError } from '../../core/errors.js';
 import type { ArchiveInfo, BackupContext, FingerprintLevel, Scratch } from '../backup-types.js';
 import { hashOf } from '../fingerprint-hash.js';
 import type { TenantSession } from '../types.js';

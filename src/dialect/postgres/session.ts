@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Tenant } from '../../inventory/tenant.js';
+import type { Tenant } from '../../core/tenant.js';
 import { userKnexConfig } from '../knex-settings.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
-import { errorMessage, TenantError } from '../../util/errors.js';
+import { errorMessage, TenantError } from '../../core/errors.js';
 import { processExists } from '../../util/process-alive.js';
 import type {
   ArchiveInspection,

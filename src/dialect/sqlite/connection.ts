@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ConnectionObject } from '../../inventory/tenant.js';
+import type { ConnectionObject } from '../../core/tenant.js';
 import type { ParsedConnection } from '../types.js';
 
 /** A SQLite tenant is a file: a path string, or `{ filename }`. Relative paths resolve against `baseDir`. */

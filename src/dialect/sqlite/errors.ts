@@ -1,4 +1,4 @@
-import type { ErrorInfo } from '../../util/errors.js';
+import type { ErrorInfo } from '../../core/errors.js';
 
 export function classifySqliteError(err: unknown): ErrorInfo | undefined {
   const e = err as { code?: string; message?: string };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
-import type { Tenant } from '../../inventory/tenant.js';
+import type { Tenant } from '../../core/tenant.js';
 import { userKnexConfig } from '../knex-settings.js';
 import { createPinnedKnex } from '../pinned-knex.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';

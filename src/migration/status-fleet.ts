@@ -1,9 +1,9 @@
-import { historyLocation, readHistoryOf, tableLookupOf } from '../migration/history.js';
-import { describeProblem, planMigrations } from '../migration/planner.js';
-import { type MigrationOptions, resolveMigrations } from './migrate.js';
-import { fanOutOf } from './options.js';
-import type { FleetReport } from './report.js';
-import { runFleet } from './run-fleet.js';
+import { fanOutOf } from '../fleet/options.js';
+import type { FleetReport } from '../fleet/report.js';
+import { runFleet } from '../fleet/run-fleet.js';
+import { historyLocation, readHistoryOf, tableLookupOf } from './history.js';
+import { type MigrationOptions, resolveMigrations } from './migrate-fleet.js';
+import { describeProblem, planMigrations } from './planner.js';
 
 export interface StatusDetails {
   current: string | null;
@@ -51,7 +51,7 @@ export async function status(
         problems,
       };
       if (command === 'plan' && options.sql) {
-        const { captureMigrationSql } = await import('../migration/capture-sql.js');
+        const { captureMigrationSql } = await import('./capture-sql.js');
         details.sql = {};
         for (const name of plan.pending)
           details.sql[name] = await captureMigrationSql(

@@ -1,4 +1,9 @@
+import { TenantError } from '../core/errors.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
+import { describeFailure } from '../fleet/describe-failure.js';
+import { fanOutOf, resolveTimeouts } from '../fleet/options.js';
+import type { FleetReport } from '../fleet/report.js';
+import { runFleet } from '../fleet/run-fleet.js';
 import {
   ensureHistoryTables,
   historyExists,
@@ -7,15 +12,10 @@ import {
   readApplied,
   readHistoryOf,
   tableLookupOf,
-} from '../migration/history.js';
-import { writeChecksum } from '../migration/history-write.js';
-import { runMigration } from '../migration/migrator.js';
-import { describeFailure } from '../util/describe-failure.js';
-import { TenantError } from '../util/errors.js';
-import { type MigrationOptions, resolveMigrations } from './migrate.js';
-import { fanOutOf, resolveTimeouts } from './options.js';
-import type { FleetReport } from './report.js';
-import { runFleet } from './run-fleet.js';
+} from './history.js';
+import { writeChecksum } from './history-write.js';
+import { type MigrationOptions, resolveMigrations } from './migrate-fleet.js';
+import { runMigration } from './migrator.js';
 
 export interface RollbackDetails {
   applied: string[];

@@ -1,6 +1,6 @@
+import { type ErrorInfo, errorMessage, TenantError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import type { DialectAdapter } from '../dialect/types.js';
-import { type ErrorInfo, errorMessage, TenantError } from './errors.js';
-import { redact } from './redact.js';
 
 /** Turns anything a tenant's work threw into the report's `{ code, message }`, credentials removed. */
 export function describeFailure(err: unknown, adapter?: Pick<DialectAdapter, 'classifyError'>): ErrorInfo {

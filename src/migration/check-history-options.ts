@@ -1,7 +1,7 @@
+import { UsageError } from '../core/errors.js';
+import type { Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
-import type { Tenant } from '../inventory/tenant.js';
-import { type HistoryOptions, validateHistoryOptions } from '../migration/history-location.js';
-import { UsageError } from '../util/errors.js';
+import { type HistoryOptions, validateHistoryOptions } from './history-location.js';
 
 /**
  * The run's history table, checked against the selected tenants before any is touched (exit 2):

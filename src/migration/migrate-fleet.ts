@@ -1,14 +1,14 @@
+import { UsageError } from '../core/errors.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
-import { loadMigrations } from '../migration/loader.js';
-import { type MigrateDetails, migrateTenant } from '../migration/migrator.js';
-import { assertNoProblems, planTenant } from '../migration/plan-tenant.js';
-import { describeProblem } from '../migration/planner.js';
-import type { Migration } from '../migration/types.js';
-import { UsageError } from '../util/errors.js';
-import { checkHistoryOptions } from './history-options.js';
-import { type FleetOptions, fanOutOf, resolveTimeouts } from './options.js';
-import type { FleetReport } from './report.js';
-import { runFleet } from './run-fleet.js';
+import { type FleetOptions, fanOutOf, resolveTimeouts } from '../fleet/options.js';
+import type { FleetReport } from '../fleet/report.js';
+import { runFleet } from '../fleet/run-fleet.js';
+import { checkHistoryOptions } from './check-history-options.js';
+import { loadMigrations } from './loader.js';
+import { type MigrateDetails, migrateTenant } from './migrator.js';
+import { assertNoProblems, planTenant } from './plan-tenant.js';
+import { describeProblem } from './planner.js';
+import type { Migration } from './types.js';
 
 export interface MigrationOptions extends FleetOptions {
   /** The migrations directory, or migrations already loaded with `loadMigrations` (loaded once per run). */

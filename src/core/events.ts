@@ -1,4 +1,4 @@
-import type { ErrorInfo } from '../util/errors.js';
+import type { ErrorInfo } from './errors.js';
 
 export type TenantStatus = 'succeeded' | 'failed' | 'skipped';
 

@@ -1,0 +1,145 @@
+import type { Knex } from 'knex';
+import type { ConnectionObject, Tenant } from '../core/tenant.js';
+
+/** What the core may rely on; code outside src/dialect branches on these flags, never on the dialect name. */
+export interface DialectCapabilities {
+  /** DDL rolls back with the transaction (PostgreSQL, SQLite, SQL Server mostly). */
+  transactionalDdl: boolean;
+  /** Indexes can be built without blocking writes (PostgreSQL CONCURRENTLY, SQL Server ONLINE). */
+  concurrentIndex: boolean;
+  /** Tenants may live in a schema of a shared database. */
+  schemas: boolean;
+  /** Databases are files on this machine rather than on a server. */
+  fileBased: boolean;
+  /**
+   * A read never waits for another session's migration lock or uncommitted writes (PostgreSQL's MVCC),
+   * so the history can be checked before taking the lock: an up-to-date tenant costs one read.
+   * SQLite's exclusive file lock and SQL Server's locking READ COMMITTED would make that read wait.
+   */
+  nonBlockingReads: boolean;
+}
+
+export interface ParsedConnection {
+  connection: ConnectionObject;
+  /** The server identity used for per-host caps, without credentials, e.g. `postgres://db1:5432`. */
+  host: string;
+  /** Database name (or absolute file path for SQLite). */
+  database: string;
+}
+
+export interface Timeouts {
+  /** How long a statement may wait for a lock before it fails (0 = wait forever). */
+  lockTimeoutMs: number;
+  /** How long one statement may run (0 = no limit). */
+  statementTimeoutMs: number;
+}
+
+/** One applied migration to record, for `TenantSession.recordMigration`. */
+export interface MigrationRecord {
+  /** knex's history table, knex's lock table and dbfleet's checksum table (unqualified). */
+  tables: { history: string; lock: string; checksums: string };
+  schema?: string;
+  name: string;
+  batch: number;
+  checksum: string;
+  /** Hold knex's lock row first and record nothing if it is set (a transactional migration's last step). */
+  holdKnexLock: boolean;
+}
+
+/** One row of the history read: `a` a knex_migrations row, `c` a checksum row. */
+export interface HistoryRow {
+  kind: 'a' | 'c';
+  id: number | string | null;
+  name: string;
+  batch: number | string | null;
+  checksum: string | null;
+}
+
+/**
+ * The user's own knex settings (from a knexfile) that a migration reads off `knex.client.config` or that
+ * change how its queries compile; dbfleet owns the connection and the pool. `client` is kept where it
+ * names the tenant's dialect (`'postgresql'` stays `'postgresql'`).
+ */
+export type KnexSettings = Pick<
+  Knex.Config,
+  | 'migrations'
+  | 'searchPath'
+  | 'useNullAsDefault'
+  | 'wrapIdentifier'
+  | 'postProcessResponse'
+  | 'asyncStackTraces'
+  | 'compileSqlOnError'
+  | 'jsonbSupport'
+> & { client?: string };
+
+export interface SessionOptions {
+  timeouts: Timeouts;
+  /** The user's knex settings, as knex would apply them to the tenant's knex instance. */
+  knex?: KnexSettings;
+  /** Driver request timeout (SQL Server); 0 = none. */
+  requestTimeoutMs?: number;
+  /** For file-based dialects: create the database if it does not exist (demo, restore). */
+  create?: boolean;
+  /** Read-only commands (status, plan): create nothing, not even a schema tenant's schema. */
+  readOnly?: boolean;
+}
+
+/**
+ * One pinned connection to one tenant. Every query of a tenant's pipeline goes through `knex` or the
+ * session's own methods, all bound to exactly one physical connection, so session locks and session
+ * settings hold for the whole pipeline; `close()` destroys it.
+ */
+export interface TenantSession {
+  readonly tenant: Tenant;
+  readonly knex: Knex;
+  /**
+   * Takes the tenant's migration lock, a session-level lock that dies with the connection (PostgreSQL
+   * advisory lock, SQL Server applock with @LockOwner='Session', SQLite an exclusive file lock).
+   * Waits up to `waitMs` (0 = try once), or until `signal` aborts. Resolves false when another session
+   * holds it.
+   */
+  tryLock(waitMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Who holds the lock `tryLock` was refused, for the LOCKED message (optional: where the dialect can tell). */
+  describeLockHolder?(): Promise<string | undefined>;
+  unlock(): Promise<void>;
+  /** Applies lock/statement timeouts to the session (or to a transaction when `on` is given). */
+  setTimeouts(timeouts: Timeouts, on?: Knex | Knex.Transaction): Promise<void>;
+  /** Runs a SQL script (many statements; `GO` batches on SQL Server) on the session or a transaction. */
+  runScript(sql: string, on?: Knex | Knex.Transaction): Promise<void>;
+  serverVersion(): Promise<string>;
+  /**
+   * Indexes a failed online build left behind unusable (PostgreSQL's INVALID indexes, qualified names), so
+   * a migration without a transaction is never recorded as applied while one it created is left. Dialects
+   * whose index builds are all-or-nothing (SQLite; SQL Server, ONLINE or not) have none: `[]`.
+   */
+  invalidIndexes(): Promise<string[]>;
+  /** Which of these tables exist, in one catalog query (optional: knex's hasTable is the fallback). */
+  existingTables?(names: readonly string[], schema?: string): Promise<ReadonlySet<string>>;
+  /**
+   * Records an applied migration (its knex_migrations row and its checksum, replacing a stale one) in one
+   * round trip. Resolves false, recording nothing, when `holdKnexLock` and knex's lock row is set.
+   * Optional: without it the history module sends the same as two to four portable statements.
+   */
+  recordMigration?(on: Knex | Knex.Transaction, record: MigrationRecord): Promise<boolean>;
+  /**
+   * knex_migrations' rows and the checksum rows in one query; both tables exist. Optional: without it the
+   * history module builds the same query with knex (which a session may create only when needed).
+   */
+  readHistoryRows?(tables: { history: string; checksums: string }, schema?: string): Promise<HistoryRow[]>;
+  /**
+   * Runs `fn` in a transaction on the pinned connection: knex's own `knex.transaction()`, so `trx` is
+   * exactly what knex's migrator hands a migration (nested transactions, `batchInsert` and `transacting`
+   * become savepoints of it). With `internal` — `fn` never hands `trx` to user code — a session may use a
+   * cheaper transaction of its own (see src/dialect/pinned-transaction.ts). Dialects adjust around it
+   * where they must (SQLite rebuilds tables to alter them, which needs foreign keys off outside the
+   * transaction).
+   */
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>, options?: { internal?: boolean }): Promise<T>;
+  /**
+   * A short data-changing transaction (a cleanup batch) with no dialect adjustment: SQLite's foreign keys
+   * stay on, so cascades fire. Optional: `knex.transaction()` otherwise, whose per-call knex instance is
+   * garbage that outlives young-generation GCs (see src/dialect/pinned-transaction.ts).
+   */
+  shortTransaction?<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

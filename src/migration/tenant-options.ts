@@ -1,0 +1,28 @@
+import type { FleetEvent } from '../core/events.js';
+import type { HistoryOptions } from '../core/history-options.js';
+import type { DialectAdapter, TenantSession, Timeouts } from '../dialect/types.js';
+import type { Migration } from './types.js';
+
+/** What migrating one tenant needs: shared by the migrator and the planner that runs before it. */
+export interface TenantMigrationOptions {
+  session: TenantSession;
+  adapter: DialectAdapter;
+  migrations: readonly Migration[];
+  directory?: string;
+  timeouts: Timeouts;
+  /** How long to wait for another runner's lock on this tenant (0 = skip it at once). */
+  lockWaitMs: number;
+  allowOutOfOrder?: boolean;
+  emit: (event: FleetEvent) => void;
+  signal?: AbortSignal;
+  /** Names with a checksum row already (from the plan): only those need it replaced when applied. */
+  recordedChecksums?: ReadonlySet<string>;
+  /** knex's tableName/schemaName (default knex_migrations, in the tenant's schema if it has one). */
+  history?: HistoryOptions;
+}
+
+export interface MigrateDetails {
+  applied: string[];
+  current: string | null;
+  pending: string[];
+}
