@@ -11,7 +11,7 @@ const LAYERS = [
   ['upgrade', 'lint', 'drift'], // what combines them
   ['report'], // reads the journal
   ['config'], // turns a config file into run options
-  ['demo'],
+  ['demo', 'scaffold'], // a demo fleet; a starter project (dbfleet init)
   ['cli'],
 ];
 

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { backupCommand, restoreCommand, verifyCommand } from './commands/backup.js';
 import { demoCommand } from './commands/demo.js';
+import { initCommand } from './commands/init.js';
 import { migrateCommand, repairCommand, rollbackCommand } from './commands/migrate.js';
 import { optimizeCommand } from './commands/optimize.js';
 import { reportCommand } from './commands/report.js';
@@ -30,6 +31,7 @@ await yargs(hideBin(process.argv))
   .command(upgradeCommand)
   .command(reportCommand)
   .command(demoCommand)
+  .command(initCommand)
   .demandCommand(1, 'name a command: dbfleet <command> --help for its options')
   .strict()
   .recommendCommands()

@@ -1,0 +1,79 @@
+// `dbfleet init` in an ESM and a CommonJS project: the starter it writes migrates as is, and a second
+// run (or an existing knexfile) keeps every file untouched.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { runCli } from '../helpers/cli-child.js';
+
+const root = mkdtempSync(join(tmpdir(), 'dbfleet-init-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const env = { DBFLEET_FROM_SOURCE: '1', NODE_ENV: '' };
+
+function project(name: string, type: 'module' | 'commonjs'): string {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type }));
+  return dir;
+}
+
+function historyOf(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db
+      .prepare('select name from knex_migrations order by id')
+      .all()
+      .map((r) => (r as { name: string }).name);
+  } finally {
+    db.close();
+  }
+}
+
+describe('dbfleet init', () => {
+  for (const type of ['module', 'commonjs'] as const) {
+    it(`writes a starter that migrates as is (${type} project)`, async () => {
+      const dir = project(`p-${type}`, type);
+      const init = await runCli(['init'], { cwd: dir, env });
+      assert.equal(init.code, 0, init.stderr);
+      for (const path of ['knexfile.js', 'tenants.json', 'tenants/tenant-a.sqlite']) {
+        assert.match(init.stdout, new RegExp(`wrote\\s+${path.replace('.', '\\.')}`));
+      }
+      const knexfile = readFileSync(join(dir, 'knexfile.js'), 'utf8');
+      assert.match(knexfile, type === 'module' ? /^export default \{/m : /^module\.exports = \{/m);
+
+      const migrate = await runCli(['migrate', '--json'], { cwd: dir, env });
+      assert.equal(migrate.code, 0, migrate.stderr);
+      const report = JSON.parse(migrate.stdout);
+      assert.equal(report.summary.succeeded, 2);
+      assert.deepEqual(historyOf(join(dir, 'tenants/tenant-a.sqlite')), [
+        '20260101000000_create_accounts.js',
+      ]);
+
+      const again = await runCli(['init'], { cwd: dir, env });
+      assert.equal(again.code, 0, again.stderr);
+      assert.doesNotMatch(again.stdout, /wrote/);
+      assert.equal(readFileSync(join(dir, 'knexfile.js'), 'utf8'), knexfile);
+      assert.deepEqual(historyOf(join(dir, 'tenants/tenant-a.sqlite')), [
+        '20260101000000_create_accounts.js',
+      ]);
+    });
+  }
+
+  it("keeps a knex user's knexfile and says what to add", async () => {
+    const dir = project('p-knex', 'commonjs');
+    const mine = "module.exports = { client: 'better-sqlite3', connection: { filename: 'x.sqlite' } };\n";
+    writeFileSync(join(dir, 'knexfile.js'), mine);
+    const init = await runCli(['init', '--dialect', 'postgres'], { cwd: dir, env });
+    assert.equal(init.code, 0, init.stderr);
+    assert.match(init.stdout, /kept\s+knexfile\.js/);
+    assert.match(init.stdout, /inventory: \{ file: '\.\/tenants\.json' \}/);
+    assert.equal(readFileSync(join(dir, 'knexfile.js'), 'utf8'), mine);
+    const tenants = JSON.parse(readFileSync(join(dir, 'tenants.json'), 'utf8'));
+    assert.deepEqual(
+      tenants.map((t: { dialect: string }) => t.dialect),
+      ['postgres', 'postgres'],
+    );
+  });
+});
