@@ -1,7 +1,7 @@
 // Which top-level keys a configuration may have. A dbfleet config and a knexfile can be one file, so
 // knex's own keys are accepted too; anything else is a typo (`inventroy`) and an error, never ignored.
 
-/** The keys dbfleet reads (see FleetConfig). A new config key must be added here or it is refused. */
+/** The keys dbfleet reads. A new key goes here and into the schema (schema.ts fails to compile otherwise). */
 export const DBFLEET_KEYS = [
   'inventory',
   'migrations',
@@ -64,7 +64,7 @@ export const MIGRATIONS_KEYS = [
  * knex `migrations` settings that change how migrations run in ways dbfleet does not reproduce: running
  * on while ignoring them would apply migrations differently from `knex migrate`, so they are refused.
  */
-export const UNSUPPORTED_MIGRATIONS_KEYS: Readonly<Record<string, string>> = {
+export const UNSUPPORTED_MIGRATIONS_KEYS = {
   migrationSource:
     'dbfleet reads migration files from migrations.directory; a custom migrationSource is not supported',
   disableTransactions:
@@ -73,4 +73,4 @@ export const UNSUPPORTED_MIGRATIONS_KEYS: Readonly<Record<string, string>> = {
   beforeEach: 'knex lifecycle hooks are not supported: use hooks.beforeTenant / hooks.afterTenant',
   afterEach: 'knex lifecycle hooks are not supported: use hooks.beforeTenant / hooks.afterTenant',
   afterAll: 'knex lifecycle hooks are not supported: use hooks.beforeTenant / hooks.afterTenant',
-};
+} as const satisfies Readonly<Record<string, string>>;

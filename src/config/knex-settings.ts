@@ -1,5 +1,5 @@
 import type { KnexSettings } from '../dialect/types.js';
-import type { FleetConfig } from './types.js';
+import type { ValidConfig } from './types.js';
 
 /** The knexfile keys that shape what a migration sees on `knex.client.config` and how queries compile. */
 const PASSED_TO_KNEX = [
@@ -19,7 +19,7 @@ const PASSED_TO_KNEX = [
  * `wrapIdentifier` / `postProcessResponse` apply to its queries. `connection` and `pool` are not passed:
  * dbfleet connects each tenant itself (the knexfile's connection is the inventory's default instead).
  */
-export function knexSettingsOf(config: FleetConfig): KnexSettings | undefined {
+export function knexSettingsOf(config: ValidConfig): KnexSettings | undefined {
   const raw = config as Record<string, unknown>;
   const settings: Record<string, unknown> = {};
   for (const key of PASSED_TO_KNEX) if (raw[key] !== undefined) settings[key] = raw[key];

@@ -4,15 +4,15 @@ import { errorMessage, UsageError } from '../core/errors.js';
 import type { TenantDefaults } from '../inventory/load.js';
 import { importUserModule, moduleExports } from '../util/load-module.js';
 import { isPlainObject, selectEnvironment } from './environment.js';
-import { keyProblems } from './key-problems.js';
+import { problemsOf } from './issues.js';
 import { configSchema } from './schema.js';
 import { tenantDefaultsOf } from './tenant-defaults.js';
-import type { FleetConfig } from './types.js';
+import type { ValidConfig } from './types.js';
 
 export const DEFAULT_CONFIG_FILES = ['knexfile.ts', 'knexfile.js', 'knexfile.mjs', 'knexfile.json'];
 
 export interface LoadedConfig {
-  config: FleetConfig;
+  config: ValidConfig;
   /** Folder that relative paths in the config resolve against. */
   baseDir: string;
   /** The file it came from, or undefined when none exists and defaults apply. */
@@ -32,7 +32,7 @@ export interface LoadConfigOptions {
  * Validates a configuration object: picks the environment of an environment-keyed file, refuses
  * unknown keys (with a suggestion) and malformed values, every problem at once.
  */
-export function validateConfig(raw: unknown, source: string, options: LoadConfigOptions = {}): FleetConfig {
+export function validateConfig(raw: unknown, source: string, options: LoadConfigOptions = {}): ValidConfig {
   return validateSelected(raw, source, options).config;
 }
 
@@ -40,22 +40,18 @@ function validateSelected(
   raw: unknown,
   source: string,
   options: LoadConfigOptions,
-): { config: FleetConfig; environment?: string } {
+): { config: ValidConfig; environment?: string } {
   if (!isPlainObject(raw)) {
     throw new UsageError(
       `${source}: the configuration must be an object (export default defineConfig({ … }) or module.exports = { … })`,
     );
   }
   const { config, environment } = selectEnvironment(raw, source, options.env);
-  const problems = keyProblems(config);
   const result = configSchema.safeParse(config);
   if (!result.success) {
-    problems.push(
-      ...result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
-    );
+    throw new UsageError(`${source}: invalid configuration:`, problemsOf(configSchema, result.error.issues));
   }
-  if (problems.length) throw new UsageError(`${source}: invalid configuration:`, problems);
-  return { config: config as FleetConfig, ...(environment ? { environment } : {}) };
+  return { config: result.data, ...(environment ? { environment } : {}) };
 }
 
 /** What the module exports: `export default`, `module.exports`, or a function returning either. */

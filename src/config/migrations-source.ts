@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Migration } from '../migration/types.js';
-import type { FleetConfig } from './types.js';
+import type { ValidConfig } from './types.js';
 
 /**
  * The migrations a command runs: one folder (which the command loads), or — when the knexfile names
@@ -9,7 +9,7 @@ import type { FleetConfig } from './types.js';
  */
 export async function migrationsSourceOf(
   flag: string | undefined,
-  config: FleetConfig,
+  config: ValidConfig,
   baseDir: string,
   cwd: string,
 ): Promise<string | readonly Migration[]> {

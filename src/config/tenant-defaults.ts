@@ -5,7 +5,7 @@ import type { ConnectionObject } from '../core/tenant.js';
 import type { TenantDefaults } from '../inventory/load.js';
 import { isPlainObject } from './environment.js';
 import { dialectOfKnexClient } from './knex-client.js';
-import type { FleetConfig } from './types.js';
+import type { ValidConfig } from './types.js';
 
 function registerPassword(connection: string | ConnectionObject): void {
   if (typeof connection === 'object') {
@@ -35,7 +35,7 @@ function locateSqliteFile(connection: string | ConnectionObject, baseDir: string
  * no message can print it.
  */
 export async function tenantDefaultsOf(
-  config: FleetConfig,
+  config: ValidConfig,
   baseDir: string,
   source: string,
 ): Promise<TenantDefaults | undefined> {

@@ -36,7 +36,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       const ctx = await resolveContext(args, signal);
       const report = await status({
         ...ctx.fleet,
-        migrations: ctx.migrationsDir,
+        migrations: ctx.migrations,
         allowOutOfOrder: args['allow-out-of-order'],
       });
       printReport(report, ctx.mode, columns, versionSummary(report));
@@ -57,7 +57,7 @@ export const planCommand: CommandModule<object, StatusArgs> = {
       const ctx = await resolveContext(args, signal);
       const report = await plan({
         ...ctx.fleet,
-        migrations: ctx.migrationsDir,
+        migrations: ctx.migrations,
         sql: args.sql,
         allowOutOfOrder: args['allow-out-of-order'],
       });
