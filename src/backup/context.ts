@@ -1,4 +1,4 @@
-import { type ErrorInfo, TenantError } from '../core/errors.js';
+import type { ErrorInfo } from '../core/errors.js';
 import type { TenantStatus } from '../core/events.js';
 import type {
   ArchiveInfo,
@@ -16,7 +16,7 @@ import type { BackupManifest } from './manifest.js';
 /** `verified` in the `--json` contract: the deepest verification that passed, or false. */
 export type VerifiedLevel = 'light' | 'deep' | false;
 
-/** The contract's per-tenant `backup` field (DESIGN.md §4). */
+/** The per-tenant `backup` field of the `--json` report. */
 export interface BackupSummary {
   path: string;
   bytes: number;
@@ -42,7 +42,7 @@ export interface CheckRecord {
 }
 
 /** Per-tenant details of backup, verify and restore; `backup` is null when there is no file to show. */
-export interface BackupDetails {
+export type BackupDetails = {
   backup: BackupSummary | null;
   checks?: CheckRecord[];
   differences?: FingerprintDifference[];
@@ -51,7 +51,7 @@ export interface BackupDetails {
   /** Scratch databases/files of killed runs that this run dropped. */
   swept?: string[];
   restored?: boolean;
-}
+};
 
 /** What every per-tenant operation needs besides the tenant's context. */
 export interface BackupRunSettings {
@@ -62,10 +62,7 @@ export interface BackupRunSettings {
 }
 
 export function driverOf(ctx: TenantContext): BackupDriver {
-  const driver = ctx.adapter.backup;
-  if (!driver)
-    throw new TenantError('NOT_SUPPORTED', `backup is not implemented for ${ctx.tenant.dialect} yet`);
-  return driver;
+  return ctx.adapter.backup;
 }
 
 export function backupContextOf(

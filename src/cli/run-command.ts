@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import { errorMessage, UsageError } from '../core/errors.js';
-import { redact } from '../core/redact.js';
+import { redact, withRedaction } from '../core/redact.js';
 
 type StopSignal = 'SIGINT' | 'SIGTERM';
 
@@ -46,8 +46,14 @@ async function sweepLeftovers(): Promise<void> {
  * The first Ctrl-C or SIGTERM (a service manager, a CI timeout, `kill`) stops new tenants from starting
  * and lets in-flight ones finish their current step, so the run is journaled `interrupted`, tools are
  * stopped and password files removed; a second one exits at once.
+ * The command is one redaction scope: the passwords its config, inventory and journal name are masked
+ * in everything it prints, the error it may end with included.
  */
-export async function runCommand(action: (signal: AbortSignal) => Promise<number>): Promise<void> {
+export function runCommand(action: (signal: AbortSignal) => Promise<number>): Promise<void> {
+  return withRedaction(() => runInScope(action));
+}
+
+async function runInScope(action: (signal: AbortSignal) => Promise<number>): Promise<void> {
   consoleToStderr();
   const controller = new AbortController();
   let interrupts = 0;

@@ -1,12 +1,47 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ConnectionObject } from './tenant.js';
+
 /**
  * Secrets never leave dbfleet: every message that is printed, reported or journaled goes through here.
- * Passwords are registered when the inventory is loaded; URL credentials are masked by pattern as well,
- * so a connection string that slips into a driver's error message is still caught.
+ * URL credentials and `password=…` are masked by pattern everywhere, so a connection string that slips
+ * into a driver's error message is caught; passwords known by value are masked within their run.
+ *
+ * A run is a redaction scope (`withRedaction`): the CLI opens one per command, and every public fleet
+ * entry (`runFleet`, `upgrade`, `rollbackRun`) opens one if its caller has not, then registers its
+ * tenants' passwords — so a library caller's run is redacted without opening anything. The scope follows
+ * the run's async work (AsyncLocalStorage) and ends with it: two runs in one process never share their
+ * secrets, and a long-lived process does not collect every password it ever saw.
+ *
+ * Outside any scope `registerSecret` keeps nothing. A process-wide fallback would be exactly the
+ * ever-growing set scopes replace, and nothing needs it: a password registered while loading an inventory
+ * outside a run is registered again, from the tenant's connection, by the run that uses it.
  */
-const secrets = new Set<string>();
+const scope = new AsyncLocalStorage<Set<string>>();
+
+/** Runs `fn` in a redaction scope: the current one if there is one (a run inside a command), else a new one. */
+export function withRedaction<T>(fn: () => T): T {
+  return scope.getStore() ? fn() : scope.run(new Set(), fn);
+}
 
 export function registerSecret(secret: unknown): void {
-  if (typeof secret === 'string' && secret.length >= 3) secrets.add(secret);
+  if (typeof secret === 'string' && secret.length >= 3) scope.getStore()?.add(secret);
+}
+
+/** The passwords of a connection, as an inventory gives it (a URL) or as a tenant holds it (an object). */
+export function registerConnectionSecrets(connection: unknown): void {
+  if (typeof connection === 'string') {
+    try {
+      registerSecret(decodeURIComponent(new URL(connection).password));
+    } catch {
+      // not a URL (a SQLite path): nothing secret in it
+    }
+  } else if (connection && typeof connection === 'object') {
+    const c = connection as ConnectionObject;
+    registerSecret(c.password);
+    // tedious' form: { authentication: { options: { password } } }
+    const auth = (c as { authentication?: { options?: { password?: unknown } } }).authentication;
+    registerSecret(auth?.options?.password);
+  }
 }
 
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):([^@/\s]*)@/gi;
@@ -15,7 +50,7 @@ const KEY_VALUE_PASSWORD = /\b(password|pwd|pass)\s*[=:]\s*("[^"]*"|'[^']*'|[^;\
 
 export function redact(text: string): string {
   let out = text.replace(URL_CREDENTIALS, '$1:***@').replace(KEY_VALUE_PASSWORD, '$1=***');
-  for (const secret of secrets) {
+  for (const secret of scope.getStore() ?? []) {
     if (out.includes(secret)) out = out.split(secret).join('***');
     const encoded = encodeURIComponent(secret);
     if (encoded !== secret && out.includes(encoded)) out = out.split(encoded).join('***');

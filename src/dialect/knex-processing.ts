@@ -16,7 +16,8 @@ interface ProcessingSwitch {
   enableProcessing?(): void;
 }
 
-const switchOf = (knex: Knex | Knex.Transaction) => knex as unknown as ProcessingSwitch;
+const switchOf = (knex: Knex | Knex.Transaction): ProcessingSwitch =>
+  knex as (Knex | Knex.Transaction) & ProcessingSwitch;
 
 export function disableKnexProcessing(knex: Knex | Knex.Transaction): void {
   switchOf(knex).disableProcessing?.();

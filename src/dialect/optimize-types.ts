@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * The dialect-level contract of optimizations (issue 4). The core decides *what* to do (plan, retries,
+ * The dialect-level contract of optimizations. The core decides *what* to do (plan, retries,
  * pacing, records); a driver knows *how* on its engine. Every identifier a driver puts in SQL is quoted;
  * `where` predicates are the user's SQL, passed through with their bindings.
  */

@@ -79,5 +79,5 @@ function transactionView(knex: Knex, depth: number): Knex.Transaction {
           return Reflect.get(target, prop, receiver);
       }
     },
-  }) as unknown as Knex.Transaction;
+  }) as Knex.Transaction;
 }

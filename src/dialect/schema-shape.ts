@@ -1,5 +1,3 @@
-import { hashOf } from './fingerprint-hash.js';
-
 /**
  * A database's structure, part by part, read by the same catalog queries as the backup fingerprint. The
  * fingerprint keeps only a hash per table (enough to say "not the same"); drift needs the parts to say
@@ -50,35 +48,6 @@ export interface SchemaShape {
   tables: Record<string, TableShape>;
   /** Everything that is not a table, by key (`view public.v`, `type public.mood`, `trigger t`) → its text. */
   objects: Record<string, string>;
-}
-
-const byKey = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : a > b ? 1 : 0);
-const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-
-/** The shape with every unordered list and map sorted: equal structures give equal JSON. */
-export function canonicalShape(shape: SchemaShape): SchemaShape {
-  const tables = Object.entries(shape.tables)
-    .sort(byKey)
-    .map(([key, t]): [string, TableShape] => [
-      key,
-      {
-        properties: Object.fromEntries(Object.entries(t.properties).sort(byKey)),
-        columns: t.columns,
-        indexes: [...t.indexes].sort(byName),
-        constraints: [...t.constraints].sort(byName),
-        triggers: [...t.triggers].sort(byName),
-        ...(t.definition !== undefined ? { definition: t.definition } : {}),
-      },
-    ]);
-  return {
-    tables: Object.fromEntries(tables),
-    objects: Object.fromEntries(Object.entries(shape.objects).sort(byKey)),
-  };
-}
-
-/** The drift fingerprint: one hash over the whole canonical shape. Equal means the same structure. */
-export function shapeHash(shape: SchemaShape): string {
-  return hashOf(canonicalShape(shape), 16);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ConnectionObject, Tenant } from '../core/tenant.js';
+import type { SchemaShape } from './schema-shape.js';
 
 /** What the core may rely on; code outside src/dialect branches on these flags, never on the dialect name. */
 export interface DialectCapabilities {
@@ -42,6 +43,11 @@ export interface MigrationRecord {
   name: string;
   batch: number;
   checksum: string;
+  /**
+   * A checksum row without its history row is there (`knex migrate:rollback` leaves one): replace it.
+   * A session that upserts the checksum anyway (PostgreSQL) may ignore this.
+   */
+  staleChecksum?: boolean;
   /** Hold knex's lock row first and record nothing if it is set (a transactional migration's last step). */
   holdKnexLock: boolean;
 }
@@ -99,8 +105,11 @@ export interface TenantSession {
    * holds it.
    */
   tryLock(waitMs: number, signal?: AbortSignal): Promise<boolean>;
-  /** Who holds the lock `tryLock` was refused, for the LOCKED message (optional: where the dialect can tell). */
-  describeLockHolder?(): Promise<string | undefined>;
+  /**
+   * Who holds the lock `tryLock` was refused, for the LOCKED message; undefined where the dialect cannot
+   * tell (SQLite's file lock has no owner to ask about).
+   */
+  describeLockHolder(): Promise<string | undefined>;
   unlock(): Promise<void>;
   /** Applies lock/statement timeouts to the session (or to a transaction when `on` is given). */
   setTimeouts(timeouts: Timeouts, on?: Knex | Knex.Transaction): Promise<void>;
@@ -113,19 +122,27 @@ export interface TenantSession {
    * whose index builds are all-or-nothing (SQLite; SQL Server, ONLINE or not) have none: `[]`.
    */
   invalidIndexes(): Promise<string[]>;
-  /** Which of these tables exist, in one catalog query (optional: knex's hasTable is the fallback). */
-  existingTables?(names: readonly string[], schema?: string): Promise<ReadonlySet<string>>;
   /**
-   * Records an applied migration (its knex_migrations row and its checksum, replacing a stale one) in one
-   * round trip. Resolves false, recording nothing, when `holdKnexLock` and knex's lock row is set.
-   * Optional: without it the history module sends the same as two to four portable statements.
+   * The tenant's structure part by part (`dbfleet drift`), read by the backup fingerprint's catalog
+   * queries, without a lock or a write.
    */
-  recordMigration?(on: Knex | Knex.Transaction, record: MigrationRecord): Promise<boolean>;
+  schemaShape(): Promise<SchemaShape>;
   /**
-   * knex_migrations' rows and the checksum rows in one query; both tables exist. Optional: without it the
-   * history module builds the same query with knex (which a session may create only when needed).
+   * Which of these tables exist (in `schema`, else the current one). PostgreSQL asks its catalog once;
+   * the others use src/dialect/history-generic.ts.
    */
-  readHistoryRows?(tables: { history: string; checksums: string }, schema?: string): Promise<HistoryRow[]>;
+  existingTables(names: readonly string[], schema?: string): Promise<ReadonlySet<string>>;
+  /**
+   * Records an applied migration: its knex_migrations row and its checksum, replacing a stale one.
+   * Resolves false, recording nothing, when `holdKnexLock` and knex's lock row is set. PostgreSQL does it
+   * in one round trip; the others send two to four portable statements (history-generic.ts).
+   */
+  recordMigration(on: Knex | Knex.Transaction, record: MigrationRecord): Promise<boolean>;
+  /**
+   * knex_migrations' rows, then the checksum rows, in one query; both tables exist. PostgreSQL's needs no
+   * knex instance (a tenant with nothing to do never builds one); the others use history-generic.ts.
+   */
+  readHistoryRows(tables: { history: string; checksums: string }, schema?: string): Promise<HistoryRow[]>;
   /**
    * Runs `fn` in a transaction on the pinned connection: knex's own `knex.transaction()`, so `trx` is
    * exactly what knex's migrator hands a migration (nested transactions, `batchInsert` and `transacting`
@@ -137,9 +154,9 @@ export interface TenantSession {
   transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>, options?: { internal?: boolean }): Promise<T>;
   /**
    * A short data-changing transaction (a cleanup batch) with no dialect adjustment: SQLite's foreign keys
-   * stay on, so cascades fire. Optional: `knex.transaction()` otherwise, whose per-call knex instance is
-   * garbage that outlives young-generation GCs (see src/dialect/pinned-transaction.ts).
+   * stay on, so cascades fire. Where it can, a session avoids `knex.transaction()`, whose per-call knex
+   * instance is garbage that outlives young-generation GCs (see src/dialect/pinned-transaction.ts).
    */
-  shortTransaction?<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  shortTransaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

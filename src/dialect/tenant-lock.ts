@@ -18,7 +18,7 @@ export async function withTenantLock<T>(
         skipped: true,
       });
     // Who holds it, where the dialect can tell (asked only now: a free lock costs nothing extra).
-    const holder = await session.describeLockHolder?.().catch(() => undefined);
+    const holder = await session.describeLockHolder().catch(() => undefined);
     throw new TenantError(
       'LOCKED',
       holder

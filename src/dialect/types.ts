@@ -31,18 +31,24 @@ export interface DialectAdapter {
   rowsOf(result: unknown): Record<string, unknown>[];
   /**
    * Names the server would change or cannot hold (PostgreSQL truncates identifiers to 63 bytes): one
-   * sentence per problem, for inventory validation. Absent: every name is taken as it is.
+   * sentence per problem, for inventory validation; `[]` where the server takes every name as it is or
+   * refuses it itself.
    */
-  namingProblems?(target: { database: string; schema?: string }): string[];
-  /** Server discovery: names of the databases on the server `connection` points at (for inventory discovery). */
-  listDatabases?(connection: ConnectionObject): Promise<string[]>;
+  namingProblems(target: { database: string; schema?: string }): string[];
   /**
-   * For dialects where some statements cannot run in a transaction (SQL Server's ALTER DATABASE, BACKUP…):
-   * returns a message telling the migration's author to opt out, or undefined when the script is fine.
+   * Server discovery: names of the databases on the server `connection` points at (inventory discovery).
+   * A file-based dialect has no server to ask and throws a UsageError (its tenants are found by a glob).
    */
-  checkTransactionalScript?(sql: string): string | undefined;
-  /** Index builds, batched cleanup and statistics (issue 4); absent where not implemented yet. */
-  optimizer?: OptimizerDriver;
-  /** Backup, verify and restore (issue 3); absent where not implemented yet. */
-  backup?: BackupDriver;
+  listDatabases(connection: ConnectionObject): Promise<string[]>;
+  /**
+   * Checked before a transactional migration runs: a message telling its author to opt out of the
+   * transaction when the script holds a statement that cannot run in one, else undefined. SQL Server
+   * checks its list (ALTER DATABASE, BACKUP…); PostgreSQL and SQLite answer undefined — they refuse such
+   * a statement themselves when it runs, and the migration's transaction rolls back.
+   */
+  checkTransactionalScript(sql: string): string | undefined;
+  /** Index builds, batched cleanup and statistics. */
+  optimizer: OptimizerDriver;
+  /** Backup, verify and restore. */
+  backup: BackupDriver;
 }

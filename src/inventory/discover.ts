@@ -39,7 +39,6 @@ export async function discoverTenants(
     }));
   }
   const adapter = getAdapter(source.dialect);
-  if (!adapter.listDatabases) throw new UsageError(`discovery is not supported for ${source.dialect}`);
   let server: ReturnType<typeof adapter.parseConnection>;
   try {
     server = adapter.parseConnection(

@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import { registerSecret } from '../core/redact.js';
+import { registerConnectionSecrets } from '../core/redact.js';
 import { type ConnectionObject, DIALECTS, type DialectName, type Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
 
@@ -8,22 +8,6 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 function describeEntry(entry: unknown, index: number): string {
   const id = entry && typeof entry === 'object' ? (entry as { id?: unknown }).id : undefined;
   return typeof id === 'string' && id !== '' ? `tenant "${id}" (entry ${index + 1})` : `entry ${index + 1}`;
-}
-
-function registerConnectionSecrets(connection: unknown): void {
-  if (typeof connection === 'string') {
-    try {
-      const url = new URL(connection);
-      registerSecret(decodeURIComponent(url.password));
-    } catch {
-      // not a URL (a SQLite path): nothing secret in it
-    }
-  } else if (connection && typeof connection === 'object') {
-    const c = connection as ConnectionObject;
-    registerSecret(c.password);
-    const auth = (c as { authentication?: { options?: { password?: unknown } } }).authentication;
-    registerSecret(auth?.options?.password);
-  }
 }
 
 /**
@@ -107,11 +91,11 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
             ? { ...input, filename: resolveRelative(input.filename, baseDir) }
             : input;
       const parsed = adapter.parseConnection(located);
-      const naming = adapter.namingProblems?.({
+      const naming = adapter.namingProblems({
         database: parsed.database,
         ...(e.schema !== undefined ? { schema: e.schema as string } : {}),
       });
-      if (naming?.length) {
+      if (naming.length) {
         for (const problem of naming) problems.push(`${where}: ${problem}`);
         return;
       }

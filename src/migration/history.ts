@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { existingTablesVia } from '../dialect/history-generic.js';
 import type { HistoryRow, TenantSession } from '../dialect/types.js';
 import { type HistoryLocation, historyTables } from './history-location.js';
 import type { AppliedMigration } from './types.js';
@@ -25,23 +26,12 @@ export async function historyExists(knex: Knex, where: HistoryLocation): Promise
   return schemaBuilder(knex, where.schema).hasTable(where.history);
 }
 
-/**
- * Which of `names` exist (in `schema`, else the current one). A dialect may answer in one catalog query
- * (`TenantSession.existingTables`); otherwise one `hasTable` each.
- */
+/** Which of `names` exist (in `schema`, else the current one). */
 export type TableLookup = (names: readonly string[], schema?: string) => Promise<ReadonlySet<string>>;
 
-/** The session's one-query lookup where its dialect has one, else knex's hasTable per name. */
-export function tableLookupOf(session: Pick<TenantSession, 'knex' | 'existingTables'>): TableLookup {
-  return session.existingTables?.bind(session) ?? hasTableLookup(session.knex);
-}
-
-export function hasTableLookup(knex: Knex): TableLookup {
-  return async (names, schema) => {
-    const found = new Set<string>();
-    for (const name of names) if (await schemaBuilder(knex, schema).hasTable(name)) found.add(name);
-    return found;
-  };
+/** The session's lookup (one catalog query on PostgreSQL). */
+export function tableLookupOf(session: Pick<TenantSession, 'existingTables'>): TableLookup {
+  return (names, schema) => session.existingTables(names, schema);
 }
 
 /** Which of the location's history tables exist. */
@@ -69,7 +59,7 @@ export function hasAllHistoryTables(
 export async function ensureHistoryTables(
   knex: Knex,
   where: HistoryLocation,
-  lookup: TableLookup = hasTableLookup(knex),
+  lookup: TableLookup = (names, schema) => existingTablesVia(knex, names, schema),
   options: { runScript?: (sql: string) => Promise<void>; existing?: ReadonlySet<string> } = {},
 ): Promise<void> {
   const sb = () => schemaBuilder(knex, where.schema);
@@ -121,46 +111,25 @@ export interface HistorySnapshot {
 }
 
 /**
- * Reads knex's history and the checksums in one round trip (a UNION ALL), from those of the two tables
- * that exist; an absent table reads as empty. A session that reads its history itself
- * (`readHistoryRows`) is asked first: on PostgreSQL that needs no knex instance.
+ * Reads knex's history and the checksums: in one round trip (the session's `readHistoryRows`) when both
+ * tables exist; otherwise from the one that does, an absent table reading as empty.
  */
 export async function readHistoryOf(
   session: Pick<TenantSession, 'knex' | 'readHistoryRows'>,
   where: HistoryLocation,
   existing: ReadonlySet<string>,
 ): Promise<HistorySnapshot> {
-  if (session.readHistoryRows && existing.has(where.history) && existing.has(where.checksums)) {
+  const hasHistory = existing.has(where.history);
+  const hasChecksums = existing.has(where.checksums);
+  if (hasHistory && hasChecksums) {
     return foldHistory(
       await session.readHistoryRows({ history: where.history, checksums: where.checksums }, where.schema),
     );
   }
-  return readHistory(session.knex, where, existing);
-}
-
-/** `readHistoryOf` with knex's query builder. */
-export async function readHistory(
-  knex: Knex | Knex.Transaction,
-  where: HistoryLocation,
-  existing: ReadonlySet<string>,
-): Promise<HistorySnapshot> {
-  const hasHistory = existing.has(where.history);
-  const hasChecksums = existing.has(where.checksums);
-  if (!hasHistory || !hasChecksums) {
-    return {
-      applied: hasHistory ? await readApplied(knex, where) : [],
-      recorded: hasChecksums ? await readChecksums(knex, where) : new Map(),
-    };
-  }
-  const { schema } = where;
-  const rows: HistoryRow[] = await table(knex, where.history, schema)
-    .select(knex.raw("'a' as kind"), 'id', 'name', 'batch', knex.raw('null as checksum'))
-    .unionAll((q) => {
-      q.select(knex.raw("'c'"), knex.raw('null'), 'name', knex.raw('null'), 'checksum').from(where.checksums);
-      if (schema) q.withSchema(schema);
-    })
-    .orderBy([{ column: 'kind' }, { column: 'id' }]);
-  return foldHistory(rows);
+  return {
+    applied: hasHistory ? await readApplied(session.knex, where) : [],
+    recorded: hasChecksums ? await readChecksums(session.knex, where) : new Map(),
+  };
 }
 
 function foldHistory(rows: readonly HistoryRow[]): HistorySnapshot {

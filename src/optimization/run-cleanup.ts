@@ -1,7 +1,5 @@
-import type { Knex } from 'knex';
 import { TenantError } from '../core/errors.js';
 import type { BatchQuery } from '../dialect/optimize-types.js';
-import type { TenantSession } from '../dialect/types.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import {
   failureOf,
@@ -43,14 +41,6 @@ async function prepare(run: OptimizerRun, def: CleanupOptimization): Promise<Bat
     );
   }
   return { table, key: table.primaryKey, where: def.where.trim(), bindings };
-}
-
-/** One cleanup batch's transaction: the session's short one where it has it, else knex's. */
-function inShortTransaction<T>(
-  session: TenantSession,
-  fn: (trx: Knex.Transaction) => Promise<T>,
-): Promise<T> {
-  return session.shortTransaction ? session.shortTransaction(fn) : session.knex.transaction(fn);
 }
 
 /**
@@ -98,7 +88,7 @@ export async function runCleanup(run: OptimizerRun, def: CleanupOptimization): P
     try {
       batch = await withLockRetry(
         () =>
-          inShortTransaction(session, async (trx) => {
+          session.shortTransaction(async (trx) => {
             await session.setTimeouts(timeouts, trx);
             return driver.deleteBatch(trx, { ...query, limit, ...(after ? { after } : {}) });
           }),

@@ -1,4 +1,4 @@
-import { type ErrorInfo, TenantError } from '../core/errors.js';
+import type { ErrorInfo } from '../core/errors.js';
 import type { FleetEvent } from '../core/events.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { DialectAdapter, TenantSession, Timeouts } from '../dialect/types.js';
@@ -73,8 +73,6 @@ export async function optimizeTenant(options: TenantOptimizeOptions): Promise<Te
   const { session, adapter } = options;
   const tenantId = session.tenant.id;
   const driver = adapter.optimizer;
-  if (!driver)
-    throw new TenantError('UNSUPPORTED', `optimizations are not available for ${adapter.name} yet`);
   const dryRun = options.dryRun === true;
   const signal = options.signal ?? new AbortController().signal;
   const list = optimizationsFor(options.optimizations, adapter.name);

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat, unlink } from 'node:fs/promises';
-import { errorMessage, TenantError } from '../../core/errors.js';
+import { type ErrorCode, errorMessage, TenantError } from '../../core/errors.js';
 import type {
   ArchiveInfo,
   ArchiveInspection,
@@ -26,7 +26,7 @@ import {
 } from './sql/backup.js';
 
 /** A driver error as a TenantError: its classified code when it has one, `fallback` otherwise. */
-function failure(fallback: string, what: string, err: unknown): TenantError {
+function failure(fallback: ErrorCode, what: string, err: unknown): TenantError {
   const info = classifyMssqlError(err);
   const code = info && info.code !== 'FAILED' ? info.code : fallback;
   return new TenantError(code, `${what}: ${info?.message ?? describeMssqlError(err)}`, { cause: err });

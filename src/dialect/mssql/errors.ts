@@ -1,4 +1,4 @@
-import type { ErrorInfo } from '../../core/errors.js';
+import type { ErrorCode, ErrorInfo } from '../../core/errors.js';
 
 /**
  * The shapes errors arrive in: tedious `RequestError` / `ConnectionError` (`code`, `number`, `lineNumber`),
@@ -77,7 +77,7 @@ export function describeMssqlError(err: unknown): string {
   return parts.join(' | ') || String(err);
 }
 
-function classifyChain(chain: MssqlLikeError[]): { code: string; explanation: string } | undefined {
+function classifyChain(chain: MssqlLikeError[]): { code: ErrorCode; explanation: string } | undefined {
   const has = (test: (e: MssqlLikeError) => boolean) => chain.some(test);
   const hasNumber = (...numbers: number[]) => has((e) => numbers.includes(numberOf(e) ?? Number.NaN));
   const hasCode = (...codes: string[]) => has((e) => codes.includes(codeOf(e) ?? ''));

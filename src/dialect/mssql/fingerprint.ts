@@ -136,6 +136,21 @@ async function measure(
   return out;
 }
 
+/** The catalog rows behind both the backup fingerprint and the drift shape (schema-shape.ts). */
+export async function readMssqlCatalog(
+  db: Knex | Knex.Transaction,
+  scope: FingerprintScope,
+): Promise<CatalogRows> {
+  const read = async (sql: string) => (await queryBatch(db, sql)).rows;
+  return {
+    tables: await read(tablesSql(scope)),
+    columns: await read(columnsSql(scope)),
+    indexes: await read(indexesSql(scope)),
+    constraints: await read(constraintsSql(scope)),
+    objects: await read(objectsSql(scope)),
+  };
+}
+
 /**
  * Fingerprints the session's database, or `scope.database` on the same server. Reading counts and content
  * can take long on big tables, so those requests have no timeout. Not one snapshot: taken while the
@@ -146,14 +161,7 @@ export async function fingerprintMssql(
   level: FingerprintLevel,
   scope: FingerprintScope,
 ): Promise<Fingerprint> {
-  const read = async (sql: string) => (await queryBatch(db, sql)).rows;
-  const rows: CatalogRows = {
-    tables: await read(tablesSql(scope)),
-    columns: await read(columnsSql(scope)),
-    indexes: await read(indexesSql(scope)),
-    constraints: await read(constraintsSql(scope)),
-    objects: await read(objectsSql(scope)),
-  };
+  const rows = await readMssqlCatalog(db, scope);
   const names = rows.tables.map((t) => ({ schema: String(t.schema_name), name: String(t.table_name) }));
   return assembleFingerprint(level, rows, await measure(db, level, scope, names));
 }

@@ -33,6 +33,9 @@ export const mssqlAdapter: DialectAdapter = {
   // knex's mssql client resolves a raw query to its rows.
   rowsOf: (result) => result as Record<string, unknown>[],
   listDatabases: listMssqlDatabases,
+  // SQL Server refuses a name longer than it holds (128 characters) with its own message; it never
+  // shortens one.
+  namingProblems: () => [],
   checkTransactionalScript,
   optimizer: mssqlOptimizer,
   backup: mssqlBackupDriver,

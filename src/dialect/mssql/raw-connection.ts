@@ -53,7 +53,7 @@ export interface MssqlKnexClient {
 }
 
 export function mssqlClient(on: Knex | Knex.Transaction): MssqlKnexClient {
-  return on.client as unknown as MssqlKnexClient;
+  return on.client as Knex.Client & MssqlKnexClient;
 }
 
 /**

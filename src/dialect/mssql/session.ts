@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Tenant } from '../../core/tenant.js';
+import { existingTablesVia, readHistoryRowsVia, recordMigrationVia } from '../history-generic.js';
 import { userKnexConfig } from '../knex-settings.js';
 import { createPinnedKnex } from '../pinned-knex.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
@@ -20,6 +21,7 @@ import {
   withRawConnection,
 } from './raw-connection.js';
 import { runGoScript } from './run-script.js';
+import { readMssqlShape } from './schema-shape.js';
 import { registerSession } from './session-registry.js';
 import { effectiveRequestTimeout, SessionTimeouts, sessionInitSql } from './session-timeouts.js';
 import { ensureSchemaSql, PRODUCT_VERSION_SQL } from './sql/catalog.js';
@@ -131,6 +133,9 @@ export async function openMssqlSession(
       locked = interpretGetAppLock(rows[0]?.result, resource);
       return locked;
     },
+    // Naming an applock's holder takes sys.dm_tran_locks, readable only with VIEW SERVER STATE, which a
+    // migration login seldom has: the LOCKED message stays the general one.
+    describeLockHolder: async () => undefined,
     async unlock() {
       if (!locked) return;
       const { rows } = await queryBatch(knex, releaseAppLockSql(resource));
@@ -142,11 +147,17 @@ export async function openMssqlSession(
       await withRawConnection(on, (connection, Request) => timeouts.apply(connection, Request, t, scope));
     },
     transaction: (fn) => knex.transaction(fn),
+    // dbfleet's BEGIN/SAVEPOINT transaction is PostgreSQL and SQLite syntax: knex's own here.
+    shortTransaction: (fn) => knex.transaction(fn),
+    existingTables: (names, schema) => existingTablesVia(knex, names, schema),
+    recordMigration: recordMigrationVia,
+    readHistoryRows: (tables, schema) => readHistoryRowsVia(knex, tables, schema),
     async runScript(sql, on = knex) {
       await withRawConnection(on, (connection, Request) => runGoScript(connection, Request, sql));
     },
     // Index builds here are all-or-nothing: a failed one leaves no index behind.
     invalidIndexes: async () => [],
+    schemaShape: () => readMssqlShape(knex, tenant.schema ?? null),
     async serverVersion() {
       const { rows } = await queryBatch(knex, PRODUCT_VERSION_SQL);
       return String(rows[0]?.product_version ?? '');

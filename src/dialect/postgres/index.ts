@@ -31,4 +31,6 @@ export const postgresAdapter: DialectAdapter = {
   rowsOf: (result) => (result as { rows: Record<string, unknown>[] }).rows,
   listDatabases: listPostgresDatabases,
   namingProblems: postgresNamingProblems,
+  // PostgreSQL refuses a statement that cannot run in a transaction block (25001) itself, and rolls back.
+  checkTransactionalScript: () => undefined,
 };

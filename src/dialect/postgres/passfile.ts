@@ -32,9 +32,20 @@ export function passfileLine(password: string): string {
 const PREFIX = 'dbfleet-pass-';
 const OWNED_DIR = new RegExp(`^${PREFIX}(\\d+)-`);
 const livePassDirs = new Set<string>();
-process.once('exit', () => {
-  for (const dir of livePassDirs) rmSync(dir, { recursive: true, force: true });
-});
+let exitCleanupInstalled = false;
+
+/**
+ * On exit, the password directories of tool runs cut short go too. Installed by the first run that
+ * writes one, not on import: a process that never writes a password file gets no exit listener.
+ */
+function removeOnExit(dir: string): void {
+  livePassDirs.add(dir);
+  if (exitCleanupInstalled) return;
+  exitCleanupInstalled = true;
+  process.once('exit', () => {
+    for (const live of livePassDirs) rmSync(live, { recursive: true, force: true });
+  });
+}
 
 const OWNER_FILE = 'owner';
 /** How long a directory whose owner we cannot judge (another pid namespace, no owner file) is kept. */
@@ -99,7 +110,7 @@ export async function withPassfile<T>(password: unknown, fn: (passfile?: string)
   const line = passfileLine(password);
   sweepStalePassDirsOnce();
   const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`)); // mode 0700
-  livePassDirs.add(dir);
+  removeOnExit(dir);
   try {
     // The owner first: a sweeper that sees the directory before it is written keeps it (unknown owner).
     writeFileSync(join(dir, OWNER_FILE), JSON.stringify(currentProcess()), { mode: 0o600 });

@@ -1,4 +1,4 @@
-import { TenantError } from '../../core/errors.js';
+import { type ErrorCode, TenantError } from '../../core/errors.js';
 import type { ArchiveInfo, BackupContext } from '../backup-types.js';
 import {
   parseToolVersion,
@@ -25,7 +25,7 @@ export function appName(tool: string, tenantId: string): string {
 /** Maps a failed tool run to a code a DBA can act on. */
 export function classifyToolFailure(tool: string, run: ToolRun): TenantError {
   const text = run.stderr;
-  let code = 'BACKUP_TOOL_FAILED';
+  let code: ErrorCode = 'BACKUP_TOOL_FAILED';
   if (
     /terminating connection|server closed the connection|connection to server .* lost|could not receive data/i.test(
       text,

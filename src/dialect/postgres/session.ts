@@ -10,6 +10,7 @@ import { CLIENT_KEEPALIVE, connectWithLiveness, livenessStartupOptions } from '.
 import { connectPinned, knexOver, type PinnedConnection } from './pinned-connection.js';
 import { readHistorySql } from './read-history.js';
 import { recordPostgresMigration } from './record-migration.js';
+import { readPostgresShape } from './schema-shape.js';
 import { createStallWatch, type StallWatch } from './stall-watchdog.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -158,6 +159,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
       if (on) await on.raw(sql.replace(/\?/g, '\\?'));
       else await query(sql);
     },
+    schemaShape: () => readPostgresShape(connection, tenant.schema ?? null),
     async invalidIndexes() {
       return (await query<{ name: string }>(INVALID_INDEXES_SQL)).map((r) => r.name);
     },

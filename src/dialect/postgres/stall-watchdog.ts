@@ -149,7 +149,7 @@ export function createStallWatch(options: StallWatchOptions) {
     /** Watches every query of `client` (knex's included: it calls `client.query` too). */
     attach(client: pg.Client) {
       // pg emits each server message on its protocol connection; a listener there sees them over TLS too.
-      const protocol = (client as unknown as { connection?: NodeJS.EventEmitter }).connection;
+      const protocol = (client as pg.Client & { connection?: NodeJS.EventEmitter }).connection;
       protocol?.on('message', () => {
         heard++;
       });
@@ -185,7 +185,7 @@ export function createStallWatch(options: StallWatchOptions) {
           },
         );
       };
-      (client as unknown as { query: typeof wrapped }).query = wrapped;
+      Object.assign(client, { query: wrapped });
     },
   };
 }

@@ -33,12 +33,23 @@ function contentHash(db: Database.Database, table: string): { rows: number; cont
   return { rows, content: hashOf([rows, set.digest()], 32) };
 }
 
-/**
- * Fingerprint of a SQLite database: per table its columns (pragma table_xinfo), indexes, foreign keys and
- * CREATE statement (which holds the CHECK constraints); views and triggers as objects. The caller runs it in
- * a read transaction when it must match a backup's snapshot.
- */
-export function fingerprintSqlite(db: Database.Database, level: FingerprintLevel): Fingerprint {
+/** One table as the catalog describes it: the raw rows both the backup hash and the drift shape read. */
+export interface SqliteTableRows {
+  name: string;
+  sql: string | null;
+  /** pragma table_xinfo: `[name, type, notnull, dflt_value, pk, hidden]`. */
+  columns: unknown[][];
+  /** `[name, sql]`; an automatic index has no SQL: its pragma index_xinfo rows as JSON instead. */
+  indexes: [string, string][];
+  /** pragma foreign_key_list: `[id, seq, table, from, to, on_update, on_delete, match]`. */
+  foreignKeys: unknown[][];
+}
+
+/** Views and triggers, keyed `view v` / `trigger t`, with their SQL. */
+export function readSqliteCatalog(db: Database.Database): {
+  tables: SqliteTableRows[];
+  objects: Record<string, string>;
+} {
   const tables = db
     .prepare(
       "select name, sql from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\' order by name",
@@ -48,19 +59,45 @@ export function fingerprintSqlite(db: Database.Database, level: FingerprintLevel
     "select name, sql from sqlite_master where type = 'index' and tbl_name = ? order by name",
   );
   const indexCols = db.prepare('select * from pragma_index_xinfo(?) order by seqno');
-  const out: Record<string, TableFingerprint> = {};
-  for (const t of tables) {
-    const columns = db
-      .prepare('select name, type, "notnull", dflt_value, pk, hidden from pragma_table_xinfo(?) order by cid')
-      .raw(true)
-      .all(t.name);
-    const indexes = (indexSql.all(t.name) as { name: string; sql: string | null }[]).map((i) => [
+  const columnRows = db.prepare(
+    'select name, type, "notnull", dflt_value, pk, hidden from pragma_table_xinfo(?) order by cid',
+  );
+  const fkRows = db.prepare('select * from pragma_foreign_key_list(?) order by id, seq');
+  const out = tables.map((t) => ({
+    name: t.name,
+    sql: t.sql,
+    columns: columnRows.raw(true).all(t.name) as unknown[][],
+    indexes: (indexSql.all(t.name) as { name: string; sql: string | null }[]).map((i): [string, string] => [
       i.name,
       i.sql ?? JSON.stringify(indexCols.raw(true).all(i.name)),
-    ]);
-    const fks = db.prepare('select * from pragma_foreign_key_list(?) order by id, seq').raw(true).all(t.name);
+    ]),
+    foreignKeys: fkRows.raw(true).all(t.name) as unknown[][],
+  }));
+  const objects = db
+    .prepare(
+      "select type, name, sql from sqlite_master where type in ('view', 'trigger') order by type, name",
+    )
+    .all() as { type: string; name: string; sql: string | null }[];
+  return {
+    tables: out,
+    objects: Object.fromEntries(objects.map((o) => [`${o.type} ${o.name}`, o.sql ?? ''])),
+  };
+}
+
+/** The CREATE statement as the hash sees it: whitespace runs are one space. */
+export const normalizedSql = (sql: string | null) => sql?.replace(/\s+/g, ' ').trim() ?? null;
+
+/**
+ * Fingerprint of a SQLite database: per table its columns (pragma table_xinfo), indexes, foreign keys and
+ * CREATE statement (which holds the CHECK constraints); views and triggers as objects. The caller runs it in
+ * a read transaction when it must match a backup's snapshot.
+ */
+export function fingerprintSqlite(db: Database.Database, level: FingerprintLevel): Fingerprint {
+  const catalog = readSqliteCatalog(db);
+  const out: Record<string, TableFingerprint> = {};
+  for (const t of catalog.tables) {
     const entry: TableFingerprint = {
-      schema: hashOf([t.sql?.replace(/\s+/g, ' ').trim() ?? null, columns, indexes, fks]),
+      schema: hashOf([normalizedSql(t.sql), t.columns, t.indexes, t.foreignKeys]),
     };
     if (level === 'counts') {
       entry.rows = Number((db.prepare(`select count(*) as n from ${q(t.name)}`).get() as { n: number }).n);
@@ -69,14 +106,6 @@ export function fingerprintSqlite(db: Database.Database, level: FingerprintLevel
     }
     out[t.name] = entry;
   }
-  const objects = db
-    .prepare(
-      "select type, name, sql from sqlite_master where type in ('view', 'trigger') order by type, name",
-    )
-    .all() as { type: string; name: string; sql: string | null }[];
-  return buildFingerprint(
-    level,
-    out,
-    Object.fromEntries(objects.map((o) => [`${o.type} ${o.name}`, hashOf(o.sql ?? '')])),
-  );
+  const objects = Object.entries(catalog.objects).map(([key, sql]) => [key, hashOf(sql)]);
+  return buildFingerprint(level, out, Object.fromEntries(objects));
 }

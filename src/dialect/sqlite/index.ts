@@ -1,3 +1,4 @@
+import { UsageError } from '../../core/errors.js';
 import type { DialectAdapter } from '../types.js';
 import { sqliteBackupDriver } from './backup.js';
 import { parseSqliteConnection } from './connection.js';
@@ -24,4 +25,13 @@ export const sqliteAdapter: DialectAdapter = {
   backup: sqliteBackupDriver,
   quoteIdentifier: (name) => `"${name.replace(/"/g, '""')}"`,
   rowsOf: (result) => result as Record<string, unknown>[],
+  // A file path holds no name the engine would change.
+  namingProblems: () => [],
+  listDatabases: async () => {
+    throw new UsageError(
+      'server discovery is for server dialects: SQLite tenants are files, discovered with a glob',
+    );
+  },
+  // SQLite refuses what cannot run in a transaction (VACUUM) itself, and the transaction rolls back.
+  checkTransactionalScript: () => undefined,
 };

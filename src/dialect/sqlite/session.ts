@@ -2,10 +2,12 @@ import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { Tenant } from '../../core/tenant.js';
+import { existingTablesVia, readHistoryRowsVia, recordMigrationVia } from '../history-generic.js';
 import { userKnexConfig } from '../knex-settings.js';
 import { createPinnedKnex } from '../pinned-knex.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
+import { readSqliteShape } from './schema-shape.js';
 
 export function sqliteKnexConfig(tenant: Tenant, options: SessionOptions): Knex.Config {
   // knex's 'sqlite3' client needs the sqlite3 package; dbfleet drives every SQLite file with better-sqlite3.
@@ -77,6 +79,8 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
         return locked;
       });
     },
+    // A file lock has no owner SQLite could name: the LOCKED message says who may hold it in general.
+    describeLockHolder: async () => undefined,
     async unlock() {
       if (!locked) return;
       await withRawConnection(knex, (db) => {
@@ -120,11 +124,15 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
       }
     },
     shortTransaction: (fn) => runPinnedTransaction(knex, fn),
+    existingTables: (names, schema) => existingTablesVia(knex, names, schema),
+    recordMigration: recordMigrationVia,
+    readHistoryRows: (tables, schema) => readHistoryRowsVia(knex, tables, schema),
     async runScript(sql, on = knex) {
       if (sql.trim() !== '') await withRawConnection(on, (db) => db.exec(sql));
     },
     // Index builds here are all-or-nothing: a failed one leaves no index behind.
     invalidIndexes: async () => [],
+    schemaShape: () => withRawConnection(knex, readSqliteShape),
     async serverVersion() {
       return withRawConnection(knex, (db) =>
         String((db.prepare('select sqlite_version() as v').get() as { v: string }).v),

@@ -1,0 +1,92 @@
+import pg from 'pg';
+
+/**
+ * The catalog reads behind both the backup fingerprint (fingerprint.ts) and the drift shape
+ * (schema-shape.ts): one set of queries, so what a backup's hash covers and what drift compares cannot
+ * drift apart. The tenant's schema (schema-per-tenant) is inlined as a literal so the drift read can go
+ * to the server as one multi-statement round trip, which takes no parameters.
+ * Extension members are left out: pg_dump does not dump them, CREATE EXTENSION recreates them.
+ */
+
+function scope(schema: string | null): string {
+  const own = schema === null ? '' : ` and n.nspname = ${pg.escapeLiteral(schema)}`;
+  return `n.nspname <> 'information_schema' and n.nspname !~ '^pg_'${own}`;
+}
+
+const NOT_EXTENSION_MEMBER = (classid: string, oid: string) =>
+  `not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = '${classid}'::regclass and dep.objid = ${oid} and dep.deptype = 'e')`;
+
+/**
+ * Tables with their parts, each list in a fixed order. `indexes` is `[name, definition, valid]` ordered by
+ * definition and `constraints` `[name, definition]` ordered by name: the backup hash takes them exactly
+ * as it always did (definitions; `name definition`), so manifests written before stay verifiable.
+ * `triggers` (user triggers, `[name, definition, tgenabled]`) and index validity only feed the drift shape.
+ */
+export function tablesSql(schema: string | null): string {
+  return `
+select c.oid::int8 as oid, n.nspname as schema, c.relname as name, c.relkind as kind, c.relpersistence as persistence,
+  case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partkey,
+  case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end as partbound,
+  (select coalesce(json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+            pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+            case when a.attcollation <> t.typcollation then (select cn.nspname || '.' || col.collname
+              from pg_collation col join pg_namespace cn on cn.oid = col.collnamespace where col.oid = a.attcollation) end) order by a.attnum), '[]')
+     from pg_attribute a join pg_type t on t.oid = a.atttypid
+     left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+    where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns,
+  (select coalesce(json_agg(json_build_array(ic.relname, pg_get_indexdef(i.indexrelid), i.indisvalid)
+            order by pg_get_indexdef(i.indexrelid)), '[]')
+     from pg_index i join pg_class ic on ic.oid = i.indexrelid where i.indrelid = c.oid) as indexes,
+  (select coalesce(json_agg(json_build_array(co.conname, pg_get_constraintdef(co.oid))
+            order by co.conname, pg_get_constraintdef(co.oid)), '[]')
+     from pg_constraint co where co.conrelid = c.oid) as constraints,
+  (select coalesce(json_agg(json_build_array(tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled) order by tg.tgname), '[]')
+     from pg_trigger tg where tg.tgrelid = c.oid and not tg.tgisinternal) as triggers
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p') and ${scope(schema)} and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
+order by n.nspname, c.relname`;
+}
+
+/** Structure that is not a table: user-defined enum and domain types, views, materialized views. */
+export function objectsSql(schema: string | null): string {
+  return `
+select 'type' as kind, n.nspname as schema, t.typname as name,
+  case t.typtype
+    when 'e' then (select json_agg(e.enumlabel order by e.enumsortorder)::text from pg_enum e where e.enumtypid = t.oid)
+    else format_type(t.typbasetype, t.typtypmod) || ' ' || t.typnotnull::text || coalesce(' ' || (
+      select string_agg(pg_get_constraintdef(co.oid), ' ' order by co.conname) from pg_constraint co where co.contypid = t.oid), '')
+  end as def
+from pg_type t join pg_namespace n on n.oid = t.typnamespace
+where t.typtype in ('e', 'd') and ${scope(schema)} and ${NOT_EXTENSION_MEMBER('pg_type', 't.oid')}
+union all
+select case c.relkind when 'v' then 'view' else 'materialized view' end, n.nspname, c.relname, pg_get_viewdef(c.oid)
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('v', 'm') and ${scope(schema)} and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}`;
+}
+
+/** `[name, type, not null, default or generation expression, attidentity, attgenerated, collation]`. */
+export type ColumnTuple = [string, string, boolean, string | null, string, string, string | null];
+
+export interface TableRow {
+  oid: string;
+  schema: string;
+  name: string;
+  kind: string;
+  persistence: string;
+  partkey: string | null;
+  partbound: string | null;
+  columns: ColumnTuple[];
+  indexes: [string, string, boolean][];
+  constraints: [string, string][];
+  triggers: [string, string, string][];
+}
+
+export interface ObjectRow {
+  kind: string;
+  schema: string;
+  name: string;
+  def: string;
+}
+
+/** `view public.v`, `type public.mood`: the fingerprint's object keys. */
+export const objectKey = (o: ObjectRow) => `${o.kind} ${o.schema}.${o.name}`;

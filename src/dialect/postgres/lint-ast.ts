@@ -1,0 +1,73 @@
+import type { A_Const, Node, RawStmt, TypeName } from 'libpg-query';
+
+/** A column type as far as lint needs it: the type's own name (`varchar`, `int4`, `text`) and its modifiers. */
+export interface ColumnType {
+  name: string;
+  mods: number[];
+}
+
+/** The `sval`s of a list of String nodes (qualified names, column lists). */
+export function strings(nodes: readonly Node[] | undefined): string[] {
+  return (nodes ?? []).flatMap((n) => ('String' in n && n.String.sval !== undefined ? [n.String.sval] : []));
+}
+
+export function columnType(typeName: TypeName | undefined): ColumnType | undefined {
+  const name = strings(typeName?.names).at(-1);
+  if (!name) return undefined;
+  const mods = (typeName?.typmods ?? []).map((m) => ('A_Const' in m ? (m.A_Const.ival?.ival ?? 0) : -1));
+  return { name: name.toLowerCase(), mods };
+}
+
+export interface Call {
+  /** Lower-cased, without its schema. */
+  name: string;
+  args: readonly Node[];
+}
+
+/**
+ * Every function a node calls, at any depth. The AST is walked as plain data: which node kinds can hold
+ * a call is PostgreSQL's business, not something to enumerate here.
+ */
+export function calls(node: unknown, found: Call[] = []): Call[] {
+  if (Array.isArray(node)) {
+    for (const item of node) calls(item, found);
+  } else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'FuncCall') {
+        const call = value as { funcname?: Node[]; args?: Node[] };
+        const name = strings(call.funcname).at(-1);
+        if (name) found.push({ name: name.toLowerCase(), args: call.args ?? [] });
+      }
+      calls(value, found);
+    }
+  }
+  return found;
+}
+
+export function stringConstant(node: Node | undefined): string | undefined {
+  return node && 'A_Const' in node ? node.A_Const.sval?.sval : undefined;
+}
+
+/** `0`, `'0'`, `'0s'`, `'0 ms'`…: every way of writing a zero duration for a GUC. */
+export function isZeroSetting(node: Node | undefined): boolean {
+  if (!node || !('A_Const' in node)) return false;
+  const c: A_Const = node.A_Const;
+  if (c.sval) return /^\s*0+(\.0*)?\s*(us|ms|s|min|h|d)?\s*$/i.test(c.sval.sval ?? '');
+  if (c.fval) return Number(c.fval.fval) === 0;
+  if (c.isnull || c.boolval) return false;
+  // The parser leaves a zero integer out: `ival: {}`.
+  return (c.ival?.ival ?? 0) === 0;
+}
+
+/**
+ * The text of one parsed statement, without the comments and blank lines before it (the parser counts
+ * them as part of the statement that follows). The parser's offsets count UTF-8 bytes, not characters.
+ */
+export function statementText(sql: Buffer, raw: RawStmt): string {
+  const start = raw.stmt_location ?? 0;
+  const bytes = raw.stmt_len ? sql.subarray(start, start + raw.stmt_len) : sql.subarray(start);
+  return bytes
+    .toString('utf8')
+    .replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)+/, '')
+    .trim();
+}

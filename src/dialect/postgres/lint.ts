@@ -1,0 +1,108 @@
+import type { Node, ParseResult } from 'libpg-query';
+import type { DialectLinter, LintHit, LintMigrationInput, StillNew } from '../lint-types.js';
+import { lintAlterTable, type StatementContext, typeOfColumn } from './lint-alter.js';
+import { calls, isZeroSetting, statementText, stringConstant, strings } from './lint-ast.js';
+import { POSTGRES_RULES } from './lint-rules.js';
+import { LintSchema } from './lint-schema.js';
+
+function isConcurrentReindex(params: readonly Node[] | undefined): boolean {
+  return (params ?? []).some((p) => 'DefElem' in p && p.DefElem.defname === 'concurrently');
+}
+
+/** `SELECT set_config('lock_timeout', '0', …)`: the same as SET, written as a call. */
+function setsLockTimeoutToZero(node: Node): boolean {
+  return calls(node).some(
+    (c) =>
+      c.name === 'set_config' && stringConstant(c.args[0]) === 'lock_timeout' && isZeroSetting(c.args[1]),
+  );
+}
+
+function createTable(node: Node, ctx: StatementContext): void {
+  if ('CreateStmt' in node) {
+    const table = node.CreateStmt.relation?.relname;
+    if (!table) return;
+    ctx.schema.created(table, ctx.migration);
+    for (const element of node.CreateStmt.tableElts ?? [])
+      if ('ColumnDef' in element)
+        ctx.schema.setColumn(table, element.ColumnDef.colname ?? '', typeOfColumn(element.ColumnDef));
+  } else if ('CreateTableAsStmt' in node) {
+    const table = node.CreateTableAsStmt.into?.rel?.relname;
+    if (table) ctx.schema.created(table, ctx.migration);
+  }
+}
+
+function lintStatement(node: Node, ctx: StatementContext): void {
+  const { schema, migration, transactional } = ctx;
+  if ('CreateStmt' in node || 'CreateTableAsStmt' in node) createTable(node, ctx);
+  else if ('AlterTableStmt' in node) lintAlterTable(node.AlterTableStmt, ctx);
+  else if ('IndexStmt' in node) {
+    const { concurrent, relation } = node.IndexStmt;
+    if (concurrent && transactional) ctx.hit('concurrentlyInTransaction');
+    if (!concurrent && !schema.isNew(relation?.relname ?? '', migration)) ctx.hit('indexNotConcurrent');
+  } else if ('DropStmt' in node) {
+    const drop = node.DropStmt;
+    if (drop.concurrent && transactional) ctx.hit('concurrentlyInTransaction');
+    if (drop.removeType !== 'OBJECT_TABLE') return;
+    for (const object of drop.objects ?? []) {
+      const table = 'List' in object ? strings(object.List.items).at(-1) : undefined;
+      if (!table) continue;
+      if (!schema.isNew(table, migration)) ctx.hit('dropOrRename', `drops table ${table}`);
+      schema.dropped(table);
+    }
+  } else if ('ReindexStmt' in node) {
+    if (transactional && isConcurrentReindex(node.ReindexStmt.params)) ctx.hit('concurrentlyInTransaction');
+  } else if ('RenameStmt' in node) {
+    const { renameType, relationType, relation, subname, newname } = node.RenameStmt;
+    const table = relation?.relname ?? '';
+    if (renameType === 'OBJECT_TABLE') {
+      if (!schema.isNew(table, migration)) ctx.hit('dropOrRename', `renames table ${table} to ${newname}`);
+      schema.renamed(table, newname ?? '');
+    } else if (renameType === 'OBJECT_COLUMN' && relationType === 'OBJECT_TABLE') {
+      if (!schema.isNew(table, migration))
+        ctx.hit('dropOrRename', `renames column ${table}.${subname} to ${newname}`);
+      schema.renameColumn(table, subname ?? '', newname ?? '');
+    }
+  } else if ('VariableSetStmt' in node) {
+    const set = node.VariableSetStmt;
+    if (set.name === 'lock_timeout' && set.kind === 'VAR_SET_VALUE' && isZeroSetting(set.args?.[0]))
+      ctx.hit('lockTimeoutDisabled');
+  } else if (setsLockTimeoutToZero(node)) ctx.hit('lockTimeoutDisabled');
+}
+
+/**
+ * Lints PostgreSQL migrations with the server's own grammar (libpg-query: PostgreSQL's parser compiled to
+ * WebAssembly), loaded on first use.
+ */
+export async function createPostgresLinter(stillNew: StillNew): Promise<DialectLinter> {
+  const { loadModule, parseSync } = await import('libpg-query');
+  await loadModule();
+  const schema = new LintSchema(stillNew);
+  return {
+    lintMigration(migration: LintMigrationInput): LintHit[] {
+      const hits: LintHit[] = [];
+      for (const sql of migration.statements) {
+        let parsed: ParseResult;
+        try {
+          parsed = parseSync(sql);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          hits.push({ rule: POSTGRES_RULES.parseError.id, statement: sql.trim(), detail: message });
+          continue;
+        }
+        const bytes = Buffer.from(sql, 'utf8');
+        for (const raw of parsed.stmts ?? []) {
+          if (!raw.stmt) continue;
+          const statement = statementText(bytes, raw);
+          lintStatement(raw.stmt, {
+            schema,
+            migration: migration.name,
+            transactional: migration.transactional,
+            hit: (rule, detail) =>
+              hits.push({ rule: POSTGRES_RULES[rule].id, statement, ...(detail ? { detail } : {}) }),
+          });
+        }
+      }
+      return hits;
+    },
+  };
+}
