@@ -24,7 +24,22 @@ function moduleConfig(raw: unknown, file: string): MigrationConfig {
   if (c.lockTimeout !== undefined) config.lockTimeoutMs = parseDuration(c.lockTimeout as string | number);
   if (c.statementTimeout !== undefined)
     config.statementTimeoutMs = parseDuration(c.statementTimeout as string | number);
+  if (c.allow !== undefined) config.allow = allowOf(c.allow, file);
   return config;
+}
+
+/** `config.allow`: rule id → reason. Which ids exist is lint's to check; here only the shape. */
+function allowOf(raw: unknown, file: string): Record<string, string> {
+  const shapeError = new Error(
+    `${file}: config.allow must map lint rule ids to reasons, e.g. { 'drop-or-rename': 'the app stopped using it in 4.2' }`,
+  );
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw shapeError;
+  const allow: Record<string, string> = {};
+  for (const [rule, reason] of Object.entries(raw)) {
+    if (typeof reason !== 'string') throw shapeError;
+    allow[rule] = reason;
+  }
+  return allow;
 }
 
 async function loadModuleMigration(name: string, file: string): Promise<Migration> {

@@ -20,6 +20,8 @@ export function parseSqlSettings(sql: string, file: string): MigrationConfig {
   for (const line of sql.split(/\r?\n|\r/)) {
     const match = /^\s*--\s*dbfleet:\s*(.*)$/i.exec(line);
     if (!match) continue;
+    // `allow=<rule> reason: …` accepts a lint finding: src/lint reads those lines (the reason has spaces).
+    if (/^allow\s*=/i.test(match[1]!.trim())) continue;
     for (const pair of match[1]!.trim().split(/\s+/).filter(Boolean)) {
       const [key, value = ''] = pair.split('=');
       switch (key?.toLowerCase().replace(/-/g, '_')) {

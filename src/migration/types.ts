@@ -5,6 +5,11 @@ export interface MigrationConfig {
   transaction: boolean;
   lockTimeoutMs?: number;
   statementTimeoutMs?: number;
+  /**
+   * `dbfleet lint` findings this migration accepts: rule id → why it is safe here. A module's
+   * `config.allow`; a `.sql` migration says it in `-- dbfleet: allow=<rule> reason: <why>` lines instead.
+   */
+  allow?: Record<string, string>;
 }
 
 export interface MigrationRunContext {

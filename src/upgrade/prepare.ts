@@ -8,6 +8,7 @@ import { resolveOptimizations } from '../optimization/fleet.js';
 import type { LoadedOptimization, Optimization } from '../optimization/types.js';
 import { type CheckDefinition, type HookDefinition, loadChecks, validateHook } from './checks.js';
 import { createUpgradeOperations } from './operations.js';
+import type { PreflightOptions } from './preflight.js';
 import type { UpgradeOptions } from './upgrade.js';
 
 export interface UpgradeSetup extends FleetOptions {
@@ -27,7 +28,9 @@ export interface UpgradeSetup extends FleetOptions {
  */
 export async function prepareUpgrade(
   setup: UpgradeSetup,
-): Promise<Pick<UpgradeOptions, 'operations' | 'hooks' | 'checks' | 'journal'>> {
+): Promise<
+  Pick<UpgradeOptions, 'operations' | 'hooks' | 'checks' | 'journal'> & { preflight: PreflightOptions }
+> {
   const { migrations, directory } = await resolveMigrations({ ...setup, migrations: setup.migrations });
   const optimizations =
     setup.optimizations === undefined
@@ -51,5 +54,5 @@ export async function prepareUpgrade(
     fingerprintLevel: setup.fingerprintLevel,
     history: setup.history,
   });
-  return { operations, hooks, checks, journal: setup.journal };
+  return { operations, hooks, checks, journal: setup.journal, preflight: { migrations } };
 }

@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../../core/errors.js';
 import type { UpgradeDetails } from '../../upgrade/types.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { exitCodeOf, printReport } from '../output.js';
@@ -18,6 +15,8 @@ type UpgradeArgs = CommonArgs & {
   'deep-verify'?: boolean;
   resume?: string | boolean;
   checks?: string;
+  'allow-unsafe'?: boolean;
+  'allow-drift'?: boolean;
 };
 
 function stepsOf(d: UpgradeDetails): string {
@@ -70,6 +69,18 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
         describe: 'continue the latest upgrade run (or the named run id) after a crash or interrupt',
         group: 'Journal:',
       })
+      .option('allow-unsafe', {
+        type: 'boolean',
+        describe:
+          'start although lint finds unsafe statements no migration accepts (recorded in the journal and report)',
+        group: 'Pre-flight:',
+      })
+      .option('allow-drift', {
+        type: 'boolean',
+        describe:
+          "start although first-wave tenants' schemas differ from others on their version (recorded in the journal and report)",
+        group: 'Pre-flight:',
+      })
       .option('checks', {
         type: 'string',
         describe: 'smoke checks folder (default ./checks)',
@@ -82,40 +93,13 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
       .example('$0 upgrade --resume', 'finish the run a crash interrupted') as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      const [{ prepareUpgrade }, { validateThrottle }, { upgrade }] = await Promise.all([
+      const [{ prepareUpgrade }, { upgradeSetupOf }, { upgrade }] = await Promise.all([
         import('../../upgrade/prepare.js'),
-        import('../../upgrade/throttle.js'),
+        import('../../config/run-options.js'),
         import('../../upgrade/upgrade.js'),
       ]);
-      const ctx = await resolveContext(args, signal);
-      const config = ctx.config as Record<string, unknown>;
-      const checksFromConfig = config.checks;
-      if (
-        checksFromConfig !== undefined &&
-        typeof checksFromConfig !== 'string' &&
-        !Array.isArray(checksFromConfig)
-      ) {
-        throw new UsageError('config.checks must be a folder path or a list of checks');
-      }
-      const checksDir = args.checks
-        ? resolve(args.checks)
-        : resolve(ctx.baseDir, typeof checksFromConfig === 'string' ? checksFromConfig : 'checks');
-      const prepared = await prepareUpgrade({
-        ...ctx.fleet,
-        migrations: ctx.migrationsDir,
-        // No optimizations folder where none was asked for: the upgrade simply has no optimizations.
-        optimizations:
-          args.optimizations === undefined &&
-          config.optimizations === undefined &&
-          !existsSync(ctx.optimizationsDir)
-            ? undefined
-            : ctx.optimizationsDir,
-        backupDir: ctx.backupDir,
-        journal: ctx.journal,
-        hooks: config.hooks as { beforeTenant?: unknown; afterTenant?: unknown } | undefined,
-        checks: Array.isArray(checksFromConfig) ? checksFromConfig : undefined,
-        checksDir,
-      });
+      const ctx = await resolveContext(args, signal, { checksDir: args.checks });
+      const prepared = await prepareUpgrade(upgradeSetupOf(ctx));
       const resume =
         args.resume === undefined
           ? undefined
@@ -125,22 +109,27 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
       const report = await upgrade({
         ...ctx.fleet,
         ...prepared,
+        preflight: {
+          ...prepared.preflight,
+          allowUnsafe: args['allow-unsafe'],
+          allowDrift: args['allow-drift'],
+        },
         canary: args.canary,
         waves: args.waves,
         maxFailures: args['max-failures'],
         onFailure: args['on-failure'],
         rollbackWith: args['rollback-with'],
         deepVerify: args['deep-verify'],
-        throttle: validateThrottle(config.throttle),
+        throttle: ctx.throttle,
         ...(resume !== undefined ? { resume } : {}),
       });
       printReport(
         report,
         ctx.mode,
         [
-          { head: 'steps', value: (r) => stepsOf(r.details as unknown as UpgradeDetails) },
+          { head: 'steps', value: (r) => stepsOf(r.details) },
           upgradeAppliedColumn(),
-          { head: 'users', value: (r) => String((r.details as unknown as UpgradeDetails).maintenance ?? '') },
+          { head: 'users', value: (r) => String(r.details.maintenance ?? '') },
         ],
         [
           report.runId && `run ${report.runId} — details: dbfleet report --run ${report.runId}`,
@@ -149,9 +138,8 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
           .filter(Boolean)
           .join('\n') || undefined,
       );
-      const attention = report.tenants.filter((t) => (t.details as unknown as UpgradeDetails).needsAttention);
-      for (const t of attention)
-        process.stderr.write(`\n!!! ${t.id}: ${(t.details as unknown as UpgradeDetails).needsAttention}\n`);
+      const attention = report.tenants.filter((t) => t.details.needsAttention);
+      for (const t of attention) process.stderr.write(`\n!!! ${t.id}: ${t.details.needsAttention}\n`);
       return exitCodeOf(report);
     }),
 };

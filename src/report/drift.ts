@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import { compareFingerprints, type FingerprintDifference } from '../backup/compare.js';
+import { manifestPathFor } from '../backup/files.js';
+import { parseManifest } from '../backup/manifest.js';
+import type { Fingerprint } from '../dialect/backup-types.js';
+import { groupByVersion } from '../drift/groups.js';
+import type { StepRow } from '../journal/read.js';
+import { groupBy } from '../util/group-by.js';
+import type { DriftSection, TenantReport } from './types.js';
+
+/** One tenant's backup fingerprint of the reported run, and the version it was taken at. */
+export interface RecordedFingerprint {
+  tenantId: string;
+  version: string | null;
+  fingerprint: Fingerprint;
+}
+
+const isFingerprint = (v: unknown): v is Fingerprint =>
+  typeof v === 'object' && v !== null && typeof (v as Fingerprint).schemaHash === 'string';
+
+/** The step data's fingerprint (an upgrade journals it), else the one in the backup's manifest. */
+async function fingerprintOf(data: Record<string, unknown>): Promise<Fingerprint | undefined> {
+  if (isFingerprint(data.fingerprint)) return data.fingerprint;
+  if (typeof data.path !== 'string') return undefined;
+  try {
+    return parseManifest(await readFile(manifestPathFor(data.path), 'utf8')).fingerprint;
+  } catch {
+    // Retention deleted it, or the backup volume is not mounted here: the report says what it can.
+    return undefined;
+  }
+}
+
+/**
+ * The version a backup step of this run was taken at. After the migrations (`backup-post`): the migrate
+ * step's `current`. Before them (`backup-pre`): named by the first migration the run applied —
+ * tenants that applied the same one started from the same version; the tenant's current version when
+ * the run applied none or rolled back. The `backup` command's: the tenant's current version.
+ */
+function versionAt(step: StepRow, steps: readonly StepRow[], t: TenantReport): string | null {
+  const current = t.current?.name ?? null;
+  const migrate = steps.findLast((s) => s.step === 'migrate' && s.status === 'succeeded')?.data;
+  if (step.step === 'backup-post')
+    return typeof migrate?.current === 'string' || migrate?.current === null ? migrate.current : current;
+  if (step.step !== 'backup-pre' || t.applied.length === 0 || t.current?.source === 'rollback-step')
+    return current;
+  return `before ${t.applied[0]}`;
+}
+
+const BACKUP_STEPS = ['backup-post', 'backup-pre', 'backup'];
+
+/** Per tenant, the newest fingerprint this run's backups recorded (after the migrations when there is one). */
+export async function recordedFingerprints(
+  tenants: readonly TenantReport[],
+  steps: readonly StepRow[],
+): Promise<RecordedFingerprint[]> {
+  const byTenant = groupBy(steps, (s) => s.tenantId);
+  const out: RecordedFingerprint[] = [];
+  for (const t of tenants) {
+    const own = byTenant.get(t.id) ?? [];
+    for (const name of BACKUP_STEPS) {
+      const step = own.findLast((s) => s.step === name && s.status === 'succeeded' && s.data);
+      const fingerprint = step && (await fingerprintOf(step.data!));
+      if (!step || !fingerprint) continue;
+      out.push({ tenantId: t.id, version: versionAt(step, own, t), fingerprint });
+      break;
+    }
+  }
+  return out;
+}
+
+/** Structure only: row counts and content differ between tenants by nature. */
+const structural = (d: FingerprintDifference) =>
+  d.what === 'missing' || d.what === 'unexpected' || d.what === 'schema';
+const MARK: Record<string, string> = { missing: '-', unexpected: '+', schema: '~' };
+
+/**
+ * The Drift section (pure): per version, tenants grouped by their backup's schema hash; each outlier
+ * with the tables and objects whose hash differs from its version's majority (a backup fingerprint
+ * holds a hash per table, not the parts: `dbfleet drift` says what differs inside).
+ */
+export function driftSection(recorded: readonly RecordedFingerprint[]): DriftSection | undefined {
+  if (recorded.length === 0) return undefined;
+  const byId = new Map(recorded.map((r) => [r.tenantId, r.fingerprint]));
+  const versions = groupByVersion(
+    recorded.map((r) => ({ id: r.tenantId, version: r.version, fingerprint: r.fingerprint.schemaHash })),
+  );
+  const outliers: DriftSection['outliers'] = [];
+  for (const v of versions) {
+    const majority = byId.get(v.groups[0]!.tenants[0]!)!;
+    for (const g of v.groups.slice(1))
+      for (const id of g.tenants)
+        outliers.push({
+          tenantId: id,
+          version: v.version,
+          schemaHash: g.fingerprint,
+          expected: majority.schemaHash,
+          differences: compareFingerprints(majority, byId.get(id)!)
+            .filter(structural)
+            .map((d) => `${MARK[d.what]} ${d.table}`),
+        });
+  }
+  return {
+    tenants: recorded.length,
+    versions: versions.map((v) => ({
+      version: v.version,
+      tenants: v.tenants,
+      groups: v.groups.map((g) => ({
+        schemaHash: g.fingerprint,
+        tenants: g.tenants.length,
+        majority: g.majority,
+      })),
+    })),
+    outliers,
+  };
+}

@@ -1,0 +1,111 @@
+import { UsageError } from '../core/errors.js';
+import type { FleetEvent } from '../core/events.js';
+import type { Tenant } from '../core/tenant.js';
+import { drift } from '../drift/fleet.js';
+import type { FleetOptions } from '../fleet/options.js';
+import { lint } from '../lint/index.js';
+import type { LintFinding } from '../lint/types.js';
+import type { Migration } from '../migration/types.js';
+
+export interface PreflightOptions {
+  /** The migrations the upgrade applies (from `prepareUpgrade`): what lint reads. */
+  migrations: readonly Migration[];
+  /** Start despite unaccepted lint findings (recorded in the journal and the report). */
+  allowUnsafe?: boolean;
+  /** Start despite drift among the first wave's tenants (recorded in the journal and the report). */
+  allowDrift?: boolean;
+}
+
+/** What the checks found, kept with the run's options in the journal so the report can say it. */
+export interface PreflightRecord {
+  /** Unaccepted lint findings, as `migration: rule`; the run started only because of `allowUnsafe`. */
+  unsafe: string[];
+  /** Tenants whose structure differs from their version's majority; `firstWave` ones need `allowDrift`. */
+  drift: { firstWave: string[]; later: string[] };
+  allowUnsafe: boolean;
+  allowDrift: boolean;
+}
+
+const MAX_LISTED = 10;
+
+function listed(items: readonly string[]): string {
+  const shown = items.slice(0, MAX_LISTED).map((i) => `  ${i}`);
+  if (items.length > MAX_LISTED) shown.push(`  … and ${items.length - MAX_LISTED} more`);
+  return shown.join('\n');
+}
+
+function describeFinding(f: LintFinding): string {
+  return `${f.migration}: ${f.rule}${f.detail ? ` (${f.detail})` : ''}`;
+}
+
+/**
+ * Before an upgrade's first wave: lints what the selected tenants would run and looks for schema drift
+ * among them. An unaccepted finding, or drift in the first wave (the canary, when there is one), stops the
+ * run before it changes anything — a usage error, exit 2 — unless the caller allows it; what was allowed
+ * is returned for the journal. Drift in later waves is reported and does not stop the run: the canary
+ * is what the gate protects, and the later tenants get their own per-tenant checks.
+ */
+export async function preflight(
+  fleet: FleetOptions,
+  firstWave: readonly Tenant[],
+  options: PreflightOptions,
+  emit: (event: FleetEvent) => void,
+): Promise<PreflightRecord> {
+  // Neither check journals nor prints progress of its own: they are part of this run's start.
+  const quiet: FleetOptions = { ...fleet, onEvent: undefined, journal: undefined };
+  const lintReport = await lint({ ...quiet, migrations: options.migrations });
+  const unsafe = lintReport.migrations
+    .flatMap((m) => m.findings)
+    .filter((f) => f.accepted === undefined)
+    .map(describeFinding);
+  const unread = lintReport.unreadTenants.map((t) => `${t.id}: ${t.code} ${t.message}`);
+  if (unread.length > 0)
+    throw new UsageError(
+      `pre-flight: the pending migrations of ${unread.length} tenant(s) could not be read, so they cannot be linted:\n${listed(unread)}`,
+    );
+
+  const driftReport = await drift(quiet);
+  const inFirstWave = new Set(firstWave.map((t) => t.id));
+  const outliers = driftReport.tenants.filter((t) => (t.details.group ?? 0) > 1);
+  const record: PreflightRecord = {
+    unsafe,
+    drift: {
+      firstWave: outliers.filter((t) => inFirstWave.has(t.id)).map((t) => t.id),
+      later: outliers.filter((t) => !inFirstWave.has(t.id)).map((t) => t.id),
+    },
+    allowUnsafe: Boolean(options.allowUnsafe),
+    allowDrift: Boolean(options.allowDrift),
+  };
+
+  const refusals: string[] = [];
+  if (unsafe.length > 0 && !options.allowUnsafe)
+    refusals.push(
+      `lint: ${unsafe.length} unsafe statement(s) not accepted (dbfleet lint shows why and the safe pattern; accept one with \`-- dbfleet: allow=<rule> reason: …\`, or start anyway with --allow-unsafe):\n${listed(unsafe)}`,
+    );
+  if (record.drift.firstWave.length > 0 && !options.allowDrift)
+    refusals.push(
+      `drift: ${record.drift.firstWave.length} tenant(s) of the first wave differ from the others on their version (dbfleet drift shows how; start anyway with --allow-drift):\n${listed(record.drift.firstWave)}`,
+    );
+  if (refusals.length > 0)
+    throw new UsageError(`pre-flight refused the upgrade; nothing was changed.\n${refusals.join('\n')}`);
+
+  if (unsafe.length > 0)
+    emit({
+      type: 'notice',
+      level: 'warn',
+      message: `--allow-unsafe: starting with ${unsafe.length} unsafe statement(s) not accepted`,
+    });
+  if (record.drift.firstWave.length > 0)
+    emit({
+      type: 'notice',
+      level: 'warn',
+      message: `--allow-drift: ${record.drift.firstWave.length} first-wave tenant(s) drift`,
+    });
+  if (record.drift.later.length > 0)
+    emit({
+      type: 'notice',
+      level: 'warn',
+      message: `drift: ${record.drift.later.length} tenant(s) of later waves differ from the others on their version (dbfleet drift): ${record.drift.later.slice(0, MAX_LISTED).join(', ')}`,
+    });
+  return record;
+}

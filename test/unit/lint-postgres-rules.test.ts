@@ -1,0 +1,267 @@
+// Every PostgreSQL lint rule on SQL parsed by PostgreSQL's own parser: a statement that fires it and a
+// safe twin that does not. No database: the linter reads SQL only.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StillNew } from '../../src/dialect/lint-types.js';
+import { createPostgresLinter } from '../../src/dialect/postgres/lint.js';
+
+/** What the earlier, applied migrations made: the tables the statements under test change. */
+const BASE = `create table t (id int primary key, name varchar(50), email text, n numeric(10,2), owner_id int);
+create table u (id int primary key);`;
+
+const sameMigrationOnly: StillNew = (createdIn, current) => createdIn === current;
+
+async function lintOf(sql: string, options: { transactional?: boolean; before?: string[] } = {}) {
+  const linter = await createPostgresLinter(sameMigrationOnly);
+  linter.lintMigration({ name: 'base', transactional: true, statements: [BASE] });
+  for (const [i, s] of (options.before ?? []).entries())
+    linter.lintMigration({ name: `before-${i}`, transactional: true, statements: [s] });
+  return linter.lintMigration({ name: 'm', transactional: options.transactional ?? true, statements: [sql] });
+}
+
+async function rulesOf(sql: string, options: { transactional?: boolean; before?: string[] } = {}) {
+  return (await lintOf(sql, options)).map((h) => h.rule);
+}
+
+describe('index-not-concurrent', () => {
+  it('fires on CREATE INDEX, a UNIQUE constraint and a UNIQUE column added to an existing table', async () => {
+    assert.deepEqual(await rulesOf('create index i on t (name)'), ['index-not-concurrent']);
+    assert.deepEqual(await rulesOf('create unique index i on t (email)'), ['index-not-concurrent']);
+    assert.deepEqual(await rulesOf('alter table t add constraint t_email unique (email)'), [
+      'index-not-concurrent',
+    ]);
+    assert.deepEqual(await rulesOf('alter table t add column code text unique'), ['index-not-concurrent']);
+  });
+
+  it('safe: CONCURRENTLY outside a transaction, a table created in the same migration, USING INDEX', async () => {
+    assert.deepEqual(await rulesOf('create index concurrently i on t (name)', { transactional: false }), []);
+    assert.deepEqual(
+      await rulesOf('create table x (a int); create index on x (a); alter table x add unique (a)'),
+      [],
+    );
+    assert.deepEqual(
+      await rulesOf('alter table t add constraint t_email unique using index t_email_idx'),
+      [],
+    );
+  });
+
+  it('a table created by an earlier migration counts as new only when that migration runs with this one', async () => {
+    const lint = async (stillNew: StillNew) => {
+      const linter = await createPostgresLinter(stillNew);
+      linter.lintMigration({ name: 'a', transactional: true, statements: ['create table fresh (a int)'] });
+      return linter.lintMigration({
+        name: 'b',
+        transactional: true,
+        statements: ['create index on fresh (a)'],
+      });
+    };
+    assert.deepEqual(await lint(() => true), []);
+    assert.deepEqual(
+      (await lint(sameMigrationOnly)).map((h) => h.rule),
+      ['index-not-concurrent'],
+    );
+  });
+});
+
+describe('concurrently-in-transaction', () => {
+  it('fires on CREATE / DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY in a transactional migration', async () => {
+    assert.deepEqual(await rulesOf('create index concurrently i on t (name)'), [
+      'concurrently-in-transaction',
+    ]);
+    assert.deepEqual(await rulesOf('drop index concurrently i'), ['concurrently-in-transaction']);
+    assert.deepEqual(await rulesOf('reindex index concurrently i'), ['concurrently-in-transaction']);
+  });
+
+  it('safe: the same statements in a migration without a transaction', async () => {
+    for (const sql of [
+      'create index concurrently i on t (name)',
+      'drop index concurrently i',
+      'reindex index concurrently i',
+    ])
+      assert.deepEqual(await rulesOf(sql, { transactional: false }), [], sql);
+  });
+});
+
+describe('add-column-not-null', () => {
+  it('fires on NOT NULL without a default', async () => {
+    const hits = await lintOf('alter table t add column score int not null');
+    assert.deepEqual(
+      hits.map((h) => h.rule),
+      ['add-column-not-null'],
+    );
+    assert.equal(hits[0]!.detail, 'column score');
+  });
+
+  it('safe: with a constant default, nullable, or on a new table', async () => {
+    assert.deepEqual(await rulesOf('alter table t add column score int not null default 0'), []);
+    assert.deepEqual(await rulesOf('alter table t add column score int'), []);
+    assert.deepEqual(await rulesOf('create table x (a int); alter table x add column b int not null'), []);
+  });
+});
+
+describe('add-column-volatile-default', () => {
+  it('fires on a volatile default, serial, identity and a stored generated column', async () => {
+    for (const column of [
+      'token uuid default gen_random_uuid()',
+      'r float default random()',
+      'at timestamptz default clock_timestamp()',
+      'seq serial',
+      'seq bigint generated always as identity',
+      'twice int generated always as (id * 2) stored',
+    ])
+      assert.deepEqual(
+        await rulesOf(`alter table t add column ${column}`),
+        ['add-column-volatile-default'],
+        column,
+      );
+  });
+
+  it('names what it cannot tell: a function it does not know may be volatile', async () => {
+    const [hit] = await lintOf('alter table t add column x int default my_function()');
+    assert.equal(hit?.rule, 'add-column-volatile-default');
+    assert.match(hit?.detail ?? '', /cannot tell whether my_function\(\) is volatile/);
+  });
+
+  it('safe: now() (stable), CURRENT_TIMESTAMP, constants and casts of constants', async () => {
+    for (const column of [
+      'seen timestamptz default now()',
+      'seen timestamptz default current_timestamp',
+      "meta jsonb not null default '{}'::jsonb",
+      "status text not null default 'open'",
+    ])
+      assert.deepEqual(await rulesOf(`alter table t add column ${column}`), [], column);
+  });
+});
+
+describe('alter-column-type', () => {
+  it('fires on a change that rewrites: int → bigint, a shrink, an expression in USING', async () => {
+    const hits = await lintOf('alter table t alter column id type bigint');
+    assert.deepEqual(
+      hits.map((h) => h.rule),
+      ['alter-column-type'],
+    );
+    assert.equal(hits[0]!.detail, 'column id: int4 → int8 rewrites the table');
+    assert.deepEqual(await rulesOf('alter table t alter column name type varchar(20)'), [
+      'alter-column-type',
+    ]);
+    assert.deepEqual(await rulesOf('alter table t alter column email type text using lower(email)'), [
+      'alter-column-type',
+    ]);
+  });
+
+  it('fires, saying so, when the current type is not in the linted migrations', async () => {
+    const [hit] = await lintOf('alter table elsewhere alter column c type text');
+    assert.equal(hit?.rule, 'alter-column-type');
+    assert.match(hit?.detail ?? '', /current type is not in the linted migrations/);
+  });
+
+  it('safe: the binary-coercible widenings, also with the USING cast knex writes', async () => {
+    for (const sql of [
+      'alter table t alter column name type varchar(100)',
+      'alter table t alter column name type text',
+      'alter table t alter column email type varchar',
+      'alter table t alter column n type numeric(12,2)',
+      'alter table t alter column name type varchar(255) using ("name"::varchar(255))',
+    ])
+      assert.deepEqual(await rulesOf(sql), [], sql);
+  });
+});
+
+describe('constraint-missing-not-valid', () => {
+  it('fires on a FOREIGN KEY or CHECK that validates every row', async () => {
+    assert.deepEqual(
+      await rulesOf('alter table t add constraint fk foreign key (owner_id) references u (id)'),
+      ['constraint-missing-not-valid'],
+    );
+    assert.deepEqual(await rulesOf('alter table t add constraint c check (id > 0)'), [
+      'constraint-missing-not-valid',
+    ]);
+  });
+
+  it('safe: NOT VALID, then VALIDATE CONSTRAINT; or a new table', async () => {
+    assert.deepEqual(
+      await rulesOf('alter table t add constraint fk foreign key (owner_id) references u (id) not valid'),
+      [],
+    );
+    assert.deepEqual(await rulesOf('alter table t validate constraint fk'), []);
+    assert.deepEqual(
+      await rulesOf('create table x (a int); alter table x add constraint c check (a > 0)'),
+      [],
+    );
+  });
+});
+
+describe('set-not-null', () => {
+  it('fires without a validated CHECK (col IS NOT NULL) before it', async () => {
+    assert.deepEqual(await rulesOf('alter table t alter column email set not null'), ['set-not-null']);
+    const notValidated = ['alter table t add constraint nn check (email is not null) not valid'];
+    assert.deepEqual(
+      await rulesOf('alter table t alter column email set not null', { before: notValidated }),
+      ['set-not-null'],
+    );
+  });
+
+  it('safe: after CHECK … NOT VALID and VALIDATE CONSTRAINT in earlier migrations', async () => {
+    const before = [
+      'alter table t add constraint nn check (email is not null) not valid',
+      'alter table t validate constraint nn',
+    ];
+    assert.deepEqual(await rulesOf('alter table t alter column email set not null', { before }), []);
+  });
+});
+
+describe('drop-or-rename', () => {
+  it('fires on DROP TABLE, DROP COLUMN, RENAME COLUMN and RENAME TABLE', async () => {
+    for (const sql of [
+      'drop table u',
+      'alter table t drop column email',
+      'alter table t rename column email to mail',
+      'alter table t rename to accounts',
+    ])
+      assert.deepEqual(await rulesOf(sql), ['drop-or-rename'], sql);
+  });
+
+  it('safe: dropping a table the same migration created (no app uses it yet)', async () => {
+    assert.deepEqual(await rulesOf('create table scratch (a int); drop table scratch'), []);
+  });
+});
+
+describe('lock-timeout-disabled', () => {
+  it('fires on every way of setting lock_timeout to 0', async () => {
+    for (const sql of [
+      'set lock_timeout = 0',
+      "set local lock_timeout to '0'",
+      "set session lock_timeout = '0ms'",
+      "select set_config('lock_timeout', '0', true)",
+    ])
+      assert.deepEqual(await rulesOf(sql), ['lock-timeout-disabled'], sql);
+  });
+
+  it('safe: a lock timeout that is not 0, RESET (back to what dbfleet set), other settings at 0', async () => {
+    for (const sql of ["set lock_timeout = '5s'", 'reset lock_timeout', 'set statement_timeout = 0'])
+      assert.deepEqual(await rulesOf(sql), [], sql);
+  });
+});
+
+describe('parse-error', () => {
+  it("fires on SQL PostgreSQL's parser rejects, with the parser's message", async () => {
+    const [hit] = await lintOf('alter tabel t add column x int');
+    assert.equal(hit?.rule, 'parse-error');
+    assert.match(hit?.detail ?? '', /syntax error/);
+  });
+
+  it('safe: PostgreSQL 15+ syntax parses (MERGE, NULLS NOT DISTINCT)', async () => {
+    assert.deepEqual(await rulesOf('create table x (a int unique nulls not distinct)'), []);
+    assert.deepEqual(
+      await rulesOf('merge into u using t on u.id = t.id when not matched then insert values (t.id)'),
+      [],
+    );
+  });
+});
+
+describe('the statement a finding names', () => {
+  it('is the statement itself, cut at UTF-8 byte offsets, without the comments before it', async () => {
+    const hits = await lintOf("select 'ünïcödé';\n-- why\ncreate index i on t (name);");
+    assert.deepEqual(hits, [{ rule: 'index-not-concurrent', statement: 'create index i on t (name)' }]);
+  });
+});
