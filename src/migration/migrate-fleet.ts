@@ -2,7 +2,7 @@ import { UsageError } from '../core/errors.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import { type FleetOptions, fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
-import { runFleet } from '../fleet/run-fleet.js';
+import { runFleet, type TaskOutcome, type TenantContext } from '../fleet/run-fleet.js';
 import { checkHistoryOptions } from './check-history-options.js';
 import { loadMigrations } from './loader.js';
 import { type MigrateDetails, migrateTenant } from './migrator.js';
@@ -36,10 +36,45 @@ export async function resolveMigrations(
   return { migrations, ...(typeof options.migrations === 'string' ? { directory: options.migrations } : {}) };
 }
 
-/** `dbfleet migrate`: applies pending migrations on every selected tenant, concurrently. */
-export async function migrate(options: MigrateOptions): Promise<FleetReport> {
-  const { migrations, directory } = await resolveMigrations(options);
+/**
+ * One tenant's `migrate`: the task a local run fans out, and the one a queue worker runs for a job of a
+ * queued run (src/queue/), so both apply migrations the same way.
+ */
+export function migrateTask(
+  options: MigrateOptions,
+  migrations: readonly Migration[],
+  directory?: string,
+): (ctx: TenantContext) => Promise<TaskOutcome<MigrateDetails>> {
   const timeouts = resolveTimeouts(options.timeouts);
+  return async (ctx) => {
+    const session = await ctx.session();
+    const base = {
+      session,
+      adapter: ctx.adapter,
+      migrations,
+      directory,
+      timeouts,
+      allowOutOfOrder: options.allowOutOfOrder,
+      history: options.history,
+    };
+    if (options.dryRun) {
+      const plan = await withTenantLock(session, options.lockWaitMs ?? 0, () =>
+        planTenant(base, options.to, true),
+      );
+      assertNoProblems(plan, directory);
+      return { details: { applied: [], current: plan.current, pending: plan.pending } };
+    }
+    const result = await migrateTenant(
+      { ...base, lockWaitMs: options.lockWaitMs ?? 0, emit: ctx.emit, signal: ctx.signal },
+      options.to,
+    );
+    return { details: result.details, ...(result.error ? { error: result.error } : {}) };
+  };
+}
+
+/** `dbfleet migrate`: applies pending migrations on every selected tenant, concurrently. */
+export async function migrate(options: MigrateOptions): Promise<FleetReport<MigrateDetails>> {
+  const { migrations, directory } = await resolveMigrations(options);
   return runFleet<MigrateDetails>(
     {
       command: 'migrate',
@@ -47,30 +82,7 @@ export async function migrate(options: MigrateOptions): Promise<FleetReport> {
       ...fanOutOf(options),
       emptyDetails: () => ({ applied: [] }),
     },
-    async (ctx) => {
-      const session = await ctx.session();
-      const base = {
-        session,
-        adapter: ctx.adapter,
-        migrations,
-        directory,
-        timeouts,
-        allowOutOfOrder: options.allowOutOfOrder,
-        history: options.history,
-      };
-      if (options.dryRun) {
-        const plan = await withTenantLock(session, options.lockWaitMs ?? 0, () =>
-          planTenant(base, options.to, true),
-        );
-        assertNoProblems(plan, directory);
-        return { details: { applied: [], current: plan.current, pending: plan.pending } };
-      }
-      const result = await migrateTenant(
-        { ...base, lockWaitMs: options.lockWaitMs ?? 0, emit: ctx.emit, signal: ctx.signal },
-        options.to,
-      );
-      return { details: result.details, ...(result.error ? { error: result.error } : {}) };
-    },
+    migrateTask(options, migrations, directory),
   );
 }
 

@@ -3,6 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
+import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
 import { reopenHint } from '../render/next-steps.js';
 import { revertedColumn } from '../render/result-columns.js';
 import type { ResultColumn } from '../render/table.js';
@@ -25,11 +26,11 @@ const list = (key: string): ResultColumn => ({
 });
 const current: ResultColumn = { head: 'current', value: (r) => String(r.details.current ?? '—') };
 
-export const migrateCommand: CommandModule<object, MigrateArgs> = {
+export const migrateCommand: CommandModule<object, MigrateArgs & QueueArgs> = {
   command: 'migrate',
   describe: 'apply pending migrations on every selected tenant, concurrently',
   builder: (y) =>
-    withCommonOptions(y)
+    withQueueOptions(withCommonOptions(y))
       .option('to', { type: 'string', describe: 'stop after this migration (file name)' })
       .option('dry-run', { type: 'boolean', describe: 'report what would be applied; change nothing' })
       .option('allow-out-of-order', {
@@ -37,19 +38,18 @@ export const migrateCommand: CommandModule<object, MigrateArgs> = {
         describe: 'apply a pending migration that sorts before the newest applied one',
       })
       .example('$0 migrate --tenants fleet.json', 'migrate every tenant of fleet.json')
-      .example('$0 migrate --tag canary --dry-run', 'show what the canaries would apply') as never,
+      .example('$0 migrate --tag canary --dry-run', 'show what the canaries would apply')
+      .example(
+        '$0 migrate --queue postgres://ctl/dbfleet',
+        'let the `dbfleet worker`s of that queue run it',
+      ) as never,
   handler: (args) =>
     runCommand(async (signal) => {
       const { migrate } = await import('../../migration/migrate-fleet.js');
       const ctx = await resolveContext(args, signal);
-      const report = await journaled(ctx, 'migrate', (fleet) =>
-        migrate({
-          ...fleet,
-          migrations: ctx.migrationsDir,
-          to: args.to,
-          dryRun: args['dry-run'],
-          allowOutOfOrder: args['allow-out-of-order'],
-        }),
+      const flags = { to: args.to, dryRun: args['dry-run'], allowOutOfOrder: args['allow-out-of-order'] };
+      const report = await withQueue(args, flags, (remote) =>
+        migrate({ ...journaled(ctx), ...(remote ? { remote } : {}), migrations: ctx.migrations, ...flags }),
       );
       printReport(report, ctx.mode, args['dry-run'] ? [list('pending')] : [list('applied'), current]);
       return exitCodeOf(report);
@@ -103,13 +103,13 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
             'rollback --run restores pre-upgrade backups: everything written since is lost. Add --yes to confirm (or use --with down).',
           );
         }
-        const config = ctx.config as Record<string, unknown>;
+        // The afterTenant hook reopens a rolled-back tenant (--reopen).
         const prepared = await prepareUpgrade({
           ...ctx.fleet,
-          migrations: ctx.migrationsDir,
+          migrations: ctx.migrations,
           backupDir: ctx.backupDir,
           journal: ctx.journal,
-          hooks: config.hooks as { afterTenant?: unknown } | undefined,
+          hooks: ctx.hooks,
         });
         const report = await rollbackRun({
           ...ctx.fleet,
@@ -127,9 +127,7 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
         return exitCodeOf(report);
       }
       const { rollback } = await import('../../migration/rollback-fleet.js');
-      const report = await journaled(ctx, 'rollback', (fleet) =>
-        rollback({ ...fleet, migrations: ctx.migrationsDir, to: args.to }),
-      );
+      const report = await rollback({ ...journaled(ctx), migrations: ctx.migrations, to: args.to });
       printReport(report, ctx.mode, [revertedColumn, current]);
       return exitCodeOf(report);
     }),
@@ -145,9 +143,7 @@ export const repairCommand: CommandModule<object, CommonArgs> = {
     runCommand(async (signal) => {
       const { repair } = await import('../../migration/rollback-fleet.js');
       const ctx = await resolveContext(args, signal);
-      const report = await journaled(ctx, 'repair', (fleet) =>
-        repair({ ...fleet, migrations: ctx.migrationsDir }),
-      );
+      const report = await repair({ ...journaled(ctx), migrations: ctx.migrations });
       printReport(report, ctx.mode, [list('repaired')]);
       return exitCodeOf(report);
     }),

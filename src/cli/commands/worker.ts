@@ -1,0 +1,61 @@
+import type { CommandModule } from 'yargs';
+import { UsageError } from '../../core/errors.js';
+import { redact } from '../../core/redact.js';
+import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { runCommand } from '../run-command.js';
+
+type WorkerArgs = CommonArgs & { queue?: string; name?: string };
+
+export const workerCommand: CommandModule<object, WorkerArgs> = {
+  command: 'worker',
+  describe: 'take tenant jobs from a --queue and run them: many workers on many machines share one run',
+  builder: (y) =>
+    withCommonOptions(y)
+      .option('queue', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the control database the coordinators enqueue on (postgres://…)',
+        group: 'Queue:',
+      })
+      .option('name', {
+        type: 'string',
+        describe: "this worker's name in the coordinator's view (default dbfleet-worker <host>:<pid>)",
+        group: 'Queue:',
+      })
+      .example(
+        '$0 worker --queue postgres://ctl/dbfleet --tenants fleet.json',
+        'run tenant jobs until Ctrl-C or SIGTERM',
+      ) as never,
+  handler: (args) =>
+    runCommand(async (signal) => {
+      // A worker takes any job of the queue; one limited to a tag would refuse the others' tenants.
+      if (args.tenant?.length || args.tag?.length || args.exclude?.length)
+        throw new UsageError('worker: --tenant, --tag and --exclude are not supported yet');
+      const { runWorker } = await import('../../queue/worker.js');
+      const ctx = await resolveContext(args, signal);
+      if (!args.json) process.stderr.write('dbfleet worker: waiting for tenant jobs (Ctrl-C to stop)\n');
+      await runWorker({
+        ...ctx.fleet,
+        signal,
+        migrations: ctx.migrations,
+        url: args.queue as string,
+        ...(args.name ? { name: args.name } : {}),
+        onLine: (line) => {
+          const text = args.json
+            ? JSON.stringify({ ...line, at: new Date().toISOString() })
+            : [
+                line.tenantId ?? '-',
+                line.status,
+                `${line.durationMs}ms`,
+                line.command ?? '',
+                line.runId ?? '',
+                line.error ? `${line.error.code}: ${line.error.message}` : '',
+              ]
+                .join('  ')
+                .trimEnd();
+          process.stdout.write(`${redact(text)}\n`);
+        },
+      });
+      return 0;
+    }),
+};

@@ -1,0 +1,53 @@
+// `--queue` on a fleet command: the command becomes the coordinator of a run its tenant jobs go to
+// queue workers for (see src/queue/). Loaded only when a command runs with it: pg-boss stays unloaded.
+import type { Argv } from 'yargs';
+import { durationMs } from '../config/overrides.js';
+import type { RemoteRunner } from '../fleet/run-fleet.js';
+
+export interface QueueArgs {
+  queue?: string;
+  'worker-wait'?: string;
+}
+
+export function withQueueOptions<T>(y: Argv<T>): Argv<T & QueueArgs> {
+  return y
+    .option('queue', {
+      type: 'string',
+      describe:
+        'coordinate the run through this control database (postgres://…): `dbfleet worker`s run the tenants',
+      group: 'Queue:',
+    })
+    .option('worker-wait', {
+      type: 'string',
+      describe: 'with --queue: fail tenants no worker took within this long, e.g. 30s (default 30s)',
+      group: 'Queue:',
+    }) as Argv<T & QueueArgs>;
+}
+
+/**
+ * Runs `run` with a coordinator when `--queue` is given (its `remote` goes into the fleet options), and
+ * closes it after. `jobArgs`: the command's flags the workers need (plain values only).
+ */
+export async function withQueue<R>(
+  args: QueueArgs,
+  jobArgs: Record<string, string | number | boolean | undefined>,
+  run: (remote: RemoteRunner | undefined) => Promise<R>,
+): Promise<R> {
+  if (args.queue === undefined) return run(undefined);
+  const { openCoordinator } = await import('../queue/coordinator.js');
+  const plain = Object.fromEntries(Object.entries(jobArgs).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string | number | boolean
+  >;
+  const workerWaitMs = durationMs('--worker-wait', args['worker-wait']);
+  const coordinator = await openCoordinator({
+    url: args.queue,
+    args: plain,
+    ...(workerWaitMs !== undefined ? { workerWaitMs } : {}),
+  });
+  try {
+    return await run(coordinator);
+  } finally {
+    await coordinator.close();
+  }
+}

@@ -1,0 +1,55 @@
+import pg from 'pg';
+import { abortableSleep } from '../util/abortable-sleep.js';
+
+/**
+ * One connection to the control database that holds this process's advisory locks (job locks, host
+ * slots). Session locks die with the connection, so a worker killed with -9 frees them at once.
+ */
+export interface ControlConnection {
+  tryLock(key: readonly [number, number]): Promise<boolean>;
+  unlock(key: readonly [number, number]): Promise<void>;
+  query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function openControl(url: string, applicationName: string): Promise<ControlConnection> {
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: applicationName,
+    // A lost control database must surface as an error, not a silent hang.
+    keepAlive: true,
+  });
+  client.on('error', () => {
+    // reported by the next query that fails
+  });
+  await client.connect();
+  const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
+    (await client.query<T>(sql, params)).rows;
+  return {
+    query,
+    async tryLock(key) {
+      const rows = await query<{ ok: boolean }>('select pg_try_advisory_lock($1::int, $2::int) as ok', [
+        ...key,
+      ]);
+      return rows[0]?.ok === true;
+    },
+    async unlock(key) {
+      await query('select pg_advisory_unlock($1::int, $2::int)', [...key]);
+    },
+    close: () => client.end().catch(() => {}),
+  };
+}
+
+/** Takes the first free lock of `keys`, retrying every `retryMs`; resolves with the one it holds. */
+export async function lockAny(
+  control: ControlConnection,
+  keys: readonly (readonly [number, number])[],
+  retryMs: number,
+  signal?: AbortSignal,
+): Promise<readonly [number, number]> {
+  for (;;) {
+    for (const key of keys) if (await control.tryLock(key)) return key;
+    signal?.throwIfAborted();
+    await abortableSleep(retryMs, signal);
+  }
+}

@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { type ErrorInfo, storedError } from '../core/errors.js';
+import type { RemoteJob, RemoteRunner, TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
+import { openBoss } from './boss.js';
+import { openControl } from './control.js';
+import { jobLock, TENANT_QUEUE, type TenantJobData, type TenantJobOutput } from './job.js';
+import { lockHolders } from './lock-holders.js';
+
+/** A coordinator whose jobs nobody takes for this long fails them (`--worker-wait`). */
+export const DEFAULT_WORKER_WAIT_MS = 30_000;
+/** How often the coordinator reads its jobs' states and their workers' job locks. */
+const POLL_MS = 500;
+/**
+ * A worker takes its job lock within milliseconds of taking the job; an active job whose lock is still
+ * free after this long has lost its worker. A killed worker is therefore noticed at most
+ * LOST_WORKER_GRACE_MS + POLL_MS after PostgreSQL dropped its control connection.
+ */
+export const LOST_WORKER_GRACE_MS = 3_000;
+
+export interface CoordinatorOptions {
+  /** The control database (postgres://…): pg-boss's queue and the job locks. */
+  url: string;
+  /** The command's own flags, carried in every job (plain values, never connection strings). */
+  args?: TenantJobData['args'];
+  /** Fail a tenant whose job no worker took for this long (default 30 s). */
+  workerWaitMs?: number;
+}
+
+interface Pending {
+  id: string;
+  data: TenantJobData;
+  ctx: TenantContext;
+  empty: () => Record<string, unknown>;
+  sentAt: number;
+  /** When this attempt was first seen active (reset when pg-boss hands the job out again). */
+  activeSince?: number;
+  attempt: number;
+  worker?: string;
+  settle: (outcome: TaskOutcome) => void;
+}
+
+export type Coordinator = RemoteRunner & { close(): Promise<void> };
+
+/**
+ * The coordinator side of a queued run: each tenant's task becomes one pg-boss job, and its outcome is
+ * the result the worker completed the job with. The run's scheduler, gates and report fold stay those
+ * of a local run (see RemoteRunner).
+ */
+export async function openCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
+  const boss = await openBoss(options.url, () => {});
+  const control = await openControl(options.url, 'dbfleet-coordinator');
+  const workerWaitMs = options.workerWaitMs ?? DEFAULT_WORKER_WAIT_MS;
+  const fallbackRunId = `queued-${randomBytes(4).toString('hex')}`;
+  const pending = new Map<string, Pending>();
+  // Last time any job of this run was taken or finished: a queue that moves is not a queue without workers.
+  let lastProgress = 0;
+  let closed = false;
+  // When a job first waited out the worker wait with nothing moving (reset by progress, see `finish`).
+  let gaveUpAt: number | undefined;
+
+  const finish = (p: Pending, outcome: TaskOutcome) => {
+    pending.delete(p.id);
+    if (outcome.error?.code !== 'NO_WORKER') lastProgress = Date.now();
+    p.settle(outcome);
+  };
+  const failed = (p: Pending, error: ErrorInfo): TaskOutcome => ({
+    status: 'failed',
+    error,
+    details: p.empty(),
+  });
+
+  async function check(p: Pending, holders: Map<string, string>, now: number): Promise<void> {
+    const job = await boss.getJobById<TenantJobData>(TENANT_QUEUE, p.id);
+    if (!job)
+      return finish(p, failed(p, { code: 'QUEUE_FAILED', message: 'the queue no longer has this job' }));
+    const output = (job.output ?? {}) as TenantJobOutput & { value?: { message?: string } };
+    switch (job.state) {
+      case 'completed':
+        if (!output.result)
+          return finish(p, failed(p, { code: 'QUEUE_FAILED', message: 'the worker sent no result' }));
+        return finish(p, {
+          status: output.result.status,
+          details: output.result.details ?? p.empty(),
+          ...(output.result.error
+            ? { error: storedError(output.result.error.code, output.result.error.message) }
+            : {}),
+        });
+      case 'failed':
+        return finish(
+          p,
+          failed(
+            p,
+            storedError(
+              output.code ?? 'QUEUE_FAILED',
+              output.message ?? output.value?.message ?? 'the job failed on its worker',
+            ),
+          ),
+        );
+      case 'cancelled':
+        return finish(p, {
+          status: 'skipped',
+          error: { code: 'NOT_STARTED', message: 'not started: the run was interrupted' },
+          details: p.empty(),
+        });
+      case 'active': {
+        lastProgress = now;
+        if (job.retryCount !== p.attempt) {
+          p.attempt = job.retryCount;
+          p.activeSince = undefined;
+        }
+        p.activeSince ??= now;
+        const holder = holders.get(jobLock(p.data.runId, p.data.tenantId).join(':'));
+        if (holder) {
+          if (holder !== p.worker) {
+            p.worker = holder;
+            p.ctx.emit({ type: 'notice', tenantId: p.data.tenantId, level: 'info', message: `on ${holder}` });
+          }
+        } else if (now - p.activeSince > LOST_WORKER_GRACE_MS) {
+          // Its worker's control connection is gone (killed, machine lost): back to the queue, where
+          // another worker resumes the tenant; its session lock kept the lost worker's work from overlapping.
+          p.activeSince = undefined;
+          const message = `${p.worker ?? 'its worker'} was lost; the tenant goes back to the queue`;
+          p.ctx.emit({ type: 'notice', tenantId: p.data.tenantId, level: 'warn', message });
+          await boss.fail(TENANT_QUEUE, p.id, { code: 'WORKER_LOST', message });
+        }
+        return;
+      }
+      default: {
+        if (p.ctx.signal.aborted) return void (await boss.cancel(TENANT_QUEUE, p.id));
+        const waited = now - Math.max(p.sentAt, lastProgress) > workerWaitMs;
+        // Once the run concluded nobody is there, later tenants need not wait the whole time again.
+        if (waited || (gaveUpAt !== undefined && lastProgress < gaveUpAt)) {
+          gaveUpAt ??= now;
+          await boss.cancel(TENANT_QUEUE, p.id);
+          return finish(
+            p,
+            failed(p, {
+              code: 'NO_WORKER',
+              message: `no worker took this tenant within ${Math.round(workerWaitMs / 1000)}s: is a dbfleet worker running on this queue?`,
+            }),
+          );
+        }
+      }
+    }
+  }
+
+  const loop = (async () => {
+    while (!closed) {
+      if (pending.size > 0) {
+        const now = Date.now();
+        try {
+          const all = [...pending.values()];
+          const holders = await lockHolders(
+            control,
+            all.map((p) => jobLock(p.data.runId, p.data.tenantId)),
+          );
+          for (const p of all) await check(p, holders, now);
+        } catch {
+          // the control database hiccuped: the next round reads the jobs again
+        }
+      }
+      await abortableSleep(POLL_MS);
+    }
+  })();
+
+  return {
+    async run(ctx: TenantContext, job: RemoteJob): Promise<TaskOutcome> {
+      const data: TenantJobData = {
+        runId: job.runId ?? fallbackRunId,
+        command: job.command,
+        tenantId: ctx.tenant.id,
+        perHost: job.perHost,
+        args: options.args ?? {},
+      };
+      const id = await boss.send(TENANT_QUEUE, data);
+      if (!id) throw new Error(`the queue refused the job of tenant ${ctx.tenant.id}`);
+      return new Promise<TaskOutcome>((settle) => {
+        pending.set(id, { id, data, ctx, empty: job.emptyDetails, sentAt: Date.now(), attempt: 0, settle });
+      });
+    },
+    async close() {
+      closed = true;
+      await loop;
+      await control.close();
+      await boss.stop({ graceful: false, wait: true });
+    },
+  };
+}

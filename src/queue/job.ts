@@ -1,0 +1,68 @@
+/** The one pg-boss queue every run's tenant jobs go through; a job names its run, so runs can share it. */
+export const TENANT_QUEUE = 'dbfleet-tenant';
+
+/** pg-boss's own tables live in this schema of the control database. */
+export const QUEUE_SCHEMA = 'pgboss';
+
+/**
+ * A tenant job: which run, which command, which tenant, and the run's flags that change what the
+ * command does. Never a connection string: the worker finds the tenant in its own inventory.
+ */
+export interface TenantJobData {
+  runId: string;
+  command: string;
+  tenantId: string;
+  /** The run's per-host cap (the coordinator's `--per-host`), obeyed by all workers together. */
+  perHost: number;
+  /** The command's own flags (`migrate --to`, `--dry-run`, …): plain values only. */
+  args: Record<string, string | number | boolean>;
+}
+
+/** What a worker completes a job with (or fails it with: then `result` is missing). */
+export interface TenantJobOutput {
+  worker: string;
+  result?: {
+    status: 'succeeded' | 'failed' | 'skipped';
+    error?: { code: string; message: string };
+    details: Record<string, unknown>;
+  };
+  code?: string;
+  message?: string;
+}
+
+export function parseJobData(data: unknown): TenantJobData | undefined {
+  if (!data || typeof data !== 'object') return undefined;
+  const d = data as Partial<TenantJobData>;
+  const ok =
+    typeof d.runId === 'string' &&
+    typeof d.command === 'string' &&
+    typeof d.tenantId === 'string' &&
+    typeof d.perHost === 'number' &&
+    d.perHost >= 1 &&
+    typeof d.args === 'object' &&
+    d.args !== null;
+  return ok ? (d as TenantJobData) : undefined;
+}
+
+/**
+ * A stable non-negative int4 of a string (FNV-1a), for the two-key advisory locks: non-negative so the
+ * key reads back the same from pg_locks' unsigned `classid`/`objid`.
+ */
+export function lockKey(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash & 0x7fffffff;
+}
+
+/** The advisory lock a worker holds on its control connection while it runs a job's tenant. */
+export function jobLock(runId: string, tenantId: string): [number, number] {
+  return [lockKey(`dbfleet-job:${runId}`), lockKey(tenantId)];
+}
+
+/** Slot `slot` of a host's per-host semaphore; the key prefixes keep it apart from job locks. */
+export function hostSlotLock(host: string, slot: number): [number, number] {
+  return [lockKey(`dbfleet-host:${host}`), slot];
+}

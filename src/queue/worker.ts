@@ -1,0 +1,153 @@
+import { hostname } from 'node:os';
+import type PgBoss from 'pg-boss';
+import { type ErrorInfo, errorMessage } from '../core/errors.js';
+import { redactDeep } from '../core/redact.js';
+import { fanOutOf } from '../fleet/options.js';
+import { createFleetRun } from '../fleet/run-fleet.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
+import { openBoss } from './boss.js';
+import { lockAny, openControl } from './control.js';
+import { hostSlotLock, jobLock, parseJobData, TENANT_QUEUE, type TenantJobOutput } from './job.js';
+import { taskFor, type WorkerTask, type WorkerTaskOptions } from './tasks.js';
+
+/** An idle worker asks the queue for a job this often. */
+const POLL_MS = 500;
+/** A worker waiting for a free host slot (held by other workers) tries again this often. */
+const SLOT_RETRY_MS = 100;
+
+export interface WorkerOptions extends WorkerTaskOptions {
+  /** The control database (postgres://…) the coordinators enqueue on. */
+  url: string;
+  /** Shown to coordinators as the tenant's runner (default `dbfleet-worker <host>:<pid>`). */
+  name?: string;
+  /** One line per tenant job this worker finished, refused or handed back. */
+  onLine?: (line: WorkerLine) => void;
+}
+
+export interface WorkerLine {
+  worker: string;
+  runId?: string;
+  command?: string;
+  tenantId?: string;
+  status: 'succeeded' | 'failed' | 'skipped' | 'refused' | 'handed back';
+  durationMs: number;
+  error?: Pick<ErrorInfo, 'code' | 'message'>;
+}
+
+/**
+ * A queue worker: takes tenant jobs, finds each tenant in its own inventory, and runs the command's
+ * task under three caps: its own `concurrency` (jobs it takes at once), its own `perHost`, and the
+ * run's per-host cap across all workers (slot locks on the control database). Resolves once `signal`
+ * aborted and its in-flight tenants are done: it takes no new job and lets the running ones finish.
+ */
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const name = options.name ?? `dbfleet-worker ${hostname()}:${process.pid}`;
+  const boss = await openBoss(options.url, () => {});
+  const control = await openControl(options.url, name.slice(0, 63));
+  const stop = options.signal;
+  // In-flight tenants finish their step on a stop signal instead of being cut short, so the signal is
+  // not handed to their tasks.
+  const { signal: _stop, onEvent: _events, journal: _journal, remote: _remote, ...local } = options;
+  const fleet = createFleetRun({ command: 'worker', tenants: options.tenants, ...fanOutOf(local) });
+  const byId = new Map(options.tenants.map((t) => [t.id, t]));
+  const tasks = new Map<string, Promise<WorkerTask>>();
+  const line = (l: Omit<WorkerLine, 'worker'>) => options.onLine?.({ worker: name, ...l });
+
+  const fail = (job: PgBoss.Job<unknown>, code: string, message: string) =>
+    boss.fail(TENANT_QUEUE, job.id, { worker: name, code, message } satisfies TenantJobOutput);
+
+  async function handle(job: PgBoss.Job<unknown>): Promise<void> {
+    const t0 = Date.now();
+    const data = parseJobData(job.data);
+    if (!data) {
+      await fail(job, 'FAILED', 'not a dbfleet tenant job');
+      return line({
+        status: 'refused',
+        durationMs: 0,
+        error: { code: 'FAILED', message: 'not a dbfleet job' },
+      });
+    }
+    const about = { runId: data.runId, command: data.command, tenantId: data.tenantId };
+    // The coordinator reads this lock to know the job's worker is alive (and which one it is). A
+    // worker the coordinator gave up on may still hold it: this attempt waits for it to let go.
+    const key = jobLock(data.runId, data.tenantId);
+    await lockAny(control, [key], SLOT_RETRY_MS);
+    try {
+      const tenant = byId.get(data.tenantId);
+      if (!tenant) {
+        const message = `tenant "${data.tenantId}" is not in the inventory of ${name}`;
+        await fail(job, 'UNKNOWN_TENANT', message);
+        return line({
+          ...about,
+          status: 'refused',
+          durationMs: 0,
+          error: { code: 'UNKNOWN_TENANT', message },
+        });
+      }
+      const taskKey = JSON.stringify([data.runId, data.command, data.args]);
+      if (!tasks.has(taskKey)) tasks.set(taskKey, taskFor(data, options));
+      let task: WorkerTask;
+      try {
+        task = await (tasks.get(taskKey) as Promise<WorkerTask>);
+      } catch (err) {
+        await fail(job, 'FAILED', errorMessage(err));
+        return line({
+          ...about,
+          status: 'refused',
+          durationMs: 0,
+          error: { code: 'FAILED', message: errorMessage(err) },
+        });
+      }
+      const slots = Array.from({ length: data.perHost }, (_, i) => hostSlotLock(tenant.host, i));
+      let slot: readonly [number, number];
+      try {
+        slot = await lockAny(control, slots, SLOT_RETRY_MS, stop);
+      } catch {
+        // Stopped before the tenant started: back to the queue for another worker.
+        await fail(job, 'INTERRUPTED', `${name} stopped before the tenant started`);
+        return line({ ...about, status: 'handed back', durationMs: Date.now() - t0 });
+      }
+      let result: Awaited<ReturnType<typeof fleet.batch>>[number] | undefined;
+      try {
+        [result] = await fleet.batch([tenant], task);
+      } finally {
+        await control.unlock(slot);
+      }
+      if (!result) throw new Error('the tenant produced no result');
+      const { status, error, details } = redactDeep(result);
+      const output: TenantJobOutput = {
+        worker: name,
+        result: {
+          status,
+          details,
+          ...(error ? { error: { code: error.code, message: error.message } } : {}),
+        },
+      };
+      // Completed before the job lock goes: a coordinator never sees an active job without its lock.
+      await boss.complete(TENANT_QUEUE, job.id, output);
+      line({ ...about, status, durationMs: result.durationMs, ...(error ? { error } : {}) });
+    } finally {
+      await control.unlock(key).catch(() => {});
+    }
+  }
+
+  const concurrency = fanOutOf(local).concurrency;
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (!stop?.aborted) {
+      const [job] = await boss.fetch<unknown>(TENANT_QUEUE, { batchSize: 1 });
+      if (!job) {
+        await abortableSleep(POLL_MS, stop);
+        continue;
+      }
+      await handle(job).catch((err) =>
+        line({ status: 'failed', durationMs: 0, error: { code: 'FAILED', message: errorMessage(err) } }),
+      );
+    }
+  });
+  try {
+    await Promise.all(loops);
+  } finally {
+    await control.close();
+    await boss.stop({ graceful: false, wait: true });
+  }
+}

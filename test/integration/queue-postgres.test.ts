@@ -1,0 +1,223 @@
+// Many runners on one run: a `migrate --queue` coordinator and `dbfleet worker` processes sharing a
+// pg-boss queue on a control database, on the local PostgreSQL. One worker is killed with -9 mid-run;
+// the assertions read the tenant databases (knex_migrations) and pg_stat_activity, not only the report.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type CliChild, ROOT, startCli } from '../helpers/cli-child.js';
+import {
+  adminQuery,
+  createDatabases,
+  dropDatabases,
+  pgUrl,
+  queryDatabase,
+  uniquePrefix,
+} from '../helpers/postgres.js';
+import { waitFor, waitUntil } from '../helpers/wait.js';
+
+const prefix = uniquePrefix('queue');
+/** 36 tenants, two 0.4 s migrations each, 3 at a time: long enough to kill a worker mid-run, short for CI. */
+const N = 36;
+const PER_HOST = 3;
+const TENANTS = Array.from({ length: N }, (_, i) => `${prefix}_t${String(i).padStart(2, '0')}`);
+const CONTROL = `${prefix}_ctl`;
+const IDLE_CONTROL = `${prefix}_idle`;
+/** Trust auth ignores it; it must still never reach the queue's job payloads. */
+const SECRET = 'queue-secret-pw';
+const withPassword = (url: string) => url.replace('postgres@', `postgres:${SECRET}@`);
+const env = { DBFLEET_FROM_SOURCE: '1' };
+
+let cwd: string;
+const children: CliChild[] = [];
+
+function start(args: string[]): CliChild {
+  const child = startCli(args, { cwd, env });
+  children.push(child);
+  return child;
+}
+
+const worker = (name: string, tenants = 'fleet.json') =>
+  start([
+    'worker',
+    '--queue',
+    withPassword(pgUrl(CONTROL)),
+    '--tenants',
+    tenants,
+    '--concurrency',
+    '2',
+    '--name',
+    name,
+  ]);
+
+/** The peak number of backends connected to the tenant databases, sampled every 50 ms until `stop`. */
+function sampleSessions(stop: () => boolean): Promise<number> {
+  return (async () => {
+    let peak = 0;
+    while (!stop()) {
+      const [row] = await adminQuery<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where starts_with(datname, $1)',
+        [`${prefix}_t`],
+      );
+      peak = Math.max(peak, row?.n ?? 0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return peak;
+  })();
+}
+
+before(async () => {
+  await createDatabases([...TENANTS, CONTROL, IDLE_CONTROL]);
+  cwd = mkdtempSync(join(tmpdir(), 'dbfleet-queue-'));
+  cpSync(join(ROOT, 'test/fixtures/migrations-slow'), join(cwd, 'migrations'), { recursive: true });
+  writeFileSync(join(cwd, 'package.json'), '{ "type": "module" }');
+  const inventory = TENANTS.map((db) => ({
+    id: db,
+    dialect: 'postgres',
+    connection: withPassword(pgUrl(db)),
+  }));
+  writeFileSync(join(cwd, 'fleet.json'), JSON.stringify(inventory));
+  writeFileSync(join(cwd, 'partial.json'), JSON.stringify(inventory.slice(1)));
+});
+
+async function stopAll(): Promise<void> {
+  for (const c of children)
+    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.done));
+}
+
+after(async () => {
+  await stopAll();
+  await dropDatabases(prefix);
+  if (cwd) rmSync(cwd, { recursive: true, force: true });
+});
+
+describe('migrate --queue with three workers', () => {
+  it('survives a worker killed with -9: every tenant done, each migration once, per-host cap held', async () => {
+    const workers = [worker('w1'), worker('w2'), worker('w3')];
+    let running = true;
+    const peak = sampleSessions(() => !running);
+    const coordinator = start([
+      'migrate',
+      '--queue',
+      withPassword(pgUrl(CONTROL)),
+      '--tenants',
+      'fleet.json',
+      '--per-host',
+      String(PER_HOST),
+      '--concurrency',
+      '12',
+      '--json',
+      '--journal',
+      join(cwd, 'journal.db'),
+    ]);
+    // Killed once it has finished a tenant and taken the next: it dies with tenants in flight.
+    const victim = workers[0] as CliChild;
+    let victimOut = '';
+    victim.child.stdout?.on('data', (d) => (victimOut += d));
+    await waitUntil('the first worker to finish a tenant', () => victimOut.includes('succeeded'), 60_000);
+    // …and only while it holds a tenant: its control connection holds that tenant's advisory lock.
+    await waitFor(
+      'the first worker to hold a tenant',
+      async () => {
+        const [row] = await adminQuery<{ n: number }>(
+          `select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+            where l.locktype = 'advisory' and l.granted and a.application_name = 'w1'`,
+        );
+        return (row?.n ?? 0) > 0 ? true : undefined;
+      },
+      60_000,
+    );
+    victim.child.kill('SIGKILL');
+    const run = await coordinator.done;
+    running = false;
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as {
+      summary: { succeeded: number };
+      tenants: { status: string }[];
+    };
+    assert.equal(report.summary.succeeded, N);
+    for (const db of TENANTS) {
+      const rows = await queryDatabase<{ name: string }>(db, 'select name from knex_migrations order by id');
+      assert.deepEqual(
+        rows.map((r) => r.name),
+        ['001_slow.js', '002_second.js'],
+        `${db}: each migration applied exactly once`,
+      );
+    }
+    assert.ok((await peak) <= PER_HOST, `peak sessions ${await peak} > ${PER_HOST}`);
+    // Test-only look into pg-boss's table: the killed worker's tenants went back to the queue.
+    const retried = await queryDatabase<{ n: number }>(
+      CONTROL,
+      'select count(*)::int as n from pgboss.job where retry_count > 0',
+    );
+    assert.ok((retried[0]?.n ?? 0) >= 1, 'no job of the killed worker was handed to another worker');
+    const leaks = await queryDatabase<{ n: number }>(
+      CONTROL,
+      `select count(*)::int as n from pgboss.job where data::text like '%' || $1 || '%' or data::text like '%postgres://%'`,
+      [SECRET],
+    );
+    assert.equal(leaks[0]?.n, 0, 'a job payload carries a connection string');
+    assert.ok(
+      !run.stdout.includes(SECRET) && !run.stderr.includes(SECRET),
+      'the coordinator printed a password',
+    );
+    for (const w of workers.slice(1)) w.child.kill('SIGTERM');
+    const stopped = await Promise.all(workers.slice(1).map((w) => w.done));
+    for (const s of stopped) {
+      assert.equal(s.code, 0, s.stderr);
+      assert.ok(!s.stdout.includes(SECRET) && !s.stderr.includes(SECRET), 'a worker printed a password');
+    }
+  });
+
+  it("fails a tenant that is not in the worker's inventory, and runs the others", async () => {
+    // Only this test's worker may take its jobs, whatever the test before left running.
+    await stopAll();
+    const w = worker('partial', 'partial.json');
+    const run = await start([
+      'migrate',
+      '--queue',
+      withPassword(pgUrl(CONTROL)),
+      '--tenants',
+      'fleet.json',
+      '--tenant',
+      TENANTS[0] as string,
+      '--tenant',
+      TENANTS[1] as string,
+      '--json',
+    ]).done;
+    w.child.kill('SIGTERM');
+    await w.done;
+    assert.equal(run.code, 1, run.stderr);
+    const report = JSON.parse(run.stdout) as {
+      tenants: { id: string; status: string; error?: { code: string } }[];
+    };
+    const byId = new Map(report.tenants.map((t) => [t.id, t]));
+    assert.equal(byId.get(TENANTS[0] as string)?.error?.code, 'UNKNOWN_TENANT');
+    assert.equal(byId.get(TENANTS[1] as string)?.status, 'succeeded');
+  });
+
+  it('a coordinator with no worker gives up after --worker-wait', async () => {
+    const t0 = Date.now();
+    const run = await start([
+      'migrate',
+      '--queue',
+      pgUrl(IDLE_CONTROL),
+      '--tenants',
+      'fleet.json',
+      '--worker-wait',
+      '2s',
+      '--json',
+    ]).done;
+    assert.equal(run.code, 1, run.stderr);
+    const report = JSON.parse(run.stdout) as { tenants: { status: string; error?: { code: string } }[] };
+    assert.ok(report.tenants.every((t) => t.status === 'failed' && t.error?.code === 'NO_WORKER'));
+    assert.ok(Date.now() - t0 < 30_000, 'gave up in bounded time');
+    const [row] = await queryDatabase<{ n: number }>(
+      TENANTS[5] as string,
+      'select count(*)::int as n from knex_migrations',
+    );
+    assert.equal(row?.n, 2, 'tenant untouched by the idle run (migrated by the first test only)');
+  });
+});
