@@ -8,7 +8,9 @@ const LAYERS = [
   ['journal'], // the durable run record
   ['fleet'], // the engine: scheduler, run, report fold
   ['migration', 'backup', 'optimization'], // the per-tenant work, each with its fleet commands
-  ['upgrade', 'lint', 'drift'], // what combines them
+  ['lint', 'drift'], // pre-flight checks over the migrations and the tenants' schemas
+  ['upgrade'], // the whole runbook: combines all of the above
+  ['queue'], // many machines: a coordinator enqueues tenant jobs, queue workers run them
   ['report'], // reads the journal
   ['config'], // turns a config file into run options
   ['demo', 'scaffold'], // a demo fleet; a starter project (dbfleet init)

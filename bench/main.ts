@@ -12,6 +12,7 @@ import { liveChildren } from './measure.js';
 import { type BenchReport, renderFigures, renderMachine, renderTargets, writeJsonReport } from './report.js';
 import { prepare } from './setup.js';
 import { backupSuite } from './suites/backup.js';
+import { driftSuite } from './suites/drift.js';
 import { type CliSampleRounds, sampleKnexCli } from './suites/knex-cli-sample.js';
 import { migrateSuite } from './suites/migrate.js';
 import { noopSuite } from './suites/noop.js';
@@ -120,11 +121,12 @@ try {
     else if (memoryOnly && memoryNs.has(n)) {
       record(await migrateSuite(ctx, n, prepared.floor.migrations, { systems: ['dbfleet'] }));
     }
-    if (wants('noop') || wants('backup')) {
+    if (wants('noop') || wants('backup') || wants('drift')) {
       const setup = await fleet.reset(n, ctx.templates.migrated);
       log(`fleet of ${n} migrated tenants created from the template in ${(setup / 1000).toFixed(1)} s`);
       if (wants('noop')) record({ ...(await noopSuite(ctx, n)), setupSeconds: setup / 1000 });
       if (wants('backup')) record(await backupSuite(ctx, n));
+      if (wants('drift')) record(await driftSuite(ctx, n));
     }
     if (wants('upgrade')) record(await upgradeSuite(ctx, n, prepared.floor.migrations));
   }

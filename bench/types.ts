@@ -34,7 +34,7 @@ export interface Measurement {
 }
 
 export interface SuiteResult {
-  suite: 'migrate' | 'noop' | 'backup' | 'upgrade';
+  suite: 'migrate' | 'noop' | 'backup' | 'upgrade' | 'drift';
   n: number;
   measurements: Record<string, Measurement>;
   /** Named ratios, e.g. `dbfleet/floor`. */

@@ -1,28 +1,38 @@
-// The public library surface of dbfleet: exports only.
+// The public library surface of dbfleet (exports only): the verbs a tool needs — migrate, status, plan,
+// rollback, repair, backup, verify, restore, optimize, upgrade, rollbackRun, drift, lint, each resolving to
+// its report, and `report`, which reads a journaled run back for the renderers — with the loaders of
+// configuration, inventory, migrations and optimizations, and the option, result and event types.
+// The engine underneath (the fan-out, dialect adapters, the Journal and its readers over knex, report
+// folds, per-tenant steps, the upgrade's parts) is `dbfleet/engine` (src/engine.ts).
 
+export type { Fingerprint, FingerprintDifference, FingerprintLevel } from './backup/index.js';
 export {
   type BackupDetails,
-  type BackupFleetOptions,
   type BackupManifest,
+  type BackupOptions,
   type BackupSummary,
-  backupFleet,
-  backupTenant,
-  compareFingerprints,
-  type Fingerprint,
-  type FingerprintDifference,
-  type FingerprintLevel,
+  backup,
   listBackups,
-  type RestoreFleetOptions,
-  restoreFleet,
-  restoreFromBackup,
+  type RestoreOptions,
+  restore,
   restoreTenant,
-  type VerifyFleetOptions,
-  verifyFleet,
-  verifyTenantBackup,
+  type VerifyOptions,
+  verify,
 } from './backup/index.js';
-export { type LoadedConfig, loadConfig } from './config/load.js';
-export { defineConfig, type FleetConfig } from './config/types.js';
-export { TenantError, UsageError } from './core/errors.js';
+export {
+  defineConfig,
+  type FleetConfig,
+  type LoadConfigOptions,
+  type LoadedConfig,
+  loadConfig,
+  loadRunOptions,
+  type RunOptions,
+  type RunOverrides,
+  runOptionsFrom,
+  upgradeSetupOf,
+} from './config/index.js';
+export { ERROR_CODES, type ErrorCode, isErrorCode } from './core/error-codes.js';
+export { type ErrorInfo, TenantError, UsageError } from './core/errors.js';
 export type {
   EventListener,
   FleetEvent,
@@ -31,52 +41,61 @@ export type {
   TenantResult,
   TenantStatus,
 } from './core/events.js';
+export type { HistoryOptions } from './core/history-options.js';
 export { redact } from './core/redact.js';
 export type { ConnectionObject, DialectName, Tenant, TenantInput } from './core/tenant.js';
-export { type DemoOptions, runDemo } from './demo/run-demo.js';
-export { getAdapter } from './dialect/registry.js';
-export type { DialectAdapter, TenantSession, Timeouts } from './dialect/types.js';
+export type { Timeouts } from './dialect/types.js';
+export { type DriftDetails, type DriftReport, drift } from './drift/fleet.js';
 export type { FleetOptions } from './fleet/options.js';
-export { createReportFold, type FleetReport, foldReport, toJsonReport } from './fleet/report.js';
-export { runFleet, type TaskOutcome, type TenantContext } from './fleet/run-fleet.js';
+export { type FleetReport, toJsonReport } from './fleet/report.js';
 export type { CatalogSource } from './inventory/catalog.js';
 export type { DiscoverSource } from './inventory/discover.js';
 export { parseInventoryText, readInventoryFile } from './inventory/file.js';
 export { type InventorySource, loadInventory } from './inventory/load.js';
 export { selectTenants, type TenantSelection } from './inventory/select.js';
 export { validateInventory } from './inventory/validate.js';
-export { Journal, newRunId } from './journal/journal.js';
-export { findRun, listRuns, runSteps, runTenants } from './journal/read.js';
-export type { HistoryOptions } from './migration/history-location.js';
+export type { JournalTarget } from './journal/use.js';
+export { type LintFinding, type LintOptions, type LintReport, lint } from './lint/index.js';
 export { loadMigrations } from './migration/loader.js';
 export { type MigrateOptions, type MigrationOptions, migrate } from './migration/migrate-fleet.js';
-export { type MigrationPlan, type PlanProblem, planMigrations } from './migration/planner.js';
+export type { MigrateDetails } from './migration/migrator.js';
 export { type RepairDetails, type RollbackDetails, repair, rollback } from './migration/rollback-fleet.js';
 export { type PlanOptions, plan, type StatusDetails, status } from './migration/status-fleet.js';
 export type { Migration, MigrationConfig } from './migration/types.js';
+export type {
+  AnalyzeOptimization,
+  CleanupOptimization,
+  CustomOptimization,
+  IndexOptimization,
+  Optimization,
+} from './optimization/index.js';
 export {
-  type AnalyzeOptimization,
-  type CleanupOptimization,
-  type CustomOptimization,
-  type IndexOptimization,
   loadOptimizations,
-  type Optimization,
   type OptimizeDetails,
   type OptimizeOptions,
-  optimizeFleet,
-  optimizeTenant,
+  optimize,
   validateOptimizations,
 } from './optimization/index.js';
 export {
-  buildFleetReport,
+  type Coordinator,
+  type CoordinatorOptions,
+  DEFAULT_WORKER_WAIT_MS,
+  openCoordinator,
+} from './queue/coordinator.js';
+export { runWorker, type WorkerLine, type WorkerOptions } from './queue/worker.js';
+export {
   type FleetDocument,
+  type ReportFileFormat,
+  type ReportOptions,
   renderReport,
   renderReportHtml,
   renderReportJson,
   renderReportMarkdown,
+  report,
 } from './report/index.js';
 export type { CheckDefinition, HookContext, HookDefinition } from './upgrade/checks.js';
-export { createUpgradeOperations } from './upgrade/operations.js';
+// An upgrade's parts (migrations, optimizations, checks, hooks, backup folder) are loaded and checked once:
+// `upgrade({ ...options, ...(await prepareUpgrade(setup)) })`, or `upgradeSetupOf(runOptions)` from a config.
 export { prepareUpgrade, type UpgradeSetup } from './upgrade/prepare.js';
 export { type RollbackRunOptions, rollbackRun } from './upgrade/rollback-run.js';
 export type { ThrottleConfig } from './upgrade/throttle.js';

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { ErrorInfo } from '../core/errors.js';
+import type { ErrorCode, ErrorInfo } from '../core/errors.js';
 import { errorMessage } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import type { BackupContext, BackupDriver } from '../dialect/backup-types.js';
@@ -42,7 +42,7 @@ export async function checkBackup(
 ): Promise<CheckOutcome> {
   const checks: CheckRecord[] = [];
   const differences: FingerprintDifference[] = [];
-  const fail = (check: CheckRecord['check'], code: string, message: string): CheckOutcome => {
+  const fail = (check: CheckRecord['check'], code: ErrorCode, message: string): CheckOutcome => {
     checks.push({ check, ok: false, detail: redact(message) });
     return { verified: false, checks, differences, error: { code, message: redact(message) } };
   };

@@ -20,7 +20,7 @@ export interface BackupCommonOptions extends FleetOptions {
   runId?: string;
 }
 
-export interface BackupFleetOptions extends BackupCommonOptions {
+export interface BackupOptions extends BackupCommonOptions {
   /** `--fingerprint schema|counts|full` (default counts; see src/backup/README.md for the costs). */
   fingerprintLevel?: FingerprintLevel;
   /** Verification right after each backup (default light). */
@@ -29,7 +29,7 @@ export interface BackupFleetOptions extends BackupCommonOptions {
   keep?: number;
 }
 
-export interface VerifyFleetOptions extends BackupCommonOptions {
+export interface VerifyOptions extends BackupCommonOptions {
   /** `--deep`: restore every selected tenant's backup into a scratch target. */
   deep?: boolean;
   /** `--sample n|p%`: deep-verify a random subset, light-verify the rest. */
@@ -40,7 +40,7 @@ export interface VerifyFleetOptions extends BackupCommonOptions {
   random?: (n: number) => number;
 }
 
-export interface RestoreFleetOptions extends BackupCommonOptions {
+export interface RestoreOptions extends BackupCommonOptions {
   /** `--yes`: restore replaces the tenant's data; without it nothing happens. */
   yes: boolean;
   backup?: BackupSelector;
@@ -81,7 +81,7 @@ function singleTenantPath(
 }
 
 /** `dbfleet backup`: one verified backup per selected tenant, concurrently under the fleet's caps. */
-export async function backupFleet(options: BackupFleetOptions): Promise<FleetReport> {
+export async function backup(options: BackupOptions): Promise<FleetReport<BackupDetails>> {
   const level = options.fingerprintLevel ?? 'counts';
   if (!FINGERPRINT_LEVELS.includes(level))
     throw new UsageError(`--fingerprint ${level}: expected ${FINGERPRINT_LEVELS.join(', ')}`);
@@ -102,7 +102,7 @@ export async function backupFleet(options: BackupFleetOptions): Promise<FleetRep
 }
 
 /** `dbfleet verify`: light checks for every selected tenant's backup, deep ones for all or a sample. */
-export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetReport> {
+export async function verify(options: VerifyOptions): Promise<FleetReport<BackupDetails>> {
   singleTenantPath('verify', options);
   const sample = options.sample !== undefined ? parseSample(options.sample) : undefined;
   const settings = await settingsOf(options, { create: false, writable: false });
@@ -120,7 +120,7 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetRep
 }
 
 /** `dbfleet restore`: each selected tenant from its verified backup; refuses without `yes`. */
-export async function restoreFleet(options: RestoreFleetOptions): Promise<FleetReport> {
+export async function restore(options: RestoreOptions): Promise<FleetReport<BackupDetails>> {
   if (options.yes !== true) {
     throw new UsageError(
       `restore replaces the data of ${options.tenants.map((t) => t.id).join(', ') || 'the selected tenants'} with a backup: confirm with --yes`,
@@ -139,8 +139,8 @@ export async function restoreFleet(options: RestoreFleetOptions): Promise<FleetR
 
 /** `dbfleet restore --tenant <id>`: the one-tenant form. */
 export function restoreTenant(
-  options: Omit<RestoreFleetOptions, 'tenants'> & { tenant: Tenant },
-): Promise<FleetReport> {
+  options: Omit<RestoreOptions, 'tenants'> & { tenant: Tenant },
+): Promise<FleetReport<BackupDetails>> {
   const { tenant, ...rest } = options;
-  return restoreFleet({ ...rest, tenants: [tenant] });
+  return restore({ ...rest, tenants: [tenant] });
 }

@@ -10,13 +10,13 @@ export { compareFingerprints, describeDifferences, type FingerprintDifference } 
 export type { BackupDetails, BackupSummary, CheckRecord, VerifiedLevel } from './context.js';
 export { prepareBackupDir, tenantDir } from './files.js';
 export {
-  type BackupFleetOptions,
-  backupFleet,
-  type RestoreFleetOptions,
-  restoreFleet,
+  type BackupOptions,
+  backup,
+  type RestoreOptions,
+  restore,
   restoreTenant,
-  type VerifyFleetOptions,
-  verifyFleet,
+  type VerifyOptions,
+  verify,
 } from './fleet.js';
 export { type BackupEntry, type BackupManifest, listBackups, parseManifest } from './manifest.js';
 export { type RestoreTenantOptions, restoreFromBackup } from './restore.js';

@@ -1,13 +1,16 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { Fingerprint } from '../dialect/backup-types.js';
 import { atomicWriteFile, MANIFEST_SUFFIX, manifestPathFor, removeStalePartials } from './files.js';
 
 /**
  * The manifest beside each backup (`<backup>.manifest.json`): what the file is, how to check it, and
  * what the database looked like when it was taken. snake_case: it is a file format other tools read.
+ * The fingerprint is typed as the dialects' Fingerprint: what a manifest read from disk holds is what a
+ * driver returned and what compareFingerprints reads, and the two cannot drift apart.
  */
-const fingerprintSchema = z.object({
+export const fingerprintSchema: z.ZodType<Fingerprint> = z.object({
   level: z.enum(['schema', 'counts', 'full']),
   schemaHash: z.string(),
   objects: z.record(z.string(), z.string()),

@@ -1,5 +1,4 @@
-import { TenantError } from '../core/errors.js';
-import type { FingerprintLevel } from '../dialect/backup-types.js';
+import { type ErrorInfo, TenantError } from '../core/errors.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { checkBackup } from './checks.js';
@@ -47,7 +46,7 @@ export async function restoreFromBackup(
     details.checks = check.checks;
     if (entry.manifest) details.backup = summaryOf(entry.path, entry.manifest, check.verified);
     if (check.error || !entry.manifest) {
-      const error = {
+      const error: ErrorInfo = {
         code: 'RESTORE_REFUSED',
         message: `refusing to restore ${ctx.tenant.id} from ${entry.path}: ${check.error?.message ?? 'no manifest'} [${check.error?.code ?? 'MANIFEST_INVALID'}]`,
       };
@@ -65,7 +64,7 @@ export async function restoreFromBackup(
     done('succeeded', { data: { path: entry.path } });
 
     done = startStep(ctx, 'restore:fingerprint');
-    const found = await driver.fingerprint(bctx, manifest.fingerprint.level as FingerprintLevel);
+    const found = await driver.fingerprint(bctx, manifest.fingerprint.level);
     const differences = compareFingerprints(manifest.fingerprint, found);
     if (differences.length > 0) {
       details.differences = differences;

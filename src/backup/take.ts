@@ -1,5 +1,5 @@
 import { rename, rm, stat } from 'node:fs/promises';
-import { errorMessage, TenantError } from '../core/errors.js';
+import { type ErrorInfo, errorMessage, TenantError } from '../core/errors.js';
 import type { FingerprintLevel } from '../dialect/backup-types.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
@@ -154,7 +154,7 @@ export async function backupTenant(
 }
 
 /** A full backup volume, whoever hit it (the tool, the hash, the manifest): one code a DBA can act on. */
-function diskFull(err: unknown): { code: string; message: string } | undefined {
+function diskFull(err: unknown): ErrorInfo | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   if (code !== 'ENOSPC' && code !== 'SQLITE_FULL') return undefined;
   return {

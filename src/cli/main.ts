@@ -2,12 +2,15 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { backupCommand, restoreCommand, verifyCommand } from './commands/backup.js';
 import { demoCommand } from './commands/demo.js';
+import { driftCommand } from './commands/drift.js';
 import { initCommand } from './commands/init.js';
+import { lintCommand } from './commands/lint.js';
 import { migrateCommand, repairCommand, rollbackCommand } from './commands/migrate.js';
 import { optimizeCommand } from './commands/optimize.js';
 import { reportCommand } from './commands/report.js';
 import { planCommand, statusCommand } from './commands/status.js';
 import { upgradeCommand } from './commands/upgrade.js';
+import { workerCommand } from './commands/worker.js';
 import { ownVersion } from './own-version.js';
 
 const EPILOGUE = `Exit codes: 0 every selected tenant is done · 1 at least one tenant failed or was skipped (locked by another runner, not started), or the run was interrupted (Ctrl-C, SIGTERM) · 2 usage, configuration, inventory or journal error (nothing was changed).
@@ -22,6 +25,8 @@ await yargs(hideBin(process.argv))
   .command(migrateCommand)
   .command(statusCommand)
   .command(planCommand)
+  .command(lintCommand)
+  .command(driftCommand)
   .command(rollbackCommand)
   .command(repairCommand)
   .command(backupCommand)
@@ -29,6 +34,7 @@ await yargs(hideBin(process.argv))
   .command(restoreCommand)
   .command(optimizeCommand)
   .command(upgradeCommand)
+  .command(workerCommand)
   .command(reportCommand)
   .command(demoCommand)
   .command(initCommand)

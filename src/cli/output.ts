@@ -28,10 +28,10 @@ export async function createEventSink(mode: OutputMode): Promise<EventListener> 
   };
 }
 
-export function printReport(
-  report: FleetReport,
+export function printReport<D extends object>(
+  report: FleetReport<D>,
   mode: OutputMode,
-  columns: readonly ResultColumn[] = [],
+  columns: readonly ResultColumn<D>[] = [],
   footer?: string,
 ): void {
   if (mode.json) {
@@ -42,6 +42,6 @@ export function printReport(
   if (footer) process.stdout.write(`${redact(footer)}\n`);
 }
 
-export function exitCodeOf(report: FleetReport): number {
+export function exitCodeOf(report: FleetReport<object>): number {
   return report.ok ? 0 : 1;
 }

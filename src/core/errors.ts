@@ -1,4 +1,7 @@
+import { type ErrorCode, isErrorCode } from './error-codes.js';
 import { redact } from './redact.js';
+
+export type { ErrorCode } from './error-codes.js';
 
 /**
  * A setup problem (bad config, unreadable inventory, unknown tenant): the run never starts, exit code 2.
@@ -15,10 +18,10 @@ export class UsageError extends Error {
 
 /** A failure with a stable machine-readable code, for the report's `error: { code, message }`. */
 export class TenantError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   /** The tenant is reported `skipped` rather than `failed` (e.g. another runner holds its lock). */
   readonly skipped: boolean;
-  constructor(code: string, message: string, options?: { cause?: unknown; skipped?: boolean }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; skipped?: boolean }) {
     super(redact(message), options);
     this.name = 'TenantError';
     this.code = code;
@@ -27,11 +30,24 @@ export class TenantError extends Error {
 }
 
 export interface ErrorInfo {
-  code: string;
+  code: ErrorCode;
   message: string;
+  /** The driver's own code behind `code` (a SQLSTATE, ECONNREFUSED, SQLITE_CANTOPEN), to look it up. */
+  driverCode?: string;
 }
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return redact(err.message || String(err));
   return redact(String(err));
+}
+
+/**
+ * An error read back from the journal. A code this version does not know (a newer dbfleet wrote it)
+ * is reported as FAILED, the stored code kept in front of the message.
+ */
+export function storedError(code: unknown, message: unknown): ErrorInfo {
+  const text = String(message ?? '');
+  return isErrorCode(code)
+    ? { code, message: text }
+    : { code: 'FAILED', message: `[${String(code)}] ${text}` };
 }

@@ -27,7 +27,7 @@ export interface Tenant {
   tags: string[];
 }
 
-/** What an inventory entry looks like before validation (the file format in DESIGN.md §4). */
+/** What an inventory entry looks like before validation (the inventory file format). */
 export interface TenantInput {
   id: string;
   dialect: DialectName;

@@ -6,6 +6,7 @@ import type { FleetReport } from '../fleet/report.js';
 import { Journal } from '../journal/journal.js';
 import { buildFleetReport, renderReportHtml } from '../report/index.js';
 import { prepareUpgrade } from '../upgrade/prepare.js';
+import type { UpgradeDetails } from '../upgrade/types.js';
 import { upgrade } from '../upgrade/upgrade.js';
 import { createDemoFleet } from './create-fleet.js';
 
@@ -23,7 +24,7 @@ export interface DemoOptions {
 }
 
 export interface DemoResult {
-  report: FleetReport;
+  report: FleetReport<UpgradeDetails>;
   inventoryFile: string;
   journal: string;
   backupDir: string;

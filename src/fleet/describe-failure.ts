@@ -1,11 +1,26 @@
+import { isErrorCode } from '../core/error-codes.js';
 import { type ErrorInfo, errorMessage, TenantError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import type { DialectAdapter } from '../dialect/types.js';
 
-/** Turns anything a tenant's work threw into the report's `{ code, message }`, credentials removed. */
+/** The driver's own code (SQLSTATE, errno name, SQLite result code), when it has one. */
+function driverCodeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code !== '' ? code : undefined;
+}
+
+/**
+ * Turns anything a tenant's work threw into the report's `{ code, message }`, credentials removed. The
+ * code is always one of ERROR_CODES: a driver's own code never becomes it, it goes to `driverCode`.
+ */
 export function describeFailure(err: unknown, adapter?: Pick<DialectAdapter, 'classifyError'>): ErrorInfo {
-  if (err instanceof TenantError) return { code: err.code, message: err.message };
+  // A JavaScript caller (a hook, a custom optimization) can build a TenantError with any string.
+  if (err instanceof TenantError && isErrorCode(err.code)) return { code: err.code, message: err.message };
+  const driverCode = driverCodeOf(err);
   const classified = adapter?.classifyError(err);
-  if (classified) return { code: classified.code, message: redact(classified.message) };
-  return { code: 'FAILED', message: errorMessage(err) };
+  const info: ErrorInfo =
+    classified && isErrorCode(classified.code)
+      ? { code: classified.code, message: redact(classified.message) }
+      : { code: 'FAILED', message: errorMessage(err) };
+  return driverCode && driverCode !== info.code ? { ...info, driverCode } : info;
 }

@@ -2,6 +2,8 @@ import type { EventListener } from '../core/events.js';
 import type { HistoryOptions } from '../core/history-options.js';
 import type { Tenant } from '../core/tenant.js';
 import type { KnexSettings, SessionOptions, Timeouts } from '../dialect/types.js';
+import type { JournalTarget } from '../journal/use.js';
+import type { RemoteRunner } from './run-fleet.js';
 
 /** What every fleet operation takes, already resolved (the CLI resolves config + flags into this). */
 export interface FleetOptions {
@@ -23,6 +25,18 @@ export interface FleetOptions {
   knex?: KnexSettings;
   /** knex's `migrations.tableName` / `schemaName`: where each tenant's history lives (default knex's). */
   history?: HistoryOptions;
+  /**
+   * Record the run in this journal (a SQLite path or `postgres://` URL, opened and closed by the run, or
+   * an open `Journal` the caller owns, one run at a time), so `dbfleet report` shows it; the report then
+   * carries its `runId`. Without it nothing is written. Read-only commands (status, plan, drift) never
+   * journal.
+   */
+  journal?: JournalTarget;
+  /**
+   * Run each tenant's task on queue workers instead of in this process (see `openCoordinator`): this
+   * process becomes the coordinator, and `concurrency` and `perHost` hold across all workers together.
+   */
+  remote?: RemoteRunner;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -54,5 +68,7 @@ export function fanOutOf(options: FleetOptions) {
     sessionOptions: sessionOptionsOf(options),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.journal !== undefined ? { journal: options.journal } : {}),
+    ...(options.remote ? { remote: options.remote } : {}),
   };
 }

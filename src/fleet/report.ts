@@ -1,17 +1,22 @@
 import type { FleetEvent, RunSummary, TenantResult } from '../core/events.js';
 
-/** The `--json` contract (DESIGN.md §4). */
-export interface FleetReport {
+/**
+ * The `--json` contract. `D` is the command's per-tenant details (MigrateDetails,
+ * UpgradeDetails, …); code that reads no details takes `FleetReport<object>`, which every report is.
+ * The details are `type` aliases, not interfaces: an alias is assignable to `Record<string, unknown>`, so
+ * a `FleetReport<MigrateDetails>` still is a plain `FleetReport` for callers that read details loosely.
+ */
+export interface FleetReport<D extends object = Record<string, unknown>> {
   command: string;
   ok: boolean;
   runId?: string;
   interrupted: boolean;
   durationMs: number;
   summary: RunSummary;
-  tenants: TenantResult[];
+  tenants: TenantResult<D>[];
 }
 
-export function summarize(results: readonly TenantResult[]): RunSummary {
+export function summarize(results: readonly TenantResult<object>[]): RunSummary {
   const summary: RunSummary = { total: results.length, succeeded: 0, failed: 0, skipped: 0 };
   for (const r of results) summary[r.status]++;
   return summary;
@@ -32,7 +37,7 @@ export interface SkipReason {
 }
 
 /** Why tenants were skipped, most frequent first: the summary line under the table says it. */
-export function skipReasons(results: readonly TenantResult[]): SkipReason[] {
+export function skipReasons(results: readonly TenantResult<object>[]): SkipReason[] {
   const byReason = new Map<string, SkipReason>();
   for (const r of results) {
     if (r.status !== 'skipped') continue;
@@ -50,12 +55,12 @@ export function skipReasons(results: readonly TenantResult[]): SkipReason[] {
  * Folds a run's events into its report, one event at a time (a run of 1000 tenants keeps no event log
  * in memory). Pure: the same events always give the same report.
  */
-export function createReportFold() {
+export function createReportFold<D extends object = Record<string, unknown>>() {
   let command = '';
   let runId: string | undefined;
   let interrupted = false;
   let durationMs = 0;
-  const byTenant = new Map<string, TenantResult>();
+  const byTenant = new Map<string, TenantResult<object>>();
   // Tenants are reported in the order they were queued (inventory order), not the order they finished.
   const order = new Map<string, number>();
   return {
@@ -72,9 +77,11 @@ export function createReportFold() {
         durationMs = event.durationMs;
       }
     },
-    report(): FleetReport {
+    report(): FleetReport<D> {
       const rank = (id: string) => order.get(id) ?? Number.MAX_SAFE_INTEGER;
-      const tenants = [...byTenant.values()].sort((x, y) => rank(x.id) - rank(y.id));
+      // `tenant:done` carries any command's details, so the stream cannot say they are D: the runner that
+      // creates the fold knows its tasks produce D (and its emptyDetails stand in for them) and names it.
+      const tenants = [...byTenant.values()].sort((x, y) => rank(x.id) - rank(y.id)) as TenantResult<D>[];
       const summary = summarize(tenants);
       return {
         command,
@@ -96,7 +103,7 @@ export function foldReport(events: Iterable<FleetEvent>): FleetReport {
 }
 
 /** Flattens a result into the contract's tenant entry: `{ id, status, durationMs, error?, …details }`. */
-export function toJsonTenant(result: TenantResult): Record<string, unknown> {
+export function toJsonTenant(result: TenantResult<object>): Record<string, unknown> {
   return {
     id: result.id,
     status: result.status,
@@ -106,7 +113,7 @@ export function toJsonTenant(result: TenantResult): Record<string, unknown> {
   };
 }
 
-export function toJsonReport(report: FleetReport): Record<string, unknown> {
+export function toJsonReport(report: FleetReport<object>): Record<string, unknown> {
   return {
     command: report.command,
     ok: report.ok,

@@ -1,10 +1,13 @@
 import { type ErrorInfo, TenantError } from '../core/errors.js';
 import type { EventListener, FleetEvent, TenantResult, TenantStatus } from '../core/events.js';
+import { registerConnectionSecrets, withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
 import type { DialectAdapter, SessionOptions, TenantSession } from '../dialect/types.js';
+import type { JournalTarget } from '../journal/use.js';
 import { createHostConnections } from './connection-limit.js';
 import { describeFailure } from './describe-failure.js';
+import { journaledRun } from './journaled-run.js';
 import { createReportFold, type FleetReport, summarize } from './report.js';
 import { createScheduler } from './scheduler.js';
 
@@ -43,16 +46,43 @@ export interface FleetRunOptions {
   startGate?: () => string | undefined;
   /** Details reported for a tenant that fails before its task produced any. */
   emptyDetails?: () => Record<string, unknown>;
+  /** `runFleet` journals the run here (see journaledRun); `createFleetRun`'s callers journal their own. */
+  journal?: JournalTarget;
+  /** Hand each tenant's task to other processes (`--queue`) instead of running it here. */
+  remote?: RemoteRunner;
 }
 
 type Task<D extends object> = (ctx: TenantContext) => Promise<TaskOutcome<D>>;
+
+/** What a tenant job of a run carries to whoever runs it elsewhere (see RemoteRunner). */
+export interface RemoteJob {
+  command: string;
+  runId?: string;
+  /** The run's per-host cap, which every runner of the run obeys together. */
+  perHost: number;
+  emptyDetails: () => Record<string, unknown>;
+}
+
+/**
+ * Runs a tenant's task somewhere else (a queue worker, src/queue/) instead of here: the run keeps its
+ * scheduler, caps, gates and report fold, and only "run the task" changes hands. The tenant's session
+ * is never opened by this process.
+ */
+export interface RemoteRunner {
+  run(ctx: TenantContext, job: RemoteJob): Promise<TaskOutcome>;
+}
 
 /**
  * A run that may fan out in several batches (the upgrade's waves) under one run id, one set of caps
  * and one report. `runFleet` is the single-batch case.
  */
-export function createFleetRun(options: FleetRunOptions & { total?: number }) {
-  const fold = createReportFold();
+export function createFleetRun<R extends object = Record<string, unknown>>(
+  options: FleetRunOptions & { total?: number },
+) {
+  // Into the caller's redaction scope (runFleet, upgrade, rollbackRun open one): a library caller's
+  // tenants' passwords are masked in this run's errors though it registered none itself.
+  for (const tenant of options.tenants) registerConnectionSecrets(tenant.connection);
+  const fold = createReportFold<R>();
   const emit = (event: FleetEvent) => {
     fold.add(event);
     options.onEvent?.(event);
@@ -112,7 +142,14 @@ export function createFleetRun(options: FleetRunOptions & { total?: number }) {
     };
     let result: TenantResult;
     try {
-      const outcome = await task(ctx);
+      const outcome = options.remote
+        ? await options.remote.run(ctx, {
+            command: options.command,
+            runId: options.runId,
+            perHost: options.perHost,
+            emptyDetails: empty,
+          })
+        : await task(ctx);
       const status = outcome.status ?? (outcome.error ? 'failed' : 'succeeded');
       result = { id: tenant.id, status, durationMs: 0, details: outcome.details as Record<string, unknown> };
       if (outcome.error) result.error = outcome.error;
@@ -182,7 +219,7 @@ export function createFleetRun(options: FleetRunOptions & { total?: number }) {
       }
     },
     results: (): readonly TenantResult[] => all,
-    end(): FleetReport {
+    end(): FleetReport<R> {
       emit({
         type: 'run:done',
         summary: summarize(all),
@@ -196,14 +233,16 @@ export function createFleetRun(options: FleetRunOptions & { total?: number }) {
 }
 
 /**
- * The fan-out: every selected tenant's task runs under the caps, independently. A tenant's failure is a
- * value in the report; only programming errors in the runner itself reject.
+ * The fan-out: every selected tenant's task runs under the caps, independently, journaled when
+ * `options.journal` is set. A tenant's failure is a value in the report; only programming errors in the
+ * runner itself (or a journal that cannot be written) reject.
  */
-export async function runFleet<D extends object>(
-  options: FleetRunOptions,
-  task: Task<D>,
-): Promise<FleetReport> {
-  const run = createFleetRun(options);
-  await run.batch(options.tenants, task);
-  return run.end();
+export function runFleet<D extends object>(options: FleetRunOptions, task: Task<D>): Promise<FleetReport<D>> {
+  return withRedaction(() =>
+    journaledRun(options, async (fleet) => {
+      const run = createFleetRun<D>(fleet);
+      await run.batch(fleet.tenants, task);
+      return run.end();
+    }),
+  );
 }

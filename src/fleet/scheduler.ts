@@ -9,7 +9,7 @@ export interface SchedulerOptions {
   signal?: AbortSignal;
   /**
    * Awaited while holding the host's slot but before taking a global slot, so a throttled host
-   * never blocks tenants on other hosts (issue 5's load probe plugs in here).
+   * never blocks tenants on other hosts (the throttle's load probe plugs in here).
    */
   beforeStart?: (host: string, signal?: AbortSignal) => Promise<void>;
   /** Checked right before a job starts; a reason string means "do not start" (failure budget, abort). */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { type ErrorInfo, storedError } from '../core/errors.js';
 import { MIGRATIONS, RUNS, STEPS, TENANTS } from './schema.js';
 
 export interface RunRow {
@@ -19,7 +20,7 @@ export interface RunTenantRow {
   startedAt: number | null;
   finishedAt: number | null;
   durationMs: number | null;
-  error: { code: string; message: string } | null;
+  error: ErrorInfo | null;
   details: Record<string, unknown> | null;
   maintenanceStartedAt: number | null;
   maintenanceEndedAt: number | null;
@@ -33,7 +34,7 @@ export interface StepRow {
   startedAt: number;
   finishedAt: number | null;
   durationMs: number | null;
-  error: { code: string; message: string } | null;
+  error: ErrorInfo | null;
   data: Record<string, unknown> | null;
 }
 
@@ -79,7 +80,7 @@ export async function runTenants(knex: Knex, runId: string): Promise<RunTenantRo
     startedAt: num(r.started_at),
     finishedAt: num(r.finished_at),
     durationMs: num(r.duration_ms),
-    error: r.error_code ? { code: String(r.error_code), message: String(r.error_message ?? '') } : null,
+    error: r.error_code ? storedError(r.error_code, r.error_message) : null,
     details: parse(r.details),
     maintenanceStartedAt: num(r.maintenance_started_at),
     maintenanceEndedAt: num(r.maintenance_ended_at),
@@ -96,7 +97,7 @@ export async function runSteps(knex: Knex, runId: string): Promise<StepRow[]> {
     startedAt: Number(r.started_at),
     finishedAt: num(r.finished_at),
     durationMs: num(r.duration_ms),
-    error: r.error_code ? { code: String(r.error_code), message: String(r.error_message ?? '') } : null,
+    error: r.error_code ? storedError(r.error_code, r.error_message) : null,
     data: parse(r.data),
   }));
 }

@@ -21,7 +21,7 @@ export async function captureMigrationSql(
     ...(config.useNullAsDefault ? { useNullAsDefault: true } : {}),
   });
   const statements: string[] = [];
-  const client = knex.client as unknown as Record<string, unknown>;
+  const client: Record<string, unknown> = knex.client;
   client.acquireConnection = async () => ({ __fake: true });
   client.releaseConnection = async () => {};
   client._query = async (_conn: unknown, obj: { sql: string; bindings?: unknown[]; response?: unknown }) => {

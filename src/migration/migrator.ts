@@ -62,7 +62,7 @@ export async function runMigration(
 
   if (migration.config.transaction) {
     const script = direction === 'up' ? migration.sql?.up : migration.sql?.down;
-    const refusal = script !== undefined ? adapter.checkTransactionalScript?.(script) : undefined;
+    const refusal = script !== undefined ? adapter.checkTransactionalScript(script) : undefined;
     if (refusal) throw new TenantError('NEEDS_NO_TRANSACTION', `${migration.name}: ${refusal}`);
     // A module migration gets knex's own transaction; a .sql one never exposes `trx` to user code.
     await session.transaction(

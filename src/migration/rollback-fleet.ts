@@ -17,16 +17,16 @@ import { writeChecksum } from './history-write.js';
 import { type MigrationOptions, resolveMigrations } from './migrate-fleet.js';
 import { runMigration } from './migrator.js';
 
-export interface RollbackDetails {
+export type RollbackDetails = {
   applied: string[];
   current: string | null;
-}
+};
 
 /**
  * `dbfleet rollback`: runs `down` for the last batch on each tenant, or — with `to` — for every migration
  * applied after `to` (which stays applied). Newest first, each in its own transaction.
  */
-export async function rollback(options: MigrationOptions): Promise<FleetReport> {
+export async function rollback(options: MigrationOptions): Promise<FleetReport<RollbackDetails>> {
   const { migrations } = await resolveMigrations(options);
   const byName = new Map(migrations.map((m) => [m.name, m]));
   const timeouts = resolveTimeouts(options.timeouts);
@@ -108,15 +108,15 @@ export async function rollback(options: MigrationOptions): Promise<FleetReport> 
   );
 }
 
-export interface RepairDetails {
+export type RepairDetails = {
   repaired: string[];
-}
+};
 
 /**
  * `dbfleet repair`: accepts deliberate edits (as Flyway's repair does): records the current checksum of
  * every applied migration whose file changed. Missing files are not repaired: restore them.
  */
-export async function repair(options: MigrationOptions): Promise<FleetReport> {
+export async function repair(options: MigrationOptions): Promise<FleetReport<RepairDetails>> {
   const { migrations } = await resolveMigrations(options);
   const byName = new Map(migrations.map((m) => [m.name, m]));
   return runFleet<RepairDetails>(

@@ -5,11 +5,13 @@ import { historyLocation, readHistoryOf, tableLookupOf } from './history.js';
 import { type MigrationOptions, resolveMigrations } from './migrate-fleet.js';
 import { describeProblem, planMigrations } from './planner.js';
 
-export interface StatusDetails {
+export type StatusDetails = {
   current: string | null;
   pending: string[];
   problems: string[];
-}
+  /** `plan --sql`: each pending migration's statements, by name. */
+  sql?: Record<string, string[]>;
+};
 
 export interface PlanOptions extends MigrationOptions {
   /** Include the SQL each pending migration would run, where it can be derived. */
@@ -23,7 +25,7 @@ export interface PlanOptions extends MigrationOptions {
 export async function status(
   options: PlanOptions,
   command: 'status' | 'plan' = 'status',
-): Promise<FleetReport> {
+): Promise<FleetReport<StatusDetails>> {
   const { migrations, directory } = await resolveMigrations(options);
   return runFleet<StatusDetails>(
     {
@@ -45,7 +47,7 @@ export async function status(
         allowOutOfOrder: options.allowOutOfOrder,
       });
       const problems = plan.problems.map((p) => describeProblem(p, directory));
-      const details: StatusDetails & { sql?: Record<string, string[]> } = {
+      const details: StatusDetails = {
         current: plan.current,
         pending: plan.pending,
         problems,
@@ -73,6 +75,6 @@ function readOnly<T extends { sessionOptions: object }>(fanOut: T): T {
   return { ...fanOut, sessionOptions: { ...fanOut.sessionOptions, readOnly: true } };
 }
 
-export function plan(options: PlanOptions): Promise<FleetReport> {
+export function plan(options: PlanOptions): Promise<FleetReport<StatusDetails>> {
   return status(options, 'plan');
 }

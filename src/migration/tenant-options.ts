@@ -21,8 +21,8 @@ export interface TenantMigrationOptions {
   history?: HistoryOptions;
 }
 
-export interface MigrateDetails {
+export type MigrateDetails = {
   applied: string[];
   current: string | null;
   pending: string[];
-}
+};

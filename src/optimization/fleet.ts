@@ -1,3 +1,4 @@
+import type { ErrorInfo } from '../core/errors.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import { type FleetOptions, fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
@@ -40,7 +41,7 @@ export async function resolveOptimizations(
  * `dbfleet optimize`: converges every selected tenant to the optimization definitions, concurrently under
  * the fleet's caps. Per tenant: `optimizations: [{ name, action, rows? }]`.
  */
-export async function optimizeFleet(options: OptimizeOptions): Promise<FleetReport> {
+export async function optimize(options: OptimizeOptions): Promise<FleetReport<OptimizeDetails>> {
   const optimizations = await resolveOptimizations(options);
   const timeouts = resolveTimeouts(options.timeouts);
   return runFleet<OptimizeDetails>(
@@ -54,7 +55,7 @@ export async function optimizeFleet(options: OptimizeOptions): Promise<FleetRepo
       const tenantId = ctx.tenant.id;
       const t0 = Date.now();
       ctx.emit({ type: 'step:start', tenantId, step: 'optimize', at: t0 });
-      const fail = (error: { code: string; message: string }) =>
+      const fail = (error: ErrorInfo) =>
         ctx.emit({
           type: 'step:done',
           tenantId,

@@ -1,8 +1,8 @@
-// Optimizations (issue 4): index builds, batched cleanup, statistics and custom maintenance, per tenant.
+// Optimizations: index builds, batched cleanup, statistics and custom maintenance, per tenant.
 
 export { definitionChecksum, stableStringify } from './checksum.js';
 export { parseIndexColumn } from './columns.js';
-export { type OptimizeOptions, optimizeFleet, resolveOptimizations } from './fleet.js';
+export { type OptimizeOptions, optimize, resolveOptimizations } from './fleet.js';
 export { loadOptimizations } from './loader.js';
 export {
   backoffDelay,

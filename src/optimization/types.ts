@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { DialectName } from '../core/tenant.js';
 
 /**
- * Optimizations are idempotent maintenance scripts that run on every upgrade (issue 4): a module in
+ * Optimizations are idempotent maintenance scripts that run on every upgrade: a module in
  * `optimizations/` default-exports one of these or an array of them. Unlike migrations they are not
  * applied once; each run converges the tenant towards the definition and reports what that took.
  */
@@ -125,6 +125,6 @@ export interface OptimizationOutcome {
   rows?: number;
 }
 
-export interface OptimizeDetails {
+export type OptimizeDetails = {
   optimizations: OptimizationOutcome[];
-}
+};

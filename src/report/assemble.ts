@@ -165,7 +165,7 @@ export function assembleDocument({ slice, history, now, slowest }: AssembleInput
       .map((t) => ({
         tenantId: t.id,
         step: t.failedStep,
-        code: t.error?.code ?? 'UNKNOWN',
+        code: t.error?.code ?? 'FAILED',
         message: t.error?.message ?? '(no message journaled)',
       })),
     slowest: tenants

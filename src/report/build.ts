@@ -3,6 +3,7 @@ import { redactDeep } from '../core/redact.js';
 import { findRun, type RunRow, runSteps, runTenants } from '../journal/read.js';
 import { MIGRATIONS, RUNS } from '../journal/schema.js';
 import { assembleDocument } from './assemble.js';
+import { driftSection, recordedFingerprints } from './drift.js';
 import { type MigrationLogRow, type RunSlice, TenantHistory } from './history.js';
 import { pickRun } from './pick-run.js';
 import { topLevelSteps } from './top-level-steps.js';
@@ -77,7 +78,12 @@ export async function buildFleetReport(knex: Knex, options: BuildReportOptions =
       if (history.done) break;
     }
   }
-  return redactDeep(
-    assembleDocument({ slice, history, now: options.now ?? Date.now(), slowest: options.slowest ?? 10 }),
-  );
+  const doc = assembleDocument({
+    slice,
+    history,
+    now: options.now ?? Date.now(),
+    slowest: options.slowest ?? 10,
+  });
+  const drift = driftSection(await recordedFingerprints(doc.tenants, slice.steps));
+  return redactDeep(drift ? { ...doc, drift } : doc);
 }

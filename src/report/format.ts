@@ -63,7 +63,21 @@ export const statsLabel = (s: DurationStats): string =>
 
 export function runLine(doc: FleetDocument): string {
   const r = doc.run;
-  return `run ${r.runId} · ${r.command} · ${r.status} · started ${when(r.startedAt)}${r.durationMs !== null ? ` · took ${ms(r.durationMs)}` : ''}`;
+  const checked = preflightNote(r.options?.preflight);
+  return `run ${r.runId} · ${r.command} · ${r.status} · started ${when(r.startedAt)}${r.durationMs !== null ? ` · took ${ms(r.durationMs)}` : ''}${checked ? ` · ${checked}` : ''}`;
+}
+
+/** What an upgrade's pre-flight checks let through, as its run journaled them (`upgrade/preflight.ts`). */
+function preflightNote(recorded: unknown): string | undefined {
+  if (!recorded || typeof recorded !== 'object') return undefined;
+  const p = recorded as { unsafe?: unknown; drift?: { firstWave?: unknown; later?: unknown } };
+  const count = (v: unknown) => (Array.isArray(v) ? v.length : 0);
+  const notes: string[] = [];
+  if (count(p.unsafe)) notes.push(`started with --allow-unsafe over ${count(p.unsafe)} unsafe statement(s)`);
+  if (count(p.drift?.firstWave))
+    notes.push(`started with --allow-drift over ${count(p.drift?.firstWave)} drifted first-wave tenant(s)`);
+  if (count(p.drift?.later)) notes.push(`${count(p.drift?.later)} later-wave tenant(s) had drifted`);
+  return notes.length ? `pre-flight: ${notes.join('; ')}` : 'pre-flight: lint and drift passed';
 }
 
 export function summaryLine(doc: FleetDocument): string {

@@ -3,6 +3,7 @@ export { type PickedRun, pickRun } from './pick-run.js';
 export { escapeHtml, renderReportHtml } from './render-html.js';
 export { renderReportJson } from './render-json.js';
 export { escapeMarkdown, renderReportMarkdown } from './render-markdown.js';
+export { type ReportOptions, report } from './report.js';
 export { durationStats, percentile } from './stats.js';
 export type {
   BackupInfo,

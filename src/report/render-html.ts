@@ -11,7 +11,7 @@ import {
 } from './format.js';
 import { fileName, html, Markup, pathCode, token } from './html-markup.js';
 import { CSS } from './html-style.js';
-import type { FleetDocument, TenantReport } from './types.js';
+import type { DriftSection, FleetDocument, TenantReport } from './types.js';
 
 export { escapeHtml } from './html-markup.js';
 
@@ -56,6 +56,24 @@ ${t.maintenance.stillIn ? html`<td data-label="maintenance"><span class="bad">st
 `;
 }
 
+/** Backups of one version whose schema hash differs from the version's majority. */
+function driftHtml(drift: DriftSection): Markup {
+  const rows = drift.outliers.map(
+    (o) =>
+      html`<tr><td class="id">${o.tenantId}</td><td>${fileName(o.version ?? '(none applied)')}</td><td><code>${o.schemaHash.slice(0, 12)}</code></td><td><code>${o.expected.slice(0, 12)}</code></td><td class="reason">${o.differences.map((d) => html`${d}<br>`)}</td></tr>`,
+  );
+  const versions = drift.versions.map(
+    (v) =>
+      html`<li>${fileName(v.version ?? '(none applied)')}: ${v.groups.map((g) => html`<code>${g.schemaHash.slice(0, 12)}</code> × ${g.tenants}${g.majority ? ' (majority)' : ''} `)}</li>`,
+  );
+  return html`<section><h2>Drift (${drift.outliers.length})</h2><p class="muted">Schema fingerprints of this run's backups, per version: a tenant whose fingerprint differs from its version's majority has drifted (<code>dbfleet drift</code> says how).</p>
+<ul id="drift-versions">${versions}</ul>${
+    rows.length
+      ? html`<table id="drift"><thead><tr><th>tenant</th><th>version</th><th>fingerprint</th><th>majority</th><th>differs in</th></tr></thead><tbody>${rows}</tbody></table>`
+      : html`<p class="muted">None: every version's backups have one fingerprint.</p>`
+  }</section>`;
+}
+
 /**
  * The report as ONE self-contained HTML file: inline CSS, no script, no external asset (a CSP forbids
  * loading any), so it opens from disk or a mail attachment. Every value is escaped.
@@ -83,6 +101,7 @@ ${card('with problems', s.withProblems, s.withProblems ? 'warn' : '')}
 ${card('maintenance p50', ms(m.stats.p50))}${card('maintenance p95', ms(m.stats.p95))}${card('maintenance max', ms(m.stats.max))}
 </section>
 <section><h2>Failures (${doc.failures.length})</h2>${failures}</section>
+${doc.drift ? driftHtml(doc.drift) : ''}
 <div class="grid">
 <section><h2>Maintenance window</h2><p class="muted">From the before-tenant hook to the after-tenant hook.</p>
 <table id="maintenance"><thead><tr><th>tenants</th><th>p50</th><th>p95</th><th>max</th></tr></thead>

@@ -8,7 +8,7 @@ import {
   verifiedLabel,
   versionLabel,
 } from './format.js';
-import type { FleetDocument } from './types.js';
+import type { DriftSection, FleetDocument } from './types.js';
 
 /**
  * Escapes text for a Markdown table cell or paragraph: HTML is neutralised (tenant ids and error
@@ -30,6 +30,42 @@ function table(head: string[], rows: string[][], alignRight: number[] = []): str
   const sep = head.map((_, i) => (alignRight.includes(i) ? '---:' : '---'));
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(head.map(cell)), line(sep), ...rows.map((r) => line(r.map(cell)))].join('\n');
+}
+
+/** Backups of one version whose schema hash differs from the version's majority. */
+function driftMarkdown(drift: DriftSection): string[] {
+  const out = [`## Drift (${drift.outliers.length})`, ''];
+  out.push(
+    "Schema fingerprints of this run's backups, per version: a tenant whose fingerprint differs from its version's majority has drifted (`dbfleet drift` says how).",
+    '',
+  );
+  out.push(
+    table(
+      ['version', 'tenants', 'fingerprints (majority first)'],
+      drift.versions.map((v) => [
+        v.version ?? '(none applied)',
+        String(v.tenants),
+        v.groups.map((g) => `${g.schemaHash.slice(0, 12)} × ${g.tenants}`).join('\n'),
+      ]),
+      [1],
+    ),
+    '',
+  );
+  if (drift.outliers.length === 0) return [...out, "None: every version's backups have one fingerprint.", ''];
+  out.push(
+    table(
+      ['tenant', 'version', 'fingerprint', 'majority', 'differs in'],
+      drift.outliers.map((o) => [
+        o.tenantId,
+        o.version ?? '(none applied)',
+        o.schemaHash.slice(0, 12),
+        o.expected.slice(0, 12),
+        o.differences.join('\n'),
+      ]),
+    ),
+    '',
+  );
+  return out;
 }
 
 /** The report as one Markdown document (GitHub-flavoured tables), every tenant included. */
@@ -84,6 +120,8 @@ export function renderReportMarkdown(doc: FleetDocument): string {
     ),
     '',
   );
+
+  if (doc.drift) out.push(...driftMarkdown(doc.drift));
 
   out.push(`## Failures (${doc.failures.length})`, '');
   if (doc.failures.length === 0) out.push('None.', '');

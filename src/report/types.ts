@@ -1,5 +1,5 @@
 import type { VerifiedLevel } from '../backup/context.js';
-import type { ErrorInfo } from '../core/errors.js';
+import type { ErrorCode, ErrorInfo } from '../core/errors.js';
 
 /** The deepest verification that passed for a backup (`light` | `deep`), or false (failed or never verified). */
 export type { VerifiedLevel };
@@ -103,10 +103,32 @@ export interface FleetDocument {
   };
   /** Tenants per version, most common first; `known: false` groups tenants whose version the journal lacks. */
   versions: { version: string | null; known: boolean; tenants: number }[];
-  failures: { tenantId: string; step: string | null; code: string; message: string }[];
+  failures: { tenantId: string; step: string | null; code: ErrorCode; message: string }[];
   slowest: { tenantId: string; status: string; durationMs: number }[];
   maintenance: { stats: DurationStats; stillIn: string[] };
   /** Per step of the runbook: how often it ran, failed, and how long it took across the fleet. */
   steps: { step: string; count: number; failed: number; stats: DurationStats }[];
+  /** Only when the run's backups recorded schema fingerprints (see src/report/drift.ts). */
+  drift?: DriftSection;
   tenants: TenantReport[];
+}
+
+/** Tenants whose backup's schema hash differs from the majority of their version's, from this run's backups. */
+export interface DriftSection {
+  /** Tenants with a fingerprint of this run. */
+  tenants: number;
+  /** Per version the backups were taken at (`before <migration>` for pre-migration backups). */
+  versions: {
+    version: string | null;
+    tenants: number;
+    groups: { schemaHash: string; tenants: number; majority: boolean }[];
+  }[];
+  /** `differences`: `~ public.users` (its hash differs), `+`/`-` tables and objects only one side has. */
+  outliers: {
+    tenantId: string;
+    version: string | null;
+    schemaHash: string;
+    expected: string;
+    differences: string[];
+  }[];
 }

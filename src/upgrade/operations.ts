@@ -7,7 +7,7 @@ import { restoreFromBackup } from '../backup/restore.js';
 import { backupTenant } from '../backup/take.js';
 import { verifyTenantBackup } from '../backup/verify.js';
 import { TenantError } from '../core/errors.js';
-import type { Fingerprint, FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
+import type { FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { SessionOptions, Timeouts } from '../dialect/types.js';
 import type { HistoryOptions } from '../migration/history-location.js';
@@ -140,9 +140,8 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         }
       });
       if (!expected) return;
-      const fingerprint = expected as Fingerprint;
-      const found = await driverOf(ctx).fingerprint(backupContextOf(ctx, backupSettings), fingerprint.level);
-      const differences = compareFingerprints(fingerprint, found);
+      const found = await driverOf(ctx).fingerprint(backupContextOf(ctx, backupSettings), expected.level);
+      const differences = compareFingerprints(expected, found);
       if (differences.length)
         throw new TenantError(
           'ROLLBACK_MISMATCH',

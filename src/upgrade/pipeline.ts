@@ -5,6 +5,7 @@ import { type HistoryOptions, historyExists, historyLocation, readApplied } from
 import { runChecks, runHook } from './run-hooks.js';
 import {
   type BackupTaken,
+  backupTakenOf,
   type PipelineSettings,
   type StepData,
   type StepRecord,
@@ -49,7 +50,7 @@ export async function upgradeTenant(
     },
     runId: settings.runId,
   };
-  let pre: BackupTaken | undefined = previous.get('backup-pre')?.data as BackupTaken | undefined;
+  let pre = backupTakenOf(previous.get('backup-pre')?.data);
   const appliedBefore = (previous.get('migrate')?.data?.applied as string[] | undefined) ?? [];
   details.applied.push(...appliedBefore);
   if (pre) details.backups.pre = pre.path;
@@ -98,6 +99,21 @@ export async function upgradeTenant(
     }
   };
   const session = () => ctx.session();
+  const backupStep = async (label: 'pre' | 'post'): Promise<BackupTaken> => {
+    let taken: BackupTaken | undefined;
+    const data = await step(`backup-${label}`, async () => {
+      taken = await ops.backup(ctx, label);
+      return { ...taken };
+    });
+    // A step the killed run finished is not run again: its backup is the one the journal recorded.
+    const backup = taken ?? backupTakenOf(data);
+    if (!backup)
+      throw new StepFailed(`backup-${label}`, {
+        code: 'NO_BACKUP',
+        message: `the journal's record of the ${label}-upgrade backup is unreadable`,
+      });
+    return backup;
+  };
 
   // A step of this tenant already failed in the killed run (it was rolling back, or was about to be
   // reported): finish what follows that failure — the rollback — and never try the upgrade again.
@@ -127,9 +143,7 @@ export async function upgradeTenant(
       details.maintenance = 'closed';
     }
     if (!settings.skipBackup) {
-      pre = (await step('backup-pre', async () => ({
-        ...(await ops.backup(ctx, 'pre')),
-      }))) as unknown as BackupTaken;
+      pre = await backupStep('pre');
       details.backups.pre = pre.path;
       await step('verify-pre', async () => ops.verify(ctx, pre!, settings.deepVerify));
     }
@@ -151,9 +165,7 @@ export async function upgradeTenant(
         : [],
     }));
     if (!settings.skipBackup) {
-      const post = (await step('backup-post', async () => ({
-        ...(await ops.backup(ctx, 'post')),
-      }))) as unknown as BackupTaken;
+      const post = await backupStep('post');
       details.backups.post = post.path;
       await step('verify-post', async () => ops.verify(ctx, post, false));
     }

@@ -1,4 +1,5 @@
 import { TenantError, UsageError } from '../core/errors.js';
+import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
@@ -8,7 +9,7 @@ import { Journal, newRunId } from '../journal/journal.js';
 import { findRun, runMigrations, runSteps, runTenants } from '../journal/read.js';
 import type { HookDefinition } from './checks.js';
 import { runHook } from './run-hooks.js';
-import type { BackupTaken, RollbackWith, UpgradeOperations } from './types.js';
+import { backupTakenOf, type RollbackWith, type UpgradeOperations } from './types.js';
 
 export interface RollbackRunOptions extends FleetOptions {
   operations: UpgradeOperations;
@@ -21,20 +22,25 @@ export interface RollbackRunOptions extends FleetOptions {
   hooks?: { afterTenant?: HookDefinition };
 }
 
-export interface RunRollbackDetails {
+export type RunRollbackDetails = {
   with: RollbackWith;
   upgradeRun: string;
   applied: string[];
   backup?: string;
   maintenance: 'open' | 'closed';
-}
+};
 
 /**
  * `dbfleet rollback --run <id>`: rolls back every tenant that upgrade run changed — restoring the run's
  * pre-upgrade backup (or running its migrations' down) — wave by wave, last wave first. Tenants the run
  * never changed, or already rolled back itself, are left alone.
  */
-export async function rollbackRun(options: RollbackRunOptions): Promise<FleetReport> {
+export function rollbackRun(options: RollbackRunOptions): Promise<FleetReport<RunRollbackDetails>> {
+  // One redaction scope for the whole run, the journal's password included (see core/redact.ts).
+  return withRedaction(() => rollbackInScope(options));
+}
+
+async function rollbackInScope(options: RollbackRunOptions): Promise<FleetReport<RunRollbackDetails>> {
   const journal = typeof options.journal === 'string' ? await Journal.open(options.journal) : options.journal;
   try {
     const run = await findRun(journal.knex, options.run === true ? undefined : options.run, 'upgrade');
@@ -59,9 +65,11 @@ export async function rollbackRun(options: RollbackRunOptions): Promise<FleetRep
     if (unknown.length)
       throw new UsageError(`tenants of run ${run.runId} missing from the inventory: ${unknown.join(', ')}`);
     const preBackup = (tenantId: string) =>
-      steps
-        .filter((s) => s.tenantId === tenantId && s.step === 'backup-pre' && s.status === 'succeeded')
-        .at(-1)?.data as BackupTaken | undefined;
+      backupTakenOf(
+        steps
+          .filter((s) => s.tenantId === tenantId && s.step === 'backup-pre' && s.status === 'succeeded')
+          .at(-1)?.data,
+      );
 
     const runId = newRunId();
     const waves = [...new Set(targets.map((r) => r.wave))].sort((a, b) => b - a);
@@ -71,7 +79,7 @@ export async function rollbackRun(options: RollbackRunOptions): Promise<FleetRep
       { run: run.runId, with: how },
       targets.map((r) => ({ id: r.tenantId, host: byId.get(r.tenantId)!.host, wave: r.wave })),
     );
-    const fleet = createFleetRun({
+    const fleet = createFleetRun<RunRollbackDetails>({
       ...fanOutOf(options),
       onEvent: (e) => {
         journal.onEvent(e);

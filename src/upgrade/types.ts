@@ -1,4 +1,7 @@
+import { z } from 'zod';
+import { fingerprintSchema } from '../backup/manifest.js';
 import type { ErrorInfo } from '../core/errors.js';
+import type { Fingerprint } from '../dialect/backup-types.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
 import type { HistoryOptions } from '../migration/history-location.js';
 import type { CheckDefinition, HookContext, HookDefinition } from './checks.js';
@@ -35,7 +38,23 @@ export interface BackupTaken {
   bytes: number;
   sha256: string;
   /** The fingerprint of the source at backup time (for the rollback's comparison). */
-  fingerprint: unknown;
+  fingerprint: Fingerprint;
+}
+
+const backupTakenSchema = z.object({
+  path: z.string(),
+  bytes: z.number(),
+  sha256: z.string(),
+  fingerprint: fingerprintSchema,
+});
+
+/**
+ * A backup step's data as the journal holds it (JSON, maybe written by another version): a resumed run or
+ * `rollback --run` uses it only when it has the shape, never a fingerprint it cannot read.
+ */
+export function backupTakenOf(data: unknown): BackupTaken | undefined {
+  const parsed = backupTakenSchema.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /**
@@ -50,7 +69,7 @@ export interface UpgradeOperations {
   /** Restores the pre-upgrade backup into the tenant and checks its fingerprint equals the backup's. */
   restore(ctx: TenantContext, backup: BackupTaken): Promise<void>;
   /** Runs down() for the given migrations (newest first), then checks the fingerprint equals `expected`. */
-  down(ctx: TenantContext, applied: readonly string[], expected: unknown): Promise<void>;
+  down(ctx: TenantContext, applied: readonly string[], expected: Fingerprint | undefined): Promise<void>;
 }
 
 export interface PipelineSettings {

@@ -1,13 +1,16 @@
 import { UsageError } from '../core/errors.js';
 import type { TenantResult } from '../core/events.js';
+import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
-import { Journal, newRunId } from '../journal/journal.js';
+import { type Journal, newRunId } from '../journal/journal.js';
 import { findRun, runMigrations, runSteps, runTenants } from '../journal/read.js';
+import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { CheckDefinition, HookDefinition } from './checks.js';
 import { upgradeTenant } from './pipeline.js';
+import { type PreflightOptions, type PreflightRecord, preflight } from './preflight.js';
 import { createThrottle, type ThrottleConfig } from './throttle.js';
 import type { OnFailure, RollbackWith, StepRecord, UpgradeDetails, UpgradeOperations } from './types.js';
 import { parseBudget, planWaves, type Wave } from './waves.js';
@@ -15,8 +18,8 @@ import { parseBudget, planWaves, type Wave } from './waves.js';
 export interface UpgradeOptions extends FleetOptions {
   /** The operations the pipeline runs (see `createUpgradeOperations`). */
   operations: UpgradeOperations;
-  /** A journal path/URL, or an open Journal. */
-  journal: string | Journal;
+  /** Required here: the upgrade checkpoints every step in it and resumes from it. */
+  journal: JournalTarget;
   hooks?: { beforeTenant?: HookDefinition; afterTenant?: HookDefinition };
   checks?: readonly CheckDefinition[];
   canary?: string;
@@ -29,6 +32,11 @@ export interface UpgradeOptions extends FleetOptions {
   throttle?: ThrottleConfig;
   /** Continue this run (or the latest upgrade run with `true`) instead of starting a new one. */
   resume?: string | true;
+  /**
+   * Lint and drift before the first wave (`prepareUpgrade` fills in the migrations): an unaccepted finding
+   * or drift among the first wave's tenants refuses the run before it changes anything. Not on a resume.
+   */
+  preflight?: PreflightOptions;
 }
 
 interface ResumeState {
@@ -111,9 +119,13 @@ async function loadResume(
  * `maxFailures`); once the budget is exceeded no new tenant starts, in-flight tenants finish (and roll
  * back if they fail), and tenants never started are left exactly as they were.
  */
-export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
-  const journal = typeof options.journal === 'string' ? await Journal.open(options.journal) : options.journal;
-  try {
+export function upgrade(options: UpgradeOptions): Promise<FleetReport<UpgradeDetails>> {
+  // One redaction scope for the whole run, the journal's password included (see core/redact.ts).
+  return withRedaction(() => upgradeInScope(options));
+}
+
+function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDetails>> {
+  return withOpenJournal(options.journal, async (journal) => {
     const resume = options.resume ? await loadResume(journal, options.resume, options.tenants) : undefined;
     const runId = resume?.runId ?? newRunId();
     let waves: Wave[];
@@ -141,6 +153,11 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
     // A resumed run keeps the budget it was started with unless this invocation names one.
     const maxFailures = options.maxFailures ?? (resume?.options.maxFailures as string | number | undefined);
     const budget = parseBudget(maxFailures, options.tenants.length);
+    let checked: PreflightRecord | undefined;
+    if (options.preflight && !resume)
+      checked = await preflight(options, waves[0]?.tenants ?? [], options.preflight, (e) =>
+        options.onEvent?.(e),
+      );
     journal.planRun(
       runId,
       'upgrade',
@@ -150,6 +167,7 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
         maxFailures,
         onFailure: options.onFailure ?? 'rollback',
         rollbackWith: options.rollbackWith ?? 'restore',
+        ...(checked ? { preflight: checked } : {}),
       },
       waves.flatMap((w) => w.tenants.map((t) => ({ id: t.id, host: t.host, wave: w.index }))),
       Boolean(resume),
@@ -170,7 +188,7 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
     };
     const firstOnHost = new Map<string, Tenant>();
     for (const t of all) if (!firstOnHost.has(t.host)) firstOnHost.set(t.host, t);
-    const run = createFleetRun({
+    const run = createFleetRun<UpgradeDetails>({
       ...fanOut,
       onEvent,
       command: 'upgrade',
@@ -248,9 +266,7 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport> {
     const report = run.end();
     await journal.flush();
     return report;
-  } finally {
-    if (typeof options.journal === 'string') await journal.close();
-  }
+  });
 }
 
 export type { UpgradeDetails };

@@ -1,4 +1,4 @@
-// dbfleet against knex's own CLI on PostgreSQL (issue 13): every corpus project is migrated, failed and
+// dbfleet against knex's own CLI on PostgreSQL: every corpus project is migrated, failed and
 // rolled back by both; the databases, histories, `knex migrate:list` and what the migrations saw must
 // agree. See test/helpers/conformance-run.ts for what is compared.
 import assert from 'node:assert/strict';

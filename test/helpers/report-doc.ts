@@ -59,7 +59,7 @@ export function tenantFixture(id: string, overrides: Partial<TenantReport> = {})
 
 /** Three tenants: a plain one, a failed one with a hostile id and error, one still in maintenance. */
 export function documentFixture(): FleetDocument {
-  const evilError = { code: 'MIGRATION_FAILED', message: EVIL_ERROR };
+  const evilError = { code: 'MIGRATION_FAILED' as const, message: EVIL_ERROR };
   const tenants = [
     tenantFixture('acme'),
     tenantFixture(EVIL_ID, {

@@ -79,7 +79,7 @@ export async function fillSampleJournal(path: string): Promise<void> {
           result: {
             status: 'failed',
             durationMs: 40,
-            error: { code: 'CONNECT', message: 'refused' },
+            error: { code: 'UNREACHABLE', message: 'refused' },
             details: { current: null },
           },
         },
@@ -98,13 +98,13 @@ export async function fillSampleJournal(path: string): Promise<void> {
             {
               step: 'verify-pre',
               status: 'failed',
-              error: { code: 'VERIFY_FAILED', message: 'archive truncated' },
+              error: { code: 'BACKUP_UNREADABLE', message: 'archive truncated' },
             },
           ],
           result: {
             status: 'failed',
             durationMs: 100,
-            error: { code: 'VERIFY_FAILED', message: 'verify-pre: archive truncated' },
+            error: { code: 'BACKUP_UNREADABLE', message: 'verify-pre: archive truncated' },
             details: upgradeDetails({ maintenance: 'untouched' }),
           },
         },
@@ -128,7 +128,7 @@ export async function fillSampleJournal(path: string): Promise<void> {
             {
               step: 'verify-post',
               status: 'failed',
-              error: { code: 'VERIFY_FAILED', message: 'sha256 mismatch' },
+              error: { code: 'BACKUP_UNREADABLE', message: 'sha256 mismatch' },
               durationMs: 700,
             },
             ok('rollback', { with: 'restore', backup: '/b/acme/3.dump' }, { durationMs: 1200 }),
@@ -137,7 +137,7 @@ export async function fillSampleJournal(path: string): Promise<void> {
             status: 'failed',
             durationMs: 5000,
             error: {
-              code: 'VERIFY_FAILED',
+              code: 'BACKUP_UNREADABLE',
               message:
                 'verify-post: sha256 mismatch — rolled back to the pre-upgrade state; the tenant stays in maintenance',
             },
@@ -229,13 +229,13 @@ export async function fillSampleJournal(path: string): Promise<void> {
             {
               step: 'verify:light',
               status: 'failed',
-              error: { code: 'VERIFY_FAILED', message: 'checksum mismatch' },
+              error: { code: 'BACKUP_UNREADABLE', message: 'checksum mismatch' },
             },
           ],
           result: {
             status: 'failed',
             durationMs: 50,
-            error: { code: 'VERIFY_FAILED', message: 'checksum mismatch' },
+            error: { code: 'BACKUP_UNREADABLE', message: 'checksum mismatch' },
             details: { backup: { path: '/b/globex/4.dump', bytes: 4096, sha256: 'x', verified: false } },
           },
         },

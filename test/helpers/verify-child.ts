@@ -1,9 +1,9 @@
 // Runs a deep verification and kills itself (SIGKILL, like `kill -9` or an OOM kill) as soon as the
 // scratch database exists: what an interrupted run leaves behind. Argument: JSON { tenant, backupDir }.
-import { verifyFleet } from '../../src/backup/index.js';
+import { verify } from '../../src/backup/index.js';
 
 const { tenant, backupDir } = JSON.parse(process.argv[2] ?? '{}');
-await verifyFleet({
+await verify({
   tenants: [tenant],
   backupDir,
   deep: true,

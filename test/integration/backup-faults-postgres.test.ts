@@ -1,11 +1,11 @@
-// Issue 14, item 7 (and the "keep" list) on PostgreSQL: a backup that fails its verification gives up its
+// On PostgreSQL: a backup that fails its verification gives up its
 // final name and is never listed or restored; a full disk leaves no final-named file either.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type BackupDetails, backupFleet, listBackups } from '../../src/backup/index.js';
+import { type BackupDetails, backup, listBackups } from '../../src/backup/index.js';
 import type { BackupManifest } from '../../src/backup/manifest.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import type { FleetReport } from '../../src/fleet/report.js';
@@ -57,12 +57,12 @@ after(async () => {
 describe('PostgreSQL backup faults', () => {
   it('a backup that fails its verification gives up its final name and is not listed', async () => {
     const backupDir = join(root, 'bk');
-    const good = only(await backupFleet({ tenants: [tenant], backupDir, keep: 1 }));
+    const good = only(await backup({ tenants: [tenant], backupDir, keep: 1 }));
     assert.equal(good.status, 'succeeded', good.error?.message);
     const goodPath = (good.details as unknown as BackupDetails).backup!.path;
 
     const bad = only(
-      await backupFleet({
+      await backup({
         tenants: [tenant],
         backupDir,
         keep: 1,
@@ -101,7 +101,7 @@ describe('PostgreSQL backup faults', () => {
       return;
     }
     try {
-      const result = only(await backupFleet({ tenants: [tenant], backupDir }));
+      const result = only(await backup({ tenants: [tenant], backupDir }));
       assert.equal(result.status, 'failed');
       assert.equal(result.error?.code, 'DISK_FULL', result.error?.message);
       assert.deepEqual(readdirSync(join(backupDir, tenant.id)), []);

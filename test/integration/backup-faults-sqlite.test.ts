@@ -1,4 +1,4 @@
-// Issue 14, item 7 (and the "keep" list) on SQLite: a backup that fails its verification gives up its
+// On SQLite: a backup that fails its verification gives up its
 // final name, also the upgrade's pre-upgrade backup; a full disk leaves no final-named file either.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { type BackupDetails, backupFleet, listBackups, restoreTenant } from '../../src/backup/index.js';
+import { type BackupDetails, backup, listBackups, restoreTenant } from '../../src/backup/index.js';
 import type { BackupManifest } from '../../src/backup/manifest.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import { sqliteAdapter } from '../../src/dialect/sqlite/index.js';
@@ -73,12 +73,12 @@ describe('SQLite backup faults', () => {
     const tenant = sqliteTenant('corrupt');
     createDb(tenant, KEYED);
     const backupDir = join(root, 'bk-corrupt');
-    const good = only(await backupFleet({ tenants: [tenant], backupDir, keep: 1 }));
+    const good = only(await backup({ tenants: [tenant], backupDir, keep: 1 }));
     assert.equal(good.status, 'succeeded', good.error?.message);
     const goodPath = (good.details as unknown as BackupDetails).backup!.path;
 
     corruptIndex(tenant);
-    const bad = only(await backupFleet({ tenants: [tenant], backupDir, keep: 1 }));
+    const bad = only(await backup({ tenants: [tenant], backupDir, keep: 1 }));
     assert.equal(bad.status, 'failed');
     assert.equal(bad.error?.code, 'BACKUP_UNREADABLE');
     assert.match(bad.error?.message ?? '', /integrity_check/);
@@ -147,7 +147,7 @@ describe('SQLite backup faults', () => {
       return;
     }
     try {
-      const result = only(await backupFleet({ tenants: [tenant], backupDir }));
+      const result = only(await backup({ tenants: [tenant], backupDir }));
       assert.equal(result.status, 'failed');
       assert.equal(result.error?.code, 'DISK_FULL');
       assert.match(result.error?.message ?? '', /the backup volume is full .*nothing was kept/);

@@ -18,7 +18,7 @@ import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { type BackupDetails, backupFleet, restoreTenant, verifyFleet } from '../../src/backup/index.js';
+import { type BackupDetails, backup, restoreTenant, verify } from '../../src/backup/index.js';
 import type { BackupManifest } from '../../src/backup/manifest.js';
 import { UsageError } from '../../src/core/errors.js';
 import type { FleetEvent } from '../../src/core/events.js';
@@ -178,7 +178,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
     timeout: 60_000,
   }, async () => {
     const events: FleetEvent[] = [];
-    const report = await backupFleet({
+    const report = await backup({
       tenants: [A, ODD, DASH, BILLING],
       backupDir: bk,
       concurrency: 4,
@@ -254,7 +254,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
   test('deep verification restores into a scratch database, checks it, compares the fingerprint and drops it', {
     timeout: 60_000,
   }, async () => {
-    const report = await verifyFleet({ tenants: [A, ODD, DASH, BILLING], backupDir: bk, deep: true });
+    const report = await verify({ tenants: [A, ODD, DASH, BILLING], backupDir: bk, deep: true });
     assert.equal(report.summary.succeeded, 4, JSON.stringify(report.tenants.map((t) => t.error)));
     for (const id of [A.id, ODD.id, DASH.id, BILLING.id]) {
       const d = details(report, id);
@@ -272,7 +272,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
     assert.deepEqual(await scratchDatabases(), []);
 
     // --sample 1: one tenant deep, the rest light.
-    const sampled = await verifyFleet({ tenants: [A, ODD, DASH], backupDir: bk, sample: 1 });
+    const sampled = await verify({ tenants: [A, ODD, DASH], backupDir: bk, sample: 1 });
     const levels = sampled.tenants
       .map((t) => (t.details as unknown as BackupDetails).backup?.verified)
       .sort();
@@ -282,7 +282,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
   test('a deep verification that finds a difference names table, expected and found, and still drops the scratch database', {
     timeout: 60_000,
   }, async () => {
-    const latest = details(await verifyFleet({ tenants: [A], backupDir: bk }), A.id).backup!.path;
+    const latest = details(await verify({ tenants: [A], backupDir: bk }), A.id).backup!.path;
     const copy = cloneBackup(latest, join(root, 'edited'));
     const m = readManifest(copy);
     const customersSchema = m.fingerprint.tables['public.customers']!.schema;
@@ -290,7 +290,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
     m.fingerprint.tables['public.customers']!.schema = 'not-this';
     writeFileSync(`${copy}.manifest.json`, JSON.stringify(m));
 
-    const report = await verifyFleet({ tenants: [A], backupDir: bk, backup: copy, deep: true });
+    const report = await verify({ tenants: [A], backupDir: bk, backup: copy, deep: true });
     const r = resultOf(report, A.id);
     assert.equal(r.status, 'failed');
     assert.equal(r.error?.code, 'FINGERPRINT_MISMATCH');
@@ -309,7 +309,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
   test('truncated, bit-flipped, empty and unreadable backups fail verification naming the reason; restore refuses them', {
     timeout: 60_000,
   }, async () => {
-    const good = details(await backupFleet({ tenants: [B], backupDir: bk }), B.id).backup!.path;
+    const good = details(await backup({ tenants: [B], backupDir: bk }), B.id).backup!.path;
     await sql(names.b, "insert into customers (name) values ('marker')");
     const truncated = cloneBackup(good, join(root, 'bad', 'truncated'));
     truncateSync(truncated, Math.floor(statSync(truncated).size / 2));
@@ -335,7 +335,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
       [garbage, 'BACKUP_UNREADABLE', /pg_restore --list cannot read the archive/],
     ];
     for (const [path, code, reason] of cases) {
-      const v = resultOf(await verifyFleet({ tenants: [B], backupDir: bk, backup: path, deep: true }), B.id);
+      const v = resultOf(await verify({ tenants: [B], backupDir: bk, backup: path, deep: true }), B.id);
       assert.equal(v.status, 'failed', path);
       assert.equal(v.error?.code, code);
       assert.match(v.error?.message ?? '', reason);
@@ -350,7 +350,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
     }
     assert.equal(await count(names.b, "customers where name = 'marker'"), 1, 'nothing was restored');
     assert.equal(
-      resultOf(await verifyFleet({ tenants: [B], backupDir: bk, backup: good }), B.id).status,
+      resultOf(await verify({ tenants: [B], backupDir: bk, backup: good }), B.id).status,
       'succeeded',
     );
   });
@@ -418,8 +418,8 @@ describe('backup, verify and restore on PostgreSQL', () => {
       readdirSync(dir)
         .filter((n) => n.endsWith('.dump'))
         .sort();
-    await backupFleet({ tenants: [B], backupDir: bk, keep: 2 });
-    const r = await backupFleet({ tenants: [B], backupDir: bk, keep: 2 });
+    await backup({ tenants: [B], backupDir: bk, keep: 2 });
+    const r = await backup({ tenants: [B], backupDir: bk, keep: 2 });
     const kept = listDumps();
     assert.equal(kept.length, 2);
     assert.equal(details(r, B.id).retention?.kept, 2);
@@ -427,7 +427,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
 
     const emptyDump = fakeTool('empty', 'if [ "$1" = "--version" ]; then exec pg_dump --version; fi\nexit 0');
     const e = resultOf(
-      await backupFleet({ tenants: [B], backupDir: bk, keep: 1, tools: { bin: { pg_dump: emptyDump } } }),
+      await backup({ tenants: [B], backupDir: bk, keep: 1, tools: { bin: { pg_dump: emptyDump } } }),
       B.id,
     );
     assert.equal(e.status, 'failed');
@@ -436,7 +436,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
 
     const oldDump = fakeTool('old', 'echo "pg_dump (PostgreSQL) 9.6.24"');
     const o = resultOf(
-      await backupFleet({ tenants: [B], backupDir: bk, keep: 1, tools: { bin: { pg_dump: oldDump } } }),
+      await backup({ tenants: [B], backupDir: bk, keep: 1, tools: { bin: { pg_dump: oldDump } } }),
       B.id,
     );
     assert.equal(o.status, 'failed');
@@ -455,12 +455,12 @@ describe('backup, verify and restore on PostgreSQL', () => {
     timeout: 60_000,
   }, async () => {
     const first = details(
-      await backupFleet({ tenants: [BIG], backupDir: bk, fingerprintLevel: 'schema' }),
+      await backup({ tenants: [BIG], backupDir: bk, fingerprintLevel: 'schema' }),
       BIG.id,
     );
     assert.equal(first.backup?.verified, 'light');
     const dir = join(bk, BIG.id);
-    const running = backupFleet({ tenants: [BIG], backupDir: bk, keep: 1, fingerprintLevel: 'schema' });
+    const running = backup({ tenants: [BIG], backupDir: bk, keep: 1, fingerprintLevel: 'schema' });
     const pid = await waitFor('pg_dump copying the big table', async () => {
       const rows = await adminQuery<{ pid: number }>(
         "select pid from pg_stat_activity where application_name = $1 and query ilike 'copy %big%'",
@@ -489,7 +489,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
     // A rename locks it exclusively (ALTER SEQUENCE … CACHE would not block pg_dump's read); rolled back.
     await lock.query('begin; alter sequence public.customers_id_seq rename to customers_id_seq_held');
     const events: FleetEvent[] = [];
-    const running = backupFleet({
+    const running = backup({
       tenants: [PW],
       backupDir: join(root, 'pw'),
       onEvent: (e) => events.push(e),
@@ -524,7 +524,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
       'blabber',
       'if [ "$1" = "--version" ]; then exec pg_dump --version; fi\nenv | grep ^PG >&2; echo "$@" >&2; exit 1',
     );
-    const failed = await backupFleet({
+    const failed = await backup({
       tenants: [PW],
       backupDir: join(root, 'pw'),
       tools: { bin: { pg_dump: blabber } },
@@ -571,7 +571,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
     })();
     const dir = join(root, 'caps');
     try {
-      const report = await backupFleet({ tenants: fleet, backupDir: dir, concurrency: 6, perHost: 6 });
+      const report = await backup({ tenants: fleet, backupDir: dir, concurrency: 6, perHost: 6 });
       assert.equal(report.summary.succeeded, 12, JSON.stringify(report.tenants.map((t) => t.error)));
     } finally {
       sampling = false;
@@ -583,7 +583,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
     assert.ok(peak > 0 && peak <= 6 + 2, `peak ${peak} connections at concurrency 6`);
     assert.ok(inserted > 0, 'the application wrote during the backup');
     // The dump and its manifest's fingerprint come from one snapshot, writes or not.
-    const verified = await verifyFleet({ tenants: [fleet[0]!], backupDir: dir, deep: true });
+    const verified = await verify({ tenants: [fleet[0]!], backupDir: dir, deep: true });
     assert.equal(verified.summary.succeeded, 1, JSON.stringify(verified.tenants[0]?.error));
   });
 
@@ -610,7 +610,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
     await owner.query('select pg_advisory_lock($1, hashtext($2))', [0x64626676, owned]);
     const ownerPid = (await owner.query('select pg_backend_pid() as pid')).rows[0].pid;
 
-    const next = await verifyFleet({ tenants: [A], backupDir: bk });
+    const next = await verify({ tenants: [A], backupDir: bk });
     assert.equal(resultOf(next, A.id).status, 'succeeded');
     assert.deepEqual(details(next, A.id).swept, [abandoned]);
     assert.deepEqual(await scratchDatabases(), [owned]);
@@ -620,7 +620,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
       const rows = await adminQuery('select 1 from pg_stat_activity where pid = $1', [ownerPid]);
       return rows.length === 0 ? true : undefined;
     });
-    const later = await verifyFleet({ tenants: [A], backupDir: bk });
+    const later = await verify({ tenants: [A], backupDir: bk });
     assert.deepEqual(details(later, A.id).swept, [owned]);
     assert.deepEqual(await scratchDatabases(), []);
   });

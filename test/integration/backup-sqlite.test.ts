@@ -17,7 +17,7 @@ import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { type BackupDetails, backupFleet, restoreTenant, verifyFleet } from '../../src/backup/index.js';
+import { type BackupDetails, backup, restoreTenant, verify } from '../../src/backup/index.js';
 import type { BackupManifest } from '../../src/backup/manifest.js';
 import { UsageError } from '../../src/core/errors.js';
 import type { Tenant } from '../../src/core/tenant.js';
@@ -100,7 +100,7 @@ describe('backup, verify and restore on SQLite', () => {
   test('backs up with the online backup API: private files, manifest, a copy that opens on its own', {
     timeout: 60_000,
   }, async () => {
-    const report = await backupFleet({ tenants: [wal, plain], backupDir: bk, fingerprintLevel: 'full' });
+    const report = await backup({ tenants: [wal, plain], backupDir: bk, fingerprintLevel: 'full' });
     assert.equal(report.summary.succeeded, 2, JSON.stringify(report.tenants.map((t) => t.error)));
     for (const tenant of [wal, plain]) {
       const d = details(report, tenant.id);
@@ -146,7 +146,7 @@ describe('backup, verify and restore on SQLite', () => {
       setImmediate(loop);
     };
     setImmediate(loop);
-    const report = await backupFleet({
+    const report = await backup({
       tenants: [wal],
       backupDir: bk,
       verify: 'deep',
@@ -169,7 +169,7 @@ describe('backup, verify and restore on SQLite', () => {
   test('deep verification restores into a temporary file, checks it, compares, removes it', {
     timeout: 60_000,
   }, async () => {
-    const report = await verifyFleet({ tenants: [wal, plain], backupDir: bk, deep: true });
+    const report = await verify({ tenants: [wal, plain], backupDir: bk, deep: true });
     for (const tenant of [wal, plain]) {
       const d = details(report, tenant.id);
       assert.equal(
@@ -192,7 +192,7 @@ describe('backup, verify and restore on SQLite', () => {
   test('truncated, bit-flipped, empty and internally corrupt copies fail verification; restore refuses them', {
     timeout: 60_000,
   }, async () => {
-    const good = details(await verifyFleet({ tenants: [plain], backupDir: bk }), plain.id).backup!.path;
+    const good = details(await verify({ tenants: [plain], backupDir: bk }), plain.id).backup!.path;
     const truncated = cloneBackup(good, join(root, 'bad', 'truncated'));
     truncateSync(truncated, Math.floor(statSync(truncated).size / 2));
     const flipped = cloneBackup(good, join(root, 'bad', 'flipped'));
@@ -220,7 +220,7 @@ describe('backup, verify and restore on SQLite', () => {
     ];
     for (const [path, code] of cases) {
       const v = resultOf(
-        await verifyFleet({ tenants: [plain], backupDir: bk, backup: path, deep: true }),
+        await verify({ tenants: [plain], backupDir: bk, backup: path, deep: true }),
         plain.id,
       );
       assert.equal(v.status, 'failed', path);
@@ -240,7 +240,7 @@ describe('backup, verify and restore on SQLite', () => {
   }, async () => {
     withDb(wal, (db) => db.exec('delete from orders; drop view totals; create table added_later (x)'));
     const expected = manifestOf(
-      details(await verifyFleet({ tenants: [wal], backupDir: bk }), wal.id).backup!.path,
+      details(await verify({ tenants: [wal], backupDir: bk }), wal.id).backup!.path,
     );
     const report = await restoreTenant({ tenant: wal, backupDir: bk, yes: true });
     assert.equal(
@@ -277,7 +277,7 @@ describe('backup, verify and restore on SQLite', () => {
     const live = `.dbfleet_verify_${host}_${sleeper.pid}_abcd.sqlite`;
     writeFileSync(join(dir, live), '');
     try {
-      const report = await verifyFleet({ tenants: [plain], backupDir: bk });
+      const report = await verify({ tenants: [plain], backupDir: bk });
       assert.equal(resultOf(report, plain.id).status, 'succeeded');
       assert.deepEqual(details(report, plain.id).swept, left);
       assert.deepEqual(
@@ -296,7 +296,7 @@ describe('backup, verify and restore on SQLite', () => {
     const file = join(root, 'not-a-dir');
     writeFileSync(file, '');
     await assert.rejects(
-      backupFleet({ tenants: [plain], backupDir: file }),
+      backup({ tenants: [plain], backupDir: file }),
       (err: Error) => err instanceof UsageError && /not a directory/.test(err.message),
     );
     const ro = join(root, 'ro');
@@ -305,7 +305,7 @@ describe('backup, verify and restore on SQLite', () => {
     if (undo) {
       try {
         await assert.rejects(
-          backupFleet({ tenants: [plain], backupDir: ro }),
+          backup({ tenants: [plain], backupDir: ro }),
           (err: Error) => err instanceof UsageError && /is not writable/.test(err.message),
         );
       } finally {
@@ -320,20 +320,17 @@ describe('backup, verify and restore on SQLite', () => {
   }, async () => {
     const fresh = makeDb('fresh', 'delete');
     assert.equal(
-      resultOf(await verifyFleet({ tenants: [fresh], backupDir: bk }), fresh.id).error?.code,
+      resultOf(await verify({ tenants: [fresh], backupDir: bk }), fresh.id).error?.code,
       'NO_BACKUP',
     );
-    const taken = details(await backupFleet({ tenants: [fresh], backupDir: bk, verify: 'none' }), fresh.id);
+    const taken = details(await backup({ tenants: [fresh], backupDir: bk, verify: 'none' }), fresh.id);
     assert.equal(taken.backup?.verified, false);
     assert.equal(manifestOf(taken.backup!.path).verification, null);
     const refused = resultOf(await restoreTenant({ tenant: fresh, backupDir: bk, yes: true }), fresh.id);
     assert.equal(refused.error?.code, 'NO_BACKUP');
     assert.match(refused.error?.message ?? '', /no verified backup/);
 
-    assert.equal(
-      resultOf(await verifyFleet({ tenants: [fresh], backupDir: bk }), fresh.id).status,
-      'succeeded',
-    );
+    assert.equal(resultOf(await verify({ tenants: [fresh], backupDir: bk }), fresh.id).status, 'succeeded');
     assert.deepEqual(manifestOf(taken.backup!.path).verification?.ok, true);
     assert.equal(
       resultOf(await restoreTenant({ tenant: fresh, backupDir: bk, yes: true }), fresh.id).status,
@@ -341,7 +338,7 @@ describe('backup, verify and restore on SQLite', () => {
     );
 
     await assert.rejects(
-      verifyFleet({ tenants: [fresh, plain], backupDir: bk, backup: taken.backup!.path }),
+      verify({ tenants: [fresh, plain], backupDir: bk, backup: taken.backup!.path }),
       UsageError,
     );
   });
@@ -350,7 +347,7 @@ describe('backup, verify and restore on SQLite', () => {
     timeout: 60_000,
   }, async () => {
     const gone = sqliteTenant('gone', join(root, 'dbs', 'gone.sqlite'));
-    const report = await backupFleet({ tenants: [gone, plain], backupDir: bk });
+    const report = await backup({ tenants: [gone, plain], backupDir: bk });
     assert.equal(resultOf(report, 'gone').status, 'failed');
     assert.equal(resultOf(report, 'gone').error?.code, 'UNREACHABLE');
     assert.equal(resultOf(report, plain.id).status, 'succeeded');

@@ -130,6 +130,22 @@ for (const project of PROJECTS) {
       assert.equal(imported.stderr, '');
     });
 
+    it("the engine is its own subpath: 'dbfleet/engine' has runFleet, 'dbfleet' does not", async () => {
+      const probe =
+        '[typeof e.runFleet, typeof e.Journal, typeof e.buildFleetReport, typeof d.runFleet].join(" ")';
+      const load = {
+        required: `const e = require('dbfleet/engine'); const d = require('dbfleet'); console.log(${probe})`,
+        imported: `const e = await import('dbfleet/engine'); const d = await import('dbfleet'); console.log(${probe})`,
+      };
+      for (const [how, code] of Object.entries(load)) {
+        const args = how === 'imported' ? ['--input-type=module', '-e', code] : ['-e', code];
+        const run = await sh(process.execPath, args, dir);
+        assert.equal(run.code, 0, run.stderr);
+        assert.equal(run.stdout.trim(), 'function function function undefined', how);
+        assert.equal(run.stderr, '', how);
+      }
+    });
+
     it("npx dbfleet --version prints dbfleet's version, not the project's", async () => {
       const run = await npx(dir, '--version');
       assert.equal(run.code, 0, run.stderr);

@@ -1,4 +1,4 @@
-// Exit codes as an operator (or a script) reads them (DESIGN.md §4, §6): 0 only when every selected
+// Exit codes as an operator (or a script) reads them: 0 only when every selected
 // tenant is done; a skipped tenant is not done (1, ok: false, with its reason); a journal that cannot be
 // opened is a configuration error (2) that prints one line on stderr and nothing on stdout.
 import assert from 'node:assert/strict';

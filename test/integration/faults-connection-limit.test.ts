@@ -1,4 +1,4 @@
-// Issue 14.6: a role whose CONNECTION LIMIT is below --per-host. Tenants refused a connection used to
+// a role whose CONNECTION LIMIT is below --per-host. Tenants refused a connection used to
 // fail at once (`too many connections`); now they wait for one of the run's own connections there to
 // close, the host's cap comes down for the rest of the run (a `host:capped` event says so), and every
 // tenant succeeds.

@@ -1,4 +1,4 @@
-// Issue 14.5: a tenant behind a connection that stops answering (a proxy that stops forwarding). It
+// a tenant behind a connection that stops answering (a proxy that stops forwarding). It
 // used to hang the run forever, whatever the statement timeout; now it fails CONNECTION_STALLED after
 // its statement timeout plus a bounded grace, naming host and port, and the other tenants go on. A
 // connect that stalls fails CONNECT_TIMEOUT with host, port and phase.

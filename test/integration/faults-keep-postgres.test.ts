@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { loadMigrations, migrate, optimizeFleet, type Tenant, validateInventory } from '../../src/index.js';
+import { loadMigrations, migrate, optimize, type Tenant, validateInventory } from '../../src/index.js';
 import { adminQuery, createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -92,7 +92,7 @@ describe('faults dbfleet keeps surviving (PostgreSQL)', () => {
     try {
       // dbfleet's lock keys for a whole-database tenant: class 'dbf1', hashtext('') (advisory-lock.ts).
       await holder.query("select pg_advisory_lock(1684170289, hashtext(''))");
-      const report = await optimizeFleet({
+      const report = await optimize({
         tenants: [fleet[0]!],
         optimizations: [{ name: 'stats', kind: 'analyze', tables: ['accounts'] }],
       });

@@ -1,4 +1,4 @@
-// Issue 14.2: a dbfleet killed with `kill -9` mid-statement. Its backend used to run the statement to
+// a dbfleet killed with `kill -9` mid-statement. Its backend used to run the statement to
 // the end — up to the statement timeout — holding the tenant's lock, so the next run found every such
 // tenant LOCKED with no runner left. With client_connection_check_interval as a start-up option the
 // server notices the closed socket within seconds. And a LOCKED tenant says who holds its lock.

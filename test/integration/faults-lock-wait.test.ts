@@ -1,4 +1,4 @@
-// Issue 14.1: two runners with --lock-wait on a tenant whose migration builds an index CONCURRENTLY.
+// two runners with --lock-wait on a tenant whose migration builds an index CONCURRENTLY.
 // A waiter blocked inside `pg_advisory_lock` holds a snapshot, the holder's CREATE INDEX CONCURRENTLY
 // waits for that snapshot, and the server breaks the cycle by cancelling the build: `deadlock detected`
 // and an INVALID index. A waiter that polls holds no snapshot between polls, so the build goes through.

@@ -1,4 +1,4 @@
-// Issue 14, item 7, against the real server: names PostgreSQL would change are refused before anything
+// Against the real server: names PostgreSQL would change are refused before anything
 // runs (exit 2), and names it keeps but pg_restore prints differently (a newline, a space in an owner,
 // a schema called DATA) no longer make a good backup fail its light verification as BACKUP_INCOMPLETE.
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type BackupDetails, backupFleet } from '../../src/backup/index.js';
+import { type BackupDetails, backup } from '../../src/backup/index.js';
 import type { FleetReport } from '../../src/fleet/report.js';
 import { validateInventory } from '../../src/inventory/validate.js';
 import { migrate } from '../../src/migration/migrate-fleet.js';
@@ -106,7 +106,7 @@ describe('PostgreSQL identifiers', () => {
       [{ id: 'odd', dialect: 'postgres', connection: pgUrl(ODD_DB, PG_ADMIN_URL) }],
       'test',
     );
-    const report = await backupFleet({ tenants: [tenant!], backupDir: join(tmp, 'bk-odd'), verify: 'deep' });
+    const report = await backup({ tenants: [tenant!], backupDir: join(tmp, 'bk-odd'), verify: 'deep' });
     const result = only(report);
     assert.equal(result.status, 'succeeded', result.error?.message);
     const details = result.details as unknown as BackupDetails;
@@ -122,7 +122,7 @@ describe('PostgreSQL identifiers', () => {
     const migrated = only(await migrate({ tenants: [tenant!], migrations: MIGRATIONS }));
     assert.equal(migrated.status, 'succeeded', migrated.error?.message);
     const backedUp = only(
-      await backupFleet({ tenants: [tenant!], backupDir: join(tmp, 'bk-nl'), verify: 'deep' }),
+      await backup({ tenants: [tenant!], backupDir: join(tmp, 'bk-nl'), verify: 'deep' }),
     );
     assert.equal(backedUp.status, 'succeeded', backedUp.error?.message);
     assert.equal((backedUp.details as unknown as BackupDetails).backup?.verified, 'deep');

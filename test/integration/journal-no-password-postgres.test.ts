@@ -1,5 +1,5 @@
 // "Nothing dbfleet prints, logs, writes to its journal or passes on a command line contains a password"
-// (DESIGN.md §4), checked end to end: a tenant URL and a PostgreSQL journal URL with passwords (the test
+// (README), checked end to end: a tenant URL and a PostgreSQL journal URL with passwords (the test
 // server's trust authentication ignores them), a migrate, a backup with its manifest, the fleet report
 // in every format. (pg_dump's argv and environment are checked in signals-postgres.test.ts, while it runs.)
 import assert from 'node:assert/strict';

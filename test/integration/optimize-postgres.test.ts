@@ -6,7 +6,7 @@ import { UsageError } from '../../src/core/errors.js';
 import type { FleetEvent } from '../../src/core/events.js';
 import type { FleetReport } from '../../src/fleet/report.js';
 import { validateInventory } from '../../src/inventory/validate.js';
-import { type OptimizeOptions, optimizeFleet } from '../../src/optimization/fleet.js';
+import { type OptimizeOptions, optimize } from '../../src/optimization/fleet.js';
 import type { Optimization, OptimizationOutcome } from '../../src/optimization/types.js';
 import { createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 
@@ -63,13 +63,13 @@ interface Run {
   outcomes: OptimizationOutcome[];
 }
 
-async function optimize(
+async function runOptimize(
   database: string,
   optimizations: Optimization[],
   extra: Partial<OptimizeOptions> = {},
 ): Promise<Run> {
   const events: FleetEvent[] = [];
-  const report = await optimizeFleet({
+  const report = await optimize({
     tenants: tenantsOf(database),
     optimizations,
     onEvent: (e) => events.push(e),
@@ -126,7 +126,7 @@ describe('optimize on PostgreSQL', () => {
     try {
       // Let the writer get going first, so the build starts while it is writing.
       while (inserts.length < 20) await new Promise((r) => setTimeout(r, 5));
-      run = await optimize(
+      run = await runOptimize(
         db.build,
         [{ kind: 'index', name: 'events_payload_idx', table: 'events', columns: ['payload'] }],
         {
@@ -188,7 +188,7 @@ describe('optimize on PostgreSQL', () => {
       columns: ['email'],
       unique: true,
     };
-    const dry = await optimize(db.heal, [index], { dryRun: true });
+    const dry = await runOptimize(db.heal, [index], { dryRun: true });
     assert.deepEqual(dry.outcomes, [{ name: 'accounts_email_key', action: 'would-heal' }]);
     const [{ record }] = (await sql(
       db.heal,
@@ -197,14 +197,14 @@ describe('optimize on PostgreSQL', () => {
     assert.equal(record, null, 'a dry run creates nothing, not even the record table');
     assert.equal((await indexInfo(db.heal, 'accounts_email_key'))?.oid, leftover.oid);
 
-    const run = await optimize(db.heal, [index]);
+    const run = await runOptimize(db.heal, [index]);
     assert.equal(run.report.tenants[0]!.status, 'succeeded', JSON.stringify(run.report.tenants[0]!.error));
     assert.deepEqual(run.outcomes, [{ name: 'accounts_email_key', action: 'healed' }]);
     const healed = await indexInfo(db.heal, 'accounts_email_key');
     assert.equal(healed?.valid, true);
     assert.equal(healed?.unique, true);
     assert.notEqual(healed?.oid, leftover.oid);
-    const again = await optimize(db.heal, [index]);
+    const again = await runOptimize(db.heal, [index]);
     assert.deepEqual(again.outcomes, [{ name: 'accounts_email_key', action: 'skipped' }]);
   });
 
@@ -214,7 +214,7 @@ describe('optimize on PostgreSQL', () => {
       `create table dupes (id serial primary key, code text not null);
        insert into dupes (code) select 'c' || (g % 10) from generate_series(1, 100) g;`,
     );
-    const run = await optimize(db.heal, [
+    const run = await runOptimize(db.heal, [
       { kind: 'index', name: 'dupes_code_key', table: 'dupes', columns: ['code'], unique: true },
     ]);
     const tenant = run.report.tenants[0]!;
@@ -236,7 +236,7 @@ describe('optimize on PostgreSQL', () => {
       // Another maintenance job (a VACUUM, a DDL) holds the table.
       await holder.query('begin');
       await holder.query('lock table busy in share update exclusive mode');
-      run = await optimize(db.heal, [
+      run = await runOptimize(db.heal, [
         {
           kind: 'index',
           name: 'busy_v_idx',
@@ -257,7 +257,7 @@ describe('optimize on PostgreSQL', () => {
     assert.deepEqual(run.outcomes, [{ name: 'busy_v_idx', action: 'failed' }]);
     assert.equal(await indexInfo(db.heal, 'busy_v_idx'), undefined);
     // Once the table is free, the next run builds it.
-    const rerun = await optimize(db.heal, [
+    const rerun = await runOptimize(db.heal, [
       { kind: 'index', name: 'busy_v_idx', table: 'busy', columns: ['v'] },
     ]);
     assert.deepEqual(rerun.outcomes, [{ name: 'busy_v_idx', action: 'created' }]);
@@ -272,7 +272,7 @@ describe('optimize on PostgreSQL', () => {
        create index items_lower_code_idx on items (lower(code)) where code is not null;`,
     );
     const before = await indexInfo(db.defs, 'items_code_idx');
-    const conflict = await optimize(db.defs, [
+    const conflict = await runOptimize(db.defs, [
       { kind: 'index', name: 'items_code_idx', table: 'items', columns: ['code', 'owner'] },
       // Spelled differently from the migration, but the same index: PostgreSQL normalizes both.
       {
@@ -295,18 +295,18 @@ describe('optimize on PostgreSQL', () => {
 
     const v1: Optimization = { kind: 'index', name: 'items_owner_idx', table: 'items', columns: ['owner'] };
     const v2: Optimization = { ...v1, columns: ['owner', 'code desc'] };
-    assert.deepEqual((await optimize(db.defs, [v1])).outcomes, [
+    assert.deepEqual((await runOptimize(db.defs, [v1])).outcomes, [
       { name: 'items_owner_idx', action: 'created' },
     ]);
-    const dry = await optimize(db.defs, [v2], { dryRun: true });
+    const dry = await runOptimize(db.defs, [v2], { dryRun: true });
     assert.deepEqual(dry.outcomes, [{ name: 'items_owner_idx', action: 'would-rebuild' }]);
     assert.match((await indexInfo(db.defs, 'items_owner_idx'))!.def, /\(owner\)$/);
-    const rebuilt = await optimize(db.defs, [v2]);
+    const rebuilt = await runOptimize(db.defs, [v2]);
     assert.deepEqual(rebuilt.outcomes, [{ name: 'items_owner_idx', action: 'rebuilt' }]);
     const after = await indexInfo(db.defs, 'items_owner_idx');
     assert.equal(after?.valid, true);
     assert.match(after!.def, /\(owner, code DESC\)$/);
-    assert.deepEqual((await optimize(db.defs, [v2])).outcomes, [
+    assert.deepEqual((await runOptimize(db.defs, [v2])).outcomes, [
       { name: 'items_owner_idx', action: 'skipped' },
     ]);
     const leftovers = await sql(
@@ -317,7 +317,7 @@ describe('optimize on PostgreSQL', () => {
 
     // Someone changes dbfleet's index behind its back while the definition stays: reported, not reverted.
     await sql(db.defs, 'drop index items_owner_idx; create index items_owner_idx on items (owner)');
-    const changed = await optimize(db.defs, [v2]);
+    const changed = await runOptimize(db.defs, [v2]);
     assert.deepEqual(changed.outcomes, [{ name: 'items_owner_idx', action: 'conflict' }]);
     assert.match(changed.report.tenants[0]!.error!.message, /changed outside dbfleet/);
   });
@@ -333,11 +333,11 @@ describe('optimize on PostgreSQL', () => {
       once: true,
       run: async (knex) => ({ rows: await knex('flags').whereNull('on_off').update({ on_off: false }) }),
     };
-    const first = await optimize(db.defs, [backfill]);
+    const first = await runOptimize(db.defs, [backfill]);
     assert.deepEqual(first.outcomes, [{ name: 'flags_backfill', action: 'ran', rows: 30 }]);
-    const dry = await optimize(db.defs, [backfill], { dryRun: true });
+    const dry = await runOptimize(db.defs, [backfill], { dryRun: true });
     assert.deepEqual(dry.outcomes, [{ name: 'flags_backfill', action: 'skipped' }]);
-    const second = await optimize(db.defs, [backfill]);
+    const second = await runOptimize(db.defs, [backfill]);
     assert.deepEqual(second.outcomes, [{ name: 'flags_backfill', action: 'skipped' }]);
 
     // Each optimization runs under its own timeouts, and they do not leak into the next one.
@@ -351,7 +351,7 @@ describe('optimize on PostgreSQL', () => {
         }
       },
     };
-    const timed = await optimize(db.defs, [
+    const timed = await runOptimize(db.defs, [
       { ...show, name: 'show_own', lockTimeoutMs: 1234, statementTimeoutMs: 4321 },
       { kind: 'index', name: 'flags_on_off_idx', table: 'flags', columns: ['on_off'], lockTimeoutMs: 100 },
       show,
@@ -381,7 +381,7 @@ describe('optimize on PostgreSQL', () => {
       },
       { kind: 'analyze', name: 'audit_stats', tables: ['audit_log'] },
     ];
-    const dry = await optimize(db.cleanup, definitions, { dryRun: true });
+    const dry = await runOptimize(db.cleanup, definitions, { dryRun: true });
     assert.equal(dry.report.tenants[0]!.status, 'succeeded', JSON.stringify(dry.report.tenants[0]!.error));
     assert.deepEqual(dry.outcomes, [
       { name: 'audit_log_occurred_idx', action: 'would-create' },
@@ -396,7 +396,7 @@ describe('optimize on PostgreSQL', () => {
       'a dry run records nothing',
     );
 
-    const run = await optimize(db.cleanup, definitions);
+    const run = await runOptimize(db.cleanup, definitions);
     assert.equal(run.report.tenants[0]!.status, 'succeeded', JSON.stringify(run.report.tenants[0]!.error));
     assert.deepEqual(run.outcomes, [
       { name: 'audit_log_occurred_idx', action: 'created' },
@@ -416,7 +416,7 @@ describe('optimize on PostgreSQL', () => {
     assert.ok(analyzed, 'ANALYZE ran');
 
     const index = await indexInfo(db.cleanup, 'audit_log_occurred_idx');
-    const rerun = await optimize(db.cleanup, definitions);
+    const rerun = await runOptimize(db.cleanup, definitions);
     assert.deepEqual(rerun.outcomes, [
       { name: 'audit_log_occurred_idx', action: 'skipped' },
       { name: 'audit_log_retention', action: 'deleted', rows: 0 },
@@ -461,7 +461,7 @@ describe('optimize on PostgreSQL', () => {
     const release = setTimeout(() => void holder.query('commit'), 600);
     let first: Run;
     try {
-      first = await optimize(db.resume, [cleanup]);
+      first = await runOptimize(db.resume, [cleanup]);
     } finally {
       clearTimeout(release);
       await holder.query('commit').catch(() => {});
@@ -471,7 +471,7 @@ describe('optimize on PostgreSQL', () => {
     assert.deepEqual(first.outcomes, [{ name: 'expired_sessions', action: 'partial', rows: 100 }]);
     assert.equal(await count(db.resume, 'sessions'), 1100);
 
-    const second = await optimize(db.resume, [cleanup]);
+    const second = await runOptimize(db.resume, [cleanup]);
     assert.deepEqual(second.outcomes, [{ name: 'expired_sessions', action: 'deleted', rows: 900 }]);
     assert.equal(await count(db.resume, 'sessions where expires_at < now()'), 0);
     assert.equal(await count(db.resume, 'sessions'), 200);
@@ -499,7 +499,7 @@ describe('optimize on PostgreSQL', () => {
     try {
       await holder.query('begin');
       await holder.query('select * from jobs where id = 250 for update');
-      run = await optimize(db.locks, [cleanup]);
+      run = await runOptimize(db.locks, [cleanup]);
     } finally {
       await holder.query('rollback');
       await holder.end();
@@ -517,7 +517,7 @@ describe('optimize on PostgreSQL', () => {
     assert.equal(await count(db.locks, 'jobs where id <= 200'), 0);
     assert.equal(await count(db.locks, 'jobs'), 300);
 
-    const rerun = await optimize(db.locks, [cleanup]);
+    const rerun = await runOptimize(db.locks, [cleanup]);
     assert.deepEqual(rerun.outcomes, [{ name: 'finished_jobs', action: 'deleted', rows: 300 }]);
   });
 
@@ -528,7 +528,7 @@ describe('optimize on PostgreSQL', () => {
       { kind: 'cleanup', name: 'wipe_all', table: 'jobs', where: '1 = 1' },
       { kind: 'index', name: 'bad name', table: 'jobs' },
     ] as unknown as Optimization[];
-    await assert.rejects(optimize(db.locks, invalid), (err: unknown) => {
+    await assert.rejects(runOptimize(db.locks, invalid), (err: unknown) => {
       assert.ok(err instanceof UsageError);
       assert.equal(err.problems.length, 4, err.message);
       assert.match(err.message, /"wipe": where must not be empty/);
@@ -539,7 +539,7 @@ describe('optimize on PostgreSQL', () => {
     });
     assert.equal(await count(db.locks, 'jobs'), 50);
     // The runner refuses it too when a library caller bypasses validation.
-    const bypass = await optimizeFleet({
+    const bypass = await optimize({
       tenants: tenantsOf(db.locks),
       optimizations: [
         { definition: { kind: 'cleanup', name: 'wipe', table: 'jobs', where: '' }, checksum: 'x' },
@@ -559,7 +559,7 @@ describe('optimize on PostgreSQL', () => {
        insert into acme.notes (stale) select g % 2 = 0 from generate_series(1, 100) g;
        insert into globex.notes (stale) select g % 4 = 0 from generate_series(1, 100) g;`,
     );
-    const report = await optimizeFleet({
+    const report = await optimize({
       tenants: tenantsOf(db.schemas, ['acme', 'globex']),
       optimizations: [
         { kind: 'index', name: 'notes_stale_idx', table: 'notes', columns: ['stale'] },
@@ -594,7 +594,7 @@ describe('optimize on PostgreSQL', () => {
       db.schemas,
       'create table public.shared_notes (id serial primary key, stale boolean); insert into public.shared_notes (stale) values (true)',
     );
-    const shared = await optimizeFleet({
+    const shared = await optimize({
       tenants: tenantsOf(db.schemas, ['acme']),
       optimizations: [{ kind: 'cleanup', name: 'shared_cleanup', table: 'shared_notes', where: 'stale' }],
     });

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import type { FleetEvent } from '../../src/core/events.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import { createDemoFleet } from '../../src/demo/create-fleet.js';
-import { optimizeFleet } from '../../src/optimization/fleet.js';
+import { optimize } from '../../src/optimization/fleet.js';
 import { loadOptimizations } from '../../src/optimization/loader.js';
 import type { LoadedOptimization, Optimization, OptimizationOutcome } from '../../src/optimization/types.js';
 
@@ -33,9 +33,7 @@ function oldAuditRows(tenant: Tenant): number {
   )[0]!.n;
 }
 
-function outcomesOf(
-  report: Awaited<ReturnType<typeof optimizeFleet>>,
-): Record<string, OptimizationOutcome[]> {
+function outcomesOf(report: Awaited<ReturnType<typeof optimize>>): Record<string, OptimizationOutcome[]> {
   return Object.fromEntries(
     report.tenants.map((t) => [t.id, t.details.optimizations as OptimizationOutcome[]]),
   );
@@ -80,7 +78,7 @@ describe('optimize on SQLite: the demo fleet', () => {
       'the demo seed has old audit rows',
     );
 
-    const dry = await optimizeFleet({ tenants, optimizations: demo, dryRun: true });
+    const dry = await optimize({ tenants, optimizations: demo, dryRun: true });
     assert.equal(dry.summary.succeeded, 2, JSON.stringify(dry.tenants.map((t) => t.error)));
     for (const tenant of tenants) {
       assert.deepEqual(outcomesOf(dry)[tenant.id], [
@@ -98,7 +96,7 @@ describe('optimize on SQLite: the demo fleet', () => {
     }
 
     const events: FleetEvent[] = [];
-    const run = await optimizeFleet({ tenants, optimizations: demo, onEvent: (e) => events.push(e) });
+    const run = await optimize({ tenants, optimizations: demo, onEvent: (e) => events.push(e) });
     assert.equal(run.summary.succeeded, 2, JSON.stringify(run.tenants.map((t) => t.error)));
     for (const tenant of tenants) {
       assert.deepEqual(outcomesOf(run)[tenant.id], [
@@ -125,7 +123,7 @@ describe('optimize on SQLite: the demo fleet', () => {
     const steps = events.filter((e) => e.type === 'step:done' && e.step === 'optimize');
     assert.equal(steps.length, 2);
 
-    const rerun = await optimizeFleet({ tenants, optimizations: demo });
+    const rerun = await optimize({ tenants, optimizations: demo });
     for (const tenant of tenants) {
       const outcomes = outcomesOf(rerun)[tenant.id]!;
       assert.deepEqual(outcomes.slice(0, 3), [
@@ -149,7 +147,7 @@ describe('optimize on SQLite: the demo fleet', () => {
       { kind: 'index', name: 'users_created', table: 'users', columns: ['created_at'] },
       { kind: 'cleanup', name: 'drop_nothing', table: 'users', where: 'id < 0' },
     ];
-    const report = await optimizeFleet({
+    const report = await optimize({
       tenants: [tenant],
       optimizations: definitions,
       only: ['users_created'],
@@ -159,7 +157,7 @@ describe('optimize on SQLite: the demo fleet', () => {
 
   test('features SQLite lacks fail that optimization clearly; dialects restricts one to where it applies', async () => {
     const tenant = tenants[0]!;
-    const report = await optimizeFleet({
+    const report = await optimize({
       tenants: [tenant],
       optimizations: [
         { kind: 'index', name: 'users_email_gin', table: 'users', columns: ['email'], method: 'gin' },

@@ -1,4 +1,4 @@
-// Issue 14, item 8: on SQLite, a smoke check that touches no table (`SELECT 0`, `SELECT 1 = 0`, a module
+// On SQLite, a smoke check that touches no table (`SELECT 0`, `SELECT 1 = 0`, a module
 // returning false) failed the tenant and then its rollback reported ROLLBACK_FAILED "half-upgraded": the
 // migration lock's exclusive file lock was still held by the tenant's own connection (leaving exclusive
 // locking mode releases it only at the next read of the file, and nothing read it), so the restore's

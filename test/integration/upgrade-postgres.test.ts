@@ -1,4 +1,4 @@
-// Issue 5 against a real PostgreSQL: the whole runbook (hooks, backups, verify, migrate, optimize, smoke
+// Against a real PostgreSQL: the whole runbook (hooks, backups, verify, migrate, optimize, smoke
 // checks) on throwaway tenant databases cloned from one template. Every assertion that matters reads the
 // databases, the backup folder or the journal — not only the report.
 import assert from 'node:assert/strict';

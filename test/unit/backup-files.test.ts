@@ -161,5 +161,14 @@ describe('backup files', () => {
       () => parseManifest(JSON.stringify({ ...manifest('x', 'y', true), sha256: 'nothex' })),
       /sha256/,
     );
+    // A corrupt fingerprint is named, not a crash later in compareFingerprints.
+    const m = manifest('x', 'y', true);
+    assert.throws(
+      () =>
+        parseManifest(
+          JSON.stringify({ ...m, fingerprint: { ...m.fingerprint, tables: { t: { rows: 1 } } } }),
+        ),
+      /the manifest is invalid: fingerprint\.tables\.t\.schema/,
+    );
   });
 });

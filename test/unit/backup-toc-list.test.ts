@@ -1,5 +1,5 @@
 // `pg_restore --list` prints names unquoted, newlines turned into spaces: the light verification compares
-// the fingerprint's tables by those rules (issue 14, item 7: a false BACKUP_INCOMPLETE before).
+// the fingerprint's tables by those rules (a false BACKUP_INCOMPLETE before).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tablesMissingFromToc, tocPrintedName } from '../../src/dialect/postgres/toc-list.js';

@@ -1,4 +1,4 @@
-// Issue 14: connection-capacity and client-side connection failures get codes of their own, so the fleet
+// Connection-capacity and client-side connection failures get codes of their own, so the fleet
 // run can queue a tenant instead of failing it, and a report says what happened.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// Issue 14, item 7: names PostgreSQL would change, and ids that would escape the backup folder, are
+// Names PostgreSQL would change, and ids that would escape the backup folder, are
 // refused at validation — every problem at once, each naming its tenant — before anything runs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { UsageError } from '../../src/core/errors.js';
-import { redact } from '../../src/core/redact.js';
+import { redact, withRedaction } from '../../src/core/redact.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import { parseInventoryText, readInventoryFile } from '../../src/inventory/file.js';
 import { loadInventory } from '../../src/inventory/load.js';
@@ -139,17 +139,22 @@ describe('validateInventory', () => {
     usageError(() => validateInventory({ id: 'a' }, 'inv.json'));
   });
 
-  it('registers passwords so that they are redacted everywhere, also URL-encoded', () => {
-    validateInventory(
-      [
-        { id: 'p1', dialect: 'postgres', connection: 'postgres://u:Sq%40ueak9Pw@h:5432/p1' },
-        { id: 'p2', dialect: 'postgres', connection: { host: 'h', database: 'p2', password: 'ObjPassw0rd' } },
-      ],
-      'test',
-    );
-    assert.equal(redact('driver said: bad password Sq@ueak9Pw'), 'driver said: bad password ***');
-    assert.equal(redact('x ObjPassw0rd y'), 'x *** y');
-  });
+  it("registers passwords in the run's redaction scope, also URL-encoded", () =>
+    withRedaction(() => {
+      validateInventory(
+        [
+          { id: 'p1', dialect: 'postgres', connection: 'postgres://u:Sq%40ueak9Pw@h:5432/p1' },
+          {
+            id: 'p2',
+            dialect: 'postgres',
+            connection: { host: 'h', database: 'p2', password: 'ObjPassw0rd' },
+          },
+        ],
+        'test',
+      );
+      assert.equal(redact('driver said: bad password Sq@ueak9Pw'), 'driver said: bad password ***');
+      assert.equal(redact('x ObjPassw0rd y'), 'x *** y');
+    }));
 });
 
 describe('inventory files', () => {

@@ -89,7 +89,7 @@ describe('statements SQL Server refuses inside a transaction', () => {
   });
 
   test('the adapter exposes the check to the migrator', () => {
-    assert.equal(mssqlAdapter.checkTransactionalScript?.('select 1'), undefined);
-    assert.match(mssqlAdapter.checkTransactionalScript?.('RECONFIGURE') ?? '', /RECONFIGURE on line 1/);
+    assert.equal(mssqlAdapter.checkTransactionalScript('select 1'), undefined);
+    assert.match(mssqlAdapter.checkTransactionalScript('RECONFIGURE') ?? '', /RECONFIGURE on line 1/);
   });
 });

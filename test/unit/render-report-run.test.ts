@@ -23,7 +23,13 @@ const upgraded = (id: string, closed: boolean): TenantSpec => ({
     { step: 'verify:light', data: { verified: 'light' } },
     { step: 'migrate', data: { applied: ['m1'], current: 'm1' }, migrations: [{ name: 'm1' }] },
     ...(closed
-      ? [{ step: 'checks', status: 'failed' as const, error: { code: 'CHECK_FAILED', message: 'no' } }]
+      ? [
+          {
+            step: 'checks',
+            status: 'failed' as const,
+            error: { code: 'CHECK_FAILED' as const, message: 'no' },
+          },
+        ]
       : [{ step: 'backup-post', data: { path: `/b/${id}/2.dump`, bytes: 1 } }, { step: 'after-tenant' }]),
   ],
   result: closed

@@ -154,7 +154,7 @@ describe('buildFleetReport (a SQLite journal filled by run events)', () => {
     assert.deepEqual(
       second.failures.map((f) => [f.tenantId, f.step, f.code]),
       [
-        ['acme', 'verify-post', 'VERIFY_FAILED'],
+        ['acme', 'verify-post', 'BACKUP_UNREADABLE'],
         ['initech', 'migrate', 'ROLLBACK_FAILED'],
       ],
     );

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { TenantError } from '../../src/core/errors.js';
 import type { FleetEvent } from '../../src/core/events.js';
 import type { Tenant } from '../../src/core/tenant.js';
+import type { Fingerprint } from '../../src/dialect/backup-types.js';
 import type { DialectAdapter, TenantSession } from '../../src/dialect/types.js';
 import type { TenantContext } from '../../src/fleet/run-fleet.js';
 import type { CheckDefinition } from '../../src/upgrade/checks.js';
@@ -83,6 +84,14 @@ type Fault =
   | 'restore'
   | 'down';
 
+/** A fake fingerprint whose hash names the backup it belongs to. */
+const fingerprintOf = (label: string): Fingerprint => ({
+  level: 'schema',
+  schemaHash: label,
+  objects: {},
+  tables: {},
+});
+
 /** In-memory operations: every call is logged; `faults` makes the named operation fail. */
 function fakeOps(faults: Fault[] = [], migrateApplies: string[] = ['m1', 'm2']) {
   const log: string[] = [];
@@ -95,12 +104,18 @@ function fakeOps(faults: Fault[] = [], migrateApplies: string[] = ['m1', 'm2']) 
       if (faults.includes(`backup-${label}`))
         throw new TenantError('BACKUP_FAILED', `pg_dump failed (${label})`);
       backups++;
-      return { path: `/b/acme/${backups}.dump`, bytes: 100, sha256: `sha${backups}`, fingerprint: { label } };
+      return {
+        path: `/b/acme/${backups}.dump`,
+        bytes: 100,
+        sha256: `sha${backups}`,
+        fingerprint: fingerprintOf(label),
+      };
     },
     async verify(_ctx, backup, deep) {
-      const label = (backup.fingerprint as { label: 'pre' | 'post' }).label;
+      const label = backup.fingerprint.schemaHash as 'pre' | 'post';
       log.push(`verify:${label}:${deep ? 'deep' : 'light'}`);
-      if (faults.includes(`verify-${label}`)) throw new TenantError('VERIFY_FAILED', 'archive unreadable');
+      if (faults.includes(`verify-${label}`))
+        throw new TenantError('BACKUP_UNREADABLE', 'archive unreadable');
       return { verified: deep ? 'deep' : 'light' };
     },
     async migrate() {
@@ -328,7 +343,7 @@ describe('upgradeTenant: a failure after the tenant may have changed rolls it ba
     const { ops, downs, restored } = fakeOps(['optimize']);
     const outcome = await upgradeTenant(t.ctx, ops, settings({ rollbackWith: 'down' }).s);
     assert.equal(restored.length, 0);
-    assert.deepEqual(downs, [{ applied: ['m1', 'm2'], expected: { label: 'pre' } }]);
+    assert.deepEqual(downs, [{ applied: ['m1', 'm2'], expected: fingerprintOf('pre') }]);
     assert.equal(outcome.details.rolledBack, true);
     const rollback = t.events.find((e) => e.type === 'step:done' && e.step === 'rollback');
     assert.ok(rollback?.type === 'step:done');
@@ -432,7 +447,7 @@ describe('upgradeTenant: resume (previous steps from the journal)', () => {
     path: '/b/acme/old.dump',
     bytes: 7,
     sha256: 'old',
-    fingerprint: { label: 'old' },
+    fingerprint: fingerprintOf('old'),
   };
   const rec = (
     step: string,

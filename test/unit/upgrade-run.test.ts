@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FleetEvent } from '../../src/core/events.js';
 import type { Tenant } from '../../src/core/tenant.js';
+import type { Fingerprint } from '../../src/dialect/backup-types.js';
 import type { FleetReport } from '../../src/fleet/report.js';
 import { Journal } from '../../src/journal/journal.js';
 import { findRun, runSteps, runTenants } from '../../src/journal/read.js';
@@ -41,6 +42,13 @@ function fleet(n: number, canaries: number[] = []): Tenant[] {
   });
 }
 
+const fingerprintOf = (label: string): Fingerprint => ({
+  level: 'schema',
+  schemaHash: label,
+  objects: {},
+  tables: {},
+});
+
 /** Operations that "upgrade" a tenant in memory; `failing` tenants fail their migration. */
 function fakeOps(failing: string[] = [], onMigrate?: (id: string) => Promise<void> | void) {
   const migrated: string[] = [];
@@ -49,7 +57,12 @@ function fakeOps(failing: string[] = [], onMigrate?: (id: string) => Promise<voi
   const ops: UpgradeOperations = {
     async backup(ctx, label) {
       backups.push(`${ctx.tenant.id}:${label}`);
-      return { path: `/b/${ctx.tenant.id}/${label}.dump`, bytes: 1, sha256: 'x', fingerprint: { label } };
+      return {
+        path: `/b/${ctx.tenant.id}/${label}.dump`,
+        bytes: 1,
+        sha256: 'x',
+        fingerprint: fingerprintOf(label),
+      };
     },
     async verify() {
       return { verified: 'light' };

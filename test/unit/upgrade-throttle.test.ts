@@ -1,4 +1,4 @@
-// The load probe (issue 5): tenants on a host wait while its probe reads over the threshold. A fake probe
+// The load probe: tenants on a host wait while its probe reads over the threshold. A fake probe
 // stands in for the SQL query; the scheduler is the real one, so "no start while over threshold" is what
 // the upgrade gets.
 import assert from 'node:assert/strict';

@@ -55,7 +55,7 @@ describe('words', () => {
   it('status of an unreachable tenant is unknown, not "pending 0"', () => {
     const unreachable = result({
       status: 'failed',
-      error: { code: 'CONNECT_FAILED', message: 'connection refused' },
+      error: { code: 'UNREACHABLE', message: 'connection refused' },
       details: { current: null, pending: [] },
     });
     assert.equal(statusCurrentColumn.value(unreachable), 'unknown');

@@ -12,11 +12,10 @@ type BackupArgs = CommonArgs & { keep?: number; fingerprint?: string; verify?: '
 type VerifyArgs = CommonArgs & { deep?: boolean; sample?: string; backup?: string };
 type RestoreArgs = CommonArgs & { backup?: string; yes?: boolean; 'drop-unexpected'?: boolean };
 
-const details = (r: { details: Record<string, unknown> }) => r.details as unknown as BackupDetails;
-const columns: ResultColumn[] = [
-  { head: 'backup', value: (r) => details(r).backup?.path.split('/').slice(-2).join('/') ?? '—' },
-  { head: 'bytes', value: (r) => (details(r).backup ? String(details(r).backup!.bytes) : '') },
-  { head: 'verified', value: (r) => String(details(r).backup?.verified ?? false) },
+const columns: ResultColumn<BackupDetails>[] = [
+  { head: 'backup', value: (r) => r.details.backup?.path.split('/').slice(-2).join('/') ?? '—' },
+  { head: 'bytes', value: (r) => (r.details.backup ? String(r.details.backup.bytes) : '') },
+  { head: 'verified', value: (r) => String(r.details.backup?.verified ?? false) },
 ];
 
 /** Backups land under the configured backup folder; the `verify`, `restore` and `upgrade` commands find them there. */
@@ -33,7 +32,7 @@ export const backupCommand: CommandModule<object, BackupArgs> = {
       })
       .option('fingerprint', {
         type: 'string',
-        choices: FINGERPRINT_LEVELS as unknown as string[],
+        choices: FINGERPRINT_LEVELS,
         default: 'counts',
         describe:
           'what the manifest records of the source: schema (catalog only), counts (+ row counts), full (+ content hashes: reads every row)',
@@ -46,19 +45,17 @@ export const backupCommand: CommandModule<object, BackupArgs> = {
       .example('$0 backup --keep 7', 'back up and light-verify every tenant, keep a week') as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      const { backupFleet } = await import('../../backup/fleet.js');
+      const { backup } = await import('../../backup/fleet.js');
       const ctx = await resolveContext(args, signal);
       if (args.keep !== undefined && (!Number.isInteger(args.keep) || args.keep < 1))
         throw new UsageError('--keep must be a whole number of at least 1');
-      const report = await journaled(ctx, 'backup', (fleet) =>
-        backupFleet({
-          ...fleet,
-          backupDir: ctx.backupDir,
-          keep: args.keep,
-          fingerprintLevel: args.fingerprint as FingerprintLevel,
-          verify: args.verify,
-        }),
-      );
+      const report = await backup({
+        ...journaled(ctx),
+        backupDir: ctx.backupDir,
+        keep: args.keep,
+        fingerprintLevel: args.fingerprint as FingerprintLevel,
+        verify: args.verify,
+      });
       printReport(report, ctx.mode, columns);
       return exitCodeOf(report);
     }),
@@ -83,17 +80,15 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .example('$0 verify --sample 5%', 'deep-verify a random 5%, light-verify the rest') as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      const { verifyFleet } = await import('../../backup/fleet.js');
+      const { verify } = await import('../../backup/fleet.js');
       const ctx = await resolveContext(args, signal);
-      const report = await journaled(ctx, 'verify', (fleet) =>
-        verifyFleet({
-          ...fleet,
-          backupDir: ctx.backupDir,
-          deep: args.deep,
-          sample: args.sample,
-          backup: args.backup ?? 'latest',
-        }),
-      );
+      const report = await verify({
+        ...journaled(ctx),
+        backupDir: ctx.backupDir,
+        deep: args.deep,
+        sample: args.sample,
+        backup: args.backup ?? 'latest',
+      });
       printReport(report, ctx.mode, columns);
       return exitCodeOf(report);
     }),
@@ -117,21 +112,19 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
       .example('$0 restore --tenant acme --yes', 'restore acme from its latest verified backup') as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      const { restoreFleet } = await import('../../backup/fleet.js');
+      const { restore } = await import('../../backup/fleet.js');
       const ctx = await resolveContext(args, signal);
       if (!args.tenant?.length)
         throw new UsageError(
           'restore needs --tenant <id> (repeatable): it never restores a whole fleet by accident',
         );
-      const report = await journaled(ctx, 'restore', (fleet) =>
-        restoreFleet({
-          ...fleet,
-          backupDir: ctx.backupDir,
-          yes: Boolean(args.yes),
-          backup: args.backup ?? 'latest',
-          dropUnexpected: args['drop-unexpected'],
-        }),
-      );
+      const report = await restore({
+        ...journaled(ctx),
+        backupDir: ctx.backupDir,
+        yes: Boolean(args.yes),
+        backup: args.backup ?? 'latest',
+        dropUnexpected: args['drop-unexpected'],
+      });
       printReport(report, ctx.mode, columns);
       return exitCodeOf(report);
     }),

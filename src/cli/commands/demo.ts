@@ -1,7 +1,6 @@
 import { relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../core/errors.js';
-import type { UpgradeDetails } from '../../upgrade/types.js';
 import { createEventSink, exitCodeOf, type OutputMode, printReport } from '../output.js';
 import { upgradeAppliedColumn } from '../render/result-columns.js';
 import { runCommand } from '../run-command.js';
@@ -53,19 +52,18 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         onEvent: await createEventSink(mode),
         signal,
       });
-      const details = (r: { details: Record<string, unknown> }) => r.details as unknown as UpgradeDetails;
       printReport(result.report, mode, [
         upgradeAppliedColumn('migrations'),
         {
           head: 'steps',
           value: (r) => {
-            const f = details(r).steps?.find((s) => s.status === 'failed');
+            const f = r.details.steps?.find((s) => s.status === 'failed');
             return f
-              ? `failed at ${f.step}${details(r).rolledBack ? ', rolled back' : ''}`
-              : `${details(r).steps?.length ?? 0} passed`;
+              ? `failed at ${f.step}${r.details.rolledBack ? ', rolled back' : ''}`
+              : `${r.details.steps?.length ?? 0} passed`;
           },
         },
-        { head: 'users', value: (r) => String(details(r).maintenance ?? '') },
+        { head: 'users', value: (r) => String(r.details.maintenance ?? '') },
       ]);
       if (!mode.json) {
         const rel = (p: string) => relative(process.cwd(), p) || p;

@@ -32,16 +32,14 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
       .example('$0 optimize --only audit-log-retention --tag eu', 'one cleanup on the EU tenants') as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      const { optimizeFleet } = await import('../../optimization/fleet.js');
+      const { optimize } = await import('../../optimization/fleet.js');
       const ctx = await resolveContext(args, signal);
-      const report = await journaled(ctx, 'optimize', (fleet) =>
-        optimizeFleet({
-          ...fleet,
-          optimizations: ctx.optimizationsDir,
-          only: args.only,
-          dryRun: args['dry-run'],
-        }),
-      );
+      const report = await optimize({
+        ...journaled(ctx),
+        optimizations: ctx.optimizationsDir,
+        only: args.only,
+        dryRun: args['dry-run'],
+      });
       printReport(report, ctx.mode, [
         {
           head: 'optimizations',

@@ -82,26 +82,21 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       // Reading must not create: a mistyped path is an error, not a new empty journal.
       if (!isUrl(target) && !existsSync(target))
         throw new UsageError(`no journal at ${target} (pass --journal, or run an upgrade first)`);
-      const [{ openJournalDatabase }, { buildFleetReport, pickRun, renderReport }, { renderReportTable }] =
-        await Promise.all([
-          import('../../journal/open.js'),
-          import('../../report/index.js'),
-          import('../render/report-table.js'),
-        ]);
-      const knex = await openJournalDatabase(target);
-      let text: string;
-      try {
-        const picked = await pickRun(knex, args.run);
+      const [{ renderReport, report }, { renderReportTable }] = await Promise.all([
+        import('../../report/index.js'),
+        import('../render/report-table.js'),
+      ]);
+      const doc = await report({
+        journal: target,
+        runId: args.run,
+        slowest: args.slowest,
         // Which run a bare `report` shows, and how to pick another; stderr keeps stdout the report itself.
-        if (picked.note) process.stderr.write(`dbfleet: ${picked.note}\n`);
-        const doc = await buildFleetReport(knex, { runId: picked.run.runId, slowest: args.slowest });
-        // The document is redacted string by string (buildFleetReport); redacting the rendered text again
-        // could eat a closing quote or tag after "password=…" and break the JSON or the HTML.
-        const format = formatOf(args);
-        text = format === 'table' ? renderReportTable(doc) : renderReport(doc, format);
-      } finally {
-        await knex.destroy();
-      }
+        onNote: (note) => process.stderr.write(`dbfleet: ${note}\n`),
+      });
+      // The document is redacted string by string (buildFleetReport); redacting the rendered text again
+      // could eat a closing quote or tag after "password=…" and break the JSON or the HTML.
+      const format = formatOf(args);
+      const text = format === 'table' ? renderReportTable(doc) : renderReport(doc, format);
       if (args.out) {
         const file = resolve(args.out);
         try {

@@ -4,7 +4,11 @@ import { formatDuration } from '../../util/duration.js';
 import { drawTable, errorColumn } from './draw-table.js';
 import { terminalWidth } from './fit-width.js';
 
-export type ResultColumn = { head: string; value: (result: TenantResult) => string };
+/** A command's own column; `D` is its report's details (a shared column reads any report's). */
+export type ResultColumn<D extends object = Record<string, unknown>> = {
+  head: string;
+  value: (result: TenantResult<D>) => string;
+};
 
 const MAX_ROWS = 200;
 
@@ -16,9 +20,9 @@ function truncate(text: string, width: number): string {
  * The final table. Failed tenants come first (the ones someone has to look at at 4 a.m.); a fleet of
  * thousands prints its first rows and a count, the full list being in `--json` and the report.
  */
-export function renderTable(
-  report: FleetReport,
-  columns: readonly ResultColumn[] = [],
+export function renderTable<D extends object>(
+  report: FleetReport<D>,
+  columns: readonly ResultColumn<D>[] = [],
   width = terminalWidth(),
 ): string {
   const order = { failed: 0, skipped: 1, succeeded: 2 } as const;
@@ -58,7 +62,7 @@ export function renderTable(
 /**
  * Skipped is not done (exit 1): how many, and why — "2 skipped, not done: 1 LOCKED (…); 1 NOT_STARTED (…)".
  */
-export function skippedLine(report: FleetReport): string | undefined {
+export function skippedLine(report: FleetReport<object>): string | undefined {
   if (report.summary.skipped === 0) return undefined;
   const reasons = skipReasons(report.tenants).map(
     (r) => `${r.tenants} ${r.code} (${truncate(r.message, 120)})`,
