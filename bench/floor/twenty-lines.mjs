@@ -1,4 +1,4 @@
-// The no-op floor a user could write in twenty lines (issue 19): one Node process with `pg`, 8 tenants
+// The no-op floor a user could write in twenty lines: one Node process with `pg`, 8 tenants
 // at a time, each `connect`, `select name from knex_migrations order by id`, `end`. Nothing else: no
 // application_name, no timeouts, no checksum table — the least any tool must do to say "up to date".
 // Usage: node twenty-lines.mjs <inventory.json> [concurrency = 8]

@@ -20,9 +20,9 @@ const CLI_SAMPLE = 10;
  * no-op: every tenant is already up to date (the caller made the fleet from the migrated template).
  * dbfleet `migrate` and `status` against two floors, each a plain Node process at the same concurrency:
  * the bench's own (connect, read knex_migrations with id and batch, disconnect, with an application name)
- * and issue 19's twenty-line one (`pg`, connect, `select name from knex_migrations order by id`, end).
+ * and the twenty-line one a user could write (`pg`, connect, `select name from knex_migrations order by id`, end).
  * Every system runs once per round, in a rotating order; ratios are given for the medians and for the
- * best run of each (issue 19 quotes best of 2 alternating rounds). Nothing changes, so the fleet is made once.
+ * best run of each (best of alternating rounds). Nothing changes, so the fleet is made once.
  */
 export async function noopSuite(ctx: BenchContext, n: number): Promise<SuiteResult> {
   const inventory = join(ctx.workDir, `inventory-${n}.json`);
@@ -79,7 +79,7 @@ export async function noopSuite(ctx: BenchContext, n: number): Promise<SuiteResu
     ),
     twentyLines: recorder.measurement(
       'twentyLines',
-      `20-line floor (issue 19): one Node process, pg, ${C} at a time: connect, select name from knex_migrations order by id, end`,
+      `20-line floor: one Node process, pg, ${C} at a time: connect, select name from knex_migrations order by id, end`,
     ),
   };
   // What users do today when nothing is pending: the loop still starts one knex process per tenant.
