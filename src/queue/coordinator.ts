@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { type ErrorInfo, storedError } from '../core/errors.js';
+import { openControl } from '../dialect/postgres/queue-control.js';
+import { lockHolders } from '../dialect/postgres/queue-lock-holders.js';
 import type { RemoteJob, RemoteRunner, TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import { openBoss } from './boss.js';
-import { openControl } from './control.js';
 import { jobLock, TENANT_QUEUE, type TenantJobData, type TenantJobOutput } from './job.js';
-import { lockHolders } from './lock-holders.js';
 
 /** A coordinator whose jobs nobody takes for this long fails them (`--worker-wait`). */
 export const DEFAULT_WORKER_WAIT_MS = 30_000;

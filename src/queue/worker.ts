@@ -2,11 +2,11 @@ import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import { type ErrorInfo, errorMessage } from '../core/errors.js';
 import { redactDeep } from '../core/redact.js';
+import { lockAny, openControl } from '../dialect/postgres/queue-control.js';
 import { fanOutOf } from '../fleet/options.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import { openBoss } from './boss.js';
-import { lockAny, openControl } from './control.js';
 import { hostSlotLock, jobLock, parseJobData, TENANT_QUEUE, type TenantJobOutput } from './job.js';
 import { taskFor, type WorkerTask, type WorkerTaskOptions } from './tasks.js';
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { sqliteHistory } from '../helpers/sqlite-history.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/knexfile-environments');
@@ -36,20 +37,6 @@ function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   });
 }
 
-function history(file: string): string[] {
-  const db = new Database(file, { readonly: true });
-  try {
-    const exists = db.prepare("select 1 from sqlite_master where name = 'knex_migrations'").get();
-    if (!exists) return [];
-    return db
-      .prepare('select name from knex_migrations order by id')
-      .all()
-      .map((r) => (r as { name: string }).name);
-  } finally {
-    db.close();
-  }
-}
-
 describe('a knex-shaped knexfile', () => {
   it('migrates with its development environment: client, connection, two folders, loadExtensions', async () => {
     const dir = fixtureProject();
@@ -65,9 +52,9 @@ describe('a knex-shaped knexfile', () => {
         ['globex', expected],
       ],
     );
-    assert.deepEqual(history(join(dir, 'db/acme.sqlite')), expected);
-    assert.deepEqual(history(join(dir, 'db/globex.sqlite')), expected);
-    assert.deepEqual(history(join(dir, 'db/prod.sqlite')), []);
+    assert.deepEqual(sqliteHistory(join(dir, 'db/acme.sqlite')), expected);
+    assert.deepEqual(sqliteHistory(join(dir, 'db/globex.sqlite')), expected);
+    assert.deepEqual(sqliteHistory(join(dir, 'db/prod.sqlite')), []);
   });
 
   it('--env production takes that environment (and NODE_ENV does the same)', async () => {
@@ -78,8 +65,8 @@ describe('a knex-shaped knexfile', () => {
     );
     assert.equal(byFlag.code, 0, byFlag.stderr);
     // production's connection is db/prod.sqlite: "acme" inherits it, its development file is untouched.
-    assert.equal(history(join(dir, 'db/prod.sqlite')).length, 3);
-    assert.deepEqual(history(join(dir, 'db/acme.sqlite')), []);
+    assert.equal(sqliteHistory(join(dir, 'db/prod.sqlite')).length, 3);
+    assert.deepEqual(sqliteHistory(join(dir, 'db/acme.sqlite')), []);
 
     const byEnv = await cli(['status', '--tenants', 'tenants.json', '--tenant', 'acme', '--json'], dir, {
       NODE_ENV: 'production',
@@ -98,6 +85,6 @@ describe('a knex-shaped knexfile', () => {
     const run = await cli(['migrate', '--tenants', 'tenants.json'], dir);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /unknown key "useNullAsDefualt" \(did you mean "useNullAsDefault"\?\)/);
-    assert.deepEqual(history(join(dir, 'db/acme.sqlite')), []);
+    assert.deepEqual(sqliteHistory(join(dir, 'db/acme.sqlite')), []);
   });
 });

@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { runCli } from '../helpers/cli-child.js';
+import { sqliteHistory } from '../helpers/sqlite-history.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-init-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -17,18 +17,6 @@ function project(name: string, type: 'module' | 'commonjs'): string {
   mkdirSync(dir);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type }));
   return dir;
-}
-
-function historyOf(file: string): string[] {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db
-      .prepare('select name from knex_migrations order by id')
-      .all()
-      .map((r) => (r as { name: string }).name);
-  } finally {
-    db.close();
-  }
 }
 
 describe('dbfleet init', () => {
@@ -47,7 +35,7 @@ describe('dbfleet init', () => {
       assert.equal(migrate.code, 0, migrate.stderr);
       const report = JSON.parse(migrate.stdout);
       assert.equal(report.summary.succeeded, 2);
-      assert.deepEqual(historyOf(join(dir, 'tenants/tenant-a.sqlite')), [
+      assert.deepEqual(sqliteHistory(join(dir, 'tenants/tenant-a.sqlite')), [
         '20260101000000_create_accounts.js',
       ]);
 
@@ -55,7 +43,7 @@ describe('dbfleet init', () => {
       assert.equal(again.code, 0, again.stderr);
       assert.doesNotMatch(again.stdout, /wrote/);
       assert.equal(readFileSync(join(dir, 'knexfile.js'), 'utf8'), knexfile);
-      assert.deepEqual(historyOf(join(dir, 'tenants/tenant-a.sqlite')), [
+      assert.deepEqual(sqliteHistory(join(dir, 'tenants/tenant-a.sqlite')), [
         '20260101000000_create_accounts.js',
       ]);
     });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { abortableSleep } from '../util/abortable-sleep.js';
+import { abortableSleep } from '../../util/abortable-sleep.js';
 
 /**
  * One connection to the control database that holds this process's advisory locks (job locks, host

@@ -1,4 +1,4 @@
-import type { ControlConnection } from './control.js';
+import type { ControlConnection } from './queue-control.js';
 
 /**
  * Who holds which two-key advisory lock, as `"k1:k2"` → the holder's application_name (a worker names
