@@ -134,7 +134,20 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const concurrency = fanOutOf(local).concurrency;
   const loops = Array.from({ length: concurrency }, async () => {
     while (!stop?.aborted) {
-      const [job] = await boss.fetch<unknown>(TENANT_QUEUE, { batchSize: 1 });
+      let job: PgBoss.Job<unknown> | undefined;
+      try {
+        [job] = await boss.fetch<unknown>(TENANT_QUEUE, { batchSize: 1 });
+      } catch (err) {
+        // A fetch PostgreSQL rolled back (a deadlock with another worker's fetch or the coordinator's
+        // fail of the same job) took nothing: the worker stays up and asks again.
+        line({
+          status: 'failed',
+          durationMs: 0,
+          error: { code: 'QUEUE_FAILED', message: `fetch: ${errorMessage(err)}` },
+        });
+        await abortableSleep(POLL_MS, stop);
+        continue;
+      }
       if (!job) {
         await abortableSleep(POLL_MS, stop);
         continue;
