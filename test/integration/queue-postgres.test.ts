@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { jobLock } from '../../src/queue/job.js';
 import { type CliChild, ROOT, startCli } from '../helpers/cli-child.js';
 import {
   adminQuery,
@@ -117,15 +118,26 @@ describe('migrate --queue with three workers', () => {
     let victimOut = '';
     victim.child.stdout?.on('data', (d) => (victimOut += d));
     await waitUntil('the first worker to finish a tenant', () => victimOut.includes('succeeded'), 60_000);
-    // …and only while it holds a tenant: its control connection holds that tenant's advisory lock.
+    // …and only while it holds a tenant it has just started: a lock of w1 alone is not enough, since a
+    // worker still holds a finished job's lock for a moment after it printed the result (it completes
+    // the job first), and a job near its end may complete between this look and the kill.
     await waitFor(
-      'the first worker to hold a tenant',
+      'the first worker to hold a freshly started tenant',
       async () => {
-        const [row] = await adminQuery<{ n: number }>(
-          `select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
-            where l.locktype = 'advisory' and l.granted and a.application_name = 'w1'`,
+        const fresh = await queryDatabase<{ run: string; tenant: string }>(
+          CONTROL,
+          `select data->>'runId' as run, data->>'tenantId' as tenant from pgboss.job
+            where state = 'active' and started_on > now() - interval '250 milliseconds'`,
         );
-        return (row?.n ?? 0) > 0 ? true : undefined;
+        if (fresh.length === 0) return undefined;
+        const held = await queryDatabase<{ k: string }>(
+          CONTROL,
+          `select l.classid::bigint || ':' || l.objid::bigint as k
+             from pg_locks l join pg_stat_activity a on a.pid = l.pid
+            where l.locktype = 'advisory' and l.objsubid = 2 and l.granted and a.application_name = 'w1'`,
+        );
+        const keys = new Set(held.map((h) => h.k));
+        return fresh.some((j) => keys.has(jobLock(j.run, j.tenant).join(':'))) ? true : undefined;
       },
       60_000,
     );
