@@ -52,6 +52,9 @@ export function evaluateTargets(suites: readonly SuiteResult[], concurrency: num
     ratioTarget(suites, 'migrate', 'dbfleet/floor', 'migrate vs floor (psql -f)', 1.1),
     ratioTarget(suites, 'noop', 'migrate/floor', 'no-op migrate vs floor', 1.5),
     ratioTarget(suites, 'noop', 'status/floor', 'no-op status vs floor', 1.5),
+    // The floor a user could write in twenty lines (bench/floor/twenty-lines.mjs), start-up included.
+    ratioTarget(suites, 'noop', 'migrate/twentyLines', 'no-op migrate vs twenty-line floor', 1.5),
+    ratioTarget(suites, 'noop', 'status/twentyLines', 'no-op status vs twenty-line floor', 1.5),
     ratioTarget(suites, 'migrate', 'knexCliLoop/dbfleet', 'faster than the knex CLI loop', 50, true),
   ];
   // Say when a target is out of reach for any tool on this machine: even the floor is not 50× the loop.

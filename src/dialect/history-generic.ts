@@ -69,6 +69,18 @@ export async function recordMigrationVia(
   return true;
 }
 
+/** readHistoryRowsVia when all three history tables exist, else undefined: a lookup, then the read. */
+export async function readCompleteHistoryVia(
+  knex: Knex,
+  tables: { history: string; lock: string; checksums: string },
+  schema?: string,
+): Promise<HistoryRow[] | undefined> {
+  const names = [tables.history, tables.lock, tables.checksums];
+  const existing = await existingTablesVia(knex, names, schema);
+  if (!names.every((name) => existing.has(name))) return undefined;
+  return readHistoryRowsVia(knex, tables, schema);
+}
+
 /** knex_migrations' rows, then the checksum rows, in one query (a UNION ALL); both tables exist. */
 export async function readHistoryRowsVia(
   knex: Knex,

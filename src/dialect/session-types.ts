@@ -144,6 +144,15 @@ export interface TenantSession {
    */
   readHistoryRows(tables: { history: string; checksums: string }, schema?: string): Promise<HistoryRow[]>;
   /**
+   * `readHistoryRows` for a tenant that may lack some of its history tables: the rows when all three
+   * exist, `undefined` when one (or the schema) is missing. PostgreSQL reads without looking first (one
+   * round trip for the usual tenant, whose tables exist); the others look, then read (history-generic.ts).
+   */
+  readCompleteHistory(
+    tables: { history: string; lock: string; checksums: string },
+    schema?: string,
+  ): Promise<HistoryRow[] | undefined>;
+  /**
    * Runs `fn` in a transaction on the pinned connection: knex's own `knex.transaction()`, so `trx` is
    * exactly what knex's migrator hands a migration (nested transactions, `batchInsert` and `transacting`
    * become savepoints of it). With `internal` — `fn` never hands `trx` to user code — a session may use a

@@ -132,6 +132,20 @@ export async function readHistoryOf(
   };
 }
 
+/**
+ * The history of a tenant whose tables are usually all there: one round trip when they are (the read is
+ * the existence check, see `readCompleteHistory`); otherwise which tables exist (`snapshot` unset), for
+ * the caller to create them or read what is there.
+ */
+export async function readHistoryIfComplete(
+  session: Pick<TenantSession, 'readCompleteHistory' | 'existingTables'>,
+  where: HistoryLocation,
+): Promise<{ existing: ReadonlySet<string>; snapshot?: HistorySnapshot }> {
+  const rows = await session.readCompleteHistory(where, where.schema);
+  if (rows) return { existing: new Set(historyTables(where)), snapshot: foldHistory(rows) };
+  return { existing: await existingHistoryTables(tableLookupOf(session), where) };
+}
+
 function foldHistory(rows: readonly HistoryRow[]): HistorySnapshot {
   const applied: AppliedMigration[] = [];
   const recorded = new Map<string, string>();

@@ -8,6 +8,7 @@ import {
   historyExists,
   historyLocation,
   historyTables,
+  readHistoryIfComplete,
   readHistoryOf,
   tableLookupOf,
 } from './history.js';
@@ -78,9 +79,9 @@ export async function upToDateWithoutLock(
   const { session } = opts;
   const where = historyLocation(session.tenant, opts.history);
   try {
-    const existing = await existingHistoryTables(tableLookupOf(session), where);
-    if (!hasAllHistoryTables(existing, where)) return { existing };
-    const plan = planFrom(opts, await readHistoryOf(session, where, existing), to);
+    const { existing, snapshot } = await readHistoryIfComplete(session, where);
+    if (!snapshot) return { existing };
+    const plan = planFrom(opts, snapshot, to);
     const idle = plan.pending.length === 0 && plan.adopt.length === 0 && plan.problems.length === 0;
     return idle ? { details: { applied: [], current: plan.current, pending: [] }, existing } : { existing };
   } catch {

@@ -1,7 +1,7 @@
 import { fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet } from '../fleet/run-fleet.js';
-import { historyLocation, readHistoryOf, tableLookupOf } from './history.js';
+import { historyLocation, readHistoryIfComplete, readHistoryOf } from './history.js';
 import { type MigrationOptions, resolveMigrations } from './migrate-fleet.js';
 import { describeProblem, planMigrations } from './planner.js';
 
@@ -37,8 +37,9 @@ export async function status(
     async (ctx) => {
       const session = await ctx.session();
       const where = historyLocation(session.tenant, options.history);
-      const existing = await tableLookupOf(session)([where.history, where.checksums], where.schema);
-      const { applied, recorded } = await readHistoryOf(session, where, existing);
+      // Usually one round trip; a tenant that lacks a table (knex's alone, or none yet) reads what it has.
+      const { existing, snapshot } = await readHistoryIfComplete(session, where);
+      const { applied, recorded } = snapshot ?? (await readHistoryOf(session, where, existing));
       const plan = planMigrations({
         available: migrations,
         applied,

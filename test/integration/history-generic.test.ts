@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import {
   existingTablesVia,
+  readCompleteHistoryVia,
   readHistoryRowsVia,
   recordMigrationVia,
 } from '../../src/dialect/history-generic.js';
@@ -36,6 +37,28 @@ function recordOf(where: HistoryLocation, name: string, batch: number, extra: Pa
     holdKnexLock: true,
     ...extra,
   } satisfies MigrationRecord;
+}
+
+/**
+ * readCompleteHistory on a history with `where`'s tables: undefined while any of the three is missing
+ * (dropped one by one), the same rows as readHistoryRows once all are there.
+ */
+async function checkCompleteRead(session: TenantSession, where: HistoryLocation): Promise<void> {
+  const sql = (name: string) => (where.schema ? `"${where.schema}"."${name}"` : `"${name}"`);
+  await ensureHistoryTables(session.knex, where);
+  await session.knex.transaction((trx) => session.recordMigration(trx, recordOf(where, '001_a.js', 1)));
+  const rows = await session.readCompleteHistory(where, where.schema);
+  assert.deepEqual(normalized(rows ?? []), normalized(await session.readHistoryRows(where, where.schema)));
+  assert.equal(rows?.filter((r) => r.kind === 'a').length, 1);
+  assert.deepEqual(
+    normalized((await readCompleteHistoryVia(session.knex, where, where.schema)) ?? []),
+    normalized(rows ?? []),
+  );
+  for (const name of [where.lock, where.checksums, where.history]) {
+    await session.runScript(`drop table ${sql(name)}`);
+    assert.equal(await session.readCompleteHistory(where, where.schema), undefined, `without ${name}`);
+    assert.equal(await readCompleteHistoryVia(session.knex, where, where.schema), undefined);
+  }
 }
 
 type Recorder = (on: Knex | Knex.Transaction, record: MigrationRecord) => Promise<boolean>;
@@ -125,6 +148,10 @@ describe('generic history helpers on SQLite', () => {
     );
     assert.deepEqual(normalized(await readHistoryRowsVia(session.knex, where)), normalized(rows));
   });
+
+  it('readCompleteHistory reads all three tables or says one is missing', async () => {
+    await checkCompleteRead(session, historyLocation(session.tenant, { tableName: 'complete_history' }));
+  });
 });
 
 describe('PostgreSQL: the one-round-trip members and the generic helpers agree', () => {
@@ -190,5 +217,17 @@ describe('PostgreSQL: the one-round-trip members and the generic helpers agree',
         );
       }
     });
+
+    it(`readCompleteHistory is the read and the existence check in one, ${label}`, async () => {
+      await checkCompleteRead(
+        session,
+        historyLocation({}, { tableName: 'complete_history', ...(schema ? { schemaName: schema } : {}) }),
+      );
+    });
   }
+
+  it('readCompleteHistory in a schema that does not exist is undefined, not an error', async () => {
+    const where = historyLocation({}, { schemaName: 'no_such_schema' });
+    assert.equal(await session.readCompleteHistory(where, where.schema), undefined);
+  });
 });

@@ -1,6 +1,11 @@
 import type { Knex } from 'knex';
 import type { Tenant } from '../../core/tenant.js';
-import { existingTablesVia, readHistoryRowsVia, recordMigrationVia } from '../history-generic.js';
+import {
+  existingTablesVia,
+  readCompleteHistoryVia,
+  readHistoryRowsVia,
+  recordMigrationVia,
+} from '../history-generic.js';
 import { userKnexConfig } from '../knex-settings.js';
 import { createPinnedKnex } from '../pinned-knex.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
@@ -152,6 +157,7 @@ export async function openMssqlSession(
     existingTables: (names, schema) => existingTablesVia(knex, names, schema),
     recordMigration: recordMigrationVia,
     readHistoryRows: (tables, schema) => readHistoryRowsVia(knex, tables, schema),
+    readCompleteHistory: (tables, schema) => readCompleteHistoryVia(knex, tables, schema),
     async runScript(sql, on = knex) {
       await withRawConnection(on, (connection, Request) => runGoScript(connection, Request, sql));
     },

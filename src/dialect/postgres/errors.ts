@@ -14,6 +14,12 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/** undefined_table or invalid_schema_name: a relation (or its schema) named in the query does not exist. */
+export function isMissingRelation(err: unknown): boolean {
+  const code = (err as PgLikeError)?.code;
+  return code === '42P01' || code === '3F000';
+}
+
 /** SQLSTATEs a DBA acts on differently get their own code and an explanation. */
 export function classifyPostgresError(err: unknown): ErrorInfo | undefined {
   const e = err as PgLikeError;

@@ -4,11 +4,12 @@ import { userKnexConfig } from '../knex-settings.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
 import { describeAdvisoryLockHolder, LOCK_CLASS, waitForAdvisoryLock } from './advisory-lock.js';
+import { isMissingRelation } from './errors.js';
 import { quotePostgresIdentifier } from './identifiers.js';
 import { INVALID_INDEXES_SQL } from './invalid-indexes.js';
 import { CLIENT_KEEPALIVE, connectWithLiveness, livenessStartupOptions } from './liveness-options.js';
 import { connectPinned, knexOver, type PinnedConnection } from './pinned-connection.js';
-import { readHistorySql } from './read-history.js';
+import { readCompleteHistorySql, readHistorySql } from './read-history.js';
 import { recordPostgresMigration } from './record-migration.js';
 import { readPostgresShape } from './schema-shape.js';
 import { createStallWatch, type StallWatch } from './stall-watchdog.js';
@@ -146,6 +147,15 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     shortTransaction: (fn) => runPinnedTransaction(knexOf(), fn),
     recordMigration: recordPostgresMigration,
     readHistoryRows: (tables, schema) => query(readHistorySql(tables, schema)),
+    async readCompleteHistory(tables, schema) {
+      try {
+        return await query(readCompleteHistorySql(tables, schema));
+      } catch (err) {
+        // Outside any transaction, so a failed read leaves nothing to roll back.
+        if (isMissingRelation(err)) return undefined;
+        throw err;
+      }
+    },
     async existingTables(names, schema) {
       const rows = await query<{ n: string }>(
         "select n from unnest($1::text[]) as n where to_regclass(format('%I.%I', coalesce($2, current_schema()), n)) is not null",

@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { Tenant } from '../../core/tenant.js';
-import { existingTablesVia, readHistoryRowsVia, recordMigrationVia } from '../history-generic.js';
+import {
+  existingTablesVia,
+  readCompleteHistoryVia,
+  readHistoryRowsVia,
+  recordMigrationVia,
+} from '../history-generic.js';
 import { userKnexConfig } from '../knex-settings.js';
 import { createPinnedKnex } from '../pinned-knex.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
@@ -127,6 +132,7 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
     existingTables: (names, schema) => existingTablesVia(knex, names, schema),
     recordMigration: recordMigrationVia,
     readHistoryRows: (tables, schema) => readHistoryRowsVia(knex, tables, schema),
+    readCompleteHistory: (tables, schema) => readCompleteHistoryVia(knex, tables, schema),
     async runScript(sql, on = knex) {
       if (sql.trim() !== '') await withRawConnection(on, (db) => db.exec(sql));
     },
