@@ -13,7 +13,9 @@ async function worker() {
   while (next < tenants.length) {
     const client = new pg.Client(tenants[next++].connection);
     await client.connect();
-    rows += (await client.query('select name from knex_migrations order by id')).rowCount;
+    // Awaited first: `rows += await …` reads `rows` before the await and loses the other workers' counts.
+    const { rowCount } = await client.query('select name from knex_migrations order by id');
+    rows += rowCount;
     await client.end();
   }
 }
