@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { renderReportTable } from '../../src/cli/render/report-table.js';
 import type { Fingerprint } from '../../src/dialect/backup-types.js';
 import type { StepRow } from '../../src/journal/read.js';
 import { driftSection, recordedFingerprints } from '../../src/report/drift.js';
@@ -145,5 +146,19 @@ describe('driftSection', () => {
     const html = renderReportHtml(withDrift);
     assert.match(html, /<h2>Drift \(1\)<\/h2>/);
     assert.match(html, /<table id="drift">/);
+  });
+
+  test('the terminal table shows it too, fitted to the width; none when every version agrees', () => {
+    const doc = documentFixture();
+    assert.doesNotMatch(renderReportTable(doc, { width: 100 }), /Drift/);
+    const text = renderReportTable({ ...doc, drift: driftSection(recorded)! }, { width: 100 });
+    assert.match(text, /Drift: 1 tenant\(s\) among 4 fingerprinted/);
+    const row = text.split('\n').find((l) => l.includes('│ t2 '));
+    assert.ok(row?.includes(b.schemaHash.slice(0, 12)) && row.includes(a.schemaHash.slice(0, 12)), row);
+    assert.match(text, /\+ public\.extra/);
+    assert.match(text, /~ public\.users/);
+    for (const line of text.split('\n')) assert.ok(line.length <= 100, `wider than 100: ${line}`);
+    const agreeing = driftSection(recorded.filter((r) => r.tenantId !== 't2'))!;
+    assert.match(renderReportTable({ ...doc, drift: agreeing }, { width: 100 }), /Drift: none among 3/);
   });
 });

@@ -9,7 +9,7 @@ import {
   verifiedLabel,
   versionLabel,
 } from '../../report/format.js';
-import type { FleetDocument } from '../../report/types.js';
+import type { DriftSection, FleetDocument } from '../../report/types.js';
 import { drawTable, errorColumn } from './draw-table.js';
 import { terminalWidth } from './fit-width.js';
 
@@ -103,6 +103,7 @@ export function renderReportTable(doc: FleetDocument, options: TableRenderOption
       ),
     );
   }
+  if (doc.drift) out.push('', ...driftLines(doc.drift, width));
   if (doc.steps.length) {
     out.push('', 'Steps');
     out.push(
@@ -121,4 +122,36 @@ export function renderReportTable(doc: FleetDocument, options: TableRenderOption
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The run's backup fingerprints per version, and the tenants that differ from their version's majority. */
+function driftLines(drift: DriftSection, width: number): string[] {
+  const none = drift.outliers.length === 0;
+  const out = [
+    `Drift: ${none ? 'none' : `${drift.outliers.length} tenant(s)`} among ${drift.tenants} fingerprinted by this run's backups`,
+    ...(none ? [] : ['(`dbfleet drift` says how they differ)']),
+    table(
+      ['version', 'tenants', 'fingerprints (majority first)'],
+      drift.versions.map((v) => [
+        v.version ?? '(none applied)',
+        String(v.tenants),
+        v.groups.map((g) => `${g.schemaHash.slice(0, 12)} × ${g.tenants}`).join('\n'),
+      ]),
+      width,
+    ),
+  ];
+  if (none) return out;
+  out.push(
+    drawTable(
+      [
+        { head: 'tenant', cells: drift.outliers.map((o) => o.tenantId), minWidth: 24 },
+        { head: 'version', cells: drift.outliers.map((o) => o.version ?? '(none applied)'), maxLines: 2 },
+        { head: 'fingerprint', cells: drift.outliers.map((o) => o.schemaHash.slice(0, 12)), minWidth: 12 },
+        { head: 'majority', cells: drift.outliers.map((o) => o.expected.slice(0, 12)), minWidth: 12 },
+        { head: 'differs in', cells: drift.outliers.map((o) => o.differences.join('\n')), maxLines: 6 },
+      ],
+      width,
+    ),
+  );
+  return out;
 }
