@@ -1,6 +1,7 @@
 import { formatDuration } from '../util/duration.js';
 import type {
   BackupInfo,
+  DriftSection,
   DurationStats,
   FleetDocument,
   StepTiming,
@@ -89,4 +90,24 @@ export function summaryLine(doc: FleetDocument): string {
 export function tenantsByUrgency(doc: FleetDocument): TenantReport[] {
   const rank = (t: TenantReport) => (t.status === 'failed' ? 0 : t.problems.length ? 1 : 2);
   return [...doc.tenants].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+}
+
+/** The Drift section's rows per version: version, tenants, its fingerprints (majority first), one per line. */
+export function driftVersionRows(drift: DriftSection): string[][] {
+  return drift.versions.map((v) => [
+    v.version ?? '(none applied)',
+    String(v.tenants),
+    v.groups.map((g) => `${g.schemaHash.slice(0, 12)} × ${g.tenants}`).join('\n'),
+  ]);
+}
+
+/** The Drift section's outlier rows: tenant, version, its fingerprint, the majority's, what differs. */
+export function driftOutlierRows(drift: DriftSection): string[][] {
+  return drift.outliers.map((o) => [
+    o.tenantId,
+    o.version ?? '(none applied)',
+    o.schemaHash.slice(0, 12),
+    o.expected.slice(0, 12),
+    o.differences.join('\n'),
+  ]);
 }

@@ -1,5 +1,7 @@
 import {
   backupLabel,
+  driftOutlierRows,
+  driftVersionRows,
   ms,
   runLine,
   stepLabel,
@@ -39,30 +41,10 @@ function driftMarkdown(drift: DriftSection): string[] {
     "Schema fingerprints of this run's backups, per version: a tenant whose fingerprint differs from its version's majority has drifted (`dbfleet drift` says how).",
     '',
   );
-  out.push(
-    table(
-      ['version', 'tenants', 'fingerprints (majority first)'],
-      drift.versions.map((v) => [
-        v.version ?? '(none applied)',
-        String(v.tenants),
-        v.groups.map((g) => `${g.schemaHash.slice(0, 12)} × ${g.tenants}`).join('\n'),
-      ]),
-      [1],
-    ),
-    '',
-  );
+  out.push(table(['version', 'tenants', 'fingerprints (majority first)'], driftVersionRows(drift), [1]), '');
   if (drift.outliers.length === 0) return [...out, "None: every version's backups have one fingerprint.", ''];
   out.push(
-    table(
-      ['tenant', 'version', 'fingerprint', 'majority', 'differs in'],
-      drift.outliers.map((o) => [
-        o.tenantId,
-        o.version ?? '(none applied)',
-        o.schemaHash.slice(0, 12),
-        o.expected.slice(0, 12),
-        o.differences.join('\n'),
-      ]),
-    ),
+    table(['tenant', 'version', 'fingerprint', 'majority', 'differs in'], driftOutlierRows(drift)),
     '',
   );
   return out;

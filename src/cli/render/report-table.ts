@@ -1,5 +1,7 @@
 import {
   backupLabel,
+  driftOutlierRows,
+  driftVersionRows,
   ms,
   runLine,
   statsLabel,
@@ -130,25 +132,19 @@ function driftLines(drift: DriftSection, width: number): string[] {
   const out = [
     `Drift: ${none ? 'none' : `${drift.outliers.length} tenant(s)`} among ${drift.tenants} fingerprinted by this run's backups`,
     ...(none ? [] : ['(`dbfleet drift` says how they differ)']),
-    table(
-      ['version', 'tenants', 'fingerprints (majority first)'],
-      drift.versions.map((v) => [
-        v.version ?? '(none applied)',
-        String(v.tenants),
-        v.groups.map((g) => `${g.schemaHash.slice(0, 12)} × ${g.tenants}`).join('\n'),
-      ]),
-      width,
-    ),
+    table(['version', 'tenants', 'fingerprints (majority first)'], driftVersionRows(drift), width),
   ];
   if (none) return out;
+  const rows = driftOutlierRows(drift);
+  const column = (i: number) => rows.map((r) => r[i] ?? '');
   out.push(
     drawTable(
       [
-        { head: 'tenant', cells: drift.outliers.map((o) => o.tenantId), minWidth: 24 },
-        { head: 'version', cells: drift.outliers.map((o) => o.version ?? '(none applied)'), maxLines: 2 },
-        { head: 'fingerprint', cells: drift.outliers.map((o) => o.schemaHash.slice(0, 12)), minWidth: 12 },
-        { head: 'majority', cells: drift.outliers.map((o) => o.expected.slice(0, 12)), minWidth: 12 },
-        { head: 'differs in', cells: drift.outliers.map((o) => o.differences.join('\n')), maxLines: 6 },
+        { head: 'tenant', cells: column(0), minWidth: 24 },
+        { head: 'version', cells: column(1), maxLines: 2 },
+        { head: 'fingerprint', cells: column(2), minWidth: 12 },
+        { head: 'majority', cells: column(3), minWidth: 12 },
+        { head: 'differs in', cells: column(4), maxLines: 6 },
       ],
       width,
     ),
