@@ -17,9 +17,12 @@ const rawSql = (sql: string) => sql.replace(/\?/g, '\\?');
 /**
  * A table's backup hash, over exactly the parts it has always covered (validity and triggers are newer
  * and left out): a backup verified later must compare equal to the manifest written when it was taken.
+ * An INVALID index (a failed CREATE INDEX CONCURRENTLY leaves one) is not in it: pg_dump does not dump
+ * it, so no restored copy has it, and counting it made such a tenant's every deep verify a mismatch.
+ * Drift still reports it (schema-shape.ts keeps validity).
  */
 export function postgresTableHash(t: TableRow): string {
-  const indexes = t.indexes.map(([, definition]) => definition);
+  const indexes = t.indexes.filter(([, , valid]) => valid).map(([, definition]) => definition);
   const constraints = t.constraints.map(([name, definition]) => `${name} ${definition}`);
   return hashOf([t.kind, t.persistence, t.partkey, t.partbound, t.columns, indexes, constraints]);
 }
