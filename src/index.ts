@@ -84,6 +84,7 @@ export {
 } from './queue/coordinator.js';
 export { runWorker, type WorkerLine, type WorkerOptions } from './queue/worker.js';
 export {
+  type DriftSection,
   type FleetDocument,
   type ReportFileFormat,
   type ReportOptions,

@@ -7,6 +7,7 @@ export { type ReportOptions, report } from './report.js';
 export { durationStats, percentile } from './stats.js';
 export type {
   BackupInfo,
+  DriftSection,
   DurationStats,
   FleetDocument,
   ReportRun,
