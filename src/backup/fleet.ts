@@ -4,7 +4,7 @@ import type { Tenant } from '../core/tenant.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel, type ToolOptions } from '../dialect/backup-types.js';
 import { type FleetOptions, fanOutOf, sessionOptionsOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
-import { runFleet } from '../fleet/run-fleet.js';
+import { runFleet, type TaskOutcome, type TenantContext } from '../fleet/run-fleet.js';
 import type { BackupDetails, BackupRunSettings } from './context.js';
 import { prepareBackupDir } from './files.js';
 import { restoreFromBackup } from './restore.js';
@@ -80,8 +80,12 @@ function singleTenantPath(
   }
 }
 
-/** `dbfleet backup`: one verified backup per selected tenant, concurrently under the fleet's caps. */
-export async function backup(options: BackupOptions): Promise<FleetReport<BackupDetails>> {
+type BackupTask = (ctx: TenantContext) => Promise<TaskOutcome<BackupDetails>>;
+
+/** A queued run's coordinator never runs a task itself: its workers do, with their own backup folder. */
+const remoteOnly: BackupTask = () => Promise.reject(new Error('this run hands its tenants to queue workers'));
+
+function checkBackupOptions(options: BackupOptions): FingerprintLevel {
   const level = options.fingerprintLevel ?? 'counts';
   if (!FINGERPRINT_LEVELS.includes(level))
     throw new UsageError(`--fingerprint ${level}: expected ${FINGERPRINT_LEVELS.join(', ')}`);
@@ -90,33 +94,58 @@ export async function backup(options: BackupOptions): Promise<FleetReport<Backup
       `--keep ${options.keep}: expected a whole number of at least 1 (the last verified backup is never deleted)`,
     );
   }
+  return level;
+}
+
+/** `dbfleet backup`'s per-tenant task: what a local run fans out and a queue worker runs. */
+export async function backupTask(options: BackupOptions): Promise<BackupTask> {
+  const level = checkBackupOptions(options);
   const settings = await settingsOf(options, { create: true, writable: true });
-  return runFleet<BackupDetails>(runOptions('backup', options), (ctx) =>
+  return (ctx) =>
     backupTenant(ctx, {
       ...settings,
       fingerprintLevel: level,
       verify: options.verify ?? 'light',
       ...(options.keep !== undefined ? { keep: options.keep } : {}),
-    }),
-  );
+    });
+}
+
+/** `dbfleet backup`: one verified backup per selected tenant, concurrently under the fleet's caps. */
+export async function backup(options: BackupOptions): Promise<FleetReport<BackupDetails>> {
+  checkBackupOptions(options);
+  const task = options.remote ? remoteOnly : await backupTask(options);
+  return runFleet<BackupDetails>(runOptions('backup', options), task);
+}
+
+/**
+ * `dbfleet verify`'s per-tenant task; `deep` says which tenants get the scratch restore (all with
+ * `--deep`, a sample with `--sample`).
+ */
+export async function verifyTask(
+  options: VerifyOptions,
+  deep: (tenantId: string) => boolean,
+): Promise<BackupTask> {
+  const settings = await settingsOf(options, { create: false, writable: false });
+  return (ctx) =>
+    verifyTenantBackup(ctx, {
+      ...settings,
+      deep: deep(ctx.tenant.id),
+      backup: options.backup ?? 'latest',
+    });
 }
 
 /** `dbfleet verify`: light checks for every selected tenant's backup, deep ones for all or a sample. */
 export async function verify(options: VerifyOptions): Promise<FleetReport<BackupDetails>> {
   singleTenantPath('verify', options);
+  if (options.remote && options.sample !== undefined)
+    throw new UsageError('verify --sample does not go with --queue yet: use --deep, or no --queue');
   const sample = options.sample !== undefined ? parseSample(options.sample) : undefined;
-  const settings = await settingsOf(options, { create: false, writable: false });
   const ids = options.tenants.map((t) => t.id);
   const deepIds = sample
     ? pickSample(ids, sample, options.random ?? randomInt)
     : new Set(options.deep ? ids : []);
-  return runFleet<BackupDetails>(runOptions('verify', options), (ctx) =>
-    verifyTenantBackup(ctx, {
-      ...settings,
-      deep: deepIds.has(ctx.tenant.id),
-      backup: options.backup ?? 'latest',
-    }),
-  );
+  const task = options.remote ? remoteOnly : await verifyTask(options, (id) => deepIds.has(id));
+  return runFleet<BackupDetails>(runOptions('verify', options), task);
 }
 
 /** `dbfleet restore`: each selected tenant from its verified backup; refuses without `yes`. */

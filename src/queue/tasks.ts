@@ -1,14 +1,25 @@
+import { backupTask, verifyTask } from '../backup/fleet.js';
+import { FINGERPRINT_LEVELS, type FingerprintLevel, type ToolOptions } from '../dialect/backup-types.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { type MigrationOptions, migrateTask, resolveMigrations } from '../migration/migrate-fleet.js';
 import type { TenantJobData } from './job.js';
 
 export type WorkerTask = (ctx: TenantContext) => Promise<TaskOutcome<object>>;
 
-/** What a worker needs beyond the job to build a command's task: its own inventory and config. */
-export type WorkerTaskOptions = MigrationOptions;
+/**
+ * What a worker needs beyond the job to build a command's task: its own inventory and config. Backups
+ * go to the worker's own backup folder (shared storage, when workers on several machines must find
+ * each other's backups to verify or restore them).
+ */
+export type WorkerTaskOptions = MigrationOptions & { backupDir?: string; tools?: ToolOptions };
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 const flag = (value: unknown) => value === true;
+
+function backupDirOf(options: WorkerTaskOptions, command: string): string {
+  if (!options.backupDir) throw new Error(`this worker has no backup folder for "${command}" jobs`);
+  return options.backupDir;
+}
 
 /**
  * The per-tenant task of a job's command, built from the worker's own config and the run's flags the
@@ -16,18 +27,41 @@ const flag = (value: unknown) => value === true;
  * rejects, and the job fails with that message.
  */
 export async function taskFor(data: TenantJobData, options: WorkerTaskOptions): Promise<WorkerTask> {
+  const { args } = data;
   switch (data.command) {
     case 'migrate': {
       const migrate = {
         ...options,
-        to: text(data.args.to),
-        dryRun: flag(data.args.dryRun),
-        allowOutOfOrder: flag(data.args.allowOutOfOrder),
+        to: text(args.to),
+        dryRun: flag(args.dryRun),
+        allowOutOfOrder: flag(args.allowOutOfOrder),
       };
       const { migrations, directory } = await resolveMigrations(migrate);
       return migrateTask(migrate, migrations, directory);
     }
+    case 'backup': {
+      const level = text(args.fingerprint);
+      const verify = text(args.verify);
+      return backupTask({
+        ...options,
+        backupDir: backupDirOf(options, 'backup'),
+        ...(level && FINGERPRINT_LEVELS.includes(level as FingerprintLevel)
+          ? { fingerprintLevel: level as FingerprintLevel }
+          : {}),
+        ...(verify === 'none' || verify === 'light' || verify === 'deep' ? { verify } : {}),
+        ...(typeof args.keep === 'number' ? { keep: args.keep } : {}),
+      });
+    }
+    case 'verify': {
+      const backup = text(args.backup);
+      return verifyTask(
+        { ...options, backupDir: backupDirOf(options, 'verify'), ...(backup ? { backup } : {}) },
+        () => flag(args.deep),
+      );
+    }
     default:
-      throw new Error(`a dbfleet worker does not run "${data.command}" jobs yet (only migrate)`);
+      throw new Error(
+        `a dbfleet worker does not run "${data.command}" jobs yet (only migrate, backup and verify)`,
+      );
   }
 }

@@ -5,6 +5,7 @@ import { FINGERPRINT_LEVELS, type FingerprintLevel } from '../../dialect/backup-
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
+import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
 import type { ResultColumn } from '../render/table.js';
 import { runCommand } from '../run-command.js';
 
@@ -19,12 +20,12 @@ const columns: ResultColumn<BackupDetails>[] = [
 ];
 
 /** Backups land under the configured backup folder; the `verify`, `restore` and `upgrade` commands find them there. */
-export const backupCommand: CommandModule<object, BackupArgs> = {
+export const backupCommand: CommandModule<object, BackupArgs & QueueArgs> = {
   command: 'backup',
   describe:
     'back up every selected tenant (pg_dump -Fc, SQLite online backup, SQL Server BACKUP) and verify it',
   builder: (y) =>
-    withCommonOptions(y)
+    withQueueOptions(withCommonOptions(y))
       .option('keep', {
         type: 'number',
         describe:
@@ -49,24 +50,29 @@ export const backupCommand: CommandModule<object, BackupArgs> = {
       const ctx = await resolveContext(args, signal);
       if (args.keep !== undefined && (!Number.isInteger(args.keep) || args.keep < 1))
         throw new UsageError('--keep must be a whole number of at least 1');
-      const report = await backup({
-        ...journaled(ctx),
-        backupDir: ctx.backupDir,
-        keep: args.keep,
-        fingerprintLevel: args.fingerprint as FingerprintLevel,
-        verify: args.verify,
-      });
+      // With --queue the workers take the backups, into their own --backup-dir.
+      const flags = { keep: args.keep, fingerprint: args.fingerprint, verify: args.verify };
+      const report = await withQueue(args, flags, (remote) =>
+        backup({
+          ...journaled(ctx),
+          ...(remote ? { remote } : {}),
+          backupDir: ctx.backupDir,
+          keep: args.keep,
+          fingerprintLevel: args.fingerprint as FingerprintLevel,
+          verify: args.verify,
+        }),
+      );
       printReport(report, ctx.mode, columns);
       return exitCodeOf(report);
     }),
 };
 
-export const verifyCommand: CommandModule<object, VerifyArgs> = {
+export const verifyCommand: CommandModule<object, VerifyArgs & QueueArgs> = {
   command: 'verify',
   describe:
     'verify backups: light (manifest, size, sha256, archive readable) or --deep (restore into a scratch database and compare fingerprints)',
   builder: (y) =>
-    withCommonOptions(y)
+    withQueueOptions(withCommonOptions(y))
       .option('deep', {
         type: 'boolean',
         describe:
@@ -82,13 +88,17 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     runCommand(async (signal) => {
       const { verify } = await import('../../backup/fleet.js');
       const ctx = await resolveContext(args, signal);
-      const report = await verify({
-        ...journaled(ctx),
-        backupDir: ctx.backupDir,
-        deep: args.deep,
-        sample: args.sample,
-        backup: args.backup ?? 'latest',
-      });
+      const flags = { deep: args.deep, backup: args.backup };
+      const report = await withQueue(args, flags, (remote) =>
+        verify({
+          ...journaled(ctx),
+          ...(remote ? { remote } : {}),
+          backupDir: ctx.backupDir,
+          deep: args.deep,
+          sample: args.sample,
+          backup: args.backup ?? 'latest',
+        }),
+      );
       printReport(report, ctx.mode, columns);
       return exitCodeOf(report);
     }),

@@ -38,6 +38,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         ...ctx.fleet,
         signal,
         migrations: ctx.migrations,
+        backupDir: ctx.backupDir,
         url: args.queue as string,
         ...(args.name ? { name: args.name } : {}),
         onLine: (line) => {

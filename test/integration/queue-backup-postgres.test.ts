@@ -1,0 +1,151 @@
+// `backup --queue` and `verify --queue`: two `dbfleet worker` processes take the tenants of a backup
+// run and then of a deep verify run, into their backup folder; the coordinator prints the report a
+// local run would. Checked on disk (the manifests) and in scratch-free PostgreSQL, not only in the report.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type CliChild, startCli } from '../helpers/cli-child.js';
+import {
+  adminQuery,
+  createDatabases,
+  dropDatabases,
+  pgUrl,
+  queryDatabase,
+  uniquePrefix,
+} from '../helpers/postgres.js';
+
+const prefix = uniquePrefix('qbackup');
+const TENANTS = Array.from({ length: 5 }, (_, i) => `${prefix}_t${i}`);
+const CONTROL = `${prefix}_ctl`;
+const env = { DBFLEET_FROM_SOURCE: '1' };
+
+let cwd: string;
+const children: CliChild[] = [];
+
+function start(args: string[]): CliChild {
+  const child = startCli(args, { cwd, env });
+  children.push(child);
+  return child;
+}
+
+interface Report {
+  command: string;
+  tenants: {
+    id: string;
+    status: string;
+    error?: { code: string };
+    backup?: { path: string; verified: string | false };
+  }[];
+}
+
+before(async () => {
+  await createDatabases([...TENANTS, CONTROL]);
+  for (const [i, db] of TENANTS.entries())
+    await queryDatabase(
+      db,
+      `create table notes (id int primary key); insert into notes select generate_series(1, ${i + 1})`,
+    );
+  cwd = mkdtempSync(join(tmpdir(), 'dbfleet-qbackup-'));
+  writeFileSync(
+    join(cwd, 'fleet.json'),
+    JSON.stringify(TENANTS.map((db) => ({ id: db, dialect: 'postgres', connection: pgUrl(db) }))),
+  );
+});
+
+after(async () => {
+  for (const c of children)
+    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.done));
+  await dropDatabases(prefix);
+  await dropDatabases(`dbfleet_verify_${prefix}`);
+  if (cwd) rmSync(cwd, { recursive: true, force: true });
+});
+
+describe('backup and verify --queue with two workers', () => {
+  it('the workers back up and deep-verify every tenant; the coordinator reports it', async () => {
+    const workers = ['b1', 'b2'].map((name) =>
+      start([
+        'worker',
+        '--queue',
+        pgUrl(CONTROL),
+        '--tenants',
+        'fleet.json',
+        '--concurrency',
+        '2',
+        '--name',
+        name,
+      ]),
+    );
+    const backup = await start([
+      'backup',
+      '--queue',
+      pgUrl(CONTROL),
+      '--tenants',
+      'fleet.json',
+      '--verify',
+      'light',
+      '--json',
+    ]).done;
+    assert.equal(backup.code, 0, backup.stderr);
+    const backups = JSON.parse(backup.stdout) as Report;
+    assert.equal(backups.command, 'backup');
+    assert.deepEqual(
+      backups.tenants.map((t) => [t.id, t.status, t.backup?.verified]).sort(),
+      TENANTS.map((id) => [id, 'succeeded', 'light']),
+    );
+    // On disk, where the workers' --backup-dir (the default, in the shared cwd) says.
+    for (const id of TENANTS) {
+      const dir = join(cwd, '.dbfleet/backups', id);
+      const manifests = readdirSync(dir).filter((f) => f.endsWith('.manifest.json'));
+      assert.equal(manifests.length, 1, `${id}: one backup`);
+      const manifest = JSON.parse(readFileSync(join(dir, manifests[0] as string), 'utf8')) as {
+        tenant: string;
+      };
+      assert.equal(manifest.tenant, id);
+    }
+
+    const verify = await start([
+      'verify',
+      '--queue',
+      pgUrl(CONTROL),
+      '--tenants',
+      'fleet.json',
+      '--deep',
+      '--json',
+    ]).done;
+    assert.equal(verify.code, 0, verify.stderr);
+    const verified = JSON.parse(verify.stdout) as Report;
+    assert.ok(
+      verified.tenants.every((t) => t.status === 'succeeded' && t.backup?.verified === 'deep'),
+      verify.stdout,
+    );
+    const scratch = await adminQuery<{ n: number }>(
+      'select count(*)::int as n from pg_database where starts_with(datname, $1)',
+      [`dbfleet_verify_${prefix}`],
+    );
+    assert.equal(scratch[0]?.n, 0, 'no scratch database left behind');
+
+    for (const w of workers) w.child.kill('SIGTERM');
+    const lines = (await Promise.all(workers.map((w) => w.done))).map((r) => r.stdout).join('');
+    assert.match(lines, / backup /);
+    assert.match(lines, / verify /);
+  });
+
+  it('verify --queue --sample is refused with exit 2 (a sample is not yet shared with the workers)', async () => {
+    const run = await start([
+      'verify',
+      '--queue',
+      pgUrl(CONTROL),
+      '--tenants',
+      'fleet.json',
+      '--sample',
+      '2',
+      '--worker-wait',
+      '1s',
+    ]).done;
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--sample does not go with --queue/);
+  });
+});
