@@ -2,7 +2,7 @@ import type { ErrorInfo } from '../core/errors.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import { type FleetOptions, fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
-import { runFleet } from '../fleet/run-fleet.js';
+import { runFleet, type TaskOutcome, type TenantContext } from '../fleet/run-fleet.js';
 import { loadOptimizations } from './loader.js';
 import { selectOptimizations } from './planner.js';
 import { optimizeTenant } from './runner.js';
@@ -37,13 +37,64 @@ export async function resolveOptimizations(
   return selectOptimizations(all, options.only);
 }
 
+/** `dbfleet optimize`'s per-tenant task: what a local run fans out and a queue worker runs. */
+export function optimizeTask(
+  options: Pick<OptimizeOptions, 'dryRun' | 'timeouts' | 'lockWaitMs'>,
+  optimizations: readonly LoadedOptimization[],
+): (ctx: TenantContext) => Promise<TaskOutcome<OptimizeDetails>> {
+  const timeouts = resolveTimeouts(options.timeouts);
+  return async (ctx) => {
+    const tenantId = ctx.tenant.id;
+    const t0 = Date.now();
+    ctx.emit({ type: 'step:start', tenantId, step: 'optimize', at: t0 });
+    const fail = (error: ErrorInfo) =>
+      ctx.emit({
+        type: 'step:done',
+        tenantId,
+        step: 'optimize',
+        status: 'failed',
+        durationMs: Date.now() - t0,
+        error,
+      });
+    try {
+      const session = await ctx.session();
+      const result = await optimizeTenant({
+        session,
+        adapter: ctx.adapter,
+        optimizations,
+        dryRun: options.dryRun === true,
+        timeouts,
+        lockWaitMs: options.lockWaitMs ?? 0,
+        emit: ctx.emit,
+        signal: ctx.signal,
+      });
+      if (result.error) fail(result.error);
+      else {
+        const data = { optimizations: result.details.optimizations.length };
+        ctx.emit({
+          type: 'step:done',
+          tenantId,
+          step: 'optimize',
+          status: 'succeeded',
+          durationMs: Date.now() - t0,
+          data,
+        });
+      }
+      return { details: result.details, ...(result.error ? { error: result.error } : {}) };
+    } catch (err) {
+      fail(describeFailure(err, ctx.adapter));
+      throw err;
+    }
+  };
+}
+
 /**
  * `dbfleet optimize`: converges every selected tenant to the optimization definitions, concurrently under
- * the fleet's caps. Per tenant: `optimizations: [{ name, action, rows? }]`.
+ * the fleet's caps. Per tenant: `optimizations: [{ name, action, rows? }]`. With `remote` (`--queue`)
+ * they are still loaded here, so a bad definition or `--only` name is a usage error before any job.
  */
 export async function optimize(options: OptimizeOptions): Promise<FleetReport<OptimizeDetails>> {
   const optimizations = await resolveOptimizations(options);
-  const timeouts = resolveTimeouts(options.timeouts);
   return runFleet<OptimizeDetails>(
     {
       command: 'optimize',
@@ -51,48 +102,6 @@ export async function optimize(options: OptimizeOptions): Promise<FleetReport<Op
       ...fanOutOf(options),
       emptyDetails: () => ({ optimizations: [] }),
     },
-    async (ctx) => {
-      const tenantId = ctx.tenant.id;
-      const t0 = Date.now();
-      ctx.emit({ type: 'step:start', tenantId, step: 'optimize', at: t0 });
-      const fail = (error: ErrorInfo) =>
-        ctx.emit({
-          type: 'step:done',
-          tenantId,
-          step: 'optimize',
-          status: 'failed',
-          durationMs: Date.now() - t0,
-          error,
-        });
-      try {
-        const session = await ctx.session();
-        const result = await optimizeTenant({
-          session,
-          adapter: ctx.adapter,
-          optimizations,
-          dryRun: options.dryRun === true,
-          timeouts,
-          lockWaitMs: options.lockWaitMs ?? 0,
-          emit: ctx.emit,
-          signal: ctx.signal,
-        });
-        if (result.error) fail(result.error);
-        else {
-          const data = { optimizations: result.details.optimizations.length };
-          ctx.emit({
-            type: 'step:done',
-            tenantId,
-            step: 'optimize',
-            status: 'succeeded',
-            durationMs: Date.now() - t0,
-            data,
-          });
-        }
-        return { details: result.details, ...(result.error ? { error: result.error } : {}) };
-      } catch (err) {
-        fail(describeFailure(err, ctx.adapter));
-        throw err;
-      }
-    },
+    optimizeTask(options, optimizations),
   );
 }

@@ -2,6 +2,7 @@ import { backupTask, verifyTask } from '../backup/fleet.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel, type ToolOptions } from '../dialect/backup-types.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { type MigrationOptions, migrateTask, resolveMigrations } from '../migration/migrate-fleet.js';
+import { optimizeTask, resolveOptimizations } from '../optimization/fleet.js';
 import type { TenantJobData } from './job.js';
 
 export type WorkerTask = (ctx: TenantContext) => Promise<TaskOutcome<object>>;
@@ -11,10 +12,24 @@ export type WorkerTask = (ctx: TenantContext) => Promise<TaskOutcome<object>>;
  * go to the worker's own backup folder (shared storage, when workers on several machines must find
  * each other's backups to verify or restore them).
  */
-export type WorkerTaskOptions = MigrationOptions & { backupDir?: string; tools?: ToolOptions };
+export type WorkerTaskOptions = MigrationOptions & {
+  backupDir?: string;
+  tools?: ToolOptions;
+  /** The worker's optimizations folder (`optimize` jobs). */
+  optimizations?: string;
+};
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 const flag = (value: unknown) => value === true;
+
+/** `--only` travels as a JSON array in a string: job flags are plain values. */
+function onlyList(value: unknown): string[] | undefined {
+  if (typeof value !== 'string') return undefined;
+  const list: unknown = JSON.parse(value);
+  if (!Array.isArray(list) || !list.every((n) => typeof n === 'string'))
+    throw new Error("the job's --only is not a list of names");
+  return list;
+}
 
 function backupDirOf(options: WorkerTaskOptions, command: string): string {
   if (!options.backupDir) throw new Error(`this worker has no backup folder for "${command}" jobs`);
@@ -59,9 +74,18 @@ export async function taskFor(data: TenantJobData, options: WorkerTaskOptions): 
         () => flag(args.deep),
       );
     }
+    case 'optimize': {
+      if (!options.optimizations) throw new Error('this worker has no optimizations folder');
+      const only = onlyList(args.only);
+      const optimizations = await resolveOptimizations({
+        optimizations: options.optimizations,
+        ...(only ? { only } : {}),
+      });
+      return optimizeTask({ ...options, dryRun: flag(args.dryRun) }, optimizations);
+    }
     default:
       throw new Error(
-        `a dbfleet worker does not run "${data.command}" jobs yet (only migrate, backup and verify)`,
+        `a dbfleet worker does not run "${data.command}" jobs yet (only migrate, backup, verify and optimize)`,
       );
   }
 }

@@ -3,6 +3,7 @@ import type { OptimizationOutcome } from '../../optimization/types.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
+import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
 import { runCommand } from '../run-command.js';
 
 type OptimizeArgs = CommonArgs & { only?: string[]; 'dry-run'?: boolean };
@@ -13,12 +14,12 @@ function describe(outcomes: readonly OptimizationOutcome[]): string {
     .join('\n');
 }
 
-export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
+export const optimizeCommand: CommandModule<object, OptimizeArgs & QueueArgs> = {
   command: 'optimize',
   describe:
     'run the optimization scripts (index builds, batched cleanup, statistics) on every selected tenant',
   builder: (y) =>
-    withCommonOptions(y)
+    withQueueOptions(withCommonOptions(y))
       .option('only', {
         type: 'string',
         array: true,
@@ -34,12 +35,19 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs> = {
     runCommand(async (signal) => {
       const { optimize } = await import('../../optimization/fleet.js');
       const ctx = await resolveContext(args, signal);
-      const report = await optimize({
-        ...journaled(ctx),
-        optimizations: ctx.optimizationsDir,
-        only: args.only,
+      const flags = {
         dryRun: args['dry-run'],
-      });
+        only: args.only?.length ? JSON.stringify(args.only.map(String)) : undefined,
+      };
+      const report = await withQueue(args, flags, (remote) =>
+        optimize({
+          ...journaled(ctx),
+          ...(remote ? { remote } : {}),
+          optimizations: ctx.optimizationsDir,
+          only: args.only,
+          dryRun: args['dry-run'],
+        }),
+      );
       printReport(report, ctx.mode, [
         {
           head: 'optimizations',

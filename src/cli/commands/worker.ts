@@ -39,6 +39,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         signal,
         migrations: ctx.migrations,
         backupDir: ctx.backupDir,
+        optimizations: ctx.optimizationsDir,
         url: args.queue as string,
         ...(args.name ? { name: args.name } : {}),
         onLine: (line) => {

@@ -1,8 +1,9 @@
-// `backup --queue` and `verify --queue`: two `dbfleet worker` processes take the tenants of a backup
-// run and then of a deep verify run, into their backup folder; the coordinator prints the report a
-// local run would. Checked on disk (the manifests) and in scratch-free PostgreSQL, not only in the report.
+// `backup`, `verify` and `optimize` with `--queue`: two `dbfleet worker` processes take the tenants of
+// each run (backups into their backup folder, index builds with their optimizations folder); the
+// coordinator prints the report a local run would. Checked on disk (the manifests) and in the tenant
+// databases (pg_indexes, no scratch database left), not only in the report.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -45,9 +46,14 @@ before(async () => {
   for (const [i, db] of TENANTS.entries())
     await queryDatabase(
       db,
-      `create table notes (id int primary key); insert into notes select generate_series(1, ${i + 1})`,
+      `create table notes (id int primary key, body text); insert into notes select g, g::text from generate_series(1, ${i + 1}) g`,
     );
   cwd = mkdtempSync(join(tmpdir(), 'dbfleet-qbackup-'));
+  mkdirSync(join(cwd, 'optimizations'));
+  writeFileSync(
+    join(cwd, 'optimizations/010-indexes.mjs'),
+    "export default [{ kind: 'index', name: 'notes_body_idx', table: 'notes', columns: ['body'] }];\n",
+  );
   writeFileSync(
     join(cwd, 'fleet.json'),
     JSON.stringify(TENANTS.map((db) => ({ id: db, dialect: 'postgres', connection: pgUrl(db) }))),
@@ -63,8 +69,8 @@ after(async () => {
   if (cwd) rmSync(cwd, { recursive: true, force: true });
 });
 
-describe('backup and verify --queue with two workers', () => {
-  it('the workers back up and deep-verify every tenant; the coordinator reports it', async () => {
+describe('backup, verify and optimize --queue with two workers', () => {
+  it('the workers back up, deep-verify and optimize every tenant; the coordinator reports each run', async () => {
     const workers = ['b1', 'b2'].map((name) =>
       start([
         'worker',
@@ -127,10 +133,27 @@ describe('backup and verify --queue with two workers', () => {
     );
     assert.equal(scratch[0]?.n, 0, 'no scratch database left behind');
 
+    const optimize = await start(['optimize', '--queue', pgUrl(CONTROL), '--tenants', 'fleet.json', '--json'])
+      .done;
+    assert.equal(optimize.code, 0, optimize.stderr);
+    const optimized = JSON.parse(optimize.stdout) as {
+      tenants: { status: string; optimizations?: unknown }[];
+    };
+    assert.ok(
+      optimized.tenants.every((t) => t.status === 'succeeded'),
+      optimize.stdout,
+    );
+    for (const db of TENANTS) {
+      const rows = await queryDatabase<{ indexname: string }>(
+        db,
+        "select indexname from pg_indexes where tablename = 'notes' and indexname = 'notes_body_idx'",
+      );
+      assert.equal(rows.length, 1, `${db}: the worker built the index`);
+    }
+
     for (const w of workers) w.child.kill('SIGTERM');
     const lines = (await Promise.all(workers.map((w) => w.done))).map((r) => r.stdout).join('');
-    assert.match(lines, / backup /);
-    assert.match(lines, / verify /);
+    for (const command of ['backup', 'verify', 'optimize']) assert.match(lines, new RegExp(` ${command} `));
   });
 
   it('verify --queue --sample is refused with exit 2 (a sample is not yet shared with the workers)', async () => {
