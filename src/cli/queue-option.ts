@@ -25,15 +25,16 @@ export function withQueueOptions<T>(y: Argv<T>): Argv<T & QueueArgs> {
 }
 
 /**
- * Runs `run` with a coordinator when `--queue` is given (its `remote` goes into the fleet options), and
- * closes it after. `jobArgs`: the command's flags the workers need (plain values only).
+ * Runs `run` with a coordinator when `--queue` is given, and closes it after: `queued` (`{ remote }`,
+ * or `{}` without `--queue`) spreads into the fleet options. `jobArgs`: the command's flags the workers
+ * need (plain values only).
  */
 export async function withQueue<R>(
   args: QueueArgs,
   jobArgs: Record<string, string | number | boolean | undefined>,
-  run: (remote: RemoteRunner | undefined) => Promise<R>,
+  run: (queued: { remote?: RemoteRunner }) => Promise<R>,
 ): Promise<R> {
-  if (args.queue === undefined) return run(undefined);
+  if (args.queue === undefined) return run({});
   const { openCoordinator } = await import('../queue/coordinator.js');
   const plain = Object.fromEntries(Object.entries(jobArgs).filter(([, v]) => v !== undefined)) as Record<
     string,
@@ -46,7 +47,7 @@ export async function withQueue<R>(
     ...(workerWaitMs !== undefined ? { workerWaitMs } : {}),
   });
   try {
-    return await run(coordinator);
+    return await run({ remote: coordinator });
   } finally {
     await coordinator.close();
   }

@@ -39,3 +39,23 @@ export function startCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
 export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliRun> {
   return startCli(args, options).done;
 }
+
+/**
+ * CLI children started in one folder (`options` is read at each start: tests make the folder in
+ * `before`), kept so that `stopAll` can kill whatever a failed test left running.
+ */
+export function cliChildren(options: () => { cwd: string; env?: NodeJS.ProcessEnv }) {
+  const children: CliChild[] = [];
+  return {
+    start(args: string[]): CliChild {
+      const child = startCli(args, options());
+      children.push(child);
+      return child;
+    },
+    async stopAll(): Promise<void> {
+      for (const c of children)
+        if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+      await Promise.all(children.map((c) => c.done));
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type CliChild, startCli } from '../helpers/cli-child.js';
+import { cliChildren } from '../helpers/cli-child.js';
 import {
   adminQuery,
   createDatabases,
@@ -23,13 +23,11 @@ const CONTROL = `${prefix}_ctl`;
 const env = { DBFLEET_FROM_SOURCE: '1' };
 
 let cwd: string;
-const children: CliChild[] = [];
+const { start, stopAll } = cliChildren(() => ({ cwd, env }));
 
-function start(args: string[]): CliChild {
-  const child = startCli(args, { cwd, env });
-  children.push(child);
-  return child;
-}
+/** A coordinator of `command` on this test's queue and fleet. */
+const queued = (command: string, ...extra: string[]) =>
+  start([command, '--queue', pgUrl(CONTROL), '--tenants', 'fleet.json', ...extra]).done;
 
 interface Report {
   command: string;
@@ -61,9 +59,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of children)
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  await Promise.all(children.map((c) => c.done));
+  await stopAll();
   await dropDatabases(prefix);
   await dropDatabases(`dbfleet_verify_${prefix}`);
   if (cwd) rmSync(cwd, { recursive: true, force: true });
@@ -84,16 +80,7 @@ describe('backup, verify and optimize --queue with two workers', () => {
         name,
       ]),
     );
-    const backup = await start([
-      'backup',
-      '--queue',
-      pgUrl(CONTROL),
-      '--tenants',
-      'fleet.json',
-      '--verify',
-      'light',
-      '--json',
-    ]).done;
+    const backup = await queued('backup', '--verify', 'light', '--json');
     assert.equal(backup.code, 0, backup.stderr);
     const backups = JSON.parse(backup.stdout) as Report;
     assert.equal(backups.command, 'backup');
@@ -112,15 +99,7 @@ describe('backup, verify and optimize --queue with two workers', () => {
       assert.equal(manifest.tenant, id);
     }
 
-    const verify = await start([
-      'verify',
-      '--queue',
-      pgUrl(CONTROL),
-      '--tenants',
-      'fleet.json',
-      '--deep',
-      '--json',
-    ]).done;
+    const verify = await queued('verify', '--deep', '--json');
     assert.equal(verify.code, 0, verify.stderr);
     const verified = JSON.parse(verify.stdout) as Report;
     assert.ok(
@@ -133,8 +112,7 @@ describe('backup, verify and optimize --queue with two workers', () => {
     );
     assert.equal(scratch[0]?.n, 0, 'no scratch database left behind');
 
-    const optimize = await start(['optimize', '--queue', pgUrl(CONTROL), '--tenants', 'fleet.json', '--json'])
-      .done;
+    const optimize = await queued('optimize', '--json');
     assert.equal(optimize.code, 0, optimize.stderr);
     const optimized = JSON.parse(optimize.stdout) as {
       tenants: { status: string; optimizations?: unknown }[];
@@ -157,17 +135,7 @@ describe('backup, verify and optimize --queue with two workers', () => {
   });
 
   it('verify --queue --sample is refused with exit 2 (a sample is not yet shared with the workers)', async () => {
-    const run = await start([
-      'verify',
-      '--queue',
-      pgUrl(CONTROL),
-      '--tenants',
-      'fleet.json',
-      '--sample',
-      '2',
-      '--worker-wait',
-      '1s',
-    ]).done;
+    const run = await queued('verify', '--sample', '2', '--worker-wait', '1s');
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /--sample does not go with --queue/);
   });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { jobLock } from '../../src/queue/job.js';
-import { type CliChild, ROOT, startCli } from '../helpers/cli-child.js';
+import { type CliChild, cliChildren, ROOT } from '../helpers/cli-child.js';
 import {
   adminQuery,
   createDatabases,
@@ -31,13 +31,7 @@ const withPassword = (url: string) => url.replace('postgres@', `postgres:${SECRE
 const env = { DBFLEET_FROM_SOURCE: '1' };
 
 let cwd: string;
-const children: CliChild[] = [];
-
-function start(args: string[]): CliChild {
-  const child = startCli(args, { cwd, env });
-  children.push(child);
-  return child;
-}
+const { start, stopAll } = cliChildren(() => ({ cwd, env }));
 
 const worker = (name: string, tenants = 'fleet.json') =>
   start([
@@ -81,12 +75,6 @@ before(async () => {
   writeFileSync(join(cwd, 'fleet.json'), JSON.stringify(inventory));
   writeFileSync(join(cwd, 'partial.json'), JSON.stringify(inventory.slice(1)));
 });
-
-async function stopAll(): Promise<void> {
-  for (const c of children)
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  await Promise.all(children.map((c) => c.done));
-}
 
 after(async () => {
   await stopAll();

@@ -52,10 +52,10 @@ export const backupCommand: CommandModule<object, BackupArgs & QueueArgs> = {
         throw new UsageError('--keep must be a whole number of at least 1');
       // With --queue the workers take the backups, into their own --backup-dir.
       const flags = { keep: args.keep, fingerprint: args.fingerprint, verify: args.verify };
-      const report = await withQueue(args, flags, (remote) =>
+      const report = await withQueue(args, flags, (queued) =>
         backup({
           ...journaled(ctx),
-          ...(remote ? { remote } : {}),
+          ...queued,
           backupDir: ctx.backupDir,
           keep: args.keep,
           fingerprintLevel: args.fingerprint as FingerprintLevel,
@@ -89,10 +89,10 @@ export const verifyCommand: CommandModule<object, VerifyArgs & QueueArgs> = {
       const { verify } = await import('../../backup/fleet.js');
       const ctx = await resolveContext(args, signal);
       const flags = { deep: args.deep, backup: args.backup };
-      const report = await withQueue(args, flags, (remote) =>
+      const report = await withQueue(args, flags, (queued) =>
         verify({
           ...journaled(ctx),
-          ...(remote ? { remote } : {}),
+          ...queued,
           backupDir: ctx.backupDir,
           deep: args.deep,
           sample: args.sample,

@@ -48,8 +48,8 @@ export const migrateCommand: CommandModule<object, MigrateArgs & QueueArgs> = {
       const { migrate } = await import('../../migration/migrate-fleet.js');
       const ctx = await resolveContext(args, signal);
       const flags = { to: args.to, dryRun: args['dry-run'], allowOutOfOrder: args['allow-out-of-order'] };
-      const report = await withQueue(args, flags, (remote) =>
-        migrate({ ...journaled(ctx), ...(remote ? { remote } : {}), migrations: ctx.migrations, ...flags }),
+      const report = await withQueue(args, flags, (queued) =>
+        migrate({ ...journaled(ctx), ...queued, migrations: ctx.migrations, ...flags }),
       );
       printReport(report, ctx.mode, args['dry-run'] ? [list('pending')] : [list('applied'), current]);
       return exitCodeOf(report);

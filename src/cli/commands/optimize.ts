@@ -39,10 +39,10 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs & QueueArgs> = 
         dryRun: args['dry-run'],
         only: args.only?.length ? JSON.stringify(args.only.map(String)) : undefined,
       };
-      const report = await withQueue(args, flags, (remote) =>
+      const report = await withQueue(args, flags, (queued) =>
         optimize({
           ...journaled(ctx),
-          ...(remote ? { remote } : {}),
+          ...queued,
           optimizations: ctx.optimizationsDir,
           only: args.only,
           dryRun: args['dry-run'],
