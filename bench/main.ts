@@ -12,6 +12,7 @@ import { liveChildren } from './measure.js';
 import { type BenchReport, renderFigures, renderMachine, renderTargets, writeJsonReport } from './report.js';
 import { prepare } from './setup.js';
 import { backupSuite } from './suites/backup.js';
+import { downtimeSuite } from './suites/downtime.js';
 import { driftSuite } from './suites/drift.js';
 import { type CliSampleRounds, sampleKnexCli } from './suites/knex-cli-sample.js';
 import { migrateSuite } from './suites/migrate.js';
@@ -129,6 +130,7 @@ try {
       if (wants('drift')) record(await driftSuite(ctx, n));
     }
     if (wants('upgrade')) record(await upgradeSuite(ctx, n, prepared.floor.migrations));
+    if (wants('downtime')) record(await downtimeSuite(ctx, n, prepared.floor.migrations));
   }
 
   const report = buildReport(false);

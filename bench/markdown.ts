@@ -15,7 +15,9 @@ export function renderMarkdown(report: BenchReport): string {
   ];
   for (const suite of report.suites) {
     for (const [key, x] of Object.entries(suite.measurements)) {
-      const ratios = Object.entries(suite.ratios).filter(([name]) => name.split('/')[0] === key);
+      const ratios = Object.entries(suite.ratios).filter(
+        ([name]) => name.split('/')[0] === key || name.startsWith(`${key}: `),
+      );
       const label = x.extrapolated ? `${x.label} — *${x.extrapolated.note}*` : x.label;
       lines.push(
         `| ${suite.suite} | ${suite.n} | ${label} | ${s(x.medianMs)} | ${x.runsMs.map(s).join(', ')} | ${ratios.map(([name, value]) => `${name} = **${value.toFixed(2)}**`).join('; ')} |`,

@@ -44,7 +44,9 @@ export function renderFigures(suites: readonly SuiteResult[]): string {
     for (const key of keys) {
       const m = s.measurements[key]!;
       // A ratio `a/b` is shown on row `a`.
-      const ratios = Object.entries(s.ratios).filter(([name]) => name.split('/')[0] === key);
+      const ratios = Object.entries(s.ratios).filter(
+        ([name]) => name.split('/')[0] === key || name.startsWith(`${key}: `),
+      );
       table.push([
         s.suite,
         String(s.n),
