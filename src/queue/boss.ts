@@ -20,17 +20,55 @@ const JOB_EXPIRE_SECONDS = 23 * 3600;
  */
 export async function openBoss(url: string, onError: (err: Error) => void): Promise<PgBoss> {
   registerConnectionSecrets(url);
-  const boss = new PgBoss({ connectionString: url, schema: QUEUE_SCHEMA, max: 4 });
+  // Two connections (plus the control connection): a control database serves every runner of a fleet,
+  // and sends, fetches and state reads are short.
+  const boss = new PgBoss({ connectionString: url, schema: QUEUE_SCHEMA, max: 2 });
   // pg-boss reports background errors (its maintenance, a dropped connection) as events; unhandled,
   // an 'error' event would end the process.
   boss.on('error', onError);
-  await boss.start();
-  await boss.createQueue(TENANT_QUEUE, {
-    name: TENANT_QUEUE,
-    policy: 'standard',
-    retryLimit: JOB_RETRY_LIMIT,
-    retryDelay: 0,
-    expireInSeconds: JOB_EXPIRE_SECONDS,
-  });
+  try {
+    await boss.start();
+    await ensureTenantQueue(boss);
+  } catch (err) {
+    await stopBoss(boss);
+    throw err;
+  }
   return boss;
+}
+
+/** Deadlock, serialization failure, and the duplicates of a create another runner won. */
+const RACE_CODES = new Set(['40P01', '40001', '23505', '42P07', '42710']);
+const QUEUE_CREATE_ATTEMPTS = 5;
+
+/**
+ * Creates the tenant queue unless it exists. pg-boss creates a queue's partition and attaches it to its
+ * job table without a lock of its own: runners starting together on a new control database (a fleet's
+ * workers deployed at once) can deadlock on it, or on another runner's fetch. The loser asks again.
+ */
+async function ensureTenantQueue(boss: PgBoss): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (await boss.getQueue(TENANT_QUEUE)) return;
+      await boss.createQueue(TENANT_QUEUE, {
+        name: TENANT_QUEUE,
+        policy: 'standard',
+        retryLimit: JOB_RETRY_LIMIT,
+        retryDelay: 0,
+        expireInSeconds: JOB_EXPIRE_SECONDS,
+      });
+      return;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (attempt >= QUEUE_CREATE_ATTEMPTS || typeof code !== 'string' || !RACE_CODES.has(code)) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+    }
+  }
+}
+
+/**
+ * Stops pg-boss and its pool without waiting for its own jobs (dbfleet runs none through `work`); never
+ * throws, so a caller's cleanup goes on. Left running, its timers keep the process alive.
+ */
+export async function stopBoss(boss: PgBoss): Promise<void> {
+  await boss.stop({ graceful: false, wait: true }).catch(() => {});
 }

@@ -4,7 +4,7 @@ import { openControl } from '../dialect/postgres/queue-control.js';
 import { lockHolders } from '../dialect/postgres/queue-lock-holders.js';
 import type { RemoteJob, RemoteRunner, TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
-import { openBoss } from './boss.js';
+import { openBoss, stopBoss } from './boss.js';
 import { jobLock, TENANT_QUEUE, type TenantJobData, type TenantJobOutput } from './job.js';
 
 /** A coordinator whose jobs nobody takes for this long fails them (`--worker-wait`). */
@@ -49,7 +49,11 @@ export type Coordinator = RemoteRunner & { close(): Promise<void> };
  */
 export async function openCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
   const boss = await openBoss(options.url, () => {});
-  const control = await openControl(options.url, 'dbfleet-coordinator');
+  const control = await openControl(options.url, 'dbfleet-coordinator').catch(async (err) => {
+    // pg-boss's timers and pool would keep the process alive after the error is reported.
+    await stopBoss(boss);
+    throw err;
+  });
   const workerWaitMs = options.workerWaitMs ?? DEFAULT_WORKER_WAIT_MS;
   const fallbackRunId = `queued-${randomBytes(4).toString('hex')}`;
   const pending = new Map<string, Pending>();
@@ -181,9 +185,12 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
     },
     async close() {
       closed = true;
-      await loop;
-      await control.close();
-      await boss.stop({ graceful: false, wait: true });
+      try {
+        await loop;
+        await control.close();
+      } finally {
+        await stopBoss(boss);
+      }
     },
   };
 }

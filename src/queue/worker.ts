@@ -6,7 +6,7 @@ import { lockAny, openControl } from '../dialect/postgres/queue-control.js';
 import { fanOutOf } from '../fleet/options.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
-import { openBoss } from './boss.js';
+import { openBoss, stopBoss } from './boss.js';
 import { hostSlotLock, jobLock, parseJobData, TENANT_QUEUE, type TenantJobOutput } from './job.js';
 import { taskFor, type WorkerTask, type WorkerTaskOptions } from './tasks.js';
 
@@ -43,7 +43,11 @@ export interface WorkerLine {
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const name = options.name ?? `dbfleet-worker ${hostname()}:${process.pid}`;
   const boss = await openBoss(options.url, () => {});
-  const control = await openControl(options.url, name.slice(0, 63));
+  const control = await openControl(options.url, name.slice(0, 63)).catch(async (err) => {
+    // pg-boss's timers and pool would keep the process alive after the error is reported.
+    await stopBoss(boss);
+    throw err;
+  });
   const stop = options.signal;
   // In-flight tenants finish their step on a stop signal instead of being cut short, so the signal is
   // not handed to their tasks.
@@ -161,6 +165,6 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await Promise.all(loops);
   } finally {
     await control.close();
-    await boss.stop({ graceful: false, wait: true });
+    await stopBoss(boss);
   }
 }
