@@ -25,6 +25,7 @@ type Write = (knex: Knex, run: RunStatement) => Promise<unknown>;
  */
 export class Journal {
   private pending: Write[] = [];
+  private reads: (() => Promise<void>)[] = [];
   private draining?: Promise<void>;
   private failure: unknown;
   private runId?: string;
@@ -54,8 +55,10 @@ export class Journal {
 
   private async drain(): Promise<void> {
     try {
-      // Writes queued while a batch commits form the next batch.
-      while (this.pending.length > 0 && !this.failure) {
+      // Writes queued while a batch commits form the next batch; reads run between batches.
+      while ((this.pending.length > 0 || this.reads.length > 0) && !this.failure) {
+        for (const read of this.reads.splice(0)) await read();
+        if (this.pending.length === 0) continue;
         const batch = this.pending.splice(0);
         // BEGIN/COMMIT as plain statements, like the writes (statements.ts): the journal's pool holds one
         // connection and the drain is its only writer. knex.transaction() would do the same, but its
@@ -71,9 +74,24 @@ export class Journal {
         }
       }
     } finally {
+      // Only after a failed write are any left: the writes are dropped (the run stops on it), the reads
+      // still answer.
       this.pending = [];
+      const reads = this.reads.splice(0);
       this.draining = undefined;
+      for (const read of reads) void read();
     }
+  }
+
+  /**
+   * Reads the journal between write batches, never inside one: its one connection is shared with the
+   * drain, and a read slipped into an open batch would see it half-written, or fail and abort it.
+   */
+  read<T>(fn: (knex: Knex) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.reads.push(() => fn(this.knex).then(resolve, reject));
+      this.draining ??= this.drain();
+    });
   }
 
   /** Waits for every queued write; rejects if one failed (the run must not go on without its journal). */
@@ -133,8 +151,22 @@ export class Journal {
 
   /** The journal as an event listener. Events before `planRun` (or without a run id) are ignored. */
   readonly onEvent = (event: FleetEvent): void => {
-    const runId = this.runId;
-    if (!runId) return;
+    if (this.runId) this.record(this.runId, event);
+  };
+
+  /**
+   * A listener for the steps of run `runId` that another process planned and reports (a queue worker
+   * running a coordinator's tenant): its step and migration events only, so an attempt a lost worker
+   * left can be resumed after its last journaled step. The coordinator writes the tenant's result.
+   */
+  stepRecorder(runId: string): (event: FleetEvent) => void {
+    return (event) => {
+      if (event.type === 'step:start' || event.type === 'step:done' || event.type === 'migration:applied')
+        this.record(runId, event);
+    };
+  }
+
+  private record(runId: string, event: FleetEvent): void {
     const at = Date.now();
     switch (event.type) {
       case 'tenant:start':
@@ -234,7 +266,7 @@ export class Journal {
       default:
         break;
     }
-  };
+  }
 
   async close(): Promise<void> {
     try {

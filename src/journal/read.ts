@@ -87,8 +87,10 @@ export async function runTenants(knex: Knex, runId: string): Promise<RunTenantRo
   }));
 }
 
-export async function runSteps(knex: Knex, runId: string): Promise<StepRow[]> {
-  const rows = await knex(STEPS).where({ run_id: runId }).orderBy('id');
+export async function runSteps(knex: Knex, runId: string, tenantId?: string): Promise<StepRow[]> {
+  const rows = await knex(STEPS)
+    .where({ run_id: runId, ...(tenantId !== undefined ? { tenant_id: tenantId } : {}) })
+    .orderBy('id');
   return rows.map((r: Record<string, unknown>) => ({
     runId: String(r.run_id),
     tenantId: String(r.tenant_id),
@@ -102,9 +104,15 @@ export async function runSteps(knex: Knex, runId: string): Promise<StepRow[]> {
   }));
 }
 
-/** Migrations a run applied (net of ones it reverted), per tenant, in order. */
-export async function runMigrations(knex: Knex, runId: string): Promise<Map<string, string[]>> {
-  const rows = await knex(MIGRATIONS).where({ run_id: runId }).orderBy('id');
+/** Migrations a run applied (net of ones it reverted), per tenant (or of one tenant), in order. */
+export async function runMigrations(
+  knex: Knex,
+  runId: string,
+  tenantId?: string,
+): Promise<Map<string, string[]>> {
+  const rows = await knex(MIGRATIONS)
+    .where({ run_id: runId, ...(tenantId !== undefined ? { tenant_id: tenantId } : {}) })
+    .orderBy('id');
   const byTenant = new Map<string, string[]>();
   for (const r of rows as { tenant_id: string; name: string; direction: string }[]) {
     const list = byTenant.get(r.tenant_id) ?? [];

@@ -1,8 +1,10 @@
 import { backupTask, verifyTask } from '../backup/fleet.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel, type ToolOptions } from '../dialect/backup-types.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
+import type { Journal } from '../journal/journal.js';
 import { type MigrationOptions, migrateTask, resolveMigrations } from '../migration/migrate-fleet.js';
 import { optimizeTask, resolveOptimizations } from '../optimization/fleet.js';
+import type { UpgradeSetup } from '../upgrade/prepare.js';
 import type { TenantJobData } from './job.js';
 
 export type WorkerTask = (ctx: TenantContext) => Promise<TaskOutcome<object>>;
@@ -17,6 +19,8 @@ export type WorkerTaskOptions = MigrationOptions & {
   tools?: ToolOptions;
   /** The worker's optimizations folder (`optimize` jobs). */
   optimizations?: string;
+  /** What `upgrade` jobs run: the worker's own migrations, optimizations, hooks, checks, backup folder. */
+  upgrade?: UpgradeSetup;
 };
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
@@ -41,7 +45,12 @@ function backupDirOf(options: WorkerTaskOptions, command: string): string {
  * job carries: the same task a local run of that command fans out. A command a worker cannot run
  * rejects, and the job fails with that message.
  */
-export async function taskFor(data: TenantJobData, options: WorkerTaskOptions): Promise<WorkerTask> {
+export async function taskFor(
+  data: TenantJobData,
+  options: WorkerTaskOptions,
+  /** The runs' journal on the control database, where `upgrade` jobs checkpoint their steps. */
+  runJournal: () => Promise<Journal>,
+): Promise<WorkerTask> {
   const { args } = data;
   switch (data.command) {
     case 'migrate': {
@@ -83,9 +92,23 @@ export async function taskFor(data: TenantJobData, options: WorkerTaskOptions): 
       });
       return optimizeTask({ ...options, dryRun: flag(args.dryRun) }, optimizations);
     }
+    case 'upgrade': {
+      if (!options.upgrade) throw new Error('this worker is not set up for upgrade jobs');
+      const { queuedUpgradeTask } = await import('../upgrade/queued.js');
+      const onFailure = text(args.onFailure);
+      const rollbackWith = text(args.rollbackWith);
+      return queuedUpgradeTask(options.upgrade, await runJournal(), data.runId, {
+        ...(onFailure === 'rollback' || onFailure === 'stop' || onFailure === 'continue'
+          ? { onFailure }
+          : {}),
+        ...(rollbackWith === 'restore' || rollbackWith === 'down' ? { rollbackWith } : {}),
+        deepVerify: flag(args.deepVerify),
+        skipBackup: flag(args.skipBackup),
+      });
+    }
     default:
       throw new Error(
-        `a dbfleet worker does not run "${data.command}" jobs yet (only migrate, backup, verify and optimize)`,
+        `a dbfleet worker does not run "${data.command}" jobs yet (only migrate, backup, verify, optimize and upgrade)`,
       );
   }
 }

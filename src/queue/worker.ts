@@ -5,6 +5,7 @@ import { redactDeep } from '../core/redact.js';
 import { lockAny, openControl } from '../dialect/postgres/queue-control.js';
 import { fanOutOf } from '../fleet/options.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
+import { Journal } from '../journal/journal.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import { openBoss, stopBoss } from './boss.js';
 import { hostSlotLock, jobLock, parseJobData, TENANT_QUEUE, type TenantJobOutput } from './job.js';
@@ -56,6 +57,13 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const byId = new Map(options.tenants.map((t) => [t.id, t]));
   const tasks = new Map<string, Promise<WorkerTask>>();
   const line = (l: Omit<WorkerLine, 'worker'>) => options.onLine?.({ worker: name, ...l });
+  // Opened on the first upgrade job: upgrade runs are journaled on the control database, where every
+  // worker checkpoints its tenants' steps and the coordinator their results.
+  let journal: Promise<Journal> | undefined;
+  const runJournal = () => {
+    journal ??= Journal.open(options.url);
+    return journal;
+  };
 
   const fail = (job: PgBoss.Job<unknown>, code: string, message: string) =>
     boss.fail(TENANT_QUEUE, job.id, { worker: name, code, message } satisfies TenantJobOutput);
@@ -89,7 +97,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         });
       }
       const taskKey = JSON.stringify([data.runId, data.command, data.args]);
-      if (!tasks.has(taskKey)) tasks.set(taskKey, taskFor(data, options));
+      if (!tasks.has(taskKey)) tasks.set(taskKey, taskFor(data, options, runJournal));
       let task: WorkerTask;
       try {
         task = await (tasks.get(taskKey) as Promise<WorkerTask>);
@@ -164,7 +172,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   try {
     await Promise.all(loops);
   } finally {
-    await control.close();
+    await control.close().catch(() => {});
+    await journal?.then((j) => j.close()).catch(() => {});
     await stopBoss(boss);
   }
 }

@@ -51,8 +51,9 @@ export async function preflight(
   options: PreflightOptions,
   emit: (event: FleetEvent) => void,
 ): Promise<PreflightRecord> {
-  // Neither check journals nor prints progress of its own: they are part of this run's start.
-  const quiet: FleetOptions = { ...fleet, onEvent: undefined, journal: undefined };
+  // Neither check journals nor prints progress of its own: they are part of this run's start. Both read,
+  // from here, also when the run's tenants go to queue workers.
+  const quiet: FleetOptions = { ...fleet, onEvent: undefined, journal: undefined, remote: undefined };
   const lintReport = await lint({ ...quiet, migrations: options.migrations });
   const unsafe = lintReport.migrations
     .flatMap((m) => m.findings)

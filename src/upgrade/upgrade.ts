@@ -6,13 +6,14 @@ import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
 import { type Journal, newRunId } from '../journal/journal.js';
-import { findRun, runMigrations, runSteps, runTenants } from '../journal/read.js';
+import { findRun, runTenants } from '../journal/read.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { CheckDefinition, HookDefinition } from './checks.js';
 import { upgradeTenant } from './pipeline.js';
 import { type PreflightOptions, type PreflightRecord, preflight } from './preflight.js';
+import { type PreviousSteps, previousSteps } from './previous-steps.js';
 import { createThrottle, type ThrottleConfig } from './throttle.js';
-import type { OnFailure, RollbackWith, StepRecord, UpgradeDetails, UpgradeOperations } from './types.js';
+import type { OnFailure, RollbackWith, UpgradeDetails, UpgradeOperations } from './types.js';
 import { parseBudget, planWaves, type Wave } from './waves.js';
 
 export interface UpgradeOptions extends FleetOptions {
@@ -47,7 +48,7 @@ interface ResumeState {
   options: Record<string, unknown>;
   /** The finished tenants' journaled results: the resumed run's report covers the whole run. */
   finishedResults: TenantResult[];
-  previous: Map<string, Map<string, StepRecord>>;
+  previous: PreviousSteps;
 }
 
 /** What a killed run left: finished tenants, and each unfinished tenant's completed steps. */
@@ -68,26 +69,7 @@ async function loadResume(
     throw new UsageError(
       `run ${run.runId} has tenants that are not in the inventory now: ${missing.join(', ')}`,
     );
-  const steps = await runSteps(journal.knex, run.runId);
-  const applied = await runMigrations(journal.knex, run.runId);
-  const previous = new Map<string, Map<string, StepRecord>>();
-  for (const s of steps) {
-    const map = previous.get(s.tenantId) ?? new Map<string, StepRecord>();
-    map.set(s.step, {
-      step: s.step,
-      status: s.status as StepRecord['status'],
-      ...(s.data ? { data: s.data } : {}),
-      ...(s.error ? { error: s.error } : {}),
-    });
-    previous.set(s.tenantId, map);
-  }
-  // A migrate step killed in flight has no data: the journal's migration rows say what it applied.
-  for (const [tenantId, names] of applied) {
-    const map = previous.get(tenantId);
-    const migrate = map?.get('migrate');
-    if (map && migrate && migrate.status !== 'succeeded')
-      map.set('migrate', { ...migrate, data: { applied: names } });
-  }
+  const previous = await previousSteps(journal.knex, run.runId);
   const finishedRows = rows.filter(
     (r) =>
       r.status === 'succeeded' ||
@@ -112,6 +94,9 @@ async function loadResume(
     previous,
   };
 }
+
+const countsAsFailure = (r: TenantResult) =>
+  r.status === 'failed' || (r.status === 'skipped' && r.error?.code !== 'NOT_STARTED');
 
 /**
  * `dbfleet upgrade`: the whole runbook per tenant, concurrently, in waves. A wave starts only when the
@@ -182,7 +167,19 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
       stopReason ??= 'not started: the canary wave had failed before the resume';
     }
     const fanOut = fanOutOf(options);
+    const onFailure = options.onFailure ?? 'rollback';
+    const countFailure = (tenantId: string) => {
+      failures++;
+      if (onFailure === 'stop')
+        stopReason ??= `not started: tenant ${tenantId} failed and --on-failure is stop`;
+      if (failures > budget)
+        stopReason ??= `not started: ${failures} tenant(s) failed, more than the failure budget (${budget})`;
+    };
     const onEvent = (e: Parameters<NonNullable<FleetOptions['onEvent']>>[0]) => {
+      // Counted from the result, which a queued run (--queue) gets from its worker like a local run from
+      // its task: the gates hold the same either way. A tenant that started and was skipped (its lock
+      // held elsewhere) is not upgraded either; one the gates kept from starting is not a failure.
+      if (e.type === 'tenant:done' && countsAsFailure(e.result)) countFailure(e.tenantId);
       journal.onEvent(e);
       options.onEvent?.(e);
     };
@@ -204,20 +201,13 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
       runId,
       hooks: options.hooks ?? {},
       checks: options.checks ?? [],
-      onFailure: options.onFailure ?? 'rollback',
+      onFailure,
       rollbackWith: options.rollbackWith ?? 'restore',
       deepVerify: options.deepVerify ?? false,
       skipBackup: options.skipBackup ?? false,
       checkpoint: () => journal.flush(),
       history: options.history,
     } as const;
-    const countFailure = (tenantId: string) => {
-      failures++;
-      if (settings.onFailure === 'stop')
-        stopReason ??= `not started: tenant ${tenantId} failed and --on-failure is stop`;
-      if (failures > budget)
-        stopReason ??= `not started: ${failures} tenant(s) failed, more than the failure budget (${budget})`;
-    };
 
     // Tenants a killed run left mid-pipeline (possibly in maintenance) are always finished on resume,
     // whatever the gates say; only tenants it never started wait for the gates.
@@ -236,21 +226,7 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
       const waveFailuresBefore = failures;
       await run.batch(
         wave.tenants,
-        async (ctx) => {
-          try {
-            const outcome = await upgradeTenant(
-              ctx,
-              options.operations,
-              settings,
-              resume?.previous.get(ctx.tenant.id),
-            );
-            if (outcome.error) countFailure(ctx.tenant.id);
-            return outcome;
-          } catch (err) {
-            countFailure(ctx.tenant.id);
-            throw err;
-          }
-        },
+        (ctx) => upgradeTenant(ctx, options.operations, settings, resume?.previous.get(ctx.tenant.id)),
         inFlight,
       );
       if (wave.canary && failures > waveFailuresBefore)

@@ -6,7 +6,6 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { jobLock } from '../../src/queue/job.js';
 import { type CliChild, cliChildren, ROOT } from '../helpers/cli-child.js';
 import {
   adminQuery,
@@ -16,7 +15,8 @@ import {
   queryDatabase,
   uniquePrefix,
 } from '../helpers/postgres.js';
-import { waitFor, waitUntil } from '../helpers/wait.js';
+import { sampleSessions, waitForFreshJob } from '../helpers/queue-workers.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const prefix = uniquePrefix('queue');
 /** 36 tenants, two 0.4 s migrations each, 3 at a time: long enough to kill a worker mid-run, short for CI. */
@@ -46,22 +46,6 @@ const worker = (name: string, tenants = 'fleet.json') =>
     name,
   ]);
 
-/** The peak number of backends connected to the tenant databases, sampled every 50 ms until `stop`. */
-function sampleSessions(stop: () => boolean): Promise<number> {
-  return (async () => {
-    let peak = 0;
-    while (!stop()) {
-      const [row] = await adminQuery<{ n: number }>(
-        'select count(*)::int as n from pg_stat_activity where starts_with(datname, $1)',
-        [`${prefix}_t`],
-      );
-      peak = Math.max(peak, row?.n ?? 0);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return peak;
-  })();
-}
-
 before(async () => {
   await createDatabases([...TENANTS, CONTROL, IDLE_CONTROL]);
   cwd = mkdtempSync(join(tmpdir(), 'dbfleet-queue-'));
@@ -86,7 +70,7 @@ describe('migrate --queue with three workers', () => {
   it('survives a worker killed with -9: every tenant done, each migration once, per-host cap held', async () => {
     const workers = [worker('w1'), worker('w2'), worker('w3')];
     let running = true;
-    const peak = sampleSessions(() => !running);
+    const peak = sampleSessions(`${prefix}_t`, () => !running);
     const coordinator = start([
       'migrate',
       '--queue',
@@ -106,29 +90,8 @@ describe('migrate --queue with three workers', () => {
     let victimOut = '';
     victim.child.stdout?.on('data', (d) => (victimOut += d));
     await waitUntil('the first worker to finish a tenant', () => victimOut.includes('succeeded'), 60_000);
-    // …and only while it holds a tenant it has just started: a lock of w1 alone is not enough, since a
-    // worker still holds a finished job's lock for a moment after it printed the result (it completes
-    // the job first), and a job near its end may complete between this look and the kill.
-    await waitFor(
-      'the first worker to hold a freshly started tenant',
-      async () => {
-        const fresh = await queryDatabase<{ run: string; tenant: string }>(
-          CONTROL,
-          `select data->>'runId' as run, data->>'tenantId' as tenant from pgboss.job
-            where state = 'active' and started_on > now() - interval '250 milliseconds'`,
-        );
-        if (fresh.length === 0) return undefined;
-        const held = await queryDatabase<{ k: string }>(
-          CONTROL,
-          `select l.classid::bigint || ':' || l.objid::bigint as k
-             from pg_locks l join pg_stat_activity a on a.pid = l.pid
-            where l.locktype = 'advisory' and l.objsubid = 2 and l.granted and a.application_name = 'w1'`,
-        );
-        const keys = new Set(held.map((h) => h.k));
-        return fresh.some((j) => keys.has(jobLock(j.run, j.tenant).join(':'))) ? true : undefined;
-      },
-      60_000,
-    );
+    // …and only while it holds a tenant it has just started.
+    await waitForFreshJob(CONTROL, 'w1');
     victim.child.kill('SIGKILL');
     const run = await coordinator.done;
     running = false;
@@ -146,7 +109,8 @@ describe('migrate --queue with three workers', () => {
         `${db}: each migration applied exactly once`,
       );
     }
-    assert.ok((await peak) <= PER_HOST, `peak sessions ${await peak} > ${PER_HOST}`);
+    const { sessions } = await peak;
+    assert.ok(sessions <= PER_HOST, `peak sessions ${sessions} > ${PER_HOST}`);
     // Test-only look into pg-boss's table: the killed worker's tenants went back to the queue.
     const retried = await queryDatabase<{ n: number }>(
       CONTROL,

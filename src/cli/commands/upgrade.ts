@@ -2,22 +2,24 @@ import type { CommandModule } from 'yargs';
 import type { UpgradeDetails } from '../../upgrade/types.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { exitCodeOf, printReport } from '../output.js';
+import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
 import { budgetHint } from '../render/next-steps.js';
 import { upgradeAppliedColumn } from '../render/result-columns.js';
 import { runCommand } from '../run-command.js';
 
-type UpgradeArgs = CommonArgs & {
-  canary?: string;
-  waves?: string;
-  'max-failures'?: string;
-  'on-failure'?: 'rollback' | 'stop' | 'continue';
-  'rollback-with'?: 'restore' | 'down';
-  'deep-verify'?: boolean;
-  resume?: string | boolean;
-  checks?: string;
-  'allow-unsafe'?: boolean;
-  'allow-drift'?: boolean;
-};
+type UpgradeArgs = CommonArgs &
+  QueueArgs & {
+    canary?: string;
+    waves?: string;
+    'max-failures'?: string;
+    'on-failure'?: 'rollback' | 'stop' | 'continue';
+    'rollback-with'?: 'restore' | 'down';
+    'deep-verify'?: boolean;
+    resume?: string | boolean;
+    checks?: string;
+    'allow-unsafe'?: boolean;
+    'allow-drift'?: boolean;
+  };
 
 function stepsOf(d: UpgradeDetails): string {
   const failed = d.steps.find((s) => s.status === 'failed');
@@ -30,7 +32,7 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
   describe:
     'the whole runbook per tenant: hooks, backup + verify, migrate, optimize, smoke checks, backup + verify',
   builder: (y) =>
-    withCommonOptions(y)
+    withQueueOptions(withCommonOptions(y))
       .option('canary', {
         type: 'string',
         describe: 'upgrade these first: the first <n> of the selection, or the tenants with tag <tag>',
@@ -90,7 +92,11 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
         '$0 upgrade --canary canary --waves 10%,rest --max-failures 2',
         'canaries first, then 10%, then the rest',
       )
-      .example('$0 upgrade --resume', 'finish the run a crash interrupted') as never,
+      .example('$0 upgrade --resume', 'finish the run a crash interrupted')
+      .example(
+        '$0 upgrade --queue postgres://ctl/dbfleet --canary 5',
+        'the `dbfleet worker`s of that queue run the tenants; the run is journaled on that database',
+      ) as never,
   handler: (args) =>
     runCommand(async (signal) => {
       const [{ prepareUpgrade }, { upgradeSetupOf }, { upgrade }] = await Promise.all([
@@ -106,23 +112,35 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
           : args.resume === '' || args.resume === true
             ? true
             : String(args.resume);
-      const report = await upgrade({
-        ...ctx.fleet,
-        ...prepared,
-        preflight: {
-          ...prepared.preflight,
-          allowUnsafe: args['allow-unsafe'],
-          allowDrift: args['allow-drift'],
-        },
-        canary: args.canary,
-        waves: args.waves,
-        maxFailures: args['max-failures'],
+      // The run's flags its workers apply; hooks, checks, migrations and backups come from their own config.
+      const flags = {
         onFailure: args['on-failure'],
         rollbackWith: args['rollback-with'],
         deepVerify: args['deep-verify'],
-        throttle: ctx.throttle,
-        ...(resume !== undefined ? { resume } : {}),
-      });
+      };
+      const report = await withQueue(args, flags, (queued) =>
+        upgrade({
+          ...ctx.fleet,
+          ...prepared,
+          ...queued,
+          // Queued, the workers checkpoint each tenant's steps in the run's journal: it lives on the
+          // control database they share.
+          ...(args.queue !== undefined ? { journal: args.queue } : {}),
+          preflight: {
+            ...prepared.preflight,
+            allowUnsafe: args['allow-unsafe'],
+            allowDrift: args['allow-drift'],
+          },
+          canary: args.canary,
+          waves: args.waves,
+          maxFailures: args['max-failures'],
+          onFailure: args['on-failure'],
+          rollbackWith: args['rollback-with'],
+          deepVerify: args['deep-verify'],
+          throttle: ctx.throttle,
+          ...(resume !== undefined ? { resume } : {}),
+        }),
+      );
       printReport(
         report,
         ctx.mode,
@@ -132,7 +150,8 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
           { head: 'users', value: (r) => String(r.details.maintenance ?? '') },
         ],
         [
-          report.runId && `run ${report.runId} — details: dbfleet report --run ${report.runId}`,
+          report.runId &&
+            `run ${report.runId} — details: dbfleet report --run ${report.runId}${args.queue !== undefined ? ' --journal <the --queue database>' : ''}`,
           budgetHint(report),
         ]
           .filter(Boolean)

@@ -31,7 +31,10 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       // A worker takes any job of the queue; one limited to a tag would refuse the others' tenants.
       if (args.tenant?.length || args.tag?.length || args.exclude?.length)
         throw new UsageError('worker: --tenant, --tag and --exclude are not supported yet');
-      const { runWorker } = await import('../../queue/worker.js');
+      const [{ runWorker }, { upgradeSetupOf }] = await Promise.all([
+        import('../../queue/worker.js'),
+        import('../../config/run-options.js'),
+      ]);
       const ctx = await resolveContext(args, signal);
       if (!args.json) process.stderr.write('dbfleet worker: waiting for tenant jobs (Ctrl-C to stop)\n');
       await runWorker({
@@ -40,6 +43,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         migrations: ctx.migrations,
         backupDir: ctx.backupDir,
         optimizations: ctx.optimizationsDir,
+        upgrade: upgradeSetupOf(ctx),
         url: args.queue as string,
         ...(args.name ? { name: args.name } : {}),
         onLine: (line) => {

@@ -1,0 +1,256 @@
+// `upgrade --queue` at fleet size: a coordinator and three `dbfleet worker` processes share a run of
+// 300 PostgreSQL tenants in three waves; one worker is killed with -9 mid-run. What is checked is read
+// from the tenant databases, the journal on the control database and pg_stat_activity, not only from the
+// report: every migration applied once, every tenant reopened, no step a killed worker finished run again.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { UPGRADE_STEPS } from '../../src/upgrade/types.js';
+import { type CliChild, cliChildren } from '../helpers/cli-child.js';
+import { adminQuery, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
+import { sampleSessions, waitForFreshJob } from '../helpers/queue-workers.js';
+import { waitFor, waitUntil } from '../helpers/wait.js';
+
+const prefix = uniquePrefix('qup');
+const N = 300;
+const PER_HOST = 4;
+const TENANTS = Array.from({ length: N }, (_, i) => `${prefix}_t${String(i).padStart(3, '0')}`);
+/** A second fleet, for the coordinator that is killed and resumed. */
+const SMALL = Array.from({ length: 12 }, (_, i) => `${prefix}_s${String(i).padStart(2, '0')}`);
+const TEMPLATE = `${prefix}_template`;
+const CONTROL = `${prefix}_ctl`;
+const SECRET = 'qup-secret-pw';
+const withPassword = (url: string) => url.replace('postgres@', `postgres:${SECRET}@`);
+const QUEUE = withPassword(pgUrl(CONTROL));
+const MIGRATIONS = ['001_accounts.js', '002_projects.js'];
+/** src/dialect/postgres/backup.ts: tenants of a host whose session may be open while pg_dump connects. */
+const HANDOFFS_PER_HOST = 2;
+
+let cwd: string;
+const { start, stopAll } = cliChildren(() => ({ cwd, env: { DBFLEET_FROM_SOURCE: '1' } }));
+const common = ['--config', 'config.mjs', '--backup-dir', 'backups'];
+const worker = (name: string) =>
+  start([
+    'worker',
+    '--queue',
+    QUEUE,
+    ...common,
+    '--tenants',
+    'small.json',
+    '--concurrency',
+    '2',
+    '--name',
+    name,
+  ]);
+
+before(async () => {
+  // Every tenant starts as a copy of one template: the maintenance flag the hooks turn on and off.
+  await adminQuery(`create database "${TEMPLATE}"`);
+  await queryDatabase(
+    TEMPLATE,
+    "create table app_settings (key text primary key, value text); insert into app_settings values ('maintenance', 'off')",
+  );
+  for (const db of [...TENANTS, ...SMALL, CONTROL])
+    await adminQuery(`create database "${db}" template "${TEMPLATE}"`);
+  cwd = mkdtempSync(join(tmpdir(), 'dbfleet-qup-'));
+  mkdirSync(join(cwd, 'migrations'));
+  // The first one takes a moment, so tenants are in flight when the worker dies.
+  writeFileSync(
+    join(cwd, 'migrations', MIGRATIONS[0] as string),
+    `export async function up(knex) {
+  await knex.raw('select pg_sleep(0.05)');
+  await knex.schema.createTable('accounts', (t) => { t.increments(); t.string('name'); });
+}
+export async function down(knex) { await knex.schema.dropTable('accounts'); }
+`,
+  );
+  writeFileSync(
+    join(cwd, 'migrations', MIGRATIONS[1] as string),
+    `export async function up(knex) { await knex.schema.createTable('projects', (t) => t.increments()); }
+export async function down(knex) { await knex.schema.dropTable('projects'); }
+`,
+  );
+  writeFileSync(join(cwd, 'package.json'), '{ "type": "module" }');
+  writeFileSync(
+    join(cwd, 'config.mjs'),
+    `export default {
+  hooks: {
+    beforeTenant: "update app_settings set value = 'on' where key = 'maintenance'",
+    afterTenant: "update app_settings set value = 'off' where key = 'maintenance'",
+  },
+};
+`,
+  );
+  const inventory = TENANTS.map((db) => ({
+    id: db,
+    dialect: 'postgres',
+    connection: withPassword(pgUrl(db)),
+  }));
+  writeFileSync(join(cwd, 'fleet.json'), JSON.stringify(inventory));
+  const small = SMALL.map((db) => ({ id: db, dialect: 'postgres', connection: withPassword(pgUrl(db)) }));
+  writeFileSync(join(cwd, 'small.json'), JSON.stringify([...small, ...inventory]));
+});
+
+after(async () => {
+  await stopAll();
+  await dropDatabases(prefix);
+  if (cwd) rmSync(cwd, { recursive: true, force: true });
+});
+
+describe('upgrade --queue: 300 tenants, three workers, one killed', () => {
+  it('finishes every tenant once, reopened, within the per-host cap, resuming the killed worker’s tenants', async () => {
+    const workers = [worker('w1'), worker('w2'), worker('w3')];
+    let running = true;
+    const peak = sampleSessions(`${prefix}_t`, () => !running);
+    const coordinator = start([
+      'upgrade',
+      '--queue',
+      QUEUE,
+      ...common,
+      '--tenants',
+      'fleet.json',
+      '--canary',
+      '3',
+      '--waves',
+      '30%,rest',
+      '--per-host',
+      String(PER_HOST),
+      '--concurrency',
+      '12',
+      '--json',
+    ]);
+    const victim = workers[0] as CliChild;
+    let victimOut = '';
+    victim.child.stdout?.on('data', (d) => (victimOut += d));
+    // Past the canary, with tenants of later waves in flight.
+    await waitUntil('the first worker to finish a tenant', () => victimOut.includes('succeeded'), 120_000);
+    await waitForFreshJob(CONTROL, 'w1', 120_000);
+    victim.child.kill('SIGKILL');
+    const run = await coordinator.done;
+    running = false;
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as {
+      runId: string;
+      summary: { succeeded: number };
+      tenants: { id: string; status: string; maintenance: string; steps: unknown[] }[];
+    };
+    assert.equal(report.summary.succeeded, N);
+    assert.ok(report.tenants.every((t) => t.maintenance === 'open' && t.steps.length === 9));
+
+    for (const db of TENANTS) {
+      const names = await queryDatabase<{ name: string }>(db, 'select name from knex_migrations order by id');
+      assert.deepEqual(
+        names.map((r) => r.name),
+        MIGRATIONS,
+        `${db}: each migration applied exactly once`,
+      );
+      const [flag] = await queryDatabase<{ value: string }>(
+        db,
+        "select value from app_settings where key = 'maintenance'",
+      );
+      assert.equal(flag?.value, 'off', `${db}: reopened to its users`);
+    }
+    // Tenants in flight on the host, all workers together: the cap. A backup's pg_dump takes its
+    // tenant's snapshot over a second connection while the first still holds it (a moment at start-up,
+    // at most HANDOFFS_PER_HOST tenants per worker and host): sessions may pass the cap by those.
+    const { tenants, sessions } = await peak;
+    assert.ok(tenants <= PER_HOST, `peak tenants in flight ${tenants} > ${PER_HOST}`);
+    assert.ok(sessions <= PER_HOST + HANDOFFS_PER_HOST * 3, `peak sessions ${sessions}`);
+
+    // The journal on the control database: the waves as planned, every window closed, and no step that
+    // succeeded once ran again (a resumed tenant goes on after its last journaled step).
+    const waves = await queryDatabase<{ wave: number; n: number }>(
+      CONTROL,
+      'select wave, count(*)::int as n from dbfleet_run_tenants where run_id = $1 group by wave order by wave',
+      [report.runId],
+    );
+    assert.deepEqual(
+      waves.map((w) => w.n),
+      [3, 90, 207],
+    );
+    const open = await queryDatabase<{ n: number }>(
+      CONTROL,
+      `select count(*)::int as n from dbfleet_run_tenants
+        where run_id = $1 and (status <> 'succeeded' or maintenance_ended_at is null)`,
+      [report.runId],
+    );
+    assert.equal(open[0]?.n, 0);
+    const twice = await queryDatabase<{ tenant_id: string; step: string }>(
+      CONTROL,
+      `select tenant_id, step from dbfleet_run_steps
+        where run_id = $1 and status = 'succeeded' and step = any($2)
+        group by tenant_id, step having count(*) > 1`,
+      [report.runId, [...UPGRADE_STEPS]],
+    );
+    assert.deepEqual(twice, [], 'a step that had succeeded ran again');
+    // Test-only look into pg-boss's table: the killed worker's tenants went back to the queue.
+    const retried = await queryDatabase<{ tenant: string }>(
+      CONTROL,
+      "select data->>'tenantId' as tenant from pgboss.job where retry_count > 0 and data->>'runId' = $1",
+      [report.runId],
+    );
+    assert.ok(retried.length >= 1, 'no job of the killed worker was handed to another worker');
+    const leaks = await queryDatabase<{ n: number }>(
+      CONTROL,
+      `select count(*)::int as n from pgboss.job where data::text like '%' || $1 || '%' or data::text like '%postgres://%'`,
+      [SECRET],
+    );
+    assert.equal(leaks[0]?.n, 0, 'a job payload carries a connection string');
+    assert.ok(
+      !run.stdout.includes(SECRET) && !run.stderr.includes(SECRET),
+      'the coordinator printed a password',
+    );
+
+    for (const w of workers.slice(1)) w.child.kill('SIGTERM');
+    for (const s of await Promise.all(workers.slice(1).map((w) => w.done))) {
+      assert.equal(s.code, 0, s.stderr);
+      assert.ok(!s.stdout.includes(SECRET) && !s.stderr.includes(SECRET), 'a worker printed a password');
+    }
+  });
+
+  it('upgrade --resume --queue finishes a run whose coordinator was killed', async () => {
+    const workers = [worker('r1'), worker('r2')];
+    const selection = SMALL.flatMap((id) => ['--tenant', id]);
+    const args = ['upgrade', '--queue', QUEUE, ...common, '--tenants', 'small.json', ...selection];
+    const first = start([...args, '--per-host', '2', '--concurrency', '2', '--json']);
+    const finished = async () =>
+      (
+        await queryDatabase<{ n: number }>(
+          CONTROL,
+          `select count(*)::int as n from dbfleet_run_tenants t join dbfleet_runs r using (run_id)
+            where r.command = 'upgrade' and t.status = 'succeeded' and starts_with(t.tenant_id, $1)`,
+          [`${prefix}_s`],
+        )
+      )[0]?.n ?? 0;
+    await waitFor(
+      'the first tenants to finish',
+      async () => ((await finished()) >= 2 ? true : undefined),
+      60_000,
+    );
+    first.child.kill('SIGKILL');
+    await first.done;
+    assert.ok((await finished()) < SMALL.length, 'the run was killed before it ended');
+
+    const resumed = await start([...args, '--resume', '--json']).done;
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const report = JSON.parse(resumed.stdout) as { summary: { succeeded: number; total: number } };
+    assert.deepEqual([report.summary.total, report.summary.succeeded], [SMALL.length, SMALL.length]);
+    for (const db of SMALL) {
+      const names = await queryDatabase<{ name: string }>(db, 'select name from knex_migrations order by id');
+      assert.deepEqual(
+        names.map((r) => r.name),
+        MIGRATIONS,
+        `${db}: each migration applied exactly once`,
+      );
+      const [flag] = await queryDatabase<{ value: string }>(
+        db,
+        "select value from app_settings where key = 'maintenance'",
+      );
+      assert.equal(flag?.value, 'off', `${db}: reopened to its users`);
+    }
+    for (const w of workers) w.child.kill('SIGTERM');
+    for (const s of await Promise.all(workers.map((w) => w.done))) assert.equal(s.code, 0, s.stderr);
+  });
+});
