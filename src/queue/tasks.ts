@@ -106,9 +106,14 @@ export async function taskFor(
         skipBackup: flag(args.skipBackup),
       });
     }
+    case 'rollback': {
+      if (!options.upgrade) throw new Error('this worker is not set up for rollback jobs');
+      const { queuedRollbackTask } = await import('../upgrade/queued-rollback.js');
+      return queuedRollbackTask(options.upgrade, await runJournal(), data.runId);
+    }
     default:
       throw new Error(
-        `a dbfleet worker does not run "${data.command}" jobs yet (only migrate, backup, verify, optimize and upgrade)`,
+        `a dbfleet worker does not run "${data.command}" jobs (only migrate, backup, verify, optimize, upgrade and rollback --run)`,
       );
   }
 }

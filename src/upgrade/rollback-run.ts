@@ -1,7 +1,6 @@
-import { TenantError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
-import { describeFailure } from '../fleet/describe-failure.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
@@ -9,8 +8,13 @@ import { type Journal, newRunId } from '../journal/journal.js';
 import { findRun, runMigrations, runSteps, runTenants } from '../journal/read.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { HookDefinition } from './checks.js';
-import { runHook } from './run-hooks.js';
-import { backupTakenOf, type RollbackWith, type UpgradeOperations } from './types.js';
+import {
+  preUpgradeBackup,
+  type RollbackTenantSettings,
+  type RunRollbackDetails,
+  rollbackTenant,
+} from './rollback-tenant.js';
+import type { RollbackWith, UpgradeOperations } from './types.js';
 
 export interface RollbackRunOptions extends FleetOptions {
   operations: UpgradeOperations;
@@ -23,13 +27,7 @@ export interface RollbackRunOptions extends FleetOptions {
   hooks?: { afterTenant?: HookDefinition };
 }
 
-export type RunRollbackDetails = {
-  with: RollbackWith;
-  upgradeRun: string;
-  applied: string[];
-  backup?: string;
-  maintenance: 'open' | 'closed';
-};
+export type { RunRollbackDetails };
 
 /**
  * `dbfleet rollback --run <id>`: rolls back every tenant that upgrade run changed — restoring the run's
@@ -66,19 +64,13 @@ async function rollbackInScope(
   const unknown = targets.filter((r) => !byId.has(r.tenantId)).map((r) => r.tenantId);
   if (unknown.length)
     throw new UsageError(`tenants of run ${run.runId} missing from the inventory: ${unknown.join(', ')}`);
-  const preBackup = (tenantId: string) =>
-    backupTakenOf(
-      steps
-        .filter((s) => s.tenantId === tenantId && s.step === 'backup-pre' && s.status === 'succeeded')
-        .at(-1)?.data,
-    );
-
   const runId = newRunId();
   const waves = [...new Set(targets.map((r) => r.wave))].sort((a, b) => b - a);
   journal.planRun(
     runId,
     'rollback',
-    { run: run.runId, with: how },
+    // A queue worker reads these back (see queued-rollback.ts).
+    { run: run.runId, with: how, reopen: Boolean(options.reopen) },
     targets.map((r) => ({ id: r.tenantId, host: byId.get(r.tenantId)!.host, wave: r.wave })),
   );
   const fleet = createFleetRun<RunRollbackDetails>({
@@ -92,6 +84,14 @@ async function rollbackInScope(
     tenants: targets.map((r) => byId.get(r.tenantId)!),
     emptyDetails: () => ({ with: how, upgradeRun: run.runId, applied: [], maintenance: 'closed' }),
   });
+  const settings: RollbackTenantSettings = {
+    operations: options.operations,
+    with: how,
+    upgradeRun: run.runId,
+    runId,
+    ...(options.reopen !== undefined ? { reopen: options.reopen } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  };
   for (const wave of waves) {
     const tenants: Tenant[] = targets.filter((r) => r.wave === wave).map((r) => byId.get(r.tenantId)!);
     fleet.emit({
@@ -100,59 +100,12 @@ async function rollbackInScope(
       label: `rollback of wave ${wave}`,
       tenantIds: tenants.map((t) => t.id),
     });
-    const results = await fleet.batch<RunRollbackDetails>(tenants, async (ctx) => {
-      const names = applied.get(ctx.tenant.id) ?? [];
-      const backup = preBackup(ctx.tenant.id);
-      const details: RunRollbackDetails = {
-        with: how,
-        upgradeRun: run.runId,
-        applied: [...names].reverse(),
-        maintenance: 'closed',
-        ...(backup ? { backup: backup.path } : {}),
-      };
-      const t0 = Date.now();
-      ctx.emit({ type: 'step:start', tenantId: ctx.tenant.id, step: 'rollback', at: t0 });
-      try {
-        if (how === 'restore') {
-          if (!backup)
-            throw new TenantError(
-              'NO_BACKUP',
-              `run ${run.runId} has no pre-upgrade backup of ${ctx.tenant.id}`,
-            );
-          await options.operations.restore(ctx, backup);
-        } else {
-          await options.operations.down(ctx, names, backup?.fingerprint);
-        }
-        if (options.reopen && options.hooks?.afterTenant) {
-          // The same context the upgrade's hooks get: never the tenant's connection (its password).
-          const { id, dialect, schema, tags, database } = ctx.tenant;
-          await runHook(options.hooks.afterTenant, await ctx.session(), {
-            tenant: { id, dialect, schema, tags, database },
-            runId,
-          });
-          details.maintenance = 'open';
-        }
-        ctx.emit({
-          type: 'step:done',
-          tenantId: ctx.tenant.id,
-          step: 'rollback',
-          status: 'succeeded',
-          durationMs: Date.now() - t0,
-        });
-        return { details };
-      } catch (err) {
-        const error = describeFailure(err, ctx.adapter);
-        ctx.emit({
-          type: 'step:done',
-          tenantId: ctx.tenant.id,
-          step: 'rollback',
-          status: 'failed',
-          durationMs: Date.now() - t0,
-          error,
-        });
-        return { details, error };
-      }
-    });
+    const results = await fleet.batch<RunRollbackDetails>(tenants, (ctx) =>
+      rollbackTenant(ctx, settings, {
+        applied: applied.get(ctx.tenant.id) ?? [],
+        backup: preUpgradeBackup(steps, ctx.tenant.id),
+      }),
+    );
     const failed = results.filter((r) => r.status === 'failed').length;
     fleet.emit({
       type: 'wave:done',

@@ -7,14 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type CliChild, cliChildren, ROOT } from '../helpers/cli-child.js';
-import {
-  adminQuery,
-  createDatabases,
-  dropDatabases,
-  pgUrl,
-  queryDatabase,
-  uniquePrefix,
-} from '../helpers/postgres.js';
+import { createDatabases, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
 import { sampleSessions, waitForFreshJob } from '../helpers/queue-workers.js';
 import { waitUntil } from '../helpers/wait.js';
 

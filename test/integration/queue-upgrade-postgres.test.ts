@@ -29,6 +29,8 @@ const MIGRATIONS = ['001_accounts.js', '002_projects.js'];
 const HANDOFFS_PER_HOST = 2;
 
 let cwd: string;
+/** The small fleet's upgrade run, rolled back by the last test. */
+let smallRunId: string | undefined;
 const { start, stopAll } = cliChildren(() => ({ cwd, env: { DBFLEET_FROM_SOURCE: '1' } }));
 const common = ['--config', 'config.mjs', '--backup-dir', 'backups'];
 const worker = (name: string) =>
@@ -235,7 +237,11 @@ describe('upgrade --queue: 300 tenants, three workers, one killed', () => {
 
     const resumed = await start([...args, '--resume', '--json']).done;
     assert.equal(resumed.code, 0, resumed.stderr);
-    const report = JSON.parse(resumed.stdout) as { summary: { succeeded: number; total: number } };
+    const report = JSON.parse(resumed.stdout) as {
+      runId: string;
+      summary: { succeeded: number; total: number };
+    };
+    smallRunId = report.runId;
     assert.deepEqual([report.summary.total, report.summary.succeeded], [SMALL.length, SMALL.length]);
     for (const db of SMALL) {
       const names = await queryDatabase<{ name: string }>(db, 'select name from knex_migrations order by id');
@@ -250,6 +256,43 @@ describe('upgrade --queue: 300 tenants, three workers, one killed', () => {
       );
       assert.equal(flag?.value, 'off', `${db}: reopened to its users`);
     }
+    for (const w of workers) w.child.kill('SIGTERM');
+    for (const s of await Promise.all(workers.map((w) => w.done))) assert.equal(s.code, 0, s.stderr);
+  });
+
+  it('rollback --run --queue restores every tenant of a queued upgrade and reopens it', async () => {
+    assert.ok(smallRunId, 'the test before upgraded the small fleet');
+    const workers = [worker('b1'), worker('b2')];
+    const run = await start([
+      'rollback',
+      '--queue',
+      QUEUE,
+      ...common,
+      '--tenants',
+      'small.json',
+      '--run',
+      smallRunId,
+      '--yes',
+      '--reopen',
+      '--json',
+    ]).done;
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { summary: { succeeded: number } };
+    assert.equal(report.summary.succeeded, SMALL.length);
+    for (const db of SMALL) {
+      // The pre-upgrade backup was taken in maintenance; --reopen ran the afterTenant hook after it.
+      const [row] = await queryDatabase<{ accounts: string | null; value: string }>(
+        db,
+        "select to_regclass('accounts')::text as accounts, value from app_settings where key = 'maintenance'",
+      );
+      assert.deepEqual(row, { accounts: null, value: 'off' }, `${db}: restored and reopened`);
+    }
+    const steps = await queryDatabase<{ n: number }>(
+      CONTROL,
+      `select count(*)::int as n from dbfleet_run_steps s join dbfleet_runs r using (run_id)
+        where r.command = 'rollback' and s.step = 'rollback' and s.status = 'succeeded'`,
+    );
+    assert.equal(steps[0]?.n, SMALL.length, "the workers journaled each tenant's rollback");
     for (const w of workers) w.child.kill('SIGTERM');
     for (const s of await Promise.all(workers.map((w) => w.done))) assert.equal(s.code, 0, s.stderr);
   });

@@ -56,12 +56,12 @@ export const migrateCommand: CommandModule<object, MigrateArgs & QueueArgs> = {
     }),
 };
 
-export const rollbackCommand: CommandModule<object, RollbackArgs> = {
+export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = {
   command: 'rollback',
   describe:
     "run down() for each tenant's last batch (or back to --to); with --run, roll back a whole upgrade run",
   builder: (y) =>
-    withCommonOptions(y)
+    withQueueOptions(withCommonOptions(y))
       .option('to', {
         type: 'string',
         describe: 'roll back every migration applied after this one (it stays applied)',
@@ -92,7 +92,8 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
   handler: (args) =>
     runCommand(async (signal) => {
       const ctx = await resolveContext(args, signal);
-      if (args.run !== undefined) {
+      const upgradeRun = args.run;
+      if (upgradeRun !== undefined) {
         const [{ prepareUpgrade }, { rollbackRun }] = await Promise.all([
           import('../../upgrade/prepare.js'),
           import('../../upgrade/rollback-run.js'),
@@ -111,13 +112,19 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
           journal: ctx.journal,
           hooks: ctx.hooks,
         });
-        const report = await rollbackRun({
-          ...ctx.fleet,
-          ...prepared,
-          run: args.run === 'latest' || args.run === '' ? true : args.run,
-          with: args.with,
-          reopen: args.reopen,
-        });
+        // Queued, the workers read what to roll back from the run's journal and checkpoint there: a
+        // queued rollback rolls back a queued upgrade, journaled on the control database.
+        const report = await withQueue(args, {}, (queued) =>
+          rollbackRun({
+            ...ctx.fleet,
+            ...prepared,
+            ...queued,
+            ...(args.queue !== undefined ? { journal: args.queue } : {}),
+            run: upgradeRun === 'latest' || upgradeRun === '' ? true : upgradeRun,
+            with: args.with,
+            reopen: args.reopen,
+          }),
+        );
         printReport(
           report,
           ctx.mode,
@@ -126,6 +133,8 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
         );
         return exitCodeOf(report);
       }
+      if (args.queue !== undefined)
+        throw new UsageError('rollback --queue rolls back an upgrade run: add --run <id|latest>');
       const { rollback } = await import('../../migration/rollback-fleet.js');
       const report = await rollback({ ...journaled(ctx), migrations: ctx.migrations, to: args.to });
       printReport(report, ctx.mode, [revertedColumn, current]);

@@ -1,0 +1,51 @@
+import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
+import type { Journal } from '../journal/journal.js';
+import { findRun, runMigrations, runSteps } from '../journal/read.js';
+import { prepareUpgrade, type UpgradeSetup } from './prepare.js';
+import { preUpgradeBackup, type RunRollbackDetails, rollbackTenant } from './rollback-tenant.js';
+
+/**
+ * The per-tenant task of a queue worker for rollback run `runId` (`rollback --run … --queue`): what to
+ * roll back comes from the journal on the control database — the rollback run's journaled options name
+ * the upgrade run, its way back and `--reopen`; the upgrade run's steps name each tenant's pre-upgrade
+ * backup and applied migrations. Restores and downs run from the worker's own config and backup folder.
+ */
+export async function queuedRollbackTask(
+  setup: UpgradeSetup,
+  journal: Journal,
+  runId: string,
+): Promise<(ctx: TenantContext) => Promise<TaskOutcome<RunRollbackDetails>>> {
+  const run = await journal.read((knex) => findRun(knex, runId));
+  const upgradeRun = run?.command === 'rollback' ? run.options?.run : undefined;
+  if (typeof upgradeRun !== 'string') throw new Error(`the journal has no rollback run ${runId}`);
+  const how = run?.options?.with === 'down' ? 'down' : 'restore';
+  const prepared = await prepareUpgrade(setup);
+  const record = journal.stepRecorder(runId);
+  const settings = {
+    operations: prepared.operations,
+    with: how,
+    upgradeRun,
+    runId,
+    reopen: run?.options?.reopen === true,
+    hooks: prepared.hooks ?? {},
+  } as const;
+  return async (ctx) => {
+    const [steps, applied] = await journal.read(
+      async (knex) =>
+        [
+          await runSteps(knex, upgradeRun, ctx.tenant.id),
+          await runMigrations(knex, upgradeRun, ctx.tenant.id),
+        ] as const,
+    );
+    const emit: TenantContext['emit'] = (event) => {
+      record(event);
+      ctx.emit(event);
+    };
+    const outcome = await rollbackTenant({ ...ctx, emit }, settings, {
+      applied: applied.get(ctx.tenant.id) ?? [],
+      backup: preUpgradeBackup(steps, ctx.tenant.id),
+    });
+    await journal.flush();
+    return outcome;
+  };
+}
