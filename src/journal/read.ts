@@ -56,12 +56,12 @@ function toRun(r: Record<string, unknown>): RunRow {
 /** The named run, or the newest one (of `command`, when given). */
 export async function findRun(knex: Knex, runId?: string, command?: string): Promise<RunRow | undefined> {
   const q = knex(RUNS).select('*');
+  // A named run of another command is not found: `rollback --run <a migrate run>` must not treat it as
+  // an upgrade.
+  if (command) q.where({ command });
   if (runId) q.where({ run_id: runId });
-  else {
-    // "The latest run" is the latest that started: a command refused for its options is not one.
-    q.whereNot({ status: 'not-started' });
-    if (command) q.where({ command });
-  }
+  // "The latest run" is the latest that started: a command refused for its options is not one.
+  else q.whereNot({ status: 'not-started' });
   const row = await q.orderBy('started_at', 'desc').orderBy('run_id', 'desc').first();
   return row ? toRun(row) : undefined;
 }
