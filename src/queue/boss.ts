@@ -28,7 +28,7 @@ export async function openBoss(url: string, onError: (err: Error) => void): Prom
   boss.on('error', onError);
   try {
     await boss.start();
-    await ensureTenantQueue(boss);
+    await ensureQueue(boss, TENANT_QUEUE);
   } catch (err) {
     await stopBoss(boss);
     throw err;
@@ -41,16 +41,16 @@ const RACE_CODES = new Set(['40P01', '40001', '23505', '42P07', '42710']);
 const QUEUE_CREATE_ATTEMPTS = 5;
 
 /**
- * Creates the tenant queue unless it exists. pg-boss creates a queue's partition and attaches it to its
+ * Creates a tenant queue (the common one, or a tag's) unless it exists. pg-boss creates a queue's partition and attaches it to its
  * job table without a lock of its own: runners starting together on a new control database (a fleet's
  * workers deployed at once) can deadlock on it, or on another runner's fetch. The loser asks again.
  */
-async function ensureTenantQueue(boss: PgBoss): Promise<void> {
+export async function ensureQueue(boss: PgBoss, name: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      if (await boss.getQueue(TENANT_QUEUE)) return;
-      await boss.createQueue(TENANT_QUEUE, {
-        name: TENANT_QUEUE,
+      if (await boss.getQueue(name)) return;
+      await boss.createQueue(name, {
+        name,
         policy: 'standard',
         retryLimit: JOB_RETRY_LIMIT,
         retryDelay: 0,

@@ -5,7 +5,10 @@ import { lockHolders } from '../dialect/postgres/queue-lock-holders.js';
 import type { RemoteJob, RemoteRunner, TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import { openBoss, stopBoss } from './boss.js';
-import { jobLock, TENANT_QUEUE, type TenantJobData, type TenantJobOutput } from './job.js';
+import { jobLock, TENANT_QUEUE, type TenantJobData, type TenantJobOutput, tagLock, tagQueue } from './job.js';
+
+/** How long the coordinator trusts its look at which tags have a live worker. */
+const SERVED_TAGS_TTL_MS = 1_000;
 
 /** A coordinator whose jobs nobody takes for this long fails them (`--worker-wait`). */
 export const DEFAULT_WORKER_WAIT_MS = 30_000;
@@ -29,6 +32,8 @@ export interface CoordinatorOptions {
 
 interface Pending {
   id: string;
+  /** The queue the job went to: the common one, or a tag's. */
+  queue: string;
   data: TenantJobData;
   ctx: TenantContext;
   empty: () => Record<string, unknown>;
@@ -75,7 +80,7 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
   });
 
   async function check(p: Pending, holders: Map<string, string>, now: number): Promise<void> {
-    const job = await boss.getJobById<TenantJobData>(TENANT_QUEUE, p.id);
+    const job = await boss.getJobById<TenantJobData>(p.queue, p.id);
     if (!job)
       return finish(p, failed(p, { code: 'QUEUE_FAILED', message: 'the queue no longer has this job' }));
     const output = (job.output ?? {}) as TenantJobOutput & { value?: { message?: string } };
@@ -126,17 +131,17 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
           p.activeSince = undefined;
           const message = `${p.worker ?? 'its worker'} was lost; the tenant goes back to the queue`;
           p.ctx.emit({ type: 'notice', tenantId: p.data.tenantId, level: 'warn', message });
-          await boss.fail(TENANT_QUEUE, p.id, { code: 'WORKER_LOST', message });
+          await boss.fail(p.queue, p.id, { code: 'WORKER_LOST', message });
         }
         return;
       }
       default: {
-        if (p.ctx.signal.aborted) return void (await boss.cancel(TENANT_QUEUE, p.id));
+        if (p.ctx.signal.aborted) return void (await boss.cancel(p.queue, p.id));
         const waited = now - Math.max(p.sentAt, lastProgress) > workerWaitMs;
         // Once the run concluded nobody is there, later tenants need not wait the whole time again.
         if (waited || (gaveUpAt !== undefined && lastProgress < gaveUpAt)) {
           gaveUpAt ??= now;
-          await boss.cancel(TENANT_QUEUE, p.id);
+          await boss.cancel(p.queue, p.id);
           return finish(
             p,
             failed(p, {
@@ -147,6 +152,27 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
         }
       }
     }
+  }
+
+  // Which tags have a live worker (`worker --tag`): each holds a shared lock per tag while it runs.
+  let served: { at: number; keys: Promise<Set<string>> } | undefined;
+  const servedTags = (): Promise<Set<string>> => {
+    if (!served || Date.now() - served.at > SERVED_TAGS_TTL_MS) {
+      const keys = lockHolders(control, [tagLock('')]).then((held) => new Set(held.keys()));
+      served = { at: Date.now(), keys };
+      keys.catch(() => (served = undefined));
+    }
+    return served.keys;
+  };
+  /**
+   * A tenant goes to the queue of its first tag a live worker serves, so a region's tenants run on that
+   * region's workers; a tenant none of whose tags is served goes to the common queue.
+   */
+  async function queueOf(tags: readonly string[] | undefined): Promise<string> {
+    if (!tags?.length) return TENANT_QUEUE;
+    const keys = await servedTags();
+    const tag = tags.find((t) => keys.has(tagLock(t).join(':')));
+    return tag === undefined ? TENANT_QUEUE : tagQueue(tag);
   }
 
   const loop = (async () => {
@@ -177,10 +203,20 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
         perHost: job.perHost,
         args: options.args ?? {},
       };
-      const id = await boss.send(TENANT_QUEUE, data);
+      const queue = await queueOf(ctx.tenant.tags);
+      const id = await boss.send(queue, data);
       if (!id) throw new Error(`the queue refused the job of tenant ${ctx.tenant.id}`);
       return new Promise<TaskOutcome>((settle) => {
-        pending.set(id, { id, data, ctx, empty: job.emptyDetails, sentAt: Date.now(), attempt: 0, settle });
+        pending.set(id, {
+          id,
+          queue,
+          data,
+          ctx,
+          empty: job.emptyDetails,
+          sentAt: Date.now(),
+          attempt: 0,
+          settle,
+        });
       });
     },
     async close() {

@@ -1,5 +1,23 @@
-/** The one pg-boss queue every run's tenant jobs go through; a job names its run, so runs can share it. */
+/** The pg-boss queue every run's tenant jobs go through; a job names its run, so runs can share it. */
 export const TENANT_QUEUE = 'dbfleet-tenant';
+
+/**
+ * The queue of the tenants with tag `tag`, taken only by workers started with `--tag <tag>` (a runner
+ * per region). Named by a hash: a tag may hold characters a queue name may not.
+ */
+export function tagQueue(tag: string): string {
+  return `${TENANT_QUEUE}-tag-${lockKey(tag).toString(16)}`;
+}
+
+const TAG_LOCK_SPACE = 'dbfleet-tag';
+
+/**
+ * The shared advisory lock a worker holds on its control connection for each of its tags, as long as
+ * it runs: the coordinator reads them to know which tags have a live worker (see servedTagKeys).
+ */
+export function tagLock(tag: string): [number, number] {
+  return [lockKey(TAG_LOCK_SPACE), lockKey(tag)];
+}
 
 /** pg-boss's own tables live in this schema of the control database. */
 export const QUEUE_SCHEMA = 'pgboss';

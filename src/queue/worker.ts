@@ -7,8 +7,16 @@ import { fanOutOf } from '../fleet/options.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
 import { Journal } from '../journal/journal.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
-import { openBoss, stopBoss } from './boss.js';
-import { hostSlotLock, jobLock, parseJobData, TENANT_QUEUE, type TenantJobOutput } from './job.js';
+import { ensureQueue, openBoss, stopBoss } from './boss.js';
+import {
+  hostSlotLock,
+  jobLock,
+  parseJobData,
+  TENANT_QUEUE,
+  type TenantJobOutput,
+  tagLock,
+  tagQueue,
+} from './job.js';
 import { taskFor, type WorkerTask, type WorkerTaskOptions } from './tasks.js';
 
 /** An idle worker asks the queue for a job this often. */
@@ -21,6 +29,11 @@ export interface WorkerOptions extends WorkerTaskOptions {
   url: string;
   /** Shown to coordinators as the tenant's runner (default `dbfleet-worker <host>:<pid>`). */
   name?: string;
+  /**
+   * Take only the jobs of tenants with one of these tags (`--tag`; a worker per region): they come
+   * through the tags' own queues, which coordinators use while such a worker is alive.
+   */
+  tags?: readonly string[];
   /** One line per tenant job this worker finished, refused or handed back. */
   onLine?: (line: WorkerLine) => void;
 }
@@ -49,6 +62,18 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await stopBoss(boss);
     throw err;
   });
+  const tags = [...new Set(options.tags ?? [])];
+  const queues = tags.length ? tags.map(tagQueue) : [TENANT_QUEUE];
+  try {
+    // The queues first, then the locks that tell coordinators to use them.
+    for (const queue of queues) await ensureQueue(boss, queue);
+    for (const tag of tags)
+      await control.query('select pg_advisory_lock_shared($1::int, $2::int)', [...tagLock(tag)]);
+  } catch (err) {
+    await control.close();
+    await stopBoss(boss);
+    throw err;
+  }
   const stop = options.signal;
   // In-flight tenants finish their step on a stop signal instead of being cut short, so the signal is
   // not handed to their tasks.
@@ -66,7 +91,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   };
 
   const fail = (job: PgBoss.Job<unknown>, code: string, message: string) =>
-    boss.fail(TENANT_QUEUE, job.id, { worker: name, code, message } satisfies TenantJobOutput);
+    boss.fail(job.name, job.id, { worker: name, code, message } satisfies TenantJobOutput);
 
   async function handle(job: PgBoss.Job<unknown>): Promise<void> {
     const t0 = Date.now();
@@ -136,7 +161,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         },
       };
       // Completed before the job lock goes: a coordinator never sees an active job without its lock.
-      await boss.complete(TENANT_QUEUE, job.id, output);
+      await boss.complete(job.name, job.id, output);
       line({ ...about, status, durationMs: result.durationMs, ...(error ? { error } : {}) });
     } finally {
       await control.unlock(key).catch(() => {});
@@ -148,7 +173,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     while (!stop?.aborted) {
       let job: PgBoss.Job<unknown> | undefined;
       try {
-        [job] = await boss.fetch<unknown>(TENANT_QUEUE, { batchSize: 1 });
+        for (const queue of queues) {
+          [job] = await boss.fetch<unknown>(queue, { batchSize: 1 });
+          if (job) break;
+        }
       } catch (err) {
         // A fetch PostgreSQL rolled back (a deadlock with another worker's fetch or the coordinator's
         // fail of the same job) took nothing: the worker stays up and asks again.

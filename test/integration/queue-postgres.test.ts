@@ -7,9 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type CliChild, cliChildren, ROOT } from '../helpers/cli-child.js';
-import { createDatabases, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
+import {
+  adminQuery,
+  createDatabases,
+  dropDatabases,
+  pgUrl,
+  queryDatabase,
+  uniquePrefix,
+} from '../helpers/postgres.js';
 import { sampleSessions, waitForFreshJob } from '../helpers/queue-workers.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitFor, waitUntil } from '../helpers/wait.js';
 
 const prefix = uniquePrefix('queue');
 /** 36 tenants, two 0.4 s migrations each, 3 at a time: long enough to kill a worker mid-run, short for CI. */
@@ -51,6 +58,9 @@ before(async () => {
   }));
   writeFileSync(join(cwd, 'fleet.json'), JSON.stringify(inventory));
   writeFileSync(join(cwd, 'partial.json'), JSON.stringify(inventory.slice(1)));
+  // The first six tenants are in the "eu" region.
+  const tagged = inventory.map((t, i) => (i < 6 ? { ...t, tags: ['eu'] } : t));
+  writeFileSync(join(cwd, 'tagged.json'), JSON.stringify(tagged));
 });
 
 after(async () => {
@@ -176,5 +186,38 @@ describe('migrate --queue with three workers', () => {
       'select count(*)::int as n from knex_migrations',
     );
     assert.equal(row?.n, 2, 'tenant untouched by the idle run (migrated by the first test only)');
+  });
+
+  it("worker --tag takes only its tag's tenants, and they go only to it", async () => {
+    await stopAll();
+    const ran = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { tenantId?: string; status: string })
+        .filter((l) => l.status === 'succeeded')
+        .map((l) => l.tenantId as string);
+    const args = ['--queue', withPassword(pgUrl(CONTROL)), '--tenants', 'tagged.json', '--json'];
+    const eu = start(['worker', ...args, '--tag', 'eu', '--name', 'eu1', '--concurrency', '2']);
+    const any = start(['worker', ...args, '--name', 'any1', '--concurrency', '2']);
+    // Both are up (their control connections are open) before the coordinator routes a tenant.
+    await waitFor('both workers to connect', async () => {
+      const rows = await adminQuery<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where application_name in ('eu1', 'any1')",
+      );
+      return rows[0]?.n === 2 ? true : undefined;
+    });
+    const selection = TENANTS.slice(0, 12).flatMap((id) => ['--tenant', id]);
+    const run = await start(['migrate', ...args, ...selection]).done;
+    assert.equal(run.code, 0, run.stderr);
+    eu.child.kill('SIGTERM');
+    any.child.kill('SIGTERM');
+    const [euOut, anyOut] = await Promise.all([eu.done, any.done]);
+    assert.deepEqual(
+      ran(euOut.stdout).sort(),
+      TENANTS.slice(0, 6),
+      'the eu worker ran exactly the eu tenants',
+    );
+    assert.deepEqual(ran(anyOut.stdout).sort(), TENANTS.slice(6, 12), 'the other worker ran the rest');
   });
 });

@@ -25,12 +25,19 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       .example(
         '$0 worker --queue postgres://ctl/dbfleet --tenants fleet.json',
         'run tenant jobs until Ctrl-C or SIGTERM',
+      )
+      .example(
+        '$0 worker --queue postgres://ctl/dbfleet --tenants fleet.json --tag eu',
+        'a runner near the EU hosts: it takes only the tenants tagged eu, and they go only to it (or another eu worker) while it runs',
       ) as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      // A worker takes any job of the queue; one limited to a tag would refuse the others' tenants.
-      if (args.tenant?.length || args.tag?.length || args.exclude?.length)
-        throw new UsageError('worker: --tenant, --tag and --exclude are not supported yet');
+      // A worker takes jobs by tag (its own queues) or any job of the common queue: a selection by
+      // name would refuse the tenants of jobs it took.
+      if (args.tenant?.length || args.exclude?.length)
+        throw new UsageError(
+          'worker: select tenants with --tag (a worker per region), not --tenant or --exclude',
+        );
       const [{ runWorker }, { upgradeSetupOf }] = await Promise.all([
         import('../../queue/worker.js'),
         import('../../config/run-options.js'),
@@ -46,6 +53,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         upgrade: upgradeSetupOf(ctx),
         url: args.queue as string,
         ...(args.name ? { name: args.name } : {}),
+        ...(args.tag?.length ? { tags: args.tag } : {}),
         onLine: (line) => {
           const text = args.json
             ? JSON.stringify({ ...line, at: new Date().toISOString() })
