@@ -19,9 +19,16 @@ export interface CliChild {
   done: Promise<CliRun>;
 }
 
-/** Starts `dbfleet <args>`; `env` is merged over this process's environment. */
-export function startCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): CliChild {
-  const child = spawn(process.execPath, [BIN, ...args], {
+/**
+ * Starts `dbfleet <args>`; `env` is merged over this process's environment. `via`: a command that execs
+ * node in its place (`['ip', 'netns', 'exec', name]`), so the child's pid is still dbfleet's.
+ */
+export function startCli(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; via?: readonly string[] },
+): CliChild {
+  const command = [...(options.via ?? []), process.execPath, BIN, ...args];
+  const child = spawn(command[0] as string, command.slice(1), {
     cwd: options.cwd,
     env: { ...process.env, CI: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,8 +54,8 @@ export function runCli(args: string[], options: { cwd: string; env?: NodeJS.Proc
 export function cliChildren(options: () => { cwd: string; env?: NodeJS.ProcessEnv }) {
   const children: CliChild[] = [];
   return {
-    start(args: string[]): CliChild {
-      const child = startCli(args, options());
+    start(args: string[], via?: readonly string[]): CliChild {
+      const child = startCli(args, { ...options(), ...(via ? { via } : {}) });
       children.push(child);
       return child;
     },
