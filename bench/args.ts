@@ -1,6 +1,15 @@
 import { parseArgs } from 'node:util';
 
-export const SUITES = ['migrate', 'noop', 'backup', 'upgrade', 'memory', 'drift', 'downtime'] as const;
+export const SUITES = [
+  'migrate',
+  'noop',
+  'backup',
+  'upgrade',
+  'memory',
+  'drift',
+  'downtime',
+  'queue',
+] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface BenchArgs {
@@ -17,7 +26,7 @@ const HELP = `npm run bench -- [options]
 
   --n 50,200,1000        fleet sizes (default 50,200,1000)
   --runs 3               timed runs per figure; the median is reported (default 3, at least 3 for published figures)
-  --only migrate,noop,backup,upgrade,memory,drift,downtime   suites to run (default all)
+  --only migrate,noop,backup,upgrade,memory,drift,downtime,queue   suites to run (default all)
   --concurrency 4        tenants in flight for dbfleet and for every floor (default 4: dbfleet's per-host
                          default, since the bench fleet lives on one server, and the issue's "4 in parallel")
   --cli-sample 10        tenants timed for the knex CLI loop, extrapolated to N (default 10)

@@ -17,6 +17,7 @@ import { driftSuite } from './suites/drift.js';
 import { type CliSampleRounds, sampleKnexCli } from './suites/knex-cli-sample.js';
 import { migrateSuite } from './suites/migrate.js';
 import { noopSuite } from './suites/noop.js';
+import { queueSuite } from './suites/queue.js';
 import { upgradeSuite } from './suites/upgrade.js';
 import { evaluateTargets } from './targets.js';
 import type { BenchContext, SuiteResult } from './types.js';
@@ -131,6 +132,7 @@ try {
     }
     if (wants('upgrade')) record(await upgradeSuite(ctx, n, prepared.floor.migrations));
     if (wants('downtime')) record(await downtimeSuite(ctx, n, prepared.floor.migrations));
+    if (wants('queue')) record(await queueSuite(ctx, n, prepared.floor.migrations));
   }
 
   const report = buildReport(false);

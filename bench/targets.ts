@@ -78,6 +78,7 @@ export function evaluateTargets(suites: readonly SuiteResult[], concurrency: num
   }
 
   targets.push(downtimeTarget(suites));
+  targets.push(queueTarget(suites));
 
   const rssAt = (n: number) => {
     const runs = at(suites, 'migrate', n)?.measurements.dbfleet?.maxRssKb ?? [];
@@ -145,5 +146,19 @@ function downtimeTarget(suites: readonly SuiteResult[]): TargetResult {
   const measured = `${p95.toFixed(2)} s (run: ${wall.toFixed(1)} s) at N = ${result.n}`;
   return result.n === TARGET_N
     ? { target, limit, measured, pass: p95 <= 1.5 }
+    : { target, limit, measured, pass: null, note: `N = ${TARGET_N} not run` };
+}
+
+/** Three workers × concurrency 4 against one runner at concurrency 12, same fleet: ≤ 1.10× at N = 1000. */
+function queueTarget(suites: readonly SuiteResult[]): TargetResult {
+  const target = 'migrate --queue (3 workers × 4) vs one runner at 12';
+  const limit = `≤ 1.10× at N = ${TARGET_N}`;
+  const result = at(suites, 'queue', TARGET_N) ?? largest(suites, 'queue');
+  const ratio = result?.ratios['queued vs one runner'];
+  if (result === undefined || ratio === undefined) return { target, limit, measured: '—', pass: null };
+  const cpu = result.ratios['coordinator: CPU ms per tenant'];
+  const measured = `${fmt(ratio)} at N = ${result.n}${cpu !== undefined ? `; coordinator CPU ${cpu.toFixed(1)} ms/tenant` : ''}`;
+  return result.n === TARGET_N
+    ? { target, limit, measured, pass: ratio <= 1.1 }
     : { target, limit, measured, pass: null, note: `N = ${TARGET_N} not run` };
 }

@@ -3,9 +3,18 @@ import { type ErrorInfo, storedError } from '../core/errors.js';
 import { openControl } from '../dialect/postgres/queue-control.js';
 import { lockHolders } from '../dialect/postgres/queue-lock-holders.js';
 import type { RemoteJob, RemoteRunner, TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
-import { abortableSleep } from '../util/abortable-sleep.js';
+import { createWaker } from '../util/waker.js';
 import { openBoss, stopBoss } from './boss.js';
-import { jobLock, TENANT_QUEUE, type TenantJobData, type TenantJobOutput, tagLock, tagQueue } from './job.js';
+import {
+  JOB_DONE_CHANNEL,
+  JOBS_SENT_CHANNEL,
+  jobLock,
+  TENANT_QUEUE,
+  type TenantJobData,
+  type TenantJobOutput,
+  tagLock,
+  tagQueue,
+} from './job.js';
 
 /** How long the coordinator trusts its look at which tags have a live worker. */
 const SERVED_TAGS_TTL_MS = 1_000;
@@ -79,11 +88,13 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
     details: p.empty(),
   });
 
-  async function check(p: Pending, holders: Map<string, string>, now: number): Promise<void> {
+  /** `holders` undefined: only a finished job is settled (a worker said it finished it). */
+  async function check(p: Pending, holders: Map<string, string> | undefined, now: number): Promise<void> {
     const job = await boss.getJobById<TenantJobData>(p.queue, p.id);
     if (!job)
       return finish(p, failed(p, { code: 'QUEUE_FAILED', message: 'the queue no longer has this job' }));
     const output = (job.output ?? {}) as TenantJobOutput & { value?: { message?: string } };
+    if (!holders && !['completed', 'failed', 'cancelled'].includes(job.state)) return;
     switch (job.state) {
       case 'completed':
         if (!output.result)
@@ -119,7 +130,7 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
           p.activeSince = undefined;
         }
         p.activeSince ??= now;
-        const holder = holders.get(jobLock(p.data.runId, p.data.tenantId).join(':'));
+        const holder = holders?.get(jobLock(p.data.runId, p.data.tenantId).join(':'));
         if (holder) {
           if (holder !== p.worker) {
             p.worker = holder;
@@ -175,22 +186,52 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
     return tag === undefined ? TENANT_QUEUE : tagQueue(tag);
   }
 
+  // A worker that finished a job says so: the round runs at once instead of at the next poll.
+  const waker = createWaker();
+  const reported = new Set<string>();
+  await control
+    .listen(JOB_DONE_CHANNEL, (id) => {
+      if (!pending.has(id)) return;
+      reported.add(id);
+      waker.wake();
+    })
+    .catch(async (err) => {
+      await control.close();
+      await stopBoss(boss);
+      throw err;
+    });
+
+  // Every POLL_MS a full round over the pending jobs (their workers' liveness, the worker wait); in
+  // between, only the jobs workers reported finished, as they report them.
   const loop = (async () => {
+    let lastRound = 0;
     while (!closed) {
-      if (pending.size > 0) {
-        const now = Date.now();
-        try {
+      const since = waker.generation;
+      const now = Date.now();
+      try {
+        if (now - lastRound >= POLL_MS) {
+          lastRound = now;
+          reported.clear();
           const all = [...pending.values()];
-          const holders = await lockHolders(
-            control,
-            all.map((p) => jobLock(p.data.runId, p.data.tenantId)),
-          );
-          for (const p of all) await check(p, holders, now);
-        } catch {
-          // the control database hiccuped: the next round reads the jobs again
+          if (all.length > 0) {
+            const holders = await lockHolders(
+              control,
+              all.map((p) => jobLock(p.data.runId, p.data.tenantId)),
+            );
+            for (const p of all) await check(p, holders, now);
+          }
+        } else {
+          const ids = [...reported];
+          reported.clear();
+          for (const id of ids) {
+            const p = pending.get(id);
+            if (p) await check(p, undefined, now);
+          }
         }
+      } catch {
+        // the control database hiccuped: the next round reads the jobs again
       }
-      await abortableSleep(POLL_MS);
+      await waker.sleep(Math.max(0, lastRound + POLL_MS - Date.now()), since);
     }
   })();
 
@@ -206,6 +247,8 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
       const queue = await queueOf(ctx.tenant.tags);
       const id = await boss.send(queue, data);
       if (!id) throw new Error(`the queue refused the job of tenant ${ctx.tenant.id}`);
+      // Idle workers fetch at once; a lost notification only costs a poll.
+      control.notify(JOBS_SENT_CHANNEL, queue).catch(() => {});
       return new Promise<TaskOutcome>((settle) => {
         pending.set(id, {
           id,
@@ -221,6 +264,7 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
     },
     async close() {
       closed = true;
+      waker.wake();
       try {
         await loop;
         await control.close();

@@ -19,6 +19,14 @@ export function tagLock(tag: string): [number, number] {
   return [lockKey(TAG_LOCK_SPACE), lockKey(tag)];
 }
 
+/**
+ * Notification channels on the control database that cut the polling short: a coordinator sent jobs
+ * (workers fetch at once), a worker finished one (its coordinator reads the result at once). Polling
+ * stays the fallback; a payload is a queue name or a job id, never anything secret.
+ */
+export const JOBS_SENT_CHANNEL = 'dbfleet_jobs_sent';
+export const JOB_DONE_CHANNEL = 'dbfleet_job_done';
+
 /** pg-boss's own tables live in this schema of the control database. */
 export const QUEUE_SCHEMA = 'pgboss';
 

@@ -7,9 +7,12 @@ import { fanOutOf } from '../fleet/options.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
 import { Journal } from '../journal/journal.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
+import { createWaker } from '../util/waker.js';
 import { ensureQueue, openBoss, stopBoss } from './boss.js';
 import {
   hostSlotLock,
+  JOB_DONE_CHANNEL,
+  JOBS_SENT_CHANNEL,
   jobLock,
   parseJobData,
   TENANT_QUEUE,
@@ -64,7 +67,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   });
   const tags = [...new Set(options.tags ?? [])];
   const queues = tags.length ? tags.map(tagQueue) : [TENANT_QUEUE];
+  // A coordinator that sent jobs to one of this worker's queues wakes its idle loops.
+  const waker = createWaker();
   try {
+    await control.listen(JOBS_SENT_CHANNEL, (queue) => {
+      if (queues.includes(queue)) waker.wake();
+    });
     // The queues first, then the locks that tell coordinators to use them.
     for (const queue of queues) await ensureQueue(boss, queue);
     for (const tag of tags)
@@ -90,8 +98,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     return journal;
   };
 
-  const fail = (job: PgBoss.Job<unknown>, code: string, message: string) =>
-    boss.fail(job.name, job.id, { worker: name, code, message } satisfies TenantJobOutput);
+  const fail = async (job: PgBoss.Job<unknown>, code: string, message: string) => {
+    await boss.fail(job.name, job.id, { worker: name, code, message } satisfies TenantJobOutput);
+    control.notify(JOB_DONE_CHANNEL, job.id).catch(() => {});
+  };
 
   async function handle(job: PgBoss.Job<unknown>): Promise<void> {
     const t0 = Date.now();
@@ -162,6 +172,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       };
       // Completed before the job lock goes: a coordinator never sees an active job without its lock.
       await boss.complete(job.name, job.id, output);
+      control.notify(JOB_DONE_CHANNEL, job.id).catch(() => {});
       line({ ...about, status, durationMs: result.durationMs, ...(error ? { error } : {}) });
     } finally {
       await control.unlock(key).catch(() => {});
@@ -171,6 +182,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const concurrency = fanOutOf(local).concurrency;
   const loops = Array.from({ length: concurrency }, async () => {
     while (!stop?.aborted) {
+      const since = waker.generation;
       let job: PgBoss.Job<unknown> | undefined;
       try {
         for (const queue of queues) {
@@ -189,7 +201,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         continue;
       }
       if (!job) {
-        await abortableSleep(POLL_MS, stop);
+        await waker.sleep(POLL_MS, since, stop);
         continue;
       }
       await handle(job).catch((err) =>

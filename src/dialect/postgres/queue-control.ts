@@ -9,6 +9,10 @@ export interface ControlConnection {
   tryLock(key: readonly [number, number]): Promise<boolean>;
   unlock(key: readonly [number, number]): Promise<void>;
   query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Calls `onNotify` on every notification of `channel` (LISTEN on this connection). */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<void>;
+  /** Notifies every listener of `channel` (no secrets in `payload`: any session of the database may listen). */
+  notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +39,15 @@ export async function openControl(url: string, applicationName: string): Promise
     },
     async unlock(key) {
       await query('select pg_advisory_unlock($1::int, $2::int)', [...key]);
+    },
+    async listen(channel, onNotify) {
+      client.on('notification', (msg) => {
+        if (msg.channel === channel) onNotify(msg.payload ?? '');
+      });
+      await client.query(`listen ${client.escapeIdentifier(channel)}`);
+    },
+    async notify(channel, payload) {
+      await query('select pg_notify($1, $2)', [channel, payload]);
     },
     close: () => client.end().catch(() => {}),
   };
