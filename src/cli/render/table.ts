@@ -11,14 +11,18 @@ export type ResultColumn<D extends object = Record<string, unknown>> = {
 };
 
 const MAX_ROWS = 200;
+/** Above this many tenants the table lists only those to look at and the slowest, not every success. */
+const LARGE_FLEET = 50;
+const SLOWEST = 10;
 
 function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
 /**
- * The final table. Failed tenants come first (the ones someone has to look at at 4 a.m.); a fleet of
- * thousands prints its first rows and a count, the full list being in `--json` and the report.
+ * The final table. Failed tenants come first (the ones someone has to look at at 4 a.m.). A large fleet
+ * prints its failed and skipped tenants and its slowest successes, not a row per success: the full list
+ * is in `--json` and the report.
  */
 export function renderTable<D extends object>(
   report: FleetReport<D>,
@@ -26,9 +30,19 @@ export function renderTable<D extends object>(
   width = terminalWidth(),
 ): string {
   const order = { failed: 0, skipped: 1, succeeded: 2 } as const;
-  const rows = [...report.tenants].sort(
+  const all = [...report.tenants].sort(
     (a, b) => order[a.status] - order[b.status] || a.id.localeCompare(b.id),
   );
+  const large = all.length > LARGE_FLEET;
+  const rows = large
+    ? [
+        ...all.filter((r) => r.status !== 'succeeded'),
+        ...all
+          .filter((r) => r.status === 'succeeded')
+          .sort((a, b) => b.durationMs - a.durationMs)
+          .slice(0, SLOWEST),
+      ]
+    : all;
   const shown = rows.slice(0, MAX_ROWS);
   const withErrors = shown.some((r) => r.error);
   const table = drawTable(
@@ -51,6 +65,11 @@ export function renderTable<D extends object>(
   const s = report.summary;
   const lines = [table];
   if (rows.length > MAX_ROWS) lines.push(`… ${rows.length - MAX_ROWS} more tenant(s); use --json for all`);
+  const quiet = all.length - rows.length;
+  if (large && quiet > 0)
+    lines.push(
+      `… and ${quiet} more succeeded (the ${Math.min(SLOWEST, report.summary.succeeded)} slowest are shown); every tenant: --json, or dbfleet report`,
+    );
   lines.push(
     `${report.command}: ${s.total} tenant(s) — ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped in ${formatDuration(report.durationMs)}${report.interrupted ? ' (interrupted)' : ''}`,
   );

@@ -1,0 +1,48 @@
+// A fleet of thousands does not print a row per success: the table lists who failed or was skipped and
+// the slowest successes, and says where the rest is.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { renderTable } from '../../src/cli/render/table.js';
+import type { TenantResult } from '../../src/core/events.js';
+import type { FleetReport } from '../../src/fleet/report.js';
+
+function fleetOf(n: number, failed: readonly number[]): FleetReport {
+  const tenants: TenantResult[] = Array.from({ length: n }, (_, i) => ({
+    id: `t${String(i).padStart(5, '0')}`,
+    status: failed.includes(i) ? 'failed' : 'succeeded',
+    durationMs: 100 + i, // the last tenants are the slowest
+    details: {},
+    ...(failed.includes(i) ? { error: { code: 'MIGRATION_FAILED', message: 'boom' } } : {}),
+  }));
+  return {
+    command: 'migrate',
+    ok: failed.length === 0,
+    summary: { total: n, succeeded: n - failed.length, failed: failed.length, skipped: 0 },
+    tenants,
+    durationMs: 1000,
+  } as FleetReport;
+}
+
+const rowsOf = (text: string) => [...text.matchAll(/│ (t\d{5}) /g)].map((m) => m[1]);
+
+describe('the final table of a large fleet', () => {
+  it('10,000 tenants: the failed ones, then the ten slowest successes, and a count of the rest', () => {
+    const text = renderTable(fleetOf(10_000, [3, 7]), [], 120);
+    assert.deepEqual(rowsOf(text), [
+      't00003',
+      't00007',
+      ...Array.from({ length: 10 }, (_, i) => `t${String(9999 - i).padStart(5, '0')}`),
+    ]);
+    assert.match(
+      text,
+      /… and 9988 more succeeded \(the 10 slowest are shown\); every tenant: --json, or dbfleet report/,
+    );
+    assert.match(text, /migrate: 10000 tenant\(s\) — 9998 succeeded, 2 failed/);
+  });
+
+  it('a small fleet still lists every tenant', () => {
+    const text = renderTable(fleetOf(20, []), [], 120);
+    assert.equal(rowsOf(text).length, 20);
+    assert.doesNotMatch(text, /more succeeded/);
+  });
+});
