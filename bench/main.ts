@@ -18,6 +18,7 @@ import { type CliSampleRounds, sampleKnexCli } from './suites/knex-cli-sample.js
 import { migrateSuite } from './suites/migrate.js';
 import { noopSuite } from './suites/noop.js';
 import { queueSuite } from './suites/queue.js';
+import { scaleSuite } from './suites/scale.js';
 import { upgradeSuite } from './suites/upgrade.js';
 import { evaluateTargets } from './targets.js';
 import type { BenchContext, SuiteResult } from './types.js';
@@ -133,6 +134,7 @@ try {
     if (wants('upgrade')) record(await upgradeSuite(ctx, n, prepared.floor.migrations));
     if (wants('downtime')) record(await downtimeSuite(ctx, n, prepared.floor.migrations));
     if (wants('queue')) record(await queueSuite(ctx, n, prepared.floor.migrations));
+    if (wants('scale')) record(await scaleSuite(ctx, n));
   }
 
   const report = buildReport(false);

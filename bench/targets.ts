@@ -79,6 +79,7 @@ export function evaluateTargets(suites: readonly SuiteResult[], concurrency: num
 
   targets.push(downtimeTarget(suites));
   targets.push(queueTarget(suites));
+  targets.push(...scaleTargets(suites));
 
   const rssAt = (n: number) => {
     const runs = at(suites, 'migrate', n)?.measurements.dbfleet?.maxRssKb ?? [];
@@ -161,4 +162,57 @@ function queueTarget(suites: readonly SuiteResult[]): TargetResult {
   return result.n === TARGET_N
     ? { target, limit, measured, pass: ratio <= 1.1 }
     : { target, limit, measured, pass: null, note: `N = ${TARGET_N} not run` };
+}
+
+/** From 1,000 to 10,000 SQLite tenants: per-tenant time ≤ 1.15×, peak RSS ≤ 1.3×, journal bytes flat. */
+function scaleTargets(suites: readonly SuiteResult[]): TargetResult[] {
+  const small = at(suites, 'scale', 1000);
+  const big = at(suites, 'scale', 10_000);
+  const perTenant = (key: string, limit: number) => {
+    const target = `scale: ${key}, N = 10000 vs 1000`;
+    const a = small?.ratios[key];
+    const b = big?.ratios[key];
+    if (a === undefined || b === undefined)
+      return {
+        target,
+        limit: `≤ ${limit}×`,
+        measured: '—',
+        pass: null,
+        note: 'needs scale runs at N = 1000 and 10000',
+      };
+    const ratio = b / a;
+    return {
+      target,
+      limit: `≤ ${limit}×`,
+      measured: `${fmt(ratio)} (${b.toFixed(2)} vs ${a.toFixed(2)})`,
+      pass: ratio <= limit,
+    };
+  };
+  const rss = (system: 'migrate' | 'status') => {
+    const target = `scale: ${system} peak RSS, N = 10000 vs 1000`;
+    const a = small?.measurements[system]?.maxRssKb ?? [];
+    const b = big?.measurements[system]?.maxRssKb ?? [];
+    if (!a.length || !b.length)
+      return {
+        target,
+        limit: '≤ 1.3×',
+        measured: '—',
+        pass: null,
+        note: 'needs scale runs at N = 1000 and 10000',
+      };
+    const ratio = median(b) / median(a);
+    return {
+      target,
+      limit: '≤ 1.3×',
+      measured: `${fmt(ratio)} (${(median(b) / 1024).toFixed(0)} vs ${(median(a) / 1024).toFixed(0)} MiB)`,
+      pass: ratio <= 1.3,
+    };
+  };
+  return [
+    perTenant('migrate: ms per tenant', 1.15),
+    perTenant('status: ms per tenant', 1.15),
+    perTenant('journal: bytes per tenant', 1.15),
+    rss('migrate'),
+    rss('status'),
+  ];
 }

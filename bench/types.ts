@@ -34,7 +34,7 @@ export interface Measurement {
 }
 
 export interface SuiteResult {
-  suite: 'migrate' | 'noop' | 'backup' | 'upgrade' | 'drift' | 'downtime' | 'queue';
+  suite: 'migrate' | 'noop' | 'backup' | 'upgrade' | 'drift' | 'downtime' | 'queue' | 'scale';
   n: number;
   measurements: Record<string, Measurement>;
   /** Named ratios, e.g. `dbfleet/floor`. */

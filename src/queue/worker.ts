@@ -145,7 +145,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
           error: { code: 'FAILED', message: errorMessage(err) },
         });
       }
-      const slots = Array.from({ length: data.perHost }, (_, i) => hostSlotLock(tenant.host, i));
+      // Tried from a random slot: from slot 0 every tenant would first knock at the slots all busy
+      // tenants hold, a round trip each.
+      const first = Math.floor(Math.random() * data.perHost);
+      const slots = Array.from({ length: data.perHost }, (_, i) =>
+        hostSlotLock(tenant.host, (first + i) % data.perHost),
+      );
       let slot: readonly [number, number];
       try {
         slot = await lockAny(control, slots, SLOT_RETRY_MS, stop);
