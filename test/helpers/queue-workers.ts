@@ -1,8 +1,11 @@
 // What the many-runner tests share: watching pg_stat_activity for the per-host cap, and waiting for the
 // moment a worker is worth killing (it holds a tenant it has only just started).
+
+import assert from 'node:assert/strict';
 import { jobLock } from '../../src/queue/job.js';
+import type { CliChild } from './cli-child.js';
 import { adminQuery, queryDatabase } from './postgres.js';
-import { waitFor } from './wait.js';
+import { waitFor, waitUntil } from './wait.js';
 
 export interface SessionPeaks {
   /** Backends connected to the tenant databases at once. */
@@ -56,4 +59,33 @@ export function waitForFreshJob(controlDb: string, worker: string, ms = 60_000):
     },
     ms,
   );
+}
+
+/**
+ * Kills `victim` (its control connection named `name`) with -9 once it has finished a tenant and holds
+ * one it has only just started: it dies with a tenant in flight.
+ */
+export async function killMidRun(
+  victim: CliChild,
+  controlDb: string,
+  name: string,
+  ms = 60_000,
+): Promise<void> {
+  let out = '';
+  victim.child.stdout?.on('data', (d) => (out += d));
+  await waitUntil(`${name} to finish a tenant`, () => out.includes('succeeded'), ms);
+  await waitForFreshJob(controlDb, name, ms);
+  victim.child.kill('SIGKILL');
+}
+
+/** Read from each tenant database: its knex history is exactly `names`, each applied once. */
+export async function assertHistoryOnce(dbs: readonly string[], names: readonly string[]): Promise<void> {
+  for (const db of dbs) {
+    const rows = await queryDatabase<{ name: string }>(db, 'select name from knex_migrations order by id');
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      names,
+      `${db}: each migration applied exactly once`,
+    );
+  }
 }

@@ -15,8 +15,8 @@ import {
   queryDatabase,
   uniquePrefix,
 } from '../helpers/postgres.js';
-import { sampleSessions, waitForFreshJob } from '../helpers/queue-workers.js';
-import { waitFor, waitUntil } from '../helpers/wait.js';
+import { assertHistoryOnce, killMidRun, sampleSessions } from '../helpers/queue-workers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const prefix = uniquePrefix('queue');
 /** 36 tenants, two 0.4 s migrations each, 3 at a time: long enough to kill a worker mid-run, short for CI. */
@@ -89,13 +89,7 @@ describe('migrate --queue with three workers', () => {
       join(cwd, 'journal.db'),
     ]);
     // Killed once it has finished a tenant and taken the next: it dies with tenants in flight.
-    const victim = workers[0] as CliChild;
-    let victimOut = '';
-    victim.child.stdout?.on('data', (d) => (victimOut += d));
-    await waitUntil('the first worker to finish a tenant', () => victimOut.includes('succeeded'), 60_000);
-    // …and only while it holds a tenant it has just started.
-    await waitForFreshJob(CONTROL, 'w1');
-    victim.child.kill('SIGKILL');
+    await killMidRun(workers[0] as CliChild, CONTROL, 'w1');
     const run = await coordinator.done;
     running = false;
     assert.equal(run.code, 0, run.stderr);
@@ -104,14 +98,7 @@ describe('migrate --queue with three workers', () => {
       tenants: { status: string }[];
     };
     assert.equal(report.summary.succeeded, N);
-    for (const db of TENANTS) {
-      const rows = await queryDatabase<{ name: string }>(db, 'select name from knex_migrations order by id');
-      assert.deepEqual(
-        rows.map((r) => r.name),
-        ['001_slow.js', '002_second.js'],
-        `${db}: each migration applied exactly once`,
-      );
-    }
+    await assertHistoryOnce(TENANTS, ['001_slow.js', '002_second.js']);
     const { sessions } = await peak;
     assert.ok(sessions <= PER_HOST, `peak sessions ${sessions} > ${PER_HOST}`);
     // Test-only look into pg-boss's table: the killed worker's tenants went back to the queue.

@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { UPGRADE_STEPS } from '../../src/upgrade/types.js';
 import { type CliChild, cliChildren } from '../helpers/cli-child.js';
 import { adminQuery, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
-import { sampleSessions, waitForFreshJob } from '../helpers/queue-workers.js';
-import { waitFor, waitUntil } from '../helpers/wait.js';
+import { assertHistoryOnce, killMidRun, sampleSessions } from '../helpers/queue-workers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const prefix = uniquePrefix('qup');
 const N = 300;
@@ -95,6 +95,18 @@ export async function down(knex) { await knex.schema.dropTable('projects'); }
   writeFileSync(join(cwd, 'small.json'), JSON.stringify([...small, ...inventory]));
 });
 
+/** Read from each tenant: every migration applied exactly once, and its users let back in. */
+async function assertUpgradedOnce(dbs: readonly string[]): Promise<void> {
+  await assertHistoryOnce(dbs, MIGRATIONS);
+  for (const db of dbs) {
+    const [flag] = await queryDatabase<{ value: string }>(
+      db,
+      "select value from app_settings where key = 'maintenance'",
+    );
+    assert.equal(flag?.value, 'off', `${db}: reopened to its users`);
+  }
+}
+
 after(async () => {
   await stopAll();
   await dropDatabases(prefix);
@@ -123,13 +135,8 @@ describe('upgrade --queue: 300 tenants, three workers, one killed', () => {
       '12',
       '--json',
     ]);
-    const victim = workers[0] as CliChild;
-    let victimOut = '';
-    victim.child.stdout?.on('data', (d) => (victimOut += d));
-    // Past the canary, with tenants of later waves in flight.
-    await waitUntil('the first worker to finish a tenant', () => victimOut.includes('succeeded'), 120_000);
-    await waitForFreshJob(CONTROL, 'w1', 120_000);
-    victim.child.kill('SIGKILL');
+    // Killed once it has finished a tenant and taken the next: it dies with tenants in flight.
+    await killMidRun(workers[0] as CliChild, CONTROL, 'w1', 120_000);
     const run = await coordinator.done;
     running = false;
     assert.equal(run.code, 0, run.stderr);
@@ -141,19 +148,7 @@ describe('upgrade --queue: 300 tenants, three workers, one killed', () => {
     assert.equal(report.summary.succeeded, N);
     assert.ok(report.tenants.every((t) => t.maintenance === 'open' && t.steps.length === 9));
 
-    for (const db of TENANTS) {
-      const names = await queryDatabase<{ name: string }>(db, 'select name from knex_migrations order by id');
-      assert.deepEqual(
-        names.map((r) => r.name),
-        MIGRATIONS,
-        `${db}: each migration applied exactly once`,
-      );
-      const [flag] = await queryDatabase<{ value: string }>(
-        db,
-        "select value from app_settings where key = 'maintenance'",
-      );
-      assert.equal(flag?.value, 'off', `${db}: reopened to its users`);
-    }
+    await assertUpgradedOnce(TENANTS);
     // Tenants in flight on the host, all workers together: the cap. A backup's pg_dump takes its
     // tenant's snapshot over a second connection while the first still holds it (a moment at start-up,
     // at most HANDOFFS_PER_HOST tenants per worker and host): sessions may pass the cap by those.
@@ -243,19 +238,7 @@ describe('upgrade --queue: 300 tenants, three workers, one killed', () => {
     };
     smallRunId = report.runId;
     assert.deepEqual([report.summary.total, report.summary.succeeded], [SMALL.length, SMALL.length]);
-    for (const db of SMALL) {
-      const names = await queryDatabase<{ name: string }>(db, 'select name from knex_migrations order by id');
-      assert.deepEqual(
-        names.map((r) => r.name),
-        MIGRATIONS,
-        `${db}: each migration applied exactly once`,
-      );
-      const [flag] = await queryDatabase<{ value: string }>(
-        db,
-        "select value from app_settings where key = 'maintenance'",
-      );
-      assert.equal(flag?.value, 'off', `${db}: reopened to its users`);
-    }
+    await assertUpgradedOnce(SMALL);
     for (const w of workers) w.child.kill('SIGTERM');
     for (const s of await Promise.all(workers.map((w) => w.done))) assert.equal(s.code, 0, s.stderr);
   });
