@@ -4,7 +4,7 @@ import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet } from '../fleet/run-fleet.js';
 import { checkHistoryOptions } from '../migration/check-history-options.js';
-import { historyLocation, historyTables, readHistoryOf, tableLookupOf } from '../migration/history.js';
+import { historyLocation, historyTables, readHistoryIfComplete, readHistoryOf } from '../migration/history.js';
 import { compareShapes, type DriftDifference } from './compare.js';
 import { type Fingerprinted, groupByVersion, type VersionGroups } from './groups.js';
 
@@ -60,8 +60,9 @@ export async function drift(options: FleetOptions): Promise<DriftReport> {
     async (ctx) => {
       const session = await ctx.session();
       const where = historyLocation(session.tenant, options.history);
-      const existing = await tableLookupOf(session)([where.history, where.checksums], where.schema);
-      const { applied } = await readHistoryOf(session, where, existing);
+      // One round trip for the history when its tables are all there (as on any migrated tenant).
+      const read = await readHistoryIfComplete(session, where);
+      const { applied } = read.snapshot ?? (await readHistoryOf(session, where, read.existing));
       const shape = withoutHistory(await session.schemaShape(), historyTables(where));
       const fingerprint = shapeHash(shape);
       if (!shapes.has(fingerprint)) shapes.set(fingerprint, shape);
