@@ -4,7 +4,12 @@ import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet } from '../fleet/run-fleet.js';
 import { checkHistoryOptions } from '../migration/check-history-options.js';
-import { historyLocation, historyTables, readHistoryIfComplete, readHistoryOf } from '../migration/history.js';
+import {
+  historyLocation,
+  historyTables,
+  readHistoryIfComplete,
+  readHistoryOf,
+} from '../migration/history.js';
 import { compareShapes, type DriftDifference } from './compare.js';
 import { type Fingerprinted, groupByVersion, type VersionGroups } from './groups.js';
 
