@@ -41,9 +41,10 @@ const RACE_CODES = new Set(['40P01', '40001', '23505', '42P07', '42710']);
 const QUEUE_CREATE_ATTEMPTS = 5;
 
 /**
- * Creates a tenant queue (the common one, or a tag's) unless it exists. pg-boss creates a queue's partition and attaches it to its
- * job table without a lock of its own: runners starting together on a new control database (a fleet's
- * workers deployed at once) can deadlock on it, or on another runner's fetch. The loser asks again.
+ * Creates a tenant queue (the common one, or a tag's) unless it exists. pg-boss creates a queue's
+ * partition and attaches it to its job table without a lock of its own: runners starting together on a
+ * new control database (a fleet's workers deployed at once) can deadlock on it, or on another runner's
+ * fetch. The loser asks again.
  */
 export async function ensureQueue(boss: PgBoss, name: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {

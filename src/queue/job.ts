@@ -13,7 +13,8 @@ const TAG_LOCK_SPACE = 'dbfleet-tag';
 
 /**
  * The shared advisory lock a worker holds on its control connection for each of its tags, as long as
- * it runs: the coordinator reads them to know which tags have a live worker (see servedTagKeys).
+ * it runs: the coordinator reads them to know which tags have a live worker (`servedTags` in
+ * coordinator.ts, which asks for every holder of the tag locks' first key).
  */
 export function tagLock(tag: string): [number, number] {
   return [lockKey(TAG_LOCK_SPACE), lockKey(tag)];

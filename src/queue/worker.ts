@@ -75,8 +75,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     });
     // The queues first, then the locks that tell coordinators to use them.
     for (const queue of queues) await ensureQueue(boss, queue);
-    for (const tag of tags)
-      await control.query('select pg_advisory_lock_shared($1::int, $2::int)', [...tagLock(tag)]);
+    for (const tag of tags) await control.holdShared(tagLock(tag));
   } catch (err) {
     await control.close();
     await stopBoss(boss);

@@ -1,6 +1,7 @@
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import type { Journal } from '../journal/journal.js';
 import { findRun, runMigrations, runSteps } from '../journal/read.js';
+import { withJournaledSteps } from './journaled-steps.js';
 import { prepareUpgrade, type UpgradeSetup } from './prepare.js';
 import { preUpgradeBackup, type RunRollbackDetails, rollbackTenant } from './rollback-tenant.js';
 
@@ -20,7 +21,7 @@ export async function queuedRollbackTask(
   if (typeof upgradeRun !== 'string') throw new Error(`the journal has no rollback run ${runId}`);
   const how = run?.options?.with === 'down' ? 'down' : 'restore';
   const prepared = await prepareUpgrade(setup);
-  const record = journal.stepRecorder(runId);
+  const journaled = withJournaledSteps<TaskOutcome<RunRollbackDetails>>(journal, runId);
   const settings = {
     operations: prepared.operations,
     with: how,
@@ -37,15 +38,11 @@ export async function queuedRollbackTask(
           await runMigrations(knex, upgradeRun, ctx.tenant.id),
         ] as const,
     );
-    const emit: TenantContext['emit'] = (event) => {
-      record(event);
-      ctx.emit(event);
-    };
-    const outcome = await rollbackTenant({ ...ctx, emit }, settings, {
-      applied: applied.get(ctx.tenant.id) ?? [],
-      backup: preUpgradeBackup(steps, ctx.tenant.id),
-    });
-    await journal.flush();
-    return outcome;
+    return journaled(ctx, (c) =>
+      rollbackTenant(c, settings, {
+        applied: applied.get(ctx.tenant.id) ?? [],
+        backup: preUpgradeBackup(steps, ctx.tenant.id),
+      }),
+    );
   };
 }

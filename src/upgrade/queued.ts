@@ -1,5 +1,6 @@
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import type { Journal } from '../journal/journal.js';
+import { withJournaledSteps } from './journaled-steps.js';
 import { upgradeTenant } from './pipeline.js';
 import { prepareUpgrade, type UpgradeSetup } from './prepare.js';
 import { previousSteps } from './previous-steps.js';
@@ -27,7 +28,7 @@ export async function queuedUpgradeTask(
   flags: UpgradeJobFlags,
 ): Promise<(ctx: TenantContext) => Promise<TaskOutcome<UpgradeDetails>>> {
   const prepared = await prepareUpgrade(setup);
-  const record = journal.stepRecorder(runId);
+  const journaled = withJournaledSteps<TaskOutcome<UpgradeDetails>>(journal, runId);
   const settings: PipelineSettings = {
     runId,
     hooks: prepared.hooks ?? {},
@@ -41,17 +42,8 @@ export async function queuedUpgradeTask(
   };
   return async (ctx) => {
     const previous = await journal.read((knex) => previousSteps(knex, runId, ctx.tenant.id));
-    const emit: TenantContext['emit'] = (event) => {
-      record(event);
-      ctx.emit(event);
-    };
-    const outcome = await upgradeTenant(
-      { ...ctx, emit },
-      prepared.operations,
-      settings,
-      previous.get(ctx.tenant.id),
+    return journaled(ctx, (c) =>
+      upgradeTenant(c, prepared.operations, settings, previous.get(ctx.tenant.id)),
     );
-    await journal.flush();
-    return outcome;
   };
 }

@@ -8,6 +8,8 @@ import { abortableSleep } from '../../util/abortable-sleep.js';
 export interface ControlConnection {
   tryLock(key: readonly [number, number]): Promise<boolean>;
   unlock(key: readonly [number, number]): Promise<void>;
+  /** Takes a shared lock and keeps it until the connection closes (a worker's "I serve this tag"). */
+  holdShared(key: readonly [number, number]): Promise<void>;
   query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Calls `onNotify` on every notification of `channel` (LISTEN on this connection). */
   listen(channel: string, onNotify: (payload: string) => void): Promise<void>;
@@ -39,6 +41,9 @@ export async function openControl(url: string, applicationName: string): Promise
     },
     async unlock(key) {
       await query('select pg_advisory_unlock($1::int, $2::int)', [...key]);
+    },
+    async holdShared(key) {
+      await query('select pg_advisory_lock_shared($1::int, $2::int)', [...key]);
     },
     async listen(channel, onNotify) {
       client.on('notification', (msg) => {
