@@ -19,6 +19,8 @@ const PER_HOST = 4;
 const TENANTS = Array.from({ length: N }, (_, i) => `${prefix}_t${String(i).padStart(3, '0')}`);
 /** A second fleet, for the coordinator that is killed and resumed. */
 const SMALL = Array.from({ length: 12 }, (_, i) => `${prefix}_s${String(i).padStart(2, '0')}`);
+/** A fleet whose canary fails: the first already has the table the first migration creates. */
+const FAILING = Array.from({ length: 3 }, (_, i) => `${prefix}_f${i}`);
 const TEMPLATE = `${prefix}_template`;
 const CONTROL = `${prefix}_ctl`;
 const SECRET = 'qup-secret-pw';
@@ -54,8 +56,9 @@ before(async () => {
     TEMPLATE,
     "create table app_settings (key text primary key, value text); insert into app_settings values ('maintenance', 'off')",
   );
-  for (const db of [...TENANTS, ...SMALL, CONTROL])
+  for (const db of [...TENANTS, ...SMALL, ...FAILING, CONTROL])
     await adminQuery(`create database "${db}" template "${TEMPLATE}"`);
+  await queryDatabase(FAILING[0] as string, 'create table accounts (id int)');
   cwd = mkdtempSync(join(tmpdir(), 'dbfleet-qup-'));
   mkdirSync(join(cwd, 'migrations'));
   // The first one takes a moment, so tenants are in flight when the worker dies.
@@ -92,7 +95,8 @@ export async function down(knex) { await knex.schema.dropTable('projects'); }
   }));
   writeFileSync(join(cwd, 'fleet.json'), JSON.stringify(inventory));
   const small = SMALL.map((db) => ({ id: db, dialect: 'postgres', connection: withPassword(pgUrl(db)) }));
-  writeFileSync(join(cwd, 'small.json'), JSON.stringify([...small, ...inventory]));
+  const failing = FAILING.map((db) => ({ id: db, dialect: 'postgres', connection: withPassword(pgUrl(db)) }));
+  writeFileSync(join(cwd, 'small.json'), JSON.stringify([...failing, ...small, ...inventory]));
 });
 
 /** Read from each tenant: every migration applied exactly once, and its users let back in. */
@@ -276,6 +280,48 @@ describe('upgrade --queue: 300 tenants, three workers, one killed', () => {
         where r.command = 'rollback' and s.step = 'rollback' and s.status = 'succeeded'`,
     );
     assert.equal(steps[0]?.n, SMALL.length, "the workers journaled each tenant's rollback");
+    for (const w of workers) w.child.kill('SIGTERM');
+    for (const s of await Promise.all(workers.map((w) => w.done))) assert.equal(s.code, 0, s.stderr);
+  });
+
+  it('a queued canary that fails stops the run: it is rolled back, the later wave never starts', async () => {
+    const workers = [worker('g1'), worker('g2')];
+    const selection = FAILING.flatMap((id) => ['--tenant', id]);
+    const run = await start([
+      'upgrade',
+      '--queue',
+      QUEUE,
+      ...common,
+      '--tenants',
+      'small.json',
+      ...selection,
+      '--canary',
+      '1',
+      // The canary's extra table is drift in the first wave: allowed, so the run gets to fail for real.
+      '--allow-drift',
+      '--json',
+    ]).done;
+    assert.equal(run.code, 1, run.stderr);
+    const report = JSON.parse(run.stdout) as {
+      tenants: { id: string; status: string; error?: { code: string } }[];
+    };
+    const status = Object.fromEntries(
+      report.tenants.map((t) => [t.id, t.status === 'skipped' ? `skipped ${t.error?.code}` : t.status]),
+    );
+    assert.deepEqual(status, {
+      [FAILING[0] as string]: 'failed',
+      [FAILING[1] as string]: 'skipped NOT_STARTED',
+      [FAILING[2] as string]: 'skipped NOT_STARTED',
+    });
+    // The canary was restored from its pre-upgrade backup (taken in maintenance: it stays closed); the
+    // others were never touched.
+    const read = (db: string) =>
+      queryDatabase<{ history: string | null; value: string }>(
+        db,
+        "select to_regclass('knex_migrations')::text as history, value from app_settings where key = 'maintenance'",
+      );
+    assert.deepEqual(await read(FAILING[0] as string), [{ history: null, value: 'on' }]);
+    for (const db of FAILING.slice(1)) assert.deepEqual(await read(db), [{ history: null, value: 'off' }]);
     for (const w of workers) w.child.kill('SIGTERM');
     for (const s of await Promise.all(workers.map((w) => w.done))) assert.equal(s.code, 0, s.stderr);
   });
