@@ -1,11 +1,17 @@
 import pg from 'pg';
 import { abortableSleep } from '../../util/abortable-sleep.js';
+import { CLIENT_KEEPALIVE, connectWithLiveness, livenessStartupOptions } from './liveness-options.js';
 
 /**
  * One connection to the control database that holds this process's advisory locks (job locks, host
  * slots). Session locks die with the connection, so a worker killed with -9 frees them at once.
  */
 export interface ControlConnection {
+  /**
+   * Takes `key` unless anyone holds it, this process included: PostgreSQL's session locks are
+   * re-entrant, and every tenant of a worker shares this one session, so without the local check a
+   * worker's second tenant would "take" a slot its first one holds.
+   */
   tryLock(key: readonly [number, number]): Promise<boolean>;
   unlock(key: readonly [number, number]): Promise<void>;
   /** Takes a shared lock and keeps it until the connection closes (a worker's "I serve this tag"). */
@@ -19,28 +25,57 @@ export interface ControlConnection {
 }
 
 export async function openControl(url: string, applicationName: string): Promise<ControlConnection> {
-  const client = new pg.Client({
-    connectionString: url,
-    application_name: applicationName,
-    // A lost control database must surface as an error, not a silent hang.
-    keepAlive: true,
+  const server = serverOf(url);
+  const client = await connectWithLiveness(server, async () => {
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: applicationName,
+      // A lost control database must surface as an error, not a silent hang (client keepalives) — and
+      // a runner machine lost without a word must lose its locks: the server's keepalives end its
+      // session, which PostgreSQL would otherwise keep for the kernel's default of two hours, and
+      // with it the job lock that tells the coordinator the worker lives.
+      ...CLIENT_KEEPALIVE,
+      options: livenessStartupOptions(server),
+    });
+    client.on('error', () => {
+      // reported by the next query that fails
+    });
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+    return client;
   });
-  client.on('error', () => {
-    // reported by the next query that fails
-  });
-  await client.connect();
   const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
     (await client.query<T>(sql, params)).rows;
+  // Keys this process holds (or is taking): marked before the query goes out, so that two tenants
+  // asking at once cannot both get one.
+  const held = new Set<string>();
   return {
     query,
     async tryLock(key) {
-      const rows = await query<{ ok: boolean }>('select pg_try_advisory_lock($1::int, $2::int) as ok', [
-        ...key,
-      ]);
-      return rows[0]?.ok === true;
+      const id = key.join(':');
+      if (held.has(id)) return false;
+      held.add(id);
+      try {
+        const rows = await query<{ ok: boolean }>('select pg_try_advisory_lock($1::int, $2::int) as ok', [
+          ...key,
+        ]);
+        if (rows[0]?.ok === true) return true;
+      } catch (err) {
+        held.delete(id);
+        throw err;
+      }
+      held.delete(id);
+      return false;
     },
     async unlock(key) {
-      await query('select pg_advisory_unlock($1::int, $2::int)', [...key]);
+      // The unlock is sent before a later tryLock of this process (one connection, in order).
+      const unlocking = query('select pg_advisory_unlock($1::int, $2::int)', [...key]);
+      held.delete(key.join(':'));
+      await unlocking;
     },
     async holdShared(key) {
       await query('select pg_advisory_lock_shared($1::int, $2::int)', [...key]);
@@ -69,5 +104,15 @@ export async function lockAny(
     for (const key of keys) if (await control.tryLock(key)) return key;
     signal?.throwIfAborted();
     await abortableSleep(retryMs, signal);
+  }
+}
+
+/** host:port of a postgres:// URL: the key under which liveness-options.ts learns what a server refuses. */
+function serverOf(url: string): string {
+  try {
+    const { hostname, port } = new URL(url);
+    return `${hostname || 'localhost'}:${port || '5432'}`;
+  } catch {
+    return url.replace(/\/\/[^@]*@/, '//');
   }
 }
