@@ -74,6 +74,7 @@ export function backupContextOf(
     tenant: ctx.tenant,
     session: ctx.session,
     releaseSession: ctx.releaseSession,
+    secondConnection: ctx.secondConnection,
     sessionOptions: settings.sessionOptions,
     signal: ctx.signal,
     tools: settings.tools,

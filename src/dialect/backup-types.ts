@@ -43,6 +43,11 @@ export interface BackupContext {
   session(): Promise<TenantSession>;
   /** Closes the session early (its connection is not needed while a tool works); `session()` reopens. */
   releaseSession(): Promise<void>;
+  /**
+   * Runs `fn` while the tenant holds a second connection to its host (pg_dump taking over the session's
+   * snapshot): the run bounds how many of a host's tenants do so at once, across all its runners.
+   */
+  secondConnection<T>(fn: () => Promise<T>): Promise<T>;
   sessionOptions: SessionOptions;
   signal: AbortSignal;
   tools: ToolOptions;

@@ -10,6 +10,7 @@ import { describeFailure } from './describe-failure.js';
 import { journaledRun } from './journaled-run.js';
 import { createReportFold, type FleetReport, summarize } from './report.js';
 import { createScheduler } from './scheduler.js';
+import { localSecondConnections, type SecondConnectionGate } from './second-connections.js';
 
 export { describeFailure };
 
@@ -23,6 +24,8 @@ export interface TenantContext {
    * own connection); the next `session()` opens a new one. Its session lock and settings go with it.
    */
   releaseSession(): Promise<void>;
+  /** Runs `fn` while the tenant holds a second connection to its host (see SecondConnectionGate). */
+  secondConnection<T>(fn: () => Promise<T>): Promise<T>;
   emit(event: FleetEvent): void;
   signal: AbortSignal;
 }
@@ -50,6 +53,8 @@ export interface FleetRunOptions {
   journal?: JournalTarget;
   /** Hand each tenant's task to other processes (`--queue`) instead of running it here. */
   remote?: RemoteRunner;
+  /** Bounds the tenants of a host that hold a second connection at once (default: this process's). */
+  secondConnections?: SecondConnectionGate;
 }
 
 type Task<D extends object> = (ctx: TenantContext) => Promise<TaskOutcome<D>>;
@@ -61,6 +66,16 @@ export interface RemoteJob {
   /** The run's per-host cap, which every runner of the run obeys together. */
   perHost: number;
   emptyDetails: () => Record<string, unknown>;
+  /** Flags of this tenant's job only, over the run's (verify --sample: which tenants get deep). */
+  args?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** `remote` with per-tenant job flags added (see RemoteJob.args). */
+export function withTenantArgs(
+  remote: RemoteRunner,
+  argsOf: (tenant: Tenant) => Readonly<Record<string, string | number | boolean>>,
+): RemoteRunner {
+  return { run: (ctx, job) => remote.run(ctx, { ...job, args: { ...job.args, ...argsOf(ctx.tenant) } }) };
 }
 
 /**
@@ -105,6 +120,7 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
   });
   const connections = createHostConnections({ lowerHostCap: schedule.lowerHostCap, emit, signal });
   const empty = options.emptyDetails ?? (() => ({}));
+  const secondConnections = options.secondConnections ?? localSecondConnections;
   const all: TenantResult[] = [];
 
   const finish = (result: TenantResult): TenantResult => {
@@ -139,6 +155,7 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
         session = undefined;
         if (open) await open.then((s) => s.close()).catch(() => {});
       },
+      secondConnection: (fn) => secondConnections(tenant.host, fn),
     };
     let result: TenantResult;
     try {

@@ -20,6 +20,7 @@ import {
   tagLock,
   tagQueue,
 } from './job.js';
+import { controlSecondConnections } from './second-connections.js';
 import { taskFor, type WorkerTask, type WorkerTaskOptions } from './tasks.js';
 
 /** An idle worker asks the queue for a job this often. */
@@ -85,7 +86,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   // In-flight tenants finish their step on a stop signal instead of being cut short, so the signal is
   // not handed to their tasks.
   const { signal: _stop, onEvent: _events, journal: _journal, remote: _remote, ...local } = options;
-  const fleet = createFleetRun({ command: 'worker', tenants: options.tenants, ...fanOutOf(local) });
+  const fleet = createFleetRun({
+    command: 'worker',
+    tenants: options.tenants,
+    ...fanOutOf(local),
+    secondConnections: controlSecondConnections(control),
+  });
   const byId = new Map(options.tenants.map((t) => [t.id, t]));
   const tasks = new Map<string, Promise<WorkerTask>>();
   const line = (l: Omit<WorkerLine, 'worker'>) => options.onLine?.({ worker: name, ...l });

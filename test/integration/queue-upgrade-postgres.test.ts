@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SECOND_CONNECTIONS_PER_HOST } from '../../src/fleet/second-connections.js';
 import { UPGRADE_STEPS } from '../../src/upgrade/types.js';
 import { type CliChild, cliChildren } from '../helpers/cli-child.js';
 import { adminQuery, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
@@ -27,8 +28,6 @@ const SECRET = 'qup-secret-pw';
 const withPassword = (url: string) => url.replace('postgres@', `postgres:${SECRET}@`);
 const QUEUE = withPassword(pgUrl(CONTROL));
 const MIGRATIONS = ['001_accounts.js', '002_projects.js'];
-/** src/dialect/postgres/backup.ts: tenants of a host whose session may be open while pg_dump connects. */
-const HANDOFFS_PER_HOST = 2;
 
 let cwd: string;
 /** The small fleet's upgrade run, rolled back by the last test. */
@@ -155,10 +154,11 @@ describe('upgrade --queue: 300 tenants, three workers, one killed', () => {
     await assertUpgradedOnce(TENANTS);
     // Tenants in flight on the host, all workers together: the cap. A backup's pg_dump takes its
     // tenant's snapshot over a second connection while the first still holds it (a moment at start-up,
-    // at most HANDOFFS_PER_HOST tenants per worker and host): sessions may pass the cap by those.
+    // at most SECOND_CONNECTIONS_PER_HOST tenants of a host, all workers together): sessions may pass
+    // the cap by those.
     const { tenants, sessions } = await peak;
     assert.ok(tenants <= PER_HOST, `peak tenants in flight ${tenants} > ${PER_HOST}`);
-    assert.ok(sessions <= PER_HOST + HANDOFFS_PER_HOST * 3, `peak sessions ${sessions}`);
+    assert.ok(sessions <= PER_HOST + SECOND_CONNECTIONS_PER_HOST, `peak sessions ${sessions}`);
 
     // The journal on the control database: the waves as planned, every window closed, and no step that
     // succeeded once ran again (a resumed tenant goes on after its last journaled step).

@@ -156,6 +156,7 @@ describe('SQLite: the causes, one by one', () => {
       tenant,
       session: () => sqliteAdapter.open(tenant, { timeouts }),
       releaseSession: async () => {},
+      secondConnection: (fn) => fn(),
       sessionOptions: { timeouts },
       signal: new AbortController().signal,
       tools: {},

@@ -150,6 +150,7 @@ async function fingerprint(database: string, level: FingerprintLevel = 'full'): 
         tenant: tenant!,
         session: async () => session,
         releaseSession: async () => {},
+        secondConnection: (fn) => fn(),
         sessionOptions,
         signal: new AbortController().signal,
         tools: {},

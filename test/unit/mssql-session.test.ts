@@ -728,6 +728,7 @@ describe('backup driver', () => {
     tenant: t,
     session: async () => session,
     releaseSession: async () => {},
+    secondConnection: (fn) => fn(),
     sessionOptions: options,
     signal: new AbortController().signal,
     tools: {},

@@ -63,6 +63,7 @@ function fakeTenant(checkRows: () => Promise<Record<string, unknown>[]> = async 
       return session;
     },
     releaseSession: async () => {},
+    secondConnection: (fn) => fn(),
   };
   return {
     ctx,

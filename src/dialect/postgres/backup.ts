@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { TenantError } from '../../core/errors.js';
-import { keyedLimit } from '../../util/keyed-limit.js';
 import type {
   ArchiveInfo,
   ArchiveInspection,
@@ -54,14 +53,14 @@ async function backupPostgres(
     // even while the application keeps writing. The fingerprint is taken first, in the exporting
     // transaction; pg_dump then imports the snapshot, and the transaction — and the session's
     // connection — end as soon as it has: the tenant holds two connections only for pg_dump's start-up,
-    // and at most HANDOFFS_PER_HOST tenants of a server at once, so a run stays within its caps + 2.
+    // and the run lets only a few tenants of a server do so at once (ctx.secondConnection).
     const fingerprint = await knex.transaction(async (trx) => {
       await trx.raw('set transaction isolation level repeatable read, read only');
       await trx.raw('set local idle_in_transaction_session_timeout = 0');
       await trx.raw('set local statement_timeout = 0');
       const snapshot = String((await trx.raw('select pg_export_snapshot() as s')).rows[0].s);
       const taken = await fingerprintPostgres(trx, level, schema);
-      await handoff(ctx.tenant.host, async () => {
+      await ctx.secondConnection(async () => {
         let imported!: () => void;
         const started = new Promise<void>((done) => {
           imported = done;
@@ -90,10 +89,6 @@ async function backupPostgres(
     throw err;
   }
 }
-
-/** Tenants of one server whose session may still be open while their pg_dump connects. */
-const HANDOFFS_PER_HOST = 2;
-const handoff = keyedLimit(HANDOFFS_PER_HOST);
 
 /** pg_dump's --verbose progress lines dropped: only errors, warnings and their details stay. */
 function withoutProgress(run: ToolRun): ToolRun {
