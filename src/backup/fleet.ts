@@ -4,7 +4,7 @@ import type { Tenant } from '../core/tenant.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel, type ToolOptions } from '../dialect/backup-types.js';
 import { type FleetOptions, fanOutOf, sessionOptionsOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
-import { runFleet, type TaskOutcome, type TenantContext } from '../fleet/run-fleet.js';
+import { runFleet, type TaskOutcome, type TenantContext, withTenantArgs } from '../fleet/run-fleet.js';
 import type { BackupDetails, BackupRunSettings } from './context.js';
 import { prepareBackupDir } from './files.js';
 import { restoreFromBackup } from './restore.js';
@@ -137,15 +137,15 @@ export async function verifyTask(
 /** `dbfleet verify`: light checks for every selected tenant's backup, deep ones for all or a sample. */
 export async function verify(options: VerifyOptions): Promise<FleetReport<BackupDetails>> {
   singleTenantPath('verify', options);
-  if (options.remote && options.sample !== undefined)
-    throw new UsageError('verify --sample does not go with --queue yet: use --deep, or no --queue');
   const sample = options.sample !== undefined ? parseSample(options.sample) : undefined;
   const ids = options.tenants.map((t) => t.id);
   const deepIds = sample
     ? pickSample(ids, sample, options.random ?? randomInt)
     : new Set(options.deep ? ids : []);
-  const task = options.remote ? remoteOnly : await verifyTask(options, (id) => deepIds.has(id));
-  return runFleet<BackupDetails>(runOptions('verify', options), task);
+  // Queued, the sample drawn here travels with each tenant's job: the worker's task reads `deep`.
+  const remote = options.remote && withTenantArgs(options.remote, (t) => ({ deep: deepIds.has(t.id) }));
+  const task = remote ? remoteOnly : await verifyTask(options, (id) => deepIds.has(id));
+  return runFleet<BackupDetails>(runOptions('verify', { ...options, ...(remote ? { remote } : {}) }), task);
 }
 
 /** `dbfleet restore`: each selected tenant from its verified backup; refuses without `yes`. */

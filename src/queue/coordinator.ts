@@ -242,7 +242,7 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
         command: job.command,
         tenantId: ctx.tenant.id,
         perHost: job.perHost,
-        args: options.args ?? {},
+        args: { ...options.args, ...job.args },
       };
       const queue = await queueOf(ctx.tenant.tags);
       const id = await boss.send(queue, data);
