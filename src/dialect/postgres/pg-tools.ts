@@ -4,7 +4,11 @@ import { redact } from '../../core/redact.js';
 import type { ConnectionObject } from '../../core/tenant.js';
 import { execFailureOf, launchWithParentDeathSignal } from '../../util/parent-death.js';
 import type { ToolOptions } from '../backup-types.js';
+import { unwrappedToolPath, WRAPPER_SYSCONFDIR } from './debian-wrapper.js';
 import { withPassfile } from './passfile.js';
+
+/** PgCommon's $binroot: where Debian's versioned PostgreSQL binaries live. */
+const BIN_ROOT = '/usr/lib/postgresql';
 
 /**
  * Running pg_dump / pg_restore safely:
@@ -71,8 +75,24 @@ export function pgToolEnv(conn: ConnectionObject, options: PgEnvOptions): NodeJS
   return env;
 }
 
+/** Per tool and PATH: the versioned binary behind Debian's pg_wrapper, or null (see debian-wrapper.ts). */
+const unwrapped = new Map<string, string | null>();
+
+function unwrappedTool(tool: PgTool): string | undefined {
+  const key = `${tool}\0${process.env.PATH ?? ''}`;
+  if (!unwrapped.has(key))
+    unwrapped.set(key, unwrappedToolPath(tool, { path: process.env.PATH ?? '', binRoot: BIN_ROOT }) ?? null);
+  return unwrapped.get(key) ?? undefined;
+}
+
 export function toolPath(tool: PgTool, tools: ToolOptions): string {
-  return tools.bin?.[tool] ?? tool;
+  return tools.bin?.[tool] ?? unwrappedTool(tool) ?? tool;
+}
+
+/** The environment pg_wrapper would have given the binary it runs (when dbfleet runs it instead). */
+function wrapperEnv(tool: PgTool, tools: ToolOptions, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (tools.bin?.[tool] !== undefined || !unwrappedTool(tool) || env.PGSYSCONFDIR !== undefined) return env;
+  return { ...env, PGSYSCONFDIR: WRAPPER_SYSCONFDIR };
 }
 
 export interface RunToolOptions {
@@ -92,7 +112,11 @@ const MAX_CAPTURE = 8 * 1024 * 1024;
 /** Runs a tool to completion; a non-zero exit is a result, not an exception (the caller words it). */
 export async function runPgTool(tool: PgTool, args: string[], options: RunToolOptions): Promise<ToolRun> {
   return withPassfile(options.conn.password, (passfile) => {
-    const env = pgToolEnv(options.conn, { appName: options.appName, passfile, settings: options.settings });
+    const env = wrapperEnv(
+      tool,
+      options.tools,
+      pgToolEnv(options.conn, { appName: options.appName, passfile, settings: options.settings }),
+    );
     return spawnTool(
       toolPath(tool, options.tools),
       args,
@@ -213,7 +237,7 @@ export function toolVersion(tool: PgTool, tools: ToolOptions, signal: AbortSigna
   const bin = toolPath(tool, tools);
   let cached = versionCache.get(bin);
   if (!cached) {
-    cached = spawnTool(bin, ['--version'], process.env, signal).then((run) => {
+    cached = spawnTool(bin, ['--version'], wrapperEnv(tool, tools, process.env), signal).then((run) => {
       const parsed = run.code === 0 ? parseToolVersion(run.stdout) : undefined;
       if (!parsed)
         throw new TenantError('TOOL_FAILED', `${bin} --version gave no version (${toolErrorText(run)})`);
