@@ -6,13 +6,15 @@ import type {
   BackupContext,
   BackupDriver,
   BackupResult,
+  Fingerprint,
   FingerprintLevel,
 } from '../backup-types.js';
-import { fingerprintPostgres, fingerprintPostgresDb } from './fingerprint.js';
+import { fingerprintPostgres, fingerprintPostgresDb, viaConnection, viaKnex } from './fingerprint.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg, literalPattern } from './pg-args.js';
 import { runPgTool, serverMajor, type ToolRun, toolErrorText, toolVersion } from './pg-tools.js';
 import { restorePostgres } from './restore.js';
 import { createPostgresScratch, sweepPostgresScratch } from './scratch.js';
+import { pinnedConnectionOf } from './session.js';
 import { tablesMissingFromToc } from './toc-list.js';
 
 async function backupPostgres(
@@ -21,9 +23,14 @@ async function backupPostgres(
   level: FingerprintLevel,
 ): Promise<BackupResult> {
   const session = await ctx.session();
-  const knex = session.knex;
-  const versionNum = Number((await knex.raw('show server_version_num')).rows[0].server_version_num);
-  const serverVersion = await session.serverVersion();
+  // A handful of statements, straight on the session's connection: no knex instance is built for them.
+  const connection = pinnedConnectionOf(session);
+  const run = connection ? viaConnection(connection) : viaKnex(session.knex);
+  const [server] = await run(
+    "select current_setting('server_version_num') as num, current_setting('server_version') as version",
+  );
+  const versionNum = Number(server?.num);
+  const serverVersion = String(server?.version);
   const dump = await toolVersion('pg_dump', ctx.tools, ctx.signal);
   const needed = serverMajor(versionNum);
   if (dump.major < needed) {
@@ -50,17 +57,22 @@ async function backupPostgres(
 
   try {
     // One snapshot for the fingerprint and the dump: the manifest describes exactly what the file holds,
-    // even while the application keeps writing. The fingerprint is taken first, in the exporting
-    // transaction; pg_dump then imports the snapshot, and the transaction — and the session's
-    // connection — end as soon as it has: the tenant holds two connections only for pg_dump's start-up,
-    // and the run lets only a few tenants of a server do so at once (ctx.secondConnection).
-    const fingerprint = await knex.transaction(async (trx) => {
-      await trx.raw('set transaction isolation level repeatable read, read only');
-      await trx.raw('set local idle_in_transaction_session_timeout = 0');
-      await trx.raw('set local statement_timeout = 0');
-      const snapshot = String((await trx.raw('select pg_export_snapshot() as s')).rows[0].s);
-      const taken = await fingerprintPostgres(trx, level, schema);
-      await ctx.secondConnection(async () => {
+    // even while the application keeps writing. The fingerprint is taken in the exporting transaction;
+    // pg_dump imports the snapshot, and the transaction — and the session's connection — end as soon
+    // as it has: the tenant holds two connections only for pg_dump's start-up, and the run lets only a
+    // few tenants of a server do so at once (ctx.secondConnection).
+    const [exported] = await run(
+      'begin isolation level repeatable read, read only; set local idle_in_transaction_session_timeout = 0; ' +
+        'set local statement_timeout = 0; select pg_export_snapshot() as s',
+    );
+    const snapshot = String(exported?.s);
+    let fingerprint: Fingerprint;
+    try {
+      // A full fingerprint (a hash of every row) may take long: it is taken before pg_dump starts, so
+      // the tenant holds one connection meanwhile. A light one is taken while pg_dump starts up (tens
+      // of milliseconds: its exec, its connection), in the same snapshot, off the tenant's time.
+      const early = level === 'full' ? await fingerprintPostgres(run, level, schema) : undefined;
+      fingerprint = await ctx.secondConnection(async () => {
         let imported!: () => void;
         const started = new Promise<void>((done) => {
           imported = done;
@@ -75,13 +87,18 @@ async function backupPostgres(
           onStderr: imported,
         });
         dumping.then(imported, imported);
+        const taken = early ?? (await fingerprintPostgres(run, level, schema));
         await started;
+        return taken;
       });
-      return taken;
-    });
+      await run('commit');
+    } catch (err) {
+      await run('rollback').catch(() => {});
+      throw err;
+    }
     await ctx.releaseSession();
-    const run = withoutProgress(await dumping!);
-    if (run.code !== 0) throw classifyToolFailure('pg_dump', run);
+    const result = withoutProgress(await dumping!);
+    if (result.code !== 0) throw classifyToolFailure('pg_dump', result);
     return { serverVersion, tool: 'pg_dump', toolVersion: dump.version, fingerprint };
   } catch (err) {
     stop.abort();

@@ -29,7 +29,28 @@ export function postgresTableHash(t: TableRow): string {
 
 const COUNT_BATCH = 50;
 
-async function countRows(trx: Knex.Transaction, tables: TableRow[]): Promise<Map<string, number>> {
+/** Runs one SQL text (no bindings) and resolves its rows — of its last statement, for several. */
+export type RunSql = (sql: string) => Promise<Record<string, unknown>[]>;
+
+/** RunSql over knex (a transaction, or the session's knex). */
+export function viaKnex(on: Knex | Knex.Transaction): RunSql {
+  return async (sql) => lastRows(await on.raw(rawSql(sql)));
+}
+
+/** RunSql straight over a `pg` connection (simple-query protocol: several statements, one round trip). */
+export function viaConnection(connection: { query(sql: string): Promise<unknown> }): RunSql {
+  return async (sql) => lastRows(await connection.query(sql));
+}
+
+function lastRows(result: unknown): Record<string, unknown>[] {
+  const last = Array.isArray(result) ? result.at(-1) : result;
+  return ((last as { rows?: Record<string, unknown>[] } | undefined)?.rows ?? []) as Record<
+    string,
+    unknown
+  >[];
+}
+
+async function countRows(run: RunSql, tables: TableRow[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   // ONLY: a partitioned parent holds no rows itself, its partitions are counted once each.
   for (let i = 0; i < tables.length; i += COUNT_BATCH) {
@@ -40,38 +61,40 @@ async function countRows(trx: Knex.Transaction, tables: TableRow[]): Promise<Map
           `select ${Number(t.oid)}::int8 as oid, count(*)::int8 as n from only ${q(t.schema)}.${q(t.name)}`,
       )
       .join(' union all ');
-    const res = await trx.raw(sql);
-    for (const row of res.rows as { oid: string; n: string }[]) counts.set(String(row.oid), Number(row.n));
+    for (const row of (await run(sql)) as { oid: string; n: string }[])
+      counts.set(String(row.oid), Number(row.n));
   }
   return counts;
 }
 
 /** Sum of 128-bit row hashes (two 64-bit halves summed as numeric): no sort, one pass. */
-async function hashContent(trx: Knex.Transaction, t: TableRow): Promise<{ rows: number; content: string }> {
-  const res = await trx.raw(`
+async function hashContent(run: RunSql, t: TableRow): Promise<{ rows: number; content: string }> {
+  const rows = await run(`
     select count(*)::int8 as n,
       coalesce(sum(('x' || substr(h, 1, 16))::bit(64)::int8::numeric), 0)::text as a,
       coalesce(sum(('x' || substr(h, 17, 16))::bit(64)::int8::numeric), 0)::text as b
     from (select md5(r::text) as h from only ${q(t.schema)}.${q(t.name)} r) s`);
-  const row = res.rows[0] as { n: string; a: string; b: string };
+  const row = rows[0] as { n: string; a: string; b: string };
   return { rows: Number(row.n), content: hashOf([row.n, row.a, row.b], 32) };
 }
 
+/** The fingerprint, read by `run` inside a transaction the caller opened (it sets search_path locally). */
 export async function fingerprintPostgres(
-  trx: Knex.Transaction,
+  run: RunSql,
   level: FingerprintLevel,
   schema: string | null,
 ): Promise<Fingerprint> {
-  await trx.raw('set local search_path = pg_catalog');
-  const tables = (await trx.raw(rawSql(tablesSql(schema)))).rows as TableRow[];
-  const objectRows = (await trx.raw(rawSql(objectsSql(schema)))).rows as ObjectRow[];
+  const tables = (await run(
+    `set local search_path = pg_catalog; ${tablesSql(schema)}`,
+  )) as unknown as TableRow[];
+  const objectRows = (await run(objectsSql(schema))) as unknown as ObjectRow[];
 
-  const counts = level === 'counts' ? await countRows(trx, tables) : new Map<string, number>();
+  const counts = level === 'counts' ? await countRows(run, tables) : new Map<string, number>();
   const out: Record<string, TableFingerprint> = {};
   for (const t of tables) {
     const entry: TableFingerprint = { schema: postgresTableHash(t) };
     if (level === 'counts') entry.rows = counts.get(String(t.oid)) ?? 0;
-    if (level === 'full') Object.assign(entry, await hashContent(trx, t));
+    if (level === 'full') Object.assign(entry, await hashContent(run, t));
     out[`${t.schema}.${t.name}`] = entry;
   }
   const objects = Object.fromEntries(objectRows.map((o) => [objectKey(o), hashOf(o.def)]));
@@ -87,6 +110,6 @@ export function fingerprintPostgresDb(
   return knex.transaction(async (trx) => {
     await trx.raw('set transaction isolation level repeatable read, read only');
     await trx.raw('set local statement_timeout = 0');
-    return fingerprintPostgres(trx, level, schema);
+    return fingerprintPostgres(viaKnex(trx), level, schema);
   });
 }

@@ -123,7 +123,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     throw err;
   }
 
-  return {
+  const session: TenantSession = {
     tenant,
     get knex() {
       return knexOf();
@@ -185,4 +185,16 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
       }
     },
   };
+  connections.set(session, connection);
+  return session;
+}
+
+const connections = new WeakMap<TenantSession, PinnedConnection>();
+
+/**
+ * The pinned connection under a PostgreSQL session, for this dialect's own drivers: a backup's snapshot
+ * and fingerprint are a handful of catalog statements, sent without building a knex instance for them.
+ */
+export function pinnedConnectionOf(session: TenantSession): PinnedConnection | undefined {
+  return connections.get(session);
 }
