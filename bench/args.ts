@@ -10,6 +10,7 @@ export const SUITES = [
   'downtime',
   'queue',
   'scale',
+  'scale-schemas',
 ] as const;
 export type SuiteName = (typeof SUITES)[number];
 
@@ -27,8 +28,8 @@ const HELP = `npm run bench -- [options]
 
   --n 50,200,1000        fleet sizes (default 50,200,1000)
   --runs 3               timed runs per figure; the median is reported (default 3, at least 3 for published figures)
-  --only migrate,noop,backup,upgrade,memory,drift,downtime,queue,scale   suites to run (default all;
-                         scale is meant for --n 1000,10000)
+  --only migrate,noop,backup,upgrade,memory,drift,downtime,queue,scale,scale-schemas   suites to run (default all;
+                         scale and scale-schemas are meant for --n 1000,10000)
   --concurrency 4        tenants in flight for dbfleet and for every floor (default 4: dbfleet's per-host
                          default, since the bench fleet lives on one server, and the issue's "4 in parallel")
   --cli-sample 10        tenants timed for the knex CLI loop, extrapolated to N (default 10)

@@ -19,6 +19,7 @@ import { migrateSuite } from './suites/migrate.js';
 import { noopSuite } from './suites/noop.js';
 import { queueSuite } from './suites/queue.js';
 import { scaleSuite } from './suites/scale.js';
+import { scaleSchemasSuite } from './suites/scale-schemas.js';
 import { upgradeSuite } from './suites/upgrade.js';
 import { evaluateTargets } from './targets.js';
 import type { BenchContext, SuiteResult } from './types.js';
@@ -135,6 +136,7 @@ try {
     if (wants('downtime')) record(await downtimeSuite(ctx, n, prepared.floor.migrations));
     if (wants('queue')) record(await queueSuite(ctx, n, prepared.floor.migrations));
     if (wants('scale')) record(await scaleSuite(ctx, n));
+    if (wants('scale-schemas')) record(await scaleSchemasSuite(ctx, n));
   }
 
   const report = buildReport(false);

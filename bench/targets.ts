@@ -79,7 +79,8 @@ export function evaluateTargets(suites: readonly SuiteResult[], concurrency: num
 
   targets.push(downtimeTarget(suites));
   targets.push(queueTarget(suites));
-  targets.push(...scaleTargets(suites));
+  targets.push(...scaleTargets(suites, 'scale'));
+  if (suites.some((s) => s.suite === 'scale-schemas')) targets.push(...scaleTargets(suites, 'scale-schemas'));
 
   const rssAt = (n: number) => {
     const runs = at(suites, 'migrate', n)?.measurements.dbfleet?.maxRssKb ?? [];
@@ -110,6 +111,27 @@ export function evaluateTargets(suites: readonly SuiteResult[], concurrency: num
             note: `N = ${TARGET_N} not run`,
           },
     );
+  }
+
+  // Issue 18: the pipeline around the raw tools, at N = 200 — against the tools run by name (through
+  // Debian's pg_wrapper where installed) and against the binaries themselves.
+  for (const [suite, limit] of [
+    ['backup', 1.1],
+    ['upgrade', 1.15],
+  ] as const) {
+    const result = at(suites, suite, 200);
+    for (const [ratio, against] of [
+      ['dbfleet/floor', 'the tools by name'],
+      ['dbfleet/floorDirect', 'the versioned binaries'],
+    ] as const) {
+      const value = result?.ratios[ratio];
+      targets.push({
+        target: `${suite} vs ${against}`,
+        limit: `≤ ${limit}× at N = 200`,
+        measured: value === undefined ? '—' : fmt(value),
+        pass: value === undefined ? null : value <= limit,
+      });
+    }
   }
 
   // Every dbfleet command measured gets its own line: the cap must hold whatever the command.
@@ -164,12 +186,15 @@ function queueTarget(suites: readonly SuiteResult[]): TargetResult {
     : { target, limit, measured, pass: null, note: `N = ${TARGET_N} not run` };
 }
 
-/** From 1,000 to 10,000 SQLite tenants: per-tenant time ≤ 1.15×, peak RSS ≤ 1.3×, journal bytes flat. */
-function scaleTargets(suites: readonly SuiteResult[]): TargetResult[] {
-  const small = at(suites, 'scale', 1000);
-  const big = at(suites, 'scale', 10_000);
+/**
+ * From 1,000 to 10,000 tenants (SQLite files: `scale`; schemas of a few PostgreSQL databases:
+ * `scale-schemas`): per-tenant time ≤ 1.15×, peak RSS ≤ 1.3×, journal bytes flat.
+ */
+function scaleTargets(suites: readonly SuiteResult[], suite: 'scale' | 'scale-schemas'): TargetResult[] {
+  const small = at(suites, suite, 1000);
+  const big = at(suites, suite, 10_000);
   const perTenant = (key: string, limit: number) => {
-    const target = `scale: ${key}, N = 10000 vs 1000`;
+    const target = `${suite}: ${key}, N = 10000 vs 1000`;
     const a = small?.ratios[key];
     const b = big?.ratios[key];
     if (a === undefined || b === undefined)
@@ -178,7 +203,7 @@ function scaleTargets(suites: readonly SuiteResult[]): TargetResult[] {
         limit: `≤ ${limit}×`,
         measured: '—',
         pass: null,
-        note: 'needs scale runs at N = 1000 and 10000',
+        note: `needs ${suite} runs at N = 1000 and 10000`,
       };
     const ratio = b / a;
     return {
@@ -189,7 +214,7 @@ function scaleTargets(suites: readonly SuiteResult[]): TargetResult[] {
     };
   };
   const rss = (system: 'migrate' | 'status') => {
-    const target = `scale: ${system} peak RSS, N = 10000 vs 1000`;
+    const target = `${suite}: ${system} peak RSS, N = 10000 vs 1000`;
     const a = small?.measurements[system]?.maxRssKb ?? [];
     const b = big?.measurements[system]?.maxRssKb ?? [];
     if (!a.length || !b.length)
@@ -198,7 +223,7 @@ function scaleTargets(suites: readonly SuiteResult[]): TargetResult[] {
         limit: '≤ 1.3×',
         measured: '—',
         pass: null,
-        note: 'needs scale runs at N = 1000 and 10000',
+        note: `needs ${suite} runs at N = 1000 and 10000`,
       };
     const ratio = median(b) / median(a);
     return {

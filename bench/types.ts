@@ -34,7 +34,16 @@ export interface Measurement {
 }
 
 export interface SuiteResult {
-  suite: 'migrate' | 'noop' | 'backup' | 'upgrade' | 'drift' | 'downtime' | 'queue' | 'scale';
+  suite:
+    | 'migrate'
+    | 'noop'
+    | 'backup'
+    | 'upgrade'
+    | 'drift'
+    | 'downtime'
+    | 'queue'
+    | 'scale'
+    | 'scale-schemas';
   n: number;
   measurements: Record<string, Measurement>;
   /** Named ratios, e.g. `dbfleet/floor`. */

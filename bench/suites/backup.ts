@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { type DbfleetRun, runDbfleet } from '../dbfleet-cli.js';
 import { dbUrl } from '../fleet.js';
 import { pgDumpFloor } from '../floor/backup.js';
+import { directBin } from '../floor/direct-bin.js';
 import type { ChildRun } from '../measure.js';
 import { type BenchContext, rotated, type SuiteResult } from '../types.js';
 import { cliCommands } from './availability.js';
 import { createRecorder } from './recorder.js';
 import { timed } from './timed.js';
 
-type System = 'dbfleet' | 'floor';
+type System = 'dbfleet' | 'floor' | 'floorDirect';
 function assertVerified(run: DbfleetRun): DbfleetRun {
   const unverified = run.report.tenants.find((t) => !(t.backup as { verified?: unknown } | null)?.verified);
   if (unverified)
@@ -30,7 +31,9 @@ export async function backupSuite(ctx: BenchContext, n: number): Promise<SuiteRe
     url: dbUrl(ctx.fleet.tenantDb(i + 1)),
   }));
   const available = (await cliCommands()).has('backup');
-  const systems: System[] = available ? ['dbfleet', 'floor'] : ['floor'];
+  const direct = directBin();
+  const floors: System[] = direct ? ['floor', 'floorDirect'] : ['floor'];
+  const systems: System[] = available ? ['dbfleet', ...floors] : floors;
   const recorder = createRecorder<System>();
   const dir = join(ctx.workDir, 'backups');
   const C = ctx.concurrency;
@@ -47,6 +50,7 @@ export async function backupSuite(ctx: BenchContext, n: number): Promise<SuiteRe
         }),
       ),
     floor: async () => void (await pgDumpFloor(dbs, dir, C)),
+    floorDirect: async () => void (await pgDumpFloor(dbs, dir, C, direct)),
   };
 
   for (let r = 0; r < ctx.runs; r++) {
@@ -69,12 +73,19 @@ export async function backupSuite(ctx: BenchContext, n: number): Promise<SuiteRe
       `floor: pg_dump -Fc + pg_restore --list per database, ${C} in parallel`,
     ),
   };
+  if (direct)
+    measurements.floorDirect = recorder.measurement(
+      'floorDirect',
+      `floor, the versioned binaries (no Debian pg_wrapper): pg_dump -Fc + pg_restore --list, ${C} in parallel`,
+    );
   const result: SuiteResult = { suite: 'backup', n, measurements, ratios: {}, setupSeconds: 0 };
   if (available) {
     const label = `dbfleet backup (CLI, --concurrency ${C}; light verify, counts fingerprint)`;
     const dbfleet = recorder.measurement('dbfleet', label);
     measurements.dbfleet = dbfleet;
     result.ratios['dbfleet/floor'] = dbfleet.medianMs / measurements.floor!.medianMs;
+    if (measurements.floorDirect)
+      result.ratios['dbfleet/floorDirect'] = dbfleet.medianMs / measurements.floorDirect.medianMs;
   } else {
     result.notMeasured = ['dbfleet: not measured: backup not available (no `dbfleet backup` command)'];
   }

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDbfleet } from '../dbfleet-cli.js';
 import { dbUrl } from '../fleet.js';
+import { directBin } from '../floor/direct-bin.js';
 import { rawUpgradeFloor } from '../floor/upgrade.js';
 import type { ChildRun } from '../measure.js';
 import { type BenchContext, rotated, type SuiteResult } from '../types.js';
@@ -10,7 +11,7 @@ import { assertHistoryRows } from './check.js';
 import { createRecorder } from './recorder.js';
 import { timed } from './timed.js';
 
-type System = 'dbfleet' | 'floor';
+type System = 'dbfleet' | 'floor' | 'floorDirect';
 
 /**
  * upgrade: fresh tenants, the whole runbook. dbfleet `upgrade` (backup + verify, migrate, optimize with
@@ -39,6 +40,7 @@ export async function upgradeSuite(
     url: dbUrl(ctx.fleet.tenantDb(i + 1)),
   }));
   const recorder = createRecorder<System>();
+  const direct = directBin();
   const C = ctx.concurrency;
   const scratch = join(ctx.workDir, 'upgrade');
   // Empty folders: the bench measures the runbook's own steps, with no optimization or check to run.
@@ -65,12 +67,14 @@ export async function upgradeSuite(
         ],
       }),
     floor: async () => void (await rawUpgradeFloor(dbs, ctx.floorSql, scratch, C)),
+    floorDirect: async () => void (await rawUpgradeFloor(dbs, ctx.floorSql, scratch, C, direct)),
   };
+  const systems: System[] = direct ? ['dbfleet', 'floor', 'floorDirect'] : ['dbfleet', 'floor'];
 
   // The fleet is created once; every run then starts from it emptied in place (see BenchFleet.wipe).
   setupMs += await ctx.fleet.reset(n, ctx.templates.empty);
   for (let r = 0; r < ctx.runs; r++) {
-    for (const system of rotated(['dbfleet', 'floor'] as const, r)) {
+    for (const system of rotated(systems, r)) {
       setupMs += await ctx.fleet.wipe(n);
       rmSync(scratch, { recursive: true, force: true });
       mkdirSync(scratch, { recursive: true });
@@ -93,11 +97,21 @@ export async function upgradeSuite(
       `floor: pg_dump + pg_restore --list, psql -f, pg_dump + pg_restore --list per tenant, ${C} in parallel`,
     ),
   };
+  const ratios: SuiteResult['ratios'] = {
+    'dbfleet/floor': measurements.dbfleet!.medianMs / measurements.floor!.medianMs,
+  };
+  if (direct) {
+    measurements.floorDirect = recorder.measurement(
+      'floorDirect',
+      `floor, the versioned binaries (no Debian pg_wrapper): the same chain, ${C} in parallel`,
+    );
+    ratios['dbfleet/floorDirect'] = measurements.dbfleet!.medianMs / measurements.floorDirect.medianMs;
+  }
   return {
     suite: 'upgrade',
     n,
     measurements,
-    ratios: { 'dbfleet/floor': measurements.dbfleet!.medianMs / measurements.floor!.medianMs },
+    ratios,
     setupSeconds: setupMs / 1000,
   };
 }
