@@ -2,9 +2,9 @@ import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDbfleet } from '../dbfleet-cli.js';
 import { dbUrl } from '../fleet.js';
-import { median } from '../measure.js';
 import type { BenchContext, SuiteResult } from '../types.js';
 import { createRecorder } from './recorder.js';
+import { scaleResult } from './scale-result.js';
 import { timed } from './timed.js';
 
 /** Databases the tenants' schemas are spread over: "a few PostgreSQL databases" (issue 18). */
@@ -60,15 +60,5 @@ export async function scaleSchemasSuite(ctx: BenchContext, n: number): Promise<S
     `dbfleet migrate, schemas in ${DATABASES} PostgreSQL databases (--concurrency ${ctx.concurrency})`,
   );
   const status = recorder.measurement('status', `dbfleet status, nothing pending (schemas)`);
-  return {
-    suite: 'scale-schemas',
-    n,
-    measurements: { migrate, status },
-    ratios: {
-      'migrate: ms per tenant': migrate.medianMs / n,
-      'status: ms per tenant': status.medianMs / n,
-      'journal: bytes per tenant': median(journalBytes),
-    },
-    setupSeconds: setupMs / 1000,
-  };
+  return scaleResult('scale-schemas', n, { migrate, status }, journalBytes, setupMs);
 }

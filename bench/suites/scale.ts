@@ -1,9 +1,9 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDbfleet } from '../dbfleet-cli.js';
-import { median } from '../measure.js';
 import type { BenchContext, SuiteResult } from '../types.js';
 import { createRecorder } from './recorder.js';
+import { scaleResult } from './scale-result.js';
 import { timed } from './timed.js';
 
 /**
@@ -53,15 +53,5 @@ export async function scaleSuite(ctx: BenchContext, n: number): Promise<SuiteRes
     `dbfleet migrate, SQLite files (--concurrency ${ctx.concurrency})`,
   );
   const status = recorder.measurement('status', 'dbfleet status, nothing pending (SQLite files)');
-  return {
-    suite: 'scale',
-    n,
-    measurements: { migrate, status },
-    ratios: {
-      'migrate: ms per tenant': migrate.medianMs / n,
-      'status: ms per tenant': status.medianMs / n,
-      'journal: bytes per tenant': median(journalBytes),
-    },
-    setupSeconds: setupMs / 1000,
-  };
+  return scaleResult('scale', n, { migrate, status }, journalBytes, setupMs);
 }
