@@ -12,6 +12,7 @@ import { userKnexConfig } from '../knex-settings.js';
 import { createPinnedKnex } from '../pinned-knex.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
+import { readOnlySqliteSession } from './read-only-session.js';
 import { readSqliteShape } from './schema-shape.js';
 
 export function sqliteKnexConfig(tenant: Tenant, options: SessionOptions): Knex.Config {
@@ -47,6 +48,11 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
       code: 'SQLITE_CANTOPEN',
     });
   }
+  if (options.readOnly)
+    return readOnlySqliteSession(tenant, options, {
+      open: () => openSqliteSession(tenant, { ...options, readOnly: false }),
+      knex: () => createPinnedKnex(sqliteKnexConfig(tenant, options)),
+    });
   const knex = createPinnedKnex(sqliteKnexConfig(tenant, options));
   let locked = false;
   const setTimeouts = async (t: Timeouts, on: Knex | Knex.Transaction = knex) => {
