@@ -14,7 +14,8 @@ export function secondConnectionLock(host: string, slot: number): [number, numbe
  * The second-connection gate shared by every worker on `control`'s database: a tenant takes one of the
  * host's SECOND_CONNECTIONS_PER_HOST advisory locks while its pg_dump takes over its snapshot, so the
  * workers of a run together stay within `--per-host` + that many connections per host, as one runner
- * does. A holder never waits for anything else while it holds the lock: no deadlock with the host slots.
+ * does. A holder waits only for its own pg_dump to start and its own fingerprint, never for another lock:
+ * no deadlock with the host slots.
  */
 export function controlSecondConnections(control: ControlConnection): SecondConnectionGate {
   return async (host, fn) => {

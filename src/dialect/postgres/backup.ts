@@ -61,13 +61,15 @@ async function backupPostgres(
     // pg_dump imports the snapshot, and the transaction — and the session's connection — end as soon
     // as it has: the tenant holds two connections only for pg_dump's start-up, and the run lets only a
     // few tenants of a server do so at once (ctx.secondConnection).
-    const [exported] = await run(
-      'begin isolation level repeatable read, read only; set local idle_in_transaction_session_timeout = 0; ' +
-        'set local statement_timeout = 0; select pg_export_snapshot() as s',
-    );
-    const snapshot = String(exported?.s);
     let fingerprint: Fingerprint;
     try {
+      // In the try: a failure after BEGIN (the export, a SET) must not leave the session in an aborted
+      // transaction for the steps that follow on it.
+      const [exported] = await run(
+        'begin isolation level repeatable read, read only; set local idle_in_transaction_session_timeout = 0; ' +
+          'set local statement_timeout = 0; select pg_export_snapshot() as s',
+      );
+      const snapshot = String(exported?.s);
       // A full fingerprint (a hash of every row) may take long: it is taken before pg_dump starts, so
       // the tenant holds one connection meanwhile. A light one is taken while pg_dump starts up (tens
       // of milliseconds: its exec, its connection), in the same snapshot, off the tenant's time.

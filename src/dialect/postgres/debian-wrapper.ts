@@ -18,12 +18,13 @@ export interface WrapperLayout {
   binRoot: string;
 }
 
-const DEBIAN: WrapperLayout = { path: process.env.PATH ?? '', binRoot: '/usr/lib/postgresql' };
+/** PgCommon's $binroot: where Debian's versioned PostgreSQL binaries live. */
+export const DEBIAN_BIN_ROOT = '/usr/lib/postgresql';
 /** pg_wrapper sets it when unset: libpq reads pg_service.conf from there. */
 export const WRAPPER_SYSCONFDIR = '/etc/postgresql-common';
 
 /** The versioned binary pg_wrapper would run for `tool`, or undefined when `tool` is not the wrapper. */
-export function unwrappedToolPath(tool: string, layout: WrapperLayout = DEBIAN): string | undefined {
+export function unwrappedToolPath(tool: string, layout: WrapperLayout): string | undefined {
   const found = onPath(tool, layout.path);
   if (!found) return undefined;
   let target: string;

@@ -4,11 +4,8 @@ import { redact } from '../../core/redact.js';
 import type { ConnectionObject } from '../../core/tenant.js';
 import { execFailureOf, launchWithParentDeathSignal } from '../../util/parent-death.js';
 import type { ToolOptions } from '../backup-types.js';
-import { unwrappedToolPath, WRAPPER_SYSCONFDIR } from './debian-wrapper.js';
+import { DEBIAN_BIN_ROOT, unwrappedToolPath, WRAPPER_SYSCONFDIR } from './debian-wrapper.js';
 import { withPassfile } from './passfile.js';
-
-/** PgCommon's $binroot: where Debian's versioned PostgreSQL binaries live. */
-const BIN_ROOT = '/usr/lib/postgresql';
 
 /**
  * Running pg_dump / pg_restore safely:
@@ -81,7 +78,10 @@ const unwrapped = new Map<string, string | null>();
 function unwrappedTool(tool: PgTool): string | undefined {
   const key = `${tool}\0${process.env.PATH ?? ''}`;
   if (!unwrapped.has(key))
-    unwrapped.set(key, unwrappedToolPath(tool, { path: process.env.PATH ?? '', binRoot: BIN_ROOT }) ?? null);
+    unwrapped.set(
+      key,
+      unwrappedToolPath(tool, { path: process.env.PATH ?? '', binRoot: DEBIAN_BIN_ROOT }) ?? null,
+    );
   return unwrapped.get(key) ?? undefined;
 }
 
