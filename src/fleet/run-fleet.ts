@@ -7,6 +7,7 @@ import type { DialectAdapter, SessionOptions, TenantSession } from '../dialect/t
 import type { JournalTarget } from '../journal/use.js';
 import { createHostConnections } from './connection-limit.js';
 import { describeFailure } from './describe-failure.js';
+import { forEachInHostLanes } from './host-lanes.js';
 import { journaledRun } from './journaled-run.js';
 import { createReportFold, type FleetReport, summarize } from './report.js';
 import { createScheduler } from './scheduler.js';
@@ -195,10 +196,17 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
       task: Task<D>,
       mustFinish: (tenant: Tenant) => boolean = () => false,
     ): Promise<TenantResult[]> {
-      return Promise.all(
-        tenants.map((tenant) => {
-          emit({ type: 'tenant:queued', tenantId: tenant.id, host: tenant.host });
-          return schedule({
+      for (const tenant of tenants) emit({ type: 'tenant:queued', tenantId: tenant.id, host: tenant.host });
+      const results = new Array<TenantResult>(tenants.length);
+      const indexes = tenants.map((_, i) => i);
+      // Handed to the scheduler a host's lane at a time, not all at once: see host-lanes.ts.
+      return forEachInHostLanes(
+        indexes,
+        (i) => tenants[i]!.host,
+        Math.min(options.perHost, options.concurrency),
+        async (i) => {
+          const tenant = tenants[i]!;
+          results[i] = await schedule({
             host: tenant.host,
             ignoreGate: mustFinish(tenant),
             run: () => runTenant(tenant, task),
@@ -211,8 +219,8 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
                 details: empty(),
               }),
           });
-        }),
-      );
+        },
+      ).then(() => results);
     },
     /** Marks tenants that will not run at all (a later wave after a failed gate). */
     notStarted(tenants: readonly Tenant[], reason: string): void {

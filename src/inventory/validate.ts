@@ -2,6 +2,7 @@ import { UsageError } from '../core/errors.js';
 import { registerConnectionSecrets } from '../core/redact.js';
 import { type ConnectionObject, DIALECTS, type DialectName, type Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
+import type { DialectAdapter, ParsedConnection } from '../dialect/types.js';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -22,6 +23,20 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
   const problems: string[] = [];
   const tenants: Tenant[] = [];
   const seen = new Map<string, string>();
+  // Tenants kept as schemas share their database's connection string: parsed once, one shared (frozen)
+  // connection object and host string for all of them instead of a copy per tenant.
+  const parsedByString = new Map<string, ParsedConnection>();
+  const parse = (adapter: DialectAdapter, dialect: DialectName, input: string | ConnectionObject) => {
+    if (typeof input !== 'string') return adapter.parseConnection(input);
+    const key = `${dialect}\0${input}`;
+    let parsed = parsedByString.get(key);
+    if (!parsed) {
+      parsed = adapter.parseConnection(input);
+      Object.freeze(parsed.connection);
+      parsedByString.set(key, parsed);
+    }
+    return parsed;
+  };
 
   entries.forEach((entry, index) => {
     const where = describeEntry(entry, index);
@@ -90,7 +105,7 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
           : typeof input.filename === 'string'
             ? { ...input, filename: resolveRelative(input.filename, baseDir) }
             : input;
-      const parsed = adapter.parseConnection(located);
+      const parsed = parse(adapter, dialect, located);
       const naming = adapter.namingProblems({
         database: parsed.database,
         ...(e.schema !== undefined ? { schema: e.schema as string } : {}),
