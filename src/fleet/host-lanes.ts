@@ -1,3 +1,5 @@
+import { groupBy } from '../util/group-by.js';
+
 /**
  * Calls `start(item)` for every item, with at most `lanes` calls outstanding per host: each host gets up
  * to `lanes` loops that take the host's next item only when their previous call has settled.
@@ -18,13 +20,7 @@ export async function forEachInHostLanes<T>(
   lanes: number,
   start: (item: T) => Promise<void>,
 ): Promise<void> {
-  const queues = new Map<string, T[]>();
-  for (const item of items) {
-    const host = hostOf(item);
-    let queue = queues.get(host);
-    if (!queue) queues.set(host, (queue = []));
-    queue.push(item);
-  }
+  const queues = groupBy(items, hostOf);
   let failed = false;
   const lane = async (queue: T[], next: { at: number }): Promise<void> => {
     while (!failed && next.at < queue.length) {

@@ -7,7 +7,9 @@ type Item = { id: number; host: string };
 
 function fleet(hosts: string[], perHost: number): Item[] {
   // Sorted by host, as an inventory often is: the hosts listed last must not wait for the first.
-  return hosts.flatMap((host, h) => Array.from({ length: perHost }, (_, i) => ({ id: h * perHost + i, host })));
+  return hosts.flatMap((host, h) =>
+    Array.from({ length: perHost }, (_, i) => ({ id: h * perHost + i, host })),
+  );
 }
 
 describe('forEachInHostLanes', () => {
@@ -83,6 +85,11 @@ describe('forEachInHostLanes', () => {
   });
 
   it('does nothing for no items', async () => {
-    await forEachInHostLanes([], () => 'a', 4, async () => assert.fail('called'));
+    await forEachInHostLanes(
+      [],
+      () => 'a',
+      4,
+      async () => assert.fail('called'),
+    );
   });
 });
