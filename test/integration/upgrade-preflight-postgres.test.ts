@@ -113,4 +113,25 @@ describe('upgrade pre-flight against PostgreSQL', () => {
     );
     assert.match(md.stdout, /pre-flight: started with --allow-drift over 1 drifted first-wave tenant/);
   });
+
+  it('drift in a later wave does not stop the run: a warning names the tenant, and the report keeps it', async () => {
+    // Release 4: the canary is clean again; c (a later wave) has an index the others do not have.
+    writeFileSync(join(migrations, '005_note2.sql'), 'alter table accounts add column note2 text;\n');
+    await queryDatabase(names[0]!, 'drop index extra_idx');
+    await queryDatabase(names[2]!, 'create index later_idx on legacy (id)');
+    const run = await dbfleet('upgrade', '--canary', 'canary');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stderr,
+      /drift: 1 tenant\(s\) of later waves differ from the others on their version \(dbfleet drift\): c\b/,
+    );
+    for (const db of names) assert.equal((await history(db)).at(-1), '005_note2.sql');
+    // The latest run's report.
+    const md = await runCli(['report', '--format', 'md', '--journal', join(dir, 'journal.db')], {
+      cwd: dir,
+      env: { DBFLEET_FROM_SOURCE: '1' },
+    });
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(md.stdout, /1 later-wave tenant\(s\) had drifted/);
+  });
 });
