@@ -29,6 +29,8 @@ export interface Measurement {
    * dbfleet backup's pg_dump and pg_restore; only where the system is one process of its own.
    */
   cpuSeconds?: number[];
+  /** CPU seconds of the PostgreSQL backends that ended during each run (bench/server-cpu.ts). */
+  serverCpuSeconds?: number[];
   /** 1-minute load average at the start of each run. */
   load?: number[];
 }

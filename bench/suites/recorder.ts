@@ -8,6 +8,7 @@ interface Series {
   load: number[];
   rss: number[];
   cpu: number[];
+  serverCpu: number[];
 }
 
 /** Collects every run of every system of a suite; a run that was one child process also gives RSS and CPU. */
@@ -16,7 +17,7 @@ export function createRecorder<S extends string>() {
   const of = (system: S) => {
     let s = series.get(system);
     if (!s) {
-      s = { times: [], peaks: [], load: [], rss: [], cpu: [] };
+      s = { times: [], peaks: [], load: [], rss: [], cpu: [], serverCpu: [] };
       series.set(system, s);
     }
     return s;
@@ -27,6 +28,7 @@ export function createRecorder<S extends string>() {
       s.times.push(t.ms);
       s.peaks.push(t.peakConnections);
       s.load.push(Math.round(t.load * 100) / 100);
+      if (t.serverCpuS !== undefined) s.serverCpu.push(t.serverCpuS);
       const run = t.value;
       if (run?.maxRssKb !== undefined) s.rss.push(run.maxRssKb);
       if (run?.userS !== undefined && run.sysS !== undefined)
@@ -39,6 +41,7 @@ export function createRecorder<S extends string>() {
         load: s.load,
         ...(s.rss.length ? { maxRssKb: s.rss } : {}),
         ...(s.cpu.length ? { cpuSeconds: s.cpu } : {}),
+        ...(s.serverCpu.length ? { serverCpuSeconds: s.serverCpu } : {}),
       });
     },
   };
