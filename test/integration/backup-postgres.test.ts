@@ -23,6 +23,11 @@ import type { BackupManifest } from '../../src/backup/manifest.js';
 import { UsageError } from '../../src/core/errors.js';
 import type { FleetEvent } from '../../src/core/events.js';
 import type { Tenant } from '../../src/core/tenant.js';
+import {
+  DEBIAN_BIN_ROOT,
+  unwrappedToolPath,
+  WRAPPER_SYSCONFDIR,
+} from '../../src/dialect/postgres/debian-wrapper.js';
 import { postgresAdapter } from '../../src/dialect/postgres/index.js';
 import { scratchPrefix } from '../../src/dialect/postgres/scratch.js';
 import { type FleetReport, toJsonReport } from '../../src/fleet/report.js';
@@ -507,6 +512,16 @@ describe('backup, verify and restore on PostgreSQL', () => {
       passfileDir = dirname(passfile);
       assert.equal(statSync(passfileDir).mode & 0o777, 0o700);
       assert.ok(readFileSync(passfile, 'utf8').includes(PASSWORD));
+      // Where Debian's pg_wrapper stands in front of pg_dump, dbfleet runs the versioned binary and sets
+      // what the wrapper would have set: libpq reads pg_service.conf from /etc/postgresql-common.
+      const unwrapped = unwrappedToolPath('pg_dump', {
+        path: process.env.PATH ?? '',
+        binRoot: DEBIAN_BIN_ROOT,
+      });
+      if (unwrapped) {
+        assert.equal(cmdline.split('\0')[0], unwrapped);
+        assert.ok(environ.includes(`PGSYSCONFDIR=${WRAPPER_SYSCONFDIR}`), environ.join(' '));
+      }
     } finally {
       await lock.query('rollback');
       await lock.end();
@@ -533,6 +548,8 @@ describe('backup, verify and restore on PostgreSQL', () => {
     assert.equal(error?.code, 'BACKUP_TOOL_FAILED');
     // The environment and the arguments really were echoed.
     assert.match(error?.message ?? '', /PGPASSFILE=.*--dbname=dbname=/);
+    // A tool path given by the caller is run as it is: no wrapper, so nothing of the wrapper's is set.
+    assert.doesNotMatch(error?.message ?? '', /PGSYSCONFDIR/);
     assert.ok(!JSON.stringify(toJsonReport(failed)).includes(PASSWORD));
   });
 
