@@ -1,6 +1,7 @@
 import type { EventListener, FleetEvent } from '../core/events.js';
-import { redact, redactDeep } from '../core/redact.js';
-import { type FleetReport, toJsonReport } from '../fleet/report.js';
+import { redact } from '../core/redact.js';
+import type { FleetReport } from '../fleet/report.js';
+import { writeJsonReport } from './render/json-report.js';
 import { eventLine } from './render/lines.js';
 import { type ResultColumn, renderTable } from './render/table.js';
 
@@ -35,7 +36,7 @@ export function printReport<D extends object>(
   footer?: string,
 ): void {
   if (mode.json) {
-    process.stdout.write(`${JSON.stringify(redactDeep(toJsonReport(report)), null, 2)}\n`);
+    writeJsonReport(report, (text) => process.stdout.write(text));
     return;
   }
   process.stdout.write(`${redact(renderTable(report, columns))}\n`);

@@ -4,6 +4,9 @@ import { type ConnectionObject, DIALECTS, type DialectName, type Tenant } from '
 import { getAdapter } from '../dialect/registry.js';
 import type { DialectAdapter, ParsedConnection } from '../dialect/types.js';
 
+/** One shared, frozen empty tag list for every untagged tenant rather than an empty array each. */
+const NO_TAGS = Object.freeze([]) as unknown as string[];
+
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 function describeEntry(entry: unknown, index: number): string {
@@ -27,7 +30,8 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
   // connection object and host string for all of them instead of a copy per tenant.
   const parsedByString = new Map<string, ParsedConnection>();
   const parse = (adapter: DialectAdapter, dialect: DialectName, input: string | ConnectionObject) => {
-    if (typeof input !== 'string') return adapter.parseConnection(input);
+    // A file-based tenant's path is its own: caching it would only hold a second copy of every path.
+    if (typeof input !== 'string' || adapter.capabilities.fileBased) return adapter.parseConnection(input);
     const key = `${dialect}\0${input}`;
     let parsed = parsedByString.get(key);
     if (!parsed) {
@@ -39,17 +43,18 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
   };
 
   entries.forEach((entry, index) => {
-    const where = describeEntry(entry, index);
+    // Named only when there is a problem to name: a clean 10,000-line inventory builds no such strings.
+    const where = () => describeEntry(entry, index);
     registerConnectionSecrets((entry as { connection?: unknown } | null)?.connection);
     if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
-      problems.push(`${where}: must be an object`);
+      problems.push(`${where()}: must be an object`);
       return;
     }
     const e = entry as Record<string, unknown>;
     const before = problems.length;
     if (typeof e.id !== 'string' || !ID_PATTERN.test(e.id)) {
       problems.push(
-        `${where}: id must be 1-128 letters, digits, '_', '.', '-' (starting with a letter or digit)`,
+        `${where()}: id must be 1-128 letters, digits, '_', '.', '-' (starting with a letter or digit)`,
       );
     } else {
       const folded = e.id.toLowerCase();
@@ -57,42 +62,42 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
       if (other !== undefined) {
         problems.push(
           other === e.id
-            ? `${where}: duplicate id "${e.id}"`
-            : `${where}: id "${e.id}" differs only in case from "${other}"`,
+            ? `${where()}: duplicate id "${e.id}"`
+            : `${where()}: id "${e.id}" differs only in case from "${other}"`,
         );
       } else seen.set(folded, e.id);
     }
     if (!DIALECTS.includes(e.dialect as DialectName)) {
       problems.push(
-        `${where}: unknown dialect ${JSON.stringify(e.dialect)} (expected ${DIALECTS.join(', ')})`,
+        `${where()}: unknown dialect ${JSON.stringify(e.dialect)} (expected ${DIALECTS.join(', ')})`,
       );
     }
     if (e.connection === undefined || e.connection === null || e.connection === '') {
-      problems.push(`${where}: missing connection`);
+      problems.push(`${where()}: missing connection`);
     } else if (typeof e.connection !== 'string' && typeof e.connection !== 'object') {
-      problems.push(`${where}: connection must be a string or an object`);
+      problems.push(`${where()}: connection must be a string or an object`);
     }
     if (e.schema !== undefined && (typeof e.schema !== 'string' || e.schema.trim() === '')) {
-      problems.push(`${where}: schema must be a non-empty string`);
+      problems.push(`${where()}: schema must be a non-empty string`);
     } else if (typeof e.schema === 'string' && e.schema.includes('.')) {
       // knex splits every identifier at its dots (schemaName 'a.b' becomes "a"."b"): such a schema
       // would fail mid-migration, after the tenant was closed and backed up.
       problems.push(
-        `${where}: schema ${JSON.stringify(e.schema)} contains '.', which knex reads as schema.table; rename the schema`,
+        `${where()}: schema ${JSON.stringify(e.schema)} contains '.', which knex reads as schema.table; rename the schema`,
       );
     }
     if (
       e.tags !== undefined &&
       (!Array.isArray(e.tags) || e.tags.some((t) => typeof t !== 'string' || t === ''))
     ) {
-      problems.push(`${where}: tags must be an array of non-empty strings`);
+      problems.push(`${where()}: tags must be an array of non-empty strings`);
     }
     if (problems.length > before) return;
 
     const dialect = e.dialect as DialectName;
     const adapter = getAdapter(dialect);
     if (e.schema !== undefined && !adapter.capabilities.schemas) {
-      problems.push(`${where}: ${dialect} tenants cannot use a schema`);
+      problems.push(`${where()}: ${dialect} tenants cannot use a schema`);
       return;
     }
     try {
@@ -111,7 +116,7 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
         ...(e.schema !== undefined ? { schema: e.schema as string } : {}),
       });
       if (naming.length) {
-        for (const problem of naming) problems.push(`${where}: ${problem}`);
+        for (const problem of naming) problems.push(`${where()}: ${problem}`);
         return;
       }
       tenants.push({
@@ -121,10 +126,10 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
         ...(e.schema !== undefined ? { schema: e.schema as string } : {}),
         host: parsed.host,
         database: parsed.database,
-        tags: (e.tags as string[] | undefined) ?? [],
+        tags: (e.tags as string[] | undefined) ?? NO_TAGS,
       });
     } catch (err) {
-      problems.push(`${where}: malformed connection: ${err instanceof Error ? err.message : String(err)}`);
+      problems.push(`${where()}: malformed connection: ${err instanceof Error ? err.message : String(err)}`);
     }
   });
   if (problems.length)
