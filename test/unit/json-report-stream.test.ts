@@ -2,6 +2,7 @@
 // building it whole); what reaches stdout must stay byte for byte what the one-shot form printed.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { printReport } from '../../src/cli/output.js';
 import { jsonReportPieces, writeJsonReport } from '../../src/cli/render/json-report.js';
 import type { TenantResult } from '../../src/core/events.js';
 import { redactDeep } from '../../src/core/redact.js';
@@ -68,5 +69,28 @@ describe('the --json report, written a tenant at a time', () => {
     assert.ok(chunks.length > 5, `expected several chunks, got ${chunks.length}`);
     for (const chunk of chunks.slice(0, -1)) assert.ok(chunk.length < 128 * 1024, 'a chunk stays bounded');
     assert.equal(chunks.join(''), oneShot(report));
+  });
+
+  it('is how `--json` prints: stdout gets the report in chunks, not one whole-report string', () => {
+    const many: TenantResult[] = Array.from({ length: 3000 }, (_, i) => ({
+      id: `t${String(i).padStart(5, '0')}`,
+      status: 'succeeded',
+      durationMs: i,
+      details: { applied: ['20250101000000_create_organizations.js'] },
+    }));
+    const report = reportOf(many);
+    const writes: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => {
+      writes.push(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      printReport(report, { json: true, tty: false });
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.ok(writes.length > 1, `printed in ${writes.length} write(s)`);
+    assert.equal(writes.join(''), oneShot(report));
   });
 });
