@@ -47,7 +47,7 @@ export type { ConnectionObject, DialectName, Tenant, TenantInput } from './core/
 export type { Timeouts } from './dialect/types.js';
 export { type DriftDetails, type DriftReport, drift } from './drift/fleet.js';
 export type { FleetOptions } from './fleet/options.js';
-export { type FleetReport, toJsonReport } from './fleet/report.js';
+export { type FleetReport, toJsonReport, toJsonTenant } from './fleet/report.js';
 export type { CatalogSource } from './inventory/catalog.js';
 export type { DiscoverSource } from './inventory/discover.js';
 export { parseInventoryText, readInventoryFile } from './inventory/file.js';

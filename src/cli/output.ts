@@ -29,14 +29,14 @@ export async function createEventSink(mode: OutputMode): Promise<EventListener> 
   };
 }
 
-export function printReport<D extends object>(
+export async function printReport<D extends object>(
   report: FleetReport<D>,
   mode: OutputMode,
   columns: readonly ResultColumn<D>[] = [],
   footer?: string,
-): void {
+): Promise<void> {
   if (mode.json) {
-    writeJsonReport(report, (text) => process.stdout.write(text));
+    await writeJsonReport(report, process.stdout);
     return;
   }
   process.stdout.write(`${redact(renderTable(report, columns))}\n`);

@@ -27,6 +27,9 @@ export async function status(
   command: 'status' | 'plan' = 'status',
 ): Promise<FleetReport<StatusDetails>> {
   const { migrations, directory } = await resolveMigrations(options);
+  // Every up-to-date tenant names the same current migration: point them all at the one name string
+  // rather than keep the copy each history read made (72 bytes a tenant, for the whole run).
+  const knownName = new Map(migrations.map((m) => [m.name, m.name]));
   return runFleet<StatusDetails>(
     {
       command,
@@ -49,7 +52,7 @@ export async function status(
       });
       const problems = plan.problems.map((p) => describeProblem(p, directory));
       const details: StatusDetails = {
-        current: plan.current,
+        current: plan.current === null ? null : (knownName.get(plan.current) ?? plan.current),
         pending: plan.pending,
         problems,
       };

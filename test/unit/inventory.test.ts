@@ -82,6 +82,33 @@ describe('validateInventory', () => {
     );
   });
 
+  it('SQLite paths come out normalized: dot segments, doubled and trailing slashes, sqlite: prefixes', () => {
+    const paths = {
+      plain: '/srv/fleet/a.sqlite',
+      dots: '/srv/fleet/x/../b.sqlite',
+      doubled: '/srv//fleet/./c.sqlite',
+      trailing: '/srv/fleet/d.sqlite/',
+      prefixed: 'sqlite:///srv/fleet/e.sqlite',
+      relative: 'sqlite:f.sqlite',
+      up: '../g.sqlite',
+    };
+    const tenants = validateInventory(
+      Object.entries(paths).map(([id, connection]) => ({ id, dialect: 'sqlite', connection })),
+      'test',
+      '/srv/fleet',
+    );
+    assert.deepEqual(Object.fromEntries(tenants.map((t) => [t.id, t.database])), {
+      plain: '/srv/fleet/a.sqlite',
+      dots: '/srv/fleet/b.sqlite',
+      doubled: '/srv/fleet/c.sqlite',
+      trailing: '/srv/fleet/d.sqlite',
+      prefixed: '/srv/fleet/e.sqlite',
+      relative: '/srv/fleet/f.sqlite',
+      up: '/srv/g.sqlite',
+    });
+    for (const t of tenants) assert.equal(t.connection.filename, t.database);
+  });
+
   it('the host never carries credentials (it is shown and used as a map key)', () => {
     const [t] = validateInventory(
       [{ id: 'a', dialect: 'postgres', connection: 'postgres://u:hunter2pw@h:5432/a' }],

@@ -1,6 +1,7 @@
 // The --json report is written a tenant at a time (a 10,000-tenant report's memory peak came from
 // building it whole); what reaches stdout must stay byte for byte what the one-shot form printed.
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { printReport } from '../../src/cli/output.js';
 import { jsonReportPieces, writeJsonReport } from '../../src/cli/render/json-report.js';
@@ -56,7 +57,7 @@ describe('the --json report, written a tenant at a time', () => {
     }
   });
 
-  it('writes a large fleet in bounded chunks that parse back to the same report', () => {
+  it('writes a large fleet in bounded chunks, waiting for a slow reader, byte for byte the same', async () => {
     const many: TenantResult[] = Array.from({ length: 5000 }, (_, i) => ({
       id: `t${String(i).padStart(5, '0')}`,
       status: 'succeeded',
@@ -64,14 +65,51 @@ describe('the --json report, written a tenant at a time', () => {
       details: { current: '20250203000000_create_notifications_and_settings.js', pending: [] },
     }));
     const report = reportOf(many);
+    // A slow reader with a small buffer: the writer must wait for it rather than queue the whole report.
     const chunks: string[] = [];
-    writeJsonReport(report, (text) => chunks.push(text));
+    let queuedMost = 0;
+    const out = new Writable({
+      highWaterMark: 16 * 1024,
+      decodeStrings: false,
+      write(chunk: string, _encoding, done) {
+        chunks.push(chunk);
+        setImmediate(done);
+      },
+    });
+    const watch = setInterval(() => {
+      queuedMost = Math.max(queuedMost, out.writableLength);
+    }, 0);
+    await writeJsonReport(report, out);
+    clearInterval(watch);
+    queuedMost = Math.max(queuedMost, out.writableLength);
     assert.ok(chunks.length > 5, `expected several chunks, got ${chunks.length}`);
     for (const chunk of chunks.slice(0, -1)) assert.ok(chunk.length < 128 * 1024, 'a chunk stays bounded');
+    assert.ok(queuedMost < 200 * 1024, `at most a chunk or two waits in the stream (${queuedMost} chars)`);
     assert.equal(chunks.join(''), oneShot(report));
   });
 
-  it('is how `--json` prints: stdout gets the report in chunks, not one whole-report string', () => {
+  it('a reader that went away (EPIPE) ends the writing quietly; any other write error is thrown', async () => {
+    const many: TenantResult[] = Array.from({ length: 3000 }, (_, i) => ({
+      id: `t${String(i).padStart(5, '0')}`,
+      status: 'succeeded',
+      durationMs: i,
+      details: {},
+    }));
+    const failingAfter = (code: string) => {
+      let writes = 0;
+      return new Writable({
+        highWaterMark: 1024,
+        write(_chunk, _encoding, done) {
+          writes++;
+          done(writes > 1 ? Object.assign(new Error(`write ${code}`), { code }) : undefined);
+        },
+      });
+    };
+    await writeJsonReport(reportOf(many), failingAfter('EPIPE'));
+    await assert.rejects(writeJsonReport(reportOf(many), failingAfter('ENOSPC')), /ENOSPC/);
+  });
+
+  it('is how `--json` prints: stdout gets the report in chunks, not one whole-report string', async () => {
     const many: TenantResult[] = Array.from({ length: 3000 }, (_, i) => ({
       id: `t${String(i).padStart(5, '0')}`,
       status: 'succeeded',
@@ -86,7 +124,7 @@ describe('the --json report, written a tenant at a time', () => {
       return true;
     }) as typeof process.stdout.write;
     try {
-      printReport(report, { json: true, tty: false });
+      await printReport(report, { json: true, tty: false });
     } finally {
       process.stdout.write = write;
     }

@@ -62,7 +62,7 @@ export const backupCommand: CommandModule<object, BackupArgs & QueueArgs> = {
           verify: args.verify,
         }),
       );
-      printReport(report, ctx.mode, columns);
+      await printReport(report, ctx.mode, columns);
       return exitCodeOf(report);
     }),
 };
@@ -99,7 +99,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs & QueueArgs> = {
           backup: args.backup ?? 'latest',
         }),
       );
-      printReport(report, ctx.mode, columns);
+      await printReport(report, ctx.mode, columns);
       return exitCodeOf(report);
     }),
 };
@@ -135,7 +135,7 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
         backup: args.backup ?? 'latest',
         dropUnexpected: args['drop-unexpected'],
       });
-      printReport(report, ctx.mode, columns);
+      await printReport(report, ctx.mode, columns);
       return exitCodeOf(report);
     }),
 };

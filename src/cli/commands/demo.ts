@@ -52,7 +52,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         onEvent: await createEventSink(mode),
         signal,
       });
-      printReport(result.report, mode, [
+      await printReport(result.report, mode, [
         upgradeAppliedColumn('migrations'),
         {
           head: 'steps',

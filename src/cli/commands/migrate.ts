@@ -51,7 +51,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs & QueueArgs> = {
       const report = await withQueue(args, flags, (queued) =>
         migrate({ ...journaled(ctx), ...queued, migrations: ctx.migrations, ...flags }),
       );
-      printReport(report, ctx.mode, args['dry-run'] ? [list('pending')] : [list('applied'), current]);
+      await printReport(report, ctx.mode, args['dry-run'] ? [list('pending')] : [list('applied'), current]);
       return exitCodeOf(report);
     }),
 };
@@ -125,7 +125,7 @@ export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = 
             reopen: args.reopen,
           }),
         );
-        printReport(
+        await printReport(
           report,
           ctx.mode,
           [revertedColumn, { head: 'users', value: (r) => String(r.details.maintenance ?? '') }],
@@ -137,7 +137,7 @@ export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = 
         throw new UsageError('rollback --queue rolls back an upgrade run: add --run <id|latest>');
       const { rollback } = await import('../../migration/rollback-fleet.js');
       const report = await rollback({ ...journaled(ctx), migrations: ctx.migrations, to: args.to });
-      printReport(report, ctx.mode, [revertedColumn, current]);
+      await printReport(report, ctx.mode, [revertedColumn, current]);
       return exitCodeOf(report);
     }),
 };
@@ -153,7 +153,7 @@ export const repairCommand: CommandModule<object, CommonArgs> = {
       const { repair } = await import('../../migration/rollback-fleet.js');
       const ctx = await resolveContext(args, signal);
       const report = await repair({ ...journaled(ctx), migrations: ctx.migrations });
-      printReport(report, ctx.mode, [list('repaired')]);
+      await printReport(report, ctx.mode, [list('repaired')]);
       return exitCodeOf(report);
     }),
 };

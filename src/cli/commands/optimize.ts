@@ -48,7 +48,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs & QueueArgs> = 
           dryRun: args['dry-run'],
         }),
       );
-      printReport(report, ctx.mode, [
+      await printReport(report, ctx.mode, [
         {
           head: 'optimizations',
           value: (r) => describe((r.details.optimizations as OptimizationOutcome[] | undefined) ?? []),

@@ -39,7 +39,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
         migrations: ctx.migrations,
         allowOutOfOrder: args['allow-out-of-order'],
       });
-      printReport(report, ctx.mode, columns, versionSummary(report));
+      await printReport(report, ctx.mode, columns, versionSummary(report));
       return exitCodeOf(report);
     }),
 };
@@ -80,7 +80,7 @@ export const planCommand: CommandModule<object, StatusArgs> = {
           )
           .join('\n\n');
       }
-      printReport(report, ctx.mode, [statusCurrentColumn, pendingColumn], footer);
+      await printReport(report, ctx.mode, [statusCurrentColumn, pendingColumn], footer);
       return exitCodeOf(report);
     }),
 };

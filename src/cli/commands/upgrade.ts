@@ -141,7 +141,7 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
           ...(resume !== undefined ? { resume } : {}),
         }),
       );
-      printReport(
+      await printReport(
         report,
         ctx.mode,
         [

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { redactDeep } from '../../core/redact.js';
 import { type FleetReport, toJsonReport, toJsonTenant } from '../../fleet/report.js';
 
@@ -31,15 +32,33 @@ export function* jsonReportPieces(report: FleetReport<object>): Generator<string
   yield '\n  ]\n}\n';
 }
 
-/** Writes the `--json` report through `write` in chunks of about 64 KiB. */
-export function writeJsonReport(report: FleetReport<object>, write: (text: string) => void): void {
+/**
+ * Writes the `--json` report to `out` in chunks of about 64 KiB, waiting for `drain` whenever the stream
+ * says its buffer is full: into a pipe that a slower reader empties, writing everything at once would
+ * only move the whole report into the stream's queue.
+ * A reader that went away (`dbfleet status --json | head`: EPIPE) ends the writing quietly; the exit code
+ * stays the run's. The error listener stays on the stream, so an error of the last write, reported after
+ * this returns, does not crash the process either.
+ */
+export async function writeJsonReport(
+  report: FleetReport<object>,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  let failed: NodeJS.ErrnoException | undefined;
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    failed ??= err;
+  });
   let buffered = '';
+  const flush = async () => {
+    const room = out.write(buffered);
+    buffered = '';
+    if (!room && !failed) await once(out, 'drain').catch(() => {}); // the error listener above records it
+  };
   for (const piece of jsonReportPieces(report)) {
+    if (failed) break;
     buffered += piece;
-    if (buffered.length >= CHUNK_CHARS) {
-      write(buffered);
-      buffered = '';
-    }
+    if (buffered.length >= CHUNK_CHARS) await flush();
   }
-  if (buffered) write(buffered);
+  if (buffered && !failed) await flush();
+  if (failed && failed.code !== 'EPIPE') throw failed;
 }
