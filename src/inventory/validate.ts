@@ -4,9 +4,6 @@ import { type ConnectionObject, DIALECTS, type DialectName, type Tenant } from '
 import { getAdapter } from '../dialect/registry.js';
 import type { DialectAdapter, ParsedConnection } from '../dialect/types.js';
 
-/** One shared, frozen empty tag list for every untagged tenant rather than an empty array each. */
-const NO_TAGS = Object.freeze([]) as unknown as string[];
-
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 function describeEntry(entry: unknown, index: number): string {
@@ -126,7 +123,7 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
         ...(e.schema !== undefined ? { schema: e.schema as string } : {}),
         host: parsed.host,
         database: parsed.database,
-        tags: (e.tags as string[] | undefined) ?? NO_TAGS,
+        tags: (e.tags as string[] | undefined) ?? [],
       });
     } catch (err) {
       problems.push(`${where()}: malformed connection: ${err instanceof Error ? err.message : String(err)}`);
