@@ -1,4 +1,4 @@
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import { registerConnectionSecrets } from '../core/redact.js';
 import { QUEUE_SCHEMA, TENANT_QUEUE } from './job.js';
 
@@ -20,6 +20,9 @@ const JOB_EXPIRE_SECONDS = 23 * 3600;
  */
 export async function openBoss(url: string, onError: (err: Error) => void): Promise<PgBoss> {
   registerConnectionSecrets(url);
+  // Loaded here, not at the top: pg-boss and its dependencies take ~70 ms to load, and only a run
+  // with --queue (and `dbfleet worker`) use it — every other command and library import would pay it.
+  const { default: PgBoss } = await import('pg-boss');
   // Two connections (plus the control connection): a control database serves every runner of a fleet,
   // and sends, fetches and state reads are short.
   const boss = new PgBoss({ connectionString: url, schema: QUEUE_SCHEMA, max: 2 });

@@ -56,3 +56,34 @@ describe('CLI start-up loads only what the command needs', () => {
     for (const pkg of ['knex', 'zod']) assert.ok(run.packages.has(pkg), `${pkg} was loaded`);
   });
 });
+
+/** Imports the library (src/index.ts, what `import 'dbfleet'` loads) and returns the packages it imported. */
+function importLibrary(): Promise<Set<string>> {
+  const trace = join(dir, `trace-${traces++}`);
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        './test/helpers/trace-imports.mjs',
+        '--input-type=module',
+        '-e',
+        "await import('./src/index.ts')",
+      ],
+      { cwd: repo, env: { ...process.env, DBFLEET_TRACE_IMPORTS: trace } },
+      (err, _stdout, stderr) => {
+        if (err) return reject(new Error(`import failed: ${stderr}`));
+        resolve(new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean)));
+      },
+    );
+  });
+}
+
+// pg-boss (with cron-parser and luxon) took ~70 ms of every library import, for the --queue runs alone.
+it('importing the library loads knex but not the job queue (pg-boss)', async () => {
+  const packages = await importLibrary();
+  assert.ok(packages.has('knex'), 'the trace saw the library load');
+  assert.equal(packages.has('pg-boss'), false);
+});
