@@ -57,6 +57,23 @@ describe('the --json report, written a tenant at a time', () => {
     }
   });
 
+  it('keys after the tenants (the drift summary) are byte for byte the one-shot JSON too', () => {
+    const drift = {
+      found: true,
+      versions: [
+        { version: '002', groups: [{ tenants: ['acme', 'beta'], fingerprint: 'ab12' }, { tenants: [] }] },
+        { version: null, note: 'read postgres://app:s3cret@db/x', empty: {}, list: [[1, 2], []] },
+      ],
+    };
+    for (const tenants of [awkward, []]) {
+      const report = reportOf(tenants);
+      const expected = `${JSON.stringify(redactDeep({ ...toJsonReport(report), drift }), null, 2)}\n`;
+      const text = [...jsonReportPieces(report, { drift, absent: undefined })].join('');
+      assert.equal(text, expected);
+      assert.doesNotMatch(text, /s3cret/);
+    }
+  });
+
   it('writes a large fleet in bounded chunks, waiting for a slow reader, byte for byte the same', async () => {
     const many: TenantResult[] = Array.from({ length: 5000 }, (_, i) => ({
       id: `t${String(i).padStart(5, '0')}`,

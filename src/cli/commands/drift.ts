@@ -28,19 +28,19 @@ export const driftCommand: CommandModule<object, CommonArgs> = {
       .example('$0 drift --json', 'per tenant: version, fingerprint, group, differences') as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      const [{ drift }, { driftLines }, { redact, redactDeep }, { toJsonReport }, { renderTable }] =
+      const [{ drift }, { driftLines }, { redact }, { writeJsonReport }, { renderTable }] =
         await Promise.all([
           import('../../drift/fleet.js'),
           import('../../drift/describe.js'),
           import('../../core/redact.js'),
-          import('../../fleet/report.js'),
+          import('../render/json-report.js'),
           import('../render/table.js'),
         ]);
       const ctx = await resolveContext(args, signal);
       const report = await drift(ctx.fleet);
       if (ctx.mode.json) {
-        const json = { ...toJsonReport(report), drift: report.drift };
-        process.stdout.write(`${JSON.stringify(redactDeep(json), null, 2)}\n`);
+        // Streamed a tenant at a time like every --json report, the fleet's drift summary after them.
+        await writeJsonReport(report, process.stdout, { drift: report.drift });
       } else {
         process.stdout.write(`${redact(renderTable(report, columns))}\n`);
         process.stdout.write(`${redact(driftLines(report).join('\n'))}\n`);
