@@ -28,14 +28,15 @@ export const driftCommand: CommandModule<object, CommonArgs> = {
       .example('$0 drift --json', 'per tenant: version, fingerprint, group, differences') as never,
   handler: (args) =>
     runCommand(async (signal) => {
-      const [{ drift }, { driftLines }, { redact }, { writeJsonReport }, { renderTable }] =
-        await Promise.all([
+      const [{ drift }, { driftLines }, { redact }, { writeJsonReport }, { renderTable }] = await Promise.all(
+        [
           import('../../drift/fleet.js'),
           import('../../drift/describe.js'),
           import('../../core/redact.js'),
           import('../render/json-report.js'),
           import('../render/table.js'),
-        ]);
+        ],
+      );
       const ctx = await resolveContext(args, signal);
       const report = await drift(ctx.fleet);
       if (ctx.mode.json) {
