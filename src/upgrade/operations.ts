@@ -57,13 +57,14 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
       const manifest = parseManifest(await readFile(manifestPathFor(path), 'utf8'));
       return { path, bytes, sha256, fingerprint: manifest.fingerprint } satisfies BackupTaken;
     },
-    async verify(ctx, backup, deep) {
-      // The backup this run just took: if it fails, it must not stay under a backup's final name.
+    async verify(ctx, backup, deep, justTaken) {
+      // A backup of this upgrade: if it fails, it must not stay under a backup's final name.
       const outcome = await verifyTenantBackup(ctx, {
         ...backupSettings,
         deep,
         backup: backup.path,
         setAsideOnFailure: true,
+        justTaken,
       });
       if (outcome.error) throw new TenantError(outcome.error.code, outcome.error.message);
       return { verified: deep ? 'deep' : 'light' };

@@ -99,7 +99,8 @@ export async function upgradeTenant(
     }
   };
   const session = () => ctx.session();
-  const backupStep = async (label: 'pre' | 'post'): Promise<BackupTaken> => {
+  /** `justTaken`: written by this process now, not a backup the journal recorded for a killed run. */
+  const backupStep = async (label: 'pre' | 'post'): Promise<{ backup: BackupTaken; justTaken: boolean }> => {
     let taken: BackupTaken | undefined;
     const data = await step(`backup-${label}`, async () => {
       taken = await ops.backup(ctx, label);
@@ -112,7 +113,7 @@ export async function upgradeTenant(
         code: 'NO_BACKUP',
         message: `the journal's record of the ${label}-upgrade backup is unreadable`,
       });
-    return backup;
+    return { backup, justTaken: taken !== undefined };
   };
 
   // A step of this tenant already failed in the killed run (it was rolling back, or was about to be
@@ -143,9 +144,12 @@ export async function upgradeTenant(
       details.maintenance = 'closed';
     }
     if (!settings.skipBackup) {
-      pre = await backupStep('pre');
+      const taken = await backupStep('pre');
+      pre = taken.backup;
       details.backups.pre = pre.path;
-      await step('verify-pre', async () => ops.verify(ctx, pre!, settings.deepVerify));
+      await step('verify-pre', async () =>
+        ops.verify(ctx, taken.backup, settings.deepVerify, taken.justTaken),
+      );
     }
     await step('migrate', async () => {
       const result = await ops.migrate(ctx);
@@ -166,8 +170,8 @@ export async function upgradeTenant(
     }));
     if (!settings.skipBackup) {
       const post = await backupStep('post');
-      details.backups.post = post.path;
-      await step('verify-post', async () => ops.verify(ctx, post, false));
+      details.backups.post = post.backup.path;
+      await step('verify-post', async () => ops.verify(ctx, post.backup, false, post.justTaken));
     }
     if (settings.hooks.afterTenant) {
       await step('after-tenant', async () => {

@@ -63,7 +63,16 @@ export function backupTakenOf(data: unknown): BackupTaken | undefined {
  */
 export interface UpgradeOperations {
   backup(ctx: TenantContext, label: 'pre' | 'post'): Promise<BackupTaken>;
-  verify(ctx: TenantContext, backup: BackupTaken, deep: boolean): Promise<{ verified: 'light' | 'deep' }>;
+  /**
+   * Verifies a backup of this upgrade. `justTaken`: this process wrote and hashed it moments ago (not a
+   * backup a killed run journaled): its sha256 need not be read back, as `backup --verify` does not.
+   */
+  verify(
+    ctx: TenantContext,
+    backup: BackupTaken,
+    deep: boolean,
+    justTaken: boolean,
+  ): Promise<{ verified: 'light' | 'deep' }>;
   migrate(ctx: TenantContext): Promise<{ applied: string[]; current: string | null; error?: ErrorInfo }>;
   optimize(ctx: TenantContext): Promise<{ optimizations: unknown[]; error?: ErrorInfo }>;
   /** Restores the pre-upgrade backup into the tenant and checks its fingerprint equals the backup's. */

@@ -99,6 +99,8 @@ function fakeOps(faults: Fault[] = [], migrateApplies: string[] = ['m1', 'm2']) 
   let backups = 0;
   const restored: BackupTaken[] = [];
   const downs: { applied: string[]; expected: unknown }[] = [];
+  /** `pre:fresh` / `pre:journaled`: whether verify was told the backup was just taken by this process. */
+  const verified: string[] = [];
   const ops: UpgradeOperations = {
     async backup(_ctx, label) {
       log.push(`backup:${label}`);
@@ -112,8 +114,9 @@ function fakeOps(faults: Fault[] = [], migrateApplies: string[] = ['m1', 'm2']) 
         fingerprint: fingerprintOf(label),
       };
     },
-    async verify(_ctx, backup, deep) {
+    async verify(_ctx, backup, deep, justTaken) {
       const label = backup.fingerprint.schemaHash as 'pre' | 'post';
+      verified.push(`${label}:${justTaken ? 'fresh' : 'journaled'}`);
       log.push(`verify:${label}:${deep ? 'deep' : 'light'}`);
       if (faults.includes(`verify-${label}`))
         throw new TenantError('BACKUP_UNREADABLE', 'archive unreadable');
@@ -146,7 +149,7 @@ function fakeOps(faults: Fault[] = [], migrateApplies: string[] = ['m1', 'm2']) 
       downs.push({ applied: [...applied], expected });
     },
   };
-  return { ops, log, restored, downs };
+  return { ops, log, restored, downs, verified };
 }
 
 function settings(overrides: Partial<PipelineSettings> = {}) {
@@ -203,6 +206,14 @@ describe('upgradeTenant: the happy path', () => {
     assert.equal(st.checkpoints, UPGRADE_STEPS.length, 'one journal checkpoint per step');
     const starts = t.events.filter((e) => e.type === 'step:start').map((e) => (e as { step: string }).step);
     assert.deepEqual(starts, [...UPGRADE_STEPS]);
+  });
+
+  it('tells verify that both backups were just taken (their hash need not be read back)', async () => {
+    const t = fakeTenant();
+    const { ops, verified } = fakeOps();
+    const outcome = await upgradeTenant(t.ctx, ops, settings().s);
+    assert.equal(outcome.error, undefined);
+    assert.deepEqual(verified, ['pre:fresh', 'post:fresh']);
   });
 
   it('deep-verifies the pre-upgrade backup only when asked; the post-upgrade one stays light', async () => {
@@ -476,6 +487,20 @@ describe('upgradeTenant: resume (previous steps from the journal)', () => {
       .filter((e) => e.type === 'step:start')
       .map((e) => (e as { step: string }).step);
     assert.deepEqual(startedSteps, ['migrate', 'optimize', 'rollback']);
+  });
+
+  it('a backup the killed run journaled is verified as one to read back, not as just taken', async () => {
+    const t = fakeTenant();
+    const { ops, log, verified } = fakeOps();
+    const previous = new Map([
+      rec('before-tenant', 'succeeded'),
+      rec('backup-pre', 'succeeded', { ...PRE, fingerprint: fingerprintOf('pre') }),
+      rec('verify-pre', 'running'),
+    ]);
+    const outcome = await upgradeTenant(t.ctx, ops, settings().s, previous);
+    assert.equal(outcome.error, undefined);
+    assert.deepEqual(log.slice(0, 2), ['verify:pre:light', 'migrate']);
+    assert.deepEqual(verified, ['pre:journaled', 'post:fresh']);
   });
 
   it('a tenant killed after its checks finishes with backup-post, verify-post and after-tenant only', async () => {
