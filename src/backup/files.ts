@@ -135,11 +135,17 @@ export async function atomicWriteFile(path: string, data: string): Promise<void>
   await fsyncDir(dirname(path));
 }
 
+/**
+ * Read size for hashing: the stream's default 64 KiB made a 240 MB dump ~3,700 reads and events, and the
+ * hash took 1.8x as long as hashing the same bytes at once (576 vs 317 ms here).
+ */
+const HASH_READ_BYTES = 1024 * 1024;
+
 /** Streams the file: a 100 GB dump is hashed without holding it in memory. */
 export function sha256File(path: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const hash = createHash('sha256');
-    createReadStream(path)
+    createReadStream(path, { highWaterMark: HASH_READ_BYTES })
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
       .on('end', () => resolvePromise(hash.digest('hex')));
