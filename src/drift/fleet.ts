@@ -5,6 +5,7 @@ import type { FleetReport } from '../fleet/report.js';
 import { runFleet } from '../fleet/run-fleet.js';
 import { checkHistoryOptions } from '../migration/check-history-options.js';
 import {
+  type HistorySnapshot,
   historyLocation,
   historyTables,
   readHistoryIfComplete,
@@ -50,7 +51,15 @@ function withoutHistory(shape: SchemaShape, names: readonly string[]): SchemaSha
  * are drift, each outlier described against its version's majority. Shapes are kept once per distinct
  * fingerprint, so a fleet of identical tenants holds one in memory.
  */
-export async function drift(options: FleetOptions): Promise<DriftReport> {
+export interface DriftHooks {
+  /**
+   * Each tenant's migration history as the pass read it, before its structure: the upgrade's pre-flight
+   * plans lint's pending migrations from it instead of a status pass of its own (one connection a tenant).
+   */
+  onHistory?: (tenantId: string, history: HistorySnapshot) => void;
+}
+
+export async function drift(options: FleetOptions, hooks: DriftHooks = {}): Promise<DriftReport> {
   checkHistoryOptions(options.history, options.tenants);
   const shapes = new Map<string, SchemaShape>();
   const fanOut = fanOutOf(options);
@@ -67,7 +76,9 @@ export async function drift(options: FleetOptions): Promise<DriftReport> {
       const where = historyLocation(session.tenant, options.history);
       // One round trip for the history when its tables are all there (as on any migrated tenant).
       const read = await readHistoryIfComplete(session, where);
-      const { applied } = read.snapshot ?? (await readHistoryOf(session, where, read.existing));
+      const history = read.snapshot ?? (await readHistoryOf(session, where, read.existing));
+      hooks.onHistory?.(ctx.tenant.id, history);
+      const { applied } = history;
       const shape = withoutHistory(await session.schemaShape(), historyTables(where));
       const fingerprint = shapeHash(shape);
       if (!shapes.has(fingerprint)) shapes.set(fingerprint, shape);

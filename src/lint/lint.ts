@@ -16,7 +16,16 @@ export interface LintOptions extends MigrationOptions {
   all?: boolean;
   /** With `all`: whose SQL to derive (default the selected tenants' dialects, else postgres). */
   dialect?: DialectName;
+  /**
+   * Each selected tenant's pending migrations, already read by the caller's own pass over the fleet (the
+   * upgrade's pre-flight reads them with drift's), or why they could not be read: lint then opens no
+   * connection of its own. Default: a read-only status pass.
+   */
+  pendingByTenant?: ReadonlyMap<string, PendingRead>;
 }
+
+/** A tenant's pending migrations, or why they could not be read. */
+export type PendingRead = { pending: readonly string[] } | { error: { code: string; message: string } };
 
 interface DialectPlan {
   dialect: DialectName;
@@ -43,27 +52,41 @@ async function lintDialect(
   return lintSequence(plan.dialect, linter, items, accepts);
 }
 
-/** Pending migrations per dialect, and on which tenants, from a read-only status pass. */
-async function pendingPlans(options: LintOptions, migrations: readonly Migration[], report: LintReport) {
+/** Every selected tenant's pending migrations, from a read-only status pass (problems do not hide them). */
+async function readPending(
+  options: LintOptions,
+  migrations: readonly Migration[],
+): Promise<ReadonlyMap<string, PendingRead>> {
   const result = await status({ ...options, migrations });
-  const byDialect = new Map<DialectName, { tenant: Tenant; pendingOn: Map<string, Set<string>> }>();
+  const reads = new Map<string, PendingRead>();
   for (const t of result.tenants) {
     const pending = (t.details as { pending?: unknown }).pending;
     const readable = t.status === 'succeeded' || t.error?.code === 'MIGRATION_PROBLEMS';
-    if (!readable || !Array.isArray(pending)) {
-      report.unreadTenants.push({
-        id: t.id,
-        code: t.error?.code ?? t.status,
-        message: t.error?.message ?? '',
-      });
+    reads.set(
+      t.id,
+      readable && Array.isArray(pending)
+        ? { pending: pending as string[] }
+        : { error: { code: t.error?.code ?? t.status, message: t.error?.message ?? '' } },
+    );
+  }
+  return reads;
+}
+
+/** Pending migrations per dialect, and on which tenants. */
+async function pendingPlans(options: LintOptions, migrations: readonly Migration[], report: LintReport) {
+  const reads = options.pendingByTenant ?? (await readPending(options, migrations));
+  const byDialect = new Map<DialectName, { tenant: Tenant; pendingOn: Map<string, Set<string>> }>();
+  for (const tenant of options.tenants) {
+    const read = reads.get(tenant.id) ?? { error: { code: 'NOT_READ', message: 'its history was not read' } };
+    if ('error' in read) {
+      report.unreadTenants.push({ id: tenant.id, ...read.error });
       continue;
     }
-    const tenant = options.tenants.find((x) => x.id === t.id)!;
     const entry = byDialect.get(tenant.dialect) ?? { tenant, pendingOn: new Map() };
     byDialect.set(tenant.dialect, entry);
-    for (const name of pending as string[]) {
+    for (const name of read.pending) {
       const on = entry.pendingOn.get(name) ?? new Set<string>();
-      entry.pendingOn.set(name, on.add(t.id));
+      entry.pendingOn.set(name, on.add(tenant.id));
     }
   }
   return [...byDialect].map(([dialect, { tenant, pendingOn }]): DialectPlan => {

@@ -4,7 +4,10 @@ import type { Tenant } from '../core/tenant.js';
 import { drift } from '../drift/fleet.js';
 import type { FleetOptions } from '../fleet/options.js';
 import { lint } from '../lint/index.js';
+import type { PendingRead } from '../lint/lint.js';
 import type { LintFinding } from '../lint/types.js';
+import type { MigrationOptions } from '../migration/migrate-fleet.js';
+import { planMigrations } from '../migration/planner.js';
 import type { Migration } from '../migration/types.js';
 
 export interface PreflightOptions {
@@ -46,7 +49,7 @@ function describeFinding(f: LintFinding): string {
  * is what the gate protects, and the later tenants get their own per-tenant checks.
  */
 export async function preflight(
-  fleet: FleetOptions,
+  fleet: FleetOptions & Pick<MigrationOptions, 'to' | 'allowOutOfOrder'>,
   firstWave: readonly Tenant[],
   options: PreflightOptions,
   emit: (event: FleetEvent) => void,
@@ -54,7 +57,28 @@ export async function preflight(
   // Neither check journals nor prints progress of its own: they are part of this run's start. Both read,
   // from here, also when the run's tenants go to queue workers.
   const quiet: FleetOptions = { ...fleet, onEvent: undefined, journal: undefined, remote: undefined };
-  const lintReport = await lint({ ...quiet, migrations: options.migrations });
+  // One read-only pass over the tenants for both checks: drift reads each tenant's history before its
+  // structure, and lint's pending migrations are planned from that history as `status` plans them —
+  // instead of a status pass of lint's own (a second connection and history read per tenant).
+  const pendingByTenant = new Map<string, PendingRead>();
+  const driftReport = await drift(quiet, {
+    onHistory: (id, { applied, recorded }) => {
+      const plan = planMigrations({
+        available: options.migrations,
+        applied,
+        recorded,
+        to: fleet.to,
+        allowOutOfOrder: fleet.allowOutOfOrder,
+      });
+      pendingByTenant.set(id, { pending: plan.pending });
+    },
+  });
+  for (const t of driftReport.tenants)
+    if (!pendingByTenant.has(t.id))
+      pendingByTenant.set(t.id, {
+        error: { code: t.error?.code ?? t.status, message: t.error?.message ?? '' },
+      });
+  const lintReport = await lint({ ...quiet, migrations: options.migrations, pendingByTenant });
   const unsafe = lintReport.migrations
     .flatMap((m) => m.findings)
     .filter((f) => f.accepted === undefined)
@@ -65,7 +89,6 @@ export async function preflight(
       `pre-flight: the pending migrations of ${unread.length} tenant(s) could not be read, so they cannot be linted:\n${listed(unread)}`,
     );
 
-  const driftReport = await drift(quiet);
   const inFirstWave = new Set(firstWave.map((t) => t.id));
   const outliers = driftReport.tenants.filter((t) => (t.details.group ?? 0) > 1);
   const record: PreflightRecord = {
