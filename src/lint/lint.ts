@@ -77,7 +77,9 @@ async function pendingPlans(options: LintOptions, migrations: readonly Migration
   const reads = options.pendingByTenant ?? (await readPending(options, migrations));
   const byDialect = new Map<DialectName, { tenant: Tenant; pendingOn: Map<string, Set<string>> }>();
   for (const tenant of options.tenants) {
-    const read = reads.get(tenant.id) ?? { error: { code: 'NOT_READ', message: 'its history was not read' } };
+    const read = reads.get(tenant.id) ?? {
+      error: { code: 'NOT_STARTED', message: 'its migration history was not read' },
+    };
     if ('error' in read) {
       report.unreadTenants.push({ id: tenant.id, ...read.error });
       continue;

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Knex } from 'knex';
+import { validateInventory } from '../../src/inventory/validate.js';
 import { lint } from '../../src/lint/index.js';
+import type { PendingRead } from '../../src/lint/lint.js';
 import type { Migration, MigrationConfig } from '../../src/migration/types.js';
 
 function sqlMigration(name: string, up: string, config: Partial<MigrationConfig> = {}): Migration {
@@ -103,5 +105,31 @@ describe('lint --all', () => {
       report.migrations.flatMap((m) => m.findings.map((f) => [f.dialect, f.rule])),
       [['mssql', 'mssql-index-offline']],
     );
+  });
+});
+
+describe('lint with pending migrations the caller already read (the upgrade pre-flight)', () => {
+  const tenant = (id: string) =>
+    validateInventory([{ id, dialect: 'postgres', connection: `postgres://db1/${id}` }], 'test')[0]!;
+
+  it('lints what each tenant has pending without a database; a tenant not read is listed unread', async () => {
+    const index = sqlMigration('002_index.sql', 'create index i on t (name);');
+    const report = await lint({
+      tenants: [tenant('a'), tenant('b'), tenant('c')],
+      migrations: [base, index],
+      pendingByTenant: new Map<string, PendingRead>([
+        ['a', { pending: ['002_index.sql'] }],
+        ['b', { error: { code: 'UNREACHABLE', message: 'connection refused' } }],
+      ]),
+    });
+    assert.deepEqual(
+      report.migrations.flatMap((m) => m.findings.map((f) => [f.migration, f.rule])),
+      [['002_index.sql', 'index-not-concurrent']],
+    );
+    assert.deepEqual(report.unreadTenants, [
+      { id: 'b', code: 'UNREACHABLE', message: 'connection refused' },
+      { id: 'c', code: 'NOT_STARTED', message: 'its migration history was not read' },
+    ]);
+    assert.equal(report.ok, false);
   });
 });
