@@ -1,3 +1,4 @@
+import type { TenantResult } from '../core/events.js';
 import type { DialectName, Tenant } from '../core/tenant.js';
 import type { StillNew } from '../dialect/lint-types.js';
 import { type MigrationOptions, resolveMigrations } from '../migration/migrate-fleet.js';
@@ -52,6 +53,11 @@ async function lintDialect(
   return lintSequence(plan.dialect, linter, items, accepts);
 }
 
+/** Why a tenant's pending migrations are unknown: its pass's error, or its status (skipped, not started). */
+export function unreadOf(t: Pick<TenantResult, 'status' | 'error'>): PendingRead {
+  return { error: { code: t.error?.code ?? t.status, message: t.error?.message ?? '' } };
+}
+
 /** Every selected tenant's pending migrations, from a read-only status pass (problems do not hide them). */
 async function readPending(
   options: LintOptions,
@@ -62,12 +68,7 @@ async function readPending(
   for (const t of result.tenants) {
     const pending = (t.details as { pending?: unknown }).pending;
     const readable = t.status === 'succeeded' || t.error?.code === 'MIGRATION_PROBLEMS';
-    reads.set(
-      t.id,
-      readable && Array.isArray(pending)
-        ? { pending: pending as string[] }
-        : { error: { code: t.error?.code ?? t.status, message: t.error?.message ?? '' } },
-    );
+    reads.set(t.id, readable && Array.isArray(pending) ? { pending: pending as string[] } : unreadOf(t));
   }
   return reads;
 }

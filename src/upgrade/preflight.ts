@@ -4,7 +4,7 @@ import type { Tenant } from '../core/tenant.js';
 import { drift } from '../drift/fleet.js';
 import type { FleetOptions } from '../fleet/options.js';
 import { lint } from '../lint/index.js';
-import type { PendingRead } from '../lint/lint.js';
+import { type PendingRead, unreadOf } from '../lint/lint.js';
 import type { LintFinding } from '../lint/types.js';
 import type { MigrationOptions } from '../migration/migrate-fleet.js';
 import { planMigrations } from '../migration/planner.js';
@@ -73,11 +73,7 @@ export async function preflight(
       pendingByTenant.set(id, { pending: plan.pending });
     },
   });
-  for (const t of driftReport.tenants)
-    if (!pendingByTenant.has(t.id))
-      pendingByTenant.set(t.id, {
-        error: { code: t.error?.code ?? t.status, message: t.error?.message ?? '' },
-      });
+  for (const t of driftReport.tenants) if (!pendingByTenant.has(t.id)) pendingByTenant.set(t.id, unreadOf(t));
   const lintReport = await lint({ ...quiet, migrations: options.migrations, pendingByTenant });
   const unsafe = lintReport.migrations
     .flatMap((m) => m.findings)

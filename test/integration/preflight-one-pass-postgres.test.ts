@@ -3,7 +3,7 @@
 // per tenant before the first wave. Now lint's pending migrations are planned from the history drift's
 // pass reads: one session per tenant, and the same findings and drift.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -89,6 +89,23 @@ describe('upgrade pre-flight', () => {
     assert.deepEqual(record.drift, { firstWave: [], later: ['c'] });
     assert.ok(
       notices.some((n) => /--allow-unsafe/.test(n)) && notices.some((n) => /drift: 1 tenant/.test(n)),
+    );
+  });
+  it('a tenant whose history cannot be read refuses the run (exit 2), naming the tenant and why', async () => {
+    const tenants = validateInventory(
+      [
+        { id: 'a', dialect: 'postgres', connection: pgUrl(names[0]!) },
+        { id: 'gone', dialect: 'postgres', connection: pgUrl(`${prefix}_missing`) },
+      ],
+      'test',
+    );
+    const migrations = await loadMigrations(dir);
+    await assert.rejects(
+      preflight({ tenants, concurrency: 4 }, [tenants[0]!], { migrations, allowUnsafe: true }, () => {}),
+      (err: Error) =>
+        err.name === 'UsageError' &&
+        /could not be read/.test(err.message) &&
+        /gone: DATABASE_NOT_FOUND/.test(err.message),
     );
   });
 });
