@@ -88,6 +88,14 @@ export const CORPUS_CASES: readonly ConformanceCase[] = [
     ],
   },
   {
+    // transaction: false with three knex.transaction() chunks in parallel (one fails alone) and a query
+    // beside an open transaction: knex's pool gives each its own connection.
+    ...project('parallel-transactions', 'knexfile.js'),
+    dialects: ['postgres'],
+    history: defaultHistory,
+    steps: [{ kind: 'latest' }, { kind: 'rollback-all' }],
+  },
+  {
     // The knexfile's migrations.tableName (and, on PostgreSQL, schemaName): dbfleet reads it with --config.
     ...project('custom-history', 'knexfile.cjs'),
     dialects: both,

@@ -12,6 +12,7 @@ import { runPinnedTransaction } from '../../src/dialect/pinned-transaction.js';
 import { openPostgresSession } from '../../src/dialect/postgres/session.js';
 import { validateInventory } from '../../src/index.js';
 import { adminQuery, createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
+import { waitFor } from '../helpers/wait.js';
 
 const prefix = uniquePrefix('pintx');
 const dir = mkdtempSync(join(tmpdir(), 'dbfleet-pintx-'));
@@ -198,4 +199,53 @@ test('PostgreSQL session: after a .timeout(ms) without cancel, the next knex sta
   } finally {
     await session.close().catch(() => {});
   }
+});
+
+// Under knex, a query beside an open transaction gets another pooled connection. The session's knex
+// must do the same (a `transaction: false` migration's work must not land inside its own open
+// transaction), with the pinned connection's settings: a schema tenant's search_path, and timeouts a
+// migration SET on the session since it opened. The extra connections close with the session.
+test('PostgreSQL session: a query beside an open knex transaction runs on another connection with the same settings', async () => {
+  const [tenant] = validateInventory(
+    [{ id: 'beside', dialect: 'postgres', connection: pgUrl(prefix), schema: 'beside_tenant' }],
+    'test',
+  );
+  const session = await openPostgresSession(tenant!, {
+    timeouts: { lockTimeoutMs: 1000, statementTimeoutMs: 60_000 },
+  });
+  const settings = (on: Knex | Knex.Transaction) =>
+    on
+      .raw(
+        "select pg_backend_pid() as pid, current_schema() as schema, current_setting('lock_timeout') as lock_timeout, current_setting('application_name') as app",
+      )
+      .then((r) => r.rows[0] as { pid: number; schema: string; lock_timeout: string; app: string });
+  try {
+    await session.setTimeouts({ lockTimeoutMs: 1234, statementTimeoutMs: 60_000 });
+    await session.knex.schema.createTable('items', (t) => t.integer('n'));
+    const trx = await session.knex.transaction();
+    await trx('items').insert({ n: 1 });
+    const inside = await settings(trx);
+    const beside = await settings(session.knex);
+    const seenBeside = (await session.knex('items').count({ c: '*' }))[0]!.c;
+    await trx.rollback();
+
+    assert.notEqual(beside.pid, inside.pid, 'another connection');
+    assert.equal(Number(seenBeside), 0, 'the open transaction is not visible beside it');
+    assert.deepEqual(
+      { schema: beside.schema, lock_timeout: beside.lock_timeout, app: beside.app },
+      { schema: 'beside_tenant', lock_timeout: '1234ms', app: 'dbfleet' },
+    );
+    // Free again: the next statement is back on the pinned connection.
+    assert.equal((await settings(session.knex)).pid, inside.pid);
+  } finally {
+    await session.close();
+  }
+  // A backend leaves pg_stat_activity a moment after its client hung up.
+  await waitFor('every connection of the session to close', async () => {
+    const left = await adminQuery<{ n: string }>(
+      "select count(*) as n from pg_stat_activity where application_name = 'dbfleet' and datname = $1",
+      [prefix],
+    );
+    return Number(left[0]!.n) === 0 ? true : undefined;
+  });
 });

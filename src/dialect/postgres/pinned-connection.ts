@@ -2,6 +2,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { disableKnexProcessing } from '../knex-processing.js';
 import { SILENT_KNEX_LOG } from '../pinned-knex.js';
+import type { OverflowConnections } from './overflow-connections.js';
 
 /** The tenant's one connection, flagged the way knex flags its own when it errors or ends. */
 export type PinnedConnection = pg.Client & { __knex__disposed?: unknown };
@@ -26,23 +27,37 @@ export async function connectPinned(settings: Record<string, unknown>): Promise<
 }
 
 /**
- * A `pg.Pool` look-alike that always hands out the session's one connection, for knex's public
- * `connectionPool` option (knex 3.3): knex then builds its ordinary PostgreSQL client — `client.config`
- * is the user's configuration with `client: 'pg'`, transactions are knex's own — and every query it
- * sends lands on the connection that holds the tenant's lock, search_path and timeouts.
+ * A `pg.Pool` look-alike for knex's public `connectionPool` option (knex 3.3) that hands out the session's
+ * pinned connection: knex then builds its ordinary PostgreSQL client — `client.config` is the user's
+ * configuration with `client: 'pg'`, transactions are knex's own — and its queries land on the connection
+ * that holds the tenant's lock, search_path and timeouts.
  *
- * knex calls `connect()` to acquire and, on release, `connection.release()` only if the connection has
- * one (a plain `pg.Client` has none), so the connection stays open until the session ends it. A broken
- * connection is not replaced: that would silently drop the session's lock and settings, so every later
- * query fails with the original error instead. "Broken" is `__knex__disposed`, set by the listeners
- * above and by knex itself on a `.timeout()` without cancel (the server is still running that query);
- * knex 3.3.0's field name is pinned by test/integration/pinned-connection.test.ts.
+ * knex gives a connection back through the connection's own `release` (pg.Pool's convention), so the
+ * pinned one gets a `release` that only marks it free: it stays open until the session ends it. While it
+ * is checked out — a transaction holds it — a second acquire gets one of the `overflow` connections, as
+ * knex's pool would give another connection: a `transaction: false` migration's parallel transactions, or
+ * a query beside an open one, must not run inside each other's transaction.
+ *
+ * A broken pinned connection is not replaced: that would silently drop the session's lock and settings,
+ * so every later acquire fails with the original error instead. "Broken" is `__knex__disposed`, set by the
+ * listeners above and by knex itself on a `.timeout()` without cancel (the server is still running that
+ * query); knex 3.3.0's field name and `release` call are pinned by
+ * test/integration/pinned-connection.test.ts and the conformance corpus.
  */
-function pinnedPool(connection: PinnedConnection): Knex.PgPoolLike {
+function pinnedPool(connection: PinnedConnection, overflow: OverflowConnections): Knex.PgPoolLike {
+  let checkedOut = false;
+  Object.defineProperty(connection, 'release', {
+    configurable: true,
+    value: () => {
+      checkedOut = false;
+    },
+  });
   return {
     connect() {
       const disposed = connection.__knex__disposed;
       if (disposed) return Promise.reject(disposed instanceof Error ? disposed : new Error(String(disposed)));
+      if (checkedOut) return overflow.connect();
+      checkedOut = true;
       return Promise.resolve(connection);
     },
     end: () => Promise.resolve(),
@@ -71,9 +86,17 @@ function withHiddenPassword(settings: Record<string, unknown>): Record<string, u
  * pinned by test/integration/knex-fidelity.test.ts, test/conformance/ and
  * test/integration/pinned-connection.test.ts.
  */
-export function knexOver(connection: PinnedConnection, config: Knex.Config): Knex {
+export function knexOver(
+  connection: PinnedConnection,
+  config: Knex.Config,
+  overflow: OverflowConnections,
+): Knex {
   const { connection: settings, ...rest } = config;
-  const knex = knexFactory({ ...rest, connectionPool: pinnedPool(connection), log: SILENT_KNEX_LOG });
+  const knex = knexFactory({
+    ...rest,
+    connectionPool: pinnedPool(connection, overflow),
+    log: SILENT_KNEX_LOG,
+  });
   const client = knex.client as Knex.Client & { connectionSettings: unknown };
   const { password: _notForMigrations, ...visible } = settings as Record<string, unknown>;
   client.config.connection = visible as Knex.StaticConnectionConfig;

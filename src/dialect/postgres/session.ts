@@ -8,6 +8,7 @@ import { isMissingRelation } from './errors.js';
 import { quotePostgresIdentifier } from './identifiers.js';
 import { INVALID_INDEXES_SQL } from './invalid-indexes.js';
 import { CLIENT_KEEPALIVE, connectWithLiveness, livenessStartupOptions } from './liveness-options.js';
+import { overflowConnections } from './overflow-connections.js';
 import { connectPinned, knexOver, type PinnedConnection } from './pinned-connection.js';
 import { readCompleteHistorySql, readHistorySql } from './read-history.js';
 import { recordPostgresMigration } from './record-migration.js';
@@ -62,6 +63,17 @@ export function postgresKnexConfig(tenant: Tenant, options: SessionOptions): Kne
   };
 }
 
+/**
+ * knex's extra connections (see overflow-connections.ts) start as the pinned one does, a schema tenant's
+ * search_path included (set on the pinned one by a statement, after `create schema`).
+ */
+function overflowSettings(tenant: Tenant, config: Knex.Config): Record<string, unknown> {
+  const settings = config.connection as Record<string, unknown>;
+  if (!tenant.schema) return settings;
+  const options = [settings.options, searchPathStartupOption([tenant.schema, 'public'])];
+  return { ...settings, options: options.filter(Boolean).join(' ') };
+}
+
 function interval(ms: number): string {
   return `${Math.max(0, Math.floor(ms))}ms`;
 }
@@ -94,9 +106,12 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
   const { config, connection, watch } = await connectWatched(tenant, options);
   const query = async <R>(sql: string, values?: unknown[]): Promise<R[]> =>
     (await connection.query(sql, values)).rows as R[];
+  // What a migration SET on the session since it opened: replayed on knex's extra connections.
+  let sessionSql: string | undefined;
+  const overflow = overflowConnections(overflowSettings(tenant, config), () => sessionSql);
   // knex only when something asks for it: a tenant with nothing to do never builds one.
   let knex: Knex | undefined;
-  const knexOf = () => (knex ??= knexOver(connection, config));
+  const knexOf = () => (knex ??= knexOver(connection, config, overflow));
   const lockKey = tenant.schema ?? '';
   let locked = false;
 
@@ -109,6 +124,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     // transaction here: a later stall is noticed later, never wrongly).
     watch.setStatementTimeout(t.statementTimeoutMs, sql);
     await (on ? on.raw(sql) : query(sql));
+    if (scope === 'session') sessionSql = sql;
   };
 
   try {
@@ -181,7 +197,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
       try {
         await knex?.destroy();
       } finally {
-        await connection.end();
+        await Promise.all([connection.end(), overflow.end().catch(() => {})]);
       }
     },
   };
