@@ -11,6 +11,9 @@ const PASSED_TO_KNEX = [
   'asyncStackTraces',
   'compileSqlOnError',
   'jsonbSupport',
+  // Compiles timestamp and datetime columns with this precision when a migration gives none.
+  'defaultDateTimePrecision',
+  'version',
 ] as const;
 
 /**

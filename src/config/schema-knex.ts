@@ -100,17 +100,17 @@ export const knexShape = {
   asyncStackTraces: knexKey<'asyncStackTraces'>((v) => typeof v === 'boolean', 'true or false'),
   compileSqlOnError: knexKey<'compileSqlOnError'>((v) => typeof v === 'boolean', 'true or false'),
   jsonbSupport: knexKey<'jsonbSupport'>((v) => typeof v === 'boolean', 'true or false'),
+  defaultDateTimePrecision: knexKey<'defaultDateTimePrecision'>((v) => typeof v === 'number', 'a number'),
+  version: knexKey<'version'>((v) => typeof v === 'string', 'a string'),
   // Accepted for knex, not used: dbfleet connects and pools each tenant itself.
   debug: knexKey<'debug'>((v) => typeof v === 'boolean', 'true or false'),
   dialect: knexKey<'dialect'>((v) => typeof v === 'string', 'a string'),
-  version: knexKey<'version'>((v) => typeof v === 'string', 'a string'),
   connectionPool: knexKey<'connectionPool'>((v) => typeof v === 'object' && v !== null, 'a pool'),
   pool: knexKey<'pool'>(isPlainObject, 'an object'),
   seeds: knexKey<'seeds'>(isPlainObject, 'an object'),
   acquireConnectionTimeout: knexKey<'acquireConnectionTimeout'>((v) => typeof v === 'number', 'a number'),
   log: knexKey<'log'>(isPlainObject, 'an object of logging functions'),
   fetchAsString: knexKey<'fetchAsString'>(isStringList, 'a list of type names'),
-  defaultDateTimePrecision: knexKey<'defaultDateTimePrecision'>((v) => typeof v === 'number', 'a number'),
   /** knex's CLI: the extension of new migration files. */
   ext: z.string().optional(),
 };

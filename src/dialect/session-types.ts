@@ -76,6 +76,8 @@ export type KnexSettings = Pick<
   | 'asyncStackTraces'
   | 'compileSqlOnError'
   | 'jsonbSupport'
+  | 'defaultDateTimePrecision'
+  | 'version'
 > & { client?: string };
 
 export interface SessionOptions {

@@ -1,5 +1,6 @@
 import type { DialectName, Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
+import type { KnexSettings } from '../dialect/types.js';
 import { captureMigrationSql } from '../migration/capture-sql.js';
 import type { Migration } from '../migration/types.js';
 
@@ -18,8 +19,9 @@ export async function deriveStatements(
   dialect: DialectName,
   migration: Migration,
   tenant: Tenant = offlineTenant(dialect),
+  knexSettings?: KnexSettings,
 ): Promise<{ statements: string[]; notes: string[] }> {
-  const captured = await captureMigrationSql(getAdapter(dialect), tenant, migration);
+  const captured = await captureMigrationSql(getAdapter(dialect), tenant, migration, knexSettings);
   const notes = captured
     .filter((s) => s.startsWith(NOT_DERIVED))
     .map((s) => `SQL derived only in part, the rest is not linted: ${s.slice(NOT_DERIVED.length).trim()}`);

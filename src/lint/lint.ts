@@ -1,6 +1,7 @@
 import type { TenantResult } from '../core/events.js';
 import type { DialectName, Tenant } from '../core/tenant.js';
 import type { StillNew } from '../dialect/lint-types.js';
+import type { KnexSettings } from '../dialect/types.js';
 import { type MigrationOptions, resolveMigrations } from '../migration/migrate-fleet.js';
 import { status } from '../migration/status-fleet.js';
 import type { Migration } from '../migration/types.js';
@@ -40,6 +41,7 @@ async function lintDialect(
   plan: DialectPlan,
   migrations: readonly Migration[],
   accepts: Map<string, Map<string, string>>,
+  knexSettings: KnexSettings | undefined,
 ): Promise<MigrationLint[]> {
   const linter = await linterFor(plan.dialect, plan.stillNew);
   if (!linter) return [];
@@ -47,7 +49,7 @@ async function lintDialect(
   const last = migrations.findLastIndex((m) => plan.targets.has(m.name));
   const items: SequenceItem[] = [];
   for (const migration of migrations.slice(0, last + 1)) {
-    const derived = await deriveStatements(plan.dialect, migration, plan.tenant);
+    const derived = await deriveStatements(plan.dialect, migration, plan.tenant, knexSettings);
     items.push({ migration, ...derived, target: plan.targets.has(migration.name) });
   }
   return lintSequence(plan.dialect, linter, items, accepts);
@@ -144,7 +146,7 @@ export async function lint(options: LintOptions): Promise<LintReport> {
       );
       continue;
     }
-    report.migrations.push(...(await lintDialect(plan, migrations, accepts)));
+    report.migrations.push(...(await lintDialect(plan, migrations, accepts, options.knex)));
   }
   const findings = report.migrations.flatMap((m) => m.findings);
   const accepted = findings.filter((f) => f.accepted !== undefined).length;

@@ -1,6 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import type { Tenant } from '../core/tenant.js';
-import type { DialectAdapter } from '../dialect/types.js';
+import type { DialectAdapter, KnexSettings } from '../dialect/types.js';
 import type { Migration } from './types.js';
 
 /**
@@ -13,12 +13,19 @@ export async function captureMigrationSql(
   adapter: DialectAdapter,
   tenant: Tenant,
   migration: Migration,
+  knexSettings?: KnexSettings,
 ): Promise<string[]> {
   if (migration.sql) return adapter.splitScript(migration.sql.up);
-  const config = adapter.knexConfig(tenant, { timeouts: { lockTimeoutMs: 0, statementTimeoutMs: 0 } });
+  const config = adapter.knexConfig(tenant, {
+    timeouts: { lockTimeoutMs: 0, statementTimeoutMs: 0 },
+    ...(knexSettings ? { knex: knexSettings } : {}),
+  });
+  // The settings that change the SQL knex compiles, as the tenant's own knex has them.
+  const { useNullAsDefault, wrapIdentifier, defaultDateTimePrecision, jsonbSupport, version } = config;
+  const compiles = { useNullAsDefault, wrapIdentifier, defaultDateTimePrecision, jsonbSupport, version };
   const knex: Knex = knexFactory({
     client: config.client,
-    ...(config.useNullAsDefault ? { useNullAsDefault: true } : {}),
+    ...Object.fromEntries(Object.entries(compiles).filter(([, value]) => value !== undefined)),
   });
   const statements: string[] = [];
   const client: Record<string, unknown> = knex.client;

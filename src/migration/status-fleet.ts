@@ -64,6 +64,7 @@ export async function status(
             ctx.adapter,
             ctx.tenant,
             migrations.find((m) => m.name === name)!,
+            options.knex,
           );
       }
       return {

@@ -96,6 +96,24 @@ export const CORPUS_CASES: readonly ConformanceCase[] = [
     steps: [{ kind: 'latest' }, { kind: 'rollback-all' }],
   },
   {
+    // The knexfile's defaultDateTimePrecision: timestamps compile with it unless they give their own.
+    ...project('knexfile-settings', 'knexfile.js'),
+    dialects: ['postgres'],
+    history: defaultHistory,
+    steps: [{ kind: 'latest' }, { kind: 'rollback-all' }],
+  },
+  {
+    // No useNullAsDefault: a multi-row insert leaving a column out is refused, as knex refuses it.
+    ...project('sqlite-insert-defaults', 'knexfile.js'),
+    dialects: ['sqlite'],
+    history: defaultHistory,
+    steps: [
+      { kind: 'up', name: '20250801000000_create_plans.js' },
+      { kind: 'latest', fails: 'does not support inserting default values' },
+      { kind: 'rollback-all' },
+    ],
+  },
+  {
     // The knexfile's migrations.tableName (and, on PostgreSQL, schemaName): dbfleet reads it with --config.
     ...project('custom-history', 'knexfile.cjs'),
     dialects: both,

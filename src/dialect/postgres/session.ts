@@ -49,7 +49,7 @@ export function postgresKnexConfig(tenant: Tenant, options: SessionOptions): Kne
   const searchPath = tenant.schema ? [tenant.schema, 'public'] : user.searchPath;
   return {
     ...user,
-    version: '12',
+    version: user.version ?? '12',
     connection: {
       ...tenant.connection,
       application_name: 'dbfleet',

@@ -21,7 +21,6 @@ export function sqliteKnexConfig(tenant: Tenant, options: SessionOptions): Knex.
   return {
     ...user,
     connection: { filename: tenant.database },
-    useNullAsDefault: user.useNullAsDefault ?? true,
   };
 }
 
