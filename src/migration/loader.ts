@@ -1,18 +1,33 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../util/duration.js';
-import { importUserModule, moduleExports } from '../util/load-module.js';
+import { importUserModule, isCommonJs, moduleExports } from '../util/load-module.js';
 import { migrationChecksum } from './checksum.js';
 import { downSqlFileFor, isDownSqlFile, parseSqlSettings } from './sql-file.js';
 import type { Migration, MigrationConfig } from './types.js';
 
-const MODULE_EXTENSIONS = /\.(js|mjs|cjs|ts|mts|cts)$/i;
+/**
+ * knex 3.3's default `loadExtensions` (knex/lib/migrations/common/MigrationsLoader.js): no `.mjs`, `.mts`
+ * or `.cts` — knex's CLI would not see such a file, so dbfleet does not either unless the knexfile lists it.
+ */
+const KNEX_DEFAULT_EXTENSIONS: readonly string[] = [
+  '.co',
+  '.coffee',
+  '.eg',
+  '.iced',
+  '.js',
+  '.cjs',
+  '.litcoffee',
+  '.ls',
+  '.ts',
+];
 
-function isMigrationFile(name: string): boolean {
+/** knex compares `path.extname` with the list exactly (`X.JS` is not `.js`); `.sql` files are dbfleet's own. */
+function isMigrationFile(name: string, extensions: readonly string[]): boolean {
   if (name.endsWith('.d.ts') || name.startsWith('.')) return false;
   if (name.endsWith('.sql')) return !isDownSqlFile(name);
-  return MODULE_EXTENSIONS.test(name);
+  return extensions.includes(extname(name));
 }
 
 function moduleConfig(raw: unknown, file: string): MigrationConfig {
@@ -44,22 +59,35 @@ function allowOf(raw: unknown, file: string): Record<string, string> {
 
 async function loadModuleMigration(name: string, file: string): Promise<Migration> {
   const source = readFileSync(file, 'utf8');
-  const mod = moduleExports(await importUserModule(file));
+  const mod = await migrationExports(file);
   const up = mod.up;
   const down = mod.down;
-  if (typeof up !== 'function') throw new Error(`${file}: exports no up(knex) function`);
-  if (down !== undefined && typeof down !== 'function') throw new Error(`${file}: down is not a function`);
+  const valid = typeof up === 'function' && typeof down === 'function';
   return {
     name,
     file,
     kind: 'module',
     checksum: migrationChecksum(source),
     config: moduleConfig(mod.config, file),
+    // knex's own words; it refuses such a file when it would run it (planner.ts), not when it is applied.
+    ...(valid ? {} : { invalid: 'must have both an up and down function' }),
     up: async (knex) => {
+      if (typeof up !== 'function') throw new Error(`${file}: exports no up(knex) function`);
       await up(knex);
     },
-    ...(down ? { down: async (knex) => void (await (down as (k: unknown) => unknown)(knex)) } : {}),
+    ...(typeof down === 'function'
+      ? { down: async (knex) => void (await (down as (k: unknown) => unknown)(knex)) }
+      : {}),
   };
+}
+
+/**
+ * What knex finds in a migration module: `module.exports` of a CommonJS file, the module namespace of an
+ * ES module — whose `export default { up, down }` knex does not look into.
+ */
+async function migrationExports(file: string): Promise<Record<string, unknown>> {
+  const namespace = await importUserModule(file);
+  return isCommonJs(file) ? moduleExports(namespace) : namespace;
 }
 
 function loadSqlMigration(name: string, file: string): Migration {
@@ -91,14 +119,10 @@ export async function loadMigrations(
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UsageError(`migrations directory ${dir} does not exist or is not a directory`);
   }
-  // knex's `loadExtensions` picks the module files (e.g. only the compiled `.js` beside `.ts` sources);
-  // `.sql` files are dbfleet's own and always load.
-  const loadable = (name: string) =>
-    name.endsWith('.sql') ||
-    !options.loadExtensions ||
-    options.loadExtensions.some((ext) => name.toLowerCase().endsWith(ext.toLowerCase()));
+  // knex's `loadExtensions` picks the module files (e.g. only the compiled `.js` beside `.ts` sources).
+  const extensions = options.loadExtensions ?? KNEX_DEFAULT_EXTENSIONS;
   const names = readdirSync(dir)
-    .filter((name) => isMigrationFile(name) && loadable(name))
+    .filter((name) => isMigrationFile(name, extensions))
     .sort();
   const problems: string[] = [];
   const migrations: Migration[] = [];

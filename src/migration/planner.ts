@@ -1,8 +1,8 @@
 import type { AppliedMigration } from './types.js';
 
 export interface PlanInput {
-  /** Migrations on disk, sorted by name. */
-  available: readonly { name: string; checksum: string }[];
+  /** Migrations on disk, in knex's order (by name; folder after folder with `sortDirsSeparately`). */
+  available: readonly { name: string; checksum: string; invalid?: string }[];
   /** knex_migrations rows, in id order. */
   applied: readonly AppliedMigration[];
   /** Checksums dbfleet recorded for applied migrations. */
@@ -15,7 +15,8 @@ export interface PlanInput {
 export type PlanProblem =
   | { kind: 'edited'; name: string; recorded: string; current: string }
   | { kind: 'missing'; name: string }
-  | { kind: 'out-of-order'; name: string; newestApplied: string };
+  | { kind: 'out-of-order'; name: string; newestApplied: string }
+  | { kind: 'invalid'; name: string; why: string };
 
 export interface MigrationPlan {
   /** The newest applied migration, as knex reports it. */
@@ -44,15 +45,31 @@ export function planMigrations(input: PlanInput): MigrationPlan {
     else if (recorded !== current) problems.push({ kind: 'edited', name, recorded, current });
   }
 
-  const newestApplied = [...appliedNames].sort().at(-1);
-  let pending = input.available.map((m) => m.name).filter((name) => !appliedNames.has(name));
-  if (input.to !== undefined) pending = pending.filter((name) => name <= input.to!);
-  if (newestApplied !== undefined && !input.allowOutOfOrder) {
-    for (const name of pending) {
-      if (name < newestApplied) problems.push({ kind: 'out-of-order', name, newestApplied });
-    }
+  // "Before" and "after" are knex's order of the files, which is not the names' order when folders sort
+  // separately. A `to` that names no file keeps the order of names.
+  const position = new Map(input.available.map((m, i) => [m.name, i]));
+  const before = (a: string, b: string) =>
+    position.has(a) && position.has(b) ? position.get(a)! < position.get(b)! : a < b;
+  const newestApplied = [...appliedNames]
+    .filter((name) => position.has(name))
+    .reduce<string | undefined>(
+      (newest, name) => (newest && before(name, newest) ? newest : name),
+      undefined,
+    );
+  let pending = input.available.filter((m) => !appliedNames.has(m.name));
+  if (input.to !== undefined) pending = pending.filter((m) => !before(input.to!, m.name));
+  for (const m of pending) {
+    // knex refuses a batch with such a file before running any of it.
+    if (m.invalid) problems.push({ kind: 'invalid', name: m.name, why: m.invalid });
+    if (newestApplied !== undefined && !input.allowOutOfOrder && before(m.name, newestApplied))
+      problems.push({ kind: 'out-of-order', name: m.name, newestApplied });
   }
-  return { current: input.applied.at(-1)?.name ?? null, pending, problems, adopt };
+  return {
+    current: input.applied.at(-1)?.name ?? null,
+    pending: pending.map((m) => m.name),
+    problems,
+    adopt,
+  };
 }
 
 export function describeProblem(problem: PlanProblem, directory?: string): string {
@@ -64,5 +81,7 @@ export function describeProblem(problem: PlanProblem, directory?: string): strin
       return `migration ${problem.name} is applied but its file is missing${where}`;
     case 'out-of-order':
       return `pending migration ${problem.name} sorts before the newest applied one (${problem.newestApplied}); rename it, or pass --allow-out-of-order`;
+    case 'invalid':
+      return `invalid migration: ${problem.name} ${problem.why}`;
   }
 }

@@ -26,6 +26,8 @@ export interface Migration {
   /** Path of the file, for messages. */
   file: string;
   kind: 'module' | 'sql';
+  /** Why knex would refuse to run this file (a module without both `up` and `down`); absent when valid. */
+  invalid?: string;
   config: MigrationConfig;
   up(knex: Knex | Knex.Transaction, ctx: MigrationRunContext): Promise<void>;
   down?: (knex: Knex | Knex.Transaction, ctx: MigrationRunContext) => Promise<void>;

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const TYPESCRIPT = /\.(c|m)?tsx?$/i;
@@ -38,4 +40,33 @@ export function moduleExports(mod: Record<string, unknown>): Record<string, unkn
     return { ...(def as Record<string, unknown>), ...Object.fromEntries(named.map((k) => [k, mod[k]])) };
   }
   return mod;
+}
+
+const packageTypes = new Map<string, string | undefined>();
+
+/** The `type` of the package.json nearest to `dir` (cached per folder: a run asks once per migration). */
+function packageType(dir: string): string | undefined {
+  if (packageTypes.has(dir)) return packageTypes.get(dir);
+  const manifest = join(dir, 'package.json');
+  let type: string | undefined;
+  if (existsSync(manifest)) {
+    try {
+      const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown };
+      type = typeof parsed.type === 'string' ? parsed.type : undefined;
+    } catch {
+      type = undefined;
+    }
+  } else {
+    const parent = dirname(dir);
+    type = parent === dir ? undefined : packageType(parent);
+  }
+  packageTypes.set(dir, type);
+  return type;
+}
+
+/** Whether Node (and knex, which `require`s such a file) treats `file` as CommonJS. */
+export function isCommonJs(file: string): boolean {
+  if (/\.c[jt]s$/.test(file)) return true;
+  if (/\.m[jt]s$/.test(file)) return false;
+  return packageType(dirname(file)) !== 'module';
 }

@@ -114,6 +114,18 @@ export const CORPUS_CASES: readonly ConformanceCase[] = [
     ],
   },
   {
+    // knex's default loadExtensions (no .mjs), and a pending module without a down function, which knex
+    // refuses (with the batch it is in) before running anything.
+    ...project('knex-refusals', 'knexfile.js'),
+    dialects: ['postgres'],
+    history: defaultHistory,
+    steps: [
+      { kind: 'up', name: '20250901000000_create_notes.js' },
+      { kind: 'latest', fails: 'must have both an up and down function' },
+      { kind: 'rollback-all' },
+    ],
+  },
+  {
     // The knexfile's migrations.tableName (and, on PostgreSQL, schemaName): dbfleet reads it with --config.
     ...project('custom-history', 'knexfile.cjs'),
     dialects: both,

@@ -118,8 +118,8 @@ describe('exit codes', () => {
     const migrations = join(dir, 'chatty');
     mkdirSync(migrations);
     writeFileSync(
-      join(migrations, '001_chatty.mjs'),
-      "export async function up(knex) { console.log('chatty migration says hi'); await knex.raw('select 1'); }\nexport async function down() {}\n",
+      join(migrations, '001_chatty.cjs'),
+      "exports.up = async (knex) => { console.log('chatty migration says hi'); await knex.raw('select 1'); };\nexports.down = async () => {};\n",
     );
     const run = await runCli(
       [
@@ -137,7 +137,7 @@ describe('exit codes', () => {
       { cwd: dir },
     );
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout).tenants[0].applied, ['001_chatty.mjs']);
+    assert.deepEqual(JSON.parse(run.stdout).tenants[0].applied, ['001_chatty.cjs']);
     assert.match(run.stderr, /chatty migration says hi/);
   });
 

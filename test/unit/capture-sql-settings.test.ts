@@ -3,7 +3,7 @@
 // useNullAsDefault) apply, as they do when the migration runs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Knex } from 'knex';
+import type { KnexSettings } from '../../src/dialect/types.js';
 import { deriveStatements } from '../../src/lint/derive.js';
 import type { Migration } from '../../src/migration/types.js';
 
@@ -25,7 +25,7 @@ const snake = (value: string, origImpl: (v: string) => string) =>
   origImpl(value.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
 
 test('the knexfile settings that change compiled SQL apply to the derived SQL', async () => {
-  const settings = { defaultDateTimePrecision: 3, wrapIdentifier: snake } as Knex.Config;
+  const settings = { defaultDateTimePrecision: 3, wrapIdentifier: snake } as KnexSettings;
   const { statements } = await deriveStatements('postgres', migration, undefined, settings);
   assert.match(statements[0]!, /create table "audit_log" \("seen_at" timestamptz\(3\)\)/);
 });

@@ -140,4 +140,53 @@ describe('planMigrations', () => {
     assert.deepEqual(planMigrations(input), planMigrations(input));
     assert.deepEqual(input, snapshot);
   });
+
+  // knex's order with sortDirsSeparately is folder after folder, not the names' order: a plugin's
+  // migration dated before the newest core one is not out of order, and `to` cuts in that order.
+  it("out of order and --to follow knex's order of the files, not the order of their names", () => {
+    const available = files(
+      '20240105_core_base.js',
+      '20240106_core_next.js',
+      '20240101_plugin_a.js',
+      '20240104_plugin_c.js',
+    );
+    const history = applied('20240105_core_base.js', '20240106_core_next.js', '20240101_plugin_a.js');
+    const recorded = recordedFor('20240105_core_base.js', '20240106_core_next.js', '20240101_plugin_a.js');
+    const plan = planMigrations({ available, applied: history, recorded });
+    assert.deepEqual([plan.pending, plan.problems], [['20240104_plugin_c.js'], []]);
+    const upTo = planMigrations({
+      available,
+      applied: applied('20240105_core_base.js'),
+      recorded,
+      to: '20240101_plugin_a.js',
+    });
+    assert.deepEqual([upTo.pending, upTo.problems], [['20240106_core_next.js', '20240101_plugin_a.js'], []]);
+    const late = planMigrations({
+      available: files('20240105_core_base.js', '20240101_plugin_a.js', '20240106_plugin_b.js'),
+      applied: applied('20240105_core_base.js', '20240106_plugin_b.js'),
+      recorded: recordedFor('20240105_core_base.js', '20240106_plugin_b.js'),
+    });
+    assert.deepEqual(late.problems, [
+      { kind: 'out-of-order', name: '20240101_plugin_a.js', newestApplied: '20240106_plugin_b.js' },
+    ]);
+  });
+
+  it("a pending migration knex would refuse is a problem, named in knex's words; an applied one is not", () => {
+    const available = [
+      { name: '001_a.js', checksum: 'sum-001_a.js', invalid: 'must have both an up and down function' },
+      { name: '002_b.js', checksum: 'sum-002_b.js', invalid: 'must have both an up and down function' },
+    ];
+    const plan = planMigrations({
+      available,
+      applied: applied('001_a.js'),
+      recorded: recordedFor('001_a.js'),
+    });
+    assert.deepEqual(plan.problems, [
+      { kind: 'invalid', name: '002_b.js', why: 'must have both an up and down function' },
+    ]);
+    assert.equal(
+      describeProblem(plan.problems[0]!),
+      'invalid migration: 002_b.js must have both an up and down function',
+    );
+  });
 });

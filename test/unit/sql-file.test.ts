@@ -114,15 +114,66 @@ describe('loading .sql migrations', () => {
     writeFileSync(join(d, '001_a.sql'), '-- dbfleet: bogus=1\nselect 1;');
     writeFileSync(join(d, '002_b.sql'), 'select 1;');
     writeFileSync(join(d, '002_b.js'), 'export async function up() {}');
-    writeFileSync(join(d, '003_c.js'), 'export const nothing = 1;');
+    writeFileSync(join(d, '003_c.js'), 'throw new Error("cannot even load");');
     await assert.rejects(loadMigrations(d), (err: unknown) => {
       assert.ok(err instanceof UsageError);
       assert.equal(err.problems.length, 3, err.message);
       assert.ok(err.problems.some((p) => /001_a\.sql: unknown dbfleet setting/.test(p)));
       assert.ok(err.problems.some((p) => /002_b\.sql and 002_b\.js|002_b\.js and 002_b\.sql/.test(p)));
-      assert.ok(err.problems.some((p) => /003_c\.js: exports no up/.test(p)));
+      assert.ok(err.problems.some((p) => /cannot even load/.test(p)));
       return true;
     });
+  });
+
+  // knex refuses to run a module without both functions (and does not look into an ES module's
+  // `export default { up, down }`), but only when it would run it: the file loads, marked invalid.
+  it("a module without both up and down loads marked invalid, in knex's words; CommonJS module.exports is read", async () => {
+    const d = join(dir, 'invalid');
+    mkdirSync(d);
+    writeFileSync(join(d, 'package.json'), '{ "type": "module" }');
+    writeFileSync(join(d, '001_no_down.js'), 'export async function up() {}');
+    writeFileSync(
+      join(d, '002_default_export.js'),
+      'export default { up: async () => {}, down: async () => {} };',
+    );
+    writeFileSync(join(d, '003_named.js'), 'export async function up() {}\nexport async function down() {}');
+    writeFileSync(
+      join(d, '004_commonjs.cjs'),
+      'module.exports = { up: async () => {}, down: async () => {} };',
+    );
+    const loaded = await loadMigrations(d);
+    assert.deepEqual(
+      loaded.map((m) => [m.name, m.invalid ?? 'valid']),
+      [
+        ['001_no_down.js', 'must have both an up and down function'],
+        ['002_default_export.js', 'must have both an up and down function'],
+        ['003_named.js', 'valid'],
+        ['004_commonjs.cjs', 'valid'],
+      ],
+    );
+  });
+
+  it("module files are knex's default extensions, compared exactly; loadExtensions replaces them", async () => {
+    const d = join(dir, 'extensions');
+    mkdirSync(d);
+    const module = 'exports.up = async () => {};\nexports.down = async () => {};\n';
+    for (const name of ['001_a.js', '002_b.cjs', '003_c.mjs', '004_d.JS', '005_e.mts', '006_f.sql'])
+      writeFileSync(
+        join(d, name),
+        name.endsWith('.sql')
+          ? 'select 1;'
+          : name.endsWith('.mjs')
+            ? 'export async function up() {}\nexport async function down() {}'
+            : module,
+      );
+    assert.deepEqual(
+      (await loadMigrations(d)).map((m) => m.name),
+      ['001_a.js', '002_b.cjs', '006_f.sql'],
+    );
+    assert.deepEqual(
+      (await loadMigrations(d, { loadExtensions: ['.mjs'] })).map((m) => m.name),
+      ['003_c.mjs', '006_f.sql'],
+    );
   });
 
   it('a missing directory is a usage error', async () => {
