@@ -1,3 +1,4 @@
+import { setImmediate as eventLoopTurn } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { keyedLimit } from '../util/keyed-limit.js';
 
@@ -44,6 +45,10 @@ export function createScheduler(options: SchedulerOptions) {
 
   function schedule<T>(job: Job<T>): Promise<T> {
     return hostLimit(job.host, async () => {
+      // A tenant on a synchronous driver (SQLite) settles in promise callbacks alone, so a run could go
+      // to its end without the event loop turning once: no signal (Ctrl-C) or timer (an AbortSignal's
+      // timeout, a lock wait) would be heard. One turn per tenant costs microseconds.
+      await eventLoopTurn();
       let reason = stopReason(job.ignoreGate);
       if (reason) return job.notStarted(reason);
       await options.beforeStart?.(job.host, options.signal);
