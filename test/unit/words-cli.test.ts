@@ -73,4 +73,32 @@ describe('words at the CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).summary.succeeded, 1);
   });
+
+  // --reopen and --yes belong to rolling back an upgrade run (--run): without it, rollback would undo
+  // every selected tenant's last batch, which is not what the operator asked for.
+  it('rollback --reopen or --yes without --run is a usage error, and nothing is rolled back', async () => {
+    const fleet = mkdtempSync(join(dir, 'rollback-'));
+    new Database(join(fleet, 'a.sqlite')).close();
+    writeFileSync(
+      join(fleet, 'tenants.json'),
+      JSON.stringify([{ id: 'a', dialect: 'sqlite', connection: 'a.sqlite' }]),
+    );
+    const common = ['--tenants', 'tenants.json', '--migrations', migrations, '--journal', 'j.db'];
+    assert.equal((await runCli(['migrate', ...common], { cwd: fleet })).code, 0);
+    const applied = () => {
+      const db = new Database(join(fleet, 'a.sqlite'), { readonly: true });
+      try {
+        return (db.prepare('select count(*) as n from knex_migrations').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const before = applied();
+    for (const flag of ['--reopen', '--yes']) {
+      const r = await runCli(['rollback', ...common, flag], { cwd: fleet });
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, new RegExp(`rollback ${flag} rolls back an upgrade run: add --run`));
+    }
+    assert.equal(applied(), before);
+  });
 });

@@ -133,8 +133,18 @@ export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = 
         );
         return exitCodeOf(report);
       }
-      if (args.queue !== undefined)
-        throw new UsageError('rollback --queue rolls back an upgrade run: add --run <id|latest>');
+      // Options of an upgrade run's rollback, given without --run: the user meant a run, and a plain
+      // rollback of every selected tenant's last batch is not what they asked for.
+      for (const [given, option] of [
+        [args.queue !== undefined, '--queue'],
+        [args.reopen !== undefined, '--reopen'],
+        [args.yes !== undefined, '--yes'],
+      ] as const) {
+        if (given)
+          throw new UsageError(
+            `rollback ${option} rolls back an upgrade run: add --run <id|latest> (without --run, rollback undoes each tenant's last batch)`,
+          );
+      }
       const { rollback } = await import('../../migration/rollback-fleet.js');
       const report = await rollback({ ...journaled(ctx), migrations: ctx.migrations, to: args.to });
       await printReport(report, ctx.mode, [revertedColumn, current]);
