@@ -1,7 +1,7 @@
 // zod's issues as the lines a user reads: `hooks.beforeTenant: must be SQL, …`, one per problem, and
 // an unknown key with the key it probably meant.
 import type { z } from 'zod';
-import { unknownKeyProblem } from './suggest.js';
+import { unknownKeyProblem } from '../util/suggest.js';
 
 type Issue = z.core.$ZodIssue;
 type Path = readonly PropertyKey[];

@@ -3,8 +3,11 @@ import { registerConnectionSecrets } from '../core/redact.js';
 import { type ConnectionObject, DIALECTS, type DialectName, type Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
 import type { DialectAdapter, ParsedConnection } from '../dialect/types.js';
+import { unknownKeyProblem } from '../util/suggest.js';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** An entry's keys. Anything else is a typo — `shema` would put a schema tenant in the shared database's public schema. */
+const ENTRY_KEYS = ['id', 'dialect', 'connection', 'schema', 'tags'];
 
 function describeEntry(entry: unknown, index: number): string {
   const id = entry && typeof entry === 'object' ? (entry as { id?: unknown }).id : undefined;
@@ -23,6 +26,8 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
   const problems: string[] = [];
   const tenants: Tenant[] = [];
   const seen = new Map<string, string>();
+  /** Where each tenant lives (server, database, schema; a file), to refuse two tenants in one place. */
+  const places = new Map<string, string>();
   // Tenants kept as schemas share their database's connection string: parsed once, one shared (frozen)
   // connection object and host string for all of them instead of a copy per tenant.
   const parsedByString = new Map<string, ParsedConnection>();
@@ -49,6 +54,8 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
     }
     const e = entry as Record<string, unknown>;
     const before = problems.length;
+    for (const key of Object.keys(e))
+      if (!ENTRY_KEYS.includes(key)) problems.push(`${where()}: ${unknownKeyProblem('', key, ENTRY_KEYS)}`);
     if (typeof e.id !== 'string' || !ID_PATTERN.test(e.id)) {
       problems.push(
         `${where()}: id must be 1-128 letters, digits, '_', '.', '-' (starting with a letter or digit)`,
@@ -116,6 +123,15 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
         for (const problem of naming) problems.push(`${where()}: ${problem}`);
         return;
       }
+      const place = [dialect, parsed.host, parsed.database, e.schema ?? ''].join('\0');
+      const sharing = places.get(place);
+      if (sharing !== undefined) {
+        problems.push(
+          `${where()}: the same database${e.schema !== undefined ? ' and schema' : ''} as tenant "${sharing}"`,
+        );
+        return;
+      }
+      places.set(place, e.id as string);
       tenants.push({
         id: e.id as string,
         dialect,

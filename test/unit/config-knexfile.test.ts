@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig, validateConfig } from '../../src/config/load.js';
-import { closestMatch } from '../../src/config/suggest.js';
 import { UsageError } from '../../src/core/errors.js';
 import { loadOptimizations } from '../../src/optimization/loader.js';
 import { loadChecks } from '../../src/upgrade/checks.js';
+import { closestMatch } from '../../src/util/suggest.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-config-knexfile-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -158,6 +158,33 @@ describe('validateInventory', () => {
     for (const p of problems) assert.ok(err.message.includes(p));
   });
 
+  // A typo in a key must not be ignored: `shema` would migrate a schema tenant in the shared database's
+  // public schema, and every such tenant would report success. Two tenants in one place are refused too.
+  it('an unknown key is a problem, with the key it is closest to; two tenants in one place are refused', () => {
+    const err = usageError(() =>
+      validateInventory(
+        [
+          { ...pg('a', 'shared'), shema: 'tenant_a' },
+          { ...pg('b', 'shared'), tag: ['eu'] },
+          { ...pg('c', 'shared'), schema: 'tenant_c' },
+          { ...pg('d', 'shared'), schema: 'tenant_c' },
+          { ...pg('e', 'other'), notes: 'x' },
+          { id: 'f', dialect: 'sqlite', connection: 'tenants/f.sqlite' },
+          { id: 'g', dialect: 'sqlite', connection: './tenants/../tenants/f.sqlite' },
+        ],
+        'inventory.json',
+        '/fleet',
+      ),
+    );
+    assert.deepEqual(err.problems, [
+      'tenant "a" (entry 1): unknown key "shema" (did you mean "schema"?)',
+      'tenant "b" (entry 2): unknown key "tag" (did you mean "tags"?)',
+      'tenant "d" (entry 4): the same database and schema as tenant "c"',
+      'tenant "e" (entry 5): unknown key "notes"',
+      'tenant "g" (entry 7): the same database as tenant "f"',
+    ]);
+  });
+
   it('an empty inventory is a usage error', () => {
     assert.match(usageError(() => validateInventory([], 'inv.json')).message, /empty/);
   });
