@@ -89,13 +89,15 @@ export async function upToDateWithoutLock(
   }
 }
 
+const PROBLEM_CODES = {
+  edited: 'CHECKSUM_MISMATCH',
+  missing: 'MIGRATION_MISSING',
+  'out-of-order': 'OUT_OF_ORDER',
+  invalid: 'INVALID_MIGRATION',
+} as const satisfies Record<MigrationPlan['problems'][number]['kind'], string>;
+
 export function assertNoProblems(plan: MigrationPlan, directory?: string): void {
   if (plan.problems.length === 0) return;
-  const code =
-    plan.problems[0]!.kind === 'edited'
-      ? 'CHECKSUM_MISMATCH'
-      : plan.problems[0]!.kind === 'missing'
-        ? 'MIGRATION_MISSING'
-        : 'OUT_OF_ORDER';
+  const code = PROBLEM_CODES[plan.problems[0]!.kind];
   throw new TenantError(code, plan.problems.map((p) => describeProblem(p, directory)).join('; '));
 }

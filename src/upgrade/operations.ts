@@ -69,24 +69,41 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
       if (outcome.error) throw new TenantError(outcome.error.code, outcome.error.message);
       return { verified: deep ? 'deep' : 'light' };
     },
+    async probeLock(ctx) {
+      await withTenantLock(
+        await ctx.session(),
+        { waitMs: settings.lockWaitMs, signal: ctx.signal },
+        async () => {},
+      );
+    },
     async migrate(ctx) {
       const session = await ctx.session();
-      const result = await migrateTenant({
-        session,
-        adapter: ctx.adapter,
-        migrations: settings.migrations,
-        directory: settings.migrationsDir,
-        timeouts: settings.timeouts,
-        lockWaitMs: settings.lockWaitMs,
-        allowOutOfOrder: settings.allowOutOfOrder,
-        emit: ctx.emit,
-        signal: ctx.signal,
-        history: settings.history,
-      });
+      let result: Awaited<ReturnType<typeof migrateTenant>>;
+      try {
+        result = await migrateTenant({
+          session,
+          adapter: ctx.adapter,
+          migrations: settings.migrations,
+          directory: settings.migrationsDir,
+          timeouts: settings.timeouts,
+          lockWaitMs: settings.lockWaitMs,
+          allowOutOfOrder: settings.allowOutOfOrder,
+          emit: ctx.emit,
+          signal: ctx.signal,
+          history: settings.history,
+        });
+      } catch (err) {
+        // Thrown before any migration ran (lock, history read, plan refused): nothing to roll back.
+        if (err instanceof Error) Object.assign(err, { unchanged: true });
+        throw err;
+      }
+      const failedFirst = result.error && result.details.applied.length === 0;
+      const failed = failedFirst ? byName.get(result.details.pending[0] ?? '') : undefined;
       return {
         applied: result.details.applied,
         current: result.details.current,
         ...(result.error ? { error: result.error } : {}),
+        ...(failed?.config.transaction ? { unchanged: true } : {}),
       };
     },
     async optimize(ctx) {

@@ -22,10 +22,14 @@ class StepFailed extends Error {
   constructor(
     readonly step: UpgradeStep,
     readonly info: ErrorInfo,
+    /** The step failed before it changed the tenant: a rollback would restore what is already there. */
+    readonly unchanged = false,
   ) {
     super(info.message);
   }
 }
+
+const unchangedBy = (err: unknown) => (err as { unchanged?: unknown } | null)?.unchanged === true;
 
 /**
  * One tenant's runbook: before-tenant hook → backup → verify → migrate → optimize → smoke checks →
@@ -95,7 +99,7 @@ export async function upgradeTenant(
         data: { applied: details.applied },
       });
       await settings.checkpoint();
-      throw new StepFailed(name, info);
+      throw new StepFailed(name, info, err instanceof StepFailed ? err.unchanged : unchangedBy(err));
     }
   };
   const session = () => ctx.session();
@@ -135,6 +139,18 @@ export async function upgradeTenant(
     };
   }
 
+  // Another runner holds the tenant (or a killed run's server session still does): skipped before it is
+  // closed or backed up, rather than failed — and restored under the other runner — at the migrate step.
+  if (previous.size === 0 && ops.probeLock) {
+    try {
+      await ops.probeLock(ctx);
+    } catch (err) {
+      const info = describeFailure(err, ctx.adapter);
+      const skipped = err instanceof TenantError && err.skipped;
+      return { ...(skipped ? { status: 'skipped' as const } : {}), details, error: info };
+    }
+  }
+
   try {
     if (settings.hooks.beforeTenant) {
       await step('before-tenant', async () => {
@@ -154,7 +170,7 @@ export async function upgradeTenant(
     await step('migrate', async () => {
       const result = await ops.migrate(ctx);
       details.applied.push(...result.applied);
-      if (result.error) throw new StepFailed('migrate', result.error);
+      if (result.error) throw new StepFailed('migrate', result.error, result.unchanged === true);
       return { applied: details.applied, current: result.current };
     });
     await step('optimize', async () => {
@@ -184,6 +200,16 @@ export async function upgradeTenant(
   } catch (err) {
     if (!(err instanceof StepFailed)) throw err;
     const failure = { code: err.info.code, message: `${err.step}: ${err.info.message}` };
+    // Nothing of this run reached the tenant (a resumed run's earlier migrations would have): no rollback.
+    if (err.unchanged && details.applied.length === 0) {
+      return {
+        details,
+        error: {
+          code: failure.code,
+          message: `${failure.message} — no migration was applied, so nothing was restored${details.maintenance === 'closed' ? '; the tenant stays in maintenance' : ''}`,
+        },
+      };
+    }
     return { details, error: await afterFailure(ctx, ops, settings, details, err.step, failure, pre, step) };
   }
 }

@@ -73,7 +73,19 @@ export interface UpgradeOperations {
     deep: boolean,
     justTaken: boolean,
   ): Promise<{ verified: 'light' | 'deep' }>;
-  migrate(ctx: TenantContext): Promise<{ applied: string[]; current: string | null; error?: ErrorInfo }>;
+  /**
+   * `unchanged`: the migration failed before it changed anything — refused before the first one ran
+   * (lock held, history problems) or the first one failed inside its transaction — so there is nothing
+   * to roll back.
+   */
+  migrate(
+    ctx: TenantContext,
+  ): Promise<{ applied: string[]; current: string | null; error?: ErrorInfo; unchanged?: boolean }>;
+  /**
+   * Takes and releases the tenant's migration lock before anything is done to it: a tenant another
+   * runner holds is skipped (LOCKED) before it is closed or backed up.
+   */
+  probeLock?(ctx: TenantContext): Promise<void>;
   optimize(ctx: TenantContext): Promise<{ optimizations: unknown[]; error?: ErrorInfo }>;
   /** Restores the pre-upgrade backup into the tenant and checks its fingerprint equals the backup's. */
   restore(ctx: TenantContext, backup: BackupTaken): Promise<void>;

@@ -396,7 +396,7 @@ describe('migrate on PostgreSQL', { timeout: 120_000 }, () => {
     writeFileSync(join(dir, M4), `${readFileSync(join(dir, M4), 'utf8')}// edited after release\r\n`);
     writeFileSync(
       join(dir, '20240105000000_create_more.ts'),
-      "export async function up(knex) { await knex.schema.createTable('more', (t) => t.increments()); }\n",
+      "export async function up(knex) { await knex.schema.createTable('more', (t) => t.increments()); }\nexport async function down(knex) { await knex.schema.dropTable('more'); }\n",
     );
     const refused = await migrate({ tenants: inventory, migrations: dir });
     assert.equal(refused.ok, false);
@@ -455,10 +455,11 @@ describe('migrate on PostgreSQL', { timeout: 120_000 }, () => {
         "  const { rows } = await knex.raw('select current_database() as db');",
         "  if (rows[0].db.includes('_x_bad')) await knex.raw('select * from no_such_table_here');",
         '}',
+        "export async function down(knex) { await knex.schema.dropTable('flaky'); }",
         '',
       ].join('\n'),
       [LATER]:
-        "export async function up(knex) { await knex.schema.createTable('after_flaky', (t) => t.increments()); }\n",
+        "export async function up(knex) { await knex.schema.createTable('after_flaky', (t) => t.increments()); }\nexport async function down(knex) { await knex.schema.dropTable('after_flaky'); }\n",
     });
     const report = await migrate({ tenants: tenants([...ok, ...bad]), migrations: dir, concurrency: 4 });
     assert.equal(report.ok, false);
@@ -594,7 +595,7 @@ describe('migrate on PostgreSQL', { timeout: 120_000 }, () => {
     const ALTER = '20240105000000_alter_accounts.ts';
     const dir = migrationsDir('locked', {
       [ALTER]:
-        "export async function up(knex) { await knex.schema.alterTable('accounts', (t) => { t.string('nickname', 50); }); }\n",
+        "export async function up(knex) { await knex.schema.alterTable('accounts', (t) => { t.string('nickname', 50); }); }\nexport async function down(knex) { await knex.schema.alterTable('accounts', (t) => { t.dropColumn('nickname'); }); }\n",
     });
     const holder = new pg.Client({ connectionString: pgUrl(id), application_name: 'lock-holder' });
     await holder.connect();

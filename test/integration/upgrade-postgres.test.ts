@@ -86,9 +86,11 @@ const CANARY_FLEET = [
 const CANARY_TAGGED = [db('can_a_boom'), db('can_b')];
 const HALF_ROLLBACK = db('halfway_a');
 const HALF_CONTINUE = db('halfway_b');
+/** Held by "another runner" (its migration lock) while an upgrade reaches it. */
+const HELD = db('held');
 const SLOW = Array.from({ length: 16 }, (_, i) => db(`slow_${pad(i)}`));
 const THROTTLED = Array.from({ length: 4 }, (_, i) => db(`thr_${pad(i)}`));
-const ALL_TENANTS = [...FULL, ...CANARY_FLEET, HALF_ROLLBACK, HALF_CONTINUE, ...SLOW, ...THROTTLED];
+const ALL_TENANTS = [...FULL, ...CANARY_FLEET, HALF_ROLLBACK, HALF_CONTINUE, HELD, ...SLOW, ...THROTTLED];
 
 let tmp: string;
 let backupDir: string;
@@ -603,6 +605,28 @@ describe('upgrade on PostgreSQL', () => {
       assert.equal(rollback?.status, 'succeeded');
       assert.equal(rollback?.data?.current, BASE, 'the journal knows the version the rollback left');
     });
+  });
+
+  // Another runner (or a killed run's server session, alive until its statement ends) holds the tenant:
+  // the upgrade must skip it before closing or backing it up — not fail it at the migrate step and then
+  // restore its pre-upgrade backup over the other runner's work.
+  it('a tenant whose migration lock another runner holds is skipped, untouched: not closed, not backed up, not restored', async () => {
+    const runner = new pg.Client({ connectionString: pgUrl(HELD) });
+    await runner.connect();
+    try {
+      await runner.query("select pg_advisory_lock(x'64626631'::int, hashtext(''))");
+      const { report } = await libraryUpgrade([HELD], join(tmp, 'held.db'), { lockWaitMs: 0 });
+      const result = report.tenants[0]!;
+      assert.equal(result.status, 'skipped', JSON.stringify(result.error));
+      assert.equal(result.error?.code, 'LOCKED');
+      assert.deepEqual(details(result).steps, []);
+      assert.equal(details(result).maintenance, 'untouched');
+      assert.equal(await flagOf(HELD), 'off', 'not closed');
+      assert.ok(!existsSync(join(backupDir, HELD)), 'not backed up');
+      assert.deepEqual(await migrationsIn(HELD), [BASE]);
+    } finally {
+      await runner.end();
+    }
   });
 
   it('the same migration under --on-failure continue really does leave the tenant half-applied', async () => {

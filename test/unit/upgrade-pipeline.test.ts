@@ -330,6 +330,75 @@ describe('upgradeTenant: a failure after the tenant may have changed rolls it ba
     });
   }
 
+  // A migrate step that changed nothing — refused before the first migration (another runner holds the
+  // lock, a history problem) or the first one failed in its own transaction — has nothing to roll back:
+  // a restore would only cost time, and under another runner's lock would overwrite its work.
+  for (const [label, migrate] of [
+    [
+      'fails in its transaction before anything applied',
+      async () => ({
+        applied: [],
+        current: null,
+        error: { code: 'LOCK_TIMEOUT', message: 'm1: canceling statement due to lock timeout' },
+        unchanged: true,
+      }),
+    ],
+    [
+      'is refused before the first migration',
+      async () => {
+        throw Object.assign(
+          new TenantError('MIGRATION_PROBLEMS', 'migration m0 was edited after it was applied'),
+          {
+            unchanged: true,
+          },
+        );
+      },
+    ],
+  ] as [string, UpgradeOperations['migrate']][]) {
+    it(`a migrate step that ${label}: no restore, the tenant stays closed, the message says so`, async () => {
+      const t = fakeTenant();
+      const { ops, log } = fakeOps();
+      ops.migrate = migrate;
+      const outcome = await upgradeTenant(t.ctx, ops, settings().s);
+      assert.ok(!log.some((l) => l.startsWith('restore')), log.join(', '));
+      assert.match(
+        outcome.error!.message,
+        /no migration was applied, so nothing was restored; the tenant stays in maintenance/,
+      );
+      assert.equal(outcome.details.maintenance, 'closed');
+      assert.ok(!t.sql.includes(AFTER_SQL));
+    });
+  }
+
+  it('a migration that fails after another applied is still rolled back, unchanged flag or not', async () => {
+    const t = fakeTenant();
+    const { ops, restored } = fakeOps();
+    ops.migrate = async () => ({
+      applied: ['m1'],
+      current: 'm1',
+      error: { code: 'MIGRATION_FAILED', message: 'm2 failed' },
+      unchanged: true,
+    });
+    await upgradeTenant(t.ctx, ops, settings().s);
+    assert.equal(restored.length, 1);
+  });
+
+  it('a tenant whose lock another runner holds is skipped before it is closed or backed up', async () => {
+    const t = fakeTenant();
+    const { ops, log } = fakeOps();
+    ops.probeLock = async () => {
+      throw new TenantError('LOCKED', "the tenant's migration lock is held by another dbfleet runner", {
+        skipped: true,
+      });
+    };
+    const outcome = await upgradeTenant(t.ctx, ops, settings().s);
+    assert.equal(outcome.status, 'skipped');
+    assert.equal(outcome.error?.code, 'LOCKED');
+    assert.deepEqual(log, []);
+    assert.deepEqual(t.sql, [], 'not closed');
+    assert.equal(outcome.details.maintenance, 'untouched');
+  });
+
   it('an after-tenant hook that fails also rolls back (the tenant stays closed)', async () => {
     const t = fakeTenant();
     const { ops, restored } = fakeOps();
