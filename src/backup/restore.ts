@@ -1,4 +1,5 @@
 import { type ErrorInfo, TenantError } from '../core/errors.js';
+import { withTenantLock } from '../dialect/tenant-lock.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { checkBackup } from './checks.js';
@@ -22,6 +23,8 @@ export interface RestoreTenantOptions extends BackupRunSettings {
    * Without it such a restore refuses before changing anything.
    */
   dropUnexpected?: boolean;
+  /** How long to wait for the tenant's migration lock (default 0: a tenant another runner holds is skipped). */
+  lockWaitMs?: number;
 }
 
 /**
@@ -57,9 +60,13 @@ export async function restoreFromBackup(
     const manifest = entry.manifest;
 
     done = startStep(ctx, 'restore');
-    await driver.restore(bctx, entry.path, archiveInfoOf(manifest), {
-      dropUnexpected: options.dropUnexpected === true,
-    });
+    // Under the tenant's migration lock: a restore must not replace a tenant another runner is migrating.
+    const wait = { waitMs: options.lockWaitMs ?? 0, signal: ctx.signal };
+    await withTenantLock(await ctx.session(), wait, () =>
+      driver.restore(bctx, entry.path, archiveInfoOf(manifest), {
+        dropUnexpected: options.dropUnexpected === true,
+      }),
+    );
     details.restored = true;
     done('succeeded', { data: { path: entry.path } });
 
@@ -83,6 +90,10 @@ export async function restoreFromBackup(
   } catch (err) {
     const error = describeFailure(err, ctx.adapter);
     done('failed', { error });
-    return { error, details };
+    return {
+      ...(err instanceof TenantError && err.skipped ? { status: 'skipped' as const } : {}),
+      error,
+      details,
+    };
   }
 }

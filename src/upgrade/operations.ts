@@ -128,6 +128,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         ...backupSettings,
         backup: backup.path,
         dropUnexpected: true,
+        lockWaitMs: settings.lockWaitMs,
       });
       if (outcome.error) throw new TenantError(outcome.error.code, outcome.error.message);
     },

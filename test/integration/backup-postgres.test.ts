@@ -32,7 +32,7 @@ import { postgresAdapter } from '../../src/dialect/postgres/index.js';
 import { scratchPrefix } from '../../src/dialect/postgres/scratch.js';
 import { type FleetReport, toJsonReport } from '../../src/fleet/report.js';
 import { runKilledDeepVerify } from '../helpers/killed-verify.js';
-import { adminQuery, createDatabases, dropDatabases, uniquePrefix } from '../helpers/postgres.js';
+import { adminQuery, createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 import { findPgDump } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -358,6 +358,31 @@ describe('backup, verify and restore on PostgreSQL', () => {
       resultOf(await verify({ tenants: [B], backupDir: bk, backup: good }), B.id).status,
       'succeeded',
     );
+  });
+
+  // Another runner migrating the tenant holds its migration lock: a restore must not replace the
+  // database under it (both would report success, the history and the tables no longer agreeing).
+  test("restore takes the tenant's migration lock: a tenant another runner holds is skipped, untouched", async () => {
+    await sql(names.a, 'create table during_other_run (x int)');
+    const runner = new pg.Client({ connectionString: pgUrl(names.a) });
+    await runner.connect();
+    try {
+      await runner.query("select pg_advisory_lock(x'64626631'::int, hashtext(''))");
+      const r = resultOf(
+        await restoreTenant({ tenant: A, backupDir: bk, yes: true, dropUnexpected: true }),
+        A.id,
+      );
+      assert.equal(r.status, 'skipped', JSON.stringify(r.error));
+      assert.equal(r.error?.code, 'LOCKED');
+      assert.equal(
+        await count(names.a, 'during_other_run'),
+        0,
+        'the table the other run made is still there',
+      );
+    } finally {
+      await runner.end();
+    }
+    await sql(names.a, 'drop table during_other_run');
   });
 
   test('restore rolls a tenant back to its verified backup and proves it with the fingerprint', {
