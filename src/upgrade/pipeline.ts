@@ -29,6 +29,21 @@ class StepFailed extends Error {
   }
 }
 
+/**
+ * An interrupt (Ctrl-C, SIGTERM) stopped a step part-way. Like a killed run's, the step is left unfinished
+ * in the journal — not failed, so nothing is rolled back under an aborted signal (which would fail and
+ * leave the tenant half-upgraded) — and `upgrade --resume` runs it again: migrate and optimize pick up
+ * where they stopped, a backup is taken again.
+ */
+class StepInterrupted extends Error {
+  constructor(
+    readonly step: UpgradeStep,
+    readonly info: ErrorInfo,
+  ) {
+    super(info.message);
+  }
+}
+
 const unchangedBy = (err: unknown) => (err as { unchanged?: unknown } | null)?.unchanged === true;
 
 /**
@@ -87,6 +102,7 @@ export async function upgradeTenant(
       return data;
     } catch (err) {
       const info = err instanceof StepFailed ? err.info : describeFailure(err, ctx.adapter);
+      if (ctx.signal.aborted && info.code === 'INTERRUPTED') throw new StepInterrupted(name, info);
       const durationMs = Date.now() - t0;
       details.steps.push({ step: name, status: 'failed', durationMs });
       ctx.emit({
@@ -133,10 +149,9 @@ export async function upgradeTenant(
       code: info?.code ?? 'FAILED',
       message: `${failedBefore}: ${info?.message ?? 'failed in the interrupted run'}`,
     };
-    return {
-      details,
-      error: await afterFailure(ctx, ops, settings, details, failedBefore, failure, pre, step),
-    };
+    return withRollback(details, () =>
+      afterFailure(ctx, ops, settings, details, failedBefore, failure, pre, step),
+    );
   }
 
   // Another runner holds the tenant (or a killed run's server session still does): skipped before it is
@@ -198,6 +213,7 @@ export async function upgradeTenant(
     }
     return { details };
   } catch (err) {
+    if (err instanceof StepInterrupted) return interruptedOutcome(details, err);
     if (!(err instanceof StepFailed)) throw err;
     const failure = { code: err.info.code, message: `${err.step}: ${err.info.message}` };
     // Nothing of this run reached the tenant (a resumed run's earlier migrations would have): no rollback.
@@ -210,7 +226,34 @@ export async function upgradeTenant(
         },
       };
     }
-    return { details, error: await afterFailure(ctx, ops, settings, details, err.step, failure, pre, step) };
+    return withRollback(details, () =>
+      afterFailure(ctx, ops, settings, details, err.step, failure, pre, step),
+    );
+  }
+}
+
+function interruptedOutcome(details: UpgradeDetails, err: StepInterrupted): TaskOutcome<UpgradeDetails> {
+  const where = details.maintenance === 'closed' ? 'stays in maintenance' : 'is as the step left it';
+  return {
+    status: 'skipped',
+    details,
+    error: {
+      code: 'INTERRUPTED',
+      message: `${err.step}: ${err.info.message} — not finished: the tenant ${where}; \`upgrade --resume\` finishes it`,
+    },
+  };
+}
+
+/** The failed tenant's outcome after its rollback; an interrupted rollback is left for the resume. */
+async function withRollback(
+  details: UpgradeDetails,
+  rollback: () => Promise<ErrorInfo>,
+): Promise<TaskOutcome<UpgradeDetails>> {
+  try {
+    return { details, error: await rollback() };
+  } catch (err) {
+    if (err instanceof StepInterrupted) return interruptedOutcome(details, err);
+    throw err;
   }
 }
 
@@ -245,6 +288,9 @@ async function afterFailure(
   if (settings.onFailure !== 'rollback' || !changed) return failure;
   try {
     await step('rollback', async () => {
+      // A fresh connection: the failure may have been the tenant's connection itself (dropped by the
+      // server, a network fault), and a rollback on the dead one would fail and leave it half-upgraded.
+      await ctx.releaseSession().catch(() => {});
       if (settings.rollbackWith === 'down') {
         await ops.down(ctx, details.applied, pre?.fingerprint);
         return {
@@ -263,6 +309,7 @@ async function afterFailure(
       message: `${failure.message} — rolled back to the pre-upgrade state; the tenant stays in maintenance`,
     };
   } catch (err) {
+    if (err instanceof StepInterrupted) throw err;
     const info = err instanceof StepFailed ? err.info : describeFailure(err, ctx.adapter);
     details.rolledBack = false;
     details.needsAttention = `ROLLBACK FAILED: ${info.message} — the tenant is half-upgraded and stays in maintenance; restore it by hand (pre-upgrade backup: ${pre?.path ?? 'none'})`;

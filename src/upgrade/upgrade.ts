@@ -74,7 +74,8 @@ async function loadResume(
     (r) =>
       r.status === 'succeeded' ||
       r.status === 'failed' ||
-      (r.status === 'skipped' && r.error?.code !== 'NOT_STARTED'),
+      // Not started, or stopped part-way by an interrupt (its step left unfinished): the resume runs it.
+      (r.status === 'skipped' && r.error?.code !== 'NOT_STARTED' && r.error?.code !== 'INTERRUPTED'),
   );
   const finishedResults = finishedRows.map(
     (r): TenantResult => ({

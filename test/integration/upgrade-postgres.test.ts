@@ -90,7 +90,18 @@ const HALF_CONTINUE = db('halfway_b');
 const HELD = db('held');
 const SLOW = Array.from({ length: 16 }, (_, i) => db(`slow_${pad(i)}`));
 const THROTTLED = Array.from({ length: 4 }, (_, i) => db(`thr_${pad(i)}`));
-const ALL_TENANTS = [...FULL, ...CANARY_FLEET, HALF_ROLLBACK, HALF_CONTINUE, HELD, ...SLOW, ...THROTTLED];
+/** Ctrl-C'd mid-run, then resumed ('slow' in the name: their migration sleeps). */
+const INTERRUPTED = Array.from({ length: 6 }, (_, i) => db(`slow_int_${pad(i)}`));
+const ALL_TENANTS = [
+  ...FULL,
+  ...CANARY_FLEET,
+  HALF_ROLLBACK,
+  HALF_CONTINUE,
+  HELD,
+  ...SLOW,
+  ...THROTTLED,
+  ...INTERRUPTED,
+];
 
 let tmp: string;
 let backupDir: string;
@@ -795,6 +806,103 @@ describe('upgrade on PostgreSQL', () => {
       assert.equal(doc.summary.succeeded, SLOW.length);
       assert.equal(doc.summary.unfinished, 0);
     });
+  });
+
+  // Ctrl-C while tenants are mid-migrate: they stop between migrations. Rolling them back then, under the
+  // aborted signal, failed (pg_restore not started) and left them half-upgraded, and the resume refused to
+  // touch them; now their step is left unfinished, as a kill leaves it, and `--resume` finishes them.
+  it('Ctrl-C mid-migrate, then --resume: nothing half-upgraded, every tenant finished and open', async () => {
+    const dir = join(tmp, 'sigint');
+    mkdirSync(dir);
+    const inventory = join(dir, 'fleet.json');
+    writeFileSync(
+      inventory,
+      JSON.stringify(INTERRUPTED.map((id) => ({ id, dialect: 'postgres', connection: pgUrl(id) }))),
+    );
+    const journal = join(dir, 'journal.db');
+    const args = [
+      BIN,
+      'upgrade',
+      '--config',
+      CONFIG,
+      '--tenants',
+      inventory,
+      '--migrations',
+      MIGRATIONS,
+      '--optimizations',
+      OPTIMIZATIONS,
+      '--backup-dir',
+      join(dir, 'backups'),
+      '--journal',
+      journal,
+      '--checks',
+      CHECKS,
+      '--concurrency',
+      '3',
+      '--json',
+    ];
+    const run = (extra: string[]) => {
+      const child = spawn(process.execPath, [...args, ...extra], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d) => {
+        stdout += d;
+      });
+      child.stderr!.on('data', (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      return { child, exited, out: () => ({ stdout, stderr }) };
+    };
+    const migrating = (): number => {
+      if (!existsSync(journal)) return 0;
+      const sqlite = new Database(journal, { readonly: true, fileMustExist: true });
+      try {
+        return (
+          sqlite
+            .prepare(
+              "select count(*) as n from dbfleet_run_steps where step = 'migrate' and status = 'running'",
+            )
+            .get() as { n: number }
+        ).n;
+      } catch {
+        return 0;
+      } finally {
+        sqlite.close();
+      }
+    };
+
+    const first = run([]);
+    const deadline = Date.now() + 60_000;
+    while (migrating() === 0) {
+      if (first.child.exitCode !== null || Date.now() > deadline)
+        assert.fail(`the run ended before a migrate step was seen: ${first.out().stderr}`);
+      await sleep(10);
+    }
+    first.child.kill('SIGINT');
+    assert.equal(await first.exited, 1);
+    const interrupted = JSON.parse(first.out().stdout) as {
+      tenants: { id: string; status: string; error?: { code: string; message: string } }[];
+    };
+    const codes = interrupted.tenants.map((t) => t.error?.code ?? t.status);
+    assert.ok(codes.includes('INTERRUPTED'), codes.join(', '));
+    assert.deepEqual(
+      codes.filter((c) => !['succeeded', 'INTERRUPTED', 'NOT_STARTED'].includes(c)),
+      [],
+      JSON.stringify(interrupted.tenants.map((t) => t.error)),
+    );
+
+    const second = run(['--resume', '--lock-wait', '10s']);
+    const code = await second.exited;
+    assert.equal(code, 0, `${second.out().stderr}\n${second.out().stdout.slice(0, 2000)}`);
+    for (const id of INTERRUPTED) {
+      assert.deepEqual(await migrationsIn(id), ALL_MIGRATIONS, id);
+      assert.equal(await flagOf(id), 'off', id);
+    }
   });
 
   it('the throttle probe holds every tenant back while its query reads over threshold', async () => {

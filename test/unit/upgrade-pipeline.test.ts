@@ -383,6 +383,42 @@ describe('upgradeTenant: a failure after the tenant may have changed rolls it ba
     assert.equal(restored.length, 1);
   });
 
+  // Ctrl-C stops the migrate step between migrations. Rolling back then, under the aborted signal, could
+  // only fail (pg_restore is not started) and leave the tenant half-upgraded; instead the step is left
+  // unfinished, as a killed run leaves it, for `upgrade --resume`.
+  it('an interrupted step is left unfinished for --resume: skipped INTERRUPTED, nothing rolled back', async () => {
+    const t = fakeTenant();
+    const interrupt = new AbortController();
+    const ctx = { ...t.ctx, signal: interrupt.signal };
+    const { ops, log } = fakeOps();
+    ops.migrate = async () => {
+      interrupt.abort();
+      return {
+        applied: ['m1'],
+        current: 'm1',
+        error: { code: 'INTERRUPTED', message: 'interrupted after 1 of 2 pending migrations' },
+      };
+    };
+    const outcome = await upgradeTenant(ctx, ops, settings().s);
+    assert.equal(outcome.status, 'skipped');
+    assert.equal(outcome.error?.code, 'INTERRUPTED');
+    assert.match(
+      outcome.error!.message,
+      /^migrate: interrupted after 1 of 2 .* stays in maintenance; `upgrade --resume` finishes it$/,
+    );
+    assert.ok(!log.some((l) => l.startsWith('restore')), log.join(', '));
+    const migrateDone = t.events.find((e) => e.type === 'step:done' && e.step === 'migrate');
+    assert.equal(migrateDone, undefined, 'the journal keeps the step unfinished, as after a kill');
+  });
+
+  it('the rollback starts on a fresh connection (the failure may have been the connection)', async () => {
+    const t = fakeTenant();
+    const { ops, log } = fakeOps(['migrate']);
+    const ctx = { ...t.ctx, releaseSession: async () => void log.push('release-session') };
+    await upgradeTenant(ctx, ops, settings().s);
+    assert.deepEqual(log.slice(-2), ['release-session', 'restore:/b/acme/1.dump']);
+  });
+
   it('a tenant whose lock another runner holds is skipped before it is closed or backed up', async () => {
     const t = fakeTenant();
     const { ops, log } = fakeOps();
