@@ -1,0 +1,135 @@
+import { type ErrorInfo, TenantError } from '../core/errors.js';
+import { describeFailure } from '../fleet/describe-failure.js';
+import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
+import { type HistoryOptions, historyExists, historyLocation, readApplied } from '../migration/history.js';
+import {
+  type BackupTaken,
+  type PipelineSettings,
+  type StepData,
+  UPGRADE_STEPS,
+  type UpgradeDetails,
+  type UpgradeOperations,
+  type UpgradeStep,
+} from './types.js';
+
+// What the upgrade pipeline (pipeline.ts) does when a step fails or is interrupted: the step's outcome
+// as an error, and the rollback.
+
+/** A step whose failure may have changed the tenant: from here on, a failure means roll back. */
+const CHANGES_FROM: UpgradeStep = 'migrate';
+
+export class StepFailed extends Error {
+  constructor(
+    readonly step: UpgradeStep,
+    readonly info: ErrorInfo,
+    /** The step failed before it changed the tenant: a rollback would restore what is already there. */
+    readonly unchanged = false,
+  ) {
+    super(info.message);
+  }
+}
+
+/**
+ * An interrupt (Ctrl-C, SIGTERM) stopped a step part-way. Like a killed run's, the step is left unfinished
+ * in the journal — not failed, so nothing is rolled back under an aborted signal (which would fail and
+ * leave the tenant half-upgraded) — and `upgrade --resume` runs it again: migrate and optimize pick up
+ * where they stopped, a backup is taken again.
+ */
+export class StepInterrupted extends Error {
+  constructor(
+    readonly step: UpgradeStep,
+    readonly info: ErrorInfo,
+  ) {
+    super(info.message);
+  }
+}
+
+export const unchangedBy = (err: unknown) => (err as { unchanged?: unknown } | null)?.unchanged === true;
+
+export function interruptedOutcome(
+  details: UpgradeDetails,
+  err: StepInterrupted,
+): TaskOutcome<UpgradeDetails> {
+  const where = details.maintenance === 'closed' ? 'stays in maintenance' : 'is as the step left it';
+  return {
+    status: 'skipped',
+    details,
+    error: {
+      code: 'INTERRUPTED',
+      message: `${err.step}: ${err.info.message} — not finished: the tenant ${where}; \`upgrade --resume\` finishes it`,
+    },
+  };
+}
+
+/** The failed tenant's outcome after its rollback; an interrupted rollback is left for the resume. */
+export async function withRollback(
+  details: UpgradeDetails,
+  rollback: () => Promise<ErrorInfo>,
+): Promise<TaskOutcome<UpgradeDetails>> {
+  try {
+    return { details, error: await rollback() };
+  } catch (err) {
+    if (err instanceof StepInterrupted) return interruptedOutcome(details, err);
+    throw err;
+  }
+}
+
+/** The newest applied migration after a rollback, for the journal (and so the fleet report). */
+async function currentVersion(
+  ctx: TenantContext,
+  history?: HistoryOptions,
+): Promise<string | null | undefined> {
+  try {
+    const session = await ctx.session();
+    const where = historyLocation(ctx.tenant, history);
+    if (!(await historyExists(session.knex, where))) return null;
+    return (await readApplied(session.knex, where)).at(-1)?.name ?? null;
+  } catch {
+    return undefined; // unknown: the report says so rather than guessing
+  }
+}
+
+export const ORDER: readonly UpgradeStep[] = UPGRADE_STEPS;
+
+export async function afterFailure(
+  ctx: TenantContext,
+  ops: UpgradeOperations,
+  settings: PipelineSettings,
+  details: UpgradeDetails,
+  failedStep: UpgradeStep,
+  failure: ErrorInfo,
+  pre: BackupTaken | undefined,
+  step: (name: UpgradeStep, run: () => Promise<StepData | undefined>) => Promise<StepData | undefined>,
+): Promise<ErrorInfo> {
+  const changed = ORDER.indexOf(failedStep) >= ORDER.indexOf(CHANGES_FROM);
+  if (settings.onFailure !== 'rollback' || !changed) return failure;
+  try {
+    await step('rollback', async () => {
+      // A fresh connection: the failure may have been the tenant's connection itself (dropped by the
+      // server, a network fault), and a rollback on the dead one would fail and leave it half-upgraded.
+      await ctx.releaseSession().catch(() => {});
+      if (settings.rollbackWith === 'down') {
+        await ops.down(ctx, details.applied, pre?.fingerprint);
+        return {
+          with: 'down',
+          reverted: [...details.applied].reverse(),
+          current: await currentVersion(ctx, settings.history),
+        };
+      }
+      if (!pre) throw new TenantError('NO_BACKUP', 'no pre-upgrade backup to restore (backups were skipped)');
+      await ops.restore(ctx, pre);
+      return { with: 'restore', backup: pre.path, current: await currentVersion(ctx, settings.history) };
+    });
+    details.rolledBack = true;
+    return {
+      code: failure.code,
+      message: `${failure.message} — rolled back to the pre-upgrade state; the tenant stays in maintenance`,
+    };
+  } catch (err) {
+    if (err instanceof StepInterrupted) throw err;
+    const info = err instanceof StepFailed ? err.info : describeFailure(err, ctx.adapter);
+    details.rolledBack = false;
+    details.needsAttention = `ROLLBACK FAILED: ${info.message} — the tenant is half-upgraded and stays in maintenance; restore it by hand (pre-upgrade backup: ${pre?.path ?? 'none'})`;
+    return { code: 'ROLLBACK_FAILED', message: `${failure.message}; then ${details.needsAttention}` };
+  }
+}
