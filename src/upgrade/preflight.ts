@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js';
+import { type ErrorInfo, UsageError } from '../core/errors.js';
 import type { FleetEvent } from '../core/events.js';
 import type { Tenant } from '../core/tenant.js';
 import { drift } from '../drift/fleet.js';
@@ -53,7 +53,7 @@ export async function preflight(
   firstWave: readonly Tenant[],
   options: PreflightOptions,
   emit: (event: FleetEvent) => void,
-): Promise<PreflightRecord> {
+): Promise<{ record: PreflightRecord; unread: ReadonlyMap<string, ErrorInfo> }> {
   // Neither check journals nor prints progress of its own: they are part of this run's start. Both read,
   // from here, also when the run's tenants go to queue workers.
   const quiet: FleetOptions = { ...fleet, onEvent: undefined, journal: undefined, remote: undefined };
@@ -79,11 +79,23 @@ export async function preflight(
     .flatMap((m) => m.findings)
     .filter((f) => f.accepted === undefined)
     .map(describeFinding);
-  const unread = lintReport.unreadTenants.map((t) => `${t.id}: ${t.code} ${t.message}`);
-  if (unread.length > 0)
-    throw new UsageError(
-      `pre-flight: the pending migrations of ${unread.length} tenant(s) could not be read, so they cannot be linted:\n${listed(unread)}`,
-    );
+  // A tenant the pass could not read (unreachable, its database gone) is that tenant's failure, as in any
+  // other command: it is not upgraded — what it would run was not linted — and the others go on.
+  const unread = new Map<string, ErrorInfo>(
+    lintReport.unreadTenants.map((t) => [
+      t.id,
+      {
+        code: t.code as ErrorInfo['code'],
+        message: `pre-flight could not read the tenant, so it is not upgraded (nothing was changed): ${t.message}`,
+      },
+    ]),
+  );
+  if (unread.size > 0)
+    emit({
+      type: 'notice',
+      level: 'warn',
+      message: `pre-flight: ${unread.size} tenant(s) could not be read and are not upgraded: ${[...unread.keys()].slice(0, MAX_LISTED).join(', ')}`,
+    });
 
   const inFirstWave = new Set(firstWave.map((t) => t.id));
   const outliers = driftReport.tenants.filter((t) => (t.details.group ?? 0) > 1);
@@ -127,5 +139,5 @@ export async function preflight(
       level: 'warn',
       message: `drift: ${record.drift.later.length} tenant(s) of later waves differ from the others on their version (dbfleet drift): ${record.drift.later.slice(0, MAX_LISTED).join(', ')}`,
     });
-  return record;
+  return { record, unread };
 }

@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js';
+import { type ErrorInfo, UsageError } from '../core/errors.js';
 import type { TenantResult } from '../core/events.js';
 import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
@@ -96,6 +96,13 @@ async function loadResume(
   };
 }
 
+const emptyDetails = (): UpgradeDetails => ({
+  steps: [],
+  applied: [],
+  backups: {},
+  maintenance: 'untouched',
+});
+
 const countsAsFailure = (r: TenantResult) =>
   r.status === 'failed' || (r.status === 'skipped' && r.error?.code !== 'NOT_STARTED');
 
@@ -140,10 +147,14 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
     const maxFailures = options.maxFailures ?? (resume?.options.maxFailures as string | number | undefined);
     const budget = parseBudget(maxFailures, options.tenants.length);
     let checked: PreflightRecord | undefined;
+    let unread: ReadonlyMap<string, ErrorInfo> = new Map();
     if (options.preflight && !resume)
-      checked = await preflight(options, waves[0]?.tenants ?? [], options.preflight, (e) =>
-        options.onEvent?.(e),
-      );
+      ({ record: checked, unread } = await preflight(
+        options,
+        waves[0]?.tenants ?? [],
+        options.preflight,
+        (e) => options.onEvent?.(e),
+      ));
     journal.planRun(
       runId,
       'upgrade',
@@ -192,7 +203,7 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
       command: 'upgrade',
       runId,
       tenants: all,
-      emptyDetails: () => ({ steps: [], applied: [], backups: {}, maintenance: 'untouched' }),
+      emptyDetails,
       startGate: () => stopReason,
       ...(options.throttle ? { beforeStart: createThrottle(options.throttle, firstOnHost, onEvent) } : {}),
     });
@@ -227,7 +238,11 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
       const waveFailuresBefore = failures;
       await run.batch(
         wave.tenants,
-        (ctx) => upgradeTenant(ctx, options.operations, settings, resume?.previous.get(ctx.tenant.id)),
+        async (ctx) => {
+          const notRead = unread.get(ctx.tenant.id);
+          if (notRead) return { details: emptyDetails(), error: notRead };
+          return upgradeTenant(ctx, options.operations, settings, resume?.previous.get(ctx.tenant.id));
+        },
         inFlight,
       );
       if (wave.canary && failures > waveFailuresBefore)

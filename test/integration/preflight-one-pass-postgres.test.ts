@@ -13,6 +13,8 @@ import { validateInventory } from '../../src/inventory/validate.js';
 import { loadMigrations } from '../../src/migration/loader.js';
 import { migrate } from '../../src/migration/migrate-fleet.js';
 import { preflight } from '../../src/upgrade/preflight.js';
+import { prepareUpgrade } from '../../src/upgrade/prepare.js';
+import { upgrade } from '../../src/upgrade/upgrade.js';
 import { ROOT } from '../helpers/cli-child.js';
 import { adminQuery, createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 
@@ -69,7 +71,7 @@ describe('upgrade pre-flight', () => {
 
     const before = await sessionsOf(names);
     const notices: string[] = [];
-    const record = await preflight(
+    const { record } = await preflight(
       { tenants, concurrency: 4 },
       [tenants[0]!],
       { migrations, allowUnsafe: true },
@@ -91,7 +93,9 @@ describe('upgrade pre-flight', () => {
       notices.some((n) => /--allow-unsafe/.test(n)) && notices.some((n) => /drift: 1 tenant/.test(n)),
     );
   });
-  it('a tenant whose history cannot be read refuses the run (exit 2), naming the tenant and why', async () => {
+  // One unreachable tenant is that tenant's failure, as in every other command: it is not upgraded (what
+  // it would run was not linted), and the run goes on for the others — not a refusal of the whole fleet.
+  it('a tenant whose history cannot be read is kept out of the run, named with why; the others are not held back', async () => {
     const tenants = validateInventory(
       [
         { id: 'a', dialect: 'postgres', connection: pgUrl(names[0]!) },
@@ -100,12 +104,48 @@ describe('upgrade pre-flight', () => {
       'test',
     );
     const migrations = await loadMigrations(dir);
-    await assert.rejects(
-      preflight({ tenants, concurrency: 4 }, [tenants[0]!], { migrations, allowUnsafe: true }, () => {}),
-      (err: Error) =>
-        err.name === 'UsageError' &&
-        /could not be read/.test(err.message) &&
-        /gone: DATABASE_NOT_FOUND/.test(err.message),
+    const notices: string[] = [];
+    const { unread } = await preflight(
+      { tenants, concurrency: 4 },
+      [tenants[0]!],
+      { migrations, allowUnsafe: true },
+      (e) => {
+        if (e.type === 'notice') notices.push(e.message);
+      },
     );
+    assert.deepEqual([...unread.keys()], ['gone']);
+    assert.equal(unread.get('gone')?.code, 'DATABASE_NOT_FOUND');
+    assert.match(unread.get('gone')!.message, /pre-flight could not read the tenant, so it is not upgraded/);
+    assert.ok(
+      notices.some((n) => /1 tenant\(s\) could not be read and are not upgraded: gone/.test(n)),
+      notices.join('\n'),
+    );
+  });
+
+  it('upgrade: the unreadable tenant fails with its cause, untouched; the readable one is upgraded', async () => {
+    const tenants = validateInventory(
+      [
+        { id: 'b', dialect: 'postgres', connection: pgUrl(names[1]!) },
+        { id: 'gone', dialect: 'postgres', connection: pgUrl(`${prefix}_missing`) },
+      ],
+      'test',
+    );
+    const prepared = await prepareUpgrade({
+      tenants,
+      migrations: dir,
+      backupDir: join(dir, 'backups'),
+      journal: join(dir, 'journal.db'),
+    });
+    const report = await upgrade({
+      ...prepared,
+      tenants,
+      preflight: { ...prepared.preflight, allowUnsafe: true },
+    });
+    const byId = Object.fromEntries(report.tenants.map((t) => [t.id, t]));
+    assert.equal(byId.b?.status, 'succeeded', JSON.stringify(byId.b?.error));
+    assert.equal(byId.gone?.status, 'failed');
+    assert.equal(byId.gone?.error?.code, 'DATABASE_NOT_FOUND');
+    assert.deepEqual((byId.gone?.details as { steps: unknown[] }).steps, []);
+    assert.equal(report.ok, false);
   });
 });
