@@ -145,7 +145,7 @@ describe('upgrade pre-flight', () => {
     assert.equal(byId.b?.status, 'succeeded', JSON.stringify(byId.b?.error));
     assert.equal(byId.gone?.status, 'failed');
     assert.equal(byId.gone?.error?.code, 'DATABASE_NOT_FOUND');
-    assert.deepEqual((byId.gone?.details as { steps: unknown[] }).steps, []);
+    assert.deepEqual((byId.gone!.details as { steps: unknown[] }).steps, []);
     assert.equal(report.ok, false);
   });
 });
