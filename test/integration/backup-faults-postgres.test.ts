@@ -1,11 +1,12 @@
 // On PostgreSQL: a backup that fails its verification gives up its
 // final name and is never listed or restored; a full disk leaves no final-named file either.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type BackupDetails, backup, listBackups } from '../../src/backup/index.js';
+import { type BackupDetails, backup, listBackups, restoreTenant } from '../../src/backup/index.js';
 import type { BackupManifest } from '../../src/backup/manifest.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import type { FleetReport } from '../../src/fleet/report.js';
@@ -91,6 +92,40 @@ describe('PostgreSQL backup faults', () => {
       (await listBackups(dir)).map((e) => e.path),
       [goodPath],
     );
+  });
+
+  // A restore that must drop what was created after the backup commits those drops before pg_restore's
+  // own transaction starts. An archive whose data cannot be read (its checksum rewritten to match, so the
+  // light check passes) used to fail only after the drops: the tenant lost the new tables and kept the
+  // newer data. The whole archive is read first; nothing is dropped when it cannot be.
+  it('a restore from an archive whose data cannot be read changes nothing, the objects to drop included', async () => {
+    const backupDir = join(root, 'bk-corrupt');
+    const taken = only(await backup({ tenants: [tenant], backupDir, keep: 1 }));
+    assert.equal(taken.status, 'succeeded', taken.error?.message);
+    const path = (taken.details as unknown as BackupDetails).backup!.path;
+    const bytes = readFileSync(path);
+    for (let i = bytes.length - 2000; i < bytes.length - 1990; i++) bytes[i] = bytes[i]! ^ 0xff;
+    writeFileSync(path, bytes);
+    const manifestPath = `${path}.manifest.json`;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as BackupManifest;
+    manifest.sha256 = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    await queryDatabase(
+      DB,
+      'create table made_after_backup (x int); insert into made_after_backup values (1)',
+    );
+    try {
+      const r = only(
+        await restoreTenant({ tenant, backupDir, backup: path, yes: true, dropUnexpected: true }),
+      );
+      assert.equal(r.status, 'failed');
+      assert.equal(r.error?.code, 'RESTORE_FAILED');
+      assert.match(r.error?.message ?? '', /cannot be read whole .*nothing was changed/);
+      const left = await queryDatabase<{ n: string }>(DB, 'select count(*) as n from made_after_backup');
+      assert.equal(Number(left[0]!.n), 1, 'the table created after the backup is still there');
+    } finally {
+      await queryDatabase(DB, 'drop table if exists made_after_backup');
+    }
   });
 
   it('a full disk fails the tenant with DISK_FULL and leaves no final-named file, no manifest, no partial', async (t) => {

@@ -63,6 +63,10 @@ export async function restorePostgres(
     );
   }
   if (extra.length > 0) {
+    // The drops commit before pg_restore's own transaction starts: an archive whose data cannot be read
+    // would leave the tenant without those objects and without its restored data. Read the whole archive
+    // first (pg_restore writing its script nowhere decompresses and checks every block).
+    await readWholeArchive(ctx, path);
     await knex.transaction(async (trx) => {
       // Views first: they may depend on the tables. CASCADE: a dependent the backup lacks goes too.
       for (const r of [...extra].sort(
@@ -97,9 +101,28 @@ export async function restorePostgres(
   );
   if (run.code !== 0) {
     const err = classifyToolFailure('pg_restore', run);
+    const dropped = extra.length
+      ? `, but the objects created after the backup had already been dropped: ${extra.map((r) => r.key).join(', ')}`
+      : '';
     throw new TenantError(
       err.code === 'BACKUP_TOOL_FAILED' ? 'RESTORE_FAILED' : err.code,
-      `${err.message}; the restore was rolled back`,
+      `${err.message}; pg_restore's changes were rolled back${dropped}`,
+    );
+  }
+}
+
+async function readWholeArchive(ctx: BackupContext, path: string): Promise<void> {
+  const run = await runPgTool('pg_restore', ['--file', '/dev/null', resolve(path)], {
+    conn: ctx.tenant.connection,
+    appName: appName('pg_restore', ctx.tenant.id),
+    signal: ctx.signal,
+    tools: ctx.tools,
+  });
+  if (run.code !== 0) {
+    const err = classifyToolFailure('pg_restore', run);
+    throw new TenantError(
+      'RESTORE_FAILED',
+      `the backup cannot be read whole (${err.message}); nothing was changed`,
     );
   }
 }
