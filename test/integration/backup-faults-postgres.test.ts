@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { type BackupDetails, backup, listBackups, restoreTenant } from '../../src/backup/index.js';
 import type { BackupManifest } from '../../src/backup/manifest.js';
 import type { Tenant } from '../../src/core/tenant.js';
@@ -126,6 +127,38 @@ describe('PostgreSQL backup faults', () => {
     } finally {
       await queryDatabase(DB, 'drop table if exists made_after_backup');
     }
+  });
+
+  // pg_restore begins with the archive's `SET lock_timeout = 0`, so the lock timeout it was started with
+  // did not hold: a restore behind an application's open transaction waited as long as that did (the
+  // tenant in maintenance meanwhile). Now it is cancelled after the lock timeout, naming the holder.
+  it('a restore behind an open transaction fails after the lock timeout, names the holder, changes nothing', {
+    timeout: 60_000,
+  }, async () => {
+    const backupDir = join(root, 'bk-locked');
+    const taken = only(await backup({ tenants: [tenant], backupDir, keep: 1 }));
+    assert.equal(taken.status, 'succeeded', taken.error?.message);
+    const path = (taken.details as unknown as BackupDetails).backup!.path;
+    const reader = new pg.Client({ connectionString: pgUrl(DB), application_name: 'the app' });
+    await reader.connect();
+    await reader.query('begin; select count(*) from notes');
+    // Without the fix the restore would wait for this reader: it lets go after 20 s, so the old code
+    // ends (restored, the assertions below failing) instead of hanging the suite.
+    const release = setTimeout(() => void reader.query('commit').catch(() => {}), 20_000);
+    try {
+      const r = only(
+        await restoreTenant({ tenant, backupDir, backup: path, yes: true, timeouts: { lockTimeoutMs: 300 } }),
+      );
+      assert.equal(r.status, 'failed', 'the restore waited for the reader');
+      assert.equal(r.error?.code, 'LOCK_TIMEOUT');
+      assert.match(r.error?.message ?? '', /lock timeout \(300 ms\) for a lock held by \d+ \(the app\)/);
+    } finally {
+      clearTimeout(release);
+      await reader.query('commit').catch(() => {});
+      await reader.end();
+    }
+    const rows = await queryDatabase<{ n: string }>(DB, 'select count(*) as n from notes');
+    assert.equal(Number(rows[0]!.n), 40000);
   });
 
   it('a full disk fails the tenant with DISK_FULL and leaves no final-named file, no manifest, no partial', async (t) => {

@@ -4,6 +4,7 @@ import { TenantError } from '../../core/errors.js';
 import type { ArchiveInfo, BackupContext, RestoreOptions } from '../backup-types.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
 import { runPgTool } from './pg-tools.js';
+import { watchRestoreLocks } from './restore-lock-watch.js';
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -79,6 +80,10 @@ export async function restorePostgres(
   }
 
   const lockWait = ctx.sessionOptions.timeouts.lockTimeoutMs;
+  const app = appName('pg_restore', ctx.tenant.id);
+  // The archive's own `SET lock_timeout = 0` overrides the start-up setting below: see restore-lock-watch.ts.
+  const watch = lockWait > 0 ? watchRestoreLocks(knex, app, lockWait) : undefined;
+  let heldBy: string | undefined;
   const run = await runPgTool(
     'pg_restore',
     [
@@ -92,18 +97,25 @@ export async function restorePostgres(
     ],
     {
       conn: ctx.tenant.connection,
-      appName: appName('pg_restore', ctx.tenant.id),
+      appName: app,
       signal: ctx.signal,
       tools: ctx.tools,
       // A restore that cannot get its locks (the application is still connected) fails instead of hanging.
       settings: lockWait > 0 ? { lock_timeout: Math.floor(lockWait) } : {},
     },
-  );
+  ).finally(async () => {
+    heldBy = await watch?.stop();
+  });
   if (run.code !== 0) {
     const err = classifyToolFailure('pg_restore', run);
     const dropped = extra.length
       ? `, but the objects created after the backup had already been dropped: ${extra.map((r) => r.key).join(', ')}`
       : '';
+    if (heldBy !== undefined)
+      throw new TenantError(
+        'LOCK_TIMEOUT',
+        `pg_restore waited longer than the lock timeout (${lockWait} ms) for a lock held by ${heldBy}, and was cancelled; its changes were rolled back${dropped}`,
+      );
     throw new TenantError(
       err.code === 'BACKUP_TOOL_FAILED' ? 'RESTORE_FAILED' : err.code,
       `${err.message}; pg_restore's changes were rolled back${dropped}`,
