@@ -1,3 +1,4 @@
+import { markDeadRuns } from '../journal/dead-runs.js';
 import { type JournalTarget, readJournal } from '../journal/use.js';
 import { type BuildReportOptions, buildFleetReport } from './build.js';
 import { pickRun } from './pick-run.js';
@@ -17,6 +18,9 @@ export interface ReportOptions extends BuildReportOptions {
 export function report(options: ReportOptions): Promise<FleetDocument> {
   const { journal, onNote, ...build } = options;
   return readJournal(journal, async (knex) => {
+    // A run whose process was killed is shown as interrupted, not running, as every command that opens
+    // the journal marks it; a journal this process may not write is still read.
+    await markDeadRuns(knex).catch(() => {});
     const picked = await pickRun(knex, build.runId);
     if (picked.note) onNote?.(picked.note);
     return buildFleetReport(knex, { ...build, runId: picked.run.runId });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import knexFactory from 'knex';
 import { Journal } from '../../src/journal/journal.js';
+import { report } from '../../src/report/report.js';
 import { currentProcess, type ProcessIdentity } from '../../src/util/process-alive.js';
 import { createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 
@@ -88,6 +89,26 @@ for (const [kind, target] of [
       } finally {
         await next.close();
       }
+    });
+
+    // `report` reads the journal without opening it as a run does: it must still not show a killed run
+    // as running (its tenants in maintenance, "Maintenance window: none").
+    it('report shows a run whose process is gone as interrupted', async () => {
+      const me = currentProcess();
+      const seed = await Journal.open(target());
+      try {
+        await seed.knex('dbfleet_runs').insert({
+          run_id: `${kind}-report-dead`,
+          command: 'upgrade',
+          status: 'running',
+          started_at: 9_000_000_000_000,
+          owner: JSON.stringify({ ...me, pid: deadPid() }),
+        });
+      } finally {
+        await seed.close();
+      }
+      const doc = await report({ journal: target(), runId: `${kind}-report-dead` });
+      assert.equal(doc.run.status, 'interrupted');
     });
 
     it('a new run journals its process', async () => {
