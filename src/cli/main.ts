@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { closestMatch } from '../util/suggest.js';
 import { backupCommand, restoreCommand, verifyCommand } from './commands/backup.js';
 import { demoCommand } from './commands/demo.js';
 import { driftCommand } from './commands/drift.js';
@@ -16,6 +17,44 @@ import { ownVersion } from './own-version.js';
 const EPILOGUE = `Exit codes: 0 every selected tenant is done · 1 at least one tenant failed or was skipped (locked by another runner, not started), or the run was interrupted (Ctrl-C, SIGTERM) · 2 usage, configuration, inventory or journal error (nothing was changed).
 Inventory file: a JSON array of { "id", "dialect": "postgres"|"sqlite"|"mssql", "connection", "schema"?, "tags"? }.
 Docs: README.md`;
+
+/**
+ * `Unknown argument: concurrrency` → `… (--concurrrency: did you mean --concurrency?)`. The command's
+ * options are read off its help text: yargs has no public list of them.
+ */
+function withSuggestion(message: string, helpText: string): string {
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message)?.[1]?.split(', ');
+  if (!unknown) return message;
+  const known = [...new Set([...helpText.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!))];
+  // yargs names a dashed unknown option twice (bogus-flag, bogusFlag): suggest once.
+  const names = unknown.filter(
+    (n) => !/[A-Z]/.test(n) || !unknown.includes(n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)),
+  );
+  const hints = names.flatMap((name) => {
+    const match = closestMatch(name, known);
+    return match ? [`--${name}: did you mean --${match}?`] : [];
+  });
+  return hints.length ? `${message} (${hints.join('; ')})` : message;
+}
+
+const COMMANDS = [
+  'migrate',
+  'status',
+  'plan',
+  'lint',
+  'drift',
+  'rollback',
+  'repair',
+  'backup',
+  'verify',
+  'restore',
+  'optimize',
+  'upgrade',
+  'worker',
+  'report',
+  'demo',
+  'init',
+];
 
 await yargs(hideBin(process.argv))
   .scriptName('dbfleet')
@@ -45,8 +84,19 @@ await yargs(hideBin(process.argv))
   .wrap(Math.min(120, process.stdout.columns || 100))
   .fail((message, err, y) => {
     if (err) throw err;
-    y.showHelp((s: string) => process.stderr.write(`${s}\n\n`));
-    process.stderr.write(`dbfleet: ${message}\n`);
+    // No command at all: the overview is the answer. Anything else is one line (the whole help would
+    // bury it), with the option the user probably meant.
+    const command = hideBin(process.argv).find((a) => !a.startsWith('-'));
+    if (command === undefined || !COMMANDS.includes(command)) {
+      if (command === undefined) y.showHelp((s: string) => process.stderr.write(`${s}\n\n`));
+      process.stderr.write(`dbfleet: ${message}\n`);
+    } else {
+      let help = '';
+      y.showHelp((s: string) => {
+        help = s;
+      });
+      process.stderr.write(`dbfleet: ${withSuggestion(message, help)} (dbfleet ${command} --help)\n`);
+    }
     process.exit(2);
   })
   .help()

@@ -101,4 +101,15 @@ describe('words at the CLI', () => {
     }
     assert.equal(applied(), before);
   });
+
+  // An error that stops a command before it starts is one line, not the command's whole help above it.
+  it('a mistyped option is one line on stderr naming the option it is closest to (exit 2)', async () => {
+    const r = await runCli(['migrate', '--concurrrency', '3', '--json'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.equal(
+      r.stderr,
+      'dbfleet: Unknown argument: concurrrency (--concurrrency: did you mean --concurrency?) (dbfleet migrate --help)\n',
+    );
+  });
 });
