@@ -51,3 +51,4 @@ export * as reportText from './report/format.js';
 export { type BuildReportOptions, buildFleetReport, type PickedRun, pickRun } from './report/index.js';
 export { createUpgradeOperations } from './upgrade/operations.js';
 export { formatDuration, parseDuration } from './util/duration.js';
+export { closestMatch } from './util/suggest.js';
