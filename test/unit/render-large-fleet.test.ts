@@ -45,4 +45,29 @@ describe('the final table of a large fleet', () => {
     assert.equal(rowsOf(text).length, 20);
     assert.doesNotMatch(text, /more succeeded/);
   });
+
+  // At 80 columns (piped) the columns shared one cap: ids and statuses broke mid-word ("tenant-1│91",
+  // "succeede│d") while the other columns took the room. They stay whole now; the others wrap.
+  it('at 80 columns the tenant ids, statuses and times stay whole; the other columns wrap', () => {
+    const report = fleetOf(300, [191]);
+    for (const t of report.tenants) t.id = `tenant-${Number(t.id.slice(1))}`;
+    report.tenants[191]!.error = {
+      code: 'CHECK_FAILED',
+      message: 'checks: smoke check no_negative_grades failed: it returned false — rolled back',
+    };
+    const column = (head: string, text: string) => ({ head, value: () => text });
+    const text = renderTable(
+      report,
+      [
+        column('applied', '9 (… 20240203000000_add_course_archived_at.ts)'),
+        column('backups', '/srv/dbfleet/backups/tenant-191/20261206T222611Z.sqlite'),
+        column('users', 'closed'),
+      ],
+      80,
+    );
+    assert.match(text, /│ tenant-191 +│ failed +│ 291ms │/);
+    assert.match(text, /│ tenant-299 +│ succeeded │ 399ms │/);
+    for (const line of text.split('\n').filter((l) => l.startsWith('│')))
+      assert.ok([...line].length <= 80, line);
+  });
 });

@@ -10,6 +10,8 @@ export interface FitColumn {
   maxLines?: number;
   /** The column is never narrower than this (still capped by its widest cell), if at all possible. */
   minWidth?: number;
+  /** Kept this wide when the table can afford it (ids an operator scans by), before other columns wrap. */
+  keepWidth?: number;
   /** Left out, rightmost first, when the columns cannot otherwise keep their headings' words whole. */
   optional?: boolean;
 }
@@ -157,7 +159,11 @@ export function fitTable(all: readonly FitColumn[], totalWidth: number): FittedT
   const columns = visibleColumns(all, totalWidth);
   const widths = fitWidths(
     columns.map(columnWidth),
-    [columns.map(preferredMinimum), columns.map((c) => c.minWidth ?? 1)],
+    [
+      columns.map((c) => Math.max(preferredMinimum(c), c.keepWidth ?? 0)),
+      columns.map(preferredMinimum),
+      columns.map((c) => c.minWidth ?? 1),
+    ],
     budgetFor(columns.length, totalWidth),
   );
   const rowCount = Math.max(0, ...columns.map((c) => c.cells.length));

@@ -14,6 +14,9 @@ const MAX_ROWS = 200;
 /** Above this many tenants the table lists only those to look at and the slowest, not every success. */
 const LARGE_FLEET = 50;
 const SLOWEST = 10;
+/** Ids longer than this may wrap, so that a table at 80 columns keeps room for the error. */
+const ID_WIDTH_KEPT = 32;
+const widest = (texts: readonly string[]) => Math.max(0, ...texts.map((t) => [...t].length));
 
 function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
@@ -44,12 +47,16 @@ export function renderTable<D extends object>(
       ]
     : all;
   const shown = rows.slice(0, MAX_ROWS);
+  const ids = shown.map((r) => r.id);
+  const times = shown.map((r) => formatDuration(r.durationMs));
   const withErrors = shown.some((r) => r.error);
   const table = drawTable(
     [
-      { head: 'tenant', cells: shown.map((r) => r.id) },
-      { head: 'status', cells: shown.map((r) => r.status) },
-      { head: 'time', cells: shown.map((r) => formatDuration(r.durationMs)) },
+      // The id, status and time stay whole where the width allows (up to a point, for the id): they are
+      // what an operator scans the rows by; the other columns wrap first.
+      { head: 'tenant', cells: ids, keepWidth: Math.min(ID_WIDTH_KEPT, widest(ids)) },
+      { head: 'status', cells: shown.map((r) => r.status), keepWidth: widest(shown.map((r) => r.status)) },
+      { head: 'time', cells: times, keepWidth: widest(times) },
       ...columns.map((c) => ({ head: c.head, cells: shown.map((r) => c.value(r)), maxLines: 4 })),
       ...(withErrors
         ? [
