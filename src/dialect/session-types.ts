@@ -78,6 +78,7 @@ export type KnexSettings = Pick<
   | 'jsonbSupport'
   | 'defaultDateTimePrecision'
   | 'version'
+  | 'pool'
 > & { client?: string };
 
 export interface SessionOptions {

@@ -126,6 +126,13 @@ export const CORPUS_CASES: readonly ConformanceCase[] = [
     ],
   },
   {
+    // pool.afterCreate runs on every connection a migration's queries use, side-by-side ones included.
+    ...project('pool-after-create', 'knexfile.js'),
+    dialects: both,
+    history: defaultHistory,
+    steps: [{ kind: 'latest' }, { kind: 'rollback-all' }],
+  },
+  {
     // The knexfile's migrations.tableName (and, on PostgreSQL, schemaName): dbfleet reads it with --config.
     ...project('custom-history', 'knexfile.cjs'),
     dialects: both,

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { type AfterCreate, runAfterCreate } from '../after-create.js';
 
 /**
  * knex's default pool holds up to 10 connections; the pinned one is the first, so up to 9 more. They
@@ -27,10 +28,13 @@ export interface OverflowConnections {
 export function overflowConnections(
   settings: Record<string, unknown>,
   sessionSql: () => string | undefined,
+  afterCreate?: AfterCreate,
   acquireTimeoutMs = KNEX_DEFAULT_ACQUIRE_TIMEOUT_MS,
 ): OverflowConnections {
   let pool: pg.Pool | undefined;
   const applied = new WeakMap<pg.PoolClient, string | undefined>();
+  /** Connections the pool opened that the knexfile's afterCreate has not run on yet. */
+  const fresh = new WeakSet<pg.PoolClient>();
   return {
     async connect() {
       if (!pool) {
@@ -42,8 +46,18 @@ export function overflowConnections(
         });
         // An idle connection's error would otherwise crash the process; pg.Pool drops that connection.
         pool.on('error', () => {});
+        pool.on('connect', (client) => fresh.add(client as pg.PoolClient));
       }
       const client = await pool.connect();
+      if (fresh.has(client)) {
+        fresh.delete(client);
+        try {
+          if (afterCreate) await runAfterCreate(afterCreate, client);
+        } catch (err) {
+          client.release(true);
+          throw err;
+        }
+      }
       const sql = sessionSql();
       if (applied.get(client) !== sql) {
         try {

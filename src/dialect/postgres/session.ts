@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Tenant } from '../../core/tenant.js';
+import { afterCreateOf, runAfterCreate } from '../after-create.js';
 import { userKnexConfig } from '../knex-settings.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
@@ -104,11 +105,20 @@ async function connectWatched(
 
 export async function openPostgresSession(tenant: Tenant, options: SessionOptions): Promise<TenantSession> {
   const { config, connection, watch } = await connectWatched(tenant, options);
+  const afterCreate = afterCreateOf(config);
+  if (afterCreate) {
+    try {
+      await runAfterCreate(afterCreate, connection);
+    } catch (err) {
+      await connection.end().catch(() => {});
+      throw err;
+    }
+  }
   const query = async <R>(sql: string, values?: unknown[]): Promise<R[]> =>
     (await connection.query(sql, values)).rows as R[];
   // What a migration SET on the session since it opened: replayed on knex's extra connections.
   let sessionSql: string | undefined;
-  const overflow = overflowConnections(overflowSettings(tenant, config), () => sessionSql);
+  const overflow = overflowConnections(overflowSettings(tenant, config), () => sessionSql, afterCreate);
   // knex only when something asks for it: a tenant with nothing to do never builds one.
   let knex: Knex | undefined;
   const knexOf = () => (knex ??= knexOver(connection, config, overflow));
