@@ -70,4 +70,18 @@ describe('the final table of a large fleet', () => {
     for (const line of text.split('\n').filter((l) => l.startsWith('│')))
       assert.ok([...line].length <= 80, line);
   });
+
+  // status on 300 tenants listed the ten slowest reads and hid the one tenant that is behind.
+  it('a success with pending migrations is shown with the failures, and the count line says so', () => {
+    const report = fleetOf(300, []);
+    for (const t of report.tenants) t.details = { current: 'm9', pending: [] };
+    report.tenants[42]!.details = { current: 'm6', pending: ['m7', 'm8', 'm9'] };
+    const text = renderTable(report, [], 120);
+    assert.equal(rowsOf(text)[0], 't00042');
+    assert.equal(rowsOf(text).length, 11);
+    assert.match(
+      text,
+      /… and 289 more succeeded \(the 1 with pending migrations and the 10 slowest of the rest are shown\)/,
+    );
+  });
 });

@@ -13,6 +13,10 @@ export type ResultColumn<D extends object = Record<string, unknown>> = {
 const MAX_ROWS = 200;
 /** Above this many tenants the table lists only those to look at and the slowest, not every success. */
 const LARGE_FLEET = 50;
+const hasPending = (r: TenantResult<object>) => {
+  const pending = (r.details as { pending?: unknown }).pending;
+  return Array.isArray(pending) && pending.length > 0;
+};
 const SLOWEST = 10;
 /** Ids longer than this may wrap, so that a table at 80 columns keeps room for the error. */
 const ID_WIDTH_KEPT = 32;
@@ -37,11 +41,14 @@ export function renderTable<D extends object>(
     (a, b) => order[a.status] - order[b.status] || a.id.localeCompare(b.id),
   );
   const large = all.length > LARGE_FLEET;
+  // A success that still has migrations pending (status, plan, a migrate --to) is someone's to look at
+  // too: shown with the failures, not left among the quiet successes.
+  const notable = (r: TenantResult<D>) => r.status !== 'succeeded' || hasPending(r);
   const rows = large
     ? [
-        ...all.filter((r) => r.status !== 'succeeded'),
+        ...all.filter(notable),
         ...all
-          .filter((r) => r.status === 'succeeded')
+          .filter((r) => !notable(r))
           .sort((a, b) => b.durationMs - a.durationMs)
           .slice(0, SLOWEST),
       ]
@@ -73,9 +80,11 @@ export function renderTable<D extends object>(
   const lines = [table];
   if (rows.length > MAX_ROWS) lines.push(`… ${rows.length - MAX_ROWS} more tenant(s); use --json for all`);
   const quiet = all.length - rows.length;
+  const behind = rows.filter((r) => r.status === 'succeeded' && hasPending(r)).length;
+  const slowest = rows.filter((r) => r.status === 'succeeded').length - behind;
   if (large && quiet > 0)
     lines.push(
-      `… and ${quiet} more succeeded (the ${Math.min(SLOWEST, report.summary.succeeded)} slowest are shown); every tenant: --json, or dbfleet report`,
+      `… and ${quiet} more succeeded (${behind > 0 ? `the ${behind} with pending migrations and ` : ''}the ${slowest} slowest${behind > 0 ? ' of the rest' : ''} are shown); every tenant: --json, or dbfleet report`,
     );
   lines.push(
     `${report.command}: ${s.total} tenant(s) — ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped in ${formatDuration(report.durationMs)}${report.interrupted ? ' (interrupted)' : ''}`,
