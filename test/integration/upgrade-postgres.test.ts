@@ -245,6 +245,49 @@ async function withJournal<T>(path: string, fn: (journal: Journal) => Promise<T>
   }
 }
 
+/** Starts `dbfleet upgrade --json` on an inventory as a child process (its output collected). */
+function upgradeCli(dir: string, inventory: string, journal: string, options: string[]) {
+  const args = [
+    BIN,
+    'upgrade',
+    '--config',
+    CONFIG,
+    '--tenants',
+    inventory,
+    '--migrations',
+    MIGRATIONS,
+    '--optimizations',
+    OPTIMIZATIONS,
+    '--backup-dir',
+    join(dir, 'backups'),
+    '--journal',
+    journal,
+    '--checks',
+    CHECKS,
+    ...options,
+    '--json',
+  ];
+  return (extra: string[]) => {
+    const child = spawn(process.execPath, [...args, ...extra], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
+    return { child, exited, out: () => ({ stdout, stderr }) };
+  };
+}
+
 async function libraryUpgrade(
   ids: readonly string[],
   journal: string,
@@ -664,49 +707,13 @@ describe('upgrade on PostgreSQL', () => {
     const journal = join(dir, 'journal.db');
     const emptyOptimizations = join(dir, 'optimizations');
     mkdirSync(emptyOptimizations);
-    const args = [
-      BIN,
-      'upgrade',
-      '--config',
-      CONFIG,
-      '--tenants',
-      inventory,
-      '--migrations',
-      MIGRATIONS,
-      '--optimizations',
-      OPTIMIZATIONS,
-      '--backup-dir',
-      join(dir, 'backups'),
-      '--journal',
-      journal,
-      '--checks',
-      CHECKS,
+    const startCli = upgradeCli(dir, inventory, journal, [
       '--concurrency',
       '8',
       '--per-host',
       '8',
       '--deep-verify',
-      '--json',
-    ];
-    const startCli = (extra: string[]) => {
-      const child = spawn(process.execPath, [...args, ...extra], {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr!.on('data', (d) => {
-        stderr += d;
-      });
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.on('exit', (code, signal) => resolve({ code, signal })),
-      );
-      return { child, exited, out: () => ({ stdout, stderr }) };
-    };
+    ]);
     const journalStatus = (): Record<string, number> => {
       if (!existsSync(journal)) return {};
       const sqlite = new Database(journal, { readonly: true, fileMustExist: true });
@@ -820,44 +827,7 @@ describe('upgrade on PostgreSQL', () => {
       JSON.stringify(INTERRUPTED.map((id) => ({ id, dialect: 'postgres', connection: pgUrl(id) }))),
     );
     const journal = join(dir, 'journal.db');
-    const args = [
-      BIN,
-      'upgrade',
-      '--config',
-      CONFIG,
-      '--tenants',
-      inventory,
-      '--migrations',
-      MIGRATIONS,
-      '--optimizations',
-      OPTIMIZATIONS,
-      '--backup-dir',
-      join(dir, 'backups'),
-      '--journal',
-      journal,
-      '--checks',
-      CHECKS,
-      '--concurrency',
-      '3',
-      '--json',
-    ];
-    const run = (extra: string[]) => {
-      const child = spawn(process.execPath, [...args, ...extra], {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr!.on('data', (d) => {
-        stderr += d;
-      });
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      return { child, exited, out: () => ({ stdout, stderr }) };
-    };
+    const run = upgradeCli(dir, inventory, journal, ['--concurrency', '3']);
     const migrating = (): number => {
       if (!existsSync(journal)) return 0;
       const sqlite = new Database(journal, { readonly: true, fileMustExist: true });
@@ -884,7 +854,7 @@ describe('upgrade on PostgreSQL', () => {
       await sleep(10);
     }
     first.child.kill('SIGINT');
-    assert.equal(await first.exited, 1);
+    assert.equal((await first.exited).code, 1);
     const interrupted = JSON.parse(first.out().stdout) as {
       tenants: { id: string; status: string; error?: { code: string; message: string } }[];
     };
@@ -897,7 +867,7 @@ describe('upgrade on PostgreSQL', () => {
     );
 
     const second = run(['--resume', '--lock-wait', '10s']);
-    const code = await second.exited;
+    const { code } = await second.exited;
     assert.equal(code, 0, `${second.out().stderr}\n${second.out().stdout.slice(0, 2000)}`);
     for (const id of INTERRUPTED) {
       assert.deepEqual(await migrationsIn(id), ALL_MIGRATIONS, id);
