@@ -54,6 +54,10 @@ export class Journal {
   }
 
   private async drain(): Promise<void> {
+    // Suspend before anything: a drain with nothing to do (a write queued after a failure) would otherwise
+    // finish — clearing `draining` — before its caller stored it there, leaving a settled promise that
+    // flush() awaits in a loop forever.
+    await undefined;
     try {
       // Writes queued while a batch commits form the next batch; reads run between batches.
       while ((this.pending.length > 0 || this.reads.length > 0) && !this.failure) {

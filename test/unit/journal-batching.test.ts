@@ -60,6 +60,17 @@ test('a write that fails makes flush() and close() reject: the run cannot go on 
   await journal.knex.schema.dropTable('dbfleet_run_tenants');
   journal.onEvent({ type: 'tenant:start', tenantId: 'a', host: 'h', at: Date.now() });
   await assert.rejects(journal.flush(), /dbfleet_run_tenants/);
+  // A write queued after the failure starts a drain that has nothing to do: flush() must still answer
+  // (it spun on a settled drain forever, the process at 100% CPU, when the drain ended before it was kept).
+  journal.onEvent({ type: 'tenant:start', tenantId: 'a', host: 'h', at: Date.now() });
+  const answered = await Promise.race([
+    journal.flush().then(
+      () => 'resolved',
+      () => 'rejected',
+    ),
+    new Promise((resolve) => setTimeout(() => resolve('still spinning'), 2000)),
+  ]);
+  assert.equal(answered, 'rejected');
   await assert.rejects(journal.close(), /dbfleet_run_tenants/);
 });
 
