@@ -15,7 +15,10 @@ import {
 import { describeProblem, type MigrationPlan, planMigrations } from './planner.js';
 import type { MigrateDetails, TenantMigrationOptions } from './tenant-options.js';
 
-type PlanFor = Pick<TenantMigrationOptions, 'session' | 'migrations' | 'allowOutOfOrder' | 'directory'> & {
+type PlanFor = Pick<
+  TenantMigrationOptions,
+  'session' | 'migrations' | 'allowOutOfOrder' | 'directory' | 'continueBatchOf'
+> & {
   /** knex's tableName/schemaName (default knex_migrations, in the tenant's schema if it has one). */
   history?: HistoryOptions;
 };
@@ -29,9 +32,13 @@ function planFrom(opts: PlanFor, history: HistorySnapshot, to?: string) {
     allowOutOfOrder: opts.allowOutOfOrder,
   });
   // The batch the pending migrations will share, from the rows just read (no second history read).
+  const newest = history.applied.reduce((max, a) => Math.max(max, a.batch), 0);
+  const ours = new Set(opts.continueBatchOf ?? []);
+  const inNewest = history.applied.filter((a) => a.batch === newest);
+  const continues = inNewest.length > 0 && inNewest.every((a) => ours.has(a.name));
   return {
     ...plan,
-    nextBatch: history.applied.reduce((max, a) => Math.max(max, a.batch), 0) + 1,
+    nextBatch: continues ? newest : newest + 1,
     recorded: new Set(history.recorded.keys()) as ReadonlySet<string>,
   };
 }

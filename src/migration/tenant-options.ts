@@ -19,6 +19,12 @@ export interface TenantMigrationOptions {
   recordedChecksums?: ReadonlySet<string>;
   /** knex's tableName/schemaName (default knex_migrations, in the tenant's schema if it has one). */
   history?: HistoryOptions;
+  /**
+   * Migrations this run already applied to the tenant before it was stopped (a resumed upgrade): the
+   * pending ones join their batch, so the run stays one knex batch (`rollback` of the last batch undoes
+   * all of it), provided no other batch was recorded since.
+   */
+  continueBatchOf?: readonly string[];
 }
 
 export type MigrateDetails = {

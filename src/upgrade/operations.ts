@@ -76,7 +76,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         async () => {},
       );
     },
-    async migrate(ctx) {
+    async migrate(ctx, appliedBefore = []) {
       const session = await ctx.session();
       let result: Awaited<ReturnType<typeof migrateTenant>>;
       try {
@@ -91,6 +91,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
           emit: ctx.emit,
           signal: ctx.signal,
           history: settings.history,
+          continueBatchOf: appliedBefore,
         });
       } catch (err) {
         // Thrown before any migration ran (lock, history read, plan refused): nothing to roll back.

@@ -159,7 +159,7 @@ export async function upgradeTenant(
       );
     }
     await step('migrate', async () => {
-      const result = await ops.migrate(ctx);
+      const result = await ops.migrate(ctx, appliedBefore);
       details.applied.push(...result.applied);
       if (result.error) throw new StepFailed('migrate', result.error, result.unchanged === true);
       return { applied: details.applied, current: result.current };

@@ -80,6 +80,8 @@ export interface UpgradeOperations {
    */
   migrate(
     ctx: TenantContext,
+    /** What this run applied to the tenant before it was stopped (resume): the rest joins that batch. */
+    appliedBefore?: readonly string[],
   ): Promise<{ applied: string[]; current: string | null; error?: ErrorInfo; unchanged?: boolean }>;
   /**
    * Takes and releases the tenant's migration lock before anything is done to it: a tenant another

@@ -815,7 +815,8 @@ describe('upgrade on PostgreSQL', () => {
     });
   });
 
-  // Ctrl-C while tenants are mid-migrate: they stop between migrations. Rolling them back then, under the
+  // Ctrl-C while tenants are mid-migrate (one has applied a migration of this run already): they stop
+  // between migrations. Rolling them back then, under the
   // aborted signal, failed (pg_restore not started) and left them half-upgraded, and the resume refused to
   // touch them; now their step is left unfinished, as a kill leaves it, and `--resume` finishes them.
   it('Ctrl-C mid-migrate, then --resume: nothing half-upgraded, every tenant finished and open', async () => {
@@ -835,7 +836,7 @@ describe('upgrade on PostgreSQL', () => {
         return (
           sqlite
             .prepare(
-              "select count(*) as n from dbfleet_run_steps where step = 'migrate' and status = 'running'",
+              "select count(*) as n from dbfleet_run_steps s where s.step = 'migrate' and s.status = 'running' and exists (select 1 from dbfleet_run_migrations m where m.run_id = s.run_id and m.tenant_id = s.tenant_id)",
             )
             .get() as { n: number }
         ).n;
@@ -872,6 +873,11 @@ describe('upgrade on PostgreSQL', () => {
     for (const id of INTERRUPTED) {
       assert.deepEqual(await migrationsIn(id), ALL_MIGRATIONS, id);
       assert.equal(await flagOf(id), 'off', id);
+      // The run is one knex batch, resumed or not: `rollback` of the last batch undoes all of it.
+      const batches = await q(id, 'select distinct batch from knex_migrations where name = any($1)', [
+        RELEASE_2,
+      ]);
+      assert.equal(batches.length, 1, `${id}: release 2 in batches ${JSON.stringify(batches)}`);
     }
   });
 
