@@ -11,12 +11,17 @@ const APP_NAME_MAX = 63;
  * Cancelling makes pg_restore fail; its single transaction rolls back. `pg_locks.waitstart` (PostgreSQL
  * 14+) is how long the current wait has lasted; on older servers it is null and nothing is cancelled.
  */
-const WAITER_SQL = `select a.pid, pg_cancel_backend(a.pid) as cancelled,
-  (select string_agg(h.pid::text || coalesce(' (' || nullif(h.application_name, '') || ')', ''), ', ')
-     from unnest(pg_blocking_pids(a.pid)) as b(pid) join pg_stat_activity h on h.pid = b.pid) as holders
-from pg_stat_activity a join pg_locks l on l.pid = a.pid and not l.granted
-where a.application_name = ? and a.datname = current_database()
-  and l.waitstart < clock_timestamp() - make_interval(secs => ? / 1000.0)`;
+const WAITER_SQL = `with waiting as materialized (
+  select a.pid,
+    (select string_agg(h.pid::text || coalesce(' (' || nullif(h.application_name, '') || ')', ''), ', ')
+       from unnest(pg_blocking_pids(a.pid)) as b(pid) join pg_stat_activity h on h.pid = b.pid) as holders
+  from pg_stat_activity a join pg_locks l on l.pid = a.pid and not l.granted
+  where a.application_name = ? and a.datname = current_database()
+    and l.waitstart < clock_timestamp() - make_interval(secs => ? / 1000.0)
+)
+select holders, pg_cancel_backend(pid) as cancelled from waiting`;
+// The holders are read (materialized) before the cancel goes out: once cancelled, the wait is over and
+// pg_blocking_pids() would name no one.
 
 export interface RestoreLockWatch {
   /** Stops watching; says who held the lock when the restore was cancelled for it, else undefined. */
