@@ -260,6 +260,19 @@ describe('opening a session', () => {
     assert.equal(fake.connections[0]!.config.options.abortTransactionOnError, true);
   });
 
+  // knex runs a knexfile's pool.afterCreate on every connection of its pool; the session's one connection
+  // gets it too, after the guard that refuses a silent second connection.
+  test("the knexfile's pool.afterCreate runs on the session's connection, before its first batch", async () => {
+    const seen: unknown[] = [];
+    const afterCreate = (connection: unknown, done: (err?: Error | null, c?: unknown) => void) => {
+      seen.push(connection);
+      done(null, connection);
+    };
+    const { fake } = await open(undefined, tenant(), { ...options, knex: { pool: { afterCreate } } });
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0], fake.connections[0]);
+  });
+
   test("a schema tenant's schema is created when missing", async () => {
     const { fake } = await open(undefined, tenant({ id: 'b', schema: 'tenant_b', database: 'shared' }));
     assert.equal(fake.sent()[1], "IF SCHEMA_ID(N'tenant_b') IS NULL EXEC(N'CREATE SCHEMA [tenant_b]');");

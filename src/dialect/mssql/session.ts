@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Tenant } from '../../core/tenant.js';
+import { afterCreateOf, runAfterCreate } from '../after-create.js';
 import {
   existingTablesVia,
   readCompleteHistoryVia,
@@ -94,6 +95,8 @@ export async function openMssqlSession(
   driver?: TediousLike,
 ): Promise<TenantSession> {
   const config = mssqlKnexConfig(tenant, options);
+  // The knexfile's own afterCreate runs on the one connection, after the guard below lets it through.
+  const userAfterCreate = afterCreateOf(config);
   let connectionsMade = 0;
   const knex = createPinnedKnex({
     ...config,
@@ -102,7 +105,13 @@ export async function openMssqlSession(
       // would carry on unlocked, so the pool is not allowed to make another one.
       afterCreate: (connection: RawConnection, done: (err: Error | null, connection?: unknown) => void) => {
         connectionsMade += 1;
-        if (connectionsMade === 1) return done(null, connection);
+        if (connectionsMade === 1) {
+          if (!userAfterCreate) return done(null, connection);
+          return void runAfterCreate(userAfterCreate, connection).then(
+            () => done(null, connection),
+            (err: Error) => done(err),
+          );
+        }
         connection.close();
         done(reconnectRefused(tenant));
       },
