@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { closestMatch } from '../util/suggest.js';
 import { backupCommand, restoreCommand, verifyCommand } from './commands/backup.js';
@@ -37,46 +37,33 @@ function withSuggestion(message: string, helpText: string): string {
   return hints.length ? `${message} (${hints.join('; ')})` : message;
 }
 
-const COMMANDS = [
-  'migrate',
-  'status',
-  'plan',
-  'lint',
-  'drift',
-  'rollback',
-  'repair',
-  'backup',
-  'verify',
-  'restore',
-  'optimize',
-  'upgrade',
-  'worker',
-  'report',
-  'demo',
-  'init',
-];
+/** Every command, in the order `--help` lists them. */
+const COMMAND_MODULES = [
+  migrateCommand,
+  statusCommand,
+  planCommand,
+  lintCommand,
+  driftCommand,
+  rollbackCommand,
+  repairCommand,
+  backupCommand,
+  verifyCommand,
+  restoreCommand,
+  optimizeCommand,
+  upgradeCommand,
+  workerCommand,
+  reportCommand,
+  demoCommand,
+  initCommand,
+] as CommandModule<object, never>[];
+const COMMANDS = COMMAND_MODULES.map((c) => String(c.command));
 
 await yargs(hideBin(process.argv))
   .scriptName('dbfleet')
   .usage(
     '$0 <command> [options]\n\nUpgrade a fleet of tenant databases concurrently and safely: backups, migrations, optimizations,\nsmoke checks, in waves, with a durable journal, resume, rollback and a fleet report.',
   )
-  .command(migrateCommand)
-  .command(statusCommand)
-  .command(planCommand)
-  .command(lintCommand)
-  .command(driftCommand)
-  .command(rollbackCommand)
-  .command(repairCommand)
-  .command(backupCommand)
-  .command(verifyCommand)
-  .command(restoreCommand)
-  .command(optimizeCommand)
-  .command(upgradeCommand)
-  .command(workerCommand)
-  .command(reportCommand)
-  .command(demoCommand)
-  .command(initCommand)
+  .command(COMMAND_MODULES)
   .demandCommand(1, 'name a command: dbfleet <command> --help for its options')
   .strict()
   .recommendCommands()
