@@ -24,7 +24,8 @@ export interface RollbackRunOptions extends FleetOptions {
   with?: RollbackWith;
   /** Run the afterTenant hook once a tenant is rolled back (its pre-upgrade backup was taken in maintenance). */
   reopen?: boolean;
-  hooks?: { afterTenant?: HookDefinition };
+  /** beforeTenant closes each tenant before it is rolled back; afterTenant reopens it with `reopen`. */
+  hooks?: { beforeTenant?: HookDefinition; afterTenant?: HookDefinition };
 }
 
 export type { RunRollbackDetails };
@@ -82,7 +83,7 @@ async function rollbackInScope(
     command: 'rollback',
     runId,
     tenants: targets.map((r) => byId.get(r.tenantId)!),
-    emptyDetails: () => ({ with: how, upgradeRun: run.runId, applied: [], maintenance: 'closed' }),
+    emptyDetails: () => ({ with: how, upgradeRun: run.runId, applied: [], maintenance: 'untouched' }),
   });
   const settings: RollbackTenantSettings = {
     operations: options.operations,

@@ -11,7 +11,9 @@ export type RunRollbackDetails = {
   upgradeRun: string;
   applied: string[];
   backup?: string;
-  maintenance: 'open' | 'closed';
+  /** closed: the beforeTenant hook ran before the rollback; open: --reopen ran afterTenant after it;
+   * untouched: no hook ran (none configured, or the tenant failed before it). */
+  maintenance: 'open' | 'closed' | 'untouched';
 };
 
 export interface RollbackTenantSettings {
@@ -22,7 +24,7 @@ export interface RollbackTenantSettings {
   /** The rollback's own run id (the hooks see it). */
   runId: string;
   reopen?: boolean;
-  hooks?: { afterTenant?: HookDefinition };
+  hooks?: { beforeTenant?: HookDefinition; afterTenant?: HookDefinition };
 }
 
 /** What the upgrade run's journal says about one tenant: what it applied, and its pre-upgrade backup. */
@@ -40,9 +42,11 @@ export function preUpgradeBackup(steps: readonly StepRow[], tenantId: string): B
 }
 
 /**
- * Rolls one tenant of an upgrade run back: restores its pre-upgrade backup, or runs the down of what
- * the run applied, newest first; then, with `reopen`, runs the afterTenant hook. Run by `rollback --run`
- * here, or by a queue worker.
+ * Rolls one tenant of an upgrade run back: closes it (the beforeTenant hook), restores its pre-upgrade
+ * backup or runs the down of what the run applied, newest first; then, with `reopen`, runs the
+ * afterTenant hook. Run by `rollback --run` here, or by a queue worker.
+ * The tenant is closed first because an upgrade that succeeded reopened it: its users would otherwise
+ * write while the restore replaces their database (and lose what they wrote), or see a half-downed schema.
  */
 export async function rollbackTenant(
   ctx: TenantContext,
@@ -54,12 +58,19 @@ export async function rollbackTenant(
     with: settings.with,
     upgradeRun: settings.upgradeRun,
     applied: [...record.applied].reverse(),
-    maintenance: 'closed',
+    maintenance: 'untouched',
     ...(backup ? { backup: backup.path } : {}),
   };
   const t0 = Date.now();
   ctx.emit({ type: 'step:start', tenantId: ctx.tenant.id, step: 'rollback', at: t0 });
+  // The same context the upgrade's hooks get: never the tenant's connection (its password).
+  const { id, dialect, schema, tags, database } = ctx.tenant;
+  const hookContext = { tenant: { id, dialect, schema, tags, database }, runId: settings.runId };
   try {
+    if (settings.hooks?.beforeTenant) {
+      await runHook(settings.hooks.beforeTenant, await ctx.session(), hookContext);
+      details.maintenance = 'closed';
+    }
     if (settings.with === 'restore') {
       if (!backup)
         throw new TenantError(
@@ -71,12 +82,7 @@ export async function rollbackTenant(
       await settings.operations.down(ctx, [...record.applied], backup?.fingerprint);
     }
     if (settings.reopen && settings.hooks?.afterTenant) {
-      // The same context the upgrade's hooks get: never the tenant's connection (its password).
-      const { id, dialect, schema, tags, database } = ctx.tenant;
-      await runHook(settings.hooks.afterTenant, await ctx.session(), {
-        tenant: { id, dialect, schema, tags, database },
-        runId: settings.runId,
-      });
+      await runHook(settings.hooks.afterTenant, await ctx.session(), hookContext);
       details.maintenance = 'open';
     }
     ctx.emit({

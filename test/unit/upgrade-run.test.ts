@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { TenantError } from '../../src/core/errors.js';
 import type { FleetEvent } from '../../src/core/events.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import type { Fingerprint } from '../../src/dialect/backup-types.js';
@@ -373,5 +374,49 @@ describe('rollbackRun()', () => {
       assert.deepEqual(Object.keys(c.tenant).sort(), ['database', 'dialect', 'id', 'schema', 'tags']);
       assert.equal(c.runId, report.runId);
     }
+  });
+
+  it('closes each tenant (beforeTenant) before restoring it: a reopened tenant is not restored under its users', async () => {
+    const tenants = fleet(3);
+    const up = await run({ tenants, operations: fakeOps().ops });
+    assert.equal(up.report.ok, true);
+    const order: string[] = [];
+    const f = fakeOps();
+    const restore = f.ops.restore;
+    f.ops.restore = async (ctx, backup) => {
+      order.push(`restore ${ctx.tenant.id}`);
+      if (ctx.tenant.id === 't01') throw new TenantError('RESTORE_FAILED', 'archive unreadable');
+      return restore(ctx, backup);
+    };
+    const report = await rollbackRun({
+      tenants,
+      operations: f.ops,
+      journal: up.journal,
+      run: true,
+      hooks: { beforeTenant: (_knex, c) => void order.push(`close ${c.tenant.id}`) },
+      concurrency: 1,
+    });
+    assert.deepEqual(order, [
+      'close t00',
+      'restore t00',
+      'close t01',
+      'restore t01',
+      'close t02',
+      'restore t02',
+    ]);
+    const maintenance = Object.fromEntries(
+      report.tenants.map((t) => [t.id, (t.details as { maintenance: string }).maintenance]),
+    );
+    // Without --reopen every tenant stays closed — the one whose restore failed too: it was closed first.
+    assert.deepEqual(maintenance, { t00: 'closed', t01: 'closed', t02: 'closed' });
+    assert.equal(report.tenants.find((t) => t.id === 't01')?.status, 'failed');
+  });
+
+  it('without hooks a rolled-back tenant is reported untouched, not closed', async () => {
+    const tenants = fleet(2);
+    const up = await run({ tenants, operations: fakeOps().ops });
+    const report = await rollbackRun({ tenants, operations: fakeOps().ops, journal: up.journal, run: true });
+    for (const t of report.tenants)
+      assert.equal((t.details as { maintenance: string }).maintenance, 'untouched');
   });
 });
