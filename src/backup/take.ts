@@ -125,10 +125,23 @@ export async function backupTenant(
       at: new Date().toISOString(),
       ...(check.error ? { problems: [check.error.message] } : {}),
     };
-    await writeManifest(manifestPath, manifest);
-    details.backup = summaryOf(path, manifest, check.verified);
+    // A full volume can refuse this second write too (the first manifest fitted): the backup stays with
+    // its manifest as written before — unverified, so no restore picks it — and the tenant says why.
+    const notRecorded = await writeManifest(manifestPath, manifest).then(
+      () => undefined,
+      (err: unknown) => diskFull(err, 'kept') ?? describeFailure(err, ctx.adapter),
+    );
+    details.backup = summaryOf(path, manifest, notRecorded ? false : check.verified);
     details.checks = check.checks;
     if (check.differences.length) details.differences = check.differences;
+    if (notRecorded && !check.error) {
+      const error = {
+        code: notRecorded.code,
+        message: `the backup passed its ${deep ? 'deep' : 'light'} verify, but its manifest could not record that, so it stays unverified: ${notRecorded.message}`,
+      };
+      done('failed', { error });
+      return { error, details };
+    }
     if (check.error) {
       const error = await setAsideFailed(ctx, path, manifestPath, check.error);
       if (error.path) details.backup = summaryOf(error.path, manifest, false);
@@ -154,11 +167,11 @@ export async function backupTenant(
 }
 
 /** A full backup volume, whoever hit it (the tool, the hash, the manifest): one code a DBA can act on. */
-function diskFull(err: unknown): ErrorInfo | undefined {
+function diskFull(err: unknown, backup: 'removed' | 'kept' = 'removed'): ErrorInfo | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   if (code !== 'ENOSPC' && code !== 'SQLITE_FULL') return undefined;
   return {
     code: 'DISK_FULL',
-    message: `the backup volume is full (${errorMessage(err)}); nothing was kept`,
+    message: `the backup volume is full (${errorMessage(err)})${backup === 'removed' ? '; nothing was kept' : ''}`,
   };
 }

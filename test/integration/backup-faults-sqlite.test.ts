@@ -1,7 +1,7 @@
 // On SQLite: a backup that fails its verification gives up its
 // final name, also the upgrade's pre-upgrade backup; a full disk leaves no final-named file either.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -152,6 +152,41 @@ describe('SQLite backup faults', () => {
       assert.equal(result.error?.code, 'DISK_FULL');
       assert.match(result.error?.message ?? '', /the backup volume is full .*nothing was kept/);
       assert.deepEqual(readdirSync(join(backupDir, tenant.id)), []);
+    } finally {
+      unmount();
+    }
+  });
+
+  it('a disk that fills between the backup and the record of its verification: DISK_FULL, the backup kept unverified', async (t) => {
+    const tenant = sqliteTenant('fills');
+    createDb(
+      tenant,
+      `create table t (id integer primary key, b blob);
+       with recursive s(n) as (select 1 union all select n + 1 from s where n < 50)
+         insert into t (b) select randomblob(1000) from s;`,
+    );
+    // A volume with room for the archive and one manifest page: the manifest's second (atomic) write —
+    // the verification record — needs another page while the first still holds its own.
+    const probe = only(await backup({ tenants: [tenant], backupDir: join(root, 'probe') }));
+    const archive = statSync((probe.details as BackupDetails).backup!.path).size;
+    const backupDir = join(root, 'almost-full');
+    const unmount = mountTinyDisk(backupDir, String((Math.ceil(archive / 4096) + 1) * 4096));
+    if (!unmount) {
+      t.skip('cannot mount a tmpfs here (needs root)');
+      return;
+    }
+    try {
+      const result = only(await backup({ tenants: [tenant], backupDir }));
+      assert.equal(result.status, 'failed');
+      assert.equal(result.error?.code, 'DISK_FULL');
+      assert.match(
+        result.error?.message ?? '',
+        /passed its light verify, but its manifest could not record that/,
+      );
+      const kept = (result.details as BackupDetails).backup;
+      assert.equal(kept?.verified, false);
+      const manifest = JSON.parse(readFileSync(`${kept!.path}.manifest.json`, 'utf8')) as BackupManifest;
+      assert.equal(manifest.verification, null, 'the manifest on disk is the first, whole one');
     } finally {
       unmount();
     }
