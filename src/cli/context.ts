@@ -25,8 +25,18 @@ export interface CommonArgs {
   json?: boolean;
 }
 
-/** The options every fleet command takes (README "Commands"). */
-export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
+/** A common option some commands ignore (the rest are read by every fleet command). */
+export type SometimesUsed = 'migrations' | 'optimizations' | 'backup-dir' | 'journal' | 'lock-wait';
+
+/**
+ * The options every fleet command takes (README "Commands"). `notUsed`: the ones this command ignores —
+ * still accepted, so one set of flags works for every command of a script, but left out of its --help.
+ */
+export function withCommonOptions<T>(
+  y: Argv<T>,
+  notUsed: readonly SometimesUsed[] = [],
+): Argv<T & CommonArgs> {
+  const hidden = (name: SometimesUsed) => (notUsed.includes(name) ? { hidden: true } : {});
   return y
     .option('config', {
       type: 'string',
@@ -44,21 +54,25 @@ export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
       group: 'Fleet:',
     })
     .option('migrations', {
+      ...hidden('migrations'),
       type: 'string',
       describe: 'migrations directory (default ./migrations)',
       group: 'Fleet:',
     })
     .option('optimizations', {
+      ...hidden('optimizations'),
       type: 'string',
       describe: 'optimizations directory (default ./optimizations)',
       group: 'Fleet:',
     })
     .option('backup-dir', {
+      ...hidden('backup-dir'),
       type: 'string',
       describe: 'backup directory (default .dbfleet/backups)',
       group: 'Fleet:',
     })
     .option('journal', {
+      ...hidden('journal'),
       type: 'string',
       describe: 'journal: SQLite path or postgres:// URL (default .dbfleet/journal.db)',
       group: 'Fleet:',
@@ -102,6 +116,7 @@ export function withCommonOptions<T>(y: Argv<T>): Argv<T & CommonArgs> {
       group: 'Fan-out:',
     })
     .option('lock-wait', {
+      ...hidden('lock-wait'),
       type: 'string',
       describe: "wait this long for another runner's lock on a tenant instead of skipping it (default 0)",
       group: 'Fan-out:',
@@ -153,3 +168,11 @@ export async function resolveContext(
   const mode: OutputMode = { json: Boolean(args.json), tty: Boolean(process.stderr.isTTY) };
   return { ...run, fleet: { ...run.fleet, onEvent: await createEventSink(mode) }, mode };
 }
+
+/** What status, plan, drift and lint ignore: they read, so they journal, back up, optimize and lock nothing. */
+export const READ_ONLY_UNUSED: readonly SometimesUsed[] = [
+  'optimizations',
+  'backup-dir',
+  'journal',
+  'lock-wait',
+];

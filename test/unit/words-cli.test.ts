@@ -112,4 +112,30 @@ describe('words at the CLI', () => {
       'dbfleet: Unknown argument: concurrrency (--concurrrency: did you mean --concurrency?) (dbfleet migrate --help)\n',
     );
   });
+
+  // --help explains the command: a flag it ignores is not offered there, though it is still accepted.
+  it("a command's --help leaves out the common options it ignores, which it still accepts", async () => {
+    const help = async (command: string) => (await runCli([command, '--help'], { cwd: dir })).stdout;
+    const status = await help('status');
+    for (const ignored of ['--backup-dir', '--optimizations', '--journal', '--lock-wait'])
+      assert.doesNotMatch(status, new RegExp(`${ignored}\\b`), `status --help offers ${ignored}`);
+    assert.match(status, /--migrations\b/);
+    assert.doesNotMatch(await help('backup'), /--migrations\b/);
+    assert.doesNotMatch(await help('drift'), /--migrations\b/);
+    assert.match(await help('upgrade'), /--backup-dir\b[\s\S]*--lock-wait\b/);
+    const r = await runCli(
+      [
+        'status',
+        '--tenants',
+        join(dir, 'none.json'),
+        '--migrations',
+        migrations,
+        '--backup-dir',
+        dir,
+        '--json',
+      ],
+      { cwd: dir },
+    );
+    assert.doesNotMatch(r.stderr, /Unknown argument/);
+  });
 });

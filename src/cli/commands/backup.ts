@@ -25,7 +25,7 @@ export const backupCommand: CommandModule<object, BackupArgs & QueueArgs> = {
   describe:
     'back up every selected tenant (pg_dump -Fc, SQLite online backup, SQL Server BACKUP) and verify it',
   builder: (y) =>
-    withQueueOptions(withCommonOptions(y))
+    withQueueOptions(withCommonOptions(y, ['migrations', 'optimizations', 'lock-wait']))
       .option('keep', {
         type: 'number',
         describe:
@@ -72,7 +72,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs & QueueArgs> = {
   describe:
     'verify backups: light (manifest, size, sha256, archive readable) or --deep (restore into a scratch database and compare fingerprints)',
   builder: (y) =>
-    withQueueOptions(withCommonOptions(y))
+    withQueueOptions(withCommonOptions(y, ['migrations', 'optimizations', 'lock-wait']))
       .option('deep', {
         type: 'boolean',
         describe:
@@ -109,7 +109,7 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
   describe:
     'restore tenants from their verified backup into their own database, then check the fingerprint (needs --yes)',
   builder: (y) =>
-    withCommonOptions(y)
+    withCommonOptions(y, ['migrations', 'optimizations'])
       .option('backup', {
         type: 'string',
         describe: 'latest verified (default) or a backup file (with one --tenant)',

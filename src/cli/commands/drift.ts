@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { TenantResult } from '../../core/events.js';
-import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { type CommonArgs, READ_ONLY_UNUSED, resolveContext, withCommonOptions } from '../context.js';
 import type { ResultColumn } from '../render/table.js';
 import { runCommand } from '../run-command.js';
 
@@ -23,7 +23,7 @@ export const driftCommand: CommandModule<object, CommonArgs> = {
   describe:
     'tenants whose schema differs from the others on the same version, and how (read-only, takes no lock); exit 1 on drift',
   builder: (y) =>
-    withCommonOptions(y)
+    withCommonOptions(y, ['migrations', ...READ_ONLY_UNUSED])
       .example('$0 drift', 'groups per version, the majority marked, a diff per outlier')
       .example('$0 drift --json', 'per tenant: version, fingerprint, group, differences') as never,
   handler: (args) =>

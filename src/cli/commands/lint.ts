@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { UsageError } from '../../core/errors.js';
 import { redact, redactDeep } from '../../core/redact.js';
 import type { LintFinding, LintReport } from '../../lint/index.js';
-import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { type CommonArgs, READ_ONLY_UNUSED, resolveContext, withCommonOptions } from '../context.js';
 import { drawTable } from '../render/draw-table.js';
 import { runCommand } from '../run-command.js';
 
@@ -74,7 +74,7 @@ export const lintCommand: CommandModule<object, LintArgs> = {
   describe:
     'flag pending migrations that take heavy locks or rewrite tables on a live database (exit 1 on an unaccepted finding)',
   builder: (y) =>
-    withCommonOptions(y)
+    withCommonOptions(y, READ_ONLY_UNUSED)
       .option('all', {
         type: 'boolean',
         describe:

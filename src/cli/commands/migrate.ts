@@ -30,7 +30,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs & QueueArgs> = {
   command: 'migrate',
   describe: 'apply pending migrations on every selected tenant, concurrently',
   builder: (y) =>
-    withQueueOptions(withCommonOptions(y))
+    withQueueOptions(withCommonOptions(y, ['optimizations', 'backup-dir']))
       .option('to', { type: 'string', describe: 'stop after this migration (file name)' })
       .option('dry-run', { type: 'boolean', describe: 'report what would be applied; change nothing' })
       .option('allow-out-of-order', {
@@ -157,7 +157,10 @@ export const repairCommand: CommandModule<object, CommonArgs> = {
   describe:
     'accept deliberate edits of applied migrations: record their current checksums (like Flyway repair)',
   builder: (y) =>
-    withCommonOptions(y).example('$0 repair --tenant acme', 'accept the edited files for acme') as never,
+    withCommonOptions(y, ['optimizations', 'backup-dir']).example(
+      '$0 repair --tenant acme',
+      'accept the edited files for acme',
+    ) as never,
   handler: (args) =>
     runCommand(async (signal) => {
       const { repair } = await import('../../migration/rollback-fleet.js');

@@ -19,7 +19,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs & QueueArgs> = 
   describe:
     'run the optimization scripts (index builds, batched cleanup, statistics) on every selected tenant',
   builder: (y) =>
-    withQueueOptions(withCommonOptions(y))
+    withQueueOptions(withCommonOptions(y, ['migrations', 'backup-dir']))
       .option('only', {
         type: 'string',
         array: true,
