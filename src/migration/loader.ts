@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../util/duration.js';
-import { importUserModule, isCommonJs, moduleExports } from '../util/load-module.js';
+import { commonJsExports, importUserModule, isCommonJs } from '../util/load-module.js';
 import { migrationChecksum } from './checksum.js';
 import { downSqlFileFor, isDownSqlFile, parseSqlSettings } from './sql-file.js';
 import type { Migration, MigrationConfig } from './types.js';
@@ -82,12 +82,12 @@ async function loadModuleMigration(name: string, file: string): Promise<Migratio
 }
 
 /**
- * What knex finds in a migration module: `module.exports` of a CommonJS file, the module namespace of an
- * ES module — whose `export default { up, down }` knex does not look into.
+ * What knex finds in a migration module: `module.exports` of a CommonJS file (a TypeScript one compiled
+ * to CommonJS too), the module namespace of an ES module — in neither does knex look into an
+ * `export default { up, down }`.
  */
-async function migrationExports(file: string): Promise<Record<string, unknown>> {
-  const namespace = await importUserModule(file);
-  return isCommonJs(file) ? moduleExports(namespace) : namespace;
+function migrationExports(file: string): Promise<Record<string, unknown>> {
+  return isCommonJs(file) ? commonJsExports(file) : importUserModule(file);
 }
 
 function loadSqlMigration(name: string, file: string): Migration {

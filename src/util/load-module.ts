@@ -31,6 +31,22 @@ export async function importUserModule(file: string): Promise<Record<string, unk
   return asWritten((await import(url)) as Record<string, unknown>);
 }
 
+/**
+ * `module.exports` of a CommonJS file — TypeScript compiled to CommonJS included — exactly as knex's
+ * `require` of it gives it: `export default { up, down }` compiled is `{ __esModule, default: {…} }`,
+ * which knex does not look into, so neither does a migration loader built on this.
+ */
+export async function commonJsExports(file: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  const namespace = TYPESCRIPT.test(file)
+    ? ((await (await import('tsx/esm/api')).tsImport(url, import.meta.url)) as Record<string, unknown>)
+    : ((await import(url)) as Record<string, unknown>);
+  const exports = namespace.default;
+  return exports !== null && (typeof exports === 'object' || typeof exports === 'function')
+    ? (exports as Record<string, unknown>)
+    : {};
+}
+
 /** Unwraps `export default`, CommonJS `module.exports` and ESM-with-named-exports alike. */
 export function moduleExports(mod: Record<string, unknown>): Record<string, unknown> {
   const def = mod.default;

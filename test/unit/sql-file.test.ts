@@ -125,6 +125,29 @@ describe('loading .sql migrations', () => {
     });
   });
 
+  // knex `require`s a TypeScript migration of a CommonJS project compiled to CommonJS: its `export default`
+  // is `exports.default`, where knex does not look — the same refusal as in an ES module.
+  it('TypeScript in a CommonJS project: export default is not looked into, named exports and export = are read', async () => {
+    const d = join(dir, 'ts-commonjs');
+    mkdirSync(d);
+    writeFileSync(join(d, 'package.json'), '{ "name": "a-commonjs-project" }');
+    writeFileSync(join(d, '001_default.ts'), 'export default { up: async () => {}, down: async () => {} };');
+    writeFileSync(
+      join(d, '002_named.ts'),
+      'export async function up(): Promise<void> {}\nexport async function down(): Promise<void> {}',
+    );
+    writeFileSync(join(d, '003_assigned.ts'), 'export = { up: async () => {}, down: async () => {} };');
+    const loaded = await loadMigrations(d);
+    assert.deepEqual(
+      loaded.map((m) => [m.name, m.invalid ?? 'valid']),
+      [
+        ['001_default.ts', 'must have both an up and down function'],
+        ['002_named.ts', 'valid'],
+        ['003_assigned.ts', 'valid'],
+      ],
+    );
+  });
+
   // knex refuses to run a module without both functions (and does not look into an ES module's
   // `export default { up, down }`), but only when it would run it: the file loads, marked invalid.
   it("a module without both up and down loads marked invalid, in knex's words; CommonJS module.exports is read", async () => {
