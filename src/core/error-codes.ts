@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   CHECKSUM_MISMATCH: 'an applied migration was edited after it ran',
   OUT_OF_ORDER: 'a pending migration sorts before one already applied',
   INVALID_MIGRATION: 'a pending migration module lacks up or down (knex refuses to run it)',
+  TRANSACTION_ENDED:
+    'a migration committed or rolled back its own transaction: what it committed stays, and it is not recorded as applied',
   NEEDS_NO_TRANSACTION: 'the migration holds a statement that cannot run inside a transaction',
   NOT_TRANSACTIONAL: 'the server refused a statement that cannot run inside a transaction',
   INVALID_INDEX: 'a migration without a transaction left an invalid index behind',

@@ -75,6 +75,9 @@ function transactionView(knex: Knex, depth: number): Knex.Transaction {
         case 'commit':
         case 'rollback':
           return () => refuse(prop);
+        // Its user cannot end it (above): it is completed only once `fn` has returned or thrown.
+        case 'isCompleted':
+          return () => false;
         default:
           return Reflect.get(target, prop, receiver);
       }

@@ -21,6 +21,14 @@ function effectiveTimeouts(base: Timeouts, migration: Migration): Timeouts {
   };
 }
 
+/** A migration that ended its own transaction: knex fails it too, and records nothing. */
+function endedItsTransaction(name: string): TenantError {
+  return new TenantError(
+    'TRANSACTION_ENDED',
+    `${name} committed or rolled back its own transaction (trx.commit() / trx.rollback()): what it committed stays, and it is not recorded as applied — let dbfleet commit it, or opt out with config.transaction = false`,
+  );
+}
+
 /** Runs one migration in its own transaction (unless it opted out), recording it in the same transaction. */
 export async function runMigration(
   opts: TenantMigrationOptions,
@@ -65,14 +73,23 @@ export async function runMigration(
     const refusal = script !== undefined ? adapter.checkTransactionalScript(script) : undefined;
     if (refusal) throw new TenantError('NEEDS_NO_TRANSACTION', `${migration.name}: ${refusal}`);
     // A module migration gets knex's own transaction; a .sql one never exposes `trx` to user code.
+    let inside: Promise<void> | undefined;
     await session.transaction(
-      async (trx) => {
-        if (overrides) await session.setTimeouts(timeouts, trx);
-        await withUserProcessing(trx, () => body(trx, ctx));
-        await record(trx, true);
+      (trx) => {
+        inside = (async () => {
+          if (overrides) await session.setTimeouts(timeouts, trx);
+          await withUserProcessing(trx, () => body(trx, ctx));
+          if (trx.isCompleted()) throw endedItsTransaction(migration.name);
+          await record(trx, true);
+        })();
+        return inside;
       },
       { internal: migration.kind === 'sql' },
     );
+    // knex settles a transaction at a COMMIT the migration runs itself (`trx.commit()`), before the callback
+    // has ended: without this, the history write that then fails on the finished transaction went unseen,
+    // and the migration was reported applied, unrecorded, to run again next time.
+    await inside;
     return;
   }
   // Opted out (CREATE INDEX CONCURRENTLY and friends): statements commit as they go.

@@ -98,7 +98,10 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         if (err instanceof Error) Object.assign(err, { unchanged: true });
         throw err;
       }
-      const failedFirst = result.error && result.details.applied.length === 0;
+      // A first migration that failed in its own transaction changed nothing — unless it committed that
+      // transaction itself (TRANSACTION_ENDED): then the backup is restored like after any change.
+      const failedFirst =
+        result.error && result.error.code !== 'TRANSACTION_ENDED' && result.details.applied.length === 0;
       const failed = failedFirst ? byName.get(result.details.pending[0] ?? '') : undefined;
       return {
         applied: result.details.applied,

@@ -240,6 +240,41 @@ for (const dialect of dialectCases()) {
       assert.deepEqual(await probe.history(), []);
       assert.ok(!(await probe.tables()).includes('seen'));
     });
+
+    // knex settles its transaction at a COMMIT the migration runs itself: dbfleet's history write after
+    // it failed unseen, and the migration was reported applied, unrecorded, and ran again next time.
+    it('a migration that commits its own transaction fails, is not recorded, and says why', async () => {
+      const folder = join(dir, 'self-commit');
+      mkdirSync(folder);
+      writeFileSync(
+        join(folder, '001_accounts.js'),
+        `exports.up = async (knex) => {
+  await knex.schema.createTable('accounts', (t) => { t.string('id').primary(); t.integer('credit').notNullable(); });
+  await knex('accounts').insert({ id: 'acme', credit: 100 });
+};
+exports.down = (knex) => knex.schema.dropTable('accounts');`,
+      );
+      writeFileSync(
+        join(folder, '002_bonus.js'),
+        `exports.up = async (knex) => {
+  await knex('accounts').increment('credit', 10);
+  await knex.commit();
+};
+exports.down = (knex) => knex('accounts').decrement('credit', 10);`,
+      );
+      const migrations = await loadMigrations(folder);
+      const report = await migrate({ tenants: [tenant], migrations });
+      const result = report.tenants[0]!;
+      assert.equal(result.status, 'failed', JSON.stringify(result));
+      assert.equal(result.error?.code, 'TRANSACTION_ENDED');
+      assert.match(result.error?.message ?? '', /002_bonus\.js committed or rolled back its own transaction/);
+      assert.deepEqual((result.details as { applied: string[] }).applied, ['001_accounts.js']);
+      assert.deepEqual(await probe.history(), ['001_accounts.js'], 'recorded as knex would: not at all');
+      const [row] = await probe.query<{ credit: number }>("select credit from accounts where id = 'acme'");
+      assert.equal(Number(row!.credit), 110, 'what it committed itself stays, as under knex');
+      await probe.exec('drop table accounts');
+      await probe.exec("delete from knex_migrations where name = '001_accounts.js'");
+    });
   });
 }
 
