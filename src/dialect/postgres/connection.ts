@@ -28,13 +28,20 @@ export function parsePostgresConnection(input: string | ConnectionObject): Parse
   if (connection.connectionString) {
     throw new Error('use a URL string or separate fields, not connectionString');
   }
-  const database = connection.database;
-  if (typeof database !== 'string' || database === '') throw new Error('the connection names no database');
-  const host = typeof connection.host === 'string' && connection.host !== '' ? connection.host : 'localhost';
-  const port = connection.port === undefined ? 5432 : Number(connection.port);
+  // What the connection leaves out, pg (and so knex) takes from libpq's variables, as pg_dump does: a
+  // knexfile relying on PGHOST must reach that server here too, not localhost.
+  const env = process.env;
+  const database = nonEmpty(connection.database) ?? nonEmpty(env.PGDATABASE);
+  if (database === undefined) throw new Error('the connection names no database (nor does PGDATABASE)');
+  connection.database = database;
+  const host = nonEmpty(connection.host) ?? nonEmpty(env.PGHOST) ?? 'localhost';
+  const port = connection.port === undefined ? Number(nonEmpty(env.PGPORT) ?? 5432) : Number(connection.port);
   if (!Number.isInteger(port) || port <= 0 || port > 65535)
-    throw new Error(`invalid port ${String(connection.port)}`);
+    throw new Error(`invalid port ${String(connection.port ?? env.PGPORT)}`);
   connection.host = host;
   connection.port = port;
   return { connection, host: `postgres://${host}:${port}`, database };
 }
+
+const nonEmpty = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
