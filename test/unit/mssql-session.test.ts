@@ -18,7 +18,7 @@ import { mssqlOptimizer } from '../../src/dialect/mssql/optimize.js';
 import type { TediousLike } from '../../src/dialect/mssql/raw-connection.js';
 import { ScriptBatchError } from '../../src/dialect/mssql/run-script.js';
 import { mssqlKnexConfig, openMssqlSession } from '../../src/dialect/mssql/session.js';
-import { dropScratchSql, restoreOverSql } from '../../src/dialect/mssql/sql/backup.js';
+import { dropScratchSql, multiUserAgainSql, restoreOverSql } from '../../src/dialect/mssql/sql/backup.js';
 import type { IndexSpec } from '../../src/dialect/optimize-types.js';
 import type { SessionOptions, TenantSession } from '../../src/dialect/types.js';
 
@@ -916,6 +916,7 @@ describe('backup driver', () => {
       'release the lock',
       'USE master;',
       restoreOverSql('acme', join(work, 'x.bak')),
+      multiUserAgainSql('acme'),
       'USE [acme];',
       'take the lock',
     ]);

@@ -24,6 +24,7 @@ import {
   isScratchOf,
   likePrefix,
   listScratchSql,
+  multiUserAgainSql,
   planScratchFiles,
   readFileList,
   restoreAsSql,
@@ -190,19 +191,19 @@ describe('backup and restore SQL', () => {
     assert.throws(() => restoreAsSql('x', '/b/a.bak', []), /FILELISTONLY/);
   });
 
-  test('a rollback restore over the tenant’s own database always ends MULTI_USER', () => {
+  test('a rollback restore over the tenant’s own database, then MULTI_USER in a batch of its own', () => {
     assert.equal(
       restoreOverSql("o'b]", '/b/a.bak'),
       [
         "ALTER DATABASE [o'b]]] SET SINGLE_USER WITH ROLLBACK IMMEDIATE;",
-        'BEGIN TRY',
-        "  RESTORE DATABASE [o'b]]] FROM DISK = N'/b/a.bak' WITH CHECKSUM, RECOVERY, REPLACE;",
-        'END TRY',
-        'BEGIN CATCH',
-        "  IF DB_ID(N'o''b]') IS NOT NULL ALTER DATABASE [o'b]]] SET MULTI_USER;",
-        '  THROW;',
-        'END CATCH;',
-        "ALTER DATABASE [o'b]]] SET MULTI_USER;",
+        "RESTORE DATABASE [o'b]]] FROM DISK = N'/b/a.bak' WITH CHECKSUM, RECOVERY, REPLACE;",
+      ].join('\n'),
+    );
+    assert.equal(
+      multiUserAgainSql("o'b]"),
+      [
+        "IF EXISTS (SELECT 1 FROM sys.databases WHERE name = N'o''b]' AND state_desc = N'ONLINE' AND user_access_desc <> N'MULTI_USER')",
+        "  ALTER DATABASE [o'b]]] SET MULTI_USER;",
       ].join('\n'),
     );
   });

@@ -21,16 +21,24 @@ import {
   backupDatabaseSql,
   backupSupport,
   headerOnlySql,
+  multiUserAgainSql,
   restoreOverSql,
   verifyOnlySql,
 } from './sql/backup.js';
 
 /** A driver error as a TenantError: its classified code when it has one, `fallback` otherwise. */
-function failure(fallback: ErrorCode, what: string, err: unknown): TenantError {
+function failure(fallback: ErrorCode, what: string, err: unknown, more = ''): TenantError {
   const info = classifyMssqlError(err);
   const code = info && info.code !== 'FAILED' ? info.code : fallback;
-  return new TenantError(code, `${what}: ${info?.message ?? describeMssqlError(err)}`, { cause: err });
+  return new TenantError(code, `${what}: ${info?.message ?? describeMssqlError(err)}${more}`, { cause: err });
 }
+
+/** The error a request failed with, undefined when it went through. */
+const errorOf = (request: Promise<unknown>): Promise<unknown> =>
+  request.then(
+    () => undefined,
+    (err: unknown) => err ?? new Error('the request failed'),
+  );
 
 const serverPathOf = (ctx: BackupContext, path: string) =>
   serverBackupPath(path, backupPathMapOf(ctx.tenant.connection));
@@ -167,28 +175,26 @@ async function restoreMssql(
   const serverPath = serverPathOf(ctx, path);
   await session.unlock();
   await queryBatch(knex, 'USE master;');
-  let restoreError: unknown;
-  try {
-    await queryBatch(knex, restoreOverSql(ctx.tenant.database, serverPath), { timeoutMs: 0 });
-  } catch (err) {
-    restoreError = err;
+  const database = ctx.tenant.database;
+  const restoreError = await errorOf(
+    queryBatch(knex, restoreOverSql(database, serverPath), { timeoutMs: 0 }),
+  );
+  // Whatever the restore did; a failure here is reported after the restore's own error, never instead.
+  const resetError = await errorOf(queryBatch(knex, multiUserAgainSql(database)));
+  const useError = await errorOf(queryBatch(knex, `USE ${quoteIdent(database)};`));
+  const stuck = resetError
+    ? `; ${database} may still be SINGLE_USER: setting it back to MULTI_USER failed: ${describeMssqlError(resetError)}`
+    : '';
+  if (restoreError) {
+    const what = `RESTORE DATABASE from ${serverPath} (a path on the SQL Server host)`;
+    throw failure('RESTORE_FAILED', what, restoreError, stuck);
   }
-  try {
-    await queryBatch(knex, `USE ${quoteIdent(ctx.tenant.database)};`);
-  } catch (err) {
-    if (!restoreError)
-      throw failure(
-        'RESTORE_FAILED',
-        `the restore finished but ${ctx.tenant.database} cannot be opened`,
-        err,
-      );
+  if (resetError) {
+    const what = `restored ${database}, but it may still be SINGLE_USER: setting it back to MULTI_USER failed`;
+    throw failure('RESTORE_FAILED', what, resetError);
   }
-  if (restoreError)
-    throw failure(
-      'RESTORE_FAILED',
-      `RESTORE DATABASE from ${serverPath} (a path on the SQL Server host)`,
-      restoreError,
-    );
+  if (useError)
+    throw failure('RESTORE_FAILED', `the restore finished but ${database} cannot be opened`, useError);
   if (hadLock && !(await session.tryLock(ctx.sessionOptions.timeouts.lockTimeoutMs))) {
     throw new TenantError(
       'LOCK_LOST',

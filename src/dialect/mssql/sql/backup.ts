@@ -130,21 +130,30 @@ export function restoreAsSql(
 
 /**
  * Rollback: the tenant's database replaced by its backup. Run from another database (master): nobody,
- * this session included, may be using it. SINGLE_USER WITH ROLLBACK IMMEDIATE disconnects the application;
- * whatever happens, the database ends up MULTI_USER again.
+ * this session included, may be using it. SINGLE_USER WITH ROLLBACK IMMEDIATE disconnects the application,
+ * and the restore follows in the same batch, before an application connection can take the single slot.
+ * No TRY/CATCH: a CATCH that sets MULTI_USER fails itself when the restore failed (5064 while another
+ * connection holds the slot, 5052 once the database is RESTORING) and its error replaces the server's own;
+ * without one, every message of the failure (3101, then 3013) reaches the client, and XACT_ABORT ON stops
+ * the batch there. `multiUserAgainSql` follows in a batch of its own, whatever happened.
  */
 export function restoreOverSql(database: string, serverPath: string): string {
   const db = quoteIdent(database);
   return [
     `ALTER DATABASE ${db} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;`,
-    'BEGIN TRY',
-    `  RESTORE DATABASE ${db} FROM DISK = ${quoteString(serverPath)} WITH CHECKSUM, RECOVERY, REPLACE;`,
-    'END TRY',
-    'BEGIN CATCH',
-    `  IF DB_ID(${quoteString(database)}) IS NOT NULL ALTER DATABASE ${db} SET MULTI_USER;`,
-    '  THROW;',
-    'END CATCH;',
-    `ALTER DATABASE ${db} SET MULTI_USER;`,
+    `RESTORE DATABASE ${db} FROM DISK = ${quoteString(serverPath)} WITH CHECKSUM, RECOVERY, REPLACE;`,
+  ].join('\n');
+}
+
+/**
+ * Back to MULTI_USER after a restore over the tenant, failed or not — only while the database is ONLINE:
+ * ALTER DATABASE fails on one a failed restore left RESTORING (5052), which nobody can use until a restore
+ * succeeds, and a successful restore brings the backup's own MULTI_USER with it.
+ */
+export function multiUserAgainSql(database: string): string {
+  return [
+    `IF EXISTS (SELECT 1 FROM sys.databases WHERE name = ${quoteString(database)} AND state_desc = N'ONLINE' AND user_access_desc <> N'MULTI_USER')`,
+    `  ALTER DATABASE ${quoteIdent(database)} SET MULTI_USER;`,
   ].join('\n');
 }
 
