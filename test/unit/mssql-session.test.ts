@@ -304,9 +304,12 @@ describe('opening a session', () => {
 });
 
 describe('the migration lock', () => {
-  test('taken with sp_getapplock, once; released with sp_releaseapplock', async () => {
+  test('taken with sp_getapplock, once, on the server’s spelling of the database; released by that name', async () => {
     const { session, fake } = await open(
-      route([/sp_getapplock/, { rows: [{ result: 0 }] }], [/sp_releaseapplock/, { rows: [{ result: 0 }] }]),
+      route(
+        [/sp_getapplock/, { rows: [{ result: 0, resource: 'dbfleet:Acme' }] }],
+        [/sp_releaseapplock/, { rows: [{ result: 0 }] }],
+      ),
     );
     assert.equal(await session.tryLock(250), true);
     assert.equal(await session.tryLock(250), true);
@@ -314,14 +317,18 @@ describe('the migration lock', () => {
     await session.unlock();
     const lockRequests = fake.log.filter((e) => /applock/.test(e.sql));
     assert.equal(lockRequests.length, 2);
-    assert.match(
+    assert.equal(
       lockRequests[0]!.sql,
-      /sp_getapplock @Resource = N'dbfleet:acme', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 250;/,
+      [
+        "DECLARE @resource nvarchar(255) = N'dbfleet:' + DB_NAME(), @result int;",
+        "EXEC @result = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 250;",
+        'SELECT @result AS result, @resource AS resource;',
+      ].join('\n'),
     );
     assert.equal(lockRequests[0]!.timeout, 30_250, 'the request outlives the server-side wait');
     assert.match(
       lockRequests[1]!.sql,
-      /sp_releaseapplock @Resource = N'dbfleet:acme', @LockOwner = 'Session';/,
+      /sp_releaseapplock @Resource = N'dbfleet:Acme', @LockOwner = 'Session';/,
     );
   });
 
@@ -338,7 +345,10 @@ describe('the migration lock', () => {
       tenant({ id: 'b', schema: "o'b", database: 'shared' }),
     );
     assert.equal(await session.tryLock(10), true);
-    assert.match(fake.sent().at(-1) ?? '', /@Resource = N'dbfleet:o''b'/);
+    assert.match(
+      fake.sent().at(-1) ?? '',
+      /@resource nvarchar\(255\) = N'dbfleet:' \+ COALESCE\(SCHEMA_NAME\(SCHEMA_ID\(N'o''b'\)\), N'o''b'\)/,
+    );
   });
 });
 

@@ -5,6 +5,7 @@ import {
   getAppLockSql,
   interpretGetAppLock,
   interpretReleaseAppLock,
+  migrationLockResourceSql,
   releaseAppLockSql,
 } from '../../src/dialect/mssql/applock.js';
 import { intLiteral, quoteIdent, quoteQualified, quoteString } from '../../src/dialect/mssql/quote.js';
@@ -97,6 +98,11 @@ describe('session SQL', () => {
       "DECLARE @result int;\nEXEC @result = sp_releaseapplock @Resource = N'dbfleet:a]b', @LockOwner = 'Session';\nSELECT @result AS result;",
     );
     assert.match(getAppLockSql('r', -5), /@LockTimeout = 0;/);
+    assert.equal(migrationLockResourceSql(), "N'dbfleet:' + DB_NAME()");
+    assert.equal(
+      migrationLockResourceSql("o'b"),
+      "N'dbfleet:' + COALESCE(SCHEMA_NAME(SCHEMA_ID(N'o''b')), N'o''b')",
+    );
   });
 
   test('application lock status codes', () => {

@@ -10,6 +10,7 @@ import { intLiteral, quoteString } from './quote.js';
 /** sp_getapplock's @Resource is nvarchar(255). */
 const MAX_RESOURCE_LENGTH = 255;
 
+/** The migration lock's resource as dbfleet spells it (for messages): `dbfleet:<schema or database>`. */
 export function appLockResource(database: string, schema?: string): string {
   const resource = `dbfleet:${schema ?? database}`;
   if (resource.length > MAX_RESOURCE_LENGTH)
@@ -17,13 +18,36 @@ export function appLockResource(database: string, schema?: string): string {
   return resource;
 }
 
-/** Returns sp_getapplock's status as `result`: the procedure reports through its return code, not a row. */
-export function getAppLockSql(resource: string, waitMs: number): string {
+/**
+ * The migration lock's resource as the server spells the name: sp_getapplock compares @Resource in binary,
+ * while database and schema names compare by collation — case-insensitively, usually — so two runners whose
+ * inventories spell the database differently must still ask for the same lock. The same string as
+ * `appLockResource` when the inventory spells the name as the server does, so runners of earlier versions
+ * still exclude newer ones. A schema not created yet (read-only sessions) keeps the inventory's spelling.
+ */
+export function migrationLockResourceSql(schema?: string): string {
+  if (schema === undefined) return "N'dbfleet:' + DB_NAME()";
+  const name = quoteString(schema);
+  return `N'dbfleet:' + COALESCE(SCHEMA_NAME(SCHEMA_ID(${name})), ${name})`;
+}
+
+/** A lock resource: a name, or `{ sql }`, an nvarchar expression the server works out. */
+export type LockResource = string | { sql: string };
+
+/**
+ * Returns sp_getapplock's status as `result` (the procedure reports through its return code, not a row)
+ * and, for a resource the server works out, that resource as `resource`: what to release later.
+ */
+export function getAppLockSql(resource: LockResource, waitMs: number): string {
   const timeout = intLiteral(Math.max(0, Math.floor(waitMs)), 'lock wait');
+  const call = (name: string) =>
+    `EXEC @result = sp_getapplock @Resource = ${name}, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = ${timeout};`;
+  if (typeof resource === 'string')
+    return ['DECLARE @result int;', call(quoteString(resource)), 'SELECT @result AS result;'].join('\n');
   return [
-    'DECLARE @result int;',
-    `EXEC @result = sp_getapplock @Resource = ${quoteString(resource)}, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = ${timeout};`,
-    'SELECT @result AS result;',
+    `DECLARE @resource nvarchar(255) = ${resource.sql}, @result int;`,
+    call('@resource'),
+    'SELECT @result AS result, @resource AS resource;',
   ].join('\n');
 }
 

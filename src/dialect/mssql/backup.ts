@@ -130,7 +130,9 @@ async function inspectMssqlArchive(
   const problems: string[] = [];
   if (sets.length !== 1) problems.push(`the file holds ${sets.length} backup sets, expected exactly one`);
   const set = sets[0];
-  if (set && String(set.DatabaseName) !== ctx.tenant.database) {
+  // Database names compare by the server's collation, case-insensitive by default: the inventory may
+  // spell the name differently from the server (and from HEADERONLY, which reports the server's spelling).
+  if (set && String(set.DatabaseName).toLowerCase() !== ctx.tenant.database.toLowerCase()) {
     problems.push(`the file is a backup of database ${String(set.DatabaseName)}, not ${ctx.tenant.database}`);
   }
   if (set && Number(set.BackupType) !== 1)

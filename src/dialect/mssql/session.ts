@@ -15,6 +15,7 @@ import {
   getAppLockSql,
   interpretGetAppLock,
   interpretReleaseAppLock,
+  migrationLockResourceSql,
   releaseAppLockSql,
 } from './applock.js';
 import { RECONNECT_REFUSED } from './errors.js';
@@ -119,7 +120,10 @@ export async function openMssqlSession(
   });
   hardenMssqlClient(knex, driver);
   const timeouts = new SessionTimeouts(options.timeouts, baseRequestTimeout(tenant, options));
+  // As the inventory spells it, for messages; the lock itself is taken on the server's spelling.
   const resource = appLockResource(tenant.database, tenant.schema);
+  const resourceSql = { sql: migrationLockResourceSql(tenant.schema) };
+  let held = resource;
   let locked = false;
 
   try {
@@ -141,10 +145,11 @@ export async function openMssqlSession(
     knex,
     async tryLock(waitMs) {
       if (locked) return true;
-      const { rows } = await queryBatch(knex, getAppLockSql(resource, waitMs), {
+      const { rows } = await queryBatch(knex, getAppLockSql(resourceSql, waitMs), {
         timeoutMs: Math.max(0, waitMs) + LOCK_REQUEST_MARGIN_MS,
       });
       locked = interpretGetAppLock(rows[0]?.result, resource);
+      if (locked && typeof rows[0]?.resource === 'string') held = rows[0].resource;
       return locked;
     },
     // Naming an applock's holder takes sys.dm_tran_locks, readable only with VIEW SERVER STATE, which a
@@ -152,7 +157,7 @@ export async function openMssqlSession(
     describeLockHolder: async () => undefined,
     async unlock() {
       if (!locked) return;
-      const { rows } = await queryBatch(knex, releaseAppLockSql(resource));
+      const { rows } = await queryBatch(knex, releaseAppLockSql(held));
       locked = false;
       interpretReleaseAppLock(rows[0]?.result, resource);
     },

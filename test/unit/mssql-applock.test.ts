@@ -1,0 +1,150 @@
+// The migration lock (sp_getapplock) against a scripted server that keeps application locks as SQL Server
+// does: per resource, compared in binary, owned by a session, waited for up to @LockTimeout.
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { after, describe, test } from 'node:test';
+import type { Tenant } from '../../src/core/tenant.js';
+import { mssqlAdapter } from '../../src/dialect/mssql/index.js';
+import type { TediousLike } from '../../src/dialect/mssql/raw-connection.js';
+import { openMssqlSession } from '../../src/dialect/mssql/session.js';
+import type { TenantSession } from '../../src/dialect/types.js';
+
+class Server {
+  /** Resource → the connection holding it. */
+  readonly locks = new Map<string, object>();
+  readonly sent: string[] = [];
+  /** sys.databases.name of the tenant's database: what DB_NAME() returns. */
+  constructor(readonly databaseName: string) {}
+
+  get driver(): TediousLike {
+    const server = this;
+    class Request extends EventEmitter {
+      constructor(
+        readonly sql: string,
+        readonly callback: (err?: Error | null, rowCount?: number) => void,
+      ) {
+        super();
+      }
+      setTimeout() {}
+      addParameter() {}
+      cancel() {
+        this.emit('cancel');
+      }
+    }
+    class Connection extends EventEmitter {
+      state = { name: 'LoggedIn' };
+      inTransaction = false;
+      config = { options: {} };
+      connect(callback: (err?: Error) => void) {
+        setImmediate(() => callback());
+      }
+      execSql(request: Request) {
+        this.execSqlBatch(request);
+      }
+      execSqlBatch(request: Request) {
+        server.sent.push(request.sql);
+        server.run(this, request);
+      }
+      beginTransaction(callback: () => void) {
+        callback();
+      }
+      close() {
+        for (const [resource, owner] of server.locks) if (owner === this) server.locks.delete(resource);
+        setImmediate(() => this.emit('end'));
+      }
+    }
+    return { Connection, Request } as unknown as TediousLike;
+  }
+
+  /** The resource a lock batch names: the server's own spelling where the batch asks for DB_NAME(). */
+  private resourceOf(sql: string): string {
+    if (/N'dbfleet:' \+ DB_NAME\(\)/.test(sql)) return `dbfleet:${this.databaseName}`;
+    return /@Resource = N'((?:[^']|'')*)'/.exec(sql)![1]!.replace(/''/g, "'");
+  }
+
+  private run(
+    connection: object,
+    request: EventEmitter & { sql: string; callback: (e?: Error | null) => void },
+  ) {
+    const reply = (row?: Record<string, unknown>) =>
+      setImmediate(() => {
+        if (row)
+          request.emit(
+            'row',
+            Object.entries(row).map(([colName, value]) => ({ value, metadata: { colName } })),
+          );
+        request.callback(null);
+      });
+    if (/sp_releaseapplock/.test(request.sql)) {
+      const resource = this.resourceOf(request.sql);
+      const mine = this.locks.get(resource) === connection;
+      if (mine) this.locks.delete(resource);
+      return reply({ result: mine ? 0 : -999 });
+    }
+    if (!/sp_getapplock/.test(request.sql)) return reply();
+    const resource = this.resourceOf(request.sql);
+    const wait = Number(/@LockTimeout = (-?\d+)/.exec(request.sql)![1]);
+    const started = Date.now();
+    const answer = (result: number) =>
+      reply(/@resource AS resource/.test(request.sql) ? { result, resource } : { result });
+    const attempt = () => {
+      const owner = this.locks.get(resource);
+      if (owner === undefined || owner === connection) {
+        this.locks.set(resource, connection);
+        return answer(0);
+      }
+      if (wait !== -1 && Date.now() - started >= wait) return answer(-1);
+      const timer = setTimeout(attempt, 5);
+      request.once('cancel', () => {
+        clearTimeout(timer);
+        setImmediate(() => request.callback(Object.assign(new Error('Canceled.'), { code: 'ECANCEL' })));
+      });
+    };
+    attempt();
+  }
+}
+
+const sessions: TenantSession[] = [];
+after(async () => {
+  for (const s of sessions) await s.close().catch(() => {});
+});
+
+async function open(server: Server, database: string, over: Partial<Tenant> = {}) {
+  const parsed = mssqlAdapter.parseConnection(`mssql://app:pw@db1/${database}`);
+  const tenant: Tenant = {
+    id: 'acme',
+    dialect: 'mssql',
+    connection: parsed.connection,
+    host: parsed.host,
+    database,
+    tags: [],
+    ...over,
+  };
+  const session = await openMssqlSession(
+    tenant,
+    { timeouts: { lockTimeoutMs: 5000, statementTimeoutMs: 0 } },
+    server.driver,
+  );
+  sessions.push(session);
+  return session;
+}
+
+describe('the migration lock names the database as the server spells it', () => {
+  test('two runners spelling the database differently exclude each other', async () => {
+    const server = new Server('Acme');
+    const first = await open(server, 'acme');
+    const second = await open(server, 'ACME');
+    assert.equal(await first.tryLock(0), true);
+    assert.equal(await second.tryLock(0), false, 'the same database, so the same lock');
+    await first.unlock();
+    assert.equal(server.locks.size, 0, 'released under the name it was taken with');
+    assert.equal(await second.tryLock(0), true);
+  });
+
+  test('spelled as the server does, the resource is the one earlier versions take: they still collide', async () => {
+    const server = new Server('acme');
+    const current = await open(server, 'acme');
+    assert.equal(await current.tryLock(0), true);
+    assert.deepEqual([...server.locks.keys()], ['dbfleet:acme']);
+  });
+});

@@ -1,0 +1,66 @@
+// Light verify: the backup must be of the tenant's database, named as SQL Server compares names.
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { ArchiveInfo, BackupContext } from '../../src/dialect/backup-types.js';
+import { mssqlBackupDriver } from '../../src/dialect/mssql/backup.js';
+
+/** Answers RESTORE HEADERONLY with `header`, anything else with nothing. */
+function fakeKnex(header: Record<string, unknown>) {
+  class Request extends EventEmitter {
+    constructor(
+      readonly sql: string,
+      readonly callback: (err?: Error | null, rowCount?: number) => void,
+    ) {
+      super();
+    }
+    setTimeout() {}
+  }
+  const connection = {
+    inTransaction: false,
+    config: { options: {} },
+    execSqlBatch(request: Request) {
+      setImmediate(() => {
+        const rows = /HEADERONLY/.test(request.sql) ? [header] : [];
+        for (const row of rows)
+          request.emit(
+            'row',
+            Object.entries(row).map(([colName, value]) => ({ value, metadata: { colName } })),
+          );
+        request.callback(null, rows.length);
+      });
+    },
+  };
+  const client = {
+    driver: { Request },
+    acquireConnection: async () => connection,
+    releaseConnection: async () => {},
+  };
+  return { client } as never;
+}
+
+let dir = '';
+after(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function problemsOf(inventoryName: string, backupOf: string): Promise<string[]> {
+  dir ||= await mkdtemp(join(tmpdir(), 'dbfleet-mssql-verify-'));
+  const path = join(dir, 'acme.bak');
+  await writeFile(path, 'TAPE…');
+  const knex = fakeKnex({ DatabaseName: backupOf, BackupType: 1 });
+  const ctx = {
+    tenant: { id: 'acme', database: inventoryName, connection: {} },
+    session: async () => ({ knex }),
+  } as unknown as BackupContext;
+  return (await mssqlBackupDriver.inspect(ctx, path, {} as ArchiveInfo)).problems;
+}
+
+test('a backup of the tenant’s database passes whatever case the inventory spells its name in', async () => {
+  assert.deepEqual(await problemsOf('acme', 'Acme'), []);
+  assert.deepEqual(await problemsOf('ACME', 'acme'), []);
+  assert.deepEqual(await problemsOf('acme', 'other'), ['the file is a backup of database other, not acme']);
+});
