@@ -230,7 +230,8 @@ describe('backup and restore SQL', () => {
       [
         "IF DB_ID(N'dbfleet_verify_acme_1') IS NOT NULL",
         'BEGIN',
-        '  ALTER DATABASE [dbfleet_verify_acme_1] SET SINGLE_USER WITH ROLLBACK IMMEDIATE;',
+        "  IF EXISTS (SELECT 1 FROM sys.databases WHERE name = N'dbfleet_verify_acme_1' AND state_desc = N'ONLINE')",
+        '    ALTER DATABASE [dbfleet_verify_acme_1] SET SINGLE_USER WITH ROLLBACK IMMEDIATE;',
         '  DROP DATABASE [dbfleet_verify_acme_1];',
         'END;',
       ].join('\n'),

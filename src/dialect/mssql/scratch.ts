@@ -50,15 +50,24 @@ export async function sweepMssqlScratch(ctx: BackupContext): Promise<string[]> {
   const { knex } = await ctx.session();
   const { rows } = await queryBatch(knex, listScratchSql(scratchPrefix(ctx.tenant.id)));
   const dropped: string[] = [];
+  const failed: string[] = [];
   for (const name of rows.map((r) => String(r.name))) {
     if (!isScratchOf(ctx.tenant.id, name) || mine.has(name)) continue;
     if (!(await tryOwn(knex, name))) continue; // a live run owns it
     try {
       await dropDatabase(knex, name);
       dropped.push(name);
+    } catch (err) {
+      // One leftover that cannot be dropped must not keep the sweep from the others.
+      failed.push(`${name} (${describeMssqlError(err)})`);
     } finally {
       await release(knex, name);
     }
+  }
+  // The contract returns what was dropped; a failure is an error, so it names those dropped too.
+  if (failed.length > 0) {
+    const also = dropped.length > 0 ? `; dropped ${dropped.join(', ')}` : '';
+    throw new Error(`could not drop ${failed.join(', ')}${also}`);
   }
   return dropped;
 }

@@ -189,13 +189,19 @@ export function createScratchSql(name: string): string {
   return `CREATE DATABASE ${quoteIdent(name)};`;
 }
 
+/**
+ * SINGLE_USER first disconnects whoever is reading the copy. Only on an ONLINE database: on one a failed or
+ * killed restore left RESTORING, ALTER DATABASE fails (5052) and would end the batch before the DROP, which
+ * works there as it is (nobody can be connected to it).
+ */
 export function dropScratchSql(name: string): string {
   assertScratchName(name);
   const db = quoteIdent(name);
   return [
     `IF DB_ID(${quoteString(name)}) IS NOT NULL`,
     'BEGIN',
-    `  ALTER DATABASE ${db} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;`,
+    `  IF EXISTS (SELECT 1 FROM sys.databases WHERE name = ${quoteString(name)} AND state_desc = N'ONLINE')`,
+    `    ALTER DATABASE ${db} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;`,
     `  DROP DATABASE ${db};`,
     'END;',
   ].join('\n');

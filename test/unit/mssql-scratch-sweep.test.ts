@@ -1,0 +1,99 @@
+// Sweeping scratch databases a killed deep verify left: one in RESTORING is dropped too, and one that
+// cannot be dropped does not keep the sweep from the others.
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { test } from 'node:test';
+import type { BackupContext } from '../../src/dialect/backup-types.js';
+import { mssqlBackupDriver } from '../../src/dialect/mssql/backup.js';
+
+type State = 'ONLINE' | 'RESTORING' | 'IN_USE';
+
+const serverError = (number: number, message: string) =>
+  Object.assign(new Error(message), { number, code: 'EREQUEST' });
+
+/**
+ * The server, as far as a sweep goes: application locks are free (their runs were killed); ALTER DATABASE
+ * on a RESTORING database fails (5052) and, under XACT_ABORT ON, ends the batch before its DROP; a database
+ * someone is using cannot be dropped (3702).
+ */
+function fakeKnex(databases: Map<string, State>) {
+  const sent: string[] = [];
+  const reply = (sql: string): { rows?: Record<string, unknown>[]; error?: Error } => {
+    if (/FROM sys\.databases WHERE name LIKE/.test(sql))
+      return { rows: [...databases.keys()].map((name) => ({ name })) };
+    if (/sp_getapplock|sp_releaseapplock/.test(sql)) return { rows: [{ result: 0 }] };
+    const name = /DROP DATABASE \[(\w+)\]/.exec(sql)?.[1];
+    if (!name) return {};
+    const state = databases.get(name);
+    const altersBlindly = /SET SINGLE_USER/.test(sql) && !/state_desc\s*=\s*N?'ONLINE'/.test(sql);
+    if (state === 'RESTORING' && altersBlindly)
+      return {
+        error: serverError(
+          5052,
+          'ALTER DATABASE is not permitted while a database is in the Restoring state.',
+        ),
+      };
+    if (state === 'IN_USE')
+      return { error: serverError(3702, `Cannot drop database "${name}" because it is currently in use.`) };
+    databases.delete(name);
+    return {};
+  };
+  class Request extends EventEmitter {
+    constructor(
+      readonly sql: string,
+      readonly callback: (err?: Error | null, rowCount?: number) => void,
+    ) {
+      super();
+    }
+    setTimeout() {}
+  }
+  const connection = {
+    inTransaction: false,
+    config: { options: {} },
+    execSqlBatch(request: Request) {
+      sent.push(request.sql);
+      const { rows = [], error } = reply(request.sql);
+      setImmediate(() => {
+        if (error) return request.callback(error);
+        for (const row of rows)
+          request.emit(
+            'row',
+            Object.entries(row).map(([colName, value]) => ({ value, metadata: { colName } })),
+          );
+        request.callback(null, rows.length);
+      });
+    },
+  };
+  const client = {
+    driver: { Request },
+    acquireConnection: async () => connection,
+    releaseConnection: async () => {},
+  };
+  return { knex: { client } as never, sent };
+}
+
+test('a RESTORING leftover is dropped; one in use is reported, after the others were swept', async () => {
+  const databases = new Map<string, State>([
+    ['dbfleet_verify_acme_1', 'RESTORING'],
+    ['dbfleet_verify_acme_2', 'IN_USE'],
+    ['dbfleet_verify_acme_3', 'ONLINE'],
+  ]);
+  const { knex } = fakeKnex(databases);
+  const ctx = { tenant: { id: 'acme' }, session: async () => ({ knex }) } as unknown as BackupContext;
+  await assert.rejects(mssqlBackupDriver.sweepScratch(ctx), (err: Error) => {
+    assert.match(
+      err.message,
+      /could not drop dbfleet_verify_acme_2 \(Cannot drop database "dbfleet_verify_acme_2" because it is currently in use\.\)/,
+    );
+    assert.match(err.message, /dropped dbfleet_verify_acme_1, dbfleet_verify_acme_3/);
+    return true;
+  });
+  assert.deepEqual([...databases.keys()], ['dbfleet_verify_acme_2']);
+});
+
+test('all dropped: the names, as before', async () => {
+  const databases = new Map<string, State>([['dbfleet_verify_acme_1', 'RESTORING']]);
+  const { knex } = fakeKnex(databases);
+  const ctx = { tenant: { id: 'acme' }, session: async () => ({ knex }) } as unknown as BackupContext;
+  assert.deepEqual(await mssqlBackupDriver.sweepScratch(ctx), ['dbfleet_verify_acme_1']);
+});
