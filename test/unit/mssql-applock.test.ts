@@ -148,3 +148,34 @@ describe('the migration lock names the database as the server spells it', () => 
     assert.deepEqual([...server.locks.keys()], ['dbfleet:acme']);
   });
 });
+
+describe('waiting for the migration lock stops when the run is interrupted', () => {
+  test('Ctrl-C while another runner holds it: the wait is cancelled, false at once, nothing left held', async () => {
+    const server = new Server('acme');
+    const holder = await open(server, 'acme');
+    const waiter = await open(server, 'acme');
+    assert.equal(await holder.tryLock(0), true);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    assert.equal(await waiter.tryLock(3_000, controller.signal), false);
+    assert.ok(Date.now() - started < 1_000, `resolved after ${Date.now() - started} ms`);
+    assert.ok(
+      server.sent.some((sql) => /APPLOCK_MODE/.test(sql)),
+      'a grant that crossed the cancel is given back',
+    );
+    await holder.unlock();
+    assert.equal(server.locks.size, 0, 'the cancelled request took nothing');
+  });
+
+  test('already interrupted: one try, no wait', async () => {
+    const server = new Server('acme');
+    const holder = await open(server, 'acme');
+    const waiter = await open(server, 'acme');
+    assert.equal(await holder.tryLock(0), true);
+    const started = Date.now();
+    assert.equal(await waiter.tryLock(3_000, AbortSignal.abort()), false);
+    assert.ok(Date.now() - started < 1_000, `resolved after ${Date.now() - started} ms`);
+    assert.match(server.sent.at(-1) ?? '', /@LockTimeout = 0;/);
+  });
+});

@@ -51,6 +51,18 @@ export function getAppLockSql(resource: LockResource, waitMs: number): string {
   ].join('\n');
 }
 
+/**
+ * Gives back the lock if this session holds it: a cancelled sp_getapplock may have been granted just before
+ * the attention reached the server, and the client cannot tell.
+ */
+export function releaseIfHeldSql(resourceSql: string): string {
+  return [
+    `DECLARE @resource nvarchar(255) = ${resourceSql};`,
+    "IF APPLOCK_MODE('public', @resource, 'Session') <> 'NoLock'",
+    "  EXEC sp_releaseapplock @Resource = @resource, @LockOwner = 'Session';",
+  ].join('\n');
+}
+
 export function releaseAppLockSql(resource: string): string {
   return [
     'DECLARE @result int;',

@@ -17,6 +17,8 @@ export interface RawRequest {
   on(event: 'row', listener: (columns: RawColumn[]) => void): unknown;
   /** Per-request timeout in ms (0 = none), overriding the connection's requestTimeout. */
   setTimeout(timeout?: number): void;
+  /** Sends an attention (or drops the request not sent yet): its callback gets an ECANCEL error. */
+  cancel?(): void;
 }
 
 export type RequestConstructor = new (
@@ -83,6 +85,8 @@ export interface BatchResult {
 export interface BatchOptions {
   /** Overrides the connection's request timeout for this batch (0 = none). */
   timeoutMs?: number;
+  /** Cancels the batch when it aborts (a request aborted before it starts runs to its end). */
+  signal?: AbortSignal;
 }
 
 /** Sends one SQL batch as-is (no `?` bindings, no sp_executesql) and collects its rows. */
@@ -94,10 +98,13 @@ export function runBatch(
 ): Promise<BatchResult> {
   return new Promise((resolve, reject) => {
     const rows: Record<string, unknown>[] = [];
+    const cancel = () => request.cancel?.();
     const request = new Request(sql, (err, rowCount) => {
+      options.signal?.removeEventListener('abort', cancel);
       if (err) reject(err);
       else resolve({ rows, rowCount: rowCount ?? 0 });
     });
+    options.signal?.addEventListener('abort', cancel, { once: true });
     request.on('row', (columns) => {
       const row: Record<string, unknown> = {};
       for (const column of columns) row[column.metadata.colName] = column.value;

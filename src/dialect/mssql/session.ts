@@ -17,6 +17,7 @@ import {
   interpretReleaseAppLock,
   migrationLockResourceSql,
   releaseAppLockSql,
+  releaseIfHeldSql,
 } from './applock.js';
 import { RECONNECT_REFUSED } from './errors.js';
 import { hardenMssqlClient } from './knex-client.js';
@@ -143,11 +144,22 @@ export async function openMssqlSession(
   return {
     tenant,
     knex,
-    async tryLock(waitMs) {
+    async tryLock(waitMs, signal) {
       if (locked) return true;
-      const { rows } = await queryBatch(knex, getAppLockSql(resourceSql, waitMs), {
-        timeoutMs: Math.max(0, waitMs) + LOCK_REQUEST_MARGIN_MS,
-      });
+      // sp_getapplock waits on the server: an abort cancels the request (an attention). Already aborted:
+      // one try without waiting.
+      const wait = signal?.aborted ? 0 : waitMs;
+      let rows: Record<string, unknown>[];
+      try {
+        ({ rows } = await queryBatch(knex, getAppLockSql(resourceSql, wait), {
+          timeoutMs: Math.max(0, wait) + LOCK_REQUEST_MARGIN_MS,
+          signal,
+        }));
+      } catch (err) {
+        if (!signal?.aborted) throw err;
+        await queryBatch(knex, releaseIfHeldSql(resourceSql.sql)).catch(() => {});
+        return false;
+      }
       locked = interpretGetAppLock(rows[0]?.result, resource);
       if (locked && typeof rows[0]?.resource === 'string') held = rows[0].resource;
       return locked;
