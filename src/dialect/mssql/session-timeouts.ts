@@ -36,8 +36,12 @@ export function effectiveRequestTimeout(timeouts: Timeouts, requestTimeoutMs?: n
 
 export type TimeoutScope = 'session' | 'transaction';
 
+const sameTimeouts = (a: Timeouts, b: Timeouts) =>
+  a.lockTimeoutMs === b.lockTimeoutMs && a.statementTimeoutMs === b.statementTimeoutMs;
+
 export class SessionTimeouts {
   private sessionTimeouts: Timeouts;
+  private readonly opened: Timeouts;
   private restorePending = false;
 
   constructor(
@@ -45,6 +49,18 @@ export class SessionTimeouts {
     private readonly requestTimeoutMs?: number,
   ) {
     this.sessionTimeouts = { ...initial };
+    this.opened = { ...initial };
+  }
+
+  /**
+   * The request timeout for timeouts set on the live session. A statement timeout of 0 the session was
+   * opened with means "none set": the configured request timeout stands in, as at open, also when those
+   * timeouts are put back. Any other 0 was asked for — an index build's "no limit" — and gets no request
+   * timeout, as a backup has: the run's or the tenant's would cancel a long ONLINE build.
+   */
+  private requestTimeoutFor(timeouts: Timeouts): number {
+    if (sameTimeouts(timeouts, this.opened)) return effectiveRequestTimeout(timeouts, this.requestTimeoutMs);
+    return effectiveRequestTimeout(timeouts);
   }
 
   /**
@@ -62,10 +78,7 @@ export class SessionTimeouts {
         return;
       }
       this.restorePending = false;
-      connection.config.options.requestTimeout = effectiveRequestTimeout(
-        this.sessionTimeouts,
-        this.requestTimeoutMs,
-      );
+      connection.config.options.requestTimeout = this.requestTimeoutFor(this.sessionTimeouts);
       const restore = new Request(lockTimeoutSql(this.sessionTimeouts.lockTimeoutMs), (err) => {
         // Only a dead connection fails a SET; closing it makes the waiting request fail rather than run
         // under the override.
@@ -90,7 +103,7 @@ export class SessionTimeouts {
       this.sessionTimeouts = { ...timeouts };
       this.restorePending = false;
     }
-    connection.config.options.requestTimeout = effectiveRequestTimeout(timeouts, this.requestTimeoutMs);
+    connection.config.options.requestTimeout = this.requestTimeoutFor(timeouts);
     await runBatch(connection, Request, lockTimeoutSql(timeouts.lockTimeoutMs));
     // Marked only now: had the transaction already ended, the check above would otherwise restore
     // before the override and leave the override in place for good.
