@@ -49,7 +49,11 @@ describe('SQL Server error classification', () => {
     const info = classifyMssqlError(login);
     assert.equal(info?.code, 'DATABASE_NOT_FOUND');
     assert.match(info?.message ?? '', /Msg 4060: Cannot open database "acme"/);
-    assert.equal(codeOf(tediousError("Database 'x' does not exist.", 'EREQUEST', 911)), 'DATABASE_NOT_FOUND');
+    assert.equal(
+      codeOf(tediousError("Database 'x' does not exist.", 'EREQUEST', 911)),
+      'FAILED',
+      'not at login',
+    );
   });
 
   test('request timeout → TIMEOUT; connect timeout → UNREACHABLE', () => {

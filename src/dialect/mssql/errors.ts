@@ -14,7 +14,14 @@ interface MssqlLikeError {
   precedingErrors?: unknown;
   errors?: unknown;
   cause?: unknown;
+  [DRIVER_MESSAGE]?: unknown;
 }
+
+/**
+ * The driver's own message of a failed query, kept by knex-client.ts before knex puts the query's SQL in
+ * front of it (`<sql> - <message>`): classification reads this, so words in the SQL never count.
+ */
+export const DRIVER_MESSAGE = Symbol('dbfleet.mssql.driverMessage');
 
 /** dbfleet's code for a connection the session refused to replace (see session.ts). */
 export const RECONNECT_REFUSED = 'EDBFLEET_RECONNECT_REFUSED';
@@ -56,6 +63,8 @@ function unwrap(err: unknown): MssqlLikeError[] {
 }
 
 const text = (e: MssqlLikeError) => (typeof e.message === 'string' ? e.message : '');
+/** What the driver or the server said, without the SQL knex prefixes a failed query's message with. */
+const ownText = (e: MssqlLikeError) => (typeof e[DRIVER_MESSAGE] === 'string' ? e[DRIVER_MESSAGE] : text(e));
 const codeOf = (e: MssqlLikeError) => (typeof e.code === 'string' ? e.code : undefined);
 const numberOf = (e: MssqlLikeError) => (typeof e.number === 'number' ? e.number : undefined);
 
@@ -81,21 +90,25 @@ function classifyChain(chain: MssqlLikeError[]): { code: ErrorCode; explanation:
   const has = (test: (e: MssqlLikeError) => boolean) => chain.some(test);
   const hasNumber = (...numbers: number[]) => has((e) => numbers.includes(numberOf(e) ?? Number.NaN));
   const hasCode = (...codes: string[]) => has((e) => codes.includes(codeOf(e) ?? ''));
-  const said = (pattern: RegExp) => has((e) => pattern.test(text(e)));
+  const said = (pattern: RegExp) => has((e) => pattern.test(ownText(e)));
+  // At login (tedious' ELOGIN): the server's messages then are about the login and its database.
+  const atLogin = hasCode('ELOGIN');
 
   const requestTimedOut =
     said(/Timeout: Request failed to complete/i) ||
     has((e) => codeOf(e) === 'ETIMEOUT' && !said(/Failed to connect/i));
   // tedious sends an attention on timeout and waits cancelTimeout for the server to acknowledge it; when no
   // acknowledgement comes it drops the connection, and nobody knows how far the batch got.
-  if (said(/Failed to cancel request/i) || (requestTimedOut && (hasCode('ECANCEL') || said(/cancel/i)))) {
+  if (said(/Failed to cancel request/i) || (requestTimedOut && hasCode('ECANCEL'))) {
     return {
       code: 'STATE_UNKNOWN',
       explanation:
         "a request timed out and cancelling it failed, so the connection was dropped mid-statement: this tenant's state is unknown and needs inspection (open transactions, half-built indexes, the migration history) before anything is retried; it is never safe to retry blindly",
     };
   }
-  if (hasNumber(4060, 911) || said(/Cannot open database/i)) {
+  // Only at login is it the tenant's own database: later, 911 comes from a migration's USE [other] or a
+  // three-part name, a failure of that migration.
+  if (atLogin && (hasNumber(4060, 911) || said(/Cannot open database/i))) {
     return {
       code: 'DATABASE_NOT_FOUND',
       explanation: 'the database does not exist or this login may not open it',
@@ -109,7 +122,16 @@ function classifyChain(chain: MssqlLikeError[]): { code: ErrorCode; explanation:
       explanation: "the server's (or the Azure SQL database's) connection or session limit is reached",
     };
   }
-  if (hasNumber(...AUTH_NUMBERS) || hasCode('ELOGIN')) {
+  // 18401: the server is finishing an update (script upgrade mode) and lets only administrators in for a
+  // few minutes — not a wrong login: the fleet run retries it (src/fleet/connection-limit.ts).
+  if (hasNumber(18401) || (atLogin && said(/script upgrade mode/i))) {
+    return {
+      code: 'SERVER_UNAVAILABLE',
+      explanation:
+        'the server is in script upgrade mode after an update and admits only administrators until it finishes',
+    };
+  }
+  if (hasNumber(...AUTH_NUMBERS) || atLogin) {
     return { code: 'AUTH_FAILED', explanation: 'login failed (the server log names the exact reason)' };
   }
   if (hasNumber(1205)) {

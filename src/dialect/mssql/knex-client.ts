@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
+import { DRIVER_MESSAGE } from './errors.js';
 import { type MssqlKnexClient, mssqlClient, type TediousLike } from './raw-connection.js';
 
 /**
- * Two repairs to knex's mssql client.
+ * Three repairs to knex's mssql client.
  *
  * 1. knex 3 keeps pending mssql requests in ONE array declared on the client *prototype*, shared by every
  *    knex instance and every transaction in the process, and `_chomp(connection)` pops the newest entry —
@@ -14,6 +15,7 @@ import { type MssqlKnexClient, mssqlClient, type TediousLike } from './raw-conne
  * 2. A failed login surfaces as tedious' last error token only. For a missing database SQL Server sends
  *    4060 "Cannot open database" and then 18456 "Login failed", so the useful one is lost; the tokens seen
  *    during login are kept on the error as `precedingErrors` (node-mssql's name for them).
+ * 3. knex puts a failed query's SQL in front of its message; the driver's own message is kept beside it.
  */
 
 interface QueuedConnection {
@@ -52,6 +54,31 @@ export function queueRequestsPerConnection(prototype: object): void {
     if (next) connection.execSql(next);
   };
   patched.add(prototype);
+}
+
+interface QueryingClient {
+  _query(connection: unknown, query: unknown): Promise<unknown>;
+}
+
+const keeping = new WeakSet<object>();
+
+/**
+ * knex prefixes a failed query's message with its SQL (`<sql> - <message>`); the driver's own message is
+ * kept beside it (`DRIVER_MESSAGE`, not enumerable), so classification never reads words of the SQL — a
+ * `cancelled_at` column is no failed cancel. Idempotent, like the queue repair, and on the prototype too.
+ */
+export function keepDriverMessages(prototype: object): void {
+  if (keeping.has(prototype)) return;
+  const client = prototype as QueryingClient;
+  const query = client._query;
+  client._query = function (this: QueryingClient, connection, q) {
+    return query.call(this, connection, q).catch((err: unknown) => {
+      if (err instanceof Error && !Object.hasOwn(err, DRIVER_MESSAGE))
+        Object.defineProperty(err, DRIVER_MESSAGE, { value: err.message });
+      throw err;
+    });
+  };
+  keeping.add(prototype);
 }
 
 interface ServerMessageToken {
@@ -100,6 +127,7 @@ export function withLoginDiagnostics(driver: TediousLike): TediousLike {
 export function hardenMssqlClient(knex: Knex, driver?: TediousLike): MssqlKnexClient {
   const client = mssqlClient(knex);
   queueRequestsPerConnection(Object.getPrototypeOf(client) as object);
+  keepDriverMessages(Object.getPrototypeOf(client) as object);
   const installed = driver ?? withLoginDiagnostics(client.driver);
   client.driver = installed;
   client._driver = () => installed;
