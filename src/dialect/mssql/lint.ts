@@ -16,7 +16,8 @@ import { maskNonCode } from './tsql-lexer.js';
 export const MSSQL_RULES = {
   indexOffline: {
     id: 'mssql-index-offline',
-    title: 'CREATE INDEX or ALTER INDEX … REBUILD on an existing table without ONLINE = ON',
+    title:
+      'CREATE INDEX, ALTER INDEX … REBUILD or ADD PRIMARY KEY / UNIQUE on an existing table without ONLINE = ON',
     why: 'an offline index build holds a lock that blocks writes to the table (reads too, for a clustered index) until the whole index is built',
     safe: 'WITH (ONLINE = ON) where the edition has it (Enterprise, Developer, Azure SQL); on Standard Edition every build is offline: schedule it in a quiet window and accept this finding',
   },
@@ -42,6 +43,9 @@ const ALTER_TABLE = new RegExp(`${B}ALTER\\s+TABLE${E}`, 'gi');
 const LOCK_TIMEOUT_FOREVER = new RegExp(`${B}SET\\s+LOCK_TIMEOUT\\s+-\\s*1${E}`, 'gi');
 const ON = /\s*ON(?![\w@#$])/iy;
 const ALTER_COLUMN = /\s*ALTER\s+COLUMN(?![\w@#$])/iy;
+const ADD = /\s*(?:WITH\s+(?:NO)?CHECK\s+)?ADD(?![\w@#$])/iy;
+/** A PRIMARY KEY or UNIQUE constraint is enforced by an index, built when the constraint is added. */
+const INDEXED_CONSTRAINT = new RegExp(`${B}(?:PRIMARY\\s+KEY|UNIQUE)${E}`, 'i');
 const ONLINE = /ONLINE\s*=\s*ON(?![\w@#$])/i;
 const REBUILD = new RegExp(`${B}REBUILD${E}`, 'i');
 /** Where the next statement starts when the previous one has no semicolon. */
@@ -126,6 +130,15 @@ export function createMssqlLinter(stillNew: StillNew): DialectLinter {
           } else if (kind === 'alter') {
             const table = readName(sql, after);
             if (!table || isNew(table.name, migration.name)) continue;
+            ADD.lastIndex = table.end;
+            if (ADD.test(code)) {
+              // knex's t.primary() and t.unique(…, { useConstraint: true }) on an existing table.
+              const end = statementEnd(code, ADD.lastIndex);
+              const body = code.slice(m.index, end);
+              if (INDEXED_CONSTRAINT.test(body) && !ONLINE.test(body))
+                hit(MSSQL_RULES.indexOffline, m.index, end, `table ${table.name}`);
+              continue;
+            }
             ALTER_COLUMN.lastIndex = table.end;
             if (!ALTER_COLUMN.test(code)) continue;
             const column = readName(sql, ALTER_COLUMN.lastIndex);
