@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { after, describe, test } from 'node:test';
 import type { Tenant } from '../../src/core/tenant.js';
+import type { ArchiveInfo, BackupContext } from '../../src/dialect/backup-types.js';
+import { mssqlBackupDriver } from '../../src/dialect/mssql/backup.js';
+import { assembleFingerprint } from '../../src/dialect/mssql/fingerprint.js';
 import { mssqlAdapter } from '../../src/dialect/mssql/index.js';
 import type { TediousLike } from '../../src/dialect/mssql/raw-connection.js';
 import { openMssqlSession } from '../../src/dialect/mssql/session.js';
@@ -13,6 +16,8 @@ class Server {
   /** Resource → the connection holding it. */
   readonly locks = new Map<string, object>();
   readonly sent: string[] = [];
+  /** Called with every batch before it runs. */
+  onBatch: (sql: string) => void = () => {};
   /** sys.databases.name of the tenant's database: what DB_NAME() returns. */
   constructor(readonly databaseName: string) {}
 
@@ -43,6 +48,7 @@ class Server {
       }
       execSqlBatch(request: Request) {
         server.sent.push(request.sql);
+        server.onBatch(request.sql);
         server.run(this, request);
       }
       beginTransaction(callback: () => void) {
@@ -109,7 +115,7 @@ after(async () => {
   for (const s of sessions) await s.close().catch(() => {});
 });
 
-async function open(server: Server, database: string, over: Partial<Tenant> = {}) {
+async function open(server: Server, database: string, over: Partial<Tenant> = {}, lockTimeoutMs = 5000) {
   const parsed = mssqlAdapter.parseConnection(`mssql://app:pw@db1/${database}`);
   const tenant: Tenant = {
     id: 'acme',
@@ -122,7 +128,7 @@ async function open(server: Server, database: string, over: Partial<Tenant> = {}
   };
   const session = await openMssqlSession(
     tenant,
-    { timeouts: { lockTimeoutMs: 5000, statementTimeoutMs: 0 } },
+    { timeouts: { lockTimeoutMs, statementTimeoutMs: 0 } },
     server.driver,
   );
   sessions.push(session);
@@ -178,4 +184,38 @@ describe('waiting for the migration lock stops when the run is interrupted', () 
     assert.ok(Date.now() - started < 1_000, `resolved after ${Date.now() - started} ms`);
     assert.match(server.sent.at(-1) ?? '', /@LockTimeout = 0;/);
   });
+});
+
+test('after a rollback restore, lockTimeout 0 ("wait forever") waits for the lock to come back, not one try', async () => {
+  const server = new Server('acme');
+  const session = await open(server, 'acme', {}, 0);
+  assert.equal(await session.tryLock(0), true);
+  // Another runner gets in while the database is restored, and is done 100 ms later.
+  const other = {};
+  server.onBatch = (sql) => {
+    if (!/^RESTORE DATABASE|\nRESTORE DATABASE/.test(sql)) return;
+    server.locks.set('dbfleet:acme', other);
+    setTimeout(() => server.locks.delete('dbfleet:acme'), 100);
+  };
+  const ctx = {
+    tenant: session.tenant,
+    session: async () => session,
+    sessionOptions: { timeouts: { lockTimeoutMs: 0, statementTimeoutMs: 0 } },
+    signal: new AbortController().signal,
+  } as unknown as BackupContext;
+  const info = {
+    fingerprint: assembleFingerprint('schema', {
+      tables: [],
+      columns: [],
+      indexes: [],
+      constraints: [],
+      objects: [],
+    }),
+  } as ArchiveInfo;
+  await mssqlBackupDriver.restore(ctx, '/b/acme.bak', info, { dropUnexpected: true });
+  assert.equal(
+    server.locks.get('dbfleet:acme') !== undefined && server.locks.get('dbfleet:acme') !== other,
+    true,
+  );
+  assert.match(server.sent.findLast((sql) => /sp_getapplock/.test(sql)) ?? '', /@LockTimeout = -1;/);
 });

@@ -35,11 +35,13 @@ export function migrationLockResourceSql(schema?: string): string {
 export type LockResource = string | { sql: string };
 
 /**
+ * `waitMs`: how long sp_getapplock waits on the server (0: not at all; Infinity: until it gets the lock).
  * Returns sp_getapplock's status as `result` (the procedure reports through its return code, not a row)
  * and, for a resource the server works out, that resource as `resource`: what to release later.
  */
 export function getAppLockSql(resource: LockResource, waitMs: number): string {
-  const timeout = intLiteral(Math.max(0, Math.floor(waitMs)), 'lock wait');
+  // An endless wait (Infinity) is sp_getapplock's -1.
+  const timeout = Number.isFinite(waitMs) ? intLiteral(Math.max(0, Math.floor(waitMs)), 'lock wait') : '-1';
   const call = (name: string) =>
     `EXEC @result = sp_getapplock @Resource = ${name}, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = ${timeout};`;
   if (typeof resource === 'string')

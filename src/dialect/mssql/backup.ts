@@ -197,7 +197,15 @@ async function restoreMssql(
   }
   if (useError)
     throw failure('RESTORE_FAILED', `the restore finished but ${database} cannot be opened`, useError);
-  if (hadLock && !(await session.tryLock(ctx.sessionOptions.timeouts.lockTimeoutMs))) {
+  // lockTimeoutMs 0 means "wait forever", but tryLock's 0 is one try: forever is Infinity there.
+  const { lockTimeoutMs } = ctx.sessionOptions.timeouts;
+  const wait = lockTimeoutMs > 0 ? lockTimeoutMs : Number.POSITIVE_INFINITY;
+  if (hadLock && !(await session.tryLock(wait, ctx.signal))) {
+    if (ctx.signal.aborted)
+      throw new TenantError(
+        'INTERRUPTED',
+        `restored ${database}, but interrupted while waiting to take its migration lock again`,
+      );
     throw new TenantError(
       'LOCK_LOST',
       `restored ${ctx.tenant.database}, but another run took its migration lock meanwhile`,

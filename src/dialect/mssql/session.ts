@@ -152,7 +152,8 @@ export async function openMssqlSession(
       let rows: Record<string, unknown>[];
       try {
         ({ rows } = await queryBatch(knex, getAppLockSql(resourceSql, wait), {
-          timeoutMs: Math.max(0, wait) + LOCK_REQUEST_MARGIN_MS,
+          // An endless wait (Infinity, see the restore) has no request timeout either.
+          timeoutMs: Number.isFinite(wait) ? Math.max(0, wait) + LOCK_REQUEST_MARGIN_MS : 0,
           signal,
         }));
       } catch (err) {
