@@ -16,6 +16,20 @@ export const MAINTENANCE_CLOSE_STEP = 'after-tenant';
 
 type Write = (knex: Knex, run: RunStatement) => Promise<unknown>;
 
+/** Waits before each retry of a batch whose connection was lost: ~7 s in all. */
+const RETRY_DELAYS_MS = [250, 1000, 2000, 4000];
+
+/** The journal's connection was cut (terminated, reset, server restarting): the batch rolled back with it. */
+function isConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  // 57P01–57P03: admin shutdown, crash shutdown, cannot connect now; 08xxx: connection exceptions.
+  if (/^(57P0[123]|08\w{3}|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)$/.test(code)) return true;
+  return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(
+    typeof e?.message === 'string' ? e.message : '',
+  );
+}
+
 /**
  * The durable journal: a fold of the event stream into tables, written in order as events happen.
  * Writes are queued (events are synchronous, the database is not) and drained in batches, each batch
@@ -31,9 +45,12 @@ export class Journal {
   private runId?: string;
 
   private readonly run: RunStatement;
+  /** A PostgreSQL control database (not the local SQLite file): its connection can be cut mid-batch. */
+  private readonly pooled: boolean;
 
   private constructor(readonly knex: Knex) {
     this.run = statementRunner(knex);
+    this.pooled = (knex.client as { config: { client?: unknown } }).config.client !== 'better-sqlite3';
   }
 
   /** Opens the journal and closes the runs whose process was killed (see markDeadRuns). */
@@ -58,35 +75,68 @@ export class Journal {
     // finish — clearing `draining` — before its caller stored it there, leaving a settled promise that
     // flush() awaits in a loop forever.
     await undefined;
+    // A new drain tries again: a journal a blip cut off must not fail every later write of a long-lived
+    // process (a queue worker kept failing tenants after one control-database restart).
+    this.failure = undefined;
     try {
       // Writes queued while a batch commits form the next batch; reads run between batches, after the
       // writes queued before them (a read sees what was journaled before it was asked for).
-      while ((this.pending.length > 0 || this.reads.length > 0) && !this.failure) {
+      while (this.pending.length > 0 || this.reads.length > 0) {
         const batch = this.pending.splice(0);
-        // BEGIN/COMMIT as plain statements, like the writes (statements.ts): the journal's pool holds one
-        // connection and the drain is its only writer. knex.transaction() would do the same, but its
-        // per-transaction knex instance is garbage that outlives young-generation GCs: with it, a
-        // 1000-tenant run peaked ~45 MiB higher.
         if (batch.length > 0) {
-          try {
-            await this.run('begin', []);
-            for (const write of batch) await write(this.knex, this.run);
-            await this.run('commit', []);
-          } catch (err) {
-            this.failure = err;
-            await this.run('rollback', []).catch(() => {});
+          const failure = await this.commitBatch(batch);
+          if (failure !== undefined) {
+            this.failure = failure.err;
+            // Lost with the connection, the batch is kept, in order, for the next drain; one the database
+            // refused (it would fail again), or one cut off during its COMMIT, is dropped, and the flush
+            // waiting for it says so.
+            if (failure.retry) this.pending.unshift(...batch);
             break;
           }
         }
         for (const read of this.reads.splice(0)) await read();
       }
     } finally {
-      // Only after a failed write are any left: the writes are dropped (the run stops on it), the reads
-      // still answer.
-      this.pending = [];
       const reads = this.reads.splice(0);
       this.draining = undefined;
       for (const read of reads) void read();
+    }
+  }
+
+  /**
+   * One batch, one transaction. On the SQLite file BEGIN/COMMIT are plain statements, like the writes
+   * (statements.ts): knex.transaction() would do the same, but its per-transaction knex instance is garbage
+   * that outlives young-generation GCs — with it, a 1000-tenant run peaked ~45 MiB higher. A batch cut off
+   * with its connection rolled back with it: it is tried again on a new connection, a few times over a few
+   * seconds (a failover, a restart).
+   */
+  private async commitBatch(batch: readonly Write[]): Promise<{ err: unknown; retry: boolean } | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      let committing = false;
+      try {
+        if (this.pooled) {
+          // A server journal goes through knex's transaction: its statements stay on the connection that
+          // began it. As plain statements, those after a cut connection went out on a new one, outside the
+          // transaction — half a batch stored, the rest lost or, tried again, stored twice.
+          await this.knex.transaction(async (trx) => {
+            const run = statementRunner(trx);
+            for (const write of batch) await write(trx, run);
+            committing = true;
+          });
+          return undefined;
+        }
+        await this.run('begin', []);
+        for (const write of batch) await write(this.knex, this.run);
+        committing = true;
+        await this.run('commit', []);
+        return undefined;
+      } catch (err) {
+        if (!this.pooled) await this.run('rollback', []).catch(() => {});
+        // Cut off during its COMMIT, a batch may have been stored: writing it again could store it twice.
+        const retry = isConnectionLoss(err) && !committing;
+        if (!retry || attempt >= RETRY_DELAYS_MS.length) return { err, retry };
+        await new Promise((done) => setTimeout(done, RETRY_DELAYS_MS[attempt]));
+      }
     }
   }
 
@@ -101,10 +151,19 @@ export class Journal {
     });
   }
 
-  /** Waits for every queued write; rejects if one failed (the run must not go on without its journal). */
+  /**
+   * Waits until every write queued so far is stored; rejects if one could not be (the step must not be
+   * taken as journaled). The writes a lost connection held back are tried again by the next write or flush.
+   */
   async flush(): Promise<void> {
-    while (this.draining) await this.draining;
-    if (this.failure) throw this.failure;
+    let retried = false;
+    for (;;) {
+      while (this.draining) await this.draining;
+      if (this.failure === undefined) return;
+      if (this.pending.length === 0 || retried) throw this.failure;
+      retried = true;
+      this.draining = this.drain();
+    }
   }
 
   /** Records a run's options (redacted) and its tenants with their wave, before anything starts. */
