@@ -18,7 +18,11 @@ export interface MigrationDirectories {
 export async function loadMigrationDirectories(spec: MigrationDirectories): Promise<Migration[]> {
   const options = spec.loadExtensions ? { loadExtensions: spec.loadExtensions } : {};
   const perFolder: Migration[][] = [];
-  for (const directory of spec.directories) perFolder.push(await loadMigrations(directory, options));
+  for (const directory of spec.directories) {
+    const loaded = await loadMigrations(directory, options);
+    // Folder after folder, each its own sequence: the out-of-order check looks within the folder only.
+    perFolder.push(spec.sortDirsSeparately ? loaded.map((m) => ({ ...m, folder: directory })) : loaded);
+  }
   const all = perFolder.flat();
   const folderOf = new Map<string, string>();
   const problems: string[] = [];

@@ -2,7 +2,7 @@ import type { AppliedMigration } from './types.js';
 
 export interface PlanInput {
   /** Migrations on disk, in knex's order (by name; folder after folder with `sortDirsSeparately`). */
-  available: readonly { name: string; checksum: string; invalid?: string }[];
+  available: readonly { name: string; checksum: string; invalid?: string; folder?: string }[];
   /** knex_migrations rows, in id order. */
   applied: readonly AppliedMigration[];
   /** Checksums dbfleet recorded for applied migrations. */
@@ -15,7 +15,7 @@ export interface PlanInput {
 export type PlanProblem =
   | { kind: 'edited'; name: string; recorded: string; current: string }
   | { kind: 'missing'; name: string }
-  | { kind: 'out-of-order'; name: string; newestApplied: string }
+  | { kind: 'out-of-order'; name: string; newestApplied: string; folder?: string }
   | { kind: 'invalid'; name: string; why: string };
 
 export interface MigrationPlan {
@@ -50,19 +50,23 @@ export function planMigrations(input: PlanInput): MigrationPlan {
   const position = new Map(input.available.map((m, i) => [m.name, i]));
   const before = (a: string, b: string) =>
     position.has(a) && position.has(b) ? position.get(a)! < position.get(b)! : a < b;
-  const newestApplied = [...appliedNames]
-    .filter((name) => position.has(name))
-    .reduce<string | undefined>(
-      (newest, name) => (newest && before(name, newest) ? newest : name),
-      undefined,
-    );
+  // The newest applied file of each sequence: one, or one per folder under sortDirsSeparately (knex runs
+  // a new file of any folder). `available` is in knex's order, so the last applied one seen is the newest.
+  const newestApplied = new Map<string | undefined, string>();
+  for (const m of input.available) if (appliedNames.has(m.name)) newestApplied.set(m.folder, m.name);
   let pending = input.available.filter((m) => !appliedNames.has(m.name));
   if (input.to !== undefined) pending = pending.filter((m) => !before(input.to!, m.name));
   for (const m of pending) {
     // knex refuses a batch with such a file before running any of it.
     if (m.invalid) problems.push({ kind: 'invalid', name: m.name, why: m.invalid });
-    if (newestApplied !== undefined && !input.allowOutOfOrder && before(m.name, newestApplied))
-      problems.push({ kind: 'out-of-order', name: m.name, newestApplied });
+    const newest = newestApplied.get(m.folder);
+    if (newest !== undefined && !input.allowOutOfOrder && before(m.name, newest))
+      problems.push({
+        kind: 'out-of-order',
+        name: m.name,
+        newestApplied: newest,
+        ...(m.folder !== undefined ? { folder: m.folder } : {}),
+      });
   }
   return {
     current: input.applied.at(-1)?.name ?? null,
@@ -80,7 +84,7 @@ export function describeProblem(problem: PlanProblem, directory?: string): strin
     case 'missing':
       return `migration ${problem.name} is applied but its file is missing${where}`;
     case 'out-of-order':
-      return `pending migration ${problem.name} sorts before the newest applied one (${problem.newestApplied}); rename it, or pass --allow-out-of-order`;
+      return `pending migration ${problem.name} sorts before the newest applied one${problem.folder ? ` of its folder ${problem.folder}` : ''} (${problem.newestApplied}); rename it, or pass --allow-out-of-order`;
     case 'invalid':
       return `invalid migration: ${problem.name} ${problem.why}`;
   }

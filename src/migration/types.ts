@@ -25,6 +25,11 @@ export interface Migration {
   checksum: string;
   /** Path of the file, for messages. */
   file: string;
+  /**
+   * Set only under knex's `sortDirsSeparately`: the folder this migration was loaded from. Each such
+   * folder is its own sequence, so the out-of-order check compares a migration with its folder's alone.
+   */
+  folder?: string;
   kind: 'module' | 'sql';
   /** Why knex would refuse to run this file (a module without both `up` and `down`); absent when valid. */
   invalid?: string;
