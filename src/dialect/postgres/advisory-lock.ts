@@ -64,7 +64,12 @@ interface Holder {
  * application name only). Asked only after the lock was refused: it costs the happy path nothing.
  * Never the query text: it may hold a literal secret.
  */
-export async function describeAdvisoryLockHolder(query: Query, key: string): Promise<string | undefined> {
+export async function describeAdvisoryLockHolder(
+  query: Query,
+  key: string,
+  /** This session's application_name: a runner of the same knexfile is called so too. */
+  ownName = 'dbfleet',
+): Promise<string | undefined> {
   const rows = await query<Holder>(
     `select a.pid, a.application_name, host(a.client_addr) as client_addr, a.client_port,
             a.backend_start, a.state, a.state_change
@@ -77,10 +82,10 @@ export async function describeAdvisoryLockHolder(query: Query, key: string): Pro
   );
   const holder = rows[0];
   if (!holder) return undefined;
-  return describeHolder(holder);
+  return describeHolder(holder, ownName);
 }
 
-function describeHolder(h: Holder): string {
+function describeHolder(h: Holder, ownName: string): string {
   const parts = [`backend pid ${h.pid}`];
   parts.push(h.application_name ? `application_name '${h.application_name}'` : 'no application_name');
   if (h.client_addr) parts.push(`client ${h.client_addr}${h.client_port ? `:${h.client_port}` : ''}`);
@@ -90,7 +95,7 @@ function describeHolder(h: Holder): string {
     const since = h.state_change ? ` since ${h.state_change.toISOString()}` : '';
     parts.push(`${h.state}${since}`);
   }
-  if (h.application_name?.startsWith('dbfleet') !== true)
-    return `held by a session that is not dbfleet (${parts.join(', ')})`;
+  const dbfleet = h.application_name?.startsWith('dbfleet') === true || h.application_name === ownName;
+  if (!dbfleet) return `held by a session that is not dbfleet (${parts.join(', ')})`;
   return `held by another dbfleet runner (${parts.join(', ')}); if that dbfleet process is gone, the server ends its session within seconds (client_connection_check_interval on PostgreSQL 14+, TCP keepalives) and the lock with it`;
 }

@@ -14,6 +14,7 @@ import { connectPinned, knexOver, type PinnedConnection } from './pinned-connect
 import { readCompleteHistorySql, readHistorySql } from './read-history.js';
 import { recordPostgresMigration } from './record-migration.js';
 import { readPostgresShape } from './schema-shape.js';
+import { applicationNameOf } from './session-settings.js';
 import { createStallWatch, type StallWatch } from './stall-watchdog.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -53,7 +54,7 @@ export function postgresKnexConfig(tenant: Tenant, options: SessionOptions): Kne
     version: user.version ?? '12',
     connection: {
       ...tenant.connection,
-      application_name: 'dbfleet',
+      application_name: applicationNameOf(tenant.connection),
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       ...CLIENT_KEEPALIVE,
       options: [...startup, tenant.schema ? '' : searchPathStartupOption(user.searchPath)]
@@ -159,7 +160,8 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
       locked = await waitForAdvisoryLock(query, lockKey, waitMs, signal);
       return locked;
     },
-    describeLockHolder: () => describeAdvisoryLockHolder(query, lockKey),
+    describeLockHolder: () =>
+      describeAdvisoryLockHolder(query, lockKey, applicationNameOf(tenant.connection)),
     async unlock() {
       if (!locked) return;
       await query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, lockKey]);
