@@ -83,6 +83,12 @@ export type KnexSettings = Pick<
 
 export interface SessionOptions {
   timeouts: Timeouts;
+  /**
+   * Which of `timeouts` the run asked for (a flag, the config's `timeouts`, a library option); the others
+   * are dbfleet's defaults, which a tenant's own connection setting beats (a knexfile's
+   * `statement_timeout` on PostgreSQL). Absent: all of them were asked for.
+   */
+  askedTimeouts?: Partial<Timeouts>;
   /** The user's knex settings, as knex would apply them to the tenant's knex instance. */
   knex?: KnexSettings;
   /** Driver request timeout (SQL Server); 0 = none. */
@@ -101,6 +107,11 @@ export interface SessionOptions {
 export interface TenantSession {
   readonly tenant: Tenant;
   readonly knex: Knex;
+  /**
+   * The timeouts the session opened with, where they differ from `SessionOptions.timeouts` (a knexfile's
+   * `statement_timeout` over dbfleet's default): what a migration's own timeouts fall back to.
+   */
+  readonly timeouts?: Timeouts;
   /**
    * Takes the tenant's migration lock, a session-level lock that dies with the connection (PostgreSQL
    * advisory lock, SQL Server applock with @LockOwner='Session', SQLite an exclusive file lock).

@@ -56,6 +56,7 @@ export function resolveTimeouts(timeouts: Partial<Timeouts> = {}): Timeouts {
 export function sessionOptionsOf(options: FleetOptions): SessionOptions {
   return {
     timeouts: resolveTimeouts(options.timeouts),
+    askedTimeouts: { ...options.timeouts },
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.knex ? { knex: options.knex } : {}),
   };

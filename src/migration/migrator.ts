@@ -42,7 +42,9 @@ export async function runMigration(
   const body = direction === 'up' ? migration.up : migration.down;
   if (!body)
     throw new TenantError('NO_DOWN', `migration ${migration.name} has no down, so it cannot be rolled back`);
-  const timeouts = effectiveTimeouts(opts.timeouts, migration);
+  // The session's own timeouts may be the knexfile's rather than the run's defaults.
+  const own = session.timeouts ?? opts.timeouts;
+  const timeouts = effectiveTimeouts(own, migration);
   const knexLocked = () =>
     new TenantError(
       'KNEX_LOCKED',
@@ -101,7 +103,7 @@ export async function runMigration(
     // Already committed: it is recorded whatever knex's lock row says.
     await record(session.knex, false);
   } finally {
-    if (overrides) await session.setTimeouts(opts.timeouts);
+    if (overrides) await session.setTimeouts(own);
   }
 }
 

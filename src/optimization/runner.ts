@@ -86,7 +86,8 @@ export async function optimizeTenant(options: TenantOptimizeOptions): Promise<Te
       adapter,
       driver,
       dryRun,
-      timeouts: options.timeouts,
+      // The session's own timeouts may be the knexfile's rather than the run's defaults.
+      timeouts: session.timeouts ?? options.timeouts,
       previous: await readPreviousRuns(session.knex, schema),
       emit: options.emit,
       signal,

@@ -14,7 +14,7 @@ import { connectPinned, knexOver, type PinnedConnection } from './pinned-connect
 import { readCompleteHistorySql, readHistorySql } from './read-history.js';
 import { recordPostgresMigration } from './record-migration.js';
 import { readPostgresShape } from './schema-shape.js';
-import { applicationNameOf } from './session-settings.js';
+import { applicationNameOf, sessionTimeouts } from './session-settings.js';
 import { createStallWatch, type StallWatch } from './stall-watchdog.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -40,11 +40,12 @@ function searchPathStartupOption(searchPath: string | readonly string[] | undefi
 }
 
 export function postgresKnexConfig(tenant: Tenant, options: SessionOptions): Knex.Config {
-  const own = typeof tenant.connection.options === 'string' ? tenant.connection.options : '';
+  const { timeouts, connection } = sessionTimeouts(tenant.connection, options);
+  const own = typeof connection.options === 'string' ? connection.options : '';
   const startup = [
     own,
-    `-c lock_timeout=${Math.max(0, Math.floor(options.timeouts.lockTimeoutMs))}`,
-    `-c statement_timeout=${Math.max(0, Math.floor(options.timeouts.statementTimeoutMs))}`,
+    `-c lock_timeout=${Math.max(0, Math.floor(timeouts.lockTimeoutMs))}`,
+    `-c statement_timeout=${Math.max(0, Math.floor(timeouts.statementTimeoutMs))}`,
     livenessStartupOptions(tenant.host),
   ];
   const user = userKnexConfig(options.knex, POSTGRES_CLIENT_NAMES);
@@ -53,8 +54,8 @@ export function postgresKnexConfig(tenant: Tenant, options: SessionOptions): Kne
     ...user,
     version: user.version ?? '12',
     connection: {
-      ...tenant.connection,
-      application_name: applicationNameOf(tenant.connection),
+      ...connection,
+      application_name: applicationNameOf(connection),
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       ...CLIENT_KEEPALIVE,
       options: [...startup, tenant.schema ? '' : searchPathStartupOption(user.searchPath)]
@@ -87,12 +88,14 @@ function interval(ms: number): string {
 async function connectWatched(
   tenant: Tenant,
   options: SessionOptions,
-): Promise<{ config: Knex.Config; connection: PinnedConnection; watch: StallWatch }> {
+): Promise<{ config: Knex.Config; connection: PinnedConnection; watch: StallWatch; timeouts: Timeouts }> {
+  // The timeouts the session starts with (the knexfile's may beat dbfleet's defaults): the watch follows them.
+  const { timeouts } = sessionTimeouts(tenant.connection, options);
   return connectWithLiveness(tenant.host, async () => {
     const config = postgresKnexConfig(tenant, options);
     const settings = config.connection as Record<string, unknown>;
     const watch = createStallWatch({ host: String(settings.host), port: Number(settings.port ?? 5432) });
-    watch.setStatementTimeout(options.timeouts.statementTimeoutMs);
+    watch.setStatementTimeout(timeouts.statementTimeoutMs);
     let connection: PinnedConnection;
     try {
       connection = await connectPinned({ ...settings, stream: () => watch.stream() });
@@ -100,12 +103,12 @@ async function connectWatched(
       throw watch.connectError(err, CONNECT_TIMEOUT_MS);
     }
     watch.attach(connection);
-    return { config, connection, watch };
+    return { config, connection, watch, timeouts };
   });
 }
 
 export async function openPostgresSession(tenant: Tenant, options: SessionOptions): Promise<TenantSession> {
-  const { config, connection, watch } = await connectWatched(tenant, options);
+  const { config, connection, watch, timeouts } = await connectWatched(tenant, options);
   const afterCreate = afterCreateOf(config);
   if (afterCreate) {
     try {
@@ -152,6 +155,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
 
   const session: TenantSession = {
     tenant,
+    timeouts,
     get knex() {
       return knexOf();
     },
