@@ -10,6 +10,8 @@ export interface RunRow {
   finishedAt: number | null;
   options: Record<string, unknown> | null;
   summary: Record<string, number> | null;
+  /** The process that ran it last (see process-alive.ts), as journaled; null for runs before owners. */
+  owner: unknown;
 }
 
 export interface RunTenantRow {
@@ -50,7 +52,16 @@ function toRun(r: Record<string, unknown>): RunRow {
     finishedAt: num(r.finished_at),
     options: parse(r.options),
     summary: parse(r.summary),
+    owner: parseOrNull(r.owner),
   };
+}
+
+function parseOrNull(text: unknown): unknown {
+  try {
+    return parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** The named run, or the newest one (of `command`, when given). */

@@ -8,6 +8,7 @@ import { createFleetRun } from '../fleet/run-fleet.js';
 import { type Journal, newRunId } from '../journal/journal.js';
 import { findRun, runTenants } from '../journal/read.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
+import { parseProcessIdentity, processState } from '../util/process-alive.js';
 import type { CheckDefinition, HookDefinition } from './checks.js';
 import { upgradeTenant } from './pipeline.js';
 import { type PreflightOptions, type PreflightRecord, preflight } from './preflight.js';
@@ -61,6 +62,14 @@ async function loadResume(
   if (!run)
     throw new UsageError(
       resume === true ? 'no upgrade run in the journal to resume' : `no upgrade run ${resume} in the journal`,
+    );
+  // The run is still going (its process is alive on this host): a second runner taking it over would find
+  // every in-flight tenant LOCKED, "roll it back" and report it half-upgraded while the first finishes it.
+  const owner = run.status === 'running' ? parseProcessIdentity(run.owner) : undefined;
+  // (This very process may resume a run it gave up on itself, as a library caller does after an abort.)
+  if (owner && owner.pid !== process.pid && processState(owner) === 'alive')
+    throw new UsageError(
+      `run ${run.runId} is still running (process ${owner.pid} on this host): let it finish, or stop it (Ctrl-C) and then resume it`,
     );
   const rows = await runTenants(journal.knex, run.runId);
   const known = new Set(tenants.map((t) => t.id));

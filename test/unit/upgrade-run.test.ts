@@ -2,6 +2,8 @@
 // canary gate, the failure budget, --on-failure stop, interrupt + resume. The tenants are empty SQLite
 // files: only the (empty) smoke-check step opens them.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -323,6 +325,43 @@ describe('upgrade(): interrupt and resume', () => {
     const second = fakeOps();
     await run({ tenants, operations: second.ops, journal: one.journal, resume: true });
     assert.deepEqual(second.migrated, [], '2 failures > budget 1: nothing new starts');
+  });
+
+  // A resume that took over a run still going found every in-flight tenant LOCKED, "rolled it back" and
+  // reported it half-upgraded while the first runner finished it.
+  it('--resume of a run whose process is still alive is a usage error; once it is gone, the resume runs', async () => {
+    const tenants = fleet(2);
+    const ac = new AbortController();
+    const one = await run({ tenants, operations: fakeOps([], () => ac.abort()).ops, signal: ac.signal });
+    // Another live process on this host journaled as the run's owner, the run still `running`.
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        "import('./src/util/process-alive.ts').then((m) => { console.log(JSON.stringify(m.currentProcess())); setInterval(() => {}, 1000); })",
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+      const j = await Journal.open(one.journal);
+      await j
+        .knex('dbfleet_runs')
+        .where({ run_id: one.report.runId })
+        .update({ status: 'running', owner: line.toString().trim() });
+      await j.close();
+      await assert.rejects(
+        run({ tenants, operations: fakeOps().ops, journal: one.journal, resume: true }),
+        new RegExp(`run ${one.report.runId} is still running \\(process ${child.pid} on this host\\)`),
+      );
+    } finally {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    const two = await run({ tenants, operations: fakeOps().ops, journal: one.journal, resume: true });
+    assert.equal(two.report.ok, true, JSON.stringify(two.report.tenants));
   });
 
   it('--resume with nothing in the journal is a usage error', async () => {
