@@ -193,6 +193,18 @@ export async function upgradeTenant(
     if (!(err instanceof StepFailed)) throw err;
     const failure = { code: err.info.code, message: `${err.step}: ${err.info.message}` };
     // Nothing of this run reached the tenant (a resumed run's earlier migrations would have): no rollback.
+    // Another runner took its lock after the probe: skipped, like a tenant found held at the start — left
+    // for `--resume`, which tries it again (the other runner may well have reopened it meanwhile).
+    if (err.unchanged && details.applied.length === 0 && err.info.code === 'LOCKED') {
+      return {
+        status: 'skipped',
+        details,
+        error: {
+          code: 'LOCKED',
+          message: `${failure.message} — another runner took the tenant after this run had checked it: nothing was migrated or restored; upgrade --resume tries it again`,
+        },
+      };
+    }
     if (err.unchanged && details.applied.length === 0) {
       return {
         details,

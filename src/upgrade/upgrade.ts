@@ -53,6 +53,9 @@ interface ResumeState {
 }
 
 /** What a killed run left: finished tenants, and each unfinished tenant's completed steps. */
+/** Skipped tenants a resume runs: not done, and nothing of theirs failed. */
+const RETRIED_SKIPS = new Set(['NOT_STARTED', 'INTERRUPTED', 'LOCKED']);
+
 async function loadResume(
   journal: Journal,
   resume: string | true,
@@ -83,8 +86,9 @@ async function loadResume(
     (r) =>
       r.status === 'succeeded' ||
       r.status === 'failed' ||
-      // Not started, or stopped part-way by an interrupt (its step left unfinished): the resume runs it.
-      (r.status === 'skipped' && r.error?.code !== 'NOT_STARTED' && r.error?.code !== 'INTERRUPTED'),
+      // Not started, stopped part-way by an interrupt (its step left unfinished), or held by another
+      // runner (skipped is not done): the resume runs it.
+      (r.status === 'skipped' && !RETRIED_SKIPS.has(r.error?.code ?? '')),
   );
   const finishedResults = finishedRows.map(
     (r): TenantResult => ({

@@ -435,6 +435,25 @@ describe('upgradeTenant: a failure after the tenant may have changed rolls it ba
     assert.equal(outcome.details.maintenance, 'untouched');
   });
 
+  // The probe's lock is released before the backup: a runner that takes the tenant in between made this
+  // one fail it after closing and backing it up, "staying in maintenance" though the other reopened it.
+  it('a tenant another runner took after the probe is skipped LOCKED at migrate, nothing restored', async () => {
+    const t = fakeTenant();
+    const { ops, log, restored } = fakeOps();
+    ops.migrate = async () => {
+      const err = new TenantError('LOCKED', "the tenant's migration lock is held by another dbfleet runner", {
+        skipped: true,
+      });
+      throw Object.assign(err, { unchanged: true });
+    };
+    const outcome = await upgradeTenant(t.ctx, ops, settings().s);
+    assert.equal(outcome.status, 'skipped');
+    assert.equal(outcome.error?.code, 'LOCKED');
+    assert.match(outcome.error!.message, /another runner took the tenant after this run had checked it/);
+    assert.equal(restored.length, 0);
+    assert.ok(!log.some((l) => l.startsWith('restore')), log.join(', '));
+  });
+
   it('an after-tenant hook that fails also rolls back (the tenant stays closed)', async () => {
     const t = fakeTenant();
     const { ops, restored } = fakeOps();

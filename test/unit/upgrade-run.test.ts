@@ -364,6 +364,24 @@ describe('upgrade(): interrupt and resume', () => {
     assert.equal(two.report.ok, true, JSON.stringify(two.report.tenants));
   });
 
+  // Skipped is not done: a tenant another runner held is tried again by the resume.
+  it('--resume runs a tenant the run skipped because another runner held it', async () => {
+    const tenants = fleet(2);
+    const held = fakeOps();
+    held.ops.probeLock = async (ctx) => {
+      if (ctx.tenant.id === 't01')
+        throw new TenantError('LOCKED', "the tenant's migration lock is held by another dbfleet runner", {
+          skipped: true,
+        });
+    };
+    const one = await run({ tenants, operations: held.ops });
+    assert.deepEqual(statusOf(one.report), { t00: 'succeeded', t01: 'skipped' });
+    const second = fakeOps();
+    const two = await run({ tenants, operations: second.ops, journal: one.journal, resume: true });
+    assert.deepEqual(second.migrated, ['t01']);
+    assert.deepEqual(statusOf(two.report), { t00: 'succeeded', t01: 'succeeded' });
+  });
+
   it('--resume with nothing in the journal is a usage error', async () => {
     await assert.rejects(
       run({ tenants: fleet(1), operations: fakeOps().ops, resume: true }),
