@@ -4,6 +4,7 @@
 import type { Argv } from 'yargs';
 import { durationMs, type RunOverrides, wholeNumberAtLeastOne } from '../config/overrides.js';
 import type { RunOptions } from '../config/run-options.js';
+import { enterConfigFolder } from './config-folder.js';
 import { createEventSink, type OutputMode } from './output.js';
 
 export interface CommonArgs {
@@ -161,6 +162,7 @@ export async function resolveContext(
   signal: AbortSignal,
   extra: RunOverrides = {},
 ): Promise<CommandContext> {
+  enterConfigFolder(args as Record<string, unknown>);
   const overrides: RunOverrides = { ...overridesOf(args), ...extra };
   const { loadConfig, runOptionsFrom } = await import('../config/index.js');
   const loaded = await loadConfig(args.config, undefined, { env: args.env });

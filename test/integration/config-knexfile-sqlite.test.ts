@@ -57,6 +57,37 @@ describe('a knex-shaped knexfile', () => {
     assert.deepEqual(sqliteHistory(join(dir, 'db/prod.sqlite')), []);
   });
 
+  // knex's CLI runs from the knexfile's folder (`--knexfile app/knexfile.js`: "Working directory changed
+  // to …/app"): a knexfile that reads files relative to the working directory (dotenv's `.env`) must find
+  // the same ones — from the caller's folder, such a knexfile connected to another database.
+  it("--config in another folder runs from that folder, as knex does; path flags stay the caller's", async () => {
+    const dir = fixtureProject();
+    writeFileSync(join(dir, 'env.json'), JSON.stringify({ tenantFile: './db/globex.sqlite' }));
+    writeFileSync(
+      join(dir, 'knexfile.js'),
+      `const env = JSON.parse(require('fs').readFileSync('env.json', 'utf8'));
+module.exports = { client: 'better-sqlite3', connection: { filename: env.tenantFile }, useNullAsDefault: true,
+  migrations: { directory: ['./migrations', './migrations-orders'], loadExtensions: ['.js'] } };`,
+    );
+    writeFileSync(
+      join(root, `tenants-${projects}.json`),
+      JSON.stringify([{ id: 'g', dialect: 'sqlite', connection: join(dir, 'db/globex.sqlite') }]),
+    );
+    const run = await cli(
+      [
+        'migrate',
+        '--config',
+        `${dir.slice(root.length + 1)}/knexfile.js`,
+        '--tenants',
+        `tenants-${projects}.json`,
+        '--json',
+      ],
+      root,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(sqliteHistory(join(dir, 'db/globex.sqlite')).length, 3);
+  });
+
   it('--env production takes that environment (and NODE_ENV does the same)', async () => {
     const dir = fixtureProject();
     const byFlag = await cli(
