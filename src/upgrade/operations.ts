@@ -134,7 +134,11 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         dropUnexpected: true,
         lockWaitMs: settings.lockWaitMs,
       });
-      if (outcome.error) throw new TenantError(outcome.error.code, outcome.error.message);
+      // Held by another runner, the restore did not start: skipped, as a restore says (not a failed one).
+      if (outcome.error)
+        throw new TenantError(outcome.error.code, outcome.error.message, {
+          skipped: outcome.status === 'skipped',
+        });
     },
     async down(ctx, applied, expected) {
       const session = await ctx.session();

@@ -103,6 +103,9 @@ export async function rollbackTenant(
       durationMs: Date.now() - t0,
       error,
     });
+    // Another runner holds the tenant (LOCKED): nothing was rolled back — skipped, not failed, as a restore
+    // reports it; rolling the run back again tries it.
+    if (err instanceof TenantError && err.skipped) return { status: 'skipped', details, error };
     return { details, error };
   }
 }

@@ -469,6 +469,21 @@ describe('rollbackRun()', () => {
     assert.equal(report.tenants.find((t) => t.id === 't01')?.status, 'failed');
   });
 
+  it('a tenant another runner holds during the rollback is skipped LOCKED, not failed', async () => {
+    const tenants = fleet(2);
+    const up = await run({ tenants, operations: fakeOps().ops });
+    const f = fakeOps();
+    f.ops.restore = async (ctx) => {
+      if (ctx.tenant.id === 't01')
+        throw new TenantError('LOCKED', "the tenant's migration lock is held by another dbfleet runner", {
+          skipped: true,
+        });
+    };
+    const report = await rollbackRun({ tenants, operations: f.ops, journal: up.journal, run: true });
+    assert.deepEqual(statusOf(report), { t00: 'succeeded', t01: 'skipped' });
+    assert.equal(report.tenants.find((t) => t.id === 't01')?.error?.code, 'LOCKED');
+  });
+
   it('without hooks a rolled-back tenant is reported untouched, not closed', async () => {
     const tenants = fleet(2);
     const up = await run({ tenants, operations: fakeOps().ops });
