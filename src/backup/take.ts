@@ -16,6 +16,7 @@ import { ensurePrivateDir, fsyncDir, fsyncFile, reserveBackupPaths, sha256File, 
 import { type BackupManifest, writeManifest } from './manifest.js';
 import { applyRetention } from './retention.js';
 import { setAsideFailed } from './set-aside.js';
+import { isBackupVerdict } from './verdict.js';
 
 export interface BackupTenantOptions extends BackupRunSettings {
   fingerprintLevel: FingerprintLevel;
@@ -119,6 +120,14 @@ export async function backupTenant(
       { path, manifestPath, manifest },
       { deep, checksum: false },
     );
+    // A failure that is no verdict on the backup (an interrupt, no CREATEDB for the scratch copy: see
+    // isBackupVerdict) fails the tenant with its cause; the backup keeps its name, unverified.
+    if (check.error && !isBackupVerdict(check.error.code)) {
+      details.backup = summaryOf(path, manifest, false);
+      details.checks = check.checks;
+      done('failed', { error: check.error });
+      return { error: check.error, details };
+    }
     manifest.verification = {
       level: deep ? 'deep' : 'light',
       ok: check.verified !== false,

@@ -12,6 +12,7 @@ import {
 import { entryDir, writeManifest } from './manifest.js';
 import { type BackupSelector, selectBackup } from './select.js';
 import { setAsideFailed } from './set-aside.js';
+import { isBackupVerdict } from './verdict.js';
 
 export interface VerifyTenantOptions extends BackupRunSettings {
   deep: boolean;
@@ -54,8 +55,11 @@ export async function verifyTenantBackup(
     });
     details.checks = check.checks;
     if (check.differences.length) details.differences = check.differences;
-    if (entry.manifest) {
-      details.backup = summaryOf(entry.path, entry.manifest, check.verified);
+    if (entry.manifest) details.backup = summaryOf(entry.path, entry.manifest, check.verified);
+    // Only a verdict on the backup is recorded (see isBackupVerdict): an interrupt, a missing CREATEDB or
+    // another tenant's file leaves the manifest's last verdict, and the file, as they were.
+    const verdict = !check.error || isBackupVerdict(check.error.code);
+    if (entry.manifest && verdict) {
       const manifest = {
         ...entry.manifest,
         verification: {
@@ -72,7 +76,7 @@ export async function verifyTenantBackup(
       });
     }
     let error = check.error;
-    if (error && options.setAsideOnFailure && entry.manifest) {
+    if (error && verdict && options.setAsideOnFailure && entry.manifest) {
       const setAside = await setAsideFailed(ctx, entry.path, entry.manifestPath, error);
       error = setAside.info;
       if (setAside.path) details.backup = summaryOf(setAside.path, entry.manifest, false);

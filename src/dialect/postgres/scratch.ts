@@ -140,8 +140,10 @@ export async function createPostgresScratch(ctx: BackupContext): Promise<Scratch
         tools: ctx.tools,
       });
       if (run.code !== 0) {
+        // A lost connection, a full disk or a permission is no verdict on the archive: keep its code.
         const err = classifyToolFailure('pg_restore', run);
-        throw new TenantError('RESTORE_FAILED', `restoring into scratch database ${name}: ${err.message}`);
+        const code = err.code === 'BACKUP_TOOL_FAILED' ? 'RESTORE_FAILED' : err.code;
+        throw new TenantError(code, `restoring into scratch database ${name}: ${err.message}`);
       }
     },
     async integrityCheck() {

@@ -165,7 +165,11 @@ async function createSqliteScratch(ctx: BackupContext): Promise<Scratch> {
       try {
         await copyDatabase(source, path, ctx.signal);
       } catch (err) {
-        throw new TenantError('RESTORE_FAILED', `restoring into scratch file ${name}: ${errorMessage(err)}`);
+        // An interrupt, or a full volume for the scratch file, is no verdict on the backup.
+        if (err instanceof TenantError) throw err;
+        const full = (err as { code?: unknown }).code === 'SQLITE_FULL';
+        const code = full ? 'DISK_FULL' : 'RESTORE_FAILED';
+        throw new TenantError(code, `restoring into scratch file ${name}: ${errorMessage(err)}`);
       } finally {
         source.close();
       }
