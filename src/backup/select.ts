@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { TenantError } from '../core/errors.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
 import { tenantDir } from './files.js';
@@ -9,6 +10,10 @@ export type BackupSelector = 'latest' | (string & {});
 /**
  * Finds the backup to verify or restore. `latest` is the newest backup with a readable manifest — for
  * restore, the newest one that passed verification (a newer unverified backup is not a restore point).
+ *
+ * A backup newer than that one whose manifest cannot be read is MANIFEST_INVALID: silently taking an
+ * older backup verified the wrong file and restored older data than the operator expected. Naming a
+ * backup with `--backup <path>` is how to use an older one on purpose.
  */
 export async function selectBackup(
   ctx: TenantContext,
@@ -17,14 +22,23 @@ export async function selectBackup(
   options: { verifiedOnly: boolean },
 ): Promise<BackupEntry> {
   if (selector !== 'latest') return entryForPath(selector);
-  const entries = (await listBackups(tenantDir(backupDir, ctx.tenant.id))).filter((e) => e.manifest);
+  const dir = tenantDir(backupDir, ctx.tenant.id);
+  const all = await listBackups(dir);
+  const entries = all.filter((e) => e.manifest);
   const pick = options.verifiedOnly ? entries.find((e) => isVerified(e.manifest)) : entries[0];
+  // File names are timestamps: a damaged manifest has no created_at to sort by, its name still dates it.
+  const damaged = all
+    .filter((e) => !e.manifest && (!pick || basename(e.path) > basename(pick.path)))
+    .sort((a, b) => (basename(a.path) < basename(b.path) ? 1 : -1))[0];
+  if (damaged) {
+    throw new TenantError(
+      'MANIFEST_INVALID',
+      `the backup ${damaged.path} of ${ctx.tenant.id} cannot be used: ${damaged.manifestPath}: ${damaged.problem ?? 'unreadable'}; it is newer than ${pick ? pick.path : 'any other backup'}, so it is not skipped (repair or remove it, or name a backup with --backup)`,
+    );
+  }
   if (!pick) {
     const what = options.verifiedOnly && entries.length ? 'no verified backup' : 'no backup';
-    throw new TenantError(
-      'NO_BACKUP',
-      `${what} of ${ctx.tenant.id} in ${tenantDir(backupDir, ctx.tenant.id)}`,
-    );
+    throw new TenantError('NO_BACKUP', `${what} of ${ctx.tenant.id} in ${dir}`);
   }
   if (options.verifiedOnly && pick !== entries[0]) {
     ctx.emit({
