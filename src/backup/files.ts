@@ -159,7 +159,8 @@ export const FAILED_KEEP_MS = 7 * 24 * 3600_000;
 
 /**
  * Leftovers are removed: partial files of a killed run older than a day (no live backup runs that long),
- * and failed backups kept for inspection older than FAILED_KEEP_MS.
+ * and failed backups kept for inspection older than FAILED_KEEP_MS. Best effort: on a read-only backup
+ * volume (verify and restore open it so) a leftover that cannot be removed must not fail the tenant.
  */
 export async function removeStalePartials(
   dir: string,
@@ -170,7 +171,8 @@ export async function removeStalePartials(
     const maxAge = PARTIAL_NAME.test(name) ? maxAgeMs : FAILED_NAME.test(name) ? FAILED_KEEP_MS : undefined;
     if (maxAge === undefined) continue;
     const info = await stat(join(dir, name)).catch(() => undefined);
-    if (info && Date.now() - info.mtimeMs > maxAge) await rm(join(dir, name), { force: true });
+    if (info && Date.now() - info.mtimeMs > maxAge)
+      await rm(join(dir, name), { force: true }).catch(() => {});
   }
 }
 

@@ -1,7 +1,7 @@
 // A backup that failed its verification is set aside under a hidden failed name (never listed, never
 // restored) and swept after FAILED_KEEP_MS, like the partial files of a killed run.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -36,5 +36,17 @@ describe('failed backups are set aside', () => {
     for (const name of names) utimesSync(join(dir, name), old, old);
     await removeStalePartials(dir, names);
     assert.deepEqual(readdirSync(dir), []);
+  });
+});
+
+describe('leftovers that cannot be removed', () => {
+  it('are left in place: cleaning is best effort (a read-only backup volume said EROFS and failed the tenant)', async () => {
+    // rm without `recursive` refuses a directory: a removal that fails wherever the test runs (root included).
+    const name = '.20250101T000000000Z.dump.partial-deadbeef';
+    mkdirSync(join(dir, name, 'inside'), { recursive: true });
+    const old = (Date.now() - 2 * 86_400_000) / 1000;
+    utimesSync(join(dir, name), old, old);
+    await removeStalePartials(dir, [name]);
+    assert.ok(existsSync(join(dir, name)));
   });
 });
