@@ -13,7 +13,7 @@ import {
   startStep,
   summaryOf,
 } from './context.js';
-import { entryDir } from './manifest.js';
+import { type BackupEntry, entryDir } from './manifest.js';
 import { type BackupSelector, selectBackup } from './select.js';
 
 export interface RestoreTenantOptions extends BackupRunSettings {
@@ -48,13 +48,17 @@ export async function restoreFromBackup(
     const check = await checkBackup(ctx, bctx, driver, entry, { deep: false, checksum: true });
     details.checks = check.checks;
     if (entry.manifest) details.backup = summaryOf(entry.path, entry.manifest, check.verified);
-    if (check.error || !entry.manifest) {
-      const error: ErrorInfo = {
-        code: 'RESTORE_REFUSED',
-        message: `refusing to restore ${ctx.tenant.id} from ${entry.path}: ${check.error?.message ?? 'no manifest'} [${check.error?.code ?? 'MANIFEST_INVALID'}]`,
-      };
-      done('failed', { error });
-      return { error, details };
+    // What the light check finds now comes first; a pass cannot outweigh a recorded failed verdict.
+    const refused: ErrorInfo | undefined =
+      check.error || !entry.manifest
+        ? {
+            code: 'RESTORE_REFUSED',
+            message: `refusing to restore ${ctx.tenant.id} from ${entry.path}: ${check.error?.message ?? 'no manifest'} [${check.error?.code ?? 'MANIFEST_INVALID'}]`,
+          }
+        : failedVerdictOf(ctx, entry);
+    if (refused || !entry.manifest) {
+      done('failed', { error: refused });
+      return { error: refused, details };
     }
     done('succeeded');
     const manifest = entry.manifest;
@@ -96,4 +100,19 @@ export async function restoreFromBackup(
       details,
     };
   }
+}
+
+/**
+ * A backup whose last verification failed (`--backup <path>` names it; `latest` never picks one) is not
+ * restored: the light check before a restore cannot see what a deep one found (a fingerprint mismatch),
+ * and the tenant's data would be replaced by it. A `verify` of it that passes records a new verdict.
+ */
+function failedVerdictOf(ctx: TenantContext, entry: BackupEntry): ErrorInfo | undefined {
+  const verdict = entry.manifest?.verification;
+  if (verdict?.ok !== false) return undefined;
+  const problems = verdict.problems?.join('; ') || 'no problem recorded';
+  return {
+    code: 'RESTORE_REFUSED',
+    message: `refusing to restore ${ctx.tenant.id} from ${entry.path}: its ${verdict.level} verification at ${verdict.at} failed: ${problems} (verify it again: a passing verify records a new verdict)`,
+  };
 }
