@@ -18,6 +18,18 @@ function asWritten(namespace: Record<string, unknown>): Record<string, unknown> 
 }
 
 /**
+ * A TypeScript file Node would treat as CommonJS loads through tsx's CommonJS `require`, as knex's CLI
+ * `require`s it (through ts-node): tsx's ESM `tsImport` compiles it so that `__dirname` and `__filename`
+ * are `data:text`, and a knexfile's `path.join(__dirname, 'migrations')` pointed nowhere. tsx's
+ * `require` keeps one namespace (one require cache) for the process, so a module the knexfile and the
+ * migrations both import is evaluated once, as under knex.
+ */
+async function requireTypeScript(file: string): Promise<unknown> {
+  const { require: tsxRequire } = await import('tsx/cjs/api');
+  return tsxRequire(file, import.meta.url);
+}
+
+/**
  * Imports a user module (config, migration, optimization, check). TypeScript loads through tsx with no
  * build step, whether or not dbfleet itself runs under tsx, in ESM and CommonJS projects alike;
  * everything else through plain `import()`.
@@ -25,6 +37,8 @@ function asWritten(namespace: Record<string, unknown>): Record<string, unknown> 
 export async function importUserModule(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   if (TYPESCRIPT.test(file)) {
+    // `{ default: module.exports }` is what `import()` of a CommonJS module gives.
+    if (isCommonJs(file)) return asWritten({ default: await requireTypeScript(file) });
     const { tsImport } = await import('tsx/esm/api');
     return asWritten((await tsImport(url, import.meta.url)) as Record<string, unknown>);
   }
@@ -37,11 +51,9 @@ export async function importUserModule(file: string): Promise<Record<string, unk
  * which knex does not look into, so neither does a migration loader built on this.
  */
 export async function commonJsExports(file: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(file).href;
-  const namespace = TYPESCRIPT.test(file)
-    ? ((await (await import('tsx/esm/api')).tsImport(url, import.meta.url)) as Record<string, unknown>)
-    : ((await import(url)) as Record<string, unknown>);
-  const exports = namespace.default;
+  const exports = TYPESCRIPT.test(file)
+    ? await requireTypeScript(file)
+    : ((await import(pathToFileURL(file).href)) as Record<string, unknown>).default;
   return exports !== null && (typeof exports === 'object' || typeof exports === 'function')
     ? (exports as Record<string, unknown>)
     : {};
