@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,16 +18,35 @@ function asWritten(namespace: Record<string, unknown>): Record<string, unknown> 
   return namespace;
 }
 
+interface TsxLoaders {
+  require(id: string, fromFile: string): unknown;
+  import(specifier: string, parent: string): Promise<unknown>;
+}
+
+let tsxLoaders: Promise<TsxLoaders> | undefined;
+
+/**
+ * tsx's loaders, registered once for the process under one namespace of dbfleet's own, CommonJS and ESM
+ * alike. As under knex's CLI (one require cache, one ES module map), a module the knexfile and the
+ * migrations both import is evaluated once: tsx's `tsImport` takes a new namespace per call, so each
+ * TypeScript file had its own copy of it (state the knexfile set up was not what a migration saw).
+ * The namespace keeps tsx away from the rest of the process (an application running dbfleet as a library).
+ */
+function tsx(): Promise<TsxLoaders> {
+  tsxLoaders ??= Promise.all([import('tsx/cjs/api'), import('tsx/esm/api')]).then(([cjs, esm]) => {
+    const namespace = `dbfleet-${randomUUID()}`;
+    return { require: cjs.register({ namespace }).require, import: esm.register({ namespace }).import };
+  });
+  return tsxLoaders;
+}
+
 /**
  * A TypeScript file Node would treat as CommonJS loads through tsx's CommonJS `require`, as knex's CLI
  * `require`s it (through ts-node): tsx's ESM `tsImport` compiles it so that `__dirname` and `__filename`
- * are `data:text`, and a knexfile's `path.join(__dirname, 'migrations')` pointed nowhere. tsx's
- * `require` keeps one namespace (one require cache) for the process, so a module the knexfile and the
- * migrations both import is evaluated once, as under knex.
+ * are `data:text`, and a knexfile's `path.join(__dirname, 'migrations')` pointed nowhere.
  */
 async function requireTypeScript(file: string): Promise<unknown> {
-  const { require: tsxRequire } = await import('tsx/cjs/api');
-  return tsxRequire(file, import.meta.url);
+  return (await tsx()).require(file, import.meta.url);
 }
 
 /**
@@ -39,8 +59,7 @@ export async function importUserModule(file: string): Promise<Record<string, unk
   if (TYPESCRIPT.test(file)) {
     // `{ default: module.exports }` is what `import()` of a CommonJS module gives.
     if (isCommonJs(file)) return asWritten({ default: await requireTypeScript(file) });
-    const { tsImport } = await import('tsx/esm/api');
-    return asWritten((await tsImport(url, import.meta.url)) as Record<string, unknown>);
+    return asWritten((await (await tsx()).import(url, import.meta.url)) as Record<string, unknown>);
   }
   return asWritten((await import(url)) as Record<string, unknown>);
 }

@@ -60,6 +60,47 @@ export default defineConfig({
 });
 `;
 
+/** The folder of the file a module is in, in the project's module system. */
+const HERE = { commonjs: '__dirname', module: 'import.meta.dirname' } as const;
+
+/**
+ * A knexfile.ts and two .ts migrations that import one registry: under knex's CLI it is one module (one
+ * require cache, or one ESM module map under \`--import tsx\`), so the migrations see what the knexfile
+ * put in it; and the knexfile finds its migrations through the folder it is in.
+ */
+function sharedRegistryFiles(type: keyof typeof HERE): Record<string, string> {
+  const migration = (n: string) => `import type { Knex } from 'knex';
+import { seen } from '../registry';
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable('seen_${n}', (t) => t.text('v'));
+  await knex('seen_${n}').insert({ v: JSON.stringify({ seen, here: ${HERE[type]} }) });
+  seen.push('${n}');
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('seen_${n}');
+}
+`;
+  return {
+    'registry.ts': 'export const seen: string[] = [];\n',
+    'tenants.json': '[{ "id": "t" }]',
+    'knexfile.ts': `import * as path from 'path';
+import { seen } from './registry';
+
+seen.push('knexfile');
+export default {
+  client: 'better-sqlite3',
+  connection: { filename: './tenant.sqlite' },
+  useNullAsDefault: true,
+  migrations: { directory: path.join(${HERE[type]}, 'migrations') },
+};
+`,
+    'migrations/001_a.ts': migration('a'),
+    'migrations/002_b.ts': migration('b'),
+  };
+}
+
 function sh(command: string, args: string[], cwd: string) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((settle) => {
     execFile(
@@ -173,6 +214,27 @@ for (const project of PROJECTS) {
       // acme inherited the knexfile's connection; knex's history table, with dbfleet's checksums beside it.
       for (const table of ['knex_migrations', 'dbfleet_migration_checksums', 'users'])
         assert.ok(tableNames(join(dir, 'db/acme.sqlite')).includes(table), table);
+    });
+
+    it('TypeScript migrations see the module the knexfile.ts set up, and their own folder', async () => {
+      const shared = join(dir, 'shared');
+      for (const [name, text] of Object.entries(sharedRegistryFiles(project.type))) {
+        mkdirSync(join(shared, name, '..'), { recursive: true });
+        writeFileSync(join(shared, name), text);
+      }
+      new Database(join(shared, 'tenant.sqlite')).close();
+      const migrate = await npx(shared, 'migrate', '--tenants', 'tenants.json', '--json');
+      assert.equal(migrate.code, 0, migrate.stdout + migrate.stderr);
+      const db = new Database(join(shared, 'tenant.sqlite'), { readonly: true });
+      const seen = (n: string) =>
+        JSON.parse((db.prepare(`select v from seen_${n}`).get() as { v: string }).v);
+      try {
+        const here = join(shared, 'migrations');
+        assert.deepEqual(seen('a'), { seen: ['knexfile'], here });
+        assert.deepEqual(seen('b'), { seen: ['knexfile', 'a'], here });
+      } finally {
+        db.close();
+      }
     });
 
     it('npx dbfleet status reads a dbfleet config that imports defineConfig from dbfleet', async () => {
