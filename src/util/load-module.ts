@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -64,15 +65,18 @@ export async function importUserModule(file: string): Promise<Record<string, unk
   return asWritten((await import(url)) as Record<string, unknown>);
 }
 
+/** A plain `require`, as knex's (knex/lib/migrations/util/import-file.js) loads a CommonJS file. */
+const nodeRequire = createRequire(import.meta.url);
+
 /**
  * `module.exports` of a CommonJS file — TypeScript compiled to CommonJS included — exactly as knex's
  * `require` of it gives it: `export default { up, down }` compiled is `{ __esModule, default: {…} }`,
- * which knex does not look into, so neither does a migration loader built on this.
+ * which knex does not look into, so neither does a migration loader built on this. A `.js` file with ES
+ * module syntax in a package without `"type"` is `require`d too, as by knex: Node detects it as an ES
+ * module and `require` returns its namespace (`import()` unwrapped its `export default { up, down }`).
  */
 export async function commonJsExports(file: string): Promise<Record<string, unknown>> {
-  const exports = TYPESCRIPT.test(file)
-    ? await requireTypeScript(file)
-    : ((await import(pathToFileURL(file).href)) as Record<string, unknown>).default;
+  const exports = TYPESCRIPT.test(file) ? await requireTypeScript(file) : nodeRequire(file);
   return exports !== null && (typeof exports === 'object' || typeof exports === 'function')
     ? (exports as Record<string, unknown>)
     : {};

@@ -65,3 +65,39 @@ describe('TypeScript in a CommonJS project', () => {
     assert.equal((globalThis as Record<string, unknown>)[counter], 1);
   });
 });
+
+describe('JavaScript in a CommonJS project', () => {
+  // knex `require`s it: Node detects ES module syntax in a `.js` file of a package without "type" and
+  // hands `require` the module namespace, whose `export default { up, down }` knex does not look into.
+  it('ES module syntax is read as require reads it: export default is not looked into', async () => {
+    const dir = project({
+      'package.json': JSON.stringify({ name: 'app', private: true }),
+      'migrations/001_default.js': 'export default { up: async () => {}, down: async () => {} };\n',
+      'migrations/002_named.js': 'export async function up() {}\nexport async function down() {}\n',
+      'migrations/003_commonjs.js': 'exports.up = async () => {};\nexports.down = async () => {};\n',
+    });
+    const loaded = await loadMigrations(join(dir, 'migrations'));
+    assert.deepEqual(
+      loaded.map((m) => [m.name, m.invalid ?? 'valid']),
+      [
+        ['001_default.js', 'must have both an up and down function'],
+        ['002_named.js', 'valid'],
+        ['003_commonjs.js', 'valid'],
+      ],
+    );
+  });
+
+  it('a module the knexfile and the migrations require is evaluated once', async () => {
+    const counter = `__dbfleetSharedEvaluations${dirs}`;
+    const dir = project({
+      'package.json': JSON.stringify({ name: 'app', private: true }),
+      'registry.js': `globalThis.${counter} = (globalThis.${counter} ?? 0) + 1;\nexports.seen = [];\n`,
+      'knexfile.js': `require('./registry').seen.push('set up by the knexfile');\nmodule.exports = { client: 'pg' };\n`,
+      'migrations/001_a.js': `const { seen } = require('../registry');\nexports.up = async (knex) => { knex.seen = [...seen]; };\nexports.down = async () => {};\n`,
+    });
+    await loadConfig(undefined, dir);
+    const [migration] = await loadMigrations(join(dir, 'migrations'));
+    assert.deepEqual(await runUp(migration), { seen: ['set up by the knexfile'] });
+    assert.equal((globalThis as Record<string, unknown>)[counter], 1);
+  });
+});
