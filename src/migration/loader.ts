@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { errorMessage, UsageError } from '../core/errors.js';
 import { parseDuration } from '../util/duration.js';
 import { commonJsExports, importUserModule, isCommonJs } from '../util/load-module.js';
 import { migrationChecksum } from './checksum.js';
@@ -57,9 +57,36 @@ function allowOf(raw: unknown, file: string): Record<string, string> {
   return allow;
 }
 
+/**
+ * A module that does not load (it requires a helper deleted since it was applied, say): knex loads only
+ * the files it is about to run, so such a file stops knex only when it is pending or rolled back. It
+ * loads marked invalid with the load error (the planner refuses it when pending); running it — a
+ * rollback — fails with that error. Its checksum is still its text's.
+ */
+function unloadableMigration(name: string, file: string, source: string, err: unknown): Migration {
+  const fail = async (): Promise<never> => {
+    throw err;
+  };
+  return {
+    name,
+    file,
+    kind: 'module',
+    checksum: migrationChecksum(source),
+    config: { transaction: true },
+    invalid: `cannot be loaded: ${errorMessage(err)}`,
+    up: fail,
+    down: fail,
+  };
+}
+
 async function loadModuleMigration(name: string, file: string): Promise<Migration> {
   const source = readFileSync(file, 'utf8');
-  const mod = await migrationExports(file);
+  let mod: Record<string, unknown>;
+  try {
+    mod = await migrationExports(file);
+  } catch (err) {
+    return unloadableMigration(name, file, source, err);
+  }
   const up = mod.up;
   const down = mod.down;
   const valid = typeof up === 'function' && typeof down === 'function';

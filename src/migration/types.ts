@@ -31,7 +31,10 @@ export interface Migration {
    */
   folder?: string;
   kind: 'module' | 'sql';
-  /** Why knex would refuse to run this file (a module without both `up` and `down`); absent when valid. */
+  /**
+   * Why knex would refuse to run this file (a module without both `up` and `down`, or one that does not
+   * load: its `up` and `down` throw the load error); absent when valid.
+   */
   invalid?: string;
   config: MigrationConfig;
   up(knex: Knex | Knex.Transaction, ctx: MigrationRunContext): Promise<void>;

@@ -117,10 +117,10 @@ describe('loading .sql migrations', () => {
     writeFileSync(join(d, '003_c.js'), 'throw new Error("cannot even load");');
     await assert.rejects(loadMigrations(d), (err: unknown) => {
       assert.ok(err instanceof UsageError);
-      assert.equal(err.problems.length, 3, err.message);
+      // 003_c.js loads marked invalid: knex is stopped by it only when it would run it (load-failure tests).
+      assert.equal(err.problems.length, 2, err.message);
       assert.ok(err.problems.some((p) => /001_a\.sql: unknown dbfleet setting/.test(p)));
       assert.ok(err.problems.some((p) => /002_b\.sql and 002_b\.js|002_b\.js and 002_b\.sql/.test(p)));
-      assert.ok(err.problems.some((p) => /cannot even load/.test(p)));
       return true;
     });
   });
