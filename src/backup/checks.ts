@@ -8,6 +8,7 @@ import type { TenantContext } from '../fleet/run-fleet.js';
 import { compareFingerprints, describeDifferences, type FingerprintDifference } from './compare.js';
 import { archiveInfoOf, type CheckRecord, startStep, type VerifiedLevel } from './context.js';
 import { sha256File } from './files.js';
+import { otherOwner } from './identity.js';
 import type { BackupEntry } from './manifest.js';
 
 export interface CheckOutcome {
@@ -49,13 +50,9 @@ export async function checkBackup(
   const m = entry.manifest;
   if (!m)
     return fail('manifest', 'MANIFEST_INVALID', `${entry.manifestPath}: ${entry.problem ?? 'unreadable'}`);
-  if (m.tenant !== ctx.tenant.id || m.dialect !== ctx.tenant.dialect) {
-    return fail(
-      'manifest',
-      'BACKUP_WRONG_TENANT',
-      `${entry.path} is a backup of ${m.tenant} (${m.dialect}), not of ${ctx.tenant.id}`,
-    );
-  }
+  // Same tenant id is not enough: another environment's tenant of that id may share the folder.
+  const other = otherOwner(m, ctx.tenant);
+  if (other) return fail('manifest', 'BACKUP_WRONG_TENANT', `${entry.path} ${other}`);
   checks.push({ check: 'manifest', ok: true });
 
   const info = await stat(entry.path).catch(() => undefined);

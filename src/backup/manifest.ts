@@ -37,6 +37,8 @@ export const manifestSchema = z.object({
   tenant: z.string(),
   dialect: z.enum(['postgres', 'sqlite', 'mssql']),
   database: z.string(),
+  /** The server's host key (`postgres://db1:5432`, never credentials); absent in older manifests. */
+  server: z.string().optional(),
   file: z.string(),
   server_version: z.string(),
   tool: z.string(),

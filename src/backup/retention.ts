@@ -1,4 +1,6 @@
 import { rm } from 'node:fs/promises';
+import type { Tenant } from '../core/tenant.js';
+import { otherOwner } from './identity.js';
 import { isVerified, listBackups } from './manifest.js';
 
 export interface RetentionItem {
@@ -35,6 +37,14 @@ export function planRetention(items: readonly RetentionItem[], keep: number): Re
   return { keep: sorted.slice(0, cut + 1).map((i) => i.id), delete: sorted.slice(cut + 1).map((i) => i.id) };
 }
 
+export interface RetentionOptions {
+  /**
+   * Whose backups these are: backups of another database in the folder (another environment's tenant
+   * of the same id) are neither counted nor deleted. Unset: every readable manifest is this tenant's.
+   */
+  owner?: Pick<Tenant, 'id' | 'dialect' | 'database' | 'schema' | 'host'>;
+}
+
 /**
  * Applies the plan to a tenant's directory: the backup file first, then its manifest, so an interruption
  * leaves at worst a manifest whose file is gone (listed, unusable, deleted next time) — never an
@@ -43,8 +53,12 @@ export function planRetention(items: readonly RetentionItem[], keep: number): Re
 export async function applyRetention(
   dir: string,
   keep: number,
+  options: RetentionOptions = {},
 ): Promise<{ kept: number; deleted: string[] }> {
-  const entries = (await listBackups(dir)).filter((e) => e.manifest);
+  const { owner } = options;
+  const entries = (await listBackups(dir)).filter(
+    (e) => e.manifest && (!owner || otherOwner(e.manifest, owner) === undefined),
+  );
   const plan = planRetention(
     entries.map((e) => ({
       id: e.path,

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { TenantError } from '../core/errors.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
 import { tenantDir } from './files.js';
+import { otherOwner } from './identity.js';
 import { type BackupEntry, entryForPath, isVerified, listBackups } from './manifest.js';
 
 /** `--backup latest` (default) or `--backup <path>` (a backup file or its manifest). */
@@ -24,7 +25,8 @@ export async function selectBackup(
   if (selector !== 'latest') return entryForPath(selector);
   const dir = tenantDir(backupDir, ctx.tenant.id);
   const all = await listBackups(dir);
-  const entries = all.filter((e) => e.manifest);
+  // Another environment's tenant of the same id may share the folder: only this database's backups.
+  const entries = all.filter((e) => e.manifest && otherOwner(e.manifest, ctx.tenant) === undefined);
   const pick = options.verifiedOnly ? entries.find((e) => isVerified(e.manifest)) : entries[0];
   // File names are timestamps: a damaged manifest has no created_at to sort by, its name still dates it.
   const damaged = all

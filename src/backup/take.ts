@@ -13,6 +13,7 @@ import {
   summaryOf,
 } from './context.js';
 import { ensurePrivateDir, fsyncDir, fsyncFile, reserveBackupPaths, sha256File, tenantDir } from './files.js';
+import { databaseOf } from './identity.js';
 import { type BackupManifest, writeManifest } from './manifest.js';
 import { applyRetention } from './retention.js';
 import { setAsideFailed } from './set-aside.js';
@@ -71,9 +72,8 @@ export async function backupTenant(
         version: 1,
         tenant: ctx.tenant.id,
         dialect: ctx.tenant.dialect,
-        database: ctx.tenant.schema
-          ? `${ctx.tenant.database} (schema ${ctx.tenant.schema})`
-          : ctx.tenant.database,
+        database: databaseOf(ctx.tenant),
+        server: ctx.tenant.host,
         file: path.slice(dir.length + 1),
         server_version: result.serverVersion,
         tool: result.tool,
@@ -163,7 +163,7 @@ export async function backupTenant(
   if (options.keep !== undefined) {
     done = startStep(ctx, 'retention');
     try {
-      details.retention = await applyRetention(dir, options.keep);
+      details.retention = await applyRetention(dir, options.keep, { owner: ctx.tenant });
       done('succeeded', { data: { ...details.retention } });
     } catch (err) {
       // The new backup is good; failing to delete old ones is worth a failed status, not a lost backup.
