@@ -51,6 +51,7 @@ export async function backupTenant(
     await ensurePrivateDir(dir).catch((err: unknown) => {
       throw new TenantError('BACKUP_DIR', `cannot create ${dir}: ${errorMessage(err)}`);
     });
+    await schemaMustExist(ctx);
     const paths = await reserveBackupPaths(dir, driver.extension);
     ({ path, manifestPath } = paths);
     const started = new Date();
@@ -173,6 +174,18 @@ export async function backupTenant(
     }
   }
   return { details };
+}
+
+/**
+ * A schema tenant whose schema is gone (dropped by mistake, a typo in the inventory) has nothing to back
+ * up: an empty backup would be reported good, and retention would delete the last one with data.
+ */
+async function schemaMustExist(ctx: TenantContext): Promise<void> {
+  if (!ctx.tenant.schema || (await (await ctx.session()).schemaExists())) return;
+  throw new TenantError(
+    'DATABASE_NOT_FOUND',
+    `schema ${ctx.tenant.schema} does not exist in ${ctx.tenant.database}: nothing to back up (only a migrate creates a tenant's schema)`,
+  );
 }
 
 /** A full backup volume, whoever hit it (the tool, the hash, the manifest): one code a DBA can act on. */

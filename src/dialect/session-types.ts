@@ -95,7 +95,7 @@ export interface SessionOptions {
   requestTimeoutMs?: number;
   /** For file-based dialects: create the database if it does not exist (demo, restore). */
   create?: boolean;
-  /** Read-only commands (status, plan): create nothing, not even a schema tenant's schema. */
+  /** Read-only commands (status, plan): create nothing (SQLite opens the file read-only). */
   readOnly?: boolean;
 }
 
@@ -136,6 +136,16 @@ export interface TenantSession {
    * whose index builds are all-or-nothing (SQLite; SQL Server, ONLINE or not) have none: `[]`.
    */
   invalidIndexes(): Promise<string[]>;
+  /**
+   * Whether a schema tenant's schema exists (true for a tenant without one). Opening a session creates
+   * nothing: a backup of a tenant whose schema is gone must fail, not back up an empty one it created.
+   */
+  schemaExists(): Promise<boolean>;
+  /**
+   * Creates a schema tenant's schema when missing; nothing for other tenants. Only what migrates calls it
+   * (a new tenant's first migrate), never backup, verify, restore or the read-only commands.
+   */
+  ensureSchema(): Promise<void>;
   /**
    * The tenant's structure part by part (`dbfleet drift`), read by the backup fingerprint's catalog
    * queries, without a lock or a write.

@@ -121,6 +121,9 @@ export async function migrateTenant(
   if (early.details) return { details: early.details };
   const allTables = hasAllHistoryTables(early.existing, where) ? early.existing : undefined;
   return withTenantLock(session, { waitMs: opts.lockWaitMs, signal: opts.signal }, async () => {
+    // A new schema tenant's schema is made here, by a migrate, never by opening a session (see
+    // TenantSession.ensureSchema); a tenant with nothing to do returned above without this round trip.
+    await session.ensureSchema();
     const plan = await planTenant(opts, to, false, allTables);
     assertNoProblems(plan, opts.directory);
     const byName = new Map(opts.migrations.map((m) => [m.name, m]));

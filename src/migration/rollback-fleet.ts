@@ -130,6 +130,8 @@ export async function repair(options: MigrationOptions): Promise<FleetReport<Rep
       const session = await ctx.session();
       const where = historyLocation(session.tenant, options.history);
       return withTenantLock(session, options.lockWaitMs ?? 0, async () => {
+        // The history tables go into the tenant's schema, which only a migrating command creates.
+        await session.ensureSchema();
         await ensureHistoryTables(session.knex, where, tableLookupOf(session));
         const { applied, recorded } = await readHistoryOf(session, where, new Set(historyTables(where)));
         const repaired: string[] = [];

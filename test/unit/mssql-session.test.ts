@@ -273,9 +273,18 @@ describe('opening a session', () => {
     assert.equal(seen[0], fake.connections[0]);
   });
 
-  test("a schema tenant's schema is created when missing", async () => {
-    const { fake } = await open(undefined, tenant({ id: 'b', schema: 'tenant_b', database: 'shared' }));
-    assert.equal(fake.sent()[1], "IF SCHEMA_ID(N'tenant_b') IS NULL EXEC(N'CREATE SCHEMA [tenant_b]');");
+  // Opening creates nothing: a backup of a tenant whose schema was dropped must fail, not back up an
+  // empty schema it created. Only a migrate calls ensureSchema().
+  test("a schema tenant's schema is created by ensureSchema(), never by opening the session", async () => {
+    const t = tenant({ id: 'b', schema: 'tenant_b', database: 'shared' });
+    const { session, fake } = await open(route([/SCHEMA_ID/, { rows: [{ found: 0 }] }]), t);
+    assert.deepEqual(fake.sent(), ['SET XACT_ABORT ON; SET LOCK_TIMEOUT 5000;']);
+    assert.equal(await session.schemaExists(), false);
+    await session.ensureSchema();
+    assert.deepEqual(fake.sent().slice(1), [
+      "SELECT CASE WHEN SCHEMA_ID(N'tenant_b') IS NULL THEN 0 ELSE 1 END AS found;",
+      "IF SCHEMA_ID(N'tenant_b') IS NULL EXEC(N'CREATE SCHEMA [tenant_b]');",
+    ]);
   });
 
   test('a failed open closes what it opened and reports a classified error', async () => {

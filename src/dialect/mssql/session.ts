@@ -32,7 +32,7 @@ import { runGoScript } from './run-script.js';
 import { readMssqlShape } from './schema-shape.js';
 import { registerSession } from './session-registry.js';
 import { effectiveRequestTimeout, SessionTimeouts, sessionInitSql } from './session-timeouts.js';
-import { ensureSchemaSql, PRODUCT_VERSION_SQL } from './sql/catalog.js';
+import { ensureSchemaSql, PRODUCT_VERSION_SQL, schemaExistsSql } from './sql/catalog.js';
 
 /**
  * tedious waits this long for the server to acknowledge a cancel before dropping the connection. Its 5 s
@@ -131,8 +131,6 @@ export async function openMssqlSession(
     await withRawConnection(knex, async (connection, Request) => {
       timeouts.attach(connection, Request);
       await runBatch(connection, Request, sessionInitSql(options.timeouts));
-      // SQL Server has no search_path: schema tenants' migrations qualify their names; the schema must exist.
-      if (tenant.schema) await runBatch(connection, Request, ensureSchemaSql(tenant.schema));
     });
   } catch (err) {
     await knex.destroy().catch(() => {});
@@ -190,6 +188,15 @@ export async function openMssqlSession(
     },
     // Index builds here are all-or-nothing: a failed one leaves no index behind.
     invalidIndexes: async () => [],
+    async schemaExists() {
+      if (!tenant.schema) return true;
+      const { rows } = await queryBatch(knex, schemaExistsSql(tenant.schema));
+      return rows[0]?.found === 1;
+    },
+    // SQL Server has no search_path: schema tenants' migrations qualify their names; the schema must exist.
+    async ensureSchema() {
+      if (tenant.schema) await queryBatch(knex, ensureSchemaSql(tenant.schema));
+    },
     schemaShape: () => readMssqlShape(knex, tenant.schema ?? null),
     async serverVersion() {
       const { rows } = await queryBatch(knex, PRODUCT_VERSION_SQL);

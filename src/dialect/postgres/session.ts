@@ -144,9 +144,8 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
   try {
     if (tenant.schema) {
       // What knex's searchPath would set on every new connection; this one connection is the only one.
-      const schema = quotePostgresIdentifier(tenant.schema);
-      const create = options.readOnly ? '' : `create schema if not exists ${schema}; `;
-      await query(`${create}set search_path to ${schema}, "public"`);
+      // A missing schema may be named here (PostgreSQL allows it); only ensureSchema() creates it.
+      await query(`set search_path to ${quotePostgresIdentifier(tenant.schema)}, "public"`);
     }
   } catch (err) {
     await connection.end().catch(() => {});
@@ -202,6 +201,14 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
       else await query(sql);
     },
     schemaShape: () => readPostgresShape(connection, tenant.schema ?? null),
+    async schemaExists() {
+      if (!tenant.schema) return true;
+      const rows = await query('select 1 from pg_namespace where nspname = $1', [tenant.schema]);
+      return rows.length > 0;
+    },
+    async ensureSchema() {
+      if (tenant.schema) await query(`create schema if not exists ${quotePostgresIdentifier(tenant.schema)}`);
+    },
     async invalidIndexes() {
       return (await query<{ name: string }>(INVALID_INDEXES_SQL)).map((r) => r.name);
     },

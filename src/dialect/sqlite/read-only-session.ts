@@ -69,6 +69,9 @@ export function readOnlySqliteSession(
       return String((db.prepare('select sqlite_version() as v').get() as { v: string }).v);
     },
     invalidIndexes: async () => [],
+    // A SQLite tenant has no schema of its own.
+    schemaExists: async () => true,
+    ensureSchema: async () => {},
     schemaShape: async () => readSqliteShape(db),
     async existingTables(names, schema) {
       return schema ? (await ordinary()).existingTables(names, schema) : existing(names);

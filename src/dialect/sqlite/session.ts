@@ -143,6 +143,9 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
     },
     // Index builds here are all-or-nothing: a failed one leaves no index behind.
     invalidIndexes: async () => [],
+    // A SQLite tenant has no schema of its own.
+    schemaExists: async () => true,
+    ensureSchema: async () => {},
     schemaShape: () => withRawConnection(knex, readSqliteShape),
     async serverVersion() {
       return withRawConnection(knex, (db) =>

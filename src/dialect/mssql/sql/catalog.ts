@@ -39,6 +39,11 @@ export function readServerInfo(row: Record<string, unknown> | undefined): Server
   };
 }
 
+/** One row, `found`: 1 when the schema exists, else 0. */
+export function schemaExistsSql(schema: string): string {
+  return `SELECT CASE WHEN SCHEMA_ID(${quoteString(schema)}) IS NULL THEN 0 ELSE 1 END AS found;`;
+}
+
 /**
  * Creates a schema tenant's schema when missing. CREATE SCHEMA must be alone in its batch, hence EXEC; the
  * name is quoted as an identifier inside a quoted string.
