@@ -7,11 +7,23 @@ export interface RetentionItem {
   id: string;
   createdAt: string;
   verified: boolean;
+  /**
+   * The backup this run just wrote: the newest whatever its `createdAt` says (a runner whose clock was
+   * ahead wrote an older one "later"), so always kept — it is why retention runs.
+   */
+  current?: boolean;
 }
 
 export interface RetentionPlan {
   keep: string[];
   delete: string[];
+}
+
+/** The backup just written, then by `createdAt`, then by id (file names are timestamps), newest first. */
+function newestFirst(a: RetentionItem, b: RetentionItem): number {
+  if (Boolean(a.current) !== Boolean(b.current)) return a.current ? -1 : 1;
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  return a.id < b.id ? 1 : -1;
 }
 
 /**
@@ -22,9 +34,7 @@ export interface RetentionPlan {
  */
 export function planRetention(items: readonly RetentionItem[], keep: number): RetentionPlan {
   if (!Number.isInteger(keep) || keep < 1) throw new RangeError('keep must be a whole number of at least 1');
-  const sorted = [...items].sort((a, b) =>
-    a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1,
-  );
+  const sorted = [...items].sort(newestFirst);
   let verifiedSeen = 0;
   let cut = -1; // index of the oldest kept verified backup
   for (let i = 0; i < sorted.length && verifiedSeen < keep; i++) {
@@ -43,6 +53,8 @@ export interface RetentionOptions {
    * of the same id) are neither counted nor deleted. Unset: every readable manifest is this tenant's.
    */
   owner?: Pick<Tenant, 'id' | 'dialect' | 'database' | 'schema' | 'host'>;
+  /** The backup this run just wrote (its path): always kept, see `RetentionItem.current`. */
+  written?: string;
 }
 
 /**
@@ -64,6 +76,7 @@ export async function applyRetention(
       id: e.path,
       createdAt: e.manifest?.created_at ?? '',
       verified: isVerified(e.manifest),
+      current: e.path === options.written,
     })),
     keep,
   );

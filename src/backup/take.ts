@@ -164,7 +164,7 @@ export async function backupTenant(
   if (options.keep !== undefined) {
     done = startStep(ctx, 'retention');
     try {
-      details.retention = await applyRetention(dir, options.keep, { owner: ctx.tenant });
+      details.retention = await applyRetention(dir, options.keep, { owner: ctx.tenant, written: path });
       done('succeeded', { data: { ...details.retention } });
     } catch (err) {
       // The new backup is good; failing to delete old ones is worth a failed status, not a lost backup.

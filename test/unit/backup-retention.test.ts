@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { planRetention, type RetentionItem } from '../../src/backup/retention.js';
+import { type BackupManifest, writeManifest } from '../../src/backup/manifest.js';
+import { applyRetention, planRetention, type RetentionItem } from '../../src/backup/retention.js';
 
 const at = (day: number) => `2025-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;
 const item = (day: number, verified: boolean): RetentionItem => ({
@@ -62,5 +66,58 @@ describe('planRetention', () => {
         },
       ),
     );
+  });
+});
+
+describe('planRetention: the backup just written', () => {
+  it('is kept, and counts as the newest, when an older backup claims a later createdAt (a clock ahead)', () => {
+    const items = [item(1, true), item(9, true), { ...item(5, true), current: true }];
+    assert.deepEqual(planRetention(items, 1), { keep: ['b5'], delete: ['b9', 'b1'] });
+  });
+
+  it('is kept unverified (verify none), and so is what it needs to keep n verified', () => {
+    const items = [item(1, true), item(2, true), { ...item(3, false), current: true }];
+    assert.deepEqual(planRetention(items, 1), { keep: ['b3', 'b2'], delete: ['b1'] });
+  });
+});
+
+describe('applyRetention', () => {
+  const root = mkdtempSync(join(tmpdir(), 'dbfleet-retention-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  async function backupIn(dir: string, day: number, file = true): Promise<string> {
+    const name = `202501${String(day).padStart(2, '0')}T000000000Z.sqlite`;
+    const manifest: BackupManifest = {
+      format: 'dbfleet-backup',
+      version: 1,
+      tenant: 'acme',
+      dialect: 'sqlite',
+      database: '/x/acme.sqlite',
+      file: name,
+      server_version: '3.45.0',
+      tool: 'sqlite-backup-api',
+      tool_version: 'better-sqlite3 12',
+      bytes: 3,
+      sha256: 'a'.repeat(64),
+      created_at: at(day),
+      duration_ms: 5,
+      fingerprint: { level: 'counts', schemaHash: 'h', objects: {}, tables: {} },
+      verification: { level: 'light', ok: true, at: at(day) },
+    };
+    if (file) writeFileSync(join(dir, name), 'abc');
+    await writeManifest(join(dir, `${name}.manifest.json`), manifest);
+    return join(dir, name);
+  }
+  const left = (dir: string) =>
+    readdirSync(dir)
+      .filter((n) => !n.endsWith('.json'))
+      .sort();
+
+  it('keeps the backup it was run for when an older one claims a later createdAt', async () => {
+    const dir = mkdtempSync(join(root, 'skew-'));
+    await backupIn(dir, 9); // written by a runner whose clock was ahead
+    const written = await backupIn(dir, 5);
+    await applyRetention(dir, 1, { written });
+    assert.deepEqual(left(dir), ['20250105T000000000Z.sqlite']);
   });
 });
