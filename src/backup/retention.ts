@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { Tenant } from '../core/tenant.js';
 import { otherOwner } from './identity.js';
 import { isVerified, listBackups } from './manifest.js';
@@ -71,15 +71,16 @@ export async function applyRetention(
   const entries = (await listBackups(dir)).filter(
     (e) => e.manifest && (!owner || otherOwner(e.manifest, owner) === undefined),
   );
-  const plan = planRetention(
-    entries.map((e) => ({
+  const items = await Promise.all(
+    entries.map(async (e) => ({
       id: e.path,
       createdAt: e.manifest?.created_at ?? '',
-      verified: isVerified(e.manifest),
+      // A manifest whose file is gone (or is not the size it recorded) is no backup to count on.
+      verified: isVerified(e.manifest) && (await fileAsRecorded(e.path, e.manifest?.bytes)),
       current: e.path === options.written,
     })),
-    keep,
   );
+  const plan = planRetention(items, keep);
   const doomed = new Set(plan.delete);
   const deleted: string[] = [];
   for (const entry of entries) {
@@ -89,4 +90,9 @@ export async function applyRetention(
     deleted.push(entry.path);
   }
   return { kept: plan.keep.length, deleted };
+}
+
+async function fileAsRecorded(path: string, bytes: number | undefined): Promise<boolean> {
+  const info = await stat(path).catch(() => undefined);
+  return info?.isFile() === true && info.size === bytes;
 }

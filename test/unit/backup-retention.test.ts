@@ -113,6 +113,16 @@ describe('applyRetention', () => {
       .filter((n) => !n.endsWith('.json'))
       .sort();
 
+  it('does not count a backup whose file is gone: keep 2 leaves two restorable backups', async () => {
+    const dir = mkdtempSync(join(root, 'gone-'));
+    for (const day of [1, 2, 3]) await backupIn(dir, day);
+    await backupIn(dir, 4, false); // its manifest is left, its file lost
+    const written = await backupIn(dir, 5);
+    const result = await applyRetention(dir, 2, { written });
+    assert.deepEqual(left(dir), ['20250103T000000000Z.sqlite', '20250105T000000000Z.sqlite']);
+    assert.equal(result.deleted.length, 2);
+  });
+
   it('keeps the backup it was run for when an older one claims a later createdAt', async () => {
     const dir = mkdtempSync(join(root, 'skew-'));
     await backupIn(dir, 9); // written by a runner whose clock was ahead
