@@ -25,7 +25,10 @@ export interface BackupOptions extends BackupCommonOptions {
   fingerprintLevel?: FingerprintLevel;
   /** Verification right after each backup (default light). */
   verify?: 'none' | 'light' | 'deep';
-  /** `--keep n`: keep the newest n verified backups per tenant. */
+  /**
+   * `--keep n`: keep the newest n verified backups per tenant; unset = delete nothing. A configuration's
+   * `backups.keep` is `RunOptions.backupKeep` (`loadRunOptions`): pass it here, as the CLI does.
+   */
   keep?: number;
 }
 

@@ -32,6 +32,8 @@ export interface RunOptions extends UpgradeSettings {
   /** A flag or the configuration named the optimizations folder (otherwise it is the default one). */
   optimizationsNamed: boolean;
   backupDir: string;
+  /** The configuration's `backups.keep`: what `backup` keeps when no `keep` (`--keep`) is given. */
+  backupKeep?: number;
   /** A SQLite file path or a `postgres://` URL. */
   journal: string;
 }
@@ -104,6 +106,9 @@ export async function runOptionsFrom(
     optimizationsDir: pick(overrides.optimizationsDir, dirOf(config.optimizations, 'optimizations')),
     optimizationsNamed: overrides.optimizationsDir !== undefined || config.optimizations !== undefined,
     backupDir: pick(overrides.backupDir, dirOf(config.backups, '.dbfleet/backups')),
+    ...(typeof config.backups === 'object' && config.backups.keep !== undefined
+      ? { backupKeep: config.backups.keep }
+      : {}),
     journal: isUrl(journal) ? journal : resolve(overrides.journal ? cwd : baseDir, journal),
     ...upgradeSettingsOf(
       config,

@@ -54,6 +54,7 @@ describe('runOptionsFrom', () => {
     assert.equal(run.optimizationsDir, join(baseDir, 'optimizations'));
     assert.equal(run.optimizationsNamed, false);
     assert.equal(run.backupDir, join(baseDir, 'b'));
+    assert.equal(run.backupKeep, 2);
     assert.equal(run.journal, join(baseDir, 'ops/journal.db'));
     assert.equal(run.checksDir, join(baseDir, 'checks'));
     assert.deepEqual(run.hooks, {});

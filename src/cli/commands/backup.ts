@@ -50,14 +50,16 @@ export const backupCommand: CommandModule<object, BackupArgs & QueueArgs> = {
       const ctx = await resolveContext(args, signal);
       if (args.keep !== undefined && (!Number.isInteger(args.keep) || args.keep < 1))
         throw new UsageError('--keep must be a whole number of at least 1');
+      // The flag wins over the configuration's backups.keep, which was validated but never applied.
+      const keep = args.keep ?? ctx.backupKeep;
       // With --queue the workers take the backups, into their own --backup-dir.
-      const flags = { keep: args.keep, fingerprint: args.fingerprint, verify: args.verify };
+      const flags = { keep, fingerprint: args.fingerprint, verify: args.verify };
       const report = await withQueue(args, flags, (queued) =>
         backup({
           ...journaled(ctx),
           ...queued,
           backupDir: ctx.backupDir,
-          keep: args.keep,
+          keep,
           fingerprintLevel: args.fingerprint as FingerprintLevel,
           verify: args.verify,
         }),
