@@ -23,9 +23,14 @@ export async function adminQuery<T = Record<string, unknown>>(
   }
 }
 
-/** A unique prefix per test file, so files running in parallel never share databases. */
+/**
+ * A unique prefix per test file, so files running in parallel never share databases. It starts with
+ * DBFLEET_TEST_DB_PREFIX (default `t`): on a server other work shares, its databases keep to their own
+ * names.
+ */
 export function uniquePrefix(label: string): string {
-  return `t_${label}_${randomBytes(3).toString('hex')}`.toLowerCase();
+  const base = process.env.DBFLEET_TEST_DB_PREFIX ?? 't';
+  return `${base}_${label}_${randomBytes(3).toString('hex')}`.toLowerCase();
 }
 
 export async function createDatabases(names: string[]): Promise<void> {
