@@ -123,6 +123,9 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
   const empty = options.emptyDetails ?? (() => ({}));
   const secondConnections = options.secondConnections ?? localSecondConnections;
   const all: TenantResult[] = [];
+  // Each running tenant's "close my session now", for closeSessions.
+  const closers = new Set<() => Promise<void>>();
+  let sessionsClosed = false;
 
   const finish = (result: TenantResult): TenantResult => {
     all.push(result);
@@ -142,6 +145,8 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
       signal,
       emit,
       session: () => {
+        if (sessionsClosed)
+          return Promise.reject(new TenantError('INTERRUPTED', 'the runner stopped: no new session'));
         opening ??= connections
           .open(tenant, adapter, () => adapter.open(tenant, options.sessionOptions))
           .then((s) => {
@@ -158,6 +163,8 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
       },
       secondConnection: (fn) => secondConnections(tenant.host, fn),
     };
+    const closeNow = () => ctx.releaseSession();
+    closers.add(closeNow);
     let result: TenantResult;
     try {
       const outcome = options.remote
@@ -181,6 +188,7 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
         details: empty(),
       };
     } finally {
+      closers.delete(closeNow);
       if (session) await session.close().catch(() => {});
     }
     result.durationMs = Date.now() - t0;
@@ -242,6 +250,15 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
         all.push(result);
         fold.add({ type: 'tenant:done', tenantId: result.id, result });
       }
+    },
+    /**
+     * Closes every running tenant's session now, under its task, and refuses new ones: their session
+     * locks go with them (the server ends a backend mid-statement within its check interval). For a
+     * runner that stops at once (`StopAtOnce`), after aborting its signal.
+     */
+    async closeSessions(): Promise<void> {
+      sessionsClosed = true;
+      await Promise.all([...closers].map((close) => close()));
     },
     results: (): readonly TenantResult[] => all,
     end(): FleetReport<R> {

@@ -5,10 +5,12 @@ import { redactDeep } from '../core/redact.js';
 import { lockAny, openControl } from '../dialect/postgres/queue-control.js';
 import { fanOutOf } from '../fleet/options.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
+import { StopAtOnce } from '../fleet/stop-at-once.js';
 import { Journal } from '../journal/journal.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import { createWaker } from '../util/waker.js';
 import { ensureQueue, openBoss, stopBoss } from './boss.js';
+import { watchControl } from './control-watch.js';
 import {
   hostSlotLock,
   JOB_DONE_CHANNEL,
@@ -27,6 +29,20 @@ import { taskFor, type WorkerTask, type WorkerTaskOptions } from './tasks.js';
 const POLL_MS = 500;
 /** A worker waiting for a free host slot (held by other workers) tries again this often. */
 const SLOT_RETRY_MS = 100;
+/**
+ * A worker that lost its control connection waits this long for its tenants to stop (their sessions are
+ * closed, their tools killed) before it ends anyway: its caller exits, and the process's exit closes
+ * whatever is left.
+ */
+const STOP_WAIT_MS = 10_000;
+
+/**
+ * Why `runWorker` rejected: its control connection (its job locks) is gone, so its coordinators are
+ * handing its tenants to other workers. It stopped them at once, unfinished, for those to resume.
+ */
+export class ControlConnectionLost extends Error {
+  override name = 'ControlConnectionLost';
+}
 
 export interface WorkerOptions extends WorkerTaskOptions {
   /** The control database (postgres://…) the coordinators enqueue on. */
@@ -57,6 +73,7 @@ export interface WorkerLine {
  * task under three caps: its own `concurrency` (jobs it takes at once), its own `perHost`, and the
  * run's per-host cap across all workers (slot locks on the control database). Resolves once `signal`
  * aborted and its in-flight tenants are done: it takes no new job and lets the running ones finish.
+ * Rejects with ControlConnectionLost when its control connection is gone: see `watchControl` below.
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const name = options.name ?? `dbfleet-worker ${hostname()}:${process.pid}`;
@@ -82,15 +99,28 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await stopBoss(boss);
     throw err;
   }
-  const stop = options.signal;
   // In-flight tenants finish their step on a stop signal instead of being cut short, so the signal is
-  // not handed to their tasks.
+  // not handed to their tasks; only a lost control connection aborts them (`lost`).
   const { signal: _stop, onEvent: _events, journal: _journal, remote: _remote, ...local } = options;
+  const lost = new AbortController();
+  const stop = options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal;
   const fleet = createFleetRun({
     command: 'worker',
     tenants: options.tenants,
     ...fanOutOf(local),
+    signal: lost.signal,
     secondConnections: controlSecondConnections(control),
+  });
+  // The job locks lived on the control connection: coordinators see this worker's tenants without
+  // their lock and hand them to other workers within seconds. Going on would run a tenant twice at
+  // once, and a later step failing on the dead connection would roll back the other worker's upgrade.
+  // So its tenants stop now, like a kill: signal aborted (tools killed, no new tenant), sessions closed
+  // (their session locks go with them, for the next worker to take), their unfinished step left
+  // unfinished in the journal, their jobs not touched again — nor is any other job taken.
+  const unwatch = watchControl(control, (reason) => {
+    lost.abort(new StopAtOnce(`${name} lost its control connection (${reason})`));
+    waker.wake();
+    void fleet.closeSessions();
   });
   const byId = new Map(options.tenants.map((t) => [t.id, t]));
   const tasks = new Map<string, Promise<WorkerTask>>();
@@ -104,6 +134,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   };
 
   const fail = async (job: PgBoss.Job<unknown>, code: string, message: string) => {
+    // Once lost, its coordinator hands the job out again: a late fail could hit the next attempt.
+    if (lost.signal.aborted) return;
     await boss.fail(job.name, job.id, { worker: name, code, message } satisfies TenantJobOutput);
     control.notify(JOB_DONE_CHANNEL, job.id).catch(() => {});
   };
@@ -168,9 +200,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       try {
         [result] = await fleet.batch([tenant], task);
       } finally {
-        await control.unlock(slot);
+        await control.unlock(slot).catch(() => {});
       }
       if (!result) throw new Error('the tenant produced no result');
+      // Stopped at once: the job is its coordinator's to hand out again, not this worker's to complete.
+      if (lost.signal.aborted) return line({ ...about, status: 'handed back', durationMs: Date.now() - t0 });
       const { status, error, details } = redactDeep(result);
       const output: TenantJobOutput = {
         worker: name,
@@ -191,7 +225,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
 
   const concurrency = fanOutOf(local).concurrency;
   const loops = Array.from({ length: concurrency }, async () => {
-    while (!stop?.aborted) {
+    while (!stop.aborted) {
       const since = waker.generation;
       let job: PgBoss.Job<unknown> | undefined;
       try {
@@ -200,6 +234,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
           if (job) break;
         }
       } catch (err) {
+        if (lost.signal.aborted) break;
         // A fetch PostgreSQL rolled back (a deadlock with another worker's fetch or the coordinator's
         // fail of the same job) took nothing: the worker stays up and asks again.
         line({
@@ -214,16 +249,30 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         await waker.sleep(POLL_MS, since, stop);
         continue;
       }
-      await handle(job).catch((err) =>
-        line({ status: 'failed', durationMs: 0, error: { code: 'FAILED', message: errorMessage(err) } }),
-      );
+      // A job fetched as the connection went: untouched, its coordinator hands it out again.
+      if (lost.signal.aborted) break;
+      await handle(job).catch((err) => {
+        if (!lost.signal.aborted)
+          line({ status: 'failed', durationMs: 0, error: { code: 'FAILED', message: errorMessage(err) } });
+      });
     }
   });
   try {
-    await Promise.all(loops);
+    const done = Promise.all(loops);
+    // Lost: the tenants stop within moments (sessions closed); the wait is bounded all the same.
+    await Promise.race([
+      done,
+      new Promise<void>((resolve) =>
+        lost.signal.addEventListener('abort', () => setTimeout(resolve, STOP_WAIT_MS).unref(), {
+          once: true,
+        }),
+      ),
+    ]);
   } finally {
+    unwatch();
     await control.close().catch(() => {});
     await journal?.then((j) => j.close()).catch(() => {});
     await stopBoss(boss);
   }
+  if (lost.signal.aborted) throw new ControlConnectionLost((lost.signal.reason as Error).message);
 }

@@ -1,6 +1,7 @@
 import { TenantError } from '../core/errors.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
+import { stoppedAtOnce } from '../fleet/stop-at-once.js';
 import {
   afterFailure,
   interruptedOutcome,
@@ -78,7 +79,10 @@ export async function upgradeTenant(
       return data;
     } catch (err) {
       const info = err instanceof StepFailed ? err.info : describeFailure(err, ctx.adapter);
-      if (ctx.signal.aborted && info.code === 'INTERRUPTED') throw new StepInterrupted(name, info);
+      // A runner stopped at once closed the session under the step: whatever it failed with, the step
+      // is unfinished, not failed (another runner resumes it).
+      if ((ctx.signal.aborted && info.code === 'INTERRUPTED') || stoppedAtOnce(ctx.signal))
+        throw new StepInterrupted(name, info);
       const durationMs = Date.now() - t0;
       details.steps.push({ step: name, status: 'failed', durationMs });
       ctx.emit({

@@ -1,6 +1,7 @@
 import { TenantError } from '../core/errors.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
+import { stoppedAtOnce } from '../fleet/stop-at-once.js';
 import type { StepRow } from '../journal/read.js';
 import type { HookDefinition } from './checks.js';
 import { runHook } from './run-hooks.js';
@@ -95,6 +96,10 @@ export async function rollbackTenant(
     return { details };
   } catch (err) {
     const error = describeFailure(err, ctx.adapter);
+    // Its runner stopped at once and closed the session under it: not a failed rollback, one another
+    // runner does again (nothing journaled as failed).
+    if (stoppedAtOnce(ctx.signal))
+      return { status: 'skipped', details, error: { code: 'INTERRUPTED', message: error.message } };
     ctx.emit({
       type: 'step:done',
       tenantId: ctx.tenant.id,

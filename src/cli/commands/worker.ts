@@ -38,13 +38,13 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         throw new UsageError(
           'worker: select tenants with --tag (a worker per region), not --tenant or --exclude',
         );
-      const [{ runWorker }, { upgradeSetupOf }] = await Promise.all([
+      const [{ runWorker, ControlConnectionLost }, { upgradeSetupOf }] = await Promise.all([
         import('../../queue/worker.js'),
         import('../../config/run-options.js'),
       ]);
       const ctx = await resolveContext(args, signal);
       if (!args.json) process.stderr.write('dbfleet worker: waiting for tenant jobs (Ctrl-C to stop)\n');
-      await runWorker({
+      const running = runWorker({
         ...ctx.fleet,
         signal,
         migrations: ctx.migrations,
@@ -70,6 +70,16 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
           process.stdout.write(`${redact(text)}\n`);
         },
       });
+      try {
+        await running;
+      } catch (err) {
+        if (!(err instanceof ControlConnectionLost)) throw err;
+        // One line a supervisor's log shows; exit 1 so it restarts the worker.
+        process.stderr.write(
+          `dbfleet worker: ${redact(err.message)}: stopped its tenants unfinished for another worker to resume; exiting\n`,
+        );
+        return 1;
+      }
       return 0;
     }),
 };

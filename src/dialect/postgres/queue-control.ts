@@ -21,6 +21,11 @@ export interface ControlConnection {
   listen(channel: string, onNotify: (payload: string) => void): Promise<void>;
   /** Notifies every listener of `channel` (no secrets in `payload`: any session of the database may listen). */
   notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Calls `onLost` once when the connection fails or ends other than by close() (the server terminated
+   * the session, a failover, the network): every lock this process held on it is gone with it.
+   */
+  onLost(onLost: (err: Error) => void): void;
   close(): Promise<void>;
 }
 
@@ -38,7 +43,7 @@ export async function openControl(url: string, applicationName: string): Promise
       options: livenessStartupOptions(server),
     });
     client.on('error', () => {
-      // reported by the next query that fails
+      // reported by the next query that fails, and to onLost listeners (below)
     });
     try {
       await client.connect();
@@ -53,6 +58,18 @@ export async function openControl(url: string, applicationName: string): Promise
   // Keys this process holds (or is taking): marked before the query goes out, so that two tenants
   // asking at once cannot both get one.
   const held = new Set<string>();
+  let closing = false;
+  let lost: Error | undefined;
+  const lostListeners: ((err: Error) => void)[] = [];
+  const loseWith = (err: Error) => {
+    if (closing || lost) return;
+    lost = err;
+    for (const listener of lostListeners) listener(err);
+  };
+  // pg emits 'error' (the server's FATAL, a socket error) and then 'end'; 'end' alone when the socket
+  // closes without an error.
+  client.on('error', (err) => loseWith(err));
+  client.on('end', () => loseWith(new Error('the connection was closed')));
   return {
     query,
     async tryLock(key) {
@@ -89,7 +106,14 @@ export async function openControl(url: string, applicationName: string): Promise
     async notify(channel, payload) {
       await query('select pg_notify($1, $2)', [channel, payload]);
     },
-    close: () => client.end().catch(() => {}),
+    onLost(onLost) {
+      if (lost) onLost(lost);
+      else lostListeners.push(onLost);
+    },
+    close: () => {
+      closing = true;
+      return client.end().catch(() => {});
+    },
   };
 }
 
