@@ -24,9 +24,11 @@ export const DEFAULT_WORKER_WAIT_MS = 30_000;
 /** How often the coordinator reads its jobs' states and their workers' job locks. */
 const POLL_MS = 500;
 /**
- * A worker takes its job lock within milliseconds of taking the job; an active job whose lock is still
- * free after this long has lost its worker. A killed worker is therefore noticed at most
- * LOST_WORKER_GRACE_MS + POLL_MS after PostgreSQL dropped its control connection.
+ * A worker takes its job lock within milliseconds of taking the job; an active job whose lock has been
+ * free for this long (since the job went active, or since its lock was last seen held) has lost its
+ * worker. A killed worker is therefore noticed LOST_WORKER_GRACE_MS to LOST_WORKER_GRACE_MS + POLL_MS
+ * after PostgreSQL dropped its control connection — never sooner: a worker that only lost that connection
+ * stops its tenants and closes their sessions meanwhile, so the next worker does not find them held.
  */
 export const LOST_WORKER_GRACE_MS = 3_000;
 
@@ -49,6 +51,8 @@ interface Pending {
   sentAt: number;
   /** When this attempt was first seen active (reset when pg-boss hands the job out again). */
   activeSince?: number;
+  /** When this attempt's job lock was last seen held. */
+  heldAt?: number;
   attempt: number;
   worker?: string;
   settle: (outcome: TaskOutcome) => void;
@@ -128,18 +132,21 @@ export async function openCoordinator(options: CoordinatorOptions): Promise<Coor
         if (job.retryCount !== p.attempt) {
           p.attempt = job.retryCount;
           p.activeSince = undefined;
+          p.heldAt = undefined;
         }
         p.activeSince ??= now;
         const holder = holders?.get(jobLock(p.data.runId, p.data.tenantId).join(':'));
         if (holder) {
+          p.heldAt = now;
           if (holder !== p.worker) {
             p.worker = holder;
             p.ctx.emit({ type: 'notice', tenantId: p.data.tenantId, level: 'info', message: `on ${holder}` });
           }
-        } else if (now - p.activeSince > LOST_WORKER_GRACE_MS) {
+        } else if (now - Math.max(p.activeSince, p.heldAt ?? 0) > LOST_WORKER_GRACE_MS) {
           // Its worker's control connection is gone (killed, machine lost): back to the queue, where
           // another worker resumes the tenant; its session lock kept the lost worker's work from overlapping.
           p.activeSince = undefined;
+          p.heldAt = undefined;
           const message = `${p.worker ?? 'its worker'} was lost; the tenant goes back to the queue`;
           p.ctx.emit({ type: 'notice', tenantId: p.data.tenantId, level: 'warn', message });
           await boss.fail(p.queue, p.id, { code: 'WORKER_LOST', message });
