@@ -1,3 +1,4 @@
+import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import type { Journal } from '../journal/journal.js';
 import { withJournaledSteps } from './journaled-steps.js';
@@ -5,6 +6,15 @@ import { upgradeTenant } from './pipeline.js';
 import { prepareUpgrade, type UpgradeSetup } from './prepare.js';
 import { previousSteps } from './previous-steps.js';
 import type { OnFailure, PipelineSettings, RollbackWith, UpgradeDetails } from './types.js';
+
+/**
+ * How long the attempt that takes over a tenant an earlier attempt started waits for the tenant's lock.
+ * That attempt's worker may still hold it for a moment: one that lost its control connection closes its
+ * sessions as it stops, and the server ends a backend mid-statement within its check interval (2 s; a
+ * vanished machine's, by its TCP keepalives, ~25 s). Without the wait, the migrate step would fail LOCKED
+ * and roll back a tenant that was only changing hands.
+ */
+export const HANDOVER_LOCK_WAIT_MS = 30_000;
 
 /** The run's flags an upgrade job carries to its worker (plain values; see src/queue/job.ts). */
 export interface UpgradeJobFlags {
@@ -42,6 +52,12 @@ export async function queuedUpgradeTask(
   };
   return async (ctx) => {
     const previous = await journal.read((knex) => previousSteps(knex, runId, ctx.tenant.id));
+    if (previous.get(ctx.tenant.id)?.size) {
+      // Taken and let go at once: the pipeline takes it again where its steps need it. Still held after
+      // the wait, the tenant is skipped LOCKED, untouched (nothing journaled).
+      const waitMs = Math.max(HANDOVER_LOCK_WAIT_MS, setup.lockWaitMs ?? 0);
+      await withTenantLock(await ctx.session(), { waitMs, signal: ctx.signal }, async () => {});
+    }
     return journaled(ctx, (c) =>
       upgradeTenant(c, prepared.operations, settings, previous.get(ctx.tenant.id)),
     );
