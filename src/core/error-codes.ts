@@ -97,6 +97,10 @@ export const ERROR_CODES = {
   WORKER_LOST: "the queue worker running the tenant was lost, and so were the job's retries",
   NO_WORKER: 'no queue worker took the tenant within the worker wait',
   QUEUE_FAILED: 'the queue lost the job or the worker sent no result',
+  WORKER_MIGRATIONS_DIFFER:
+    "the queue workers' migrations differ from the coordinator's (a file edited, missing or extra), so they refused the tenant and changed nothing",
+  WORKER_OPTIMIZATIONS_DIFFER:
+    "the queue workers' optimizations differ from the coordinator's, so they refused the tenant and changed nothing",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,8 +1,9 @@
 import { UsageError } from '../core/errors.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
+import { setDigest } from '../fleet/definition-set.js';
 import { type FleetOptions, fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
-import { runFleet, type TaskOutcome, type TenantContext } from '../fleet/run-fleet.js';
+import { runFleet, type TaskOutcome, type TenantContext, withTenantArgs } from '../fleet/run-fleet.js';
 import { checkHistoryOptions } from './check-history-options.js';
 import { loadMigrations } from './loader.js';
 import { type MigrateDetails, migrateTenant } from './migrator.js';
@@ -75,11 +76,14 @@ export function migrateTask(
 /** `dbfleet migrate`: applies pending migrations on every selected tenant, concurrently. */
 export async function migrate(options: MigrateOptions): Promise<FleetReport<MigrateDetails>> {
   const { migrations, directory } = await resolveMigrations(options);
+  const migrationSet = setDigest(migrations);
   return runFleet<MigrateDetails>(
     {
       command: 'migrate',
       tenants: options.tenants,
       ...fanOutOf(options),
+      // Queued: workers refuse the job unless their migrations are the ones planned here.
+      ...(options.remote ? { remote: withTenantArgs(options.remote, () => ({ migrationSet })) } : {}),
       emptyDetails: () => ({ applied: [] }),
     },
     migrateTask(options, migrations, directory),

@@ -1,8 +1,9 @@
 import type { ErrorInfo } from '../core/errors.js';
+import { optimizationEntries, setDigest } from '../fleet/definition-set.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import { type FleetOptions, fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
-import { runFleet, type TaskOutcome, type TenantContext } from '../fleet/run-fleet.js';
+import { runFleet, type TaskOutcome, type TenantContext, withTenantArgs } from '../fleet/run-fleet.js';
 import { loadOptimizations } from './loader.js';
 import { selectOptimizations } from './planner.js';
 import { optimizeTenant } from './runner.js';
@@ -95,11 +96,14 @@ export function optimizeTask(
  */
 export async function optimize(options: OptimizeOptions): Promise<FleetReport<OptimizeDetails>> {
   const optimizations = await resolveOptimizations(options);
+  const optimizationSet = setDigest(optimizationEntries(optimizations));
   return runFleet<OptimizeDetails>(
     {
       command: 'optimize',
       tenants: options.tenants,
       ...fanOutOf(options),
+      // Queued: workers refuse the job unless their optimizations are the ones loaded here.
+      ...(options.remote ? { remote: withTenantArgs(options.remote, () => ({ optimizationSet })) } : {}),
       emptyDetails: () => ({ optimizations: [] }),
     },
     optimizeTask(options, optimizations),

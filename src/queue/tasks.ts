@@ -1,5 +1,6 @@
 import { backupTask, verifyTask } from '../backup/fleet.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel, type ToolOptions } from '../dialect/backup-types.js';
+import { assertSameSet, optimizationEntries } from '../fleet/definition-set.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import type { Journal } from '../journal/journal.js';
 import { type MigrationOptions, migrateTask, resolveMigrations } from '../migration/migrate-fleet.js';
@@ -61,6 +62,7 @@ export async function taskFor(
         allowOutOfOrder: flag(args.allowOutOfOrder),
       };
       const { migrations, directory } = await resolveMigrations(migrate);
+      assertSameSet('migrations', args.migrationSet, migrations);
       return migrateTask(migrate, migrations, directory);
     }
     case 'backup': {
@@ -90,6 +92,7 @@ export async function taskFor(
         optimizations: options.optimizations,
         ...(only ? { only } : {}),
       });
+      assertSameSet('optimizations', args.optimizationSet, optimizationEntries(optimizations));
       return optimizeTask({ ...options, dryRun: flag(args.dryRun) }, optimizations);
     }
     case 'upgrade': {
@@ -104,6 +107,8 @@ export async function taskFor(
         ...(rollbackWith === 'restore' || rollbackWith === 'down' ? { rollbackWith } : {}),
         deepVerify: flag(args.deepVerify),
         skipBackup: flag(args.skipBackup),
+        migrationSet: args.migrationSet,
+        optimizationSet: args.optimizationSet,
       });
     }
     case 'rollback': {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
-import { type ErrorInfo, errorMessage } from '../core/errors.js';
+import { type ErrorInfo, errorMessage, TenantError } from '../core/errors.js';
 import { redactDeep } from '../core/redact.js';
 import { lockAny, openControl } from '../dialect/postgres/queue-control.js';
 import { fanOutOf } from '../fleet/options.js';
@@ -174,12 +174,14 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       try {
         task = await (tasks.get(taskKey) as Promise<WorkerTask>);
       } catch (err) {
-        await fail(job, 'FAILED', errorMessage(err));
+        // A worker whose migrations differ from the coordinator's refuses with its own code.
+        const code = err instanceof TenantError ? err.code : 'FAILED';
+        await fail(job, code, errorMessage(err));
         return line({
           ...about,
           status: 'refused',
           durationMs: 0,
-          error: { code: 'FAILED', message: errorMessage(err) },
+          error: { code, message: errorMessage(err) },
         });
       }
       // Tried from a random slot: from slot 0 every tenant would first knock at the slots all busy

@@ -10,6 +10,7 @@ import { TenantError } from '../core/errors.js';
 import type { FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { SessionOptions, Timeouts } from '../dialect/types.js';
+import { optimizationEntries } from '../fleet/definition-set.js';
 import { type HistoryOptions, historyLocation, historyTables } from '../migration/history-location.js';
 import { migrateTenant, runMigration } from '../migration/migrator.js';
 import type { Migration } from '../migration/types.js';
@@ -42,6 +43,10 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
   const byName = new Map(settings.migrations.map((m) => [m.name, m]));
 
   return {
+    definitions: {
+      migrations: settings.migrations,
+      optimizations: optimizationEntries(settings.optimizations),
+    },
     async backup(ctx) {
       const outcome = await backupTenant(ctx, {
         ...backupSettings,

@@ -1,4 +1,5 @@
 import { withTenantLock } from '../dialect/tenant-lock.js';
+import { assertSameSet } from '../fleet/definition-set.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import type { Journal } from '../journal/journal.js';
 import { withJournaledSteps } from './journaled-steps.js';
@@ -22,6 +23,9 @@ export interface UpgradeJobFlags {
   rollbackWith?: RollbackWith;
   deepVerify?: boolean;
   skipBackup?: boolean;
+  /** The coordinator's migrations and optimizations (setDigest): a worker whose own differ refuses the job. */
+  migrationSet?: unknown;
+  optimizationSet?: unknown;
 }
 
 /**
@@ -38,6 +42,11 @@ export async function queuedUpgradeTask(
   flags: UpgradeJobFlags,
 ): Promise<(ctx: TenantContext) => Promise<TaskOutcome<UpgradeDetails>>> {
   const prepared = await prepareUpgrade(setup);
+  const ours = prepared.operations.definitions;
+  if (ours) {
+    assertSameSet('migrations', flags.migrationSet, ours.migrations);
+    assertSameSet('optimizations', flags.optimizationSet, ours.optimizations);
+  }
   const journaled = withJournaledSteps<TaskOutcome<UpgradeDetails>>(journal, runId);
   const settings: PipelineSettings = {
     runId,

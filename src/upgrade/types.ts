@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fingerprintSchema } from '../backup/manifest.js';
 import type { ErrorInfo } from '../core/errors.js';
 import type { Fingerprint } from '../dialect/backup-types.js';
+import type { SetEntry } from '../fleet/definition-set.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
 import type { HistoryOptions } from '../migration/history-location.js';
 import type { CheckDefinition, HookContext, HookDefinition } from './checks.js';
@@ -93,6 +94,11 @@ export interface UpgradeOperations {
   restore(ctx: TenantContext, backup: BackupTaken): Promise<void>;
   /** Runs down() for the given migrations (newest first), then checks the fingerprint equals `expected`. */
   down(ctx: TenantContext, applied: readonly string[], expected: Fingerprint | undefined): Promise<void>;
+  /**
+   * The migrations and optimizations these operations run, by name and checksum: a queued run's jobs
+   * carry the coordinator's, and a worker whose own differ refuses them.
+   */
+  definitions?: { migrations: readonly SetEntry[]; optimizations: readonly SetEntry[] };
 }
 
 export interface PipelineSettings {

@@ -2,9 +2,10 @@ import { type ErrorInfo, UsageError } from '../core/errors.js';
 import type { TenantResult } from '../core/events.js';
 import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
+import { setDigest } from '../fleet/definition-set.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
-import { createFleetRun } from '../fleet/run-fleet.js';
+import { createFleetRun, withTenantArgs } from '../fleet/run-fleet.js';
 import { type Journal, newRunId } from '../journal/journal.js';
 import { findRun, runTenants } from '../journal/read.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
@@ -192,6 +193,15 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
       stopReason ??= 'not started: the canary wave had failed before the resume';
     }
     const fanOut = fanOutOf(options);
+    // Queued: workers refuse the job unless their migrations and optimizations are the ones planned here.
+    const sets = options.operations.definitions;
+    if (fanOut.remote && sets) {
+      const args = {
+        migrationSet: setDigest(sets.migrations),
+        optimizationSet: setDigest(sets.optimizations),
+      };
+      fanOut.remote = withTenantArgs(fanOut.remote, () => args);
+    }
     const onFailure = options.onFailure ?? 'rollback';
     const countFailure = (tenantId: string) => {
       failures++;
