@@ -82,7 +82,7 @@ export {
   DEFAULT_WORKER_WAIT_MS,
   openCoordinator,
 } from './queue/coordinator.js';
-export { runWorker, type WorkerLine, type WorkerOptions } from './queue/worker.js';
+export { ControlConnectionLost, runWorker, type WorkerLine, type WorkerOptions } from './queue/worker.js';
 export {
   type DriftSection,
   type FleetDocument,

@@ -220,6 +220,8 @@ test('PostgreSQL session: a query beside an open knex transaction runs on anothe
       )
       .then((r) => r.rows[0] as { pid: number; schema: string; lock_timeout: string; app: string });
   try {
+    // Only a migrate creates a tenant's schema (opening a session never does).
+    await session.ensureSchema();
     await session.setTimeouts({ lockTimeoutMs: 1234, statementTimeoutMs: 60_000 });
     await session.knex.schema.createTable('items', (t) => t.integer('n'));
     const trx = await session.knex.transaction();
