@@ -1,15 +1,13 @@
 // Rollback restore over the tenant's own database when the RESTORE fails: the server's own error is the one
 // reported, and getting the database back to MULTI_USER never replaces it.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import type { TenantError } from '../../src/core/errors.js';
 import type { ArchiveInfo, BackupContext } from '../../src/dialect/backup-types.js';
 import { mssqlBackupDriver } from '../../src/dialect/mssql/backup.js';
 import { assembleFingerprint } from '../../src/dialect/mssql/fingerprint.js';
+import { scriptedKnex, serverError } from '../helpers/mssql-scripted-knex.js';
 
-const serverError = (number: number, message: string) =>
-  Object.assign(new Error(message), { number, code: 'EREQUEST' });
 /** A failed RESTORE raises its reason, then 3013; tedious hands both over. */
 const restoreFailed = (number: number, message: string) =>
   Object.assign(
@@ -49,31 +47,10 @@ function answer(server: Server, sql: string): Error | undefined {
 }
 
 function fakeKnex(server: Server) {
-  const sent: string[] = [];
-  class Request extends EventEmitter {
-    constructor(
-      readonly sql: string,
-      readonly callback: (err?: Error | null, rowCount?: number) => void,
-    ) {
-      super();
-    }
-    setTimeout() {}
-  }
-  const connection = {
-    inTransaction: false,
-    config: { options: {} },
-    execSqlBatch(request: Request) {
-      sent.push(request.sql);
-      const err = answer(server, request.sql);
-      setImmediate(() => (err ? request.callback(err) : request.callback(null, 0)));
-    },
-  };
-  const client = {
-    driver: { Request },
-    acquireConnection: async () => connection,
-    releaseConnection: async () => {},
-  };
-  return { knex: { client } as never, sent };
+  return scriptedKnex((sql) => {
+    const error = answer(server, sql);
+    return error ? { error } : {};
+  });
 }
 
 const emptyInfo: ArchiveInfo = {

@@ -1,15 +1,12 @@
 // Sweeping scratch databases a killed deep verify left: one in RESTORING is dropped too, and one that
 // cannot be dropped does not keep the sweep from the others.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import type { BackupContext } from '../../src/dialect/backup-types.js';
 import { mssqlBackupDriver } from '../../src/dialect/mssql/backup.js';
+import { scriptedKnex, serverError } from '../helpers/mssql-scripted-knex.js';
 
 type State = 'ONLINE' | 'RESTORING' | 'IN_USE';
-
-const serverError = (number: number, message: string) =>
-  Object.assign(new Error(message), { number, code: 'EREQUEST' });
 
 /**
  * The server, as far as a sweep goes: application locks are free (their runs were killed); ALTER DATABASE
@@ -17,7 +14,6 @@ const serverError = (number: number, message: string) =>
  * someone is using cannot be dropped (3702).
  */
 function fakeKnex(databases: Map<string, State>) {
-  const sent: string[] = [];
   const reply = (sql: string): { rows?: Record<string, unknown>[]; error?: Error } => {
     if (/FROM sys\.databases WHERE name LIKE/.test(sql))
       return { rows: [...databases.keys()].map((name) => ({ name })) };
@@ -38,38 +34,7 @@ function fakeKnex(databases: Map<string, State>) {
     databases.delete(name);
     return {};
   };
-  class Request extends EventEmitter {
-    constructor(
-      readonly sql: string,
-      readonly callback: (err?: Error | null, rowCount?: number) => void,
-    ) {
-      super();
-    }
-    setTimeout() {}
-  }
-  const connection = {
-    inTransaction: false,
-    config: { options: {} },
-    execSqlBatch(request: Request) {
-      sent.push(request.sql);
-      const { rows = [], error } = reply(request.sql);
-      setImmediate(() => {
-        if (error) return request.callback(error);
-        for (const row of rows)
-          request.emit(
-            'row',
-            Object.entries(row).map(([colName, value]) => ({ value, metadata: { colName } })),
-          );
-        request.callback(null, rows.length);
-      });
-    },
-  };
-  const client = {
-    driver: { Request },
-    acquireConnection: async () => connection,
-    releaseConnection: async () => {},
-  };
-  return { knex: { client } as never, sent };
+  return scriptedKnex(reply);
 }
 
 test('a RESTORING leftover is dropped; one in use is reported, after the others were swept', async () => {

@@ -1,46 +1,16 @@
 // Light verify: the backup must be of the tenant's database, named as SQL Server compares names.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ArchiveInfo, BackupContext } from '../../src/dialect/backup-types.js';
 import { mssqlBackupDriver } from '../../src/dialect/mssql/backup.js';
+import { scriptedKnex } from '../helpers/mssql-scripted-knex.js';
 
 /** Answers RESTORE HEADERONLY with `header`, anything else with nothing. */
-function fakeKnex(header: Record<string, unknown>) {
-  class Request extends EventEmitter {
-    constructor(
-      readonly sql: string,
-      readonly callback: (err?: Error | null, rowCount?: number) => void,
-    ) {
-      super();
-    }
-    setTimeout() {}
-  }
-  const connection = {
-    inTransaction: false,
-    config: { options: {} },
-    execSqlBatch(request: Request) {
-      setImmediate(() => {
-        const rows = /HEADERONLY/.test(request.sql) ? [header] : [];
-        for (const row of rows)
-          request.emit(
-            'row',
-            Object.entries(row).map(([colName, value]) => ({ value, metadata: { colName } })),
-          );
-        request.callback(null, rows.length);
-      });
-    },
-  };
-  const client = {
-    driver: { Request },
-    acquireConnection: async () => connection,
-    releaseConnection: async () => {},
-  };
-  return { client } as never;
-}
+const fakeKnex = (header: Record<string, unknown>) =>
+  scriptedKnex((sql) => ({ rows: /HEADERONLY/.test(sql) ? [header] : [] })).knex;
 
 let dir = '';
 after(async () => {
