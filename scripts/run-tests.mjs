@@ -13,8 +13,9 @@ function walk(dir) {
 }
 
 const filters = process.argv.slice(2);
-// The longest files start first, so the two lanes end together: started last, the 300-tenant queue
-// test alone (~450 s on a slow 2-core machine) would stretch the whole run by most of its length.
+// The longest files start first, so the two lanes end together: started last, the 150-tenant queue
+// test alone (~170 s at 150 tenants, ~450 s at the 300 it had, on a slow 2-core machine) would stretch the
+// whole run by most of its length.
 const SLOW_FIRST = ['queue-upgrade-postgres', 'upgrade-postgres', 'knex-conformance-'];
 const slowRank = (f) => {
   const i = SLOW_FIRST.findIndex((name) => f.includes(name));
