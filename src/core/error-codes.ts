@@ -85,7 +85,8 @@ export const ERROR_CODES = {
   RESTORE_FAILED: 'restoring the backup failed',
   RESTORE_REFUSED: 'the backup did not pass its checks, so it was not restored',
   RESTORE_MISMATCH: "the restored tenant differs from the backup's fingerprint",
-  RESTORE_UNEXPECTED_OBJECTS: 'the tenant holds tables or views the backup does not',
+  RESTORE_UNEXPECTED_OBJECTS:
+    'the tenant holds objects (tables, views, types, functions, …) the backup does not',
   RESTORE_UNSUPPORTED: 'this tenant cannot be restored on its own (a schema tenant on SQL Server)',
   TOOL_NOT_FOUND: 'an external tool (pg_dump, pg_restore) is not installed or not configured',
   TOOL_TOO_OLD: 'an external tool is older than the server or the archive',

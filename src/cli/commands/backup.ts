@@ -119,7 +119,8 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
       .option('yes', { type: 'boolean', describe: "confirm: the tenant's current data is replaced" })
       .option('drop-unexpected', {
         type: 'boolean',
-        describe: 'drop tables created after the backup (otherwise the restore refuses)',
+        describe:
+          'drop what was created after the backup: tables, views, types, functions, … (otherwise the restore refuses)',
       })
       .example('$0 restore --tenant acme --yes', 'restore acme from its latest verified backup') as never,
   handler: (args) =>

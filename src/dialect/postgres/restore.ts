@@ -1,46 +1,19 @@
-import { resolve } from 'node:path';
-import type { Knex } from 'knex';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { TenantError } from '../../core/errors.js';
 import type { ArchiveInfo, BackupContext, RestoreOptions } from '../backup-types.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
-import { runPgTool } from './pg-tools.js';
+import { runPgTool, toolErrorText } from './pg-tools.js';
+import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
 import { watchRestoreLocks } from './restore-lock-watch.js';
-
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-interface Relation {
-  schema: string;
-  name: string;
-  kind: string;
-  /** The key the fingerprint uses for it: `schema.table`, `view schema.v`, `materialized view schema.m`. */
-  key: string;
-}
-
-async function liveRelations(knex: Knex, schema: string | null): Promise<Relation[]> {
-  const res = await knex.raw(
-    `select n.nspname as schema, c.relname as name, c.relkind as kind from pg_class c
-     join pg_namespace n on n.oid = c.relnamespace
-     where c.relkind in ('r', 'p', 'v', 'm') and n.nspname <> 'information_schema' and n.nspname !~ '^pg_'
-       and (?::text is null or n.nspname = ?)
-       and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')`,
-    [schema, schema],
-  );
-  return (res.rows as Omit<Relation, 'key'>[]).map((r) => ({
-    ...r,
-    key:
-      r.kind === 'v'
-        ? `view ${r.schema}.${r.name}`
-        : r.kind === 'm'
-          ? `materialized view ${r.schema}.${r.name}`
-          : `${r.schema}.${r.name}`,
-  }));
-}
+import { listWithoutSchemaEntry } from './toc-list.js';
 
 /**
  * `pg_restore --clean --if-exists` drops and recreates what the archive holds, in one transaction: a failure
- * leaves the tenant as it was. What it cannot do is remove tables or views created after the backup (the
- * migration being rolled back made them); those are dropped first when the caller allows it, otherwise the
- * restore refuses before touching anything.
+ * leaves the tenant as it was. What it cannot do is remove what was created after the backup (the migration
+ * being rolled back made it): tables and views, but also types, sequences, functions, schemas. Those are
+ * dropped first when the caller allows it, otherwise the restore refuses before touching anything.
  */
 export async function restorePostgres(
   ctx: BackupContext,
@@ -50,17 +23,18 @@ export async function restorePostgres(
 ): Promise<void> {
   const tooOld = await checkRestoreTool(ctx, info);
   if (tooOld) throw new TenantError('TOOL_TOO_OLD', tooOld);
-  const { knex } = await ctx.session();
+  const session = await ctx.session();
+  const { knex } = session;
   const schema = ctx.tenant.schema ?? null;
-  const expected = new Set([
-    ...Object.keys(info.fingerprint.tables),
-    ...Object.keys(info.fingerprint.objects),
-  ]);
-  const extra = (await liveRelations(knex, schema)).filter((r) => !expected.has(r.key));
+  const list = await archiveListing(ctx, path);
+  const extra = objectsMissingFromToc(list, await liveObjects(knex, schema)).sort(
+    (a, b) => a.order - b.order,
+  );
+  const named = extra.map((r) => r.key).sort();
   if (extra.length > 0 && !options.dropUnexpected) {
     throw new TenantError(
       'RESTORE_UNEXPECTED_OBJECTS',
-      `the database holds objects the backup does not (created after it): ${extra.map((r) => r.key).join(', ')}; nothing was changed — allow dropping them to restore`,
+      `the database holds objects the backup does not (created after it): ${named.join(', ')}; nothing was changed — allow dropping them to restore`,
     );
   }
   if (extra.length > 0) {
@@ -69,16 +43,17 @@ export async function restorePostgres(
     // first (pg_restore writing its script nowhere decompresses and checks every block).
     await readWholeArchive(ctx, path);
     await knex.transaction(async (trx) => {
-      // Views first: they may depend on the tables. CASCADE: a dependent the backup lacks goes too.
-      for (const r of [...extra].sort(
-        (a, b) => (a.kind === 'r' || a.kind === 'p' ? 1 : 0) - (b.kind === 'r' || b.kind === 'p' ? 1 : 0),
-      )) {
-        const what = r.kind === 'v' ? 'view' : r.kind === 'm' ? 'materialized view' : 'table';
-        await trx.raw(`drop ${what} if exists ${q(r.schema)}.${q(r.name)} cascade`);
-      }
+      // Views before tables before sequences, functions, types, extensions, schemas. CASCADE: a dependent
+      // the backup lacks goes too; one it holds is recreated by pg_restore (it drops and recreates them all).
+      for (const r of extra) await trx.raw(r.drop);
     });
   }
 
+  // A schema tenant's schema that exists is kept (see listWithoutSchemaEntry); one that is gone is created.
+  const useList =
+    schema !== null && (await session.schemaExists())
+      ? await writeUseList(listWithoutSchemaEntry(list, schema))
+      : undefined;
   const lockWait = ctx.sessionOptions.timeouts.lockTimeoutMs;
   const app = appName('pg_restore', ctx.tenant.id);
   // The archive's own `SET lock_timeout = 0` overrides the start-up setting below: see restore-lock-watch.ts.
@@ -93,6 +68,7 @@ export async function restorePostgres(
       '--if-exists',
       '--single-transaction',
       '--exit-on-error',
+      ...(useList ? [`--use-list=${useList.file}`] : []),
       resolve(path),
     ],
     {
@@ -105,11 +81,12 @@ export async function restorePostgres(
     },
   ).finally(async () => {
     heldBy = await watch?.stop();
+    await useList?.remove();
   });
   if (run.code !== 0) {
     const err = classifyToolFailure('pg_restore', run);
     const dropped = extra.length
-      ? `, but the objects created after the backup had already been dropped: ${extra.map((r) => r.key).join(', ')}`
+      ? `, but the objects created after the backup had already been dropped: ${named.join(', ')}`
       : '';
     if (heldBy !== undefined)
       throw new TenantError(
@@ -137,4 +114,28 @@ async function readWholeArchive(ctx: BackupContext, path: string): Promise<void>
       `the backup cannot be read whole (${err.message}); nothing was changed`,
     );
   }
+}
+
+/** The archive's table of contents: what pg_restore --clean will drop and recreate. */
+async function archiveListing(ctx: BackupContext, path: string): Promise<string> {
+  const run = await runPgTool('pg_restore', ['--list', resolve(path)], {
+    conn: {},
+    appName: appName('pg_restore', ctx.tenant.id),
+    signal: ctx.signal,
+    tools: ctx.tools,
+  });
+  if (run.code !== 0)
+    throw new TenantError(
+      'RESTORE_FAILED',
+      `pg_restore --list cannot read the archive (${toolErrorText(run)}); nothing was changed`,
+    );
+  return run.stdout;
+}
+
+/** A listing for `--use-list`, in a private temporary folder (the backup folder may be read-only). */
+async function writeUseList(list: string): Promise<{ file: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'dbfleet-restore-'));
+  const file = join(dir, 'list');
+  await writeFile(file, list, { mode: 0o600 });
+  return { file, remove: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -61,3 +61,22 @@ export function tablesMissingFromToc(list: string, keys: readonly string[]): str
   }
   return keys.filter((key) => !present.has(key));
 }
+
+/**
+ * The listing with a schema tenant's own `SCHEMA` entry commented out, for `pg_restore --use-list`. With it,
+ * `--clean` would drop the schema itself, which fails while anything the archive does not hold lives in it —
+ * an extension's members above all (pg_dump --schema never dumps an extension); the schema exists, so
+ * nothing needs to create it either. Its grants and comment are separate entries and still restored.
+ */
+export function listWithoutSchemaEntry(list: string, schema: string): string {
+  const tag = `SCHEMA - ${tocPrintedName(schema)} `;
+  return list
+    .split('\n')
+    .map((line) => {
+      const m = /^\d+; 2615 \d+ (.*)$/.exec(line);
+      return m && `${m[1]} `.startsWith(tag) && !`${m[1]} `.slice(tag.length).trim().includes(' ')
+        ? `;${line}`
+        : line;
+    })
+    .join('\n');
+}

@@ -1,0 +1,142 @@
+import type { Knex } from 'knex';
+import pg from 'pg';
+import { tocPrintedName } from './toc-list.js';
+
+/**
+ * What `pg_restore --clean` cannot undo: objects created after the backup. It drops and recreates what the
+ * archive holds, so anything else in the tenant's scope stays — a table or view the rolled-back migration
+ * made, but also an enum or domain type, a sequence, a function, a schema. Those are found by comparing the
+ * live catalog with the archive's table of contents, and dropped before the restore.
+ */
+export interface LiveObject {
+  /** pg_restore's word for it: `TABLE`, `VIEW`, `TYPE`, `FUNCTION`, `SCHEMA`, … */
+  desc: string;
+  /** `-` for schemas and extensions, as the listing prints it. */
+  schema: string;
+  /** The name as pg_dump tags it: a function's is `name(argument types)`. */
+  name: string;
+  /** The catalog (pg_class, pg_type, …) and the object's id in it: the listing's `tableoid oid`. */
+  catalog: string;
+  oid: string;
+  /** What the user is told: `public.t`, `view public.v`, `function public.f(integer)`. */
+  key: string;
+  /** `drop … if exists <qualified> cascade`. */
+  drop: string;
+  /** Lower drops first: views before tables before types before schemas. */
+  order: number;
+}
+
+/**
+ * Every object pg_dump would dump, with its identity both ways (catalog oid, and pg_dump's tag) and how
+ * to drop it. Built-in objects (oid below FirstNormalObjectId: `public`, plpgsql) and extension members are
+ * left out, as pg_dump leaves them out. A sequence owned by a column (serial, identity) goes with its table.
+ * A schema tenant's scope is its schema; its extensions are never dropped (pg_dump --schema never dumps one).
+ * Run with an empty search_path, so regclass/regtype/regprocedure print fully qualified, as pg_dump does.
+ */
+function inventorySql(schema: string | null): string {
+  const own = schema === null ? '' : `and n.nspname = ${pg.escapeLiteral(schema)}`;
+  const scope = `n.nspname <> 'information_schema' and n.nspname !~ '^pg_' ${own}`;
+  const notMember = (catalog: string, oid: string) =>
+    `${oid} >= 16384 and not exists (select 1 from pg_catalog.pg_depend d where d.classid = '${catalog}'::pg_catalog.regclass and d.objid = ${oid} and d.deptype = 'e')`;
+  const relation = `case c.relkind when 'v' then 'VIEW' when 'm' then 'MATERIALIZED VIEW' when 'S' then 'SEQUENCE'
+      when 'f' then 'FOREIGN TABLE' else 'TABLE' end`;
+  const parts = [
+    `select ${relation} as tag_desc, n.nspname as schema, c.relname as name, 'pg_class' as catalog, c.oid::int8::text as oid,
+       c.oid::pg_catalog.regclass::text as qualified,
+       case c.relkind when 'v' then 1 when 'm' then 1 when 'S' then 3 else 2 end as sort
+     from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+     where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f') and ${scope} and ${notMember('pg_class', 'c.oid')}
+       and not (c.relkind = 'S' and exists (select 1 from pg_catalog.pg_depend d where d.classid = 'pg_class'::pg_catalog.regclass
+         and d.objid = c.oid and d.refobjsubid > 0 and d.deptype in ('a', 'i')))`,
+    `select case p.prokind when 'p' then 'PROCEDURE' when 'a' then 'AGGREGATE' else 'FUNCTION' end, n.nspname,
+       p.proname || '(' || coalesce((select pg_catalog.string_agg(pg_catalog.format_type(a.t, null), ', ' order by a.i)
+         from unnest(p.proargtypes) with ordinality as a(t, i)), case p.prokind when 'a' then '*' else '' end) || ')',
+       'pg_proc', p.oid::int8::text, p.oid::pg_catalog.regprocedure::text, 4
+     from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+     where ${scope} and ${notMember('pg_proc', 'p.oid')}`,
+    `select case t.typtype when 'd' then 'DOMAIN' else 'TYPE' end, n.nspname, t.typname, 'pg_type', t.oid::int8::text,
+       t.oid::pg_catalog.regtype::text, 5
+     from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+     where (t.typtype in ('e', 'd', 'r')
+         or (t.typtype = 'c' and (select c.relkind from pg_catalog.pg_class c where c.oid = t.typrelid) = 'c'))
+       and ${scope} and ${notMember('pg_type', 't.oid')}`,
+  ];
+  if (schema === null) {
+    parts.push(
+      `select 'EXTENSION', '-', e.extname, 'pg_extension', e.oid::int8::text, pg_catalog.quote_ident(e.extname), 6
+       from pg_catalog.pg_extension e where e.oid >= 16384`,
+      `select 'SCHEMA', '-', n.nspname, 'pg_namespace', n.oid::int8::text, pg_catalog.quote_ident(n.nspname), 7
+       from pg_catalog.pg_namespace n where ${scope} and ${notMember('pg_namespace', 'n.oid')}`,
+    );
+  }
+  return parts.join('\nunion all\n');
+}
+
+function keyOf(desc: string, schema: string, name: string): string {
+  if (desc === 'TABLE') return `${schema}.${name}`;
+  const what = desc.toLowerCase();
+  return schema === '-' ? `${what} ${name}` : `${what} ${schema}.${name}`;
+}
+
+interface InventoryRow {
+  tag_desc: string;
+  schema: string;
+  name: string;
+  catalog: string;
+  oid: string;
+  qualified: string;
+  sort: number;
+}
+
+/** The tenant's objects in pg_dump's scope, read in a transaction with an empty search_path. */
+export async function liveObjects(knex: Knex, schema: string | null): Promise<LiveObject[]> {
+  const rows = await knex.transaction(async (trx) => {
+    await trx.raw("select pg_catalog.set_config('search_path', '', true)");
+    const res = await trx.raw(inventorySql(schema));
+    return res.rows as InventoryRow[];
+  });
+  return rows.map((r) => ({
+    desc: r.tag_desc,
+    schema: r.schema,
+    name: r.name,
+    catalog: r.catalog,
+    oid: r.oid,
+    key: keyOf(r.tag_desc, r.schema, r.name),
+    // pg_restore's words are SQL's: `drop materialized view`, `drop domain`, `drop aggregate`.
+    drop: `drop ${r.tag_desc.toLowerCase()} if exists ${r.qualified} cascade`,
+    order: r.sort,
+  }));
+}
+
+/**
+ * The objects the archive does not hold. An object is in it when the listing has its catalog id (`tableoid
+ * oid`: a backup restored into the database it came from, the rollback case, keeps the ids of what survived)
+ * or its tag (`DESC schema name ` followed by an owner without spaces: an object made again under the same
+ * name, or a database restored before). A miss only costs a drop pg_restore would have done anyway — every
+ * object the archive holds is dropped and recreated by it.
+ */
+export function objectsMissingFromToc(list: string, objects: readonly LiveObject[]): LiveObject[] {
+  const ids = new Set<string>();
+  const tags = new Set<string>();
+  for (const line of list.split('\n')) {
+    const m = /^\d+; (\d+) (\d+) (.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1] !== '0') ids.add(`${m[1]}:${m[2]}`);
+    // Drop the owner (the last word; empty for an extension) to get the tag.
+    const text = m[3]!;
+    tags.add(text.slice(0, text.lastIndexOf(' ') + 1));
+  }
+  return objects.filter((o) => {
+    if (ids.has(`${CATALOG_OIDS[o.catalog]}:${o.oid}`)) return false;
+    return !tags.has(`${o.desc} ${tocPrintedName(o.schema)} ${tocPrintedName(o.name)} `);
+  });
+}
+
+/** The catalogs' own (fixed) oids, as the listing's `tableoid` prints them. */
+const CATALOG_OIDS: Record<string, string> = {
+  pg_class: '1259',
+  pg_type: '1247',
+  pg_proc: '1255',
+  pg_namespace: '2615',
+  pg_extension: '3079',
+};
