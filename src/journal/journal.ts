@@ -1,34 +1,15 @@
 import type { Knex } from 'knex';
 import type { FleetEvent } from '../core/events.js';
-import { redact, redactDeep } from '../core/redact.js';
+import { redact } from '../core/redact.js';
 import { currentProcess } from '../util/process-alive.js';
+import { isConnectionLoss, RETRY_DELAYS_MS } from './connection-loss.js';
 import { markDeadRuns } from './dead-runs.js';
+import { eventWrites, json, type Write } from './event-writes.js';
 import { openJournalDatabase } from './open.js';
-import { MIGRATIONS, RUNS, STEPS, TENANTS } from './schema.js';
+import { RUNS, TENANTS } from './schema.js';
 import { type RunStatement, statementRunner } from './statements.js';
 
-// redactDeep masks every string before serializing: redacting the JSON text afterwards could break it.
-const json = (value: unknown) => (value === undefined ? null : JSON.stringify(redactDeep(value)));
-
-/** Steps that open and close a tenant's maintenance window (the report's p50/p95/max). */
-export const MAINTENANCE_OPEN_STEP = 'before-tenant';
-export const MAINTENANCE_CLOSE_STEP = 'after-tenant';
-
-type Write = (knex: Knex, run: RunStatement) => Promise<unknown>;
-
-/** Waits before each retry of a batch whose connection was lost: ~7 s in all. */
-const RETRY_DELAYS_MS = [250, 1000, 2000, 4000];
-
-/** The journal's connection was cut (terminated, reset, server restarting): the batch rolled back with it. */
-function isConnectionLoss(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  const code = typeof e?.code === 'string' ? e.code : '';
-  // 57P01–57P03: admin shutdown, crash shutdown, cannot connect now; 08xxx: connection exceptions.
-  if (/^(57P0[123]|08\w{3}|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)$/.test(code)) return true;
-  return /Connection terminated|connection is closed|Client has encountered a connection error/i.test(
-    typeof e?.message === 'string' ? e.message : '',
-  );
-}
+export { MAINTENANCE_CLOSE_STEP, MAINTENANCE_OPEN_STEP } from './event-writes.js';
 
 /**
  * The durable journal: a fold of the event stream into tables, written in order as events happen.
@@ -233,105 +214,7 @@ export class Journal {
   }
 
   private record(runId: string, event: FleetEvent): void {
-    const at = Date.now();
-    switch (event.type) {
-      case 'tenant:start':
-        this.enqueue((_, run) =>
-          run(
-            `update ${TENANTS} set status = 'running', started_at = ?, finished_at = null, error_code = null, error_message = null where run_id = ? and tenant_id = ?`,
-            [event.at, runId, event.tenantId],
-          ),
-        );
-        break;
-      case 'step:start':
-        this.enqueue((_, run) =>
-          run(
-            `insert into ${STEPS} (run_id, tenant_id, step, status, started_at) values (?, ?, ?, 'running', ?)`,
-            [runId, event.tenantId, event.step, event.at],
-          ),
-        );
-        if (event.step === MAINTENANCE_OPEN_STEP)
-          this.enqueue((_, run) =>
-            run(
-              `update ${TENANTS} set maintenance_started_at = ?, maintenance_ended_at = null where run_id = ? and tenant_id = ?`,
-              [event.at, runId, event.tenantId],
-            ),
-          );
-        break;
-      case 'step:done':
-        this.enqueue(async (_, run) => {
-          const values = [
-            event.status,
-            at,
-            event.durationMs,
-            json(event.data),
-            event.error?.code ?? null,
-            event.error ? redact(event.error.message) : null,
-          ];
-          // The newest running row of this step; a step:done without its start still gets a row.
-          const updated = await run(
-            `update ${STEPS} set status = ?, finished_at = ?, duration_ms = ?, data = ?, error_code = ?, error_message = ?
-             where id = (select max(id) from ${STEPS} where run_id = ? and tenant_id = ? and step = ? and status = 'running')`,
-            [...values, runId, event.tenantId, event.step],
-          );
-          if (updated === 0)
-            await run(
-              `insert into ${STEPS} (status, finished_at, duration_ms, data, error_code, error_message, run_id, tenant_id, step, started_at)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-              [...values, runId, event.tenantId, event.step, at - event.durationMs],
-            );
-        });
-        if (event.step === MAINTENANCE_CLOSE_STEP && event.status === 'succeeded') {
-          this.enqueue((_, run) =>
-            run(`update ${TENANTS} set maintenance_ended_at = ? where run_id = ? and tenant_id = ?`, [
-              at,
-              runId,
-              event.tenantId,
-            ]),
-          );
-        }
-        break;
-      case 'migration:applied':
-        this.enqueue((_, run) =>
-          run(
-            `insert into ${MIGRATIONS} (run_id, tenant_id, name, direction, applied_at, duration_ms) values (?, ?, ?, ?, ?, ?)`,
-            [runId, event.tenantId, event.name, event.direction, at, event.durationMs],
-          ),
-        );
-        break;
-      case 'tenant:done': {
-        const r = event.result;
-        this.enqueue((_, run) =>
-          run(
-            `update ${TENANTS} set status = ?, finished_at = ?, duration_ms = ?, error_code = ?, error_message = ?, details = ? where run_id = ? and tenant_id = ?`,
-            [
-              r.status,
-              at,
-              r.durationMs,
-              r.error?.code ?? null,
-              r.error ? redact(r.error.message) : null,
-              json(r.details),
-              runId,
-              r.id,
-            ],
-          ),
-        );
-        break;
-      }
-      case 'run:done':
-        this.enqueue((k) =>
-          k(RUNS)
-            .where({ run_id: runId })
-            .update({
-              status: event.interrupted ? 'interrupted' : 'finished',
-              finished_at: event.at,
-              summary: json(event.summary),
-            }),
-        );
-        break;
-      default:
-        break;
-    }
+    for (const write of eventWrites(runId, event, Date.now())) this.enqueue(write);
   }
 
   async close(): Promise<void> {
