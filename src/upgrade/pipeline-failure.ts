@@ -121,15 +121,18 @@ export async function afterFailure(
       return { with: 'restore', backup: pre.path, current: await currentVersion(ctx, settings.history) };
     });
     details.rolledBack = true;
+    // Only a tenant a beforeTenant hook closed stays in maintenance; without hooks its users were never out.
+    const closed = details.maintenance === 'closed' ? '; the tenant stays in maintenance' : '';
     return {
       code: failure.code,
-      message: `${failure.message} — rolled back to the pre-upgrade state; the tenant stays in maintenance`,
+      message: `${failure.message} — rolled back to the pre-upgrade state${closed}`,
     };
   } catch (err) {
     if (err instanceof StepInterrupted) throw err;
     const info = err instanceof StepFailed ? err.info : describeFailure(err, ctx.adapter);
     details.rolledBack = false;
-    details.needsAttention = `ROLLBACK FAILED: ${info.message} — the tenant is half-upgraded and stays in maintenance; restore it by hand (pre-upgrade backup: ${pre?.path ?? 'none'})`;
+    const closed = details.maintenance === 'closed' ? ' and stays in maintenance' : '';
+    details.needsAttention = `ROLLBACK FAILED: ${info.message} — the tenant is half-upgraded${closed}; restore it by hand (pre-upgrade backup: ${pre?.path ?? 'none'})`;
     return { code: 'ROLLBACK_FAILED', message: `${failure.message}; then ${details.needsAttention}` };
   }
 }

@@ -295,6 +295,20 @@ describe('upgradeTenant: a failure after the tenant may have changed rolls it ba
     });
   }
 
+  // Without hooks nobody closed the tenant: "stays in maintenance" told the operator its users were out.
+  it('without hooks a rolled-back tenant is not said to stay in maintenance', async () => {
+    const t = fakeTenant();
+    const { ops } = fakeOps(['migrate']);
+    const outcome = await upgradeTenant(t.ctx, ops, settings({ hooks: {} }).s);
+    assert.equal(outcome.details.maintenance, 'untouched');
+    assert.match(outcome.error?.message ?? '', /rolled back to the pre-upgrade state$/);
+
+    const failing = fakeOps(['migrate', 'restore']);
+    const half = await upgradeTenant(fakeTenant().ctx, failing.ops, settings({ hooks: {} }).s);
+    assert.equal(half.error?.code, 'ROLLBACK_FAILED');
+    assert.doesNotMatch(half.error?.message ?? '', /maintenance/);
+  });
+
   it('a migration failure keeps its code and the migrations that did apply', async () => {
     const t = fakeTenant();
     const { ops } = fakeOps(['migrate']);
