@@ -44,6 +44,7 @@ const CREATED_AFTER = `
   create type public.plan as enum ('free', 'pro');
   create domain public.cents as bigint check (value >= 0);
   create type public.money_pair as (amount public.cents, currency text);
+  create type public.window as range (subtype = int8);
   create sequence public.invoice_numbers;
   create function public.next_invoice(prefix text) returns text language sql as $$ select prefix || nextval('public.invoice_numbers') $$;
   create procedure public.touch(n int) language sql as $$ select n $$;
@@ -57,6 +58,7 @@ test('a database tenant comes back exactly: types, functions, sequences and sche
   await queryDatabase(
     dbTenantDb,
     `create type public.mood as enum ('happy', 'sad');
+     create type public.span as range (subtype = float8);
      create table public.accounts (id int primary key, name text, mood public.mood);
      insert into public.accounts select g, 'a' || g, 'happy' from generate_series(1, 50) g;
      create function public.kept(x int) returns int language sql as 'select x + 1';`,
@@ -75,6 +77,7 @@ test('a database tenant comes back exactly: types, functions, sequences and sche
     'type public.plan',
     'domain public.cents',
     'type public.money_pair',
+    'type public.window',
     'sequence public.invoice_numbers',
     'function public.next_invoice(text)',
     'procedure public.touch(integer)',
@@ -100,14 +103,14 @@ test('a database tenant comes back exactly: types, functions, sequences and sche
     await names(
       dbTenantDb,
       `select typname as name from pg_type t where typnamespace = 'public'::regnamespace
-       and (typtype in ('e', 'd') or (typtype = 'c' and (select relkind from pg_class where oid = typrelid) = 'c'))`,
+       and (typtype in ('e', 'd', 'r') or (typtype = 'c' and (select relkind from pg_class where oid = typrelid) = 'c'))`,
     ),
-    ['mood'],
+    ['mood', 'span'],
   );
   assert.deepEqual(
     await names(
       dbTenantDb,
-      "select proname as name from pg_proc where pronamespace = 'public'::regnamespace",
+      "select proname as name from pg_proc p where pronamespace = 'public'::regnamespace and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'i')",
     ),
     ['kept'],
   );

@@ -28,16 +28,18 @@ export interface LiveObject {
 
 /**
  * Every object pg_dump would dump, with its identity both ways (catalog oid, and pg_dump's tag) and how
- * to drop it. Built-in objects (oid below FirstNormalObjectId: `public`, plpgsql) and extension members are
- * left out, as pg_dump leaves them out. A sequence owned by a column (serial, identity) goes with its table.
+ * to drop it. Built-in objects (oid below FirstNormalObjectId: `public`, plpgsql), extension members and
+ * objects internal to another are left out, as pg_dump leaves them out. A sequence owned by a column (serial, identity) goes with its table.
  * A schema tenant's scope is its schema; its extensions are never dropped (pg_dump --schema never dumps one).
  * Run with an empty search_path, so regclass/regtype/regprocedure print fully qualified, as pg_dump does.
  */
 function inventorySql(schema: string | null): string {
   const own = schema === null ? '' : `and n.nspname = ${pg.escapeLiteral(schema)}`;
   const scope = `n.nspname <> 'information_schema' and n.nspname !~ '^pg_' ${own}`;
+  // An extension's member ('e'), or a part of another object ('i': a range type's constructor functions):
+  // pg_dump dumps neither, and a part cannot be dropped on its own.
   const notMember = (catalog: string, oid: string) =>
-    `${oid} >= 16384 and not exists (select 1 from pg_catalog.pg_depend d where d.classid = '${catalog}'::pg_catalog.regclass and d.objid = ${oid} and d.deptype = 'e')`;
+    `${oid} >= 16384 and not exists (select 1 from pg_catalog.pg_depend d where d.classid = '${catalog}'::pg_catalog.regclass and d.objid = ${oid} and d.deptype in ('e', 'i'))`;
   const relation = `case c.relkind when 'v' then 'VIEW' when 'm' then 'MATERIALIZED VIEW' when 'S' then 'SEQUENCE'
       when 'f' then 'FOREIGN TABLE' else 'TABLE' end`;
   const parts = [
