@@ -15,9 +15,6 @@ export interface LiveObject {
   schema: string;
   /** The name as pg_dump tags it: a function's is `name(argument types)`. */
   name: string;
-  /** The catalog (pg_class, pg_type, …) and the object's id in it: the listing's `tableoid oid`. */
-  catalog: string;
-  oid: string;
   /** What the user is told: `public.t`, `view public.v`, `function public.f(integer)`. */
   key: string;
   /** `drop … if exists <qualified> cascade`. */
@@ -27,7 +24,7 @@ export interface LiveObject {
 }
 
 /**
- * Every object pg_dump would dump, with its identity both ways (catalog oid, and pg_dump's tag) and how
+ * Every object pg_dump would dump, with pg_dump's tag for it (`TYPE public mood`) and how
  * to drop it. Built-in objects (oid below FirstNormalObjectId: `public`, plpgsql), extension members and
  * objects internal to another are left out, as pg_dump leaves them out. A sequence owned by a column (serial, identity) goes with its table.
  * A schema tenant's scope is its schema; its extensions are never dropped (pg_dump --schema never dumps one).
@@ -43,8 +40,7 @@ function inventorySql(schema: string | null): string {
   const relation = `case c.relkind when 'v' then 'VIEW' when 'm' then 'MATERIALIZED VIEW' when 'S' then 'SEQUENCE'
       when 'f' then 'FOREIGN TABLE' else 'TABLE' end`;
   const parts = [
-    `select ${relation} as tag_desc, n.nspname as schema, c.relname as name, 'pg_class' as catalog, c.oid::int8::text as oid,
-       c.oid::pg_catalog.regclass::text as qualified,
+    `select ${relation} as tag_desc, n.nspname as schema, c.relname as name, c.oid::pg_catalog.regclass::text as qualified,
        case c.relkind when 'v' then 1 when 'm' then 1 when 'S' then 3 else 2 end as sort
      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
      where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f') and ${scope} and ${notMember('pg_class', 'c.oid')}
@@ -52,12 +48,10 @@ function inventorySql(schema: string | null): string {
          and d.objid = c.oid and d.refobjsubid > 0 and d.deptype in ('a', 'i')))`,
     `select case p.prokind when 'p' then 'PROCEDURE' when 'a' then 'AGGREGATE' else 'FUNCTION' end, n.nspname,
        p.proname || '(' || coalesce((select pg_catalog.string_agg(pg_catalog.format_type(a.t, null), ', ' order by a.i)
-         from unnest(p.proargtypes) with ordinality as a(t, i)), case p.prokind when 'a' then '*' else '' end) || ')',
-       'pg_proc', p.oid::int8::text, p.oid::pg_catalog.regprocedure::text, 4
+         from unnest(p.proargtypes) with ordinality as a(t, i)), case p.prokind when 'a' then '*' else '' end) || ')', p.oid::pg_catalog.regprocedure::text, 4
      from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
      where ${scope} and ${notMember('pg_proc', 'p.oid')}`,
-    `select case t.typtype when 'd' then 'DOMAIN' else 'TYPE' end, n.nspname, t.typname, 'pg_type', t.oid::int8::text,
-       t.oid::pg_catalog.regtype::text, 5
+    `select case t.typtype when 'd' then 'DOMAIN' else 'TYPE' end, n.nspname, t.typname, t.oid::pg_catalog.regtype::text, 5
      from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
      where (t.typtype in ('e', 'd', 'r')
          or (t.typtype = 'c' and (select c.relkind from pg_catalog.pg_class c where c.oid = t.typrelid) = 'c'))
@@ -65,9 +59,9 @@ function inventorySql(schema: string | null): string {
   ];
   if (schema === null) {
     parts.push(
-      `select 'EXTENSION', '-', e.extname, 'pg_extension', e.oid::int8::text, pg_catalog.quote_ident(e.extname), 6
+      `select 'EXTENSION', '-', e.extname, pg_catalog.quote_ident(e.extname), 6
        from pg_catalog.pg_extension e where e.oid >= 16384`,
-      `select 'SCHEMA', '-', n.nspname, 'pg_namespace', n.oid::int8::text, pg_catalog.quote_ident(n.nspname), 7
+      `select 'SCHEMA', '-', n.nspname, pg_catalog.quote_ident(n.nspname), 7
        from pg_catalog.pg_namespace n where ${scope} and ${notMember('pg_namespace', 'n.oid')}`,
     );
   }
@@ -84,8 +78,6 @@ interface InventoryRow {
   tag_desc: string;
   schema: string;
   name: string;
-  catalog: string;
-  oid: string;
   qualified: string;
   sort: number;
 }
@@ -101,8 +93,6 @@ export async function liveObjects(knex: Knex, schema: string | null): Promise<Li
     desc: r.tag_desc,
     schema: r.schema,
     name: r.name,
-    catalog: r.catalog,
-    oid: r.oid,
     key: keyOf(r.tag_desc, r.schema, r.name),
     // pg_restore's words are SQL's: `drop materialized view`, `drop domain`, `drop aggregate`.
     drop: `drop ${r.tag_desc.toLowerCase()} if exists ${r.qualified} cascade`,
@@ -111,34 +101,18 @@ export async function liveObjects(knex: Knex, schema: string | null): Promise<Li
 }
 
 /**
- * The objects the archive does not hold. An object is in it when the listing has its catalog id (`tableoid
- * oid`: a backup restored into the database it came from, the rollback case, keeps the ids of what survived)
- * or its tag (`DESC schema name ` followed by an owner without spaces: an object made again under the same
- * name, or a database restored before). A miss only costs a drop pg_restore would have done anyway — every
- * object the archive holds is dropped and recreated by it.
+ * The objects the archive does not hold: those whose tag (`DESC schema name `, then an owner without spaces)
+ * no entry of the listing has. By name, not by catalog id: an object renamed since the backup keeps its id,
+ * yet pg_restore recreates it under the old name and would leave the renamed one beside it. A tag printed
+ * differently from pg_dump's only costs a drop pg_restore would have done anyway — it drops and recreates
+ * every object the archive holds.
  */
 export function objectsMissingFromToc(list: string, objects: readonly LiveObject[]): LiveObject[] {
-  const ids = new Set<string>();
   const tags = new Set<string>();
   for (const line of list.split('\n')) {
-    const m = /^\d+; (\d+) (\d+) (.*)$/.exec(line);
-    if (!m) continue;
-    if (m[1] !== '0') ids.add(`${m[1]}:${m[2]}`);
+    const m = /^\d+; \d+ \d+ (.*)$/.exec(line);
     // Drop the owner (the last word; empty for an extension) to get the tag.
-    const text = m[3]!;
-    tags.add(text.slice(0, text.lastIndexOf(' ') + 1));
+    if (m) tags.add(m[1]!.slice(0, m[1]!.lastIndexOf(' ') + 1));
   }
-  return objects.filter((o) => {
-    if (ids.has(`${CATALOG_OIDS[o.catalog]}:${o.oid}`)) return false;
-    return !tags.has(`${o.desc} ${tocPrintedName(o.schema)} ${tocPrintedName(o.name)} `);
-  });
+  return objects.filter((o) => !tags.has(`${o.desc} ${tocPrintedName(o.schema)} ${tocPrintedName(o.name)} `));
 }
-
-/** The catalogs' own (fixed) oids, as the listing's `tableoid` prints them. */
-const CATALOG_OIDS: Record<string, string> = {
-  pg_class: '1259',
-  pg_type: '1247',
-  pg_proc: '1255',
-  pg_namespace: '2615',
-  pg_extension: '3079',
-};
