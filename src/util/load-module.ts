@@ -57,6 +57,8 @@ async function requireTypeScript(file: string): Promise<unknown> {
  */
 export async function importUserModule(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
+  // Once a TypeScript module is loaded, CommonJS `.js` ones go through the same require (see sharedCache).
+  if (sharedCache() && isCommonJs(file)) return asWritten({ default: await requireTypeScript(file) });
   if (TYPESCRIPT.test(file)) {
     // `{ default: module.exports }` is what `import()` of a CommonJS module gives.
     if (isCommonJs(file)) return asWritten({ default: await requireTypeScript(file) });
@@ -64,6 +66,16 @@ export async function importUserModule(file: string): Promise<Record<string, unk
   }
   return asWritten((await import(url)) as Record<string, unknown>);
 }
+
+/**
+ * Whether a TypeScript user module has been loaded (the knexfile.ts, before any migration). Its `require`s
+ * live in tsx's namespace — their own entries of the require cache — so from then on CommonJS `.js` user
+ * modules are required through it as well: a helper a knexfile.ts and a `.js` migration both require is
+ * then one module, as under knex's CLI (ts-node's hook, one require cache); a plain `require` evaluated it a
+ * second time, and the migration did not see what the knexfile put in it. A project without TypeScript
+ * never loads tsx.
+ */
+const sharedCache = () => tsxLoaders !== undefined;
 
 /** A plain `require`, as knex's (knex/lib/migrations/util/import-file.js) loads a CommonJS file. */
 const nodeRequire = createRequire(import.meta.url);
@@ -76,7 +88,7 @@ const nodeRequire = createRequire(import.meta.url);
  * module and `require` returns its namespace (`import()` unwrapped its `export default { up, down }`).
  */
 export async function commonJsExports(file: string): Promise<Record<string, unknown>> {
-  const exports = TYPESCRIPT.test(file) ? await requireTypeScript(file) : nodeRequire(file);
+  const exports = TYPESCRIPT.test(file) || sharedCache() ? await requireTypeScript(file) : nodeRequire(file);
   return exports !== null && (typeof exports === 'object' || typeof exports === 'function')
     ? (exports as Record<string, unknown>)
     : {};
