@@ -12,6 +12,7 @@ import type { TenantContext } from '../fleet/run-fleet.js';
 import type { FingerprintDifference } from './compare.js';
 import { tenantDir } from './files.js';
 import type { BackupManifest } from './manifest.js';
+import type { RetentionResult } from './retention.js';
 
 /** `verified` in the `--json` contract: the deepest verification that passed, or false. */
 export type VerifiedLevel = 'light' | 'deep' | false;
@@ -47,7 +48,7 @@ export type BackupDetails = {
   checks?: CheckRecord[];
   differences?: FingerprintDifference[];
   fingerprint?: { level: FingerprintLevel; tables: number };
-  retention?: { kept: number; deleted: string[] };
+  retention?: RetentionResult;
   /** Scratch databases/files of killed runs that this run dropped. */
   swept?: string[];
   restored?: boolean;

@@ -50,6 +50,11 @@ export const manifestSchema = z.object({
   fingerprint: fingerprintSchema,
   /** The last verification of this file (the backup's own, or a later `verify`); null = never verified. */
   verification: verificationSchema.nullable(),
+  /**
+   * Taken by an upgrade run, before (`pre`) or after (`post`) its migrations; absent for `backup`'s own.
+   * Retention keeps a tenant's newest `pre` one: the latest run's rollback restores it.
+   */
+  upgrade: z.object({ run: z.string(), stage: z.enum(['pre', 'post']) }).optional(),
 });
 
 export type BackupManifest = z.infer<typeof manifestSchema>;

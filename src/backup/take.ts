@@ -25,6 +25,8 @@ export interface BackupTenantOptions extends BackupRunSettings {
   verify: 'none' | 'light' | 'deep';
   /** Retention: keep the newest n verified backups (see `planRetention`); unset = delete nothing. */
   keep?: number;
+  /** An upgrade run's own backup: recorded in the manifest, so retention can keep the one it needs. */
+  upgrade?: { run: string; stage: 'pre' | 'post' };
 }
 
 /**
@@ -85,6 +87,7 @@ export async function backupTenant(
         duration_ms: Date.now() - started.getTime(),
         fingerprint: result.fingerprint,
         verification: null,
+        ...(options.upgrade ? { upgrade: options.upgrade } : {}),
       };
       // Without its manifest a backup cannot be verified or restored: keep both or neither.
       await writeManifest(manifestPath, manifest).catch(async (err: unknown) => {
@@ -165,6 +168,15 @@ export async function backupTenant(
     done = startStep(ctx, 'retention');
     try {
       details.retention = await applyRetention(dir, options.keep, { owner: ctx.tenant, written: path });
+      const held = details.retention.heldForRollback;
+      // One backup more than --keep asked for stays: say which and why, in the run's log too.
+      if (held)
+        ctx.emit({
+          type: 'notice',
+          tenantId: ctx.tenant.id,
+          level: 'info',
+          message: `kept ${held.path} beyond --keep ${options.keep}: the pre-upgrade backup of upgrade run ${held.run}, which its rollback restores`,
+        });
       done('succeeded', { data: { ...details.retention } });
     } catch (err) {
       // The new backup is good; failing to delete old ones is worth a failed status, not a lost backup.

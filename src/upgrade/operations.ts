@@ -47,11 +47,13 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
       migrations: settings.migrations,
       optimizations: optimizationEntries(settings.optimizations),
     },
-    async backup(ctx) {
+    async backup(ctx, label, runId) {
       const outcome = await backupTenant(ctx, {
         ...backupSettings,
         fingerprintLevel: settings.fingerprintLevel ?? 'counts',
         verify: 'none',
+        // Marked as this run's, so a `backup --keep` meanwhile or later keeps what its rollback restores.
+        upgrade: { run: runId, stage: label },
       });
       if (outcome.error || !outcome.details.backup)
         throw new TenantError(

@@ -103,7 +103,7 @@ export async function upgradeTenant(
   const backupStep = async (label: 'pre' | 'post'): Promise<{ backup: BackupTaken; justTaken: boolean }> => {
     let taken: BackupTaken | undefined;
     const data = await step(`backup-${label}`, async () => {
-      taken = await ops.backup(ctx, label);
+      taken = await ops.backup(ctx, label, settings.runId);
       return { ...taken };
     });
     // A step the killed run finished is not run again: its backup is the one the journal recorded.

@@ -63,7 +63,8 @@ export function backupTakenOf(data: unknown): BackupTaken | undefined {
  * (`createUpgradeOperations`); tests pass in-memory fakes to exercise the pipeline's decisions.
  */
 export interface UpgradeOperations {
-  backup(ctx: TenantContext, label: 'pre' | 'post'): Promise<BackupTaken>;
+  /** Takes the tenant's `label`-upgrade backup for run `runId` (its manifest says so: see retention). */
+  backup(ctx: TenantContext, label: 'pre' | 'post', runId: string): Promise<BackupTaken>;
   /**
    * Verifies a backup of this upgrade. `justTaken`: this process wrote and hashed it moments ago (not a
    * backup a killed run journaled): its sha256 need not be read back, as `backup --verify` does not.

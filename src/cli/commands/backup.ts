@@ -19,6 +19,20 @@ const columns: ResultColumn<BackupDetails>[] = [
   { head: 'verified', value: (r) => String(r.details.backup?.verified ?? false) },
 ];
 
+/**
+ * What `--keep` did: how many backups stay and how many went, and the pre-upgrade backup it kept beyond
+ * the count for its run's rollback (`--json` has every kept backup and why).
+ */
+const retentionColumn: ResultColumn<BackupDetails> = {
+  head: 'retention',
+  value: (r) => {
+    const done = r.details.retention;
+    if (!done) return '';
+    const held = done.heldForRollback ? `\n+ pre-upgrade of run ${done.heldForRollback.run}` : '';
+    return `kept ${done.kept}, deleted ${done.deleted.length}${held}`;
+  },
+};
+
 /** Backups land under the configured backup folder; the `verify`, `restore` and `upgrade` commands find them there. */
 export const backupCommand: CommandModule<object, BackupArgs & QueueArgs> = {
   command: 'backup',
@@ -29,7 +43,7 @@ export const backupCommand: CommandModule<object, BackupArgs & QueueArgs> = {
       .option('keep', {
         type: 'number',
         describe:
-          'keep the newest n verified backups per tenant (never the last verified one; nothing for a tenant whose new backup failed)',
+          'keep the newest n verified backups per tenant, and its newest pre-upgrade backup (never the last verified one; nothing for a tenant whose new backup failed)',
       })
       .option('fingerprint', {
         type: 'string',
@@ -64,7 +78,7 @@ export const backupCommand: CommandModule<object, BackupArgs & QueueArgs> = {
           verify: args.verify,
         }),
       );
-      await printReport(report, ctx.mode, columns);
+      await printReport(report, ctx.mode, keep !== undefined ? [...columns, retentionColumn] : columns);
       return exitCodeOf(report);
     }),
 };
