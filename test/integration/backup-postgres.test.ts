@@ -261,8 +261,8 @@ describe('backup, verify and restore on PostgreSQL', () => {
   }, async () => {
     const report = await verify({ tenants: [A, ODD, DASH, BILLING], backupDir: bk, deep: true });
     assert.equal(report.summary.succeeded, 4, JSON.stringify(report.tenants.map((t) => t.error)));
-    for (const id of [A.id, ODD.id, DASH.id, BILLING.id]) {
-      const d = details(report, id);
+    for (const tenant of [A, ODD, DASH, BILLING]) {
+      const d = details(report, tenant.id);
       assert.equal(d.backup?.verified, 'deep');
       assert.deepEqual(
         d.checks?.map((c) => c.check),
@@ -270,7 +270,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
       );
       assert.match(
         d.checks?.find((c) => c.check === 'restore')?.detail ?? '',
-        new RegExp(`^${scratchPrefix(id)}\\d+$`),
+        new RegExp(`^${scratchPrefix(tenant)}\\d+$`),
       );
       assert.equal(readManifest(d.backup!.path).verification?.level, 'deep');
     }
@@ -635,7 +635,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
     const { code, signal, stderr } = await runKilledDeepVerify(A, bk);
     assert.equal(signal, 'SIGKILL', `child exited with ${code}: ${stderr}`);
     const [abandoned] = await scratchDatabases();
-    assert.ok(abandoned?.startsWith(scratchPrefix(A.id)), 'the killed run left its scratch database');
+    assert.ok(abandoned?.startsWith(scratchPrefix(A)), 'the killed run left its scratch database');
     // The killed process's connection is gone once the server notices the closed socket.
     await waitFor("the killed run's session to end", async () => {
       const rows = await adminQuery(
@@ -646,7 +646,7 @@ describe('backup, verify and restore on PostgreSQL', () => {
     });
 
     // Another run's scratch database, still owned (its lock is held).
-    const owned = `${scratchPrefix(A.id)}77`;
+    const owned = `${scratchPrefix(A)}77`;
     await adminQuery(`create database "${owned}"`);
     const owner = await connect(names.a);
     await owner.query('select pg_advisory_lock($1, hashtext($2))', [0x64626676, owned]);

@@ -120,21 +120,36 @@ describe('password files', () => {
 });
 
 describe('scratch database names', () => {
-  it('follow dbfleet_verify_<tenant>_<n> and fit PostgreSQL identifiers', () => {
-    assert.equal(scratchPrefix('acme'), 'dbfleet_verify_acme_');
-    assert.ok(isScratchOf('acme', 'dbfleet_verify_acme_123'));
-    assert.ok(!isScratchOf('acme', 'dbfleet_verify_acme_1_23'));
-    assert.ok(!isScratchOf('acme', 'dbfleet_verify_acme_'));
-    assert.match(scratchPrefix('ACME'), /^dbfleet_verify_acme_h[0-9a-f]{8}_$/);
-    const long = `${scratchPrefix('x'.repeat(300))}2147483646`;
+  const acme = { id: 'acme', database: 'acme_production' };
+  it('follow dbfleet_verify_<tenant>_<hash>_<n> and fit PostgreSQL identifiers', () => {
+    assert.match(scratchPrefix(acme), /^dbfleet_verify_acme_[0-9a-f]{8}_$/);
+    const prefix = scratchPrefix(acme);
+    assert.ok(isScratchOf(acme, `${prefix}123`));
+    assert.ok(!isScratchOf(acme, `${prefix}1_23`));
+    assert.ok(!isScratchOf(acme, prefix));
+    assert.ok(!isScratchOf(acme, 'dbfleet_verify_acme_123'), 'the name an older version gave is not swept');
+    assert.match(scratchPrefix({ ...acme, id: 'ACME' }), /^dbfleet_verify_acme_[0-9a-f]{8}_$/);
+    const long = `${scratchPrefix({ id: 'x'.repeat(300), database: 'y'.repeat(63), schema: 'z'.repeat(63) })}2147483646`;
     assert.ok(Buffer.byteLength(long) <= 63, long);
+  });
+
+  it("are the tenant's database's: the same id in another database or schema is another tenant", () => {
+    const staging = { ...acme, database: 'acme_staging' };
+    assert.notEqual(scratchPrefix(acme), scratchPrefix(staging));
+    assert.ok(!isScratchOf(staging, `${scratchPrefix(acme)}7`));
+    assert.notEqual(scratchPrefix({ ...acme, schema: 'a' }), scratchPrefix({ ...acme, schema: 'b' }));
   });
 
   it("property: a scratch database of one tenant is never taken for another tenant's", () => {
     const id = fc.oneof(fc.stringMatching(/^[a-z0-9_]{1,30}$/), fc.string({ minLength: 1, maxLength: 40 }));
+    const tenant = fc.record({
+      id,
+      database: fc.constantFrom('db1', 'db2'),
+      schema: fc.option(fc.constantFrom('s1', 's2'), { nil: undefined }),
+    });
     fc.assert(
-      fc.property(id, id, fc.integer({ min: 1, max: 2 ** 31 - 2 }), (a, b, n) => {
-        fc.pre(a !== b);
+      fc.property(tenant, tenant, fc.integer({ min: 1, max: 2 ** 31 - 2 }), (a, b, n) => {
+        fc.pre(a.id !== b.id || a.database !== b.database || a.schema !== b.schema);
         assert.ok(!isScratchOf(b, `${scratchPrefix(a)}${n}`));
         assert.ok(isScratchOf(a, `${scratchPrefix(a)}${n}`));
       }),

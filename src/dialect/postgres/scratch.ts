@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { errorMessage, TenantError } from '../../core/errors.js';
+import type { Tenant } from '../../core/tenant.js';
 import type { ArchiveInfo, BackupContext, FingerprintLevel, Scratch } from '../backup-types.js';
 import { hashOf } from '../fingerprint-hash.js';
 import type { TenantSession } from '../types.js';
@@ -11,7 +12,7 @@ import { runPgTool } from './pg-tools.js';
 import { openPostgresSession } from './session.js';
 
 /**
- * Scratch databases for deep verification: `dbfleet_verify_<tenant>_<n>`, on the tenant's server.
+ * Scratch databases for deep verification: `dbfleet_verify_<tenant>_<hash>_<n>`, on the tenant's server.
  * Ownership is a session-level advisory lock on the scratch name, held on the tenant's pinned connection
  * from before CREATE DATABASE until after DROP: a killed run's lock dies with its connection, so the
  * next run can tell an abandoned scratch database (lock free) from one another run is using (lock held).
@@ -20,18 +21,26 @@ const SCRATCH_LOCK = 0x64626676; // 'dbfv'
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const lit = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
-/** Injective per tenant: a lossy slug gets a hash of the id, so two tenants never share a prefix. */
-export function scratchPrefix(tenantId: string): string {
-  const slug = tenantId
+/**
+ * A tenant's scratch names: the id (lowercased, cut) for whoever reads `\l`, and a hash of the id, the
+ * database and the schema, which says whose they are. An advisory lock exists only in the database its
+ * session is connected to: two fleets on one server (staging and production) each with a tenant `acme`
+ * in its own database named their scratch databases alike, and production's sweep, whose lock attempt
+ * could never see the lock staging's run held in staging's database, dropped staging's scratch database
+ * under its verification. With the database in the name, only sessions of the tenant's own database —
+ * where the owner's lock is — ever sweep it. At most 15 + 24 + 1 + 8 + 1 bytes, and a suffix of at most
+ * 10 digits: within PostgreSQL's 63 (see identifier-limits.ts).
+ */
+export function scratchPrefix(tenant: Pick<Tenant, 'id' | 'database' | 'schema'>): string {
+  const slug = tenant.id
     .toLowerCase()
     .replace(/[^a-z0-9_]+/g, '_')
     .slice(0, 24);
-  const exact = slug === tenantId && /^[a-z0-9_]{1,24}$/.test(tenantId) && !/_h[0-9a-f]{8}$/.test(tenantId);
-  return `dbfleet_verify_${exact ? slug : `${slug}_h${hashOf(tenantId, 8)}`}_`;
+  return `dbfleet_verify_${slug}_${hashOf([tenant.id, tenant.database, tenant.schema ?? null], 8)}_`;
 }
 
-export function isScratchOf(tenantId: string, datname: string): boolean {
-  const prefix = scratchPrefix(tenantId);
+export function isScratchOf(tenant: Pick<Tenant, 'id' | 'database' | 'schema'>, datname: string): boolean {
+  const prefix = scratchPrefix(tenant);
   return datname.startsWith(prefix) && /^\d+$/.test(datname.slice(prefix.length));
 }
 
@@ -48,14 +57,14 @@ async function dropDatabase(knex: Knex, name: string): Promise<void> {
 
 export async function sweepPostgresScratch(ctx: BackupContext): Promise<string[]> {
   const { knex } = await ctx.session();
-  const prefix = scratchPrefix(ctx.tenant.id);
+  const prefix = scratchPrefix(ctx.tenant);
   const res = await knex.raw('select datname from pg_database where left(datname, ?) = ? order by datname', [
     prefix.length,
     prefix,
   ]);
   const dropped: string[] = [];
   for (const { datname } of res.rows as { datname: string }[]) {
-    if (!isScratchOf(ctx.tenant.id, datname) || mine.has(datname)) continue;
+    if (!isScratchOf(ctx.tenant, datname) || mine.has(datname)) continue;
     const got = await knex.raw('select pg_try_advisory_lock(?, hashtext(?)) as ok', [SCRATCH_LOCK, datname]);
     if (got.rows[0].ok !== true) continue; // a live run owns it
     try {
@@ -87,7 +96,7 @@ async function createSql(knex: Knex, name: string): Promise<string> {
 
 export async function createPostgresScratch(ctx: BackupContext): Promise<Scratch> {
   const { knex } = await ctx.session();
-  const name = `${scratchPrefix(ctx.tenant.id)}${randomInt(1, 2 ** 31 - 1)}`;
+  const name = `${scratchPrefix(ctx.tenant)}${randomInt(1, 2 ** 31 - 1)}`;
   mine.add(name);
   await knex.raw('select pg_advisory_lock(?, hashtext(?))', [SCRATCH_LOCK, name]);
   const release = async () => {
