@@ -20,16 +20,17 @@ const columns: ResultColumn<BackupDetails>[] = [
 ];
 
 /**
- * What `--keep` did: how many backups stay and how many went, and the pre-upgrade backup it kept beyond
- * the count for its run's rollback (`--json` has every kept backup and why).
+ * What `--keep` did: how many backups stay (one of them, maybe, a pre-upgrade backup kept beyond the count
+ * for its run's rollback) and how many went; `--json` has every kept backup and why.
  */
 const retentionColumn: ResultColumn<BackupDetails> = {
   head: 'retention',
   value: (r) => {
     const done = r.details.retention;
     if (!done) return '';
-    const held = done.heldForRollback ? `\n+ pre-upgrade of run ${done.heldForRollback.run}` : '';
-    return `kept ${done.kept}, deleted ${done.deleted.length}${held}`;
+    // The run and the file are in the notice and in --json: the cell stays narrow enough for 80 columns.
+    const held = done.heldForRollback ? ' (1 pre-upgrade)' : '';
+    return `kept ${done.kept}${held}, deleted ${done.deleted.length}`;
   },
 };
 
