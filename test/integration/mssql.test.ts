@@ -169,7 +169,7 @@ if (!url) {
       );
       await queryBatch(s.knex, verifyOnlySql(path), { timeoutMs: 0 });
 
-      const scratch = `${scratchPrefix('it')}${Date.now() % 1_000_000}`;
+      const scratch = `${scratchPrefix({ id: 'it', database })}${Date.now() % 1_000_000}`;
       const files = readFileList((await queryBatch(s.knex, fileListOnlySql(path))).rows);
       assert.ok(files.some((f) => f.type === 'D') && files.some((f) => f.type === 'L'));
       const moves = planScratchFiles(files, scratch, server.defaultDataPath!, server.defaultLogPath!);

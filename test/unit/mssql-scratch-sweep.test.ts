@@ -4,9 +4,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BackupContext } from '../../src/dialect/backup-types.js';
 import { mssqlBackupDriver } from '../../src/dialect/mssql/backup.js';
+import { scratchPrefix } from '../../src/dialect/mssql/sql/backup.js';
 import { scriptedKnex, serverError } from '../helpers/mssql-scripted-knex.js';
 
 type State = 'ONLINE' | 'RESTORING' | 'IN_USE';
+
+const acme = { id: 'acme', database: 'acme' };
+const own = scratchPrefix(acme);
 
 /**
  * The server, as far as a sweep goes: application locks are free (their runs were killed); ALTER DATABASE
@@ -39,26 +43,28 @@ function fakeKnex(databases: Map<string, State>) {
 
 test('a RESTORING leftover is dropped; one in use is reported, after the others were swept', async () => {
   const databases = new Map<string, State>([
-    ['dbfleet_verify_acme_1', 'RESTORING'],
-    ['dbfleet_verify_acme_2', 'IN_USE'],
-    ['dbfleet_verify_acme_3', 'ONLINE'],
+    [`${own}1`, 'RESTORING'],
+    [`${own}2`, 'IN_USE'],
+    [`${own}3`, 'ONLINE'],
   ]);
   const { knex } = fakeKnex(databases);
-  const ctx = { tenant: { id: 'acme' }, session: async () => ({ knex }) } as unknown as BackupContext;
+  const ctx = { tenant: acme, session: async () => ({ knex }) } as unknown as BackupContext;
   await assert.rejects(mssqlBackupDriver.sweepScratch(ctx), (err: Error) => {
     assert.match(
       err.message,
-      /could not drop dbfleet_verify_acme_2 \(Cannot drop database "dbfleet_verify_acme_2" because it is currently in use\.\)/,
+      new RegExp(
+        `could not drop ${own}2 \\(Cannot drop database "${own}2" because it is currently in use\\.\\)`,
+      ),
     );
-    assert.match(err.message, /dropped dbfleet_verify_acme_1, dbfleet_verify_acme_3/);
+    assert.match(err.message, new RegExp(`dropped ${own}1, ${own}3`));
     return true;
   });
-  assert.deepEqual([...databases.keys()], ['dbfleet_verify_acme_2']);
+  assert.deepEqual([...databases.keys()], [`${own}2`]);
 });
 
 test('all dropped: the names, as before', async () => {
-  const databases = new Map<string, State>([['dbfleet_verify_acme_1', 'RESTORING']]);
+  const databases = new Map<string, State>([[`${own}1`, 'RESTORING']]);
   const { knex } = fakeKnex(databases);
-  const ctx = { tenant: { id: 'acme' }, session: async () => ({ knex }) } as unknown as BackupContext;
-  assert.deepEqual(await mssqlBackupDriver.sweepScratch(ctx), ['dbfleet_verify_acme_1']);
+  const ctx = { tenant: acme, session: async () => ({ knex }) } as unknown as BackupContext;
+  assert.deepEqual(await mssqlBackupDriver.sweepScratch(ctx), [`${own}1`]);
 });

@@ -18,7 +18,12 @@ import { mssqlOptimizer } from '../../src/dialect/mssql/optimize.js';
 import type { TediousLike } from '../../src/dialect/mssql/raw-connection.js';
 import { ScriptBatchError } from '../../src/dialect/mssql/run-script.js';
 import { mssqlKnexConfig, openMssqlSession } from '../../src/dialect/mssql/session.js';
-import { dropScratchSql, multiUserAgainSql, restoreOverSql } from '../../src/dialect/mssql/sql/backup.js';
+import {
+  dropScratchSql,
+  multiUserAgainSql,
+  restoreOverSql,
+  scratchPrefix,
+} from '../../src/dialect/mssql/sql/backup.js';
 import type { IndexSpec } from '../../src/dialect/optimize-types.js';
 import type { SessionOptions, TenantSession } from '../../src/dialect/types.js';
 
@@ -943,7 +948,8 @@ describe('backup driver', () => {
 
   test('scratch copies: owned by an application lock, restored with every file moved, checked, dropped; sweeps skip live ones', async () => {
     const work = await workDir();
-    const locks = new Map([['dbfleet_verify_acme_1', -1]]);
+    const own = scratchPrefix(tenant());
+    const locks = new Map([[`${own}1`, -1]]);
     const { session, fake } = await open(
       route(
         [SERVER_INFO, { rows: [serverRow(3, 'Developer Edition')] }],
@@ -965,16 +971,20 @@ describe('backup driver', () => {
         [
           /FROM sys\.databases/,
           {
-            rows: ['dbfleet_verify_acme_1', 'dbfleet_verify_acme_2', 'dbfleet_verify_acme_x_3'].map(
-              (name) => ({ name }),
-            ),
+            // Another fleet's acme (another database) has its own names: never swept from here.
+            rows: [
+              `${own}1`,
+              `${own}2`,
+              `${own}x_3`,
+              `${scratchPrefix(tenant({ database: 'acme_prod' }))}4`,
+            ].map((name) => ({ name })),
           },
         ],
       ),
     );
     const ctx = ctxOf(session, tenant(), work);
     const scratch = await mssqlBackupDriver.createScratch(ctx);
-    assert.match(scratch.name, /^dbfleet_verify_acme_\d+$/);
+    assert.match(scratch.name, new RegExp(`^${own}\\d+$`));
     assert.ok(fake.sent().includes(`CREATE DATABASE [${scratch.name}];`));
     await scratch.restore(join(work, 'acme.bak'), {} as ArchiveInfo);
     const restore = fake.sent().find((s) => s.startsWith('RESTORE DATABASE'))!;
@@ -994,8 +1004,8 @@ describe('backup driver', () => {
       new RegExp(`sp_releaseapplock @Resource = N'dbfleet:scratch:${scratch.name}'`),
     );
 
-    assert.deepEqual(await mssqlBackupDriver.sweepScratch(ctx), ['dbfleet_verify_acme_2']);
-    assert.ok(fake.sent().includes(dropScratchSql('dbfleet_verify_acme_2')));
-    assert.ok(!fake.sent().includes(dropScratchSql('dbfleet_verify_acme_1')), 'a live run owns _1');
+    assert.deepEqual(await mssqlBackupDriver.sweepScratch(ctx), [`${own}2`]);
+    assert.ok(fake.sent().includes(dropScratchSql(`${own}2`)));
+    assert.ok(!fake.sent().includes(dropScratchSql(`${own}1`)), 'a live run owns _1');
   });
 });

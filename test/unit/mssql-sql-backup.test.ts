@@ -219,11 +219,23 @@ describe('backup and restore SQL', () => {
   });
 
   test('scratch names: per tenant, injective, and only they can be created or dropped', () => {
-    assert.equal(scratchPrefix('acme'), 'dbfleet_verify_acme_');
-    assert.match(scratchPrefix('Acme Corp'), /^dbfleet_verify_acme_corp_h[0-9a-f]{8}_$/);
-    assert.notEqual(scratchPrefix('acme_corp'), scratchPrefix('Acme Corp'));
-    assert.ok(isScratchOf('acme', 'dbfleet_verify_acme_123'));
-    assert.ok(!isScratchOf('acme', 'dbfleet_verify_acme_corp_1'));
+    const acme = { id: 'acme', database: 'acme' };
+    assert.match(scratchPrefix(acme), /^dbfleet_verify_acme_[0-9a-f]{8}_$/);
+    assert.match(
+      scratchPrefix({ id: 'Acme Corp', database: 'x' }),
+      /^dbfleet_verify_acme_corp_[0-9a-f]{8}_$/,
+    );
+    assert.notEqual(
+      scratchPrefix({ id: 'acme_corp', database: 'x' }),
+      scratchPrefix({ id: 'Acme Corp', database: 'x' }),
+    );
+    // Staging's acme and production's acme (other databases, one server): never each other's scratch.
+    const production = { id: 'acme', database: 'acme_production' };
+    assert.notEqual(scratchPrefix(acme), scratchPrefix(production));
+    assert.notEqual(scratchPrefix(acme), scratchPrefix({ ...acme, schema: 'acme' }));
+    assert.ok(isScratchOf(acme, `${scratchPrefix(acme)}123`));
+    assert.ok(!isScratchOf(production, `${scratchPrefix(acme)}123`));
+    assert.ok(!isScratchOf(acme, `${scratchPrefix({ id: 'acme_corp', database: 'acme' })}1`));
     assert.equal(createScratchSql('dbfleet_verify_acme_1'), 'CREATE DATABASE [dbfleet_verify_acme_1];');
     assert.equal(
       dropScratchSql('dbfleet_verify_acme_1'),
@@ -247,7 +259,7 @@ describe('backup and restore SQL', () => {
       "SELECT name FROM sys.databases WHERE name LIKE N'dbfleet[_]verify[_]%' ORDER BY name;",
     );
     assert.equal(
-      listScratchSql(scratchPrefix('acme')),
+      listScratchSql('dbfleet_verify_acme_'),
       "SELECT name FROM sys.databases WHERE name LIKE N'dbfleet[_]verify[_]acme[_]%' ORDER BY name;",
     );
   });

@@ -48,11 +48,11 @@ async function dropDatabase(knex: Knex, name: string): Promise<void> {
 
 export async function sweepMssqlScratch(ctx: BackupContext): Promise<string[]> {
   const { knex } = await ctx.session();
-  const { rows } = await queryBatch(knex, listScratchSql(scratchPrefix(ctx.tenant.id)));
+  const { rows } = await queryBatch(knex, listScratchSql(scratchPrefix(ctx.tenant)));
   const dropped: string[] = [];
   const failed: string[] = [];
   for (const name of rows.map((r) => String(r.name))) {
-    if (!isScratchOf(ctx.tenant.id, name) || mine.has(name)) continue;
+    if (!isScratchOf(ctx.tenant, name) || mine.has(name)) continue;
     if (!(await tryOwn(knex, name))) continue; // a live run owns it
     try {
       await dropDatabase(knex, name);
@@ -84,7 +84,7 @@ async function checkDb(knex: Knex, name: string): Promise<string[]> {
 
 export async function createMssqlScratch(ctx: BackupContext): Promise<Scratch> {
   const { knex } = await ctx.session();
-  const name = `${scratchPrefix(ctx.tenant.id)}${randomInt(1, 2 ** 31 - 1)}`;
+  const name = `${scratchPrefix(ctx.tenant)}${randomInt(1, 2 ** 31 - 1)}`;
   mine.add(name);
   if (!(await tryOwn(knex, name))) {
     mine.delete(name);

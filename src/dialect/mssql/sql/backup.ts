@@ -163,18 +163,31 @@ export function checkDbSql(database: string): string {
 
 export const SCRATCH_PREFIX = 'dbfleet_verify_';
 
-/** Injective per tenant: a lossy slug gets a hash of the id, so two tenants never share a prefix. */
-export function scratchPrefix(tenantId: string): string {
-  const slug = tenantId
+/** Whose scratch databases: the tenant's id, and the database (with the schema) it lives in. */
+export interface ScratchOwner {
+  id: string;
+  database: string;
+  schema?: string | undefined;
+}
+
+/**
+ * A tenant's scratch names: the id (lowercased, cut) for whoever reads the database list, and a hash of
+ * the id, the database and the schema, which says whose they are. An application lock lives in the
+ * database it was taken in (the tenant's): two fleets on one server (staging and production) with a
+ * tenant `acme` each named their scratch databases alike, and one's sweep could not see the other's
+ * lock — it dropped the other's scratch database under its verification. With the database in the name,
+ * only sessions of the tenant's own database, where the owner's lock is, ever sweep it.
+ */
+export function scratchPrefix(tenant: ScratchOwner): string {
+  const slug = tenant.id
     .toLowerCase()
     .replace(/[^a-z0-9_]+/g, '_')
     .slice(0, 40);
-  const exact = slug === tenantId && /^[a-z0-9_]{1,40}$/.test(tenantId) && !/_h[0-9a-f]{8}$/.test(tenantId);
-  return `${SCRATCH_PREFIX}${exact ? slug : `${slug}_h${hashOf(tenantId, 8)}`}_`;
+  return `${SCRATCH_PREFIX}${slug}_${hashOf([tenant.id, tenant.database, tenant.schema ?? null], 8)}_`;
 }
 
-export function isScratchOf(tenantId: string, name: string): boolean {
-  const prefix = scratchPrefix(tenantId);
+export function isScratchOf(tenant: ScratchOwner, name: string): boolean {
+  const prefix = scratchPrefix(tenant);
   return name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
 }
 
