@@ -87,9 +87,16 @@ export async function runIndex(
       );
     } catch (err) {
       if (!(err instanceof RetriesExhausted)) throw err;
+      // A concurrent build that timed out after it had begun leaves an INVALID index, and dropping it
+      // waits for the same transactions: say so rather than promise nothing was left behind.
+      const after = await driver.inspectIndex(knex, spec, table).catch(() => undefined);
+      const leftover =
+        after?.exists && !after.valid
+          ? 'its unfinished build is left INVALID (unused by queries, still updated by writes; dropping it waits for the same transactions) — the next run drops it and builds again'
+          : 'nothing was left behind — the next run tries again';
       throw new TenantError(
         'LOCK_TIMEOUT',
-        `index "${def.name}": could not get the locks to build it on "${table.name}" within ${timeouts.lockTimeoutMs}ms, ${err.attempts} attempts with backoff (long-running transactions on the table?); nothing was left behind — the next run tries again`,
+        `index "${def.name}": could not get the locks to build it on "${table.name}" within ${timeouts.lockTimeoutMs}ms, ${err.attempts} attempts with backoff (a long-running transaction on the table, or for a concurrent build any older open transaction of the database?); ${leftover}`,
         { cause: rootCause(err) },
       );
     }

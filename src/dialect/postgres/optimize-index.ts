@@ -110,17 +110,25 @@ async function dropByName(db: Knex, name: string, table: TableInfo): Promise<voi
   await db.raw(`DROP INDEX CONCURRENTLY IF EXISTS ${target}`);
 }
 
+async function dropInvalid(db: Knex, name: string, table: TableInfo): Promise<void> {
+  const leftover = await findIndex(db, name, table.schema);
+  if (leftover && !leftover.valid) await dropByName(db, name, table);
+}
+
 /**
  * CREATE INDEX CONCURRENTLY: writes continue during the build. A build that fails (lock timeout,
  * cancelled, duplicate key) leaves an INVALID index that still slows every write, so it is dropped at
- * once (pg-boss and pg_repack do the same); if even that fails, the next run heals it.
+ * once (pg-boss and pg_repack do the same). That drop waits for the same transactions the build waited
+ * for, so when the build timed out behind one it usually times out too: the leftover stays, and the
+ * next attempt drops it first — else its CREATE would fail "already exists" instead of building (and a
+ * drop that still cannot get its lock is a lock timeout, retried like the build).
  */
 async function buildConcurrently(db: Knex, spec: IndexSpec, name: string, table: TableInfo): Promise<void> {
+  await dropInvalid(db, name, table);
   try {
     await ddl(db, createSql(spec, name, qualified(table), true));
   } catch (err) {
-    const leftover = await findIndex(db, name, table.schema).catch(() => undefined);
-    if (leftover && !leftover.valid) await dropByName(db, name, table).catch(() => {});
+    await dropInvalid(db, name, table).catch(() => {});
     throw err;
   }
 }
