@@ -191,5 +191,11 @@ export interface TenantSession {
    * instance is garbage that outlives young-generation GCs (see src/dialect/pinned-transaction.ts).
    */
   shortTransaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` (smoke checks) with the session unable to write, and lets it write again afterwards:
+   * PostgreSQL's default_transaction_read_only (on knex's extra connections too), SQLite's query_only.
+   * SQL Server has no such session setting: there it only runs `fn`.
+   */
+  readOnly<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -23,9 +23,20 @@ function show(value: unknown): string {
 /**
  * Runs every smoke check; the first that fails fails the tenant with the check's name and what it
  * returned. A SQL check passes when its first row's first column is truthy; a function check passes
- * unless it throws or returns false.
+ * unless it throws or returns false. Checks only look: they run on a session that cannot write, so a
+ * check that writes (a `DELETE … RETURNING true`, a module's stray update) fails instead of changing
+ * customer data after the last verified backup of the pre-upgrade state.
  */
 export async function runChecks(
+  checks: readonly CheckDefinition[],
+  session: TenantSession,
+  adapter: DialectAdapter,
+  context: HookContext,
+): Promise<string[]> {
+  return session.readOnly(() => runEach(checks, session, adapter, context));
+}
+
+async function runEach(
   checks: readonly CheckDefinition[],
   session: TenantSession,
   adapter: DialectAdapter,

@@ -47,6 +47,7 @@ function fakeTenant(checkRows: () => Promise<Record<string, unknown>[]> = async 
     runScript: async (text: string) => {
       sql.push(text);
     },
+    readOnly: <T>(fn: () => Promise<T>) => fn(),
   } as unknown as TenantSession;
   const adapter = {
     name: 'postgres',

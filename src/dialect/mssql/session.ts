@@ -179,6 +179,8 @@ export async function openMssqlSession(
     transaction: (fn) => knex.transaction(fn),
     // dbfleet's BEGIN/SAVEPOINT transaction is PostgreSQL and SQLite syntax: knex's own here.
     shortTransaction: (fn) => knex.transaction(fn),
+    // SQL Server has no read-only setting for a session (only for a whole database): `fn` just runs.
+    readOnly: (fn) => fn(),
     existingTables: (names, schema) => existingTablesVia(knex, names, schema),
     recordMigration: recordMigrationVia,
     readHistoryRows: (tables, schema) => readHistoryRowsVia(knex, tables, schema),

@@ -28,7 +28,13 @@ export const postgresAdapter: DialectAdapter = {
   optimizer: postgresOptimizer,
   backup: postgresBackupDriver,
   quoteIdentifier: quotePostgresIdentifier,
-  rowsOf: (result) => (result as { rows: Record<string, unknown>[] }).rows,
+  rowsOf: (result) => {
+    // Several statements sent at once (a check file with two queries) come back as a list of results:
+    // which rows were meant is anyone's guess, so say so rather than fail reading `.rows` of a list.
+    if (Array.isArray(result))
+      throw new Error(`one query was expected, but the SQL held ${result.length} statements`);
+    return (result as { rows: Record<string, unknown>[] }).rows;
+  },
   listDatabases: listPostgresDatabases,
   namingProblems: postgresNamingProblems,
   // PostgreSQL refuses a statement that cannot run in a transaction block (25001) itself, and rolls back.

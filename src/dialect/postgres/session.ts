@@ -121,8 +121,18 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
   const query = async <R>(sql: string, values?: unknown[]): Promise<R[]> =>
     (await connection.query(sql, values)).rows as R[];
   // What a migration SET on the session since it opened: replayed on knex's extra connections.
-  let sessionSql: string | undefined;
-  const overflow = overflowConnections(overflowSettings(tenant, config), () => sessionSql, afterCreate);
+  let timeoutSql: string | undefined;
+  // Whether `readOnly` ran once, and is running: from then on an extra connection is told which, so one
+  // a smoke check opened never stays read-only for the steps after it.
+  let readOnlyUsed = false;
+  let readOnly = false;
+  const sessionSql = () =>
+    readOnlyUsed
+      ? [timeoutSql, `${readOnly ? 'set' : 'reset'} default_transaction_read_only${readOnly ? ' = on' : ''}`]
+          .filter(Boolean)
+          .join('; ')
+      : timeoutSql;
+  const overflow = overflowConnections(overflowSettings(tenant, config), sessionSql, afterCreate);
   // knex only when something asks for it: a tenant with nothing to do never builds one.
   let knex: Knex | undefined;
   const knexOf = () => (knex ??= knexOver(connection, config, overflow));
@@ -138,7 +148,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     // transaction here: a later stall is noticed later, never wrongly).
     watch.setStatementTimeout(t.statementTimeoutMs, sql);
     await (on ? on.raw(sql) : query(sql));
-    if (scope === 'session') sessionSql = sql;
+    if (scope === 'session') timeoutSql = sql;
   };
 
   try {
@@ -176,6 +186,18 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     transaction: (fn, opts) =>
       opts?.internal ? runPinnedTransaction(knexOf(), fn) : knexOf().transaction(fn),
     shortTransaction: (fn) => runPinnedTransaction(knexOf(), fn),
+    async readOnly(fn) {
+      // Every transaction the session starts from here is READ ONLY: a write fails naming itself.
+      await query('set default_transaction_read_only = on');
+      readOnlyUsed = true;
+      readOnly = true;
+      try {
+        return await fn();
+      } finally {
+        readOnly = false;
+        await query('reset default_transaction_read_only');
+      }
+    },
     recordMigration: recordPostgresMigration,
     readHistoryRows: (tables, schema) => query(readHistorySql(tables, schema)),
     async readCompleteHistory(tables, schema) {

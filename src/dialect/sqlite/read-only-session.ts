@@ -88,6 +88,8 @@ export function readOnlySqliteSession(
     },
     transaction: async (fn, opts) => (await ordinary()).transaction(fn, opts),
     shortTransaction: async (fn) => (await ordinary()).shortTransaction(fn),
+    // The read-only commands run no user code that could write.
+    readOnly: (fn) => fn(),
     async close() {
       db.close();
       await knex?.destroy();

@@ -134,6 +134,15 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
       }
     },
     shortTransaction: (fn) => runPinnedTransaction(knex, fn),
+    async readOnly(fn) {
+      // query_only refuses every change to the file ("attempt to write a readonly database").
+      await withRawConnection(knex, (db) => db.pragma('query_only = ON'));
+      try {
+        return await fn();
+      } finally {
+        await withRawConnection(knex, (db) => db.pragma('query_only = OFF'));
+      }
+    },
     existingTables: (names, schema) => existingTablesVia(knex, names, schema),
     recordMigration: recordMigrationVia,
     readHistoryRows: (tables, schema) => readHistoryRowsVia(knex, tables, schema),
