@@ -196,6 +196,10 @@ export async function upgradeTenant(
     if (err instanceof StepInterrupted) return interruptedOutcome(details, err);
     if (!(err instanceof StepFailed)) throw err;
     const failure = { code: err.info.code, message: `${err.step}: ${err.info.message}` };
+    // A hook that fails part-way keeps what it did before (a list's first statement, a function's first
+    // query): the tenant may already be closed to its users, which "nothing was changed" would hide.
+    if (err.step === 'before-tenant')
+      failure.message += ` — the beforeTenant hook stopped part-way: what it did before failing stays (the tenant may be closed to its users); nothing was backed up or migrated`;
     // Nothing of this run reached the tenant (a resumed run's earlier migrations would have): no rollback.
     // Another runner took its lock after the probe: skipped, like a tenant found held at the start — left
     // for `--resume`, which tries it again (the other runner may well have reopened it meanwhile).
