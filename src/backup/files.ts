@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { fsyncDir, fsyncFile } from '../util/fsync.js';
 
 /**
  * The backup directory on disk: `<backup-dir>/<tenant>/<timestamp>.<ext>` with the manifest beside it.
@@ -108,19 +109,7 @@ export async function reserveBackupPaths(
   }
 }
 
-export async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Makes a rename durable: the directory entry is flushed too. */
-export async function fsyncDir(path: string): Promise<void> {
-  await fsyncFile(path).catch(() => {}); // not every filesystem lets a directory be fsync'd
-}
+export { fsyncDir, fsyncFile };
 
 /** Complete file under its final name or nothing: temp file, fsync, rename, fsync the directory. */
 export async function atomicWriteFile(path: string, data: string): Promise<void> {

@@ -16,6 +16,7 @@ import type {
   FingerprintLevel,
   Scratch,
 } from '../backup-types.js';
+import { copyDatabase, openReadOnly } from './copy-database.js';
 import { fingerprintSqlite } from './fingerprint.js';
 
 const driverVersion = (createRequire(import.meta.url)('better-sqlite3/package.json') as { version: string })
@@ -33,24 +34,6 @@ async function withRaw<T>(knex: Knex, fn: (db: Database.Database) => Promise<T> 
   } finally {
     await client.releaseConnection(db);
   }
-}
-
-/** The online backup API copies pages in steps; throwing from `progress` stops it (and the copy is discarded). */
-function copyDatabase(
-  source: Database.Database,
-  dest: string,
-  signal: AbortSignal,
-): Promise<Database.BackupMetadata> {
-  return source.backup(dest, {
-    progress: () => {
-      if (signal.aborted) throw new TenantError('INTERRUPTED', 'backup stopped: the run was interrupted');
-      return 1000;
-    },
-  });
-}
-
-function readOnly(path: string): Database.Database {
-  return new Database(path, { readonly: true, fileMustExist: true });
 }
 
 function integrityProblems(db: Database.Database): string[] {
@@ -102,7 +85,7 @@ async function inspectSqlite(
 ): Promise<ArchiveInspection> {
   let db: Database.Database | undefined;
   try {
-    db = readOnly(path);
+    db = openReadOnly(path);
     const problems = integrityProblems(db);
     const names = new Set(
       (db.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[]).map(
@@ -155,13 +138,13 @@ async function createSqliteScratch(ctx: BackupContext): Promise<Scratch> {
   writeFileSync(path, '', { flag: 'wx', mode: 0o600 });
   let handle: Database.Database | undefined;
   const open = () => {
-    handle ??= readOnly(path);
+    handle ??= openReadOnly(path);
     return handle;
   };
   return {
     name,
     async restore(archive: string) {
-      const source = readOnly(archive);
+      const source = openReadOnly(archive);
       try {
         await copyDatabase(source, path, ctx.signal);
       } catch (err) {
@@ -200,7 +183,7 @@ async function createSqliteScratch(ctx: BackupContext): Promise<Scratch> {
  */
 async function restoreSqlite(ctx: BackupContext, path: string): Promise<void> {
   await ctx.releaseSession();
-  const source = readOnly(path);
+  const source = openReadOnly(path);
   try {
     await copyWhenUnlocked(source, ctx.tenant.database, ctx);
   } finally {
