@@ -64,15 +64,20 @@ export async function restoreFromBackup(
     const manifest = entry.manifest;
 
     done = startStep(ctx, 'restore');
-    // Under the tenant's migration lock: a restore must not replace a tenant another runner is migrating.
+    // A tenant file that is gone (deleted, moved away) is what a restore is for, but it cannot be opened,
+    // so neither locked: the driver writes the backup to its place as a new file, never a half one.
+    const recreated = (await driver.recreate?.(bctx, entry.path)) === true;
+    // Otherwise under the tenant's migration lock: a restore must not replace a tenant another runner is
+    // migrating.
     const wait = { waitMs: options.lockWaitMs ?? 0, signal: ctx.signal };
-    await withTenantLock(await ctx.session(), wait, () =>
-      driver.restore(bctx, entry.path, archiveInfoOf(manifest), {
-        dropUnexpected: options.dropUnexpected === true,
-      }),
-    );
+    if (!recreated)
+      await withTenantLock(await ctx.session(), wait, () =>
+        driver.restore(bctx, entry.path, archiveInfoOf(manifest), {
+          dropUnexpected: options.dropUnexpected === true,
+        }),
+      );
     details.restored = true;
-    done('succeeded', { data: { path: entry.path } });
+    done('succeeded', { data: { path: entry.path, ...(recreated ? { recreated: true } : {}) } });
 
     done = startStep(ctx, 'restore:fingerprint');
     const found = await driver.fingerprint(bctx, manifest.fingerprint.level);

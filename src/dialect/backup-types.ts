@@ -112,6 +112,13 @@ export interface BackupDriver {
   createScratch(ctx: BackupContext): Promise<Scratch>;
   /** Drops this tenant's scratch targets whose owner is gone (a killed run); returns their names. */
   sweepScratch(ctx: BackupContext): Promise<string[]>;
+  /**
+   * File dialects: when the tenant's database does not exist (its file deleted or moved away), writes the
+   * archive to its place as a new file — whole, or nothing — and returns true. False when it exists: the
+   * caller then restores into it with `restore`, under the tenant's lock (a missing file cannot be opened,
+   * so neither locked). Server dialects leave it out: a missing database is not theirs to create.
+   */
+  recreate?(ctx: BackupContext, path: string): Promise<boolean>;
   /** Restores the archive into the tenant's own database. */
   restore(ctx: BackupContext, path: string, info: ArchiveInfo, options: RestoreOptions): Promise<void>;
   /** Fingerprints the tenant's live database (after a restore). */

@@ -18,6 +18,7 @@ import type {
 } from '../backup-types.js';
 import { copyDatabase, openReadOnly } from './copy-database.js';
 import { fingerprintSqlite } from './fingerprint.js';
+import { fileIsThere, recreateSqliteFile } from './recreate-file.js';
 
 const driverVersion = (createRequire(import.meta.url)('better-sqlite3/package.json') as { version: string })
   .version;
@@ -222,6 +223,13 @@ export const sqliteBackupDriver: BackupDriver = {
   createScratch: createSqliteScratch,
   sweepScratch: sweepSqliteScratch,
   restore: restoreSqlite,
+  async recreate(ctx, path) {
+    if (fileIsThere(ctx.tenant.database)) return false;
+    // A session opened before the file went (an upgrade's) reads the deleted file: the fingerprint after
+    // the restore must open the new one.
+    await ctx.releaseSession();
+    return recreateSqliteFile(path, ctx.tenant.database, ctx.signal);
+  },
   async fingerprint(ctx, level) {
     const session = await ctx.session();
     return withRaw(session.knex, (db) => {
