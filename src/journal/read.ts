@@ -133,3 +133,36 @@ export async function runMigrations(
   }
   return byTenant;
 }
+
+/**
+ * The tenants an earlier `rollback --run <upgradeRunId>` rolled back (succeeded), each with the first such
+ * rollback run: rolling the run back again must leave them alone — a second restore would lose what was
+ * written since the first, and a second round of downs would undo migrations no longer applied.
+ * `except` leaves out the rollback run asking (a queue worker's own).
+ */
+export async function earlierRollbacks(
+  knex: Knex,
+  upgradeRunId: string,
+  options: { tenantId?: string; except?: string } = {},
+): Promise<Map<string, string>> {
+  const runs = (await knex(RUNS).where({ command: 'rollback' }).select('run_id', 'options'))
+    .filter((r: { run_id: string; options: unknown }) => {
+      const opts = parseOrNull(r.options) as { run?: unknown } | null;
+      return opts?.run === upgradeRunId && r.run_id !== options.except;
+    })
+    .map((r: { run_id: string }) => r.run_id);
+  const byTenant = new Map<string, string>();
+  if (runs.length === 0) return byTenant;
+  const rows = await knex(TENANTS)
+    .whereIn('run_id', runs)
+    .where({
+      status: 'succeeded',
+      ...(options.tenantId !== undefined ? { tenant_id: options.tenantId } : {}),
+    })
+    .select('run_id', 'tenant_id')
+    .orderBy('finished_at');
+  // The first one did it; later ones found it done.
+  for (const r of rows as { run_id: string; tenant_id: string }[])
+    if (!byTenant.has(r.tenant_id)) byTenant.set(r.tenant_id, r.run_id);
+  return byTenant;
+}

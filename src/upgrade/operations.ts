@@ -11,6 +11,7 @@ import type { FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { SessionOptions, Timeouts } from '../dialect/types.js';
 import { optimizationEntries } from '../fleet/definition-set.js';
+import { historyExists, readApplied } from '../migration/history.js';
 import { type HistoryOptions, historyLocation, historyTables } from '../migration/history-location.js';
 import { migrateTenant, runMigration } from '../migration/migrator.js';
 import type { Migration } from '../migration/types.js';
@@ -149,10 +150,15 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
     },
     async down(ctx, applied, expected) {
       const session = await ctx.session();
-      const missing = applied.filter((name) => !byName.get(name)?.down);
-      if (missing.length)
-        throw new TenantError('NO_DOWN', `cannot roll back with down(): no down for ${missing.join(', ')}`);
-      await withTenantLock(session, settings.lockWaitMs, async () => {
+      const where = historyLocation(session.tenant, settings.history);
+      const reverted = await withTenantLock(session, settings.lockWaitMs, async () => {
+        // Only what the tenant has applied now, read under the lock: the down of a migration that is not
+        // (reverted by an earlier rollback, one that stopped half-way included) undoes what is there.
+        const now = (await historyExists(session.knex, where)) ? await readApplied(session.knex, where) : [];
+        const todo = applied.filter((name) => now.some((a) => a.name === name)).reverse();
+        const missing = todo.filter((name) => !byName.get(name)?.down);
+        if (missing.length)
+          throw new TenantError('NO_DOWN', `cannot roll back with down(): no down for ${missing.join(', ')}`);
         const opts = {
           session,
           adapter: ctx.adapter,
@@ -162,7 +168,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
           emit: ctx.emit,
           history: settings.history,
         };
-        for (const name of [...applied].reverse()) {
+        for (const name of todo) {
           await runMigration(opts, byName.get(name)!, 'down', 0);
           ctx.emit({
             type: 'migration:applied',
@@ -172,8 +178,9 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
             durationMs: 0,
           });
         }
+        return todo;
       });
-      if (!expected) return;
+      if (!expected) return reverted;
       const found = await driverOf(ctx).fingerprint(backupContextOf(ctx, backupSettings), expected.level);
       // The history tables are the migrator's bookkeeping, not what the downs undo: a tenant without them
       // before the upgrade has them, emptied, after its downs (its every rollback was a ROLLBACK_MISMATCH).
@@ -186,6 +193,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
           'ROLLBACK_MISMATCH',
           `after the down migrations the tenant differs from before the upgrade: ${describeDifferences(differences)}`,
         );
+      return reverted;
     },
   };
 }

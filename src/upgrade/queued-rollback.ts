@@ -1,6 +1,6 @@
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import type { Journal } from '../journal/journal.js';
-import { findRun, runMigrations, runSteps } from '../journal/read.js';
+import { earlierRollbacks, findRun, runMigrations, runSteps } from '../journal/read.js';
 import { withJournaledSteps } from './journaled-steps.js';
 import { prepareUpgrade, type UpgradeSetup } from './prepare.js';
 import { preUpgradeBackup, type RunRollbackDetails, rollbackTenant } from './rollback-tenant.js';
@@ -31,17 +31,19 @@ export async function queuedRollbackTask(
     hooks: prepared.hooks ?? {},
   } as const;
   return async (ctx) => {
-    const [steps, applied] = await journal.read(
+    const [steps, applied, earlier] = await journal.read(
       async (knex) =>
         [
           await runSteps(knex, upgradeRun, ctx.tenant.id),
           await runMigrations(knex, upgradeRun, ctx.tenant.id),
+          await earlierRollbacks(knex, upgradeRun, { tenantId: ctx.tenant.id, except: runId }),
         ] as const,
     );
     return journaled(ctx, (c) =>
       rollbackTenant(c, settings, {
         applied: applied.get(ctx.tenant.id) ?? [],
         backup: preUpgradeBackup(steps, ctx.tenant.id),
+        rolledBackBy: earlier.get(ctx.tenant.id),
       }),
     );
   };

@@ -5,7 +5,7 @@ import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
 import { type Journal, newRunId } from '../journal/journal.js';
-import { findRun, runMigrations, runSteps, runTenants } from '../journal/read.js';
+import { earlierRollbacks, findRun, runMigrations, runSteps, runTenants } from '../journal/read.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { HookDefinition } from './checks.js';
 import {
@@ -33,7 +33,8 @@ export type { RunRollbackDetails };
 /**
  * `dbfleet rollback --run <id>`: rolls back every tenant that upgrade run changed — restoring the run's
  * pre-upgrade backup (or running its migrations' down) — wave by wave, last wave first. Tenants the run
- * never changed, or already rolled back itself, are left alone.
+ * never changed, or already rolled back itself, are left alone; ones an earlier rollback of the run rolled
+ * back are reported succeeded with nothing done (`alreadyRolledBack`: that rollback's run id).
  */
 export function rollbackRun(options: RollbackRunOptions): Promise<FleetReport<RunRollbackDetails>> {
   // One redaction scope for the whole run, the journal's password included (see core/redact.ts).
@@ -54,6 +55,7 @@ async function rollbackInScope(
   const rows = await runTenants(journal.knex, run.runId);
   const steps = await runSteps(journal.knex, run.runId);
   const applied = await runMigrations(journal.knex, run.runId);
+  const rolledBackBy = await earlierRollbacks(journal.knex, run.runId);
   const byId = new Map(options.tenants.map((t) => [t.id, t]));
   const how = options.with ?? 'restore';
   const targets = rows.filter((r) => {
@@ -105,6 +107,7 @@ async function rollbackInScope(
       rollbackTenant(ctx, settings, {
         applied: applied.get(ctx.tenant.id) ?? [],
         backup: preUpgradeBackup(steps, ctx.tenant.id),
+        rolledBackBy: rolledBackBy.get(ctx.tenant.id),
       }),
     );
     const failed = results.filter((r) => r.status === 'failed').length;

@@ -12,6 +12,8 @@ export type RunRollbackDetails = {
   upgradeRun: string;
   applied: string[];
   backup?: string;
+  /** An earlier rollback of the same upgrade run rolled this tenant back: nothing was done now. */
+  alreadyRolledBack?: string;
   /** closed: the beforeTenant hook ran before the rollback; open: --reopen ran afterTenant after it;
    * untouched: no hook ran (none configured, or the tenant failed before it). */
   maintenance: 'open' | 'closed' | 'untouched';
@@ -32,6 +34,8 @@ export interface RollbackTenantSettings {
 export interface UpgradeRecord {
   applied: readonly string[];
   backup?: BackupTaken;
+  /** The earlier rollback run of this upgrade run that rolled the tenant back (see `earlierRollbacks`). */
+  rolledBackBy?: string;
 }
 
 /** The pre-upgrade backup a run's journaled steps name for a tenant (its last successful one). */
@@ -62,6 +66,11 @@ export async function rollbackTenant(
     maintenance: 'untouched',
     ...(backup ? { backup: backup.path } : {}),
   };
+  if (record.rolledBackBy) {
+    // Done already: restoring again would lose what was written since, downs again would undo
+    // migrations no longer applied. The tenant is not touched, its hooks not run either.
+    return { details: { ...details, applied: [], alreadyRolledBack: record.rolledBackBy } };
+  }
   const t0 = Date.now();
   ctx.emit({ type: 'step:start', tenantId: ctx.tenant.id, step: 'rollback', at: t0 });
   // The same context the upgrade's hooks get: never the tenant's connection (its password).
@@ -80,7 +89,8 @@ export async function rollbackTenant(
         );
       await settings.operations.restore(ctx, backup);
     } else {
-      await settings.operations.down(ctx, [...record.applied], backup?.fingerprint);
+      const reverted = await settings.operations.down(ctx, [...record.applied], backup?.fingerprint);
+      if (reverted) details.applied = [...reverted];
     }
     if (settings.reopen && settings.hooks?.afterTenant) {
       await runHook(settings.hooks.afterTenant, await ctx.session(), hookContext);

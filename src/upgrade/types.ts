@@ -93,8 +93,16 @@ export interface UpgradeOperations {
   optimize(ctx: TenantContext): Promise<{ optimizations: unknown[]; error?: ErrorInfo }>;
   /** Restores the pre-upgrade backup into the tenant and checks its fingerprint equals the backup's. */
   restore(ctx: TenantContext, backup: BackupTaken): Promise<void>;
-  /** Runs down() for the given migrations (newest first), then checks the fingerprint equals `expected`. */
-  down(ctx: TenantContext, applied: readonly string[], expected: Fingerprint | undefined): Promise<void>;
+  /**
+   * Runs down() for those of the given migrations the tenant has applied (newest first; never for one it
+   * has not), then checks the fingerprint equals `expected`. Returns the ones it ran, newest first
+   * (undefined: all of them).
+   */
+  down(
+    ctx: TenantContext,
+    applied: readonly string[],
+    expected: Fingerprint | undefined,
+  ): Promise<readonly string[] | undefined | void>;
   /**
    * The migrations and optimizations these operations run, by name and checksum: a queued run's jobs
    * carry the coordinator's, and a worker whose own differ refuses them.
