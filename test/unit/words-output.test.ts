@@ -1,7 +1,7 @@
 // Words people read: what a column, a hint or an error says (pure parts, no database).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { budgetHint, reopenHint } from '../../src/cli/render/next-steps.js';
+import { alreadyRolledBackHint, budgetHint, reopenHint } from '../../src/cli/render/next-steps.js';
 import {
   revertedColumn,
   statusCurrentColumn,
@@ -77,6 +77,18 @@ describe('words', () => {
     );
     assert.equal(reopenHint(report, true), undefined);
     assert.equal(reopenHint(fleet([result({ details: { maintenance: 'open' } })]), false), undefined);
+  });
+
+  it('rollback --run says which tenants an earlier rollback of the run had rolled back already', () => {
+    const report = fleet([
+      result({ id: 'a', details: { applied: [], alreadyRolledBack: 'r-1' } }),
+      result({ id: 'b', details: { applied: ['m1'] } }),
+    ]);
+    assert.equal(
+      alreadyRolledBackHint(report),
+      '1 tenant(s) were rolled back already, by run r-1: nothing was done to them.',
+    );
+    assert.equal(alreadyRolledBackHint(fleet([result({ details: { applied: ['m1'] } })])), undefined);
   });
 
   it('an upgrade the failure budget stopped (also on --resume) says how to go on', () => {

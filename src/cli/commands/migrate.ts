@@ -4,7 +4,7 @@ import { type CommonArgs, resolveContext, withCommonOptions } from '../context.j
 import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
-import { reopenHint } from '../render/next-steps.js';
+import { alreadyRolledBackHint, reopenHint } from '../render/next-steps.js';
 import { revertedColumn } from '../render/result-columns.js';
 import type { ResultColumn } from '../render/table.js';
 import { runCommand } from '../run-command.js';
@@ -129,7 +129,9 @@ export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = 
           report,
           ctx.mode,
           [revertedColumn, { head: 'users', value: (r) => String(r.details.maintenance ?? '') }],
-          reopenHint(report, Boolean(args.reopen)),
+          [alreadyRolledBackHint(report), reopenHint(report, Boolean(args.reopen))]
+            .filter((hint) => hint !== undefined)
+            .join('\n') || undefined,
         );
         return exitCodeOf(report);
       }

@@ -2,7 +2,7 @@ import type { FleetReport } from '../../fleet/report.js';
 
 /**
  * After `rollback --run` without `--reopen`: the rolled-back tenants are still closed for maintenance.
- * Says so, and how users get back in (rolling back again would restore again, so not that).
+ * Says so, and how users get back in (rolling back again does nothing for a tenant already rolled back).
  */
 export function reopenHint(report: FleetReport, reopened: boolean): string | undefined {
   if (reopened) return undefined;
@@ -12,6 +12,18 @@ export function reopenHint(report: FleetReport, reopened: boolean): string | und
     `${closed.length} tenant(s) rolled back and still in maintenance. --reopen runs the afterTenant hook ` +
     'after each rollback; for these, run that hook yourself to let their users back in.'
   );
+}
+
+/**
+ * After `rollback --run`: tenants an earlier rollback of that run had rolled back were left as they are
+ * (their `reverted` cell is empty): says so, and by which run.
+ */
+export function alreadyRolledBackHint(report: FleetReport): string | undefined {
+  const runs = report.tenants
+    .map((t) => t.details.alreadyRolledBack)
+    .filter((r): r is string => typeof r === 'string');
+  if (runs.length === 0) return undefined;
+  return `${runs.length} tenant(s) were rolled back already, by run ${[...new Set(runs)].join(', ')}: nothing was done to them.`;
 }
 
 /**
