@@ -123,7 +123,10 @@ describe('words', () => {
 
   it('a failed SQL check shows the value it returned, not the row', async () => {
     const rows: Record<string, unknown>[][] = [[{ 'COUNT(*) = 0': 0 }], [], [{ ok: null }]];
-    const session = { knex: { raw: async () => rows.shift() } } as unknown as TenantSession;
+    const session = {
+      knex: { raw: async () => rows.shift() },
+      readOnly: (fn: () => Promise<unknown>) => fn(),
+    } as unknown as TenantSession;
     const adapter = { rowsOf: (r: unknown) => r } as unknown as DialectAdapter;
     const context = { tenant: { id: 't1', dialect: 'sqlite' }, runId: 'r' } as never;
     const check = (name: string) => [{ name, sql: 'SELECT 1' }];
