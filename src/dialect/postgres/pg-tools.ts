@@ -195,9 +195,21 @@ export async function spawnTool(
   });
 }
 
-/** The last lines of a tool's stderr, credentials masked: enough to act on, short enough for a report. */
+/**
+ * The last lines of a tool's stderr, credentials masked: enough to act on, short enough for a report.
+ * A statement pg_restore quotes after `Command was:` keeps its first line only: a CREATE TABLE of many
+ * lines pushed the error itself (`type "public.mood" does not exist`) out of the kept lines.
+ */
 export function toolErrorText(run: ToolRun): string {
-  const text = run.stderr.trim().split('\n').slice(-6).join(' | ');
+  const lines: string[] = [];
+  let quoting = false;
+  for (const line of run.stderr.trim().split('\n')) {
+    if (/^Command was: /.test(line)) quoting = true;
+    else if (/^pg_(restore|dump): /.test(line)) quoting = false;
+    else if (quoting) continue;
+    lines.push(line);
+  }
+  const text = lines.slice(-6).join(' | ');
   const how = run.signal ? `killed by ${run.signal}` : `exit code ${run.code}`;
   return redact(text ? `${how}: ${text.slice(-1500)}` : how);
 }
