@@ -109,7 +109,11 @@ export async function checkBackup(
   const done = startStep(ctx, 'verify:scratch');
   try {
     await scratch.restore(entry.path, archive);
-    checks.push({ check: 'restore', ok: true, detail: scratch.name });
+    checks.push({
+      check: 'restore',
+      ok: true,
+      detail: scratch.detail ? `${scratch.name}, ${scratch.detail}` : scratch.name,
+    });
     const problems = await scratch.integrityCheck();
     if (problems.length > 0)
       outcome = fail('integrity', 'INTEGRITY_FAILED', problems.slice(0, 10).join('; '));

@@ -79,7 +79,8 @@ export const ERROR_CODES = {
   DISK_FULL: 'the backup volume is full',
   PERMISSION_DENIED: 'the database user may not read or change an object',
   RETENTION_FAILED: 'the backup was taken, but removing old backups failed',
-  SCRATCH_FAILED: 'a scratch database for deep verification cannot be created',
+  SCRATCH_FAILED:
+    "a scratch database for deep verification cannot be created, or cannot be given the shared objects a schema tenant's archive uses",
   INTEGRITY_FAILED: "the restored copy failed the dialect's integrity checks",
   FINGERPRINT_MISMATCH: "the restored copy differs from the backup's fingerprint",
   RESTORE_FAILED: 'restoring the backup failed',

@@ -81,6 +81,8 @@ export interface ArchiveInspection {
 /** A throwaway restore target (a scratch database, a temporary file). `drop` is safe to call always. */
 export interface Scratch {
   readonly name: string;
+  /** What `restore` did besides restoring the archive (set by it), for the restore check's detail. */
+  readonly detail?: string;
   restore(path: string, info: ArchiveInfo): Promise<void>;
   /** The dialect's integrity checks on the restored copy; returns the problems found. */
   integrityCheck(): Promise<string[]>;

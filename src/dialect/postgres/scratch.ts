@@ -9,6 +9,7 @@ import type { TenantSession } from '../types.js';
 import { fingerprintPostgresDb } from './fingerprint.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
 import { runPgTool } from './pg-tools.js';
+import { prepareSharedObjects } from './scratch-shared.js';
 import { openPostgresSession } from './session.js';
 
 /**
@@ -125,12 +126,19 @@ export async function createPostgresScratch(ctx: BackupContext): Promise<Scratch
     return scratchSession;
   };
   let dropped = false;
+  let prepared: string | undefined;
 
   return {
     name,
+    get detail() {
+      return prepared;
+    },
     async restore(path: string, info: ArchiveInfo) {
       const tooOld = await checkRestoreTool(ctx, info);
       if (tooOld) throw new TenantError('TOOL_TOO_OLD', tooOld);
+      // A schema tenant's archive may use objects of other schemas (public's types, functions,
+      // extensions) that only the tenant's own database has: the scratch database gets them first.
+      prepared = await prepareSharedObjects(ctx, name);
       // No owners, privileges, tablespaces or subscriptions: the copy is for checking data, and a restored
       // subscription would start replicating from the production publisher.
       const args = [
