@@ -53,8 +53,18 @@ export async function openControl(url: string, applicationName: string): Promise
     }
     return client;
   });
+  // Every tenant of a worker, its heartbeat and its job loop share this one client: its statements go
+  // out one after another, each once the one before has answered. Handing pg a query while another runs
+  // made it queue them itself, which pg 8 warns about (DeprecationWarning) and pg 9 refuses. The order is
+  // the order of the calls, as before (an unlock goes out before a later tryLock).
+  let tail: Promise<unknown> = Promise.resolve();
+  const serially = <R>(send: () => Promise<R>): Promise<R> => {
+    const result = tail.then(send);
+    tail = result.catch(() => {});
+    return result;
+  };
   const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
-    (await client.query<T>(sql, params)).rows;
+    (await serially(() => client.query<T>(sql, params))).rows;
   // Keys this process holds (or is taking): marked before the query goes out, so that two tenants
   // asking at once cannot both get one.
   const held = new Set<string>();
@@ -101,7 +111,7 @@ export async function openControl(url: string, applicationName: string): Promise
       client.on('notification', (msg) => {
         if (msg.channel === channel) onNotify(msg.payload ?? '');
       });
-      await client.query(`listen ${client.escapeIdentifier(channel)}`);
+      await serially(() => client.query(`listen ${client.escapeIdentifier(channel)}`));
     },
     async notify(channel, payload) {
       await query('select pg_notify($1, $2)', [channel, payload]);
