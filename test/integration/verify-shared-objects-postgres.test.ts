@@ -134,7 +134,10 @@ test('a good backup of a schema tenant using shared objects verifies deep, namin
     assert.ok(detail.includes(name), `${name} in: ${detail}`);
   // Only what the schema uses: another table of public, and another enum, stay out.
   assert.doesNotMatch(detail, /unrelated|countries|public\.gone/);
-  assert.match(detail, /^dbfleet_verify_ta_\d+, with 9 shared objects the schema uses created first/);
+  assert.match(
+    detail,
+    /^dbfleet_verify_ta_[0-9a-f]{8}_\d+, with 9 shared objects the schema uses created first/,
+  );
   assert.deepEqual(await scratchLeft(), []);
 
   // The real restore, into the tenant's own schema of the shared database, takes the same archive.
