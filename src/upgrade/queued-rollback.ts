@@ -1,3 +1,4 @@
+import { assertSameSet } from '../fleet/definition-set.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import type { Journal } from '../journal/journal.js';
 import { earlierRollbacks, findRun, runMigrations, runSteps } from '../journal/read.js';
@@ -21,6 +22,10 @@ export async function queuedRollbackTask(
   if (typeof upgradeRun !== 'string') throw new Error(`the journal has no rollback run ${runId}`);
   const how = run?.options?.with === 'down' ? 'down' : 'restore';
   const prepared = await prepareUpgrade(setup);
+  // Downs come from the worker's own migrations folder: one that differs from the coordinator's would
+  // run other downs than the ones planned (a restore needs no migration files).
+  const ours = prepared.operations.definitions;
+  if (how === 'down' && ours) assertSameSet('migrations', run?.options?.migrationSet, ours.migrations);
   const journaled = withJournaledSteps<TaskOutcome<RunRollbackDetails>>(journal, runId);
   const settings = {
     operations: prepared.operations,

@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
+import { setDigest } from '../fleet/definition-set.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
@@ -72,8 +73,16 @@ async function rollbackInScope(
   journal.planRun(
     runId,
     'rollback',
-    // A queue worker reads these back (see queued-rollback.ts).
-    { run: run.runId, with: how, reopen: Boolean(options.reopen) },
+    // A queue worker reads these back (see queued-rollback.ts). With `down`, the migrations whose downs
+    // run: a worker whose own copy differs refuses to run its downs in their place.
+    {
+      run: run.runId,
+      with: how,
+      reopen: Boolean(options.reopen),
+      ...(how === 'down' && options.operations.definitions
+        ? { migrationSet: setDigest(options.operations.definitions.migrations) }
+        : {}),
+    },
     targets.map((r) => ({ id: r.tenantId, host: byId.get(r.tenantId)!.host, wave: r.wave })),
   );
   const fleet = createFleetRun<RunRollbackDetails>({

@@ -80,4 +80,42 @@ describe('queue worker whose migrations differ from the coordinator’s', () => 
       assert.equal(history?.t, null, 'no migration recorded');
     });
   }
+
+  // rollback --run --with down runs the downs of the worker's own folder: an edited copy would run other
+  // downs than the ones planned (here: none, the column stays while the run says it was reverted).
+  it('rollback --run --with down --queue: the tenant fails WORKER_MIGRATIONS_DIFFER, still upgraded', async () => {
+    cwd = join(root, 'coordinator');
+    const same = start(['worker', '--queue', QUEUE, ...common, '--name', `${prefix}_same`]);
+    const upgrade = await start(['upgrade', '--queue', QUEUE, ...common, '--json']).done;
+    same.child.kill('SIGTERM');
+    await same.done;
+    assert.equal(upgrade.code, 0, upgrade.stdout + upgrade.stderr);
+
+    cwd = join(root, 'worker');
+    const worker = start(['worker', '--queue', QUEUE, ...common, '--name', `${prefix}_w2`]);
+    cwd = join(root, 'coordinator');
+    const run = await start([
+      'rollback',
+      '--run',
+      'latest',
+      '--with',
+      'down',
+      '--queue',
+      QUEUE,
+      ...common,
+      '--json',
+    ]).done;
+    worker.child.kill('SIGTERM');
+    await worker.done;
+    const report = JSON.parse(run.stdout) as {
+      tenants: { status: string; error?: { code: string; message: string } }[];
+    };
+    assert.equal(report.tenants[0]?.status, 'failed', run.stdout);
+    assert.equal(report.tenants[0]?.error?.code, 'WORKER_MIGRATIONS_DIFFER');
+    const [column] = await queryDatabase<{ n: number }>(
+      TENANT,
+      "select count(*)::int as n from information_schema.columns where table_name = 'items' and column_name = 'note'",
+    );
+    assert.equal(column?.n, 1, 'the upgrade is still there: no down of the edited copy ran');
+  });
 });
