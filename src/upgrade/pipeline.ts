@@ -200,6 +200,18 @@ export async function upgradeTenant(
     // query): the tenant may already be closed to its users, which "nothing was changed" would hide.
     if (err.step === 'before-tenant')
       failure.message += ` — the beforeTenant hook stopped part-way: what it did before failing stays (the tenant may be closed to its users); nothing was backed up or migrated`;
+    // Everything before it passed — migrated, checked, post-upgrade backup verified — and the hook may have
+    // let users back in before it failed (a list's first statement, a function's first call): a restore
+    // now could lose what they wrote since. Not rolled back; someone looks at it.
+    if (err.step === 'after-tenant') {
+      return {
+        details,
+        error: {
+          code: failure.code,
+          message: `${failure.message} — the tenant is upgraded and its post-upgrade backup verified; what the afterTenant hook did before failing stays, so its users may be back in or still out. Not rolled back (a restore could lose what they wrote since): reopen it by hand, or undo the upgrade with rollback --run`,
+        },
+      };
+    }
     // Nothing of this run reached the tenant (a resumed run's earlier migrations would have): no rollback.
     // Another runner took its lock after the probe: skipped, like a tenant found held at the start — left
     // for `--resume`, which tries it again (the other runner may well have reopened it meanwhile).
