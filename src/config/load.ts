@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { errorMessage, UsageError } from '../core/errors.js';
 import type { TenantDefaults } from '../inventory/load.js';
+import { parseJsonText } from '../util/json-syntax.js';
 import { importUserModule, moduleExports } from '../util/load-module.js';
 import { isPlainObject, selectEnvironment } from './environment.js';
 import { problemsOf } from './issues.js';
@@ -56,7 +57,7 @@ function validateSelected(
 
 /** What the module exports: `export default`, `module.exports`, or a function returning either. */
 async function readConfigModule(file: string): Promise<unknown> {
-  if (file.endsWith('.json')) return JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+  if (file.endsWith('.json')) return parseJsonText(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
   const exported = moduleExports(await importUserModule(file));
   return typeof exported.default === 'function' ? await (exported.default as () => unknown)() : exported;
 }

@@ -2,27 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { Tenant } from '../core/tenant.js';
+import { jsonErrorPlace } from '../util/json-syntax.js';
 import { applyTenantDefaults, type TenantDefaults } from './tenant-defaults.js';
 import { validateInventory } from './validate.js';
-
-/**
- * Where a JSON syntax error is, as `line:column` (1-based, columns in characters), from the offset
- * V8 puts in its message ("… in JSON at position 14"); the end of the text when it names none
- * ("Unexpected end of JSON input").
- */
-export function jsonErrorPlace(
-  text: string,
-  message: string,
-): { line: number; column: number; reason: string } {
-  const at = /\s*(?:in JSON )?at position (\d+)(?: \(line \d+ column \d+\))?/.exec(message);
-  const offset = at ? Math.min(Number(at[1]), text.length) : text.length;
-  const before = text.slice(0, offset).split('\n');
-  return {
-    line: before.length,
-    column: before.at(-1)!.replace(/\r$/, '').length + 1,
-    reason: at ? message.replace(at[0], '') : message,
-  };
-}
 
 /** Parses inventory JSON text: an array of tenants or `{ "tenants": [...] }`; a BOM and CRLF are fine. */
 export function parseInventoryText(text: string, source: string): unknown[] {
