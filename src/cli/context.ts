@@ -4,6 +4,7 @@
 import type { Argv } from 'yargs';
 import { durationMs, type RunOverrides, wholeNumberAtLeastOne } from '../config/overrides.js';
 import type { RunOptions } from '../config/run-options.js';
+import { UsageError } from '../core/errors.js';
 import { enterConfigFolder } from './config-folder.js';
 import { createEventSink, type OutputMode } from './output.js';
 
@@ -133,6 +134,40 @@ export function withCommonOptions<T>(
 /** What a command works with: the run options (config + flags) and how to print. */
 export type CommandContext = RunOptions & { mode: OutputMode };
 
+/** The common options that take a value; given without one, yargs hands over '' (or [] for a list). */
+const VALUE_FLAGS = [
+  'config',
+  'env',
+  'tenants',
+  'migrations',
+  'optimizations',
+  'backup-dir',
+  'journal',
+  'lock-timeout',
+  'statement-timeout',
+  'lock-wait',
+] as const;
+const SELECTION_FLAGS = ['tenant', 'tag', 'exclude'] as const;
+
+/**
+ * A flag given with no value is a mistake, never "not given": `dbfleet migrate --tenant $T` with `T`
+ * unset would otherwise migrate every tenant of the fleet, and `--tenants $FILE` the configuration's
+ * inventory instead of the file.
+ */
+export function refuseEmptyValues(args: CommonArgs): void {
+  for (const flag of VALUE_FLAGS) {
+    if (args[flag] === '') throw new UsageError(`--${flag} needs a value (it was given an empty one)`);
+  }
+  for (const flag of SELECTION_FLAGS) {
+    const values = args[flag];
+    if (values === undefined) continue;
+    if (values.length === 0 || values.some((v) => String(v).trim() === ''))
+      throw new UsageError(
+        `--${flag} needs a value (it was given an empty one: ${flag === 'exclude' ? 'no tenant would have been excluded' : 'every tenant would have been selected'})`,
+      );
+  }
+}
+
 /**
  * The flags as run overrides. Numbers and durations are checked here, so a mistake names the flag
  * (`--lock-timeout: …`); the library checks them again for callers without a command line.
@@ -162,6 +197,7 @@ export async function resolveContext(
   signal: AbortSignal,
   extra: RunOverrides = {},
 ): Promise<CommandContext> {
+  refuseEmptyValues(args);
   enterConfigFolder(args as Record<string, unknown>);
   const overrides: RunOverrides = { ...overridesOf(args), ...extra };
   const { loadConfig, runOptionsFrom } = await import('../config/index.js');
