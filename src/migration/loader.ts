@@ -134,6 +134,16 @@ function loadSqlMigration(name: string, file: string): Migration {
   };
 }
 
+/** The folder's file names; one it may not list (EACCES) is a setup error (exit 2), not a crash. */
+function readFolder(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
+    throw new UsageError(`cannot read the migrations directory ${dir}: ${code}`);
+  }
+}
+
 /**
  * Loads every migration of a directory once for the whole run (never once per tenant), sorted by file
  * name as knex sorts them. Every broken file is reported at once.
@@ -148,7 +158,7 @@ export async function loadMigrations(
   }
   // knex's `loadExtensions` picks the module files (e.g. only the compiled `.js` beside `.ts` sources).
   const extensions = options.loadExtensions ?? KNEX_DEFAULT_EXTENSIONS;
-  const names = readdirSync(dir)
+  const names = readFolder(dir)
     .filter((name) => isMigrationFile(name, extensions))
     .sort();
   const problems: string[] = [];
