@@ -2,6 +2,7 @@ import knexFactory from 'knex';
 import { errorMessage, UsageError } from '../core/errors.js';
 import { registerSecret } from '../core/redact.js';
 import type { ConnectionObject, DialectName } from '../core/tenant.js';
+import { SILENT_KNEX_LOG } from '../dialect/pinned-knex.js';
 import { getAdapter } from '../dialect/registry.js';
 
 /**
@@ -73,6 +74,7 @@ export async function readCatalog(source: CatalogSource): Promise<Record<string,
       { timeouts: { lockTimeoutMs: 0, statementTimeoutMs: 0 } },
     ),
     pool: { min: 0, max: 1 },
+    log: SILENT_KNEX_LOG,
   });
   try {
     const rows = adapter.rowsOf(await knex.raw(source.query));

@@ -2,6 +2,7 @@ import knexFactory from 'knex';
 import { errorMessage, UsageError } from '../core/errors.js';
 import type { FleetEvent } from '../core/events.js';
 import type { Tenant } from '../core/tenant.js';
+import { SILENT_KNEX_LOG } from '../dialect/pinned-knex.js';
 import { getAdapter } from '../dialect/registry.js';
 import { parseDuration } from '../util/duration.js';
 
@@ -36,6 +37,7 @@ export function sqlProbe(query: string): Probe {
     const knex = knexFactory({
       ...adapter.knexConfig(tenant, { timeouts: { lockTimeoutMs: 0, statementTimeoutMs: 0 } }),
       pool: { min: 0, max: 1 },
+      log: SILENT_KNEX_LOG,
     });
     try {
       const rows = adapter.rowsOf(await knex.raw(query));

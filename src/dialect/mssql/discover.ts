@@ -1,5 +1,6 @@
 import knexFactory from 'knex';
 import type { ConnectionObject } from '../../core/tenant.js';
+import { SILENT_KNEX_LOG } from '../pinned-knex.js';
 import { quoteString } from './quote.js';
 import { likePrefix, SCRATCH_PREFIX } from './sql/backup.js';
 
@@ -21,6 +22,7 @@ export async function listMssqlDatabases(connection: ConnectionObject): Promise<
       database: typeof connection.database === 'string' ? connection.database : 'master',
     },
     pool: { min: 0, max: 1 },
+    log: SILENT_KNEX_LOG,
   });
   try {
     const rows = (await knex.raw(LIST_DATABASES_SQL)) as { name: string }[];

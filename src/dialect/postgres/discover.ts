@@ -1,5 +1,6 @@
 import knexFactory from 'knex';
 import type { ConnectionObject } from '../../core/tenant.js';
+import { SILENT_KNEX_LOG } from '../pinned-knex.js';
 import { CLIENT_KEEPALIVE } from './liveness-options.js';
 
 /** Every connectable, non-template database on the server (discovery filters the names). */
@@ -8,6 +9,7 @@ export async function listPostgresDatabases(connection: ConnectionObject): Promi
     client: 'pg',
     connection: { database: 'postgres', ...CLIENT_KEEPALIVE, ...connection },
     pool: { min: 0, max: 1 },
+    log: SILENT_KNEX_LOG,
   });
   try {
     const res = await knex.raw(
