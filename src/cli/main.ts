@@ -14,7 +14,7 @@ import { upgradeCommand } from './commands/upgrade.js';
 import { workerCommand } from './commands/worker.js';
 import { ownVersion } from './own-version.js';
 
-const EPILOGUE = `Exit codes: 0 every selected tenant is done · 1 at least one tenant failed or was skipped (locked by another runner, not started), or the run was interrupted (Ctrl-C, SIGTERM) · 2 usage, configuration, inventory or journal error (nothing was changed).
+const EPILOGUE = `Exit codes: 0 every selected tenant is done · 1 at least one tenant failed or was skipped (locked by another runner, not started), or the run was interrupted (Ctrl-C, SIGTERM) · 2 usage, configuration, inventory, journal or queue error (nothing was changed).
 Inventory file: a JSON array of { "id", "dialect": "postgres"|"sqlite"|"mssql", "connection", "schema"?, "tags"? }.
 Docs: README.md`;
 

@@ -2,6 +2,8 @@
 // queue workers for (see src/queue/). Loaded only when a command runs with it: pg-boss stays unloaded.
 import type { Argv } from 'yargs';
 import { durationMs } from '../config/overrides.js';
+import { errorMessage, UsageError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import type { RemoteRunner } from '../fleet/run-fleet.js';
 
 export interface QueueArgs {
@@ -24,6 +26,13 @@ export function withQueueOptions<T>(y: Argv<T>): Argv<T & QueueArgs> {
     }) as Argv<T & QueueArgs>;
 }
 
+/** A `--queue` that is not a PostgreSQL URL is a usage error: pg-boss would try it as one and fail later. */
+export function checkQueueUrl(url: string): string {
+  if (!/^postgres(ql)?:\/\/./i.test(url))
+    throw new UsageError(`--queue needs a postgres:// URL of the control database, not "${redact(url)}"`);
+  return url;
+}
+
 /**
  * Runs `run` with a coordinator when `--queue` is given, and closes it after: `queued` (`{ remote }`,
  * or `{}` without `--queue`) spreads into the fleet options. `jobArgs`: the command's flags the workers
@@ -41,10 +50,15 @@ export async function withQueue<R>(
     string | number | boolean
   >;
   const workerWaitMs = durationMs('--worker-wait', args['worker-wait']);
+  const url = checkQueueUrl(args.queue);
+  // The queue cannot be opened: nothing was enqueued or run, like a journal that cannot be opened.
   const coordinator = await openCoordinator({
-    url: args.queue,
+    url,
     args: plain,
     ...(workerWaitMs !== undefined ? { workerWaitMs } : {}),
+  }).catch((err: unknown) => {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot open the queue ${redact(url)}: ${errorMessage(err)}`);
   });
   try {
     return await run({ remote: coordinator });

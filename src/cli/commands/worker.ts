@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { UsageError } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { checkQueueUrl } from '../queue-option.js';
 import { runCommand } from '../run-command.js';
 
 type WorkerArgs = CommonArgs & { queue?: string; name?: string };
@@ -38,6 +39,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         throw new UsageError(
           'worker: select tenants with --tag (a worker per region), not --tenant or --exclude',
         );
+      const url = checkQueueUrl(args.queue as string);
       const [{ runWorker, ControlConnectionLost }, { upgradeSetupOf }] = await Promise.all([
         import('../../queue/worker.js'),
         import('../../config/run-options.js'),
@@ -51,7 +53,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         backupDir: ctx.backupDir,
         optimizations: ctx.optimizationsDir,
         upgrade: upgradeSetupOf(ctx),
-        url: args.queue as string,
+        url,
         ...(args.name ? { name: args.name } : {}),
         ...(args.tag?.length ? { tags: args.tag } : {}),
         onLine: (line) => {
