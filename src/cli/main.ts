@@ -13,6 +13,7 @@ import { planCommand, statusCommand } from './commands/status.js';
 import { upgradeCommand } from './commands/upgrade.js';
 import { workerCommand } from './commands/worker.js';
 import { ownVersion } from './own-version.js';
+import { errorDocument } from './render/error-document.js';
 
 const EPILOGUE = `Exit codes: 0 every selected tenant is done · 1 at least one tenant failed or was skipped (locked by another runner, not started), or the run was interrupted (Ctrl-C, SIGTERM) · 2 usage, configuration, inventory, journal or queue error (nothing was changed).
 Inventory file: a JSON array of { "id", "dialect": "postgres"|"sqlite"|"mssql", "connection", "schema"?, "tags"? }.
@@ -73,16 +74,24 @@ await yargs(hideBin(process.argv))
     if (err) throw err;
     // No command at all: the overview is the answer. Anything else is one line (the whole help would
     // bury it), with the option the user probably meant.
-    const command = hideBin(process.argv).find((a) => !a.startsWith('-'));
+    const argv = hideBin(process.argv);
+    const command = argv.find((a) => !a.startsWith('-'));
+    let line: string;
     if (command === undefined || !COMMANDS.includes(command)) {
       if (command === undefined) y.showHelp((s: string) => process.stderr.write(`${s}\n\n`));
-      process.stderr.write(`dbfleet: ${message}\n`);
+      line = message;
     } else {
       let help = '';
       y.showHelp((s: string) => {
         help = s;
       });
-      process.stderr.write(`dbfleet: ${withSuggestion(message, help)} (dbfleet ${command} --help)\n`);
+      line = `${withSuggestion(message, help)} (dbfleet ${command} --help)`;
+    }
+    process.stderr.write(`dbfleet: ${line}\n`);
+    // --json promises a JSON document on stdout, a usage error included (see error-document.ts).
+    if (argv.some((a) => a === '--json' || a === '--json=true')) {
+      const known = command !== undefined && COMMANDS.includes(command) ? command : null;
+      process.stdout.write(errorDocument({ command: known, json: true }, 'USAGE_ERROR', line));
     }
     process.exit(2);
   })

@@ -1,6 +1,7 @@
 import { format } from 'node:util';
 import { errorMessage, UsageError } from '../core/errors.js';
 import { redact, withRedaction } from '../core/redact.js';
+import { type CommandOutput, errorDocument } from './render/error-document.js';
 
 type StopSignal = 'SIGINT' | 'SIGTERM';
 
@@ -49,11 +50,22 @@ async function sweepLeftovers(): Promise<void> {
  * The command is one redaction scope: the passwords its config, inventory and journal name are masked
  * in everything it prints, the error it may end with included.
  */
-export function runCommand(action: (signal: AbortSignal) => Promise<number>): Promise<void> {
-  return withRedaction(() => runInScope(action));
+export function runCommand(
+  output: CommandOutput,
+  action: (signal: AbortSignal) => Promise<number>,
+): Promise<void> {
+  return withRedaction(() => runInScope(output, action));
 }
 
-async function runInScope(action: (signal: AbortSignal) => Promise<number>): Promise<void> {
+/** The command and its `--json` from its parsed arguments (yargs puts the command first in `_`). */
+export function outputOf(args: { _?: (string | number)[]; json?: boolean }): CommandOutput {
+  return { command: args._?.[0] === undefined ? null : String(args._[0]), json: Boolean(args.json) };
+}
+
+async function runInScope(
+  output: CommandOutput,
+  action: (signal: AbortSignal) => Promise<number>,
+): Promise<void> {
   consoleToStderr();
   const controller = new AbortController();
   let interrupts = 0;
@@ -72,13 +84,16 @@ async function runInScope(action: (signal: AbortSignal) => Promise<number>): Pro
     await sweepLeftovers();
     process.exitCode = await action(controller.signal);
   } catch (err) {
+    // stderr keeps its one line for whoever reads the log; with --json, stdout has the document.
     if (err instanceof UsageError) {
       process.stderr.write(`dbfleet: ${redact(err.message)}\n`);
+      if (output.json) process.stdout.write(errorDocument(output, 'USAGE_ERROR', err.message));
       process.exitCode = 2;
     } else {
       process.stderr.write(`dbfleet: unexpected error: ${errorMessage(err)}\n`);
       if (process.env.DBFLEET_DEBUG && err instanceof Error && err.stack)
         process.stderr.write(`${redact(err.stack)}\n`);
+      if (output.json) process.stdout.write(errorDocument(output, 'FAILED', errorMessage(err)));
       process.exitCode = 1;
     }
   } finally {

@@ -4,6 +4,10 @@
  * ECONNREFUSED, a SQLSTATE) is never one of them — it is mapped to one of these first.
  */
 export const ERROR_CODES = {
+  // The command as a whole (the top-level `error` of a `--json` document that has no tenants)
+  USAGE_ERROR:
+    'the command did not start: a usage, configuration, inventory, journal or queue error (exit 2); nothing was changed',
+
   // Any step
   FAILED: 'an error dbfleet has no more specific code for; the message says what happened',
   INTERRUPTED: 'the run was interrupted (SIGINT/SIGTERM) while this tenant was being worked on',

@@ -145,14 +145,20 @@ describe('exit codes', () => {
     ['a server that refuses connections', `postgres://postgres:${PASSWORD}@127.0.0.1:1/x`],
     ['a database that does not exist', withPassword(`${prefix}_no_such_journal`)],
   ] as const) {
-    it(`a PostgreSQL journal on ${what}: exit 2, nothing on stdout, one redacted line on stderr`, async () => {
+    it(`a PostgreSQL journal on ${what}: exit 2, one redacted line on stderr (and with --json, the error document)`, async () => {
       for (const output of [['--json'], []]) {
         const run = await runCli(
           ['migrate', '--tenants', inventory, '--migrations', BASIC, '--journal', journal, ...output],
           { cwd: dir },
         );
         assert.equal(run.code, 2, run.stderr);
-        assert.equal(run.stdout, '', 'stdout carries the report only');
+        if (output.length) {
+          const doc = JSON.parse(run.stdout);
+          assert.equal(doc.ok, false);
+          assert.equal(doc.error.code, 'USAGE_ERROR');
+          assert.match(doc.error.message, /^cannot open the journal postgres:\/\/postgres:\*\*\*@/);
+          assert.ok(!run.stdout.includes(PASSWORD), 'the password leaked');
+        } else assert.equal(run.stdout, '', 'stdout carries the report only');
         const lines = run.stderr.trimEnd().split('\n');
         assert.equal(lines.length, 1, run.stderr);
         assert.match(lines[0]!, /^dbfleet: cannot open the journal postgres:\/\/postgres:\*\*\*@/);

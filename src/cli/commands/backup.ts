@@ -7,7 +7,7 @@ import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
 import type { ResultColumn } from '../render/table.js';
-import { runCommand } from '../run-command.js';
+import { outputOf, runCommand } from '../run-command.js';
 
 type BackupArgs = CommonArgs & { keep?: number; fingerprint?: string; verify?: 'none' | 'light' | 'deep' };
 type VerifyArgs = CommonArgs & { deep?: boolean; sample?: string; backup?: string };
@@ -60,7 +60,7 @@ export const backupCommand: CommandModule<object, BackupArgs & QueueArgs> = {
       })
       .example('$0 backup --keep 7', 'back up and light-verify every tenant, keep a week') as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       const { backup } = await import('../../backup/fleet.js');
       const ctx = await resolveContext(args, signal);
       if (args.keep !== undefined && (!Number.isInteger(args.keep) || args.keep < 1))
@@ -102,7 +102,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs & QueueArgs> = {
       .option('backup', { type: 'string', describe: 'latest (default) or a backup file (with one --tenant)' })
       .example('$0 verify --sample 5%', 'deep-verify a random 5%, light-verify the rest') as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       const { verify } = await import('../../backup/fleet.js');
       const ctx = await resolveContext(args, signal);
       const flags = { deep: args.deep, backup: args.backup };
@@ -139,7 +139,7 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
       })
       .example('$0 restore --tenant acme --yes', 'restore acme from its latest verified backup') as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       const { restore } = await import('../../backup/fleet.js');
       const ctx = await resolveContext(args, signal);
       if (!args.tenant?.length)

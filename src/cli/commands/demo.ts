@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { UsageError } from '../../core/errors.js';
 import { createEventSink, exitCodeOf, type OutputMode, printReport } from '../output.js';
 import { upgradeAppliedColumn } from '../render/result-columns.js';
-import { runCommand } from '../run-command.js';
+import { outputOf, runCommand } from '../run-command.js';
 
 interface DemoArgs {
   tenants: number;
@@ -37,7 +37,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .example('$0 demo', '25 tenants in .dbfleet/demo')
       .example('$0 demo --tenants 200 --with-failure', 'a bigger fleet, one tenant rolled back') as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       if (!Number.isInteger(args.tenants) || args.tenants < 1 || args.tenants > 10_000)
         throw new UsageError('--tenants must be between 1 and 10000');
       const { runDemo } = await import('../../demo/run-demo.js');

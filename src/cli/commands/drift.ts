@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { TenantResult } from '../../core/events.js';
 import { type CommonArgs, READ_ONLY_UNUSED, resolveContext, withCommonOptions } from '../context.js';
 import type { ResultColumn } from '../render/table.js';
-import { runCommand } from '../run-command.js';
+import { outputOf, runCommand } from '../run-command.js';
 
 const unread = (r: TenantResult) => r.status !== 'succeeded';
 
@@ -27,7 +27,7 @@ export const driftCommand: CommandModule<object, CommonArgs> = {
       .example('$0 drift', 'groups per version, the majority marked, a diff per outlier')
       .example('$0 drift --json', 'per tenant: version, fingerprint, group, differences') as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       const [{ drift }, { driftLines }, { redact }, { writeJsonReport }, { renderTable }] = await Promise.all(
         [
           import('../../drift/fleet.js'),

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { runCommand } from '../run-command.js';
+import { outputOf, runCommand } from '../run-command.js';
 
 interface InitArgs {
   dir?: string;
@@ -21,7 +21,7 @@ export const initCommand: CommandModule<object, InitArgs> = {
       })
       .example('$0 init && $0 migrate', 'a two-tenant SQLite fleet, migrated') as never,
   handler: (args) =>
-    runCommand(async () => {
+    runCommand(outputOf(args), async () => {
       const { initProject } = await import('../../scaffold/init-project.js');
       const result = await initProject({ dir: args.dir, dialect: args.dialect });
       const lines = [

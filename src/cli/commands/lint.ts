@@ -4,7 +4,7 @@ import { redact, redactDeep } from '../../core/redact.js';
 import type { LintFinding, LintReport } from '../../lint/index.js';
 import { type CommonArgs, READ_ONLY_UNUSED, resolveContext, withCommonOptions } from '../context.js';
 import { drawTable } from '../render/draw-table.js';
-import { runCommand } from '../run-command.js';
+import { outputOf, runCommand } from '../run-command.js';
 
 type LintArgs = CommonArgs & { all?: boolean; dialect?: 'postgres' | 'mssql' };
 
@@ -90,7 +90,7 @@ export const lintCommand: CommandModule<object, LintArgs> = {
         `Rules and how to accept a finding: README "Lint: unsafe migrations before they run". Exit codes: 0 no unaccepted finding · 1 an unaccepted finding, or a tenant whose pending migrations could not be read · 2 usage or configuration error (an allow= without a reason or naming no rule, too).\n${ACCEPT_HINT}.`,
       ) as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       if (args.dialect && !args.all)
         throw new UsageError("--dialect goes with --all (otherwise each tenant's own dialect is linted)");
       const { lint } = await import('../../lint/index.js');

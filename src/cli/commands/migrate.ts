@@ -7,7 +7,7 @@ import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js'
 import { alreadyRolledBackHint, reopenHint } from '../render/next-steps.js';
 import { revertedColumn } from '../render/result-columns.js';
 import type { ResultColumn } from '../render/table.js';
-import { runCommand } from '../run-command.js';
+import { outputOf, runCommand } from '../run-command.js';
 
 type MigrateArgs = CommonArgs & { to?: string; 'dry-run'?: boolean; 'allow-out-of-order'?: boolean };
 type RollbackArgs = MigrateArgs & {
@@ -44,7 +44,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs & QueueArgs> = {
         'let the `dbfleet worker`s of that queue run it',
       ) as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       const { migrate } = await import('../../migration/migrate-fleet.js');
       const ctx = await resolveContext(args, signal);
       const flags = { to: args.to, dryRun: args['dry-run'], allowOutOfOrder: args['allow-out-of-order'] };
@@ -90,7 +90,7 @@ export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = 
         'restore every tenant of that upgrade run from its pre-upgrade backup',
       ) as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       const ctx = await resolveContext(args, signal);
       const upgradeRun = args.run;
       if (upgradeRun !== undefined) {
@@ -164,7 +164,7 @@ export const repairCommand: CommandModule<object, CommonArgs> = {
       'accept the edited files for acme',
     ) as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       const { repair } = await import('../../migration/rollback-fleet.js');
       const ctx = await resolveContext(args, signal);
       const report = await repair({ ...journaled(ctx), migrations: ctx.migrations });

@@ -4,7 +4,7 @@ import { type CommonArgs, resolveContext, withCommonOptions } from '../context.j
 import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
-import { runCommand } from '../run-command.js';
+import { outputOf, runCommand } from '../run-command.js';
 
 type OptimizeArgs = CommonArgs & { only?: string[]; 'dry-run'?: boolean };
 
@@ -32,7 +32,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs & QueueArgs> = 
       .example('$0 optimize --dry-run', 'what every optimization would do, per tenant')
       .example('$0 optimize --only audit-log-retention --tag eu', 'one cleanup on the EU tenants') as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       const { optimize } = await import('../../optimization/fleet.js');
       const ctx = await resolveContext(args, signal);
       const flags = {

@@ -75,7 +75,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       )
       .strict() as never,
   handler: (args) =>
-    runCommand(async () => {
+    runCommand({ command: 'report', json: formatOf(args) === 'json' && !args.out }, async () => {
       if (args.slowest !== undefined && (!Number.isInteger(args.slowest) || args.slowest < 0))
         throw new UsageError('--slowest must be a whole number of at least 0');
       const target = await journalTarget(args);

@@ -3,7 +3,7 @@ import type { FleetReport } from '../../fleet/report.js';
 import { type CommonArgs, READ_ONLY_UNUSED, resolveContext, withCommonOptions } from '../context.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { statusCurrentColumn, statusPendingColumn } from '../render/result-columns.js';
-import { runCommand } from '../run-command.js';
+import { outputOf, runCommand } from '../run-command.js';
 
 type StatusArgs = CommonArgs & { sql?: boolean; 'allow-out-of-order'?: boolean };
 
@@ -34,7 +34,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       'machine-readable status of every tenant',
     ) as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       const { status } = await import('../../migration/status-fleet.js');
       const ctx = await resolveContext(args, signal);
       const report = await status({
@@ -55,7 +55,7 @@ export const planCommand: CommandModule<object, StatusArgs> = {
       .option('sql', { type: 'boolean', describe: 'include the SQL (derived without touching the database)' })
       .example('$0 plan --tenant acme --sql', 'the SQL acme would run') as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       const { plan } = await import('../../migration/status-fleet.js');
       const ctx = await resolveContext(args, signal);
       const report = await plan({

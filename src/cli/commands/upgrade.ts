@@ -5,7 +5,7 @@ import { exitCodeOf, printReport } from '../output.js';
 import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
 import { budgetHint } from '../render/next-steps.js';
 import { upgradeAppliedColumn } from '../render/result-columns.js';
-import { runCommand } from '../run-command.js';
+import { outputOf, runCommand } from '../run-command.js';
 
 type UpgradeArgs = CommonArgs &
   QueueArgs & {
@@ -98,7 +98,7 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
         'the `dbfleet worker`s of that queue run the tenants; the run is journaled on that database',
       ) as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       const [{ prepareUpgrade }, { upgradeSetupOf }, { upgrade }] = await Promise.all([
         import('../../upgrade/prepare.js'),
         import('../../config/run-options.js'),

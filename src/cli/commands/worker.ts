@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { checkQueueUrl } from '../queue-option.js';
-import { runCommand } from '../run-command.js';
+import { outputOf, runCommand } from '../run-command.js';
 
 type WorkerArgs = CommonArgs & { queue?: string; name?: string };
 
@@ -32,7 +32,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
         'a runner near the EU hosts: it takes only the tenants tagged eu, and they go only to it (or another eu worker) while it runs',
       ) as never,
   handler: (args) =>
-    runCommand(async (signal) => {
+    runCommand(outputOf(args), async (signal) => {
       // A worker takes jobs by tag (its own queues) or any job of the common queue: a selection by
       // name would refuse the tenants of jobs it took.
       if (args.tenant?.length || args.exclude?.length)
