@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { errorMessage, UsageError } from '../core/errors.js';
 import { parseDuration } from '../util/duration.js';
 import { commonJsExports, importUserModule, isCommonJs } from '../util/load-module.js';
+import { readUserFolder } from '../util/read-folder.js';
 import { migrationChecksum } from './checksum.js';
 import { downSqlFileFor, isDownSqlFile, parseSqlSettings } from './sql-file.js';
 import type { Migration, MigrationConfig } from './types.js';
@@ -134,16 +135,6 @@ function loadSqlMigration(name: string, file: string): Migration {
   };
 }
 
-/** The folder's file names; one it may not list (EACCES) is a setup error (exit 2), not a crash. */
-function readFolder(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? errorMessage(err);
-    throw new UsageError(`cannot read the migrations directory ${dir}: ${code}`);
-  }
-}
-
 /**
  * Loads every migration of a directory once for the whole run (never once per tenant), sorted by file
  * name as knex sorts them. Every broken file is reported at once.
@@ -158,7 +149,7 @@ export async function loadMigrations(
   }
   // knex's `loadExtensions` picks the module files (e.g. only the compiled `.js` beside `.ts` sources).
   const extensions = options.loadExtensions ?? KNEX_DEFAULT_EXTENSIONS;
-  const names = readFolder(dir)
+  const names = readUserFolder(dir, 'migrations')
     .filter((name) => isMigrationFile(name, extensions))
     .sort();
   const problems: string[] = [];

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { errorMessage, UsageError } from '../core/errors.js';
 import { importUserModule } from '../util/load-module.js';
+import { readUserFolder } from '../util/read-folder.js';
 import type { LoadedOptimization } from './types.js';
 import { type DefinitionSource, validateOptimizations } from './validate.js';
 
@@ -24,7 +25,7 @@ export async function loadOptimizations(directory: string): Promise<LoadedOptimi
   }
   const problems: string[] = [];
   const sources: DefinitionSource[] = [];
-  for (const name of readdirSync(dir).filter(isOptimizationFile).sort()) {
+  for (const name of readUserFolder(dir, 'optimizations').filter(isOptimizationFile).sort()) {
     let exported: unknown;
     try {
       exported = (await importUserModule(join(dir, name))).default;

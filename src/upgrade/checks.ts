@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { errorMessage, UsageError } from '../core/errors.js';
 import type { Tenant } from '../core/tenant.js';
 import { importUserModule, moduleExports } from '../util/load-module.js';
+import { readUserFolder } from '../util/read-folder.js';
 
 export interface HookContext {
   tenant: Pick<Tenant, 'id' | 'dialect' | 'schema' | 'tags' | 'database'>;
@@ -50,7 +51,7 @@ export async function loadChecks(fromConfig: unknown, dir: string | undefined): 
     for (const [i, c] of fromConfig.entries()) checks.push(validateCheck(c, `config.checks[${i}]`));
   }
   if (dir && existsSync(dir) && statSync(dir).isDirectory()) {
-    for (const file of readdirSync(dir).sort()) {
+    for (const file of readUserFolder(dir, 'checks').sort()) {
       const path = join(resolve(dir), file);
       const name = basename(file, extname(file));
       if (file.endsWith('.sql')) checks.push({ name, sql: readFileSync(path, 'utf8') });
