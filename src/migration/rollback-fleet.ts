@@ -4,6 +4,7 @@ import { describeFailure } from '../fleet/describe-failure.js';
 import { fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet } from '../fleet/run-fleet.js';
+import { assertDownsRunnable } from './down-guard.js';
 import {
   ensureHistoryTables,
   historyExists,
@@ -54,13 +55,12 @@ export async function rollback(options: MigrationOptions): Promise<FleetReport<R
           const lastBatch = applied.reduce((max, a) => Math.max(max, a.batch), 0);
           targets = applied.filter((a) => a.batch === lastBatch);
         }
-        const missing = targets.filter((t) => !byName.get(t.name)?.down).map((t) => t.name);
-        if (missing.length) {
-          throw new TenantError(
-            'NO_DOWN',
-            `cannot roll back: no file or no down() for ${missing.join(', ')}`,
-          );
-        }
+        await assertDownsRunnable(
+          session,
+          where,
+          targets.map((t) => t.name),
+          byName,
+        );
         const rolledBack: string[] = [];
         const remaining = () => applied.filter((a) => !rolledBack.includes(a.name)).at(-1)?.name ?? null;
         const opts = {

@@ -11,6 +11,7 @@ import type { FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { SessionOptions, Timeouts } from '../dialect/types.js';
 import { optimizationEntries } from '../fleet/definition-set.js';
+import { assertDownsRunnable } from '../migration/down-guard.js';
 import { historyExists, readApplied } from '../migration/history.js';
 import { type HistoryOptions, historyLocation, historyTables } from '../migration/history-location.js';
 import { migrateTenant, runMigration } from '../migration/migrator.js';
@@ -156,9 +157,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         // (reverted by an earlier rollback, one that stopped half-way included) undoes what is there.
         const now = (await historyExists(session.knex, where)) ? await readApplied(session.knex, where) : [];
         const todo = applied.filter((name) => now.some((a) => a.name === name)).reverse();
-        const missing = todo.filter((name) => !byName.get(name)?.down);
-        if (missing.length)
-          throw new TenantError('NO_DOWN', `cannot roll back with down(): no down for ${missing.join(', ')}`);
+        await assertDownsRunnable(session, where, todo, byName);
         const opts = {
           session,
           adapter: ctx.adapter,

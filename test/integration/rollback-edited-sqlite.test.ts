@@ -1,0 +1,90 @@
+// A migration edited after it was applied is refused by `migrate` (CHECKSUM_MISMATCH), but `rollback`
+// and `rollback --run --with down` ran the edited down() — here one that drops more than its up made.
+// Both now refuse it before running any down, as migrate does; `dbfleet repair` accepts the edit.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { migrate, repair, rollback } from '../../src/index.js';
+import { validateInventory } from '../../src/inventory/validate.js';
+import { prepareUpgrade } from '../../src/upgrade/prepare.js';
+import { rollbackRun } from '../../src/upgrade/rollback-run.js';
+import { upgrade } from '../../src/upgrade/upgrade.js';
+
+const root = mkdtempSync(join(tmpdir(), 'dbfleet-rollback-edited-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const NOTES = `exports.up = (knex) => knex.schema.createTable('notes', (t) => { t.increments('id'); });
+exports.down = (knex) => knex.schema.dropTable('notes');`;
+// The edit: its down now also drops the customers' table.
+const NOTES_EDITED = `exports.up = (knex) => knex.schema.createTable('notes', (t) => { t.increments('id'); });
+exports.down = async (knex) => { await knex.schema.dropTable('notes'); await knex.schema.dropTable('customers'); };`;
+
+function fixture(label: string) {
+  const dir = join(root, label);
+  const migrations = join(dir, 'migrations');
+  mkdirSync(migrations, { recursive: true });
+  writeFileSync(join(migrations, '001_notes.js'), NOTES);
+  const file = join(dir, 'acme.sqlite');
+  const db = new Database(file);
+  db.exec('create table customers (id integer primary key); insert into customers values (1)');
+  db.close();
+  const tenants = validateInventory([{ id: 'acme', dialect: 'sqlite', connection: file }], 'test');
+  const tables = () => {
+    const d = new Database(file, { readonly: true });
+    try {
+      return (
+        d
+          .prepare(
+            "select name from sqlite_master where type = 'table' and name in ('customers', 'notes') order by name",
+          )
+          .all() as { name: string }[]
+      ).map((r) => r.name);
+    } finally {
+      d.close();
+    }
+  };
+  const edit = () => writeFileSync(join(migrations, '001_notes.js'), NOTES_EDITED);
+  return { dir, migrations, tenants, tables, edit };
+}
+
+it('rollback refuses a migration edited since it was applied; repair accepts it', async () => {
+  const f = fixture('plain');
+  assert.equal((await migrate({ tenants: f.tenants, migrations: f.migrations })).ok, true);
+  f.edit();
+  const refused = (await rollback({ tenants: f.tenants, migrations: f.migrations })).tenants[0];
+  assert.equal(refused?.status, 'failed');
+  assert.equal(refused?.error?.code, 'CHECKSUM_MISMATCH', JSON.stringify(refused?.error));
+  assert.match(refused?.error?.message ?? '', /001_notes\.js was edited after it was applied/);
+  assert.deepEqual(f.tables(), ['customers', 'notes'], 'no down ran');
+
+  assert.equal((await repair({ tenants: f.tenants, migrations: f.migrations })).ok, true);
+  const accepted = (await rollback({ tenants: f.tenants, migrations: f.migrations })).tenants[0];
+  assert.equal(accepted?.status, 'succeeded', JSON.stringify(accepted?.error));
+});
+
+it('rollback --run --with down refuses it too', async () => {
+  const f = fixture('run');
+  const setup = {
+    tenants: f.tenants,
+    migrations: f.migrations,
+    backupDir: join(f.dir, 'backups'),
+    journal: join(f.dir, 'journal.db'),
+  };
+  const up = await upgrade({ ...(await prepareUpgrade(setup)), tenants: f.tenants, concurrency: 1 });
+  assert.equal(up.ok, true, JSON.stringify(up.tenants));
+  f.edit();
+  const report = await rollbackRun({
+    ...(await prepareUpgrade(setup)),
+    tenants: f.tenants,
+    journal: setup.journal,
+    run: up.runId!,
+    with: 'down',
+    concurrency: 1,
+  });
+  assert.equal(report.tenants[0]?.status, 'failed');
+  assert.equal(report.tenants[0]?.error?.code, 'CHECKSUM_MISMATCH', JSON.stringify(report.tenants[0]?.error));
+  assert.deepEqual(f.tables(), ['customers', 'notes'], 'no down ran');
+});
