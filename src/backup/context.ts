@@ -52,6 +52,8 @@ export type BackupDetails = {
   /** Scratch databases/files of killed runs that this run dropped. */
   swept?: string[];
   restored?: boolean;
+  /** `restore --backup latest` took an older backup: the newest one, and why it was not used. */
+  passedOver?: { path: string; why: string };
 };
 
 /** What every per-tenant operation needs besides the tenant's context. */

@@ -44,6 +44,7 @@ export async function restoreFromBackup(
     const entry = await selectBackup(ctx, options.backupDir, options.backup, {
       verifiedOnly: options.backup === 'latest',
     });
+    if (entry.passedOver) details.passedOver = entry.passedOver;
     const bctx = backupContextOf(ctx, options, entryDir(entry));
     const check = await checkBackup(ctx, bctx, driver, entry, { deep: false, checksum: true });
     details.checks = check.checks;

@@ -21,7 +21,7 @@ export async function selectBackup(
   backupDir: string,
   selector: BackupSelector,
   options: { verifiedOnly: boolean },
-): Promise<BackupEntry> {
+): Promise<BackupEntry & { passedOver?: PassedOver }> {
   if (selector !== 'latest') return entryForPath(selector);
   const dir = tenantDir(backupDir, ctx.tenant.id);
   const all = await listBackups(dir);
@@ -42,13 +42,26 @@ export async function selectBackup(
     const what = options.verifiedOnly && entries.length ? 'no verified backup' : 'no backup';
     throw new TenantError('NO_BACKUP', `${what} of ${ctx.tenant.id} in ${dir}`);
   }
-  if (options.verifiedOnly && pick !== entries[0]) {
+  if (options.verifiedOnly && pick !== entries[0] && entries[0]) {
+    const newest = entries[0];
+    const why =
+      newest.manifest?.verification?.ok === false
+        ? `its ${newest.manifest.verification.level} verification failed`
+        : 'it is not verified';
     ctx.emit({
       type: 'notice',
       tenantId: ctx.tenant.id,
       level: 'warn',
-      message: `the newest backup ${entries[0]?.path} is not verified; using ${pick.path}`,
+      message: `the newest backup ${newest.path} is not used (${why}); using ${pick.path}`,
     });
+    // In the report too (--json has no notices): older data than the newest backup is being restored.
+    return { ...pick, passedOver: { path: newest.path, why } };
   }
   return pick;
+}
+
+/** The newest backup `latest` did not take for a restore, and why: the report says so. */
+export interface PassedOver {
+  path: string;
+  why: string;
 }

@@ -44,4 +44,29 @@ describe('restoring a backup whose last verification failed', () => {
       await t.close();
     }
   });
+
+  // `restore` (latest) took the older verified backup when the newest had failed its verification: only a
+  // warning on stderr said so, and `--json` showed an older path with no word of why.
+  it('latest passes over a newest backup that failed verification, and the report says which and why', async () => {
+    const tenant = sqliteTenant(tmp, 'globex', 2);
+    const t = tenantContext(tenant);
+    try {
+      const older = await backupTenant(t.ctx, { ...settings, fingerprintLevel: 'counts', verify: 'light' });
+      const newest = await backupTenant(t.ctx, { ...settings, fingerprintLevel: 'counts', verify: 'light' });
+      const path = newest.details.backup!.path;
+      const manifest = JSON.parse(readFileSync(`${path}.manifest.json`, 'utf8'));
+      manifest.fingerprint.tables.t.rows = 3;
+      writeFileSync(`${path}.manifest.json`, JSON.stringify(manifest));
+      assert.equal(
+        (await verifyTenantBackup(t.ctx, { ...settings, deep: true, backup: path })).error?.code,
+        'FINGERPRINT_MISMATCH',
+      );
+      const restored = await restoreFromBackup(t.ctx, { ...settings, backup: 'latest' });
+      assert.equal(restored.error, undefined, JSON.stringify(restored.error));
+      assert.equal(restored.details.backup?.path, older.details.backup!.path);
+      assert.deepEqual(restored.details.passedOver, { path, why: 'its deep verification failed' });
+    } finally {
+      await t.close();
+    }
+  });
 });
