@@ -62,7 +62,12 @@ before(async () => {
 
      create schema tc;
      create table tc.things (id int primary key, g public.gone);
-     insert into tc.things values (1, 'x');`,
+     insert into tc.things values (1, 'x');
+
+     create schema td;
+     create extension hstore schema td;
+     create table td.kv (id int primary key, h td.hstore, m public.mood);
+     insert into td.kv select g, 'a=>1', 'ok' from generate_series(1, 20) g;`,
   );
 });
 after(async () => {
@@ -96,7 +101,7 @@ async function scratchLeft(): Promise<string[]> {
   const rows = await adminQuery<{ datname: string }>(
     "select datname from pg_database where datname like 'dbfleet_verify_t_\\_%'",
   );
-  return rows.map((r) => r.datname).filter((n) => /^dbfleet_verify_t[abc]_\d+$/.test(n));
+  return rows.map((r) => r.datname).filter((n) => /^dbfleet_verify_t[a-d]_[0-9a-f]{8}_\d+$/.test(n));
 }
 
 test('a good backup of a schema tenant using shared objects verifies deep, naming what was created first; restore works', async () => {
@@ -186,5 +191,31 @@ test('a backup using a shared type dropped since fails, naming the type rather t
     readdirSync(join(backupDir, 'tc')).filter((n) => n.startsWith('.shared-')).length,
     0,
     'no leftover of the shared-object dump',
+  );
+});
+
+// pg_dump --schema leaves the extensions of the tenant's own schema out of the archive: the scratch
+// database gets the schema and the same extensions first (deep verify failed SCRATCH_FAILED), and the real
+// restore keeps the schema (pg_restore --clean's DROP SCHEMA failed on the extension).
+test("an extension installed in the tenant's own schema: deep verify and restore work, the extension kept", async () => {
+  const td = schemaTenant('td');
+  await backupOf(td);
+  const tenant = (await verify({ tenants: [td], backupDir, deep: true })).tenants[0];
+  assert.equal(tenant?.status, 'succeeded', JSON.stringify(tenant?.error));
+  const detail =
+    (tenant?.details as BackupDetails | undefined)?.checks?.find((c) => c.check === 'restore')?.detail ?? '';
+  assert.match(
+    detail,
+    /extension hstore of schema td created first; with 1 shared object .*type public\.mood/,
+  );
+  assert.deepEqual(await scratchLeft(), []);
+
+  await queryDatabase(database, 'delete from td.kv where id > 5');
+  const restored = (await restoreTenant({ tenant: td, backupDir, yes: true })).tenants[0];
+  assert.equal(restored?.status, 'succeeded', JSON.stringify(restored?.error));
+  assert.deepEqual(await queryDatabase(database, 'select count(*)::int as n from td.kv'), [{ n: 20 }]);
+  assert.deepEqual(
+    await queryDatabase(database, "select extname from pg_extension where extnamespace = 'td'::regnamespace"),
+    [{ extname: 'hstore' }],
   );
 });

@@ -1,10 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { TenantError } from '../../core/errors.js';
 import type { ArchiveInfo, BackupContext, RestoreOptions } from '../backup-types.js';
+import { archiveListing, writeUseList } from './archive-list.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
-import { runPgTool, toolErrorText } from './pg-tools.js';
+import { runPgTool } from './pg-tools.js';
 import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
 import { watchRestoreLocks } from './restore-lock-watch.js';
 import { listWithoutSchemaEntry } from './toc-list.js';
@@ -114,28 +113,4 @@ async function readWholeArchive(ctx: BackupContext, path: string): Promise<void>
       `the backup cannot be read whole (${err.message}); nothing was changed`,
     );
   }
-}
-
-/** The archive's table of contents: what pg_restore --clean will drop and recreate. */
-async function archiveListing(ctx: BackupContext, path: string): Promise<string> {
-  const run = await runPgTool('pg_restore', ['--list', resolve(path)], {
-    conn: {},
-    appName: appName('pg_restore', ctx.tenant.id),
-    signal: ctx.signal,
-    tools: ctx.tools,
-  });
-  if (run.code !== 0)
-    throw new TenantError(
-      'RESTORE_FAILED',
-      `pg_restore --list cannot read the archive (${toolErrorText(run)}); nothing was changed`,
-    );
-  return run.stdout;
-}
-
-/** A listing for `--use-list`, in a private temporary folder (the backup folder may be read-only). */
-async function writeUseList(list: string): Promise<{ file: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'dbfleet-restore-'));
-  const file = join(dir, 'list');
-  await writeFile(file, list, { mode: 0o600 });
-  return { file, remove: () => rm(dir, { recursive: true, force: true }) };
 }

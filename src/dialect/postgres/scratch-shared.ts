@@ -27,14 +27,9 @@ export async function prepareSharedObjects(ctx: BackupContext, scratch: string):
       `schema ${schema} has foreign keys to tables outside it: ${deps.foreignKeys.join(', ')} — its archive (pg_dump --schema) holds none of their rows, so a scratch restore cannot check the keys; verify this tenant without --deep`,
     );
   }
+  // Extensions installed in the tenant's own schema are created with it (scratch-own-extensions.ts).
+  deps.objects = deps.objects.filter((o) => !(o.extension && o.schema === schema));
   if (deps.objects.length === 0) return undefined;
-  const inOwnSchema = deps.objects.find((o) => o.extension && o.schema === schema);
-  if (inOwnSchema) {
-    throw new TenantError(
-      'SCRATCH_FAILED',
-      `${inOwnSchema.what} is installed in the tenant's own schema ${schema}: pg_dump --schema leaves extensions out of the archive, so no restore can recreate it — install it in a shared schema`,
-    );
-  }
 
   const tag = `${randomBytes(4).toString('hex')}`;
   // Dot-names a later run sweeps after a day if this process is killed (see removeStalePartials).

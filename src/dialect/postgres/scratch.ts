@@ -6,11 +6,14 @@ import type { Tenant } from '../../core/tenant.js';
 import type { ArchiveInfo, BackupContext, FingerprintLevel, Scratch } from '../backup-types.js';
 import { hashOf } from '../fingerprint-hash.js';
 import type { TenantSession } from '../types.js';
+import { archiveListing, writeUseList } from './archive-list.js';
 import { fingerprintPostgresDb } from './fingerprint.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
 import { runPgTool } from './pg-tools.js';
+import { createOwnExtensions, ownSchemaExtensions } from './scratch-own-extensions.js';
 import { prepareSharedObjects } from './scratch-shared.js';
 import { openPostgresSession } from './session.js';
+import { listWithoutSchemaEntry } from './toc-list.js';
 
 /**
  * Scratch databases for deep verification: `dbfleet_verify_<tenant>_<hash>_<n>`, on the tenant's server.
@@ -136,9 +139,22 @@ export async function createPostgresScratch(ctx: BackupContext): Promise<Scratch
     async restore(path: string, info: ArchiveInfo) {
       const tooOld = await checkRestoreTool(ctx, info);
       if (tooOld) throw new TenantError('TOOL_TOO_OLD', tooOld);
-      // A schema tenant's archive may use objects of other schemas (public's types, functions,
-      // extensions) that only the tenant's own database has: the scratch database gets them first.
-      prepared = await prepareSharedObjects(ctx, name);
+      // A schema tenant's archive may use extensions of its own schema and objects of other schemas
+      // (public's types, functions, extensions) that only the tenant's own database has: the scratch
+      // database gets them first.
+      const schema = ctx.tenant.schema;
+      const own = schema ? await ownSchemaExtensions(knex, schema) : [];
+      if (schema && own.length) await createOwnExtensions((await open()).knex, schema, own, name);
+      const shared = await prepareSharedObjects(ctx, name);
+      const ownDetail = own.length
+        ? `extension${own.length === 1 ? '' : 's'} ${own.map((e) => e.name).join(', ')} of schema ${schema} created first`
+        : undefined;
+      prepared = [ownDetail, shared].filter(Boolean).join('; ') || undefined;
+      // The schema exists now: the archive's own SCHEMA entry is left out (it would fail to create it).
+      const useList =
+        schema && own.length
+          ? await writeUseList(listWithoutSchemaEntry(await archiveListing(ctx, path), schema))
+          : undefined;
       // No owners, privileges, tablespaces or subscriptions: the copy is for checking data, and a restored
       // subscription would start replicating from the production publisher.
       const args = [
@@ -149,13 +165,15 @@ export async function createPostgresScratch(ctx: BackupContext): Promise<Scratch
         '--no-tablespaces',
         '--no-publications',
       ];
-      args.push('--no-subscriptions', '--single-transaction', '--exit-on-error', resolve(path));
+      args.push('--no-subscriptions', '--single-transaction', '--exit-on-error');
+      if (useList) args.push(`--use-list=${useList.file}`);
+      args.push(resolve(path));
       const run = await runPgTool('pg_restore', args, {
         conn: target.connection,
         appName: appName('pg_restore', ctx.tenant.id),
         signal: ctx.signal,
         tools: ctx.tools,
-      });
+      }).finally(() => useList?.remove());
       if (run.code !== 0) {
         // A lost connection, a full disk or a permission is no verdict on the archive: keep its code.
         const err = classifyToolFailure('pg_restore', run);
