@@ -43,6 +43,8 @@ export const ERROR_CODES = {
   CHECKSUM_MISMATCH: 'an applied migration was edited after it ran',
   OUT_OF_ORDER: 'a pending migration sorts before one already applied',
   INVALID_MIGRATION: 'a pending migration module lacks up or down (knex refuses to run it)',
+  TRANSACTION_LEFT_OPEN:
+    'user code (a custom optimization, a hook, a check) began a transaction and left it open',
   TRANSACTION_ENDED:
     'a migration committed or rolled back its own transaction: what it committed stays, and it is not recorded as applied',
   NEEDS_NO_TRANSACTION: 'the migration holds a statement that cannot run inside a transaction',

@@ -197,5 +197,11 @@ export interface TenantSession {
    * SQL Server has no such session setting: there it only runs `fn`.
    */
   readOnly<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Rolls back a transaction user code (a custom optimization, a hook) began on the session's connection
+   * and left open, and says whether there was one: every later step would run inside it (a backup failing
+   * "SET TRANSACTION ISOLATION LEVEL must be called before any query", a check reading uncommitted rows).
+   */
+  endStrayTransaction?(): Promise<boolean>;
   close(): Promise<void>;
 }

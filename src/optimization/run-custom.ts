@@ -1,4 +1,5 @@
 import { withUserProcessing } from '../dialect/knex-processing.js';
+import { failOnStrayTransaction } from '../dialect/stray-transaction.js';
 import { type OptimizerRun, type StepResult, withSessionTimeouts } from './context.js';
 import { customAlreadyDone } from './planner.js';
 import type { CustomContext, CustomOptimization } from './types.js';
@@ -34,9 +35,11 @@ export async function runCustom(
     statementTimeoutMs: def.statementTimeoutMs ?? run.timeouts.statementTimeoutMs,
   };
   const rows = rowsOf(
-    await withSessionTimeouts(run, timeouts, async () =>
-      withUserProcessing(run.session.knex, () => def.run(run.session.knex, context)),
-    ),
+    await withSessionTimeouts(run, timeouts, async () => {
+      const result = await withUserProcessing(run.session.knex, () => def.run(run.session.knex, context));
+      await failOnStrayTransaction(run.session, `custom optimization "${def.name}"`);
+      return result;
+    }),
   );
   return { action: 'ran', ...(rows !== undefined ? { rows } : {}) };
 }

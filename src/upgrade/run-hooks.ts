@@ -1,5 +1,6 @@
 import { errorMessage, TenantError } from '../core/errors.js';
 import { withUserProcessing } from '../dialect/knex-processing.js';
+import { failOnStrayTransaction } from '../dialect/stray-transaction.js';
 import type { DialectAdapter, TenantSession } from '../dialect/types.js';
 import { type CheckDefinition, type HookContext, type HookDefinition, isTruthy } from './checks.js';
 
@@ -8,11 +9,9 @@ export async function runHook(
   session: TenantSession,
   context: HookContext,
 ): Promise<void> {
-  if (typeof hook === 'function') {
-    await withUserProcessing(session.knex, () => hook(session.knex, context));
-    return;
-  }
-  for (const sql of Array.isArray(hook) ? hook : [hook]) await session.runScript(sql);
+  if (typeof hook === 'function') await withUserProcessing(session.knex, () => hook(session.knex, context));
+  else for (const sql of Array.isArray(hook) ? hook : [hook]) await session.runScript(sql);
+  await failOnStrayTransaction(session, 'the hook');
 }
 
 function show(value: unknown): string {
@@ -33,7 +32,9 @@ export async function runChecks(
   adapter: DialectAdapter,
   context: HookContext,
 ): Promise<string[]> {
-  return session.readOnly(() => runEach(checks, session, adapter, context));
+  const passed = await session.readOnly(() => runEach(checks, session, adapter, context));
+  await failOnStrayTransaction(session, 'a smoke check');
+  return passed;
 }
 
 async function runEach(

@@ -181,6 +181,12 @@ export async function openMssqlSession(
     shortTransaction: (fn) => knex.transaction(fn),
     // SQL Server has no read-only setting for a session (only for a whole database): `fn` just runs.
     readOnly: (fn) => fn(),
+    async endStrayTransaction() {
+      const { rows } = await queryBatch(knex, 'SELECT @@TRANCOUNT AS n;');
+      if (!(Number((rows[0] as { n?: unknown } | undefined)?.n) > 0)) return false;
+      await queryBatch(knex, 'IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;');
+      return true;
+    },
     existingTables: (names, schema) => existingTablesVia(knex, names, schema),
     recordMigration: recordMigrationVia,
     readHistoryRows: (tables, schema) => readHistoryRowsVia(knex, tables, schema),

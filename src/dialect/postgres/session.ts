@@ -198,6 +198,17 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
         await query('reset default_transaction_read_only');
       }
     },
+    async endStrayTransaction() {
+      // Inside a transaction block now() is when it began; outside, this statement's own start.
+      const open = await query<{ open: boolean }>(
+        'select pg_catalog.now() <> pg_catalog.statement_timestamp() as open',
+      ).then(
+        (rows) => rows[0]?.open === true,
+        (err: unknown) => (err as { code?: unknown }).code === '25P02', // in a failed transaction block
+      );
+      if (open) await query('rollback');
+      return open;
+    },
     recordMigration: recordPostgresMigration,
     readHistoryRows: (tables, schema) => query(readHistorySql(tables, schema)),
     async readCompleteHistory(tables, schema) {

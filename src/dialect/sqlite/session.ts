@@ -143,6 +143,12 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
         await withRawConnection(knex, (db) => db.pragma('query_only = OFF'));
       }
     },
+    endStrayTransaction: () =>
+      withRawConnection(knex, (db) => {
+        if (!db.inTransaction) return false;
+        db.exec('rollback');
+        return true;
+      }),
     existingTables: (names, schema) => existingTablesVia(knex, names, schema),
     recordMigration: recordMigrationVia,
     readHistoryRows: (tables, schema) => readHistoryRowsVia(knex, tables, schema),
