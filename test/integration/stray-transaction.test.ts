@@ -13,9 +13,9 @@ import type { Tenant } from '../../src/core/tenant.js';
 import { postgresAdapter } from '../../src/dialect/postgres/index.js';
 import { validateInventory } from '../../src/inventory/validate.js';
 import { optimize } from '../../src/optimization/fleet.js';
+import type { Optimization } from '../../src/optimization/types.js';
 import { prepareUpgrade } from '../../src/upgrade/prepare.js';
 import { upgrade } from '../../src/upgrade/upgrade.js';
-import type { Optimization } from '../../src/optimization/types.js';
 import { createDatabases, dropDatabases, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
 
 const prefix = uniquePrefix('stray');
