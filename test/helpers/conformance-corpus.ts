@@ -143,4 +143,34 @@ export const CORPUS_CASES: readonly ConformanceCase[] = [
     postgresSetup: 'create schema platform',
     steps: [{ kind: 'latest' }, { kind: 'rollback-all' }],
   },
+  {
+    // Dialect branches (knex.client.dialect, client.config.client), chained builders and raw promise
+    // chains returned unawaited, a partial index, a data migration reading back inserted ids, SQLite's
+    // PRAGMA foreign_keys toggled inside the migration's transaction.
+    ...project('dialect-branches', 'knexfile.js'),
+    dialects: both,
+    history: defaultHistory,
+    steps: [
+      { kind: 'up', name: '20251001000000_create_monitors.js' },
+      { kind: 'latest' },
+      { kind: 'rollback-all' },
+    ],
+  },
+  {
+    // A native enum (useNative/enumName; CHECK on SQLite), jsonb, timestamps(true, true),
+    // createTableIfNotExists, renameTable, ON UPDATE CASCADE; a transaction: false migration adding an
+    // enum value (a table rebuild on SQLite) and then opening its own knex.transaction.
+    ...project('native-enums', 'knexfile.mjs'),
+    dialects: both,
+    history: defaultHistory,
+    steps: [{ kind: 'latest' }, { kind: 'rollback-all' }],
+  },
+  {
+    // withSchema, createSchemaIfNotExists, Promise.all of schema builders in a transaction and without
+    // one (side-by-side connections), a builder neither returned nor awaited (knex never runs it).
+    ...project('schemas-in-parallel', 'knexfile.js'),
+    dialects: ['postgres'],
+    history: defaultHistory,
+    steps: [{ kind: 'latest' }, { kind: 'rollback-all' }],
+  },
 ];
