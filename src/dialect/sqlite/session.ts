@@ -122,7 +122,7 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
           if (enforced && violations.length > 0) {
             const first = violations[0]!;
             throw new Error(
-              `foreign key check failed: ${violations.length} row(s), e.g. in ${first.table} referencing ${first.parent}`,
+              `foreign key check failed: ${violations.length} row(s), e.g. in ${first.table} referencing ${first.parent} — foreign keys are off during a migration's transaction (so a table rebuild cannot cascade), so ON DELETE/ON UPDATE actions of the migration's own statements do not fire either: delete or update the referencing rows in the migration itself`,
             );
           }
           return result;
