@@ -7,6 +7,8 @@ export interface StatementContext {
   schema: LintSchema;
   migration: string;
   transactional: boolean;
+  /** How many statements the query string holding this one has: more than one run as one transaction. */
+  statementsInString: number;
   hit(rule: PostgresRule, detail?: string): void;
 }
 
@@ -48,6 +50,17 @@ function perRowValue(def: ColumnDef, constraints: Constraint[]): string | undefi
   return undefined;
 }
 
+/**
+ * A new column's own CHECK is evaluated on every existing row (knex's enu() and checkPositive() write one),
+ * its FOREIGN KEY too once a default gives the rows a value; all NULL, the server checks nothing there.
+ * Either way under the ADD COLUMN's ACCESS EXCLUSIVE lock.
+ */
+function checkedEveryRow(constraints: Constraint[], hasDefault: boolean): string | undefined {
+  if (constraints.some((c) => c.contype === 'CONSTR_CHECK')) return 'CHECK';
+  if (hasDefault && constraints.some((c) => c.contype === 'CONSTR_FOREIGN')) return 'FOREIGN KEY';
+  return undefined;
+}
+
 function addColumn(table: string, isNew: boolean, def: ColumnDef, ctx: StatementContext): void {
   const column = def.colname ?? '';
   ctx.schema.setColumn(table, column, typeOfColumn(def));
@@ -58,6 +71,12 @@ function addColumn(table: string, isNew: boolean, def: ColumnDef, ctx: Statement
   const notNull = def.is_not_null || constraints.some((c) => c.contype === 'CONSTR_NOTNULL');
   const hasDefault = constraints.some((c) => c.contype === 'CONSTR_DEFAULT');
   if (notNull && !hasDefault && !perRow) ctx.hit('addColumnNotNull', `column ${column}`);
+  const checked = checkedEveryRow(constraints, hasDefault);
+  if (checked)
+    ctx.hit(
+      'constraintMissingNotValid',
+      `column ${column}: its ${checked} is checked against every existing row`,
+    );
   if (constraints.some((c) => c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY'))
     ctx.hit('indexNotConcurrent', `column ${column}: its UNIQUE / PRIMARY KEY builds an index in place`);
 }

@@ -1,6 +1,9 @@
 import type { A_Const, Node, RawStmt, TypeName } from 'libpg-query';
 
-/** A column type as far as lint needs it: the type's own name (`varchar`, `int4`, `text`) and its modifiers. */
+/**
+ * A column type as far as lint needs it: the type's own name (`varchar`, `int4`, `text`; `text[]` for an
+ * array of it: another type, whose values are converted one by one) and its modifiers.
+ */
 export interface ColumnType {
   name: string;
   mods: number[];
@@ -15,7 +18,8 @@ export function columnType(typeName: TypeName | undefined): ColumnType | undefin
   const name = strings(typeName?.names).at(-1);
   if (!name) return undefined;
   const mods = (typeName?.typmods ?? []).map((m) => ('A_Const' in m ? (m.A_Const.ival?.ival ?? 0) : -1));
-  return { name: name.toLowerCase(), mods };
+  const array = (typeName?.arrayBounds ?? []).length > 0 ? '[]' : '';
+  return { name: `${name.toLowerCase()}${array}`, mods };
 }
 
 export interface Call {

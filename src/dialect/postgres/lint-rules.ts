@@ -10,9 +10,10 @@ export const POSTGRES_RULES = {
   },
   concurrentlyInTransaction: {
     id: 'concurrently-in-transaction',
-    title: 'CONCURRENTLY in a migration that runs in a transaction',
-    why: 'PostgreSQL refuses CREATE / DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY in a transaction block: the migration fails on every tenant',
-    safe: 'run that migration without a transaction (`-- dbfleet: transaction=false`, or `export const config = { transaction: false }`) and keep it to the concurrent statement',
+    title:
+      'CONCURRENTLY in a migration that runs in a transaction, or with other statements in one query string',
+    why: "PostgreSQL refuses CREATE / DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY in a transaction block — the migration's, or the one it runs a query string of several statements in: the migration fails on every tenant",
+    safe: 'run that migration without a transaction (`-- dbfleet: transaction=false`, or `export const config = { transaction: false }`) and send the concurrent statement alone: the only statement of its .sql file, or its own knex.raw',
   },
   addColumnNotNull: {
     id: 'add-column-not-null',
@@ -35,9 +36,10 @@ export const POSTGRES_RULES = {
   },
   constraintMissingNotValid: {
     id: 'constraint-missing-not-valid',
-    title: 'ADD CONSTRAINT FOREIGN KEY / CHECK without NOT VALID on an existing table',
+    title:
+      'ADD CONSTRAINT FOREIGN KEY / CHECK without NOT VALID, or ADD COLUMN with its own CHECK (or REFERENCES and a default), on an existing table',
     why: 'every existing row is checked while a lock blocks writes (both tables for a foreign key): the longer the table, the longer the app waits',
-    safe: 'ADD CONSTRAINT … NOT VALID, then ALTER TABLE … VALIDATE CONSTRAINT … in a later migration (its lock lets reads and writes go on)',
+    safe: 'ADD CONSTRAINT … NOT VALID, then ALTER TABLE … VALIDATE CONSTRAINT … in a later migration (its lock lets reads and writes go on); for a new column, add it without the constraint first',
   },
   setNotNull: {
     id: 'set-not-null',

@@ -26,6 +26,11 @@ export class LintSchema {
     return state;
   }
 
+  /** The linted SQL made or changed the table (and did not drop it since). */
+  knows(table: string): boolean {
+    return this.tables.has(table);
+  }
+
   created(table: string, migration: string): void {
     this.tables.set(table, { createdIn: migration, columns: new Map(), notNullChecks: new Map() });
   }

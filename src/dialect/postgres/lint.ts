@@ -17,31 +17,53 @@ function setsLockTimeoutToZero(node: Node): boolean {
   );
 }
 
+/**
+ * `CREATE TABLE IF NOT EXISTS` of a table the linted migrations already know does nothing on the server:
+ * the table stays the busy one it was (knex's createTableIfNotExists writes it, indexes and all).
+ */
+function existsAlready(ifNotExists: boolean | undefined, table: string, ctx: StatementContext): boolean {
+  return Boolean(ifNotExists) && ctx.schema.knows(table);
+}
+
 function createTable(node: Node, ctx: StatementContext): void {
   if ('CreateStmt' in node) {
     const table = node.CreateStmt.relation?.relname;
-    if (!table) return;
+    if (!table || existsAlready(node.CreateStmt.if_not_exists, table, ctx)) return;
     ctx.schema.created(table, ctx.migration);
     for (const element of node.CreateStmt.tableElts ?? [])
       if ('ColumnDef' in element)
         ctx.schema.setColumn(table, element.ColumnDef.colname ?? '', typeOfColumn(element.ColumnDef));
   } else if ('CreateTableAsStmt' in node) {
     const table = node.CreateTableAsStmt.into?.rel?.relname;
-    if (table) ctx.schema.created(table, ctx.migration);
+    if (table && !existsAlready(node.CreateTableAsStmt.if_not_exists, table, ctx))
+      ctx.schema.created(table, ctx.migration);
   }
 }
 
+/**
+ * CONCURRENTLY refuses a transaction block: the migration's own, or the implicit one PostgreSQL wraps
+ * around a query string of several statements (a `.sql` file is sent whole, so is a `knex.raw` of many).
+ */
+function concurrently(ctx: StatementContext): void {
+  if (ctx.transactional) ctx.hit('concurrentlyInTransaction');
+  else if (ctx.statementsInString > 1)
+    ctx.hit(
+      'concurrentlyInTransaction',
+      `it is one of ${ctx.statementsInString} statements sent as one query string, which PostgreSQL runs as one transaction block: send it alone`,
+    );
+}
+
 function lintStatement(node: Node, ctx: StatementContext): void {
-  const { schema, migration, transactional } = ctx;
+  const { schema, migration } = ctx;
   if ('CreateStmt' in node || 'CreateTableAsStmt' in node) createTable(node, ctx);
   else if ('AlterTableStmt' in node) lintAlterTable(node.AlterTableStmt, ctx);
   else if ('IndexStmt' in node) {
     const { concurrent, relation } = node.IndexStmt;
-    if (concurrent && transactional) ctx.hit('concurrentlyInTransaction');
+    if (concurrent) concurrently(ctx);
     if (!concurrent && !schema.isNew(relation?.relname ?? '', migration)) ctx.hit('indexNotConcurrent');
   } else if ('DropStmt' in node) {
     const drop = node.DropStmt;
-    if (drop.concurrent && transactional) ctx.hit('concurrentlyInTransaction');
+    if (drop.concurrent) concurrently(ctx);
     if (drop.removeType !== 'OBJECT_TABLE') return;
     for (const object of drop.objects ?? []) {
       const table = 'List' in object ? strings(object.List.items).at(-1) : undefined;
@@ -50,7 +72,7 @@ function lintStatement(node: Node, ctx: StatementContext): void {
       schema.dropped(table);
     }
   } else if ('ReindexStmt' in node) {
-    if (transactional && isConcurrentReindex(node.ReindexStmt.params)) ctx.hit('concurrentlyInTransaction');
+    if (isConcurrentReindex(node.ReindexStmt.params)) concurrently(ctx);
   } else if ('RenameStmt' in node) {
     const { renameType, relationType, relation, subname, newname } = node.RenameStmt;
     const table = relation?.relname ?? '';
@@ -90,13 +112,14 @@ export async function createPostgresLinter(stillNew: StillNew): Promise<DialectL
           continue;
         }
         const bytes = Buffer.from(sql, 'utf8');
-        for (const raw of parsed.stmts ?? []) {
-          if (!raw.stmt) continue;
+        const raws = (parsed.stmts ?? []).filter((raw) => raw.stmt);
+        for (const raw of raws) {
           const statement = statementText(bytes, raw);
-          lintStatement(raw.stmt, {
+          lintStatement(raw.stmt!, {
             schema,
             migration: migration.name,
             transactional: migration.transactional,
+            statementsInString: raws.length,
             hit: (rule, detail) =>
               hits.push({ rule: POSTGRES_RULES[rule].id, statement, ...(detail ? { detail } : {}) }),
           });
