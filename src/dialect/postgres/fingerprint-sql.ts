@@ -20,7 +20,8 @@ const NOT_EXTENSION_MEMBER = (classid: string, oid: string) =>
  * Tables with their parts, each list in a fixed order. `indexes` is `[name, definition, valid]` ordered by
  * definition and `constraints` `[name, definition]` ordered by name: the backup hash takes them exactly
  * as it always did (definitions; `name definition`), so manifests written before stay verifiable.
- * `triggers` (user triggers, `[name, definition, tgenabled]`) and index validity only feed the drift shape.
+ * `triggers` (user triggers, `[name, definition, tgenabled]`), index validity, row-level security and its
+ * policies only feed the drift shape.
  */
 export function tablesSql(schema: string | null): string {
   return `
@@ -41,7 +42,11 @@ select c.oid::int8 as oid, n.nspname as schema, c.relname as name, c.relkind as 
             order by co.conname, pg_get_constraintdef(co.oid)), '[]')
      from pg_constraint co where co.conrelid = c.oid) as constraints,
   (select coalesce(json_agg(json_build_array(tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled) order by tg.tgname), '[]')
-     from pg_trigger tg where tg.tgrelid = c.oid and not tg.tgisinternal) as triggers
+     from pg_trigger tg where tg.tgrelid = c.oid and not tg.tgisinternal) as triggers,
+  c.relrowsecurity as rls, c.relforcerowsecurity as force_rls,
+  (select coalesce(json_agg(json_build_array(po.polname, po.polpermissive, po.polcmd,
+            pg_get_expr(po.polqual, po.polrelid), pg_get_expr(po.polwithcheck, po.polrelid)) order by po.polname), '[]')
+     from pg_policy po where po.polrelid = c.oid) as policies
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p') and ${scope(schema)} and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
 order by n.nspname, c.relname`;
@@ -79,6 +84,11 @@ export interface TableRow {
   indexes: [string, string, boolean][];
   constraints: [string, string][];
   triggers: [string, string, string][];
+  /** Row-level security on (ENABLE), and applied to the owner too (FORCE); drift only. */
+  rls?: boolean;
+  force_rls?: boolean;
+  /** `[name, permissive, polcmd, USING, WITH CHECK]`, by name; drift only. */
+  policies?: [string, boolean, string, string | null, string | null][];
 }
 
 export interface ObjectRow {

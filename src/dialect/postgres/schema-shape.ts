@@ -38,11 +38,38 @@ function unqualify(definition: string, quoted: string | null): string {
   return quoted === null ? definition : definition.split(` ${quoted}.`).join(' ');
 }
 
+const POLICY_COMMAND: Record<string, string> = {
+  '*': 'all',
+  r: 'select',
+  a: 'insert',
+  w: 'update',
+  d: 'delete',
+};
+
+/**
+ * A policy as CREATE POLICY says it, without its roles: which roles a tenant's policy names is as much
+ * the tenant's own as its grants, which drift does not compare either.
+ */
+function policyText([, permissive, command, using, check]: NonNullable<
+  TableRow['policies']
+>[number]): string {
+  return [
+    permissive ? 'permissive' : 'restrictive',
+    `for ${POLICY_COMMAND[command] ?? command}`,
+    using === null ? '' : `using (${using})`,
+    check === null ? '' : `with check (${check})`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
 function table(t: TableRow, quoted: string | null): TableShape {
   const properties: Record<string, string> = {};
   if (t.kind === 'p') properties['partitioned by'] = t.partkey ?? '';
   if (t.partbound !== null) properties.partition = t.partbound;
   if (t.persistence === 'u') properties.persistence = 'unlogged';
+  if (t.rls) properties['row level security'] = t.force_rls ? 'enabled, forced' : 'enabled';
+  for (const policy of t.policies ?? []) properties[`policy ${policy[0]}`] = policyText(policy);
   return {
     properties,
     columns: t.columns.map(column),
