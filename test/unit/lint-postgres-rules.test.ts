@@ -128,6 +128,9 @@ describe('add-column-volatile-default', () => {
       'seen timestamptz default current_timestamp',
       "meta jsonb not null default '{}'::jsonb",
       "status text not null default 'open'",
+      // A common epoch default: extract() and date_part() are not volatile (the review found it flagged).
+      'created bigint default extract(epoch from now())::bigint',
+      "created_s bigint default floor(date_part('epoch', now()))::bigint",
     ])
       assert.deepEqual(await rulesOf(`alter table t add column ${column}`), [], column);
   });
