@@ -92,6 +92,15 @@ describe('add-column-not-null', () => {
     assert.equal(hits[0]!.detail, 'column score');
   });
 
+  // knex's `.notNullable().defaultTo(null)`: the rows would still hold NULL (the review found it quiet).
+  it('fires on NOT NULL with DEFAULT NULL, also cast', async () => {
+    for (const sql of [
+      'alter table t add column score int not null default null',
+      'alter table t add column score int not null default null::int',
+    ])
+      assert.deepEqual(await rulesOf(sql), ['add-column-not-null'], sql);
+  });
+
   it('safe: with a constant default, nullable, or on a new table', async () => {
     assert.deepEqual(await rulesOf('alter table t add column score int not null default 0'), []);
     assert.deepEqual(await rulesOf('alter table t add column score int'), []);

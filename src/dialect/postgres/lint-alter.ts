@@ -1,5 +1,5 @@
 import type { AlterTableCmd, AlterTableStmt, ColumnDef, Constraint, Node } from 'libpg-query';
-import { type ColumnType, calls, columnType, strings } from './lint-ast.js';
+import { type ColumnType, calls, columnType, isNullConstant, strings } from './lint-ast.js';
 import { NON_VOLATILE_FUNCTIONS, type PostgresRule, VOLATILE_FUNCTIONS } from './lint-rules.js';
 import { changesWithoutRewrite, type LintSchema } from './lint-schema.js';
 
@@ -69,9 +69,10 @@ function addColumn(table: string, isNew: boolean, def: ColumnDef, ctx: Statement
   const perRow = perRowValue(def, constraints);
   if (perRow) ctx.hit('addColumnVolatileDefault', `column ${column}: ${perRow}`);
   const notNull = def.is_not_null || constraints.some((c) => c.contype === 'CONSTR_NOTNULL');
-  const hasDefault = constraints.some((c) => c.contype === 'CONSTR_DEFAULT');
-  if (notNull && !hasDefault && !perRow) ctx.hit('addColumnNotNull', `column ${column}`);
-  const checked = checkedEveryRow(constraints, hasDefault);
+  // `DEFAULT NULL` (knex's `.defaultTo(null)`) fills the rows with NULL: no default for NOT NULL's sake.
+  const fillsRows = constraints.some((c) => c.contype === 'CONSTR_DEFAULT' && !isNullConstant(c.raw_expr));
+  if (notNull && !fillsRows && !perRow) ctx.hit('addColumnNotNull', `column ${column}`);
+  const checked = checkedEveryRow(constraints, fillsRows);
   if (checked)
     ctx.hit(
       'constraintMissingNotValid',

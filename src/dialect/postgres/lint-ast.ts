@@ -52,6 +52,12 @@ export function stringConstant(node: Node | undefined): string | undefined {
   return node && 'A_Const' in node ? node.A_Const.sval?.sval : undefined;
 }
 
+/** The constant `NULL` (also cast: `NULL::int`). */
+export function isNullConstant(node: Node | undefined): boolean {
+  if (node && 'TypeCast' in node) return isNullConstant(node.TypeCast.arg);
+  return Boolean(node && 'A_Const' in node && node.A_Const.isnull);
+}
+
 /** `0`, `'0'`, `'0s'`, `'0 ms'`…: every way of writing a zero duration for a GUC. */
 export function isZeroSetting(node: Node | undefined): boolean {
   if (!node || !('A_Const' in node)) return false;
