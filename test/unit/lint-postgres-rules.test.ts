@@ -277,3 +277,44 @@ describe('the statement a finding names', () => {
     assert.deepEqual(hits, [{ rule: 'index-not-concurrent', statement: 'create index i on t (name)' }]);
   });
 });
+
+// The review found these lint-clean: each holds a lock that blocks the app for as long as it works through
+// the table (a rewrite, or a wait for every open transaction with everyone queued behind it).
+describe('exclusive-lock-statement', () => {
+  it('fires on VACUUM FULL, CLUSTER, a plain REFRESH, LOCK TABLE, TRUNCATE and the rewriting SETs', async () => {
+    const base = ['create materialized view mv as select id from t'];
+    for (const sql of [
+      'vacuum full t',
+      'vacuum (full, analyze) t',
+      'vacuum full',
+      'cluster t using t_pkey',
+      'refresh materialized view mv',
+      'lock table t in access exclusive mode',
+      'lock t',
+      'lock table t in share mode',
+      'truncate t',
+      'alter table t set tablespace pg_default',
+      'alter table t set unlogged',
+      'alter table t set logged',
+    ])
+      assert.deepEqual(await rulesOf(sql, { before: base }), ['exclusive-lock-statement'], sql);
+    const [hit] = await lintOf('truncate t, u');
+    assert.equal(hit?.detail, 'TRUNCATE t takes ACCESS EXCLUSIVE');
+  });
+
+  it('safe: CONCURRENTLY, plain VACUUM or ANALYZE, weak lock modes, a table of this migration', async () => {
+    for (const sql of [
+      'refresh materialized view concurrently mv',
+      'vacuum (analyze) t',
+      'analyze t',
+      'lock table t in row exclusive mode',
+      'lock table t in share update exclusive mode',
+      'create table x (a int); truncate x; vacuum full x; lock table x; alter table x set unlogged',
+    ])
+      assert.deepEqual(
+        await rulesOf(sql, { before: ['create materialized view mv as select id from t'] }),
+        [],
+        sql,
+      );
+  });
+});

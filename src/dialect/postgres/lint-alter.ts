@@ -12,6 +12,12 @@ export interface StatementContext {
   hit(rule: PostgresRule, detail?: string): void;
 }
 
+const SET_REWRITES: Record<string, string> = {
+  AT_SetTableSpace: 'SET TABLESPACE',
+  AT_SetLogged: 'SET LOGGED',
+  AT_SetUnLogged: 'SET UNLOGGED',
+};
+
 const SERIALS: Record<string, string> = { smallserial: 'int2', serial: 'int4', bigserial: 'int8' };
 
 function constraintsOf(nodes: readonly Node[] | undefined): Constraint[] {
@@ -141,6 +147,15 @@ function command(table: string, isNew: boolean, cmd: AlterTableCmd, ctx: Stateme
       break;
     case 'AT_AddConstraint':
       if (def && 'Constraint' in def) addConstraint(table, isNew, def.Constraint, ctx);
+      break;
+    case 'AT_SetTableSpace':
+    case 'AT_SetLogged':
+    case 'AT_SetUnLogged':
+      if (!isNew)
+        ctx.hit(
+          'exclusiveLockStatement',
+          `${table}: ${SET_REWRITES[cmd.subtype]} rewrites it under ACCESS EXCLUSIVE`,
+        );
       break;
     case 'AT_ValidateConstraint':
       ctx.schema.validate(table, cmd.name ?? '');

@@ -53,6 +53,13 @@ export const POSTGRES_RULES = {
     why: 'the running app still uses the old name: its queries fail from the moment this commits until the new app version is out',
     safe: 'first deploy the app version that no longer uses the name (expand, then contract), then accept this finding with that reason',
   },
+  exclusiveLockStatement: {
+    id: 'exclusive-lock-statement',
+    title:
+      'VACUUM FULL, CLUSTER, REFRESH MATERIALIZED VIEW without CONCURRENTLY, LOCK TABLE, TRUNCATE, SET TABLESPACE / LOGGED / UNLOGGED on an existing table',
+    why: "holds a lock that blocks the app's writes (ACCESS EXCLUSIVE: reads too) for as long as it works through the table — a rewrite for most; LOCK and TRUNCATE wait for every open transaction on it while everyone queues behind them",
+    safe: 'run it outside the upgrade, in a maintenance window or an optimization of its own; REFRESH MATERIALIZED VIEW CONCURRENTLY (with a unique index); for bloat, an online rewrite (pg_repack); accept the finding with a reason when the table is known to be small',
+  },
   lockTimeoutDisabled: {
     ...LOCK_TIMEOUT_DISABLED,
     title: 'SET lock_timeout to 0 (wait forever), or a migration config lock_timeout of 0',

@@ -2,6 +2,7 @@ import type { Node, ParseResult } from 'libpg-query';
 import type { DialectLinter, LintHit, LintMigrationInput, StillNew } from '../lint-types.js';
 import { lintAlterTable, type StatementContext, typeOfColumn } from './lint-alter.js';
 import { calls, isZeroSetting, statementText, stringConstant, strings } from './lint-ast.js';
+import { lintLockingStatement } from './lint-locks.js';
 import { POSTGRES_RULES } from './lint-rules.js';
 import { LintSchema } from './lint-schema.js';
 
@@ -84,6 +85,8 @@ function lintStatement(node: Node, ctx: StatementContext): void {
         ctx.hit('dropOrRename', `renames column ${table}.${subname} to ${newname}`);
       schema.renameColumn(table, subname ?? '', newname ?? '');
     }
+  } else if (lintLockingStatement(node, ctx)) {
+    // VACUUM FULL, CLUSTER, REFRESH MATERIALIZED VIEW, LOCK TABLE, TRUNCATE: lint-locks.ts.
   } else if ('VariableSetStmt' in node) {
     const set = node.VariableSetStmt;
     if (set.name === 'lock_timeout' && set.kind === 'VAR_SET_VALUE' && isZeroSetting(set.args?.[0]))
