@@ -157,6 +157,15 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         // (reverted by an earlier rollback, one that stopped half-way included) undoes what is there.
         const now = (await historyExists(session.knex, where)) ? await readApplied(session.knex, where) : [];
         const todo = applied.filter((name) => now.some((a) => a.name === name)).reverse();
+        // Migrations applied after these (a later upgrade's) were written against the schema these downs
+        // would undo: rolled back first, or not at all — knex's rollback also only takes the last batch.
+        const first = now.findIndex((a) => todo.includes(a.name));
+        const newer = first < 0 ? [] : now.slice(first).filter((a) => !todo.includes(a.name));
+        if (newer.length)
+          throw new TenantError(
+            'NEWER_MIGRATIONS_APPLIED',
+            `cannot run these downs: ${newer.map((a) => a.name).join(', ')} ${newer.length === 1 ? 'was' : 'were'} applied after them (a later upgrade); roll that back first. Nothing was rolled back`,
+          );
         await assertDownsRunnable(session, where, todo, byName);
         const opts = {
           session,

@@ -88,3 +88,34 @@ it('rollback --run --with down refuses it too', async () => {
   assert.equal(report.tenants[0]?.error?.code, 'CHECKSUM_MISMATCH', JSON.stringify(report.tenants[0]?.error));
   assert.deepEqual(f.tables(), ['customers', 'notes'], 'no down ran');
 });
+
+// Run A applied 001, a later run B applied 002 on top. `rollback --run A --with down` ran 001's down under
+// 002's schema (here it dropped the table 002 had just filled); knex's rollback only takes the last batch.
+it('rollback --run <older run> --with down refuses while a later upgrade is applied on top', async () => {
+  const f = fixture('newer');
+  const setup = {
+    tenants: f.tenants,
+    migrations: f.migrations,
+    backupDir: join(f.dir, 'backups'),
+    journal: join(f.dir, 'journal.db'),
+  };
+  const a = await upgrade({ ...(await prepareUpgrade(setup)), tenants: f.tenants, concurrency: 1 });
+  assert.equal(a.ok, true, JSON.stringify(a.tenants));
+  writeFileSync(
+    join(f.migrations, '002_note_rows.js'),
+    "exports.up = (knex) => knex('notes').insert({ id: 1 });\nexports.down = (knex) => knex('notes').del();\n",
+  );
+  const b = await upgrade({ ...(await prepareUpgrade(setup)), tenants: f.tenants, concurrency: 1 });
+  assert.equal(b.ok, true, JSON.stringify(b.tenants));
+  const report = await rollbackRun({
+    ...(await prepareUpgrade(setup)),
+    tenants: f.tenants,
+    journal: setup.journal,
+    run: a.runId!,
+    with: 'down',
+    concurrency: 1,
+  });
+  assert.equal(report.tenants[0]?.error?.code, 'NEWER_MIGRATIONS_APPLIED', JSON.stringify(report.tenants[0]));
+  assert.match(report.tenants[0]?.error?.message ?? '', /002_note_rows\.js was applied after them/);
+  assert.deepEqual(f.tables(), ['customers', 'notes'], 'no down ran');
+});
