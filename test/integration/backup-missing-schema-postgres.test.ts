@@ -6,9 +6,9 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { backup, restoreTenant, verify } from '../../src/backup/index.js';
 import type { Tenant } from '../../src/core/tenant.js';
-import { postgresAdapter } from '../../src/dialect/postgres/index.js';
 import { migrate, status } from '../../src/index.js';
 import { createDatabases, dropDatabases, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
+import { postgresTenant } from '../helpers/postgres-tenant.js';
 
 // A schema tenant whose schema was dropped: opening its session used to create the schema again, so
 // a backup reported a verified backup of nothing and retention deleted the last one with data.
@@ -24,18 +24,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function schemaTenant(schema: string): Tenant {
-  const p = postgresAdapter.parseConnection({ host: '127.0.0.1', port: 5432, user: 'postgres', database });
-  return {
-    id: schema,
-    dialect: 'postgres',
-    connection: p.connection,
-    host: p.host,
-    database,
-    tags: [],
-    schema,
-  };
-}
+const schemaTenant = (schema: string): Tenant => postgresTenant(schema, database, schema);
 const schemaExists = async (schema: string) =>
   (await queryDatabase(database, 'select 1 from pg_namespace where nspname = $1', [schema])).length > 0;
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { backup, restoreTenant } from '../../src/backup/index.js';
 import type { Tenant } from '../../src/core/tenant.js';
-import { postgresAdapter } from '../../src/dialect/postgres/index.js';
 import { createDatabases, dropDatabases, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
+import { postgresTenant } from '../helpers/postgres-tenant.js';
 
 // A restore is the rollback of a failed upgrade: the tenant must come back as the backup holds it. pg_restore
 // --clean only drops what the archive holds, so everything else the upgrade created stayed — an enum type
@@ -24,18 +24,8 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function tenant(id: string, database: string, schema?: string): Tenant {
-  const p = postgresAdapter.parseConnection({ host: '127.0.0.1', port: 5432, user: 'postgres', database });
-  return {
-    id,
-    dialect: 'postgres',
-    connection: p.connection,
-    host: p.host,
-    database,
-    tags: [],
-    ...(schema ? { schema } : {}),
-  };
-}
+const tenant = (id: string, database: string, schema?: string): Tenant =>
+  postgresTenant(id, database, schema);
 
 const names = async (database: string, sql: string) =>
   (await queryDatabase<{ name: string }>(database, sql)).map((r) => r.name).sort();

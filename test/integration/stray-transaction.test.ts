@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Tenant } from '../../src/core/tenant.js';
-import { postgresAdapter } from '../../src/dialect/postgres/index.js';
 import { validateInventory } from '../../src/inventory/validate.js';
 import { optimize } from '../../src/optimization/fleet.js';
 import type { Optimization } from '../../src/optimization/types.js';
 import { prepareUpgrade } from '../../src/upgrade/prepare.js';
 import { upgrade } from '../../src/upgrade/upgrade.js';
 import { createDatabases, dropDatabases, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
+import { postgresTenant } from '../helpers/postgres-tenant.js';
 
 const prefix = uniquePrefix('stray');
 const pgDb = `${prefix}_t`;
@@ -38,15 +38,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const pgTenant = (): Tenant => {
-  const p = postgresAdapter.parseConnection({
-    host: '127.0.0.1',
-    port: 5432,
-    user: 'postgres',
-    database: pgDb,
-  });
-  return { id: 'pg', dialect: 'postgres', connection: p.connection, host: p.host, database: pgDb, tags: [] };
-};
+const pgTenant = (): Tenant => postgresTenant('pg', pgDb);
 const sqliteTenant = () =>
   validateInventory([{ id: 'lite', dialect: 'sqlite', connection: sqliteFile }], 'test')[0]!;
 

@@ -6,7 +6,6 @@ import { after, before, test } from 'node:test';
 import { type BackupDetails, backup, restoreTenant, verify } from '../../src/backup/index.js';
 import type { BackupManifest } from '../../src/backup/manifest.js';
 import type { Tenant } from '../../src/core/tenant.js';
-import { postgresAdapter } from '../../src/dialect/postgres/index.js';
 import {
   adminQuery,
   createDatabases,
@@ -14,6 +13,7 @@ import {
   queryDatabase,
   uniquePrefix,
 } from '../helpers/postgres.js';
+import { postgresTenant } from '../helpers/postgres-tenant.js';
 
 // Schema tenants share one database, and their tables use what its other schemas hold: an enum of
 // public, a domain of another schema (a name that needs quoting) whose check calls a function there,
@@ -75,18 +75,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function schemaTenant(schema: string): Tenant {
-  const p = postgresAdapter.parseConnection({ host: '127.0.0.1', port: 5432, user: 'postgres', database });
-  return {
-    id: schema,
-    dialect: 'postgres',
-    connection: p.connection,
-    host: p.host,
-    database,
-    tags: [],
-    schema,
-  };
-}
+const schemaTenant = (schema: string): Tenant => postgresTenant(schema, database, schema);
 
 async function backupOf(tenant: Tenant): Promise<string> {
   const report = await backup({ tenants: [tenant], backupDir });

@@ -4,16 +4,21 @@ import { join, resolve } from 'node:path';
 import { TenantError } from '../../core/errors.js';
 import type { BackupContext } from '../backup-types.js';
 import { appName } from './pg-args.js';
-import { runPgTool, toolErrorText } from './pg-tools.js';
+import { runPgTool, type ToolRun, toolErrorText } from './pg-tools.js';
 
-/** The archive's table of contents (`pg_restore --list`): what a restore of it creates. */
-export async function archiveListing(ctx: BackupContext, path: string): Promise<string> {
-  const run = await runPgTool('pg_restore', ['--list', resolve(path)], {
+/** `pg_restore --list` of the archive: no server needed. */
+export function listArchive(ctx: BackupContext, path: string): Promise<ToolRun> {
+  return runPgTool('pg_restore', ['--list', resolve(path)], {
     conn: {},
     appName: appName('pg_restore', ctx.tenant.id),
     signal: ctx.signal,
     tools: ctx.tools,
   });
+}
+
+/** The archive's table of contents (`pg_restore --list`): what a restore of it creates. */
+export async function archiveListing(ctx: BackupContext, path: string): Promise<string> {
+  const run = await listArchive(ctx, path);
   if (run.code !== 0)
     throw new TenantError(
       'RESTORE_FAILED',

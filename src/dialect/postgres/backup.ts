@@ -9,6 +9,7 @@ import type {
   Fingerprint,
   FingerprintLevel,
 } from '../backup-types.js';
+import { listArchive } from './archive-list.js';
 import { fingerprintPostgres, fingerprintPostgresDb, viaConnection, viaKnex } from './fingerprint.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg, literalPattern } from './pg-args.js';
 import { runPgTool, serverMajor, type ToolRun, toolErrorText, toolVersion } from './pg-tools.js';
@@ -126,12 +127,7 @@ async function inspectPostgresArchive(
 ): Promise<ArchiveInspection> {
   const tooOld = await checkRestoreTool(ctx, info);
   if (tooOld) return { problems: [tooOld], missingTables: [] };
-  const run = await runPgTool('pg_restore', ['--list', resolve(path)], {
-    conn: {},
-    appName: appName('pg_restore', ctx.tenant.id),
-    signal: ctx.signal,
-    tools: ctx.tools,
-  });
+  const run = await listArchive(ctx, path);
   if (run.code !== 0)
     return {
       problems: [`pg_restore --list cannot read the archive (${toolErrorText(run)})`],
