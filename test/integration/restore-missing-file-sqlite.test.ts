@@ -4,7 +4,16 @@
 // file's place as a new file: copied beside it, fsync'd, linked to its name — whole or not at all — and
 // the restore still refuses what it refused, a missing folder and a deleted file's leftover WAL.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -74,6 +83,23 @@ describe('SQLite: restoring a tenant whose file is gone', () => {
     assert.ok(checks.some((c) => c.check === 'fingerprint' && c.ok));
     assert.deepEqual(readdirSync(folderOf(t)), ['acme.sqlite']);
     assert.equal(statSync(t.database).mode & 0o777, 0o600);
+  });
+
+  // A run killed (-9) during the copy left its hidden temporary file, which nothing removed.
+  it("a killed restore's temporary file is removed by the next restore once a day old; a fresh one is kept", async () => {
+    const t = tenantIn('stale-temp', 'acme');
+    await backedUp(t);
+    rmSync(t.database);
+    const stale = join(folderOf(t), '.acme.sqlite.restore-0badf00d');
+    const fresh = join(folderOf(t), '.acme.sqlite.restore-0000beef');
+    writeFileSync(stale, 'left by a killed run');
+    writeFileSync(fresh, 'another restore, now');
+    const dayAndMore = new Date(Date.now() - 25 * 3600_000);
+    utimesSync(stale, dayAndMore, dayAndMore);
+
+    const result = (await restoreTenant({ tenant: t, backupDir, yes: true })).tenants[0]!;
+    assert.equal(result.status, 'succeeded', JSON.stringify(result.error));
+    assert.deepEqual(readdirSync(folderOf(t)).sort(), ['.acme.sqlite.restore-0000beef', 'acme.sqlite']);
   });
 
   it('moved away: restore brings it back; the moved file is not touched', async () => {

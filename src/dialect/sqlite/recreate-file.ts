@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, lstatSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errorMessage, TenantError } from '../../core/errors.js';
 import { fsyncDir, fsyncFile } from '../../util/fsync.js';
@@ -52,6 +52,7 @@ export async function recreateSqliteFile(
       'RESTORE_FAILED',
       `cannot restore ${dest}: the file is gone but ${leftovers.map((p) => basename(p)).join(', ')} of it ${leftovers.length === 1 ? 'is' : 'are'} still there, and SQLite would replay ${leftovers.length === 1 ? 'it' : 'them'} into the restored file; move ${leftovers.length === 1 ? 'it' : 'them'} away with the database (or delete ${leftovers.length === 1 ? 'it' : 'them'}) and restore again. Nothing was restored`,
     );
+  removeStaleTemporaries(dir, basename(dest));
   // Private while it is written; dbfleet's backups are 0600 too.
   const tmp = join(dir, `.${basename(dest)}.restore-${randomBytes(4).toString('hex')}`);
   let published = false;
@@ -105,5 +106,22 @@ function publish(tmp: string, dest: string): boolean {
     if (fileIsThere(dest)) return false;
     renameSync(tmp, dest);
     return true;
+  }
+}
+
+/** No restore of one file takes a day: a temporary file that old is a killed run's (kill -9 during the copy). */
+const STALE_MS = 24 * 3600_000;
+
+/** Removes the temporary files killed restores of `name` left in `dir` (best effort). */
+function removeStaleTemporaries(dir: string, name: string): void {
+  const prefix = `.${name}.restore-`;
+  for (const entry of readdirSync(dir)) {
+    if (!entry.startsWith(prefix)) continue;
+    const path = join(dir, entry);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
+    } catch {
+      // gone meanwhile, or not ours to remove: the restore goes on
+    }
   }
 }
