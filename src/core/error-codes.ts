@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   CHECKSUM_MISMATCH: 'an applied migration was edited after it ran',
   OUT_OF_ORDER: 'a pending migration sorts before one already applied',
   INVALID_MIGRATION: 'a pending migration module lacks up or down (knex refuses to run it)',
+  NEWER_UPGRADE_APPLIED: 'a later upgrade run changed the tenant: it is rolled back first',
   NEWER_MIGRATIONS_APPLIED:
     'the downs to run are not the newest applied migrations: a later upgrade applied others on top of them',
   TRANSACTION_LEFT_OPEN:

@@ -166,3 +166,31 @@ export async function earlierRollbacks(
     if (!byTenant.has(r.tenant_id)) byTenant.set(r.tenant_id, r.run_id);
   return byTenant;
 }
+
+/**
+ * Per tenant, the newest upgrade run after `upgradeRunId` that changed it (applied a migration) and was not
+ * rolled back since — by its own rollback or a `rollback --run` of it. Rolling back the older run over it
+ * would undo that run too, unjournaled: its pre-upgrade backup predates it, its downs run under its schema.
+ */
+export async function laterUpgrades(knex: Knex, upgradeRunId: string): Promise<Map<string, string>> {
+  const run = await findRun(knex, upgradeRunId, 'upgrade');
+  const byTenant = new Map<string, string>();
+  if (!run) return byTenant;
+  const later = (await knex(RUNS)
+    .where({ command: 'upgrade' })
+    .where('started_at', '>', run.startedAt)
+    .orderBy('started_at', 'desc')
+    .select('run_id')) as { run_id: string }[];
+  for (const { run_id } of later) {
+    const applied = await runMigrations(knex, run_id);
+    if (applied.size === 0) continue;
+    const selfRolledBack = new Set(
+      (await runTenants(knex, run_id)).filter((t) => t.details?.rolledBack === true).map((t) => t.tenantId),
+    );
+    const rolledBack = await earlierRollbacks(knex, run_id);
+    for (const [tenant, names] of applied)
+      if (names.length > 0 && !selfRolledBack.has(tenant) && !rolledBack.has(tenant) && !byTenant.has(tenant))
+        byTenant.set(tenant, run_id);
+  }
+  return byTenant;
+}

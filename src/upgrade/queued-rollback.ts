@@ -1,7 +1,7 @@
 import { assertSameSet } from '../fleet/definition-set.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import type { Journal } from '../journal/journal.js';
-import { earlierRollbacks, findRun, runMigrations, runSteps } from '../journal/read.js';
+import { earlierRollbacks, findRun, laterUpgrades, runMigrations, runSteps } from '../journal/read.js';
 import { withJournaledSteps } from './journaled-steps.js';
 import { prepareUpgrade, type UpgradeSetup } from './prepare.js';
 import { preUpgradeBackup, type RunRollbackDetails, rollbackTenant } from './rollback-tenant.js';
@@ -35,6 +35,8 @@ export async function queuedRollbackTask(
     reopen: run?.options?.reopen === true,
     hooks: prepared.hooks ?? {},
   } as const;
+  // Read once for the job: later upgrade runs do not change while this rollback runs.
+  const later = await journal.read((knex) => laterUpgrades(knex, upgradeRun));
   return async (ctx) => {
     const [steps, applied, earlier] = await journal.read(
       async (knex) =>
@@ -49,6 +51,7 @@ export async function queuedRollbackTask(
         applied: applied.get(ctx.tenant.id) ?? [],
         backup: preUpgradeBackup(steps, ctx.tenant.id),
         rolledBackBy: earlier.get(ctx.tenant.id),
+        supersededBy: later.get(ctx.tenant.id),
       }),
     );
   };

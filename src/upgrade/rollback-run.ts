@@ -6,7 +6,14 @@ import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
 import { type Journal, newRunId } from '../journal/journal.js';
-import { earlierRollbacks, findRun, runMigrations, runSteps, runTenants } from '../journal/read.js';
+import {
+  earlierRollbacks,
+  findRun,
+  laterUpgrades,
+  runMigrations,
+  runSteps,
+  runTenants,
+} from '../journal/read.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { HookDefinition } from './checks.js';
 import {
@@ -57,6 +64,7 @@ async function rollbackInScope(
   const steps = await runSteps(journal.knex, run.runId);
   const applied = await runMigrations(journal.knex, run.runId);
   const rolledBackBy = await earlierRollbacks(journal.knex, run.runId);
+  const supersededBy = await laterUpgrades(journal.knex, run.runId);
   const byId = new Map(options.tenants.map((t) => [t.id, t]));
   const how = options.with ?? 'restore';
   const targets = rows.filter((r) => {
@@ -117,6 +125,7 @@ async function rollbackInScope(
         applied: applied.get(ctx.tenant.id) ?? [],
         backup: preUpgradeBackup(steps, ctx.tenant.id),
         rolledBackBy: rolledBackBy.get(ctx.tenant.id),
+        supersededBy: supersededBy.get(ctx.tenant.id),
       }),
     );
     const failed = results.filter((r) => r.status === 'failed').length;

@@ -36,6 +36,8 @@ export interface UpgradeRecord {
   backup?: BackupTaken;
   /** The earlier rollback run of this upgrade run that rolled the tenant back (see `earlierRollbacks`). */
   rolledBackBy?: string;
+  /** A later upgrade run that changed the tenant and stands (see `laterUpgrades`): roll that back first. */
+  supersededBy?: string;
 }
 
 /** The pre-upgrade backup a run's journaled steps name for a tenant (its last successful one). */
@@ -70,6 +72,16 @@ export async function rollbackTenant(
     // Done already: restoring again would lose what was written since, downs again would undo
     // migrations no longer applied. The tenant is not touched, its hooks not run either.
     return { details: { ...details, applied: [], alreadyRolledBack: record.rolledBackBy } };
+  }
+  if (record.supersededBy) {
+    // Untouched: a restore would bring back a backup from before that run too, downs run under its schema.
+    return {
+      details: { ...details, applied: [] },
+      error: {
+        code: 'NEWER_UPGRADE_APPLIED',
+        message: `upgrade run ${record.supersededBy} changed ${ctx.tenant.id} after run ${settings.upgradeRun}: roll that run back first (rollback --run ${record.supersededBy}); nothing was rolled back`,
+      },
+    };
   }
   const t0 = Date.now();
   ctx.emit({ type: 'step:start', tenantId: ctx.tenant.id, step: 'rollback', at: t0 });

@@ -89,10 +89,11 @@ it('rollback --run --with down refuses it too', async () => {
   assert.deepEqual(f.tables(), ['customers', 'notes'], 'no down ran');
 });
 
-// Run A applied 001, a later run B applied 002 on top. `rollback --run A --with down` ran 001's down under
-// 002's schema (here it dropped the table 002 had just filled); knex's rollback only takes the last batch.
-it('rollback --run <older run> --with down refuses while a later upgrade is applied on top', async () => {
-  const f = fixture('newer');
+// Run A applied 001; then 002 went on top. `rollback --run A --with down` ran 001's down under 002's
+// schema (here it dropped the table 002 had just filled), and a restore of A's pre-upgrade backup undid a
+// later upgrade with it, unjournaled. knex's rollback only takes the last batch.
+async function upgradedTwice(label: string, second: 'migrate' | 'upgrade') {
+  const f = fixture(label);
   const setup = {
     tenants: f.tenants,
     migrations: f.migrations,
@@ -105,17 +106,53 @@ it('rollback --run <older run> --with down refuses while a later upgrade is appl
     join(f.migrations, '002_note_rows.js'),
     "exports.up = (knex) => knex('notes').insert({ id: 1 });\nexports.down = (knex) => knex('notes').del();\n",
   );
-  const b = await upgrade({ ...(await prepareUpgrade(setup)), tenants: f.tenants, concurrency: 1 });
+  const b =
+    second === 'upgrade'
+      ? await upgrade({ ...(await prepareUpgrade(setup)), tenants: f.tenants, concurrency: 1 })
+      : await migrate({ tenants: f.tenants, migrations: f.migrations });
   assert.equal(b.ok, true, JSON.stringify(b.tenants));
-  const report = await rollbackRun({
-    ...(await prepareUpgrade(setup)),
-    tenants: f.tenants,
-    journal: setup.journal,
-    run: a.runId!,
-    with: 'down',
-    concurrency: 1,
-  });
-  assert.equal(report.tenants[0]?.error?.code, 'NEWER_MIGRATIONS_APPLIED', JSON.stringify(report.tenants[0]));
-  assert.match(report.tenants[0]?.error?.message ?? '', /002_note_rows\.js was applied after them/);
+  const rollbackA = async (how: 'down' | 'restore') =>
+    (
+      await rollbackRun({
+        ...(await prepareUpgrade(setup)),
+        tenants: f.tenants,
+        journal: setup.journal,
+        run: a.runId!,
+        with: how,
+        concurrency: 1,
+      })
+    ).tenants[0];
+  return { f, b, rollbackA };
+}
+
+const noteRows = (f: ReturnType<typeof fixture>) => {
+  const db = new Database(join(f.dir, 'acme.sqlite'), { readonly: true });
+  try {
+    return (db.prepare('select count(*) as n from notes').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
+
+it('rollback --run <older run> --with down refuses while migrations applied since are on top', async () => {
+  const { f, rollbackA } = await upgradedTwice('newer-migrate', 'migrate');
+  const tenant = await rollbackA('down');
+  assert.equal(tenant?.error?.code, 'NEWER_MIGRATIONS_APPLIED', JSON.stringify(tenant));
+  assert.match(tenant?.error?.message ?? '', /002_note_rows\.js was applied after them/);
   assert.deepEqual(f.tables(), ['customers', 'notes'], 'no down ran');
+  assert.equal(noteRows(f), 1);
+});
+
+it('rollback --run <older run> refuses a tenant a later upgrade run changed, with restore and with down', async () => {
+  const { f, b, rollbackA } = await upgradedTwice('newer-upgrade', 'upgrade');
+  for (const how of ['restore', 'down'] as const) {
+    const tenant = await rollbackA(how);
+    assert.equal(tenant?.error?.code, 'NEWER_UPGRADE_APPLIED', `${how}: ${JSON.stringify(tenant)}`);
+    assert.match(
+      tenant?.error?.message ?? '',
+      new RegExp(`roll that run back first \\(rollback --run ${b.runId}\\)`),
+    );
+    assert.deepEqual(f.tables(), ['customers', 'notes'], `${how}: untouched`);
+    assert.equal(noteRows(f), 1, `${how}: the later run's row is still there`);
+  }
 });
