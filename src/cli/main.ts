@@ -79,7 +79,13 @@ await yargs(hideBin(process.argv))
     let line: string;
     if (command === undefined || !COMMANDS.includes(command)) {
       if (command === undefined) y.showHelp((s: string) => process.stderr.write(`${s}\n\n`));
-      line = message;
+      // yargs says only "Did you mean migrate?": say first that there is no such command.
+      const unknown =
+        command !== undefined &&
+        (/^Did you mean/.test(message) || message === `Unknown argument: ${command}`);
+      line = unknown
+        ? `unknown command "${command}"${/^Did you mean/.test(message) ? `. ${message}` : ''} (dbfleet --help lists them)`
+        : message;
     } else {
       let help = '';
       y.showHelp((s: string) => {

@@ -113,6 +113,19 @@ describe('words at the CLI', () => {
     );
   });
 
+  // yargs said only "Did you mean migrate?" for `dbfleet migrat`, and "Unknown argument: frobnicate".
+  it('a mistyped or unknown command is named as one (exit 2)', async () => {
+    const typo = await runCli(['migrat'], { cwd: dir });
+    assert.equal(typo.code, 2);
+    assert.equal(
+      typo.stderr,
+      'dbfleet: unknown command "migrat". Did you mean migrate? (dbfleet --help lists them)\n',
+    );
+    const unknown = await runCli(['frobnicate'], { cwd: dir });
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stderr, 'dbfleet: unknown command "frobnicate" (dbfleet --help lists them)\n');
+  });
+
   // --help explains the command: a flag it ignores is not offered there, though it is still accepted.
   it("a command's --help leaves out the common options it ignores, which it still accepts", async () => {
     const help = async (command: string) => (await runCli([command, '--help'], { cwd: dir })).stdout;
