@@ -12,10 +12,11 @@ import { reportCommand } from './commands/report.js';
 import { planCommand, statusCommand } from './commands/status.js';
 import { upgradeCommand } from './commands/upgrade.js';
 import { workerCommand } from './commands/worker.js';
+import { FLEET_EXIT_CODES } from './exit-codes-text.js';
 import { ownVersion } from './own-version.js';
 import { errorDocument } from './render/error-document.js';
 
-const EPILOGUE = `Exit codes: 0 every selected tenant is done · 1 at least one tenant failed or was skipped (locked by another runner, not started), or the run was interrupted (Ctrl-C, SIGTERM) · 2 usage, configuration, inventory, journal or queue error (nothing was changed).
+const EPILOGUE = `${FLEET_EXIT_CODES}
 Inventory file: a JSON array of { "id", "dialect": "postgres"|"sqlite"|"mssql", "connection", "schema"?, "tags"? }.
 Docs: README.md`;
 

@@ -126,6 +126,23 @@ describe('words at the CLI', () => {
     assert.equal(unknown.stderr, 'dbfleet: unknown command "frobnicate" (dbfleet --help lists them)\n');
   });
 
+  // Only `dbfleet --help` said what the exit codes mean; a script author reads the command's own help.
+  it("each fleet command's --help ends with its exit codes", async () => {
+    for (const command of [
+      'migrate',
+      'rollback',
+      'status',
+      'upgrade',
+      'backup',
+      'verify',
+      'restore',
+      'optimize',
+    ]) {
+      const help = (await runCli([command, '--help'], { cwd: dir })).stdout;
+      assert.match(help, /Exit codes: 0 every selected tenant is done · 1 .* · 2 usage/s, command);
+    }
+  });
+
   // --help explains the command: a flag it ignores is not offered there, though it is still accepted.
   it("a command's --help leaves out the common options it ignores, which it still accepts", async () => {
     const help = async (command: string) => (await runCli([command, '--help'], { cwd: dir })).stdout;

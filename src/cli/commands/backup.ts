@@ -3,6 +3,7 @@ import type { BackupDetails } from '../../backup/context.js';
 import { UsageError } from '../../core/errors.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel } from '../../dialect/backup-types.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { withFleetExitCodes } from '../exit-codes-text.js';
 import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
@@ -40,7 +41,7 @@ export const backupCommand: CommandModule<object, BackupArgs & QueueArgs> = {
   describe:
     'back up every selected tenant (pg_dump -Fc, SQLite online backup, SQL Server BACKUP) and verify it',
   builder: (y) =>
-    withQueueOptions(withCommonOptions(y, ['migrations', 'optimizations', 'lock-wait']))
+    withFleetExitCodes(withQueueOptions(withCommonOptions(y, ['migrations', 'optimizations', 'lock-wait'])))
       .option('keep', {
         type: 'number',
         describe:
@@ -89,7 +90,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs & QueueArgs> = {
   describe:
     'verify backups: light (manifest, size, sha256, archive readable) or --deep (restore into a scratch database and compare fingerprints)',
   builder: (y) =>
-    withQueueOptions(withCommonOptions(y, ['migrations', 'optimizations', 'lock-wait']))
+    withFleetExitCodes(withQueueOptions(withCommonOptions(y, ['migrations', 'optimizations', 'lock-wait'])))
       .option('deep', {
         type: 'boolean',
         describe:
@@ -126,7 +127,7 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
   describe:
     'restore tenants from their verified backup into their own database, then check the fingerprint (needs --yes)',
   builder: (y) =>
-    withCommonOptions(y, ['migrations', 'optimizations'])
+    withFleetExitCodes(withCommonOptions(y, ['migrations', 'optimizations']))
       .option('backup', {
         type: 'string',
         describe: 'latest verified (default) or a backup file (with one --tenant)',

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../core/errors.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { withFleetExitCodes } from '../exit-codes-text.js';
 import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
@@ -30,7 +31,9 @@ export const migrateCommand: CommandModule<object, MigrateArgs & QueueArgs> = {
   command: 'migrate',
   describe: 'apply pending migrations on every selected tenant, concurrently',
   builder: (y) =>
-    withQueueOptions(withCommonOptions(y, ['optimizations', 'backup-dir']))
+    withFleetExitCodes(
+      withQueueOptions(withFleetExitCodes(withCommonOptions(y, ['optimizations', 'backup-dir']))),
+    )
       .option('to', { type: 'string', describe: 'stop after this migration (file name)' })
       .option('dry-run', { type: 'boolean', describe: 'report what would be applied; change nothing' })
       .option('allow-out-of-order', {
@@ -61,7 +64,7 @@ export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = 
   describe:
     "run down() for each tenant's last batch (or back to --to); with --run, roll back a whole upgrade run",
   builder: (y) =>
-    withQueueOptions(withCommonOptions(y))
+    withFleetExitCodes(withQueueOptions(withCommonOptions(y)))
       .option('to', {
         type: 'string',
         describe: 'roll back every migration applied after this one (it stays applied)',
@@ -159,7 +162,7 @@ export const repairCommand: CommandModule<object, CommonArgs> = {
   describe:
     'accept deliberate edits of applied migrations: record their current checksums (like Flyway repair)',
   builder: (y) =>
-    withCommonOptions(y, ['optimizations', 'backup-dir']).example(
+    withFleetExitCodes(withCommonOptions(y, ['optimizations', 'backup-dir'])).example(
       '$0 repair --tenant acme',
       'accept the edited files for acme',
     ) as never,

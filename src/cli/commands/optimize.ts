@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { OptimizationOutcome } from '../../optimization/types.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { withFleetExitCodes } from '../exit-codes-text.js';
 import { journaled } from '../journaled.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
@@ -19,7 +20,7 @@ export const optimizeCommand: CommandModule<object, OptimizeArgs & QueueArgs> = 
   describe:
     'run the optimization scripts (index builds, batched cleanup, statistics) on every selected tenant',
   builder: (y) =>
-    withQueueOptions(withCommonOptions(y, ['migrations', 'backup-dir']))
+    withFleetExitCodes(withQueueOptions(withCommonOptions(y, ['migrations', 'backup-dir'])))
       .option('only', {
         type: 'string',
         array: true,

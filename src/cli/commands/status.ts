@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { FleetReport } from '../../fleet/report.js';
 import { type CommonArgs, READ_ONLY_UNUSED, resolveContext, withCommonOptions } from '../context.js';
+import { withFleetExitCodes } from '../exit-codes-text.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { statusCurrentColumn, statusPendingColumn } from '../render/result-columns.js';
 import { outputOf, runCommand } from '../run-command.js';
@@ -29,7 +30,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
   command: 'status',
   describe: 'per tenant: current migration, pending count, problems (read-only, takes no lock)',
   builder: (y) =>
-    withCommonOptions(y, READ_ONLY_UNUSED).example(
+    withFleetExitCodes(withCommonOptions(y, READ_ONLY_UNUSED)).example(
       '$0 status --json',
       'machine-readable status of every tenant',
     ) as never,
@@ -51,7 +52,7 @@ export const planCommand: CommandModule<object, StatusArgs> = {
   command: 'plan',
   describe: 'pending migrations per tenant; with --sql, the SQL they would run where it can be derived',
   builder: (y) =>
-    withCommonOptions(y, READ_ONLY_UNUSED)
+    withFleetExitCodes(withCommonOptions(y, READ_ONLY_UNUSED))
       .option('sql', { type: 'boolean', describe: 'include the SQL (derived without touching the database)' })
       .example('$0 plan --tenant acme --sql', 'the SQL acme would run') as never,
   handler: (args) =>

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { UpgradeDetails } from '../../upgrade/types.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { withFleetExitCodes } from '../exit-codes-text.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
 import { budgetHint } from '../render/next-steps.js';
@@ -32,7 +33,7 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
   describe:
     'the whole runbook per tenant: hooks, backup + verify, migrate, optimize, smoke checks, backup + verify',
   builder: (y) =>
-    withQueueOptions(withCommonOptions(y))
+    withFleetExitCodes(withQueueOptions(withCommonOptions(y)))
       .option('canary', {
         type: 'string',
         describe: 'upgrade these first: the first <n> of the selection, or the tenants with tag <tag>',
