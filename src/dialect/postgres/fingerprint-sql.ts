@@ -69,6 +69,26 @@ from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('v', 'm') and ${scope(schema)} and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}`;
 }
 
+/**
+ * Functions, procedures and aggregates, for the drift shape only (the backup hash never took them, so
+ * manifests stay verifiable): a trigger function hotfixed on one tenant is the classic drift. The
+ * definition is what changes behaviour — language, volatility, result, and a digest of the body (the body
+ * itself would make the diff line a page long). Extension members and parts of other objects (a range
+ * type's constructors) are left out, as pg_dump leaves them out.
+ */
+export function routinesSql(schema: string | null): string {
+  return `
+select case p.prokind when 'p' then 'procedure' when 'a' then 'aggregate' else 'function' end as kind,
+  n.nspname as schema, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' as name,
+  l.lanname || ' ' || case p.provolatile when 'i' then 'immutable' when 's' then 'stable' else 'volatile' end
+    || coalesce(' returns ' || pg_get_function_result(p.oid), '')
+    -- prosqlbody (a BEGIN ATOMIC body) exists from PostgreSQL 14 on: read through to_jsonb, never named
+    || ', body ' || left(md5(coalesce(to_jsonb(p) ->> 'prosqlbody', p.prosrc, '')), 12) as def
+from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
+where ${scope(schema)} and not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = 'pg_proc'::regclass
+  and dep.objid = p.oid and dep.deptype in ('e', 'i'))`;
+}
+
 /** `[name, type, not null, default or generation expression, attidentity, attgenerated, collation]`. */
 export type ColumnTuple = [string, string, boolean, string | null, string, string, string | null];
 

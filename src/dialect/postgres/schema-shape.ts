@@ -4,6 +4,7 @@ import {
   type ObjectRow,
   objectKey,
   objectsSql,
+  routinesSql,
   type TableRow,
   tablesSql,
 } from './fingerprint-sql.js';
@@ -126,10 +127,11 @@ select s as schema, pg_catalog.quote_ident(s) as quoted,
  * A database tenant's reads cover every schema; a schema tenant's, its own.
  */
 export async function readPostgresShape(client: ShapeClient, schema: string | null): Promise<SchemaShape> {
-  const sql = [OWN_SCHEMA_SQL, tablesSql(schema), objectsSql(schema)].join(';\n');
+  const sql = [OWN_SCHEMA_SQL, tablesSql(schema), objectsSql(schema), routinesSql(schema)].join(';\n');
   const results = (await client.query(sql)) as { rows: unknown[] }[];
   const own = results[0]!.rows[0] as { schema: string | null; quoted: string | null };
   const relative =
     own.schema !== null && own.quoted !== null ? { schema: own.schema, quoted: own.quoted } : null;
-  return postgresShape(results[1]!.rows as TableRow[], results[2]!.rows as ObjectRow[], relative);
+  const objects = [...(results[2]!.rows as ObjectRow[]), ...(results[3]!.rows as ObjectRow[])];
+  return postgresShape(results[1]!.rows as TableRow[], objects, relative);
 }
