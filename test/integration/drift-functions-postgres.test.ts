@@ -3,42 +3,29 @@
 // only tables, indexes, constraints, triggers, views and types were compared. Real PostgreSQL: four
 // tenants migrated alike, each given the release's trigger function.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, runCli } from '../helpers/cli-child.js';
-import { createDatabases, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
+import { runCli } from '../helpers/cli-child.js';
+import { migratedDriftFleet } from '../helpers/drift-fleet.js';
+import { queryDatabase } from '../helpers/postgres.js';
 
-const BASIC = join(ROOT, 'test/fixtures/migrations-basic');
 const TOUCH = `create function touch() returns trigger language plpgsql as $$
 begin new.updated_at := now(); return new; end $$`;
 
 describe('dbfleet drift: functions (PostgreSQL)', () => {
-  const prefix = uniquePrefix('driftfn');
-  const names = ['a', 'b', 'c', 'd'].map((s) => `${prefix}_${s}`);
-  const [a, b, hotfixed, extra] = names as [string, string, string, string];
-  let dir: string;
+  let fleet: Awaited<ReturnType<typeof migratedDriftFleet>>;
+  let dir = '';
+  let a = '';
+  let b = '';
+  let hotfixed = '';
+  let extra = '';
 
   before(async () => {
-    await createDatabases(names);
-    dir = mkdtempSync(join(tmpdir(), 'dbfleet-drift-fn-'));
-    writeFileSync(
-      join(dir, 'fleet.json'),
-      JSON.stringify(names.map((n) => ({ id: n, dialect: 'postgres', connection: pgUrl(n) }))),
-    );
-    const migrate = await runCli(
-      ['migrate', '--tenants', 'fleet.json', '--migrations', BASIC, '--journal', join(dir, 'j.db')],
-      { cwd: dir },
-    );
-    assert.equal(migrate.code, 0, migrate.stderr);
-    for (const n of names) await queryDatabase(n, TOUCH);
+    fleet = await migratedDriftFleet('driftfn', TOUCH);
+    dir = fleet.dir;
+    [a, b, hotfixed, extra] = fleet.names;
   });
 
-  after(async () => {
-    await dropDatabases(prefix);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fleet.cleanup());
 
   it('a function whose body was changed on one tenant, and one only another has, are drift', async () => {
     await queryDatabase(
