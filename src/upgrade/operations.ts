@@ -149,7 +149,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
           skipped: outcome.status === 'skipped',
         });
     },
-    async down(ctx, applied, expected) {
+    async down(ctx, applied, expected, onReverted) {
       const session = await ctx.session();
       const where = historyLocation(session.tenant, settings.history);
       const reverted = await withTenantLock(session, settings.lockWaitMs, async () => {
@@ -178,6 +178,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         };
         for (const name of todo) {
           await runMigration(opts, byName.get(name)!, 'down', 0);
+          onReverted?.(name);
           ctx.emit({
             type: 'migration:applied',
             tenantId: ctx.tenant.id,

@@ -101,8 +101,13 @@ export async function rollbackTenant(
         );
       await settings.operations.restore(ctx, backup);
     } else {
-      const reverted = await settings.operations.down(ctx, [...record.applied], backup?.fingerprint);
-      if (reverted) details.applied = [...reverted];
+      // What did revert, also when a later down fails: the report must not claim the planned list.
+      const done: string[] = [];
+      details.applied = done;
+      const reverted = await settings.operations.down(ctx, [...record.applied], backup?.fingerprint, (name) =>
+        done.push(name),
+      );
+      details.applied = reverted ? [...reverted] : [...record.applied].reverse();
     }
     if (settings.reopen && settings.hooks?.afterTenant) {
       await runHook(settings.hooks.afterTenant, await ctx.session(), hookContext);

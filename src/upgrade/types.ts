@@ -102,6 +102,8 @@ export interface UpgradeOperations {
     ctx: TenantContext,
     applied: readonly string[],
     expected: Fingerprint | undefined,
+    /** Told each migration as its down commits: what a rollback that fails half-way did revert. */
+    onReverted?: (name: string) => void,
   ): Promise<readonly string[] | undefined | void>;
   /**
    * The migrations and optimizations these operations run, by name and checksum: a queued run's jobs

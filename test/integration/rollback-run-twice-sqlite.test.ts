@@ -129,6 +129,8 @@ describe('rollback --run of the same upgrade run, a second time', () => {
     const first = await rolledBack(f, prepared, runId, 'down');
     assert.equal(first.acme.status, 'failed');
     assert.match(first.acme.error?.message ?? '', /told to fail/);
+    // 002's down ran, 001's failed: the report says what was reverted, not what was planned.
+    assert.deepEqual(details(first.acme).applied, ['002_notes.js']);
     f.exec('drop table fail_down');
 
     const second = await rolledBack(f, prepared, runId, 'down');
