@@ -17,6 +17,7 @@ import type { Tenant } from '../../src/core/tenant.js';
 import { sqliteAdapter } from '../../src/dialect/sqlite/index.js';
 import type { DialectAdapter } from '../../src/dialect/types.js';
 import type { TenantContext } from '../../src/fleet/run-fleet.js';
+import { tenantContext } from '../helpers/sqlite-backup-ctx.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dbfleet-verify-fresh-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -40,34 +41,15 @@ const tenant: Tenant = {
 /** A real SQLite tenant's context, its backup driver's sweep counted. */
 function contextOf() {
   let sweeps = 0;
-  const events: FleetEvent[] = [];
-  const adapter: DialectAdapter = {
-    ...sqliteAdapter,
-    backup: {
-      ...sqliteAdapter.backup,
+  const { ctx, close } = tenantContext(tenant, {
+    driver: (real) => ({
       sweepScratch: async (bctx) => {
         sweeps++;
-        return sqliteAdapter.backup.sweepScratch(bctx);
+        return real.sweepScratch(bctx);
       },
-    },
-  };
-  let session: Awaited<ReturnType<TenantContext['session']>> | undefined;
-  const ctx: TenantContext = {
-    tenant,
-    adapter,
-    signal: new AbortController().signal,
-    emit: (e) => events.push(e),
-    session: async () => {
-      session ??= await sqliteAdapter.open(tenant, { timeouts });
-      return session;
-    },
-    releaseSession: async () => {
-      await session?.close();
-      session = undefined;
-    },
-    secondConnection: (fn) => fn(),
-  };
-  return { ctx, sweeps: () => sweeps, close: () => ctx.releaseSession() };
+    }),
+  });
+  return { ctx, sweeps: () => sweeps, close };
 }
 
 const checksOf = (details: BackupDetails) => (details.checks ?? []).map((c) => c.check);
