@@ -12,6 +12,7 @@ import { prepareUpgrade } from '../../src/upgrade/prepare.js';
 import { rollbackRun } from '../../src/upgrade/rollback-run.js';
 import { upgrade } from '../../src/upgrade/upgrade.js';
 import { createDatabases, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
+import { writeRollbackTwiceMigrations } from '../helpers/rollback-twice-migrations.js';
 
 const prefix = uniquePrefix('rbtwice');
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-rollback-twice-pg-'));
@@ -21,16 +22,6 @@ after(async () => {
   await dropDatabases(prefix);
 });
 
-const MIGRATIONS = {
-  '001_orders.js': `exports.up = (knex) => knex.schema.createTable('orders', (t) => { t.increments('id'); });
-exports.down = async (knex) => {
-  if (await knex.schema.hasTable('fail_down')) throw new Error('told to fail');
-  await knex.schema.dropTable('orders');
-};`,
-  '002_notes.js': `exports.up = (knex) => knex.schema.createTable('notes', (t) => { t.increments('id'); t.text('body'); });
-exports.down = (knex) => knex.schema.dropTable('notes');`,
-};
-
 async function fixture(label: string) {
   const db = `${prefix}_${label}`;
   await createDatabases([db]);
@@ -38,9 +29,7 @@ async function fixture(label: string) {
     db,
     "create table customers (id serial primary key, name text); insert into customers (name) values ('a')",
   );
-  const migrations = join(root, label, 'migrations');
-  mkdirSync(migrations, { recursive: true });
-  for (const [name, text] of Object.entries(MIGRATIONS)) writeFileSync(join(migrations, name), text);
+  const migrations = writeRollbackTwiceMigrations(join(root, label));
   const tenants = validateInventory([{ id: label, dialect: 'postgres', connection: pgUrl(db) }], 'test');
   const journal = pgUrl(`${prefix}_ctl`);
   const setup = { tenants, migrations, backupDir: join(root, label, 'backups'), journal };

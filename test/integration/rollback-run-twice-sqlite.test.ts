@@ -15,27 +15,15 @@ import { prepareUpgrade } from '../../src/upgrade/prepare.js';
 import { queuedRollbackTask } from '../../src/upgrade/queued-rollback.js';
 import { rollbackRun } from '../../src/upgrade/rollback-run.js';
 import { upgrade } from '../../src/upgrade/upgrade.js';
+import { writeRollbackTwiceMigrations } from '../helpers/rollback-twice-migrations.js';
 import { tenantContext } from '../helpers/sqlite-backup-ctx.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-rollback-twice-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-// Neither down tolerates a migration that is not applied: a second round of downs fails, visibly.
-const MIGRATIONS = {
-  '001_orders.js': `exports.up = (knex) => knex.schema.createTable('orders', (t) => { t.increments('id'); });
-exports.down = async (knex) => {
-  if (await knex.schema.hasTable('fail_down')) throw new Error('told to fail');
-  await knex.schema.dropTable('orders');
-};`,
-  '002_notes.js': `exports.up = (knex) => knex.schema.createTable('notes', (t) => { t.increments('id'); t.text('body'); });
-exports.down = (knex) => knex.schema.dropTable('notes');`,
-};
-
 function fixture(label: string) {
   const dir = join(root, label);
-  const migrations = join(dir, 'migrations');
-  mkdirSync(migrations, { recursive: true });
-  for (const [name, text] of Object.entries(MIGRATIONS)) writeFileSync(join(migrations, name), text);
+  const migrations = writeRollbackTwiceMigrations(dir);
   const file = join(dir, 'acme.sqlite');
   const db = new Database(file);
   db.exec(
