@@ -32,9 +32,12 @@ export async function runChecks(
   adapter: DialectAdapter,
   context: HookContext,
 ): Promise<string[]> {
-  const passed = await session.readOnly(() => runEach(checks, session, adapter, context));
-  await failOnStrayTransaction(session, 'a smoke check');
-  return passed;
+  return session.readOnly(async () => {
+    const passed = await runEach(checks, session, adapter, context);
+    // Inside readOnly: its reset of the setting must not run in (and roll back with) the open transaction.
+    await failOnStrayTransaction(session, 'a smoke check');
+    return passed;
+  });
 }
 
 async function runEach(

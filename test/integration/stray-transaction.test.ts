@@ -123,3 +123,39 @@ it('sqlite: a beforeTenant hook that leaves a transaction open fails its step, n
     db.close();
   }
 });
+
+// A smoke check that begins and never ends: the checks step fails naming it, and the tenant is rolled
+// back from its pre-upgrade backup (the migration made `notes2`; it is gone again).
+it('sqlite: a smoke check that leaves a transaction open fails the checks step, and the tenant is rolled back', async () => {
+  const migrations = join(dir, 'migrations-checks');
+  mkdirSync(migrations, { recursive: true });
+  writeFileSync(
+    join(migrations, '001_notes2.js'),
+    "exports.up = (knex) => knex.schema.createTable('notes2', (t) => t.increments('id'));\nexports.down = (knex) => knex.schema.dropTable('notes2');\n",
+  );
+  const tenants = [sqliteTenant()];
+  const prepared = await prepareUpgrade({
+    tenants,
+    migrations,
+    backupDir: join(dir, 'backups-checks'),
+    journal: join(dir, 'journal-checks.db'),
+    checks: [
+      {
+        name: 'opens_one',
+        run: async (knex: import('knex').Knex) => {
+          await knex.raw('begin');
+          return true;
+        },
+      },
+    ],
+  });
+  const tenant = (await upgrade({ ...prepared, tenants, concurrency: 1 })).tenants[0];
+  assert.equal(tenant?.error?.code, 'TRANSACTION_LEFT_OPEN', JSON.stringify(tenant?.error));
+  assert.match(tenant?.error?.message ?? '', /^checks: a smoke check left a transaction open/);
+  const db = new Database(sqliteFile, { readonly: true });
+  try {
+    assert.equal(db.prepare("select 1 from sqlite_master where name = 'notes2'").get(), undefined);
+  } finally {
+    db.close();
+  }
+});
