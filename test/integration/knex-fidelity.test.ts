@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import knexFactory, { type Knex } from 'knex';
 import { loadMigrations, migrate, rollback, type Tenant, validateInventory } from '../../src/index.js';
 import { runCli } from '../helpers/cli-child.js';
 import { createDatabases, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
@@ -23,6 +24,7 @@ exports.up = async (knex) => {
     clientType: typeof c.config.client,
     dialect: c.dialect,
     driverName: c.driverName,
+    version: c.version ?? null,
     userParams: knex.userParams,
     isTransaction: knex.isTransaction,
     searchPath: c.config.searchPath ?? null,
@@ -58,6 +60,17 @@ exports.up = async (knex) => {
 exports.down = async (knex) => knex.schema.dropTable('items');
 `;
 
+/** What a plain knex sets client.version to once it has used a connection (PostgreSQL: the server's). */
+async function plainKnexVersion(config: Knex.Config): Promise<unknown> {
+  const knex = knexFactory(config);
+  try {
+    await knex.raw('select 1');
+    return knex.client.version ?? null;
+  } finally {
+    await knex.destroy();
+  }
+}
+
 function writeFolder(dir: string): string {
   const migrations = join(dir, 'migrations');
   mkdirSync(migrations, { recursive: true });
@@ -85,11 +98,14 @@ function dialectCases(): {
   name: string;
   setup(dir: string): Promise<{ tenant: Tenant; probe: Probe; cleanup(): Promise<void> }>;
   expected: Record<string, unknown>;
+  /** client.version as knex's own migrator leaves it, from a plain knex over the same database. */
+  knexOwnVersion(tenant: Tenant): Promise<unknown>;
 }[] {
   return [
     {
       name: 'PostgreSQL',
       expected: { client: 'pg', dialect: 'postgresql', driverName: 'pg' },
+      knexOwnVersion: (tenant) => plainKnexVersion({ client: 'pg', connection: tenant.connection }),
       async setup() {
         const prefix = uniquePrefix('fidelity');
         const db = `${prefix}_a`;
@@ -126,6 +142,12 @@ function dialectCases(): {
     {
       name: 'SQLite',
       expected: { client: 'better-sqlite3', dialect: 'sqlite3', driverName: 'better-sqlite3' },
+      knexOwnVersion: (tenant) =>
+        plainKnexVersion({
+          client: 'better-sqlite3',
+          connection: { filename: String(tenant.connection) },
+          useNullAsDefault: true,
+        }),
       async setup(dir: string) {
         const file = join(dir, 'a.sqlite');
         new Database(file).close();
@@ -220,6 +242,8 @@ for (const dialect of dialectCases()) {
         dialect.expected,
       );
       assert.equal(seen.clientType, 'string');
+      // knex asks a PostgreSQL server its version ('15.15'); a made-up '12' misled version branches.
+      assert.equal(seen.version, await dialect.knexOwnVersion(tenant));
       // What knex's migrator leaves there: it switches the knexfile's identifier/response processing on.
       assert.deepEqual(seen.userParams, { isProcessingDisabled: false });
       assert.equal(seen.isTransaction, true);

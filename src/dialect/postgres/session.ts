@@ -20,9 +20,11 @@ import { createStallWatch, type StallWatch } from './stall-watchdog.js';
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
- * The session's timeouts travel as start-up options, and the server version is given rather than asked
- * (knex would send `select version()` on every new connection; it only needs to know the server is 9.2+,
- * and dbfleet needs 12+ anyway): a tenant costs no round trip before its real work.
+ * The session's timeouts travel as start-up options: a tenant costs no round trip before its real work.
+ * The server version is not made up: knex asks it (`select version()`) the first time its client takes
+ * the connection, as it does under its own migrator, so `knex.client.version` is the server's ('15.20'),
+ * not a placeholder a migration's version branch would believe. Only a tenant that builds a knex instance
+ * (one with migrations to run) pays that round trip.
  */
 /** knex's names for its PostgreSQL client (`pgnative` needs another driver); the first is dbfleet's own. */
 const POSTGRES_CLIENT_NAMES = ['pg', 'postgres', 'postgresql'];
@@ -52,7 +54,6 @@ export function postgresKnexConfig(tenant: Tenant, options: SessionOptions): Kne
   const searchPath = tenant.schema ? [tenant.schema, 'public'] : user.searchPath;
   return {
     ...user,
-    version: user.version ?? '12',
     connection: {
       ...connection,
       application_name: applicationNameOf(connection),
