@@ -3,7 +3,7 @@ import type { EventListener, FleetEvent, TenantResult, TenantStatus } from '../c
 import { registerConnectionSecrets, withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
-import type { DialectAdapter, SessionOptions, TenantSession } from '../dialect/types.js';
+import type { DialectAdapter, SessionOptions, TenantSession, Timeouts } from '../dialect/types.js';
 import type { JournalTarget } from '../journal/use.js';
 import { createHostConnections } from './connection-limit.js';
 import { describeFailure } from './describe-failure.js';
@@ -29,6 +29,8 @@ export interface TenantContext {
   secondConnection<T>(fn: () => Promise<T>): Promise<T>;
   emit(event: FleetEvent): void;
   signal: AbortSignal;
+  /** The run's session timeouts (a hook or smoke check function is bounded by the statement timeout). */
+  timeouts?: Timeouts;
 }
 
 export interface TaskOutcome<D extends object = Record<string, unknown>> {
@@ -144,6 +146,7 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
       adapter,
       signal,
       emit,
+      timeouts: options.sessionOptions.timeouts,
       session: () => {
         if (sessionsClosed)
           return Promise.reject(new TenantError('INTERRUPTED', 'the runner stopped: no new session'));

@@ -22,6 +22,7 @@ import {
   type UpgradeOperations,
   type UpgradeStep,
 } from './types.js';
+import { withBoundedUserCode } from './user-code-bound.js';
 
 /**
  * One tenant's runbook: before-tenant hook → backup → verify → migrate → optimize → smoke checks →
@@ -149,7 +150,9 @@ export async function upgradeTenant(
   try {
     if (settings.hooks.beforeTenant) {
       await step('before-tenant', async () => {
-        await runHook(settings.hooks.beforeTenant!, await session(), hookContext);
+        await withBoundedUserCode(ctx, (s, bound) =>
+          runHook(settings.hooks.beforeTenant!, s, hookContext, bound),
+        );
         return undefined;
       });
       details.maintenance = 'closed';
@@ -176,7 +179,9 @@ export async function upgradeTenant(
     });
     await step('checks', async () => ({
       passed: settings.checks.length
-        ? await runChecks(settings.checks, await session(), ctx.adapter, hookContext)
+        ? await withBoundedUserCode(ctx, (s, bound) =>
+            runChecks(settings.checks, s, ctx.adapter, hookContext, bound),
+          )
         : [],
     }));
     if (!settings.skipBackup) {
@@ -186,7 +191,9 @@ export async function upgradeTenant(
     }
     if (settings.hooks.afterTenant) {
       await step('after-tenant', async () => {
-        await runHook(settings.hooks.afterTenant!, await session(), hookContext);
+        await withBoundedUserCode(ctx, (s, bound) =>
+          runHook(settings.hooks.afterTenant!, s, hookContext, bound),
+        );
         return undefined;
       });
       details.maintenance = 'open';

@@ -6,6 +6,7 @@ import type { StepRow } from '../journal/read.js';
 import type { HookDefinition } from './checks.js';
 import { runHook } from './run-hooks.js';
 import { type BackupTaken, backupTakenOf, type RollbackWith, type UpgradeOperations } from './types.js';
+import { withBoundedUserCode } from './user-code-bound.js';
 
 export type RunRollbackDetails = {
   with: RollbackWith;
@@ -89,8 +90,9 @@ export async function rollbackTenant(
   const { id, dialect, schema, tags, database } = ctx.tenant;
   const hookContext = { tenant: { id, dialect, schema, tags, database }, runId: settings.runId };
   try {
-    if (settings.hooks?.beforeTenant) {
-      await runHook(settings.hooks.beforeTenant, await ctx.session(), hookContext);
+    const before = settings.hooks?.beforeTenant;
+    if (before) {
+      await withBoundedUserCode(ctx, (session, bound) => runHook(before, session, hookContext, bound));
       details.maintenance = 'closed';
     }
     if (settings.with === 'restore') {
@@ -109,8 +111,9 @@ export async function rollbackTenant(
       );
       details.applied = reverted ? [...reverted] : [...record.applied].reverse();
     }
-    if (settings.reopen && settings.hooks?.afterTenant) {
-      await runHook(settings.hooks.afterTenant, await ctx.session(), hookContext);
+    const after = settings.hooks?.afterTenant;
+    if (settings.reopen && after) {
+      await withBoundedUserCode(ctx, (session, bound) => runHook(after, session, hookContext, bound));
       details.maintenance = 'open';
     }
     ctx.emit({

@@ -3,13 +3,20 @@ import { withUserProcessing } from '../dialect/knex-processing.js';
 import { failOnStrayTransaction } from '../dialect/stray-transaction.js';
 import type { DialectAdapter, TenantSession } from '../dialect/types.js';
 import { type CheckDefinition, type HookContext, type HookDefinition, isTruthy } from './checks.js';
+import type { UserCodeBound } from './user-code-bound.js';
+
+/** No bound: for callers that run no user function (or bound it themselves). */
+const unbounded: UserCodeBound = (_what, run) => run();
 
 export async function runHook(
   hook: HookDefinition,
   session: TenantSession,
   context: HookContext,
+  bound: UserCodeBound = unbounded,
 ): Promise<void> {
-  if (typeof hook === 'function') await withUserProcessing(session.knex, () => hook(session.knex, context));
+  // SQL is bounded statement by statement by the server; a function, as a whole, by `bound`.
+  if (typeof hook === 'function')
+    await bound('the hook', () => withUserProcessing(session.knex, () => hook(session.knex, context)));
   else for (const sql of Array.isArray(hook) ? hook : [hook]) await session.runScript(sql);
   await failOnStrayTransaction(session, 'the hook');
 }
@@ -31,9 +38,10 @@ export async function runChecks(
   session: TenantSession,
   adapter: DialectAdapter,
   context: HookContext,
+  bound: UserCodeBound = unbounded,
 ): Promise<string[]> {
   return session.readOnly(async () => {
-    const passed = await runEach(checks, session, adapter, context);
+    const passed = await runEach(checks, session, adapter, context, bound);
     // Inside readOnly: its reset of the setting must not run in (and roll back with) the open transaction.
     await failOnStrayTransaction(session, 'a smoke check');
     return passed;
@@ -45,6 +53,7 @@ async function runEach(
   session: TenantSession,
   adapter: DialectAdapter,
   context: HookContext,
+  bound: UserCodeBound,
 ): Promise<string[]> {
   const passed: string[] = [];
   for (const check of checks) {
@@ -57,7 +66,9 @@ async function runEach(
         returned = rows[0] === undefined ? undefined : Object.values(rows[0])[0];
         ok = rows[0] !== undefined && isTruthy(Object.values(rows[0])[0]);
       } else {
-        returned = await withUserProcessing(session.knex, () => check.run!(session.knex, context));
+        returned = await bound('it', () =>
+          withUserProcessing(session.knex, async () => check.run!(session.knex, context)),
+        );
         ok = returned !== false;
       }
     } catch (err) {
