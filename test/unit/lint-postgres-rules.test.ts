@@ -82,6 +82,41 @@ describe('concurrently-in-transaction', () => {
   });
 });
 
+// Plain VACUUM and the other statements PostgreSQL refuses in a transaction block were quiet: the
+// migration then failed on every tenant at run time, after the first wave had started.
+describe('no-transaction-block', () => {
+  const REFUSED = [
+    'vacuum t',
+    'vacuum (analyze) t',
+    'vacuum',
+    'create database other',
+    'drop database other',
+    "alter system set work_mem = '64MB'",
+    'reindex database app',
+    'reindex system app',
+    "create tablespace fast location '/srv/fast'",
+    'drop tablespace fast',
+  ];
+  it('fires on each of them in a transactional migration', async () => {
+    for (const sql of REFUSED) assert.deepEqual(await rulesOf(sql), ['no-transaction-block'], sql);
+  });
+
+  it('fires on one sent with other statements in one query string', async () => {
+    const hits = await lintOf('vacuum t; select 1', { transactional: false });
+    assert.deepEqual(
+      hits.map((h) => h.rule),
+      ['no-transaction-block'],
+    );
+    assert.match(hits[0]!.detail ?? '', /2 statements sent as one query string/);
+  });
+
+  it('safe: alone in a migration without a transaction; ANALYZE and REINDEX of a table anywhere', async () => {
+    for (const sql of REFUSED) assert.deepEqual(await rulesOf(sql, { transactional: false }), [], sql);
+    assert.deepEqual(await rulesOf('analyze t'), []);
+    assert.deepEqual(await rulesOf('reindex table t'), []);
+  });
+});
+
 describe('add-column-not-null', () => {
   it('fires on NOT NULL without a default', async () => {
     const hits = await lintOf('alter table t add column score int not null');
@@ -283,6 +318,7 @@ describe('the statement a finding names', () => {
 describe('exclusive-lock-statement', () => {
   it('fires on VACUUM FULL, CLUSTER, a plain REFRESH, LOCK TABLE, TRUNCATE and the rewriting SETs', async () => {
     const base = ['create materialized view mv as select id from t'];
+    // Outside a transaction: VACUUM in one is also no-transaction-block's.
     for (const sql of [
       'vacuum full t',
       'vacuum (full, analyze) t',
@@ -297,7 +333,11 @@ describe('exclusive-lock-statement', () => {
       'alter table t set unlogged',
       'alter table t set logged',
     ])
-      assert.deepEqual(await rulesOf(sql, { before: base }), ['exclusive-lock-statement'], sql);
+      assert.deepEqual(
+        await rulesOf(sql, { before: base, transactional: false }),
+        ['exclusive-lock-statement'],
+        sql,
+      );
     const [hit] = await lintOf('truncate t, u');
     assert.equal(hit?.detail, 'TRUNCATE t takes ACCESS EXCLUSIVE');
   });
@@ -305,16 +345,18 @@ describe('exclusive-lock-statement', () => {
   it('safe: CONCURRENTLY, plain VACUUM or ANALYZE, weak lock modes, a table of this migration', async () => {
     for (const sql of [
       'refresh materialized view concurrently mv',
-      'vacuum (analyze) t',
       'analyze t',
       'lock table t in row exclusive mode',
       'lock table t in share update exclusive mode',
-      'create table x (a int); truncate x; vacuum full x; lock table x; alter table x set unlogged',
+      'create table x (a int); truncate x; lock table x; alter table x set unlogged',
     ])
       assert.deepEqual(
         await rulesOf(sql, { before: ['create materialized view mv as select id from t'] }),
         [],
         sql,
       );
+    assert.deepEqual(await rulesOf('vacuum (analyze) t', { transactional: false }), []);
+    // A table of this migration: no lock finding, but a VACUUM in a transaction still fails.
+    assert.deepEqual(await rulesOf('create table x (a int); vacuum full x'), ['no-transaction-block']);
   });
 });

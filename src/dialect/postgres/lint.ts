@@ -42,20 +42,49 @@ function createTable(node: Node, ctx: StatementContext): void {
 }
 
 /**
- * CONCURRENTLY refuses a transaction block: the migration's own, or the implicit one PostgreSQL wraps
- * around a query string of several statements (a `.sql` file is sent whole, so is a `knex.raw` of many).
+ * Statements PostgreSQL refuses in a transaction block (`PreventInTransactionBlock`) other than the
+ * CONCURRENTLY ones: the migration fails on every tenant at run time. VACUUM without FULL locks nothing
+ * heavy, so only this rule speaks of it (VACUUM FULL is also lint-locks.ts's); ANALYZE alone is allowed.
  */
-function concurrently(ctx: StatementContext): void {
-  if (ctx.transactional) ctx.hit('concurrentlyInTransaction');
+function refusedInTransaction(node: Node): string | undefined {
+  if ('VacuumStmt' in node) return node.VacuumStmt.is_vacuumcmd ? 'VACUUM' : undefined;
+  if ('CreatedbStmt' in node) return 'CREATE DATABASE';
+  if ('DropdbStmt' in node) return 'DROP DATABASE';
+  if ('CreateTableSpaceStmt' in node) return 'CREATE TABLESPACE';
+  if ('DropTableSpaceStmt' in node) return 'DROP TABLESPACE';
+  if ('AlterSystemStmt' in node) return 'ALTER SYSTEM';
+  if ('ReindexStmt' in node) {
+    const kind = node.ReindexStmt.kind;
+    if (kind === 'REINDEX_OBJECT_DATABASE') return 'REINDEX DATABASE';
+    if (kind === 'REINDEX_OBJECT_SYSTEM') return 'REINDEX SYSTEM';
+  }
+  return undefined;
+}
+
+/**
+ * CONCURRENTLY (and the statements above) refuse a transaction block: the migration's own, or the
+ * implicit one PostgreSQL wraps around a query string of several statements (a `.sql` file is sent
+ * whole, so is a `knex.raw` of many).
+ */
+function outsideTransactionOnly(
+  ctx: StatementContext,
+  rule: 'concurrentlyInTransaction' | 'noTransactionBlock',
+  what?: string,
+): void {
+  if (ctx.transactional) ctx.hit(rule, what);
   else if (ctx.statementsInString > 1)
     ctx.hit(
-      'concurrentlyInTransaction',
-      `it is one of ${ctx.statementsInString} statements sent as one query string, which PostgreSQL runs as one transaction block: send it alone`,
+      rule,
+      `${what ? `${what}: ` : ''}it is one of ${ctx.statementsInString} statements sent as one query string, which PostgreSQL runs as one transaction block: send it alone`,
     );
 }
 
+const concurrently = (ctx: StatementContext) => outsideTransactionOnly(ctx, 'concurrentlyInTransaction');
+
 function lintStatement(node: Node, ctx: StatementContext): void {
   const { schema, migration } = ctx;
+  const refused = refusedInTransaction(node);
+  if (refused) outsideTransactionOnly(ctx, 'noTransactionBlock', refused);
   if ('CreateStmt' in node || 'CreateTableAsStmt' in node) createTable(node, ctx);
   else if ('AlterTableStmt' in node) lintAlterTable(node.AlterTableStmt, ctx);
   else if ('IndexStmt' in node) {
