@@ -117,6 +117,43 @@ describe('no-transaction-block', () => {
   });
 });
 
+// A DO block runs its statements during the migration, but the linter saw one opaque DoStmt: an index
+// build on a busy table wrapped in IF NOT EXISTS (a common idempotent pattern) was lint-clean.
+describe('statements inside a DO block', () => {
+  it('are linted as if written out, and say where they were', async () => {
+    const hits = await lintOf(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'i') THEN CREATE INDEX i ON t (name); END IF; END $$",
+    );
+    assert.deepEqual(
+      hits.map((h) => [h.rule, h.statement, h.detail]),
+      [['index-not-concurrent', 'CREATE INDEX i ON t (name)', 'inside a DO block']],
+    );
+    assert.deepEqual(await rulesOf("DO $$ BEGIN EXECUTE 'alter table t add column c int not null'; END $$"), [
+      'add-column-not-null',
+    ]);
+    assert.deepEqual(await rulesOf("DO $$ BEGIN PERFORM set_config('lock_timeout', '0', false); END $$"), [
+      'lock-timeout-disabled',
+    ]);
+    // One statement, one transaction: CONCURRENTLY fails in it even in a migration without one.
+    assert.deepEqual(
+      await rulesOf('DO $$ BEGIN CREATE INDEX CONCURRENTLY i ON t (name); END $$', { transactional: false }),
+      ['concurrently-in-transaction'],
+    );
+  });
+
+  it('safe: a table the block creates, statements built at run time, another language', async () => {
+    assert.deepEqual(await rulesOf('DO $$ BEGIN CREATE TABLE x (a int); CREATE INDEX ON x (a); END $$'), []);
+    assert.deepEqual(
+      await rulesOf("DO $$ BEGIN EXECUTE format('create index on %I (name)', 't'); END $$"),
+      [],
+    );
+    assert.deepEqual(
+      await rulesOf('DO LANGUAGE plpython3u $$ plpy.execute("create index i on t (name)") $$'),
+      [],
+    );
+  });
+});
+
 describe('add-column-not-null', () => {
   it('fires on NOT NULL without a default', async () => {
     const hits = await lintOf('alter table t add column score int not null');

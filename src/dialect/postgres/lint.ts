@@ -1,7 +1,8 @@
-import type { Node, ParseResult } from 'libpg-query';
+import type { DoStmt, Node, ParseResult } from 'libpg-query';
 import type { DialectLinter, LintHit, LintMigrationInput, StillNew } from '../lint-types.js';
 import { lintAlterTable, type StatementContext, typeOfColumn } from './lint-alter.js';
 import { calls, isZeroSetting, statementText, stringConstant, strings } from './lint-ast.js';
+import { doBlockStatements } from './lint-do-block.js';
 import { lintLockingStatement } from './lint-locks.js';
 import { POSTGRES_RULES } from './lint-rules.js';
 import { LintSchema } from './lint-schema.js';
@@ -128,9 +129,37 @@ function lintStatement(node: Node, ctx: StatementContext): void {
  * WebAssembly), loaded on first use.
  */
 export async function createPostgresLinter(stillNew: StillNew): Promise<DialectLinter> {
-  const { loadModule, parseSync } = await import('libpg-query');
+  const { loadModule, parseSync, parsePlPgSQLSync } = await import('libpg-query');
   await loadModule();
   const schema = new LintSchema(stillNew);
+  /**
+   * The statements a DO block runs now, linted as if written out — inside the block's own transaction
+   * (a DO block is one statement: CONCURRENTLY and VACUUM fail in it whatever the migration's setting).
+   * Findings name the inner statement; the detail says where it was.
+   */
+  const lintDoBlock = (block: DoStmt, text: string, migration: string, hits: LintHit[]) => {
+    for (const inner of doBlockStatements(block, text, parsePlPgSQLSync)) {
+      let nodes: Node[];
+      try {
+        nodes = (parseSync(inner).stmts ?? []).flatMap((raw) => (raw.stmt ? [raw.stmt] : []));
+      } catch {
+        continue;
+      }
+      for (const node of nodes)
+        lintStatement(node, {
+          schema,
+          migration,
+          transactional: true,
+          statementsInString: 1,
+          hit: (rule, detail) =>
+            hits.push({
+              rule: POSTGRES_RULES[rule].id,
+              statement: inner.trim(),
+              detail: `inside a DO block${detail ? `: ${detail}` : ''}`,
+            }),
+        });
+    }
+  };
   return {
     lintMigration(migration: LintMigrationInput): LintHit[] {
       const hits: LintHit[] = [];
@@ -147,7 +176,12 @@ export async function createPostgresLinter(stillNew: StillNew): Promise<DialectL
         const raws = (parsed.stmts ?? []).filter((raw) => raw.stmt);
         for (const raw of raws) {
           const statement = statementText(bytes, raw);
-          lintStatement(raw.stmt!, {
+          const node = raw.stmt!;
+          if ('DoStmt' in node) {
+            lintDoBlock(node.DoStmt, statement, migration.name, hits);
+            continue;
+          }
+          lintStatement(node, {
             schema,
             migration: migration.name,
             transactional: migration.transactional,
