@@ -2,6 +2,7 @@ import type { FleetEvent } from '../core/events.js';
 import type { Tenant } from '../core/tenant.js';
 import type { DialectAdapter, TenantSession } from '../dialect/types.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
+import { createHostBreaker, DOWN_AFTER_FAILURES, RETRY_DOWN_HOST_MS } from './host-breaker.js';
 
 /**
  * A server that refuses a connection for want of slots (its max_connections, the role's or the
@@ -28,6 +29,7 @@ export interface HostConnectionsOptions {
 
 export function createHostConnections(options: HostConnectionsOptions) {
   const open = new Map<string, number>();
+  const breaker = createHostBreaker();
   /** Per host, tenants waiting for one of this run's connections there to close; one wakes per close. */
   const waiting = new Map<string, (() => void)[]>();
 
@@ -70,11 +72,23 @@ export function createHostConnections(options: HostConnectionsOptions) {
     /** Opens the tenant's session, waiting and retrying while its server is out of connection slots. */
     async open(tenant: Tenant, adapter: DialectAdapter, connect: () => Promise<TenantSession>) {
       const host = tenant.host;
+      // A file is not a server: one missing file says nothing of the others (see host-breaker.ts).
+      const server = !adapter.capabilities.fileBased;
       for (let backoffs = 0; ; ) {
+        if (server) breaker.admit(host);
         try {
-          return tracked(host, await connect());
+          const session = await connect();
+          if (server) breaker.answered(host);
+          return tracked(host, session);
         } catch (err) {
-          const code = adapter.classifyError(err)?.code ?? '';
+          const info = adapter.classifyError(err);
+          const code = info?.code ?? '';
+          if (server && breaker.failed(host, code, info?.message ?? String(err)))
+            options.emit({
+              type: 'notice',
+              level: 'warn',
+              message: `${host} did not answer ${DOWN_AFTER_FAILURES} connection attempts in a row (${code}): its other tenants fail at once, not tried; one attempt every ${RETRY_DOWN_HOST_MS / 1000}s tries it again`,
+            });
           if (options.signal.aborted || !(CAPACITY.has(code) || NOT_READY.has(code))) throw err;
           const mine = open.get(host) ?? 0;
           if (CAPACITY.has(code)) {
