@@ -31,8 +31,8 @@ interface HostState {
 export function createHostBreaker(now: () => number = Date.now) {
   const hosts = new Map<string, HostState>();
   const stateOf = (host: string) => {
-    let state = hosts.get(host);
-    if (!state) hosts.set(host, (state = { failures: 0, triedAt: 0, retrying: false }));
+    const state = hosts.get(host) ?? { failures: 0, triedAt: 0, retrying: false };
+    hosts.set(host, state);
     return state;
   };
   const isDown = (state: HostState) => state.failures >= DOWN_AFTER_FAILURES;

@@ -9,7 +9,12 @@ const HOST = 'postgres://db1:5432';
 
 function fakeClock() {
   let t = 1_000_000;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 function notTried(fn: () => void): string {
