@@ -3,65 +3,35 @@
 // pinned one — passed and changed customer data after the last backup of the pre-upgrade state; and a
 // check file with two queries failed "Cannot read properties of undefined (reading '0')".
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
-import { validateInventory } from '../../src/inventory/validate.js';
-import { prepareUpgrade } from '../../src/upgrade/prepare.js';
-import { upgrade } from '../../src/upgrade/upgrade.js';
-import { createDatabases, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
+import {
+  countGrades,
+  createGradesTenant,
+  type GradesTenant,
+  removeGradesTenant,
+  upgradeGradesTenant,
+} from '../helpers/grades-tenant.js';
+import { queryDatabase, uniquePrefix } from '../helpers/postgres.js';
 
 const prefix = uniquePrefix('checks_ro');
-const database = `${prefix}_db`;
-const tenants = validateInventory(
-  [{ id: 'school-7', dialect: 'postgres', connection: pgUrl(database) }],
-  'test',
-);
-let tmp: string;
-let migrations: string;
+let fleet: GradesTenant;
 
-async function upgradeWith(label: string, setup: { checks: unknown; hooks?: unknown }) {
-  const prepared = await prepareUpgrade({
-    tenants,
-    migrations,
-    backupDir: join(tmp, `backups-${label}`),
-    journal: join(tmp, `journal-${label}.db`),
-    ...setup,
-  } as Parameters<typeof prepareUpgrade>[0]);
-  const report = await upgrade({ ...prepared, tenants, concurrency: 1 });
-  return report.tenants[0]!;
-}
-
-async function grades(): Promise<number> {
-  const [row] = await queryDatabase<{ n: string }>(database, 'select count(*) as n from grades');
-  return Number(row!.n);
-}
+const upgradeWith = (label: string, setup: { checks: unknown; hooks?: unknown }) =>
+  upgradeGradesTenant(fleet, label, setup);
+const grades = () => countGrades(fleet);
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'dbfleet-checks-ro-'));
-  migrations = mkdtempSync(join(tmp, 'migrations-'));
-  writeFileSync(
-    join(migrations, '20240101000000_add_flags.js'),
-    "export const up = (knex) => knex.schema.createTable('flags', (t) => { t.increments('id'); });\n" +
-      "export const down = (knex) => knex.schema.dropTable('flags');\n",
-  );
-  await dropDatabases(prefix);
-  await createDatabases([database]);
-  await queryDatabase(
-    database,
-    `create table grades (id serial primary key, score int);
-     insert into grades (score) select g from generate_series(1, 10) g;
+  fleet = await createGradesTenant(
+    prefix,
+    'school-7',
+    `
      create table app_settings (key text primary key, value text);
      insert into app_settings values ('maintenance', 'off')`,
   );
 });
 
-after(async () => {
-  await dropDatabases(prefix);
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+after(() => removeGradesTenant(fleet, prefix));
 
 describe('smoke checks cannot write (PostgreSQL)', () => {
   test('a SQL check that deletes fails, and the rows stay', async () => {
@@ -103,7 +73,7 @@ describe('smoke checks cannot write (PostgreSQL)', () => {
       },
     });
     assert.equal(tenant.status, 'succeeded', tenant.error?.message);
-    const [flag] = await queryDatabase<{ value: string }>(database, 'select value from app_settings');
+    const [flag] = await queryDatabase<{ value: string }>(fleet.database, 'select value from app_settings');
     assert.equal(flag?.value, 'off');
   });
 });

@@ -3,49 +3,30 @@
 // Now each is bounded by the statement timeout; the tenant fails, its session is closed under the
 // function, and what the function tries later cannot reach the database.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
-import { validateInventory } from '../../src/inventory/validate.js';
-import { prepareUpgrade } from '../../src/upgrade/prepare.js';
 import type { UpgradeDetails } from '../../src/upgrade/types.js';
-import { upgrade } from '../../src/upgrade/upgrade.js';
-import { createDatabases, dropDatabases, pgUrl, queryDatabase, uniquePrefix } from '../helpers/postgres.js';
+import {
+  countGrades,
+  createGradesTenant,
+  type GradesTenant,
+  removeGradesTenant,
+  upgradeGradesTenant,
+} from '../helpers/grades-tenant.js';
+import { queryDatabase, uniquePrefix } from '../helpers/postgres.js';
 
 const prefix = uniquePrefix('hook_timeout');
-const database = `${prefix}_db`;
-const tenants = validateInventory(
-  [{ id: 'school-9', dialect: 'postgres', connection: pgUrl(database) }],
-  'test',
-);
 const STATEMENT_TIMEOUT_MS = 1500;
 // Without the bound these tests would hang; the runner's cut-off turns that into a failure.
 const HANGS_WITHOUT_THE_FIX = { timeout: 60_000 };
-let tmp: string;
-let migrations: string;
+let fleet: GradesTenant;
 
-async function upgradeWith(label: string, setup: { checks?: unknown; hooks?: unknown }) {
-  const prepared = await prepareUpgrade({
-    tenants,
-    migrations,
-    backupDir: join(tmp, `backups-${label}`),
-    journal: join(tmp, `journal-${label}.db`),
-    ...setup,
-  } as Parameters<typeof prepareUpgrade>[0]);
-  const report = await upgrade({
-    ...prepared,
-    tenants,
-    concurrency: 1,
-    timeouts: { statementTimeoutMs: STATEMENT_TIMEOUT_MS },
-  });
-  return report.tenants[0]!;
-}
+const upgradeWith = (label: string, setup: { checks?: unknown; hooks?: unknown }) =>
+  upgradeGradesTenant(fleet, label, setup, { timeouts: { statementTimeoutMs: STATEMENT_TIMEOUT_MS } });
 
 async function count(sql: string): Promise<number> {
-  const [row] = await queryDatabase<{ n: string }>(database, sql);
+  const [row] = await queryDatabase<{ n: string }>(fleet.database, sql);
   return Number(row!.n);
 }
 
@@ -53,26 +34,10 @@ const flagsTables = () =>
   count("select count(*) as n from pg_tables where schemaname = 'public' and tablename = 'flags'");
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'dbfleet-hook-timeout-'));
-  migrations = mkdtempSync(join(tmp, 'migrations-'));
-  writeFileSync(
-    join(migrations, '20240101000000_add_flags.js'),
-    "export const up = (knex) => knex.schema.createTable('flags', (t) => { t.increments('id'); });\n" +
-      "export const down = (knex) => knex.schema.dropTable('flags');\n",
-  );
-  await dropDatabases(prefix);
-  await createDatabases([database]);
-  await queryDatabase(
-    database,
-    `create table grades (id serial primary key, score int);
-     insert into grades (score) select g from generate_series(1, 10) g`,
-  );
+  fleet = await createGradesTenant(prefix, 'school-9');
 });
 
-after(async () => {
-  await dropDatabases(prefix);
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+after(() => removeGradesTenant(fleet, prefix));
 
 describe('a hook or smoke check function that does not finish (PostgreSQL)', () => {
   test(
@@ -101,7 +66,7 @@ describe('a hook or smoke check function that does not finish (PostgreSQL)', () 
       // The abandoned hook wakes up after the run and tries to delete every row.
       await sleep(STATEMENT_TIMEOUT_MS + 1000);
       assert.match(String(lateWrite), /^refused/);
-      assert.equal(await count('select count(*) as n from grades'), 10);
+      assert.equal(await countGrades(fleet), 10);
     },
   );
 
@@ -120,7 +85,7 @@ describe('a hook or smoke check function that does not finish (PostgreSQL)', () 
       assert.match(tenant.error!.message, /smoke check stuck failed: it did not finish within 1\.5s/);
       assert.equal((tenant.details as UpgradeDetails).rolledBack, true, JSON.stringify(tenant.details));
       assert.equal(await flagsTables(), 0, 'the restore put the pre-upgrade schema back');
-      assert.equal(await count('select count(*) as n from grades'), 10);
+      assert.equal(await countGrades(fleet), 10);
       // No session of the run is left on the database (the stuck transaction's went with it).
       const others = await count(
         'select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
