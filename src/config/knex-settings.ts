@@ -14,6 +14,8 @@ const PASSED_TO_KNEX = [
   // Compiles timestamp and datetime columns with this precision when a migration gives none.
   'defaultDateTimePrecision',
   'version',
+  // Where knex's own warnings go (createTableIfNotExists, a deprecated call): the user's logger, as under knex.
+  'log',
 ] as const;
 
 /**

@@ -28,7 +28,8 @@ export function createPinnedKnex(config: Knex.Config): Knex {
       ...(config.pool ?? {}),
     },
     acquireConnectionTimeout: config.acquireConnectionTimeout ?? 120_000,
-    log: SILENT_KNEX_LOG,
+    // A knexfile's own `log` gets knex's warnings, as under knex; otherwise they stay out of the output.
+    log: config.log ?? SILENT_KNEX_LOG,
   });
   disableKnexProcessing(knex);
   return knex;

@@ -79,6 +79,7 @@ export type KnexSettings = Pick<
   | 'defaultDateTimePrecision'
   | 'version'
   | 'pool'
+  | 'log'
 > & { client?: string };
 
 export interface SessionOptions {

@@ -1,5 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import type { Tenant } from '../core/tenant.js';
+import { SILENT_KNEX_LOG } from '../dialect/pinned-knex.js';
 import type { DialectAdapter, KnexSettings } from '../dialect/types.js';
 import type { Migration } from './types.js';
 
@@ -25,6 +26,7 @@ export async function captureMigrationSql(
   const compiles = { useNullAsDefault, wrapIdentifier, defaultDateTimePrecision, jsonbSupport, version };
   const knex: Knex = knexFactory({
     client: config.client,
+    log: config.log ?? SILENT_KNEX_LOG,
     ...Object.fromEntries(Object.entries(compiles).filter(([, value]) => value !== undefined)),
   });
   const statements: string[] = [];

@@ -4,7 +4,7 @@
 // there (`client.config.client` a class; batchInsert COMMITting early on PostgreSQL, BEGIN inside BEGIN
 // on SQLite).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -314,6 +314,13 @@ describe('knex fidelity: a knexfile’s settings through the CLI (PostgreSQL)', 
     const migrations = join(dir, 'migrations');
     mkdirSync(migrations);
     writeFileSync(join(migrations, '001_seen.js'), SEEN);
+    // knex warns about createTableIfNotExists through the knexfile's logger.
+    writeFileSync(
+      join(migrations, '002_legacy.js'),
+      `exports.up = (knex) => knex.schema.createTableIfNotExists('legacy', (t) => { t.increments(); });
+exports.down = (knex) => knex.schema.dropTable('legacy');
+`,
+    );
     await createDatabases([db]);
     await queryDatabase(db, 'create schema app');
     writeFileSync(
@@ -323,6 +330,7 @@ describe('knex fidelity: a knexfile’s settings through the CLI (PostgreSQL)', 
   connection: ${JSON.stringify(pgUrl(db))},
   searchPath: ['app', 'public'],
   migrations: { directory: './migrations', tableName: 'app_migrations' },
+  log: { warn: (message) => require('node:fs').appendFileSync(__dirname + '/warnings.log', message + '\\n') },
 };
 `,
     );
@@ -351,8 +359,10 @@ describe('knex fidelity: a knexfile’s settings through the CLI (PostgreSQL)', 
     const history = await queryDatabase<{ name: string }>(db, 'select name from app.app_migrations');
     assert.deepEqual(
       history.map((r) => r.name),
-      ['001_seen.js'],
+      ['001_seen.js', '002_legacy.js'],
     );
+    // The knexfile's logger got knex's own warning, as under knex (dbfleet had silenced it).
+    assert.match(readFileSync(join(dir, 'warnings.log'), 'utf8'), /Use async \.hasTable/);
   });
 });
 
@@ -373,6 +383,7 @@ describe('knex fidelity: wrapIdentifier and postProcessResponse (SQLite, through
   const [row] = await knex('userAccounts').select('emailAddress');
   // postProcessResponse camel-cases keys: the migration reads back what it wrote, as under knex.
   if (row.emailAddress !== 'a@x') throw new Error('processing off in the migration: ' + JSON.stringify(row));
+  await knex.schema.createTableIfNotExists('legacyThings', (t) => { t.increments('id'); });
 };
 exports.down = (knex) => knex.schema.dropTable('userAccounts');
 `,
@@ -390,6 +401,7 @@ module.exports = {
   wrapIdentifier: (value, origImpl) => origImpl(value === '*' ? value : snake(value)),
   postProcessResponse: (result) =>
     Array.isArray(result) ? result.map((r) => (r && typeof r === 'object' ? camelRow(r) : r)) : result,
+  log: { warn: (message) => require('node:fs').appendFileSync(__dirname + '/warnings.log', message + '\\n') },
 };
 `,
     );
@@ -415,6 +427,8 @@ module.exports = {
       );
       const history = db.prepare('select name, batch from knex_migrations').all();
       assert.deepEqual(history, [{ name: '001_accounts.js', batch: 1 }]);
+      // knex's createTableIfNotExists warning reached the knexfile's logger, as under knex.
+      assert.match(readFileSync(join(dir, 'warnings.log'), 'utf8'), /Use async \.hasTable/);
     } finally {
       db.close();
     }

@@ -95,7 +95,8 @@ export function knexOver(
   const knex = knexFactory({
     ...rest,
     connectionPool: pinnedPool(connection, overflow),
-    log: SILENT_KNEX_LOG,
+    // A knexfile's own `log` gets knex's warnings, as under knex; otherwise they stay out of the output.
+    log: rest.log ?? SILENT_KNEX_LOG,
   });
   const client = knex.client as Knex.Client & { connectionSettings: unknown };
   const { password: _notForMigrations, ...visible } = settings as Record<string, unknown>;
