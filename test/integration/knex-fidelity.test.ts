@@ -145,7 +145,7 @@ function dialectCases(): {
       knexOwnVersion: (tenant) =>
         plainKnexVersion({
           client: 'better-sqlite3',
-          connection: { filename: String(tenant.connection) },
+          connection: { filename: tenant.database },
           useNullAsDefault: true,
         }),
       async setup(dir: string) {
