@@ -21,6 +21,8 @@ const obj = (desc: string, schema: string, name: string): LiveObject => ({
   key: `${desc} ${schema}.${name}`,
   drop: '',
   order: 0,
+  classid: '0',
+  objid: '0',
 });
 
 test('an object is in the archive when the listing has its tag; a renamed one is not, whatever its id', () => {

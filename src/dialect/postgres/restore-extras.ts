@@ -21,6 +21,9 @@ export interface LiveObject {
   drop: string;
   /** Lower drops first: views before tables before types before schemas. */
   order: number;
+  /** Its catalog's oid and its own (`pg_class`, the table's): how pg_depend names it. */
+  classid: string;
+  objid: string;
 }
 
 /**
@@ -41,17 +44,20 @@ function inventorySql(schema: string | null): string {
       when 'f' then 'FOREIGN TABLE' else 'TABLE' end`;
   const parts = [
     `select ${relation} as tag_desc, n.nspname as schema, c.relname as name, c.oid::pg_catalog.regclass::text as qualified,
-       case c.relkind when 'v' then 1 when 'm' then 1 when 'S' then 3 else 2 end as sort
+       case c.relkind when 'v' then 1 when 'm' then 1 when 'S' then 3 else 2 end as sort,
+       'pg_catalog.pg_class'::pg_catalog.regclass::oid::int8::text as classid, c.oid::int8::text as objid
      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
      where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f') and ${scope} and ${notMember('pg_class', 'c.oid')}
        and not (c.relkind = 'S' and exists (select 1 from pg_catalog.pg_depend d where d.classid = 'pg_class'::pg_catalog.regclass
          and d.objid = c.oid and d.refobjsubid > 0 and d.deptype in ('a', 'i')))`,
     `select case p.prokind when 'p' then 'PROCEDURE' when 'a' then 'AGGREGATE' else 'FUNCTION' end, n.nspname,
        p.proname || '(' || coalesce((select pg_catalog.string_agg(pg_catalog.format_type(a.t, null), ', ' order by a.i)
-         from unnest(p.proargtypes) with ordinality as a(t, i)), case p.prokind when 'a' then '*' else '' end) || ')', p.oid::pg_catalog.regprocedure::text, 4
+         from unnest(p.proargtypes) with ordinality as a(t, i)), case p.prokind when 'a' then '*' else '' end) || ')', p.oid::pg_catalog.regprocedure::text, 4,
+       'pg_catalog.pg_proc'::pg_catalog.regclass::oid::int8::text, p.oid::int8::text
      from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
      where ${scope} and ${notMember('pg_proc', 'p.oid')}`,
-    `select case t.typtype when 'd' then 'DOMAIN' else 'TYPE' end, n.nspname, t.typname, t.oid::pg_catalog.regtype::text, 5
+    `select case t.typtype when 'd' then 'DOMAIN' else 'TYPE' end, n.nspname, t.typname, t.oid::pg_catalog.regtype::text, 5,
+       'pg_catalog.pg_type'::pg_catalog.regclass::oid::int8::text, t.oid::int8::text
      from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
      where (t.typtype in ('e', 'd', 'r')
          or (t.typtype = 'c' and (select c.relkind from pg_catalog.pg_class c where c.oid = t.typrelid) = 'c'))
@@ -59,9 +65,11 @@ function inventorySql(schema: string | null): string {
   ];
   if (schema === null) {
     parts.push(
-      `select 'EXTENSION', '-', e.extname, pg_catalog.quote_ident(e.extname), 6
+      `select 'EXTENSION', '-', e.extname, pg_catalog.quote_ident(e.extname), 6,
+       'pg_catalog.pg_extension'::pg_catalog.regclass::oid::int8::text, e.oid::int8::text
        from pg_catalog.pg_extension e where e.oid >= 16384`,
-      `select 'SCHEMA', '-', n.nspname, pg_catalog.quote_ident(n.nspname), 7
+      `select 'SCHEMA', '-', n.nspname, pg_catalog.quote_ident(n.nspname), 7,
+       'pg_catalog.pg_namespace'::pg_catalog.regclass::oid::int8::text, n.oid::int8::text
        from pg_catalog.pg_namespace n where ${scope} and ${notMember('pg_namespace', 'n.oid')}`,
     );
   }
@@ -80,6 +88,8 @@ interface InventoryRow {
   name: string;
   qualified: string;
   sort: number;
+  classid: string;
+  objid: string;
 }
 
 /** The tenant's objects in pg_dump's scope, read in a transaction with an empty search_path. */
@@ -97,6 +107,8 @@ export async function liveObjects(knex: Knex, schema: string | null): Promise<Li
     // pg_restore's words are SQL's: `drop materialized view`, `drop domain`, `drop aggregate`.
     drop: `drop ${r.tag_desc.toLowerCase()} if exists ${r.qualified} cascade`,
     order: r.sort,
+    classid: r.classid,
+    objid: r.objid,
   }));
 }
 

@@ -5,6 +5,7 @@ import { archiveListing, writeUseList } from './archive-list.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
 import { runPgTool } from './pg-tools.js';
 import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
+import { dependentsOutsideSchema } from './restore-outside-dependents.js';
 import { watchRestoreLocks } from './restore-lock-watch.js';
 import { listWithoutSchemaEntry } from './toc-list.js';
 
@@ -35,6 +36,16 @@ export async function restorePostgres(
       'RESTORE_UNEXPECTED_OBJECTS',
       `the database holds objects the backup does not (created after it): ${named.join(', ')}; nothing was changed — allow dropping them to restore`,
     );
+  }
+  if (extra.length > 0 && schema !== null) {
+    // CASCADE inside the tenant's schema only: another tenant's view, column or key must not go with them.
+    const outside = await dependentsOutsideSchema(knex, schema, extra);
+    if (outside.length > 0) {
+      throw new TenantError(
+        'RESTORE_UNEXPECTED_OBJECTS',
+        `the schema holds objects the backup does not (created after it): ${named.join(', ')}; objects outside schema ${schema} depend on them and would be dropped with them: ${outside.join(', ')}; nothing was changed — remove those dependencies first`,
+      );
+    }
   }
   if (extra.length > 0) {
     // The drops commit before pg_restore's own transaction starts: an archive whose data cannot be read
