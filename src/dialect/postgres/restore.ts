@@ -5,8 +5,8 @@ import { archiveListing, writeUseList } from './archive-list.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
 import { runPgTool } from './pg-tools.js';
 import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
-import { dependentsOutsideSchema } from './restore-outside-dependents.js';
 import { watchRestoreLocks } from './restore-lock-watch.js';
+import { dependentsOutsideSchema } from './restore-outside-dependents.js';
 import { listWithoutSchemaEntry } from './toc-list.js';
 
 /**
