@@ -22,7 +22,7 @@ export async function scratchIntegrityProblems(s: Knex): Promise<string[]> {
       const idx = await s.raw(`select c.oid::int8 as oid, c.oid::regclass::text as name from pg_index i
         join pg_class c on c.oid = i.indexrelid join pg_am am on am.oid = c.relam
         join pg_namespace n on n.oid = c.relnamespace
-        where am.amname = 'btree' and i.indisvalid and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'`);
+        where am.amname = 'btree' and c.relkind = 'i' and i.indisvalid and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'`);
       for (const r of idx.rows as { oid: string; name: string }[]) {
         await s.raw('select bt_index_check(?::oid, true)', [r.oid]).catch((err: unknown) => {
           problems.push(`index ${r.name}: ${errorMessage(err)}`);
