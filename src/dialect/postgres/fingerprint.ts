@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Fingerprint, FingerprintLevel, TableFingerprint } from '../backup-types.js';
 import { buildFingerprint, hashOf } from '../fingerprint-hash.js';
 import { type ObjectRow, objectKey, objectsSql, type TableRow, tablesSql } from './fingerprint-sql.js';
+import { type OutputSettings, setLocalSql } from './output-settings.js';
 
 /**
  * Fingerprint of a PostgreSQL database (or of one schema, for schema-per-tenant), for backups.
@@ -101,15 +102,20 @@ export async function fingerprintPostgres(
   return buildFingerprint(level, out, objects);
 }
 
-/** Runs the fingerprint in its own read-only transaction (for a live or a restored database). */
+/**
+ * Runs the fingerprint in its own read-only transaction (for a live or a restored database). `settings`:
+ * the output settings to read under — a scratch copy is read as its source is (see output-settings.ts).
+ */
 export function fingerprintPostgresDb(
   knex: Knex,
   level: FingerprintLevel,
   schema: string | null,
+  settings?: OutputSettings,
 ): Promise<Fingerprint> {
   return knex.transaction(async (trx) => {
     await trx.raw('set transaction isolation level repeatable read, read only');
     await trx.raw('set local statement_timeout = 0');
+    if (settings) await trx.raw(rawSql(setLocalSql(settings)));
     return fingerprintPostgres(viaKnex(trx), level, schema);
   });
 }

@@ -8,6 +8,7 @@ import {
   type TableRow,
   tablesSql,
 } from './fingerprint-sql.js';
+import { setLocalSql } from './output-settings.js';
 
 const IDENTITY: Record<string, string> = {
   a: 'generated always as identity',
@@ -122,16 +123,35 @@ select s as schema, pg_catalog.quote_ident(s) as quoted,
   pg_catalog.set_config('search_path', pg_catalog.quote_ident(s), true) as path from own`;
 
 /**
+ * Deparsed text holds constants printed under the session's settings: a date partition bound in the
+ * database's DateStyle, a timestamptz one in its time zone. Tenants whose databases set them differently
+ * (ALTER DATABASE … SET DateStyle) have the same structure: the reads print under one fixed set.
+ */
+const FIXED_OUTPUT_SQL = setLocalSql({
+  TimeZone: 'UTC',
+  DateStyle: 'ISO, MDY',
+  IntervalStyle: 'postgres',
+  extra_float_digits: '1',
+  bytea_output: 'hex',
+});
+
+/**
  * Reads the shape in one round trip: a multi-statement simple query runs as one implicit transaction,
  * so the local search_path holds for every read and ends with them (the session's own is untouched).
  * A database tenant's reads cover every schema; a schema tenant's, its own.
  */
 export async function readPostgresShape(client: ShapeClient, schema: string | null): Promise<SchemaShape> {
-  const sql = [OWN_SCHEMA_SQL, tablesSql(schema), objectsSql(schema), routinesSql(schema)].join(';\n');
+  const sql = [
+    OWN_SCHEMA_SQL,
+    FIXED_OUTPUT_SQL,
+    tablesSql(schema),
+    objectsSql(schema),
+    routinesSql(schema),
+  ].join(';\n');
   const results = (await client.query(sql)) as { rows: unknown[] }[];
   const own = results[0]!.rows[0] as { schema: string | null; quoted: string | null };
   const relative =
     own.schema !== null && own.quoted !== null ? { schema: own.schema, quoted: own.quoted } : null;
-  const objects = [...(results[2]!.rows as ObjectRow[]), ...(results[3]!.rows as ObjectRow[])];
-  return postgresShape(results[1]!.rows as TableRow[], objects, relative);
+  const objects = [...(results[3]!.rows as ObjectRow[]), ...(results[4]!.rows as ObjectRow[])];
+  return postgresShape(results[2]!.rows as TableRow[], objects, relative);
 }

@@ -8,6 +8,7 @@ import { hashOf } from '../fingerprint-hash.js';
 import type { TenantSession } from '../types.js';
 import { archiveListing, writeUseList } from './archive-list.js';
 import { fingerprintPostgresDb } from './fingerprint.js';
+import { readOutputSettings } from './output-settings.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
 import { runPgTool } from './pg-tools.js';
 import { scratchIntegrityProblems } from './scratch-integrity.js';
@@ -186,8 +187,13 @@ export async function createPostgresScratch(ctx: BackupContext): Promise<Scratch
       return scratchIntegrityProblems((await open()).knex);
     },
     async fingerprint(level: FingerprintLevel) {
+      // The scratch database has none of the tenant database's own settings (ALTER DATABASE … SET
+      // timezone, DateStyle): pg_dump does not dump them. The backup's fingerprint was read under them —
+      // a timestamptz row in Tokyo time, a date partition bound in DMY — so the copy is read under the
+      // source's, or a good backup would never match.
+      const settings = await readOutputSettings((await ctx.session()).knex);
       const { knex: s } = await open();
-      return fingerprintPostgresDb(s, level, ctx.tenant.schema ?? null);
+      return fingerprintPostgresDb(s, level, ctx.tenant.schema ?? null, settings);
     },
     async drop() {
       if (dropped) return;
