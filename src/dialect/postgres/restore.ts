@@ -8,6 +8,7 @@ import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
 import { watchRestoreLocks } from './restore-lock-watch.js';
 import { dependentsOutsideSchema } from './restore-outside-dependents.js';
 import { listWithoutSchemaEntry } from './toc-list.js';
+import { attachedIndexesFirst } from './toc-partition-order.js';
 
 /**
  * `pg_restore --clean --if-exists` drops and recreates what the archive holds, in one transaction: a failure
@@ -60,10 +61,11 @@ export async function restorePostgres(
   }
 
   // A schema tenant's schema that exists is kept (see listWithoutSchemaEntry); one that is gone is created.
-  const useList =
-    schema !== null && (await session.schemaExists())
-      ? await writeUseList(listWithoutSchemaEntry(list, schema))
-      : undefined;
+  const kept =
+    schema !== null && (await session.schemaExists()) ? listWithoutSchemaEntry(list, schema) : list;
+  // Partitioned tables' keys dropped before their partitions' (see toc-partition-order.ts).
+  const ordered = attachedIndexesFirst(kept);
+  const useList = ordered !== list ? await writeUseList(ordered) : undefined;
   const lockWait = ctx.sessionOptions.timeouts.lockTimeoutMs;
   const app = appName('pg_restore', ctx.tenant.id);
   // The archive's own `SET lock_timeout = 0` overrides the start-up setting below: see restore-lock-watch.ts.

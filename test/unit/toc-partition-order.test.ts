@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { attachedIndexesFirst } from '../../src/dialect/postgres/toc-partition-order.js';
+
+// pg_dump's own order (PostgreSQL 15): the partitioned parent's key before its partitions' keys.
+const LIST = `;
+; Archive created at 2026-12-07 04:00:00 UTC
+214; 1259 38916 TABLE public e postgres
+215; 1259 38921 TABLE public e1 postgres
+3204; 0 0 TABLE ATTACH public e1 postgres
+3356; 0 38921 TABLE DATA public e1 postgres
+3207; 2606 38920 CONSTRAINT public e e_pkey postgres
+3209; 2606 38925 CONSTRAINT public e1 e1_pkey postgres
+3210; 2606 38931 CONSTRAINT public plain plain_pkey postgres
+3214; 1259 38940 INDEX public e_at_idx postgres
+3215; 1259 38941 INDEX public e1_at_idx postgres
+3212; 0 0 INDEX ATTACH public e1_pkey postgres
+3213; 0 0 INDEX ATTACH public e1_at_idx postgres
+3220; 2606 38950 FK CONSTRAINT public child child_e_fkey postgres
+`;
+
+const entries = (list: string) => list.split('\n').filter((l) => /^\d+;/.test(l));
+
+test("a partition's attached key and index are listed before every other key and index", () => {
+  const ordered = entries(attachedIndexesFirst(LIST)).map((l) => l.split(';')[0]);
+  assert.deepEqual(ordered, [
+    '214',
+    '215',
+    '3204',
+    '3356',
+    '3209', // e1_pkey: attached, so before e_pkey — pg_restore --clean drops in reverse
+    '3215', // e1_at_idx
+    '3207',
+    '3210',
+    '3214',
+    '3212',
+    '3213',
+    '3220',
+  ]);
+});
+
+test('a listing without partitioned indexes is left as it is', () => {
+  const plain = LIST.split('\n')
+    .filter((l) => !l.includes('ATTACH'))
+    .join('\n');
+  assert.equal(attachedIndexesFirst(plain), plain);
+});
