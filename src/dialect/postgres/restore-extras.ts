@@ -17,7 +17,7 @@ export interface LiveObject {
   name: string;
   /** What the user is told: `public.t`, `view public.v`, `function public.f(integer)`. */
   key: string;
-  /** `drop … if exists <qualified> cascade`. */
+  /** `drop … if exists <qualified> cascade` (a large object: `lo_unlink`). */
   drop: string;
   /** Lower drops first: views before tables before types before schemas. */
   order: number;
@@ -56,6 +56,28 @@ function inventorySql(schema: string | null): string {
        'pg_catalog.pg_proc'::pg_catalog.regclass::oid::int8::text, p.oid::int8::text
      from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
      where ${scope} and ${notMember('pg_proc', 'p.oid')}`,
+    `select 'COLLATION', n.nspname, o.collname, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(o.collname), 5,
+       'pg_catalog.pg_collation'::pg_catalog.regclass::oid::int8::text, o.oid::int8::text
+     from pg_catalog.pg_collation o join pg_catalog.pg_namespace n on n.oid = o.collnamespace
+     where ${scope} and ${notMember('pg_collation', 'o.oid')}`,
+    // An operator's tag is its bare name (pg_dump tags every overload alike); its drop names its arguments.
+    `select 'OPERATOR', n.nspname, o.oprname, o.oid::pg_catalog.regoperator::text, 4,
+       'pg_catalog.pg_operator'::pg_catalog.regclass::oid::int8::text, o.oid::int8::text
+     from pg_catalog.pg_operator o join pg_catalog.pg_namespace n on n.oid = o.oprnamespace
+     where ${scope} and ${notMember('pg_operator', 'o.oid')}`,
+    ...(
+      [
+        ['TEXT SEARCH CONFIGURATION', 'pg_ts_config', 'cfgname', 'cfgnamespace'],
+        ['TEXT SEARCH DICTIONARY', 'pg_ts_dict', 'dictname', 'dictnamespace'],
+        ['CONVERSION', 'pg_conversion', 'conname', 'connamespace'],
+      ] as const
+    ).map(
+      ([desc, catalog, name, namespace]) =>
+        `select '${desc}', n.nspname, x.${name}, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(x.${name}), 5,
+       'pg_catalog.${catalog}'::pg_catalog.regclass::oid::int8::text, x.oid::int8::text
+     from pg_catalog.${catalog} x join pg_catalog.pg_namespace n on n.oid = x.${namespace}
+     where ${scope} and ${notMember(catalog, 'x.oid')}`,
+    ),
     `select case t.typtype when 'd' then 'DOMAIN' else 'TYPE' end, n.nspname, t.typname, t.oid::pg_catalog.regtype::text, 5,
        'pg_catalog.pg_type'::pg_catalog.regclass::oid::int8::text, t.oid::int8::text
      from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
@@ -64,6 +86,19 @@ function inventorySql(schema: string | null): string {
        and ${scope} and ${notMember('pg_type', 't.oid')}`,
   ];
   if (schema === null) {
+    // Database-wide objects only a database tenant's archive holds. An event trigger goes first: it fires
+    // on the drops and on pg_restore's own DDL, and one on a function the archive holds blocks its drop.
+    parts.push(
+      `select 'EVENT TRIGGER', '-', e.evtname, pg_catalog.quote_ident(e.evtname), 0,
+       'pg_catalog.pg_event_trigger'::pg_catalog.regclass::oid::int8::text, e.oid::int8::text
+       from pg_catalog.pg_event_trigger e where ${notMember('pg_event_trigger', 'e.oid')}`,
+      `select 'PUBLICATION', '-', p.pubname, pg_catalog.quote_ident(p.pubname), 0,
+       'pg_catalog.pg_publication'::pg_catalog.regclass::oid::int8::text, p.oid::int8::text
+       from pg_catalog.pg_publication p where p.oid >= 16384`,
+      `select 'BLOB', '-', l.oid::text, l.oid::text, 0,
+       'pg_catalog.pg_largeobject'::pg_catalog.regclass::oid::int8::text, l.oid::int8::text
+       from pg_catalog.pg_largeobject_metadata l`,
+    );
     parts.push(
       `select 'EXTENSION', '-', e.extname, pg_catalog.quote_ident(e.extname), 6,
        'pg_catalog.pg_extension'::pg_catalog.regclass::oid::int8::text, e.oid::int8::text
@@ -78,6 +113,7 @@ function inventorySql(schema: string | null): string {
 
 function keyOf(desc: string, schema: string, name: string): string {
   if (desc === 'TABLE') return `${schema}.${name}`;
+  if (desc === 'BLOB') return `large object ${name}`;
   const what = desc.toLowerCase();
   return schema === '-' ? `${what} ${name}` : `${what} ${schema}.${name}`;
 }
@@ -105,7 +141,10 @@ export async function liveObjects(knex: Knex, schema: string | null): Promise<Li
     name: r.name,
     key: keyOf(r.tag_desc, r.schema, r.name),
     // pg_restore's words are SQL's: `drop materialized view`, `drop domain`, `drop aggregate`.
-    drop: `drop ${r.tag_desc.toLowerCase()} if exists ${r.qualified} cascade`,
+    drop:
+      r.tag_desc === 'BLOB'
+        ? `select pg_catalog.lo_unlink(oid) from pg_catalog.pg_largeobject_metadata where oid = ${Number(r.qualified)}`
+        : `drop ${r.tag_desc.toLowerCase()} if exists ${r.qualified} cascade`,
     order: r.sort,
     classid: r.classid,
     objid: r.objid,
