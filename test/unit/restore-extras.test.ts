@@ -62,3 +62,17 @@ test("a schema tenant's own SCHEMA entry is commented out of the use-list, nothi
   assert.deepEqual(listWithoutSchemaEntry(LIST, 'oth'), LIST, 'a prefix of the name is another schema');
   assert.deepEqual(listWithoutSchemaEntry(LIST, 'public'), LIST);
 });
+
+test('large objects: by oid in a per-object listing; none taken for extra in a grouped (pg_dump 17) one', () => {
+  const live = [obj('BLOB', '-', '20801'), obj('BLOB', '-', '38781'), obj('EVENT TRIGGER', '-', 'late')];
+  const perObject = `${LIST}4036; 2613 20801 BLOB - 20801 postgres\n3812; 3466 20803 EVENT TRIGGER - kept postgres\n`;
+  assert.deepEqual(
+    objectsMissingFromToc(perObject, live).map((o) => `${o.desc} ${o.name}`),
+    ['BLOB 38781', 'EVENT TRIGGER late'],
+  );
+  const grouped = `${LIST}4036; 2613 20801 BLOB METADATA - 20801..20801 postgres\n`;
+  assert.deepEqual(
+    objectsMissingFromToc(grouped, live).map((o) => `${o.desc} ${o.name}`),
+    ['EVENT TRIGGER late'],
+  );
+});
