@@ -16,7 +16,22 @@ const IDENTITY: Record<string, string> = {
 };
 const TRIGGER_STATE: Record<string, string> = { D: ' (disabled)', R: ' (replica only)', A: ' (always)' };
 
-function column([name, type, notNull, expression, identity, generated, collation]: ColumnTuple): ColumnShape {
+/**
+ * A column's collation is read as `schema.name` whatever the search_path: one of the tenant's own schema
+ * (a schema tenant's case-insensitive collation, made by the same migration in every schema) is named
+ * without it, as its tables are.
+ */
+function relativeCollation(collation: string | null, own: string | null): string | null {
+  return collation !== null && own !== null && collation.startsWith(`${own}.`)
+    ? collation.slice(own.length + 1)
+    : collation;
+}
+
+function column(
+  [name, type, notNull, expression, identity, generated, qualifiedCollation]: ColumnTuple,
+  own: string | null,
+): ColumnShape {
+  const collation = relativeCollation(qualifiedCollation, own);
   // A generated column's expression sits where a default would: say which it is.
   const extra = [
     IDENTITY[identity],
@@ -65,7 +80,7 @@ function policyText([, permissive, command, using, check]: NonNullable<
     .join(' ');
 }
 
-function table(t: TableRow, quoted: string | null): TableShape {
+function table(t: TableRow, own: string | null, quoted: string | null): TableShape {
   const properties: Record<string, string> = {};
   if (t.kind === 'p') properties['partitioned by'] = t.partkey ?? '';
   if (t.partbound !== null) properties.partition = t.partbound;
@@ -74,7 +89,7 @@ function table(t: TableRow, quoted: string | null): TableShape {
   for (const policy of t.policies ?? []) properties[`policy ${policy[0]}`] = policyText(policy);
   return {
     properties,
-    columns: t.columns.map(column),
+    columns: t.columns.map((c) => column(c, own)),
     indexes: t.indexes.map(([name, definition, valid]) => ({
       name,
       definition: unqualify(definition, quoted),
@@ -101,7 +116,7 @@ export function postgresShape(
   const quoted = own?.quoted ?? null;
   return {
     tables: Object.fromEntries(
-      tables.map((t) => [relativeKey(`${t.schema}.${t.name}`, schema), table(t, quoted)]),
+      tables.map((t) => [relativeKey(`${t.schema}.${t.name}`, schema), table(t, schema, quoted)]),
     ),
     objects: Object.fromEntries(objects.map((o) => [relativeKey(objectKey(o), schema), o.def])),
   };
