@@ -43,6 +43,9 @@ select c.oid::int8 as oid, n.nspname as schema, c.relname as name, c.relkind as 
      from pg_constraint co where co.conrelid = c.oid) as constraints,
   (select coalesce(json_agg(json_build_array(tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled) order by tg.tgname), '[]')
      from pg_trigger tg where tg.tgrelid = c.oid and not tg.tgisinternal) as triggers,
+  (select coalesce(json_agg(pn.nspname || '.' || pc.relname order by i.inhseqno), '[]')
+     from pg_inherits i join pg_class pc on pc.oid = i.inhparent join pg_namespace pn on pn.oid = pc.relnamespace
+    where i.inhrelid = c.oid and not c.relispartition) as inherits,
   c.relrowsecurity as rls, c.relforcerowsecurity as force_rls,
   (select coalesce(json_agg(json_build_array(po.polname, po.polpermissive, po.polcmd,
             pg_get_expr(po.polqual, po.polrelid), pg_get_expr(po.polwithcheck, po.polrelid)) order by po.polname), '[]')
@@ -67,6 +70,20 @@ union all
 select case c.relkind when 'v' then 'view' else 'materialized view' end, n.nspname, c.relname, pg_get_viewdef(c.oid)
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('v', 'm') and ${scope(schema)} and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}`;
+}
+
+/**
+ * Indexes of materialized views, for the drift shape only (the backup hash never took them): a missing
+ * unique one makes `REFRESH MATERIALIZED VIEW CONCURRENTLY` fail on that tenant alone. Keyed
+ * `index <schema>.<name>`; an INVALID one says so.
+ */
+export function matviewIndexesSql(schema: string | null): string {
+  return `
+select 'index' as kind, n.nspname as schema, ic.relname as name,
+  pg_get_indexdef(i.indexrelid) || case when i.indisvalid then '' else ' (INVALID)' end as def
+from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_class c on c.oid = i.indrelid
+  join pg_namespace n on n.oid = c.relnamespace
+where c.relkind = 'm' and ${scope(schema)} and ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}`;
 }
 
 /**
@@ -104,6 +121,8 @@ export interface TableRow {
   indexes: [string, string, boolean][];
   constraints: [string, string][];
   triggers: [string, string, string][];
+  /** The parents a table inherits from (INHERITS, not partitions), `schema.table` in order; drift only. */
+  inherits?: string[];
   /** Row-level security on (ENABLE), and applied to the owner too (FORCE); drift only. */
   rls?: boolean;
   force_rls?: boolean;

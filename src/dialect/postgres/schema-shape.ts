@@ -1,6 +1,7 @@
 import { type ColumnShape, relativeKey, type SchemaShape, type TableShape } from '../schema-shape.js';
 import {
   type ColumnTuple,
+  matviewIndexesSql,
   type ObjectRow,
   objectKey,
   objectsSql,
@@ -85,6 +86,7 @@ function table(t: TableRow, own: string | null, quoted: string | null): TableSha
   if (t.kind === 'p') properties['partitioned by'] = t.partkey ?? '';
   if (t.partbound !== null) properties.partition = t.partbound;
   if (t.persistence === 'u') properties.persistence = 'unlogged';
+  if (t.inherits?.length) properties.inherits = t.inherits.map((p) => relativeKey(p, own)).join(', ');
   if (t.rls) properties['row level security'] = t.force_rls ? 'enabled, forced' : 'enabled';
   for (const policy of t.policies ?? []) properties[`policy ${policy[0]}`] = policyText(policy);
   return {
@@ -162,11 +164,21 @@ export async function readPostgresShape(client: ShapeClient, schema: string | nu
     tablesSql(schema),
     objectsSql(schema),
     routinesSql(schema),
+    matviewIndexesSql(schema),
   ].join(';\n');
   const results = (await client.query(sql)) as { rows: unknown[] }[];
   const own = results[0]!.rows[0] as { schema: string | null; quoted: string | null };
   const relative =
     own.schema !== null && own.quoted !== null ? { schema: own.schema, quoted: own.quoted } : null;
-  const objects = [...(results[3]!.rows as ObjectRow[]), ...(results[4]!.rows as ObjectRow[])];
+  // pg_get_indexdef names the materialized view with its schema whatever the search_path.
+  const matviewIndexes = (results[5]!.rows as ObjectRow[]).map((o) => ({
+    ...o,
+    def: unqualify(o.def, relative?.quoted ?? null),
+  }));
+  const objects = [
+    ...(results[3]!.rows as ObjectRow[]),
+    ...(results[4]!.rows as ObjectRow[]),
+    ...matviewIndexes,
+  ];
   return postgresShape(results[2]!.rows as TableRow[], objects, relative);
 }
