@@ -8,6 +8,7 @@ import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
 import { watchRestoreLocks } from './restore-lock-watch.js';
 import { dependentsOutsideSchema } from './restore-outside-dependents.js';
 import { listWithoutSchemaEntry } from './toc-list.js';
+import { matviewDataBeforeEventTriggers } from './toc-matview-order.js';
 import { attachedIndexesFirst } from './toc-partition-order.js';
 
 /**
@@ -64,7 +65,8 @@ export async function restorePostgres(
   const kept =
     schema !== null && (await session.schemaExists()) ? listWithoutSchemaEntry(list, schema) : list;
   // Partitioned tables' keys dropped before their partitions' (see toc-partition-order.ts).
-  const ordered = attachedIndexesFirst(kept);
+  // … and the materialized views refreshed before the event triggers exist (see toc-matview-order.ts).
+  const ordered = matviewDataBeforeEventTriggers(attachedIndexesFirst(kept));
   const useList = ordered !== list ? await writeUseList(ordered) : undefined;
   const lockWait = ctx.sessionOptions.timeouts.lockTimeoutMs;
   const app = appName('pg_restore', ctx.tenant.id);

@@ -14,6 +14,11 @@ export async function scratchIntegrityProblems(s: Knex): Promise<string[]> {
     problems.push(`index ${r.name} is invalid after restore`);
   const hasAmcheck = await s.raw("select 1 from pg_available_extensions where name = 'amcheck'");
   if (hasAmcheck.rows.length > 0) {
+    // CREATE EXTENSION fires the copy's event triggers, once per command of the extension's script: a
+    // DDL-audit trigger wrote a dozen rows into its log in the copy, whose fingerprint (taken next) then
+    // differed from the backup's. They are switched off in this throwaway copy (the fingerprint does not
+    // cover them), which also keeps one that forbids DDL from failing the check.
+    await disableEventTriggers(s);
     const created = await s.raw('create extension if not exists amcheck').then(
       () => true,
       () => false,
@@ -31,4 +36,11 @@ export async function scratchIntegrityProblems(s: Knex): Promise<string[]> {
     }
   }
   return problems;
+}
+
+async function disableEventTriggers(s: Knex): Promise<void> {
+  const res = await s.raw(
+    "select pg_catalog.quote_ident(evtname) as name from pg_catalog.pg_event_trigger where evtenabled <> 'D'",
+  );
+  for (const { name } of res.rows as { name: string }[]) await s.raw(`alter event trigger ${name} disable`);
 }

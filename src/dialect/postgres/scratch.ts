@@ -16,6 +16,7 @@ import { createOwnExtensions, ownSchemaExtensions } from './scratch-own-extensio
 import { prepareSharedObjects } from './scratch-shared.js';
 import { openPostgresSession } from './session.js';
 import { listWithoutSchemaEntry } from './toc-list.js';
+import { matviewDataBeforeEventTriggers } from './toc-matview-order.js';
 
 /**
  * Scratch databases for deep verification: `dbfleet_verify_<tenant>_<hash>_<n>`, on the tenant's server.
@@ -153,10 +154,11 @@ export async function createPostgresScratch(ctx: BackupContext): Promise<Scratch
         : undefined;
       prepared = [ownDetail, shared].filter(Boolean).join('; ') || undefined;
       // The schema exists now: the archive's own SCHEMA entry is left out (it would fail to create it).
-      const useList =
-        schema && own.length
-          ? await writeUseList(listWithoutSchemaEntry(await archiveListing(ctx, path), schema))
-          : undefined;
+      // Materialized views are refreshed before the event triggers exist (see toc-matview-order.ts).
+      const listing = await archiveListing(ctx, path);
+      const kept = schema && own.length ? listWithoutSchemaEntry(listing, schema) : listing;
+      const ordered = matviewDataBeforeEventTriggers(kept);
+      const useList = ordered !== listing ? await writeUseList(ordered) : undefined;
       // No owners, privileges, tablespaces or subscriptions: the copy is for checking data, and a restored
       // subscription would start replicating from the production publisher.
       const args = [
