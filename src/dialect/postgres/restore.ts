@@ -4,6 +4,7 @@ import type { ArchiveInfo, BackupContext, RestoreOptions } from '../backup-types
 import { archiveListing, writeUseList } from './archive-list.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
 import { runPgTool } from './pg-tools.js';
+import { publicationMemberships, restorePublicationMemberships } from './publication-membership.js';
 import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
 import { watchRestoreLocks } from './restore-lock-watch.js';
 import { dependentsOutsideSchema } from './restore-outside-dependents.js';
@@ -68,6 +69,9 @@ export async function restorePostgres(
   // … and the materialized views refreshed before the event triggers exist (see toc-matview-order.ts).
   const ordered = matviewDataBeforeEventTriggers(attachedIndexesFirst(kept));
   const useList = ordered !== list ? await writeUseList(ordered) : undefined;
+  // A schema tenant's tables leave their publications with pg_restore's drops: put back after it (see
+  // publication-membership.ts). Read after the drops above: a table they removed stays out.
+  const memberships = schema !== null ? await publicationMemberships(knex, schema) : [];
   const lockWait = ctx.sessionOptions.timeouts.lockTimeoutMs;
   const app = appName('pg_restore', ctx.tenant.id);
   // The archive's own `SET lock_timeout = 0` overrides the start-up setting below: see restore-lock-watch.ts.
@@ -112,6 +116,7 @@ export async function restorePostgres(
       `${err.message}; pg_restore's changes were rolled back${dropped}`,
     );
   }
+  if (schema !== null) await restorePublicationMemberships(knex, schema, memberships);
 }
 
 async function readWholeArchive(ctx: BackupContext, path: string): Promise<void> {
