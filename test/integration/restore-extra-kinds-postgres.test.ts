@@ -69,7 +69,11 @@ test('a database tenant restore drops the event triggers, operators, collations,
   ]) {
     assert.ok(refused?.error?.message.includes(key), `${key} in: ${refused?.error?.message}`);
   }
-  assert.doesNotMatch(refused?.error?.message ?? '', /kept_evt|audit_ddl/, 'what the backup holds is not extra');
+  assert.doesNotMatch(
+    refused?.error?.message ?? '',
+    /kept_evt|audit_ddl/,
+    'what the backup holds is not extra',
+  );
 
   const restored = (await restoreTenant({ tenant: t, backupDir, yes: true, dropUnexpected: true }))
     .tenants[0];
