@@ -8,6 +8,7 @@ import { publicationMemberships, restorePublicationMemberships } from './publica
 import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
 import { watchRestoreLocks } from './restore-lock-watch.js';
 import { dependentsOutsideSchema } from './restore-outside-dependents.js';
+import { ownersNotSettable } from './restore-owners.js';
 import { listWithoutSchemaEntry } from './toc-list.js';
 import { matviewDataBeforeEventTriggers } from './toc-matview-order.js';
 import { attachedIndexesFirst } from './toc-partition-order.js';
@@ -30,6 +31,13 @@ export async function restorePostgres(
   const { knex } = session;
   const schema = ctx.tenant.schema ?? null;
   const list = await archiveListing(ctx, path);
+  const foreignOwners = await ownersNotSettable(knex, list);
+  if (foreignOwners.length > 0) {
+    throw new TenantError(
+      'PERMISSION_DENIED',
+      `the backup holds objects of other owners that the tenant's user cannot give back to them: ${foreignOwners.join(', ')}; pg_restore would fail on them; nothing was changed — restore as a superuser, or grant the tenant's user those roles and them CREATE on those schemas`,
+    );
+  }
   const extra = objectsMissingFromToc(list, await liveObjects(knex, schema)).sort(
     (a, b) => a.order - b.order,
   );
