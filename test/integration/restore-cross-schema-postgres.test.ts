@@ -84,3 +84,30 @@ test("a schema tenant's restore never drops another schema's objects that depend
   );
   assert.deepEqual(await queryDatabase(sharedDb, 'select count(*)::int as n from tb.orders'), [{ n: 1 }]);
 });
+
+test("a schema tenant's restore is refused, nothing changed, when another schema depends on what it holds", async () => {
+  const tc = postgresTenant('tc', sharedDb, 'tc');
+  await queryDatabase(
+    sharedDb,
+    `create schema tc; create schema td;
+     create table tc.items (id int primary key); insert into tc.items values (1), (2);
+     create table td.orders (id int primary key, item int references tc.items); insert into td.orders values (7, 1);`,
+  );
+  assert.equal((await backup({ tenants: [tc], backupDir })).summary.failed, 0);
+  await queryDatabase(sharedDb, 'create table tc.added (id int); insert into tc.items values (3)');
+
+  const refused = (await restoreTenant({ tenant: tc, backupDir, yes: true, dropUnexpected: true }))
+    .tenants[0];
+  assert.equal(refused?.error?.code, 'RESTORE_FAILED', JSON.stringify(refused?.error));
+  assert.match(refused?.error?.message ?? '', /constraint orders_item_fkey on table td\.orders/);
+  assert.match(refused?.error?.message ?? '', /nothing was changed/);
+  assert.deepEqual(
+    await queryDatabase(
+      sharedDb,
+      `select (select count(*)::int from tc.items) as items,
+         (select count(*)::int from pg_class where relname = 'added' and relnamespace = 'tc'::regnamespace) as added`,
+    ),
+    [{ items: 3, added: 1 }],
+    'the table created after the backup is still there: nothing was dropped before the refusal',
+  );
+});

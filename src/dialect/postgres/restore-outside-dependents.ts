@@ -55,8 +55,9 @@ const DEPENDENTS_SQL = `with recursive
   select distinct case when d.classid = 'pg_rewrite'::regclass
       then pg_catalog.pg_describe_object('pg_class'::regclass, (select ev_class from pg_rewrite where oid = d.objid), 0)
       else pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) end as what
-  from dependents d
-  where d.deptype <> 'i' and (${NAMESPACE_OF}) <> (select oid from pg_catalog.pg_namespace where nspname = ?)
+  from dependents d join pg_catalog.pg_namespace n on n.oid = (${NAMESPACE_OF})
+  -- A table's TOAST table and its index live in pg_toast and go with it.
+  where d.deptype <> 'i' and n.nspname <> ? and n.nspname !~ '^pg_'
   order by 1`;
 
 /**

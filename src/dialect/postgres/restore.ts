@@ -38,10 +38,21 @@ export async function restorePostgres(
       `the backup holds objects of other owners that the tenant's user cannot give back to them: ${foreignOwners.join(', ')}; pg_restore would fail on them; nothing was changed — restore as a superuser, or grant the tenant's user those roles and them CREATE on those schemas`,
     );
   }
-  const extra = objectsMissingFromToc(list, await liveObjects(knex, schema)).sort(
-    (a, b) => a.order - b.order,
-  );
+  const live = await liveObjects(knex, schema);
+  const extra = objectsMissingFromToc(list, live).sort((a, b) => a.order - b.order);
   const named = extra.map((r) => r.key).sort();
+  if (schema !== null) {
+    // pg_restore --clean drops and recreates the schema's objects without CASCADE: another schema's view,
+    // key or column that depends on one of them makes it fail, after the drops below had committed.
+    const kept = live.filter((o) => !extra.includes(o));
+    const outside = await dependentsOutsideSchema(knex, schema, kept);
+    if (outside.length > 0) {
+      throw new TenantError(
+        'RESTORE_FAILED',
+        `objects outside schema ${schema} depend on its objects, which pg_restore drops and recreates: ${outside.join(', ')}; nothing was changed — remove those dependencies first`,
+      );
+    }
+  }
   if (extra.length > 0 && !options.dropUnexpected) {
     throw new TenantError(
       'RESTORE_UNEXPECTED_OBJECTS',
