@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type LiveObject, objectsMissingFromToc } from '../../src/dialect/postgres/restore-extras.js';
+import { archivedLargeObjects } from '../../src/dialect/postgres/restore-large-objects.js';
 import { listWithoutSchemaEntry } from '../../src/dialect/postgres/toc-list.js';
 
 const LIST = `;
@@ -63,16 +64,9 @@ test("a schema tenant's own SCHEMA entry is commented out of the use-list, nothi
   assert.deepEqual(listWithoutSchemaEntry(LIST, 'public'), LIST);
 });
 
-test('large objects: by oid in a per-object listing; none taken for extra in a grouped (pg_dump 17) one', () => {
-  const live = [obj('BLOB', '-', '20801'), obj('BLOB', '-', '38781'), obj('EVENT TRIGGER', '-', 'late')];
-  const perObject = `${LIST}4036; 2613 20801 BLOB - 20801 postgres\n3812; 3466 20803 EVENT TRIGGER - kept postgres\n`;
-  assert.deepEqual(
-    objectsMissingFromToc(perObject, live).map((o) => `${o.desc} ${o.name}`),
-    ['BLOB 38781', 'EVENT TRIGGER late'],
-  );
-  const grouped = `${LIST}4036; 2613 20801 BLOB METADATA - 20801..20801 postgres\n`;
-  assert.deepEqual(
-    objectsMissingFromToc(grouped, live).map((o) => `${o.desc} ${o.name}`),
-    ['EVENT TRIGGER late'],
-  );
+test('large objects: the archived oids from a per-object listing; none from a grouped (pg_dump 17) one', () => {
+  const perObject = `${LIST}4036; 2613 20801 BLOB - 20801 postgres\n4037; 2613 20802 BLOB - 20802 app\n4038; 0 0 BLOBS - BLOBS \n`;
+  assert.deepEqual(archivedLargeObjects(perObject), ['20801', '20802']);
+  assert.deepEqual(archivedLargeObjects(LIST), []);
+  assert.equal(archivedLargeObjects(`${LIST}4036; 2613 20801 BLOB METADATA - 20801..20809 postgres\n`), null);
 });

@@ -17,7 +17,7 @@ export interface LiveObject {
   name: string;
   /** What the user is told: `public.t`, `view public.v`, `function public.f(integer)`. */
   key: string;
-  /** `drop … if exists <qualified> cascade` (a large object: `lo_unlink`). */
+  /** `drop … if exists <qualified> cascade` (a large object: `lo_unlink`, see restore-large-objects.ts). */
   drop: string;
   /** Lower drops first: views before tables before types before schemas. */
   order: number;
@@ -95,9 +95,6 @@ function inventorySql(schema: string | null): string {
       `select 'PUBLICATION', '-', p.pubname, pg_catalog.quote_ident(p.pubname), 0,
        'pg_catalog.pg_publication'::pg_catalog.regclass::oid::int8::text, p.oid::int8::text
        from pg_catalog.pg_publication p where p.oid >= 16384`,
-      `select 'BLOB', '-', l.oid::text, l.oid::text, 0,
-       'pg_catalog.pg_largeobject'::pg_catalog.regclass::oid::int8::text, l.oid::int8::text
-       from pg_catalog.pg_largeobject_metadata l`,
     );
     parts.push(
       `select 'EXTENSION', '-', e.extname, pg_catalog.quote_ident(e.extname), 6,
@@ -113,7 +110,6 @@ function inventorySql(schema: string | null): string {
 
 function keyOf(desc: string, schema: string, name: string): string {
   if (desc === 'TABLE') return `${schema}.${name}`;
-  if (desc === 'BLOB') return `large object ${name}`;
   const what = desc.toLowerCase();
   return schema === '-' ? `${what} ${name}` : `${what} ${schema}.${name}`;
 }
@@ -141,10 +137,7 @@ export async function liveObjects(knex: Knex, schema: string | null): Promise<Li
     name: r.name,
     key: keyOf(r.tag_desc, r.schema, r.name),
     // pg_restore's words are SQL's: `drop materialized view`, `drop domain`, `drop aggregate`.
-    drop:
-      r.tag_desc === 'BLOB'
-        ? `select pg_catalog.lo_unlink(oid) from pg_catalog.pg_largeobject_metadata where oid = ${Number(r.qualified)}`
-        : `drop ${r.tag_desc.toLowerCase()} if exists ${r.qualified} cascade`,
+    drop: `drop ${r.tag_desc.toLowerCase()} if exists ${r.qualified} cascade`,
     order: r.sort,
     classid: r.classid,
     objid: r.objid,
@@ -165,12 +158,5 @@ export function objectsMissingFromToc(list: string, objects: readonly LiveObject
     // Drop the owner (the last word; empty for an extension) to get the tag.
     if (m) tags.add(m[1]!.slice(0, m[1]!.lastIndexOf(' ') + 1));
   }
-  // pg_dump 17 lists large objects in groups (`BLOB METADATA`), not one `BLOB - <oid>` entry each: which
-  // of them the archive holds cannot be told from such a listing, so none is taken for extra.
-  const groupedLargeObjects = /^\d+; \d+ \d+ BLOB METADATA /m.test(list);
-  return objects.filter(
-    (o) =>
-      !(o.desc === 'BLOB' && groupedLargeObjects) &&
-      !tags.has(`${o.desc} ${tocPrintedName(o.schema)} ${tocPrintedName(o.name)} `),
-  );
+  return objects.filter((o) => !tags.has(`${o.desc} ${tocPrintedName(o.schema)} ${tocPrintedName(o.name)} `));
 }

@@ -6,6 +6,7 @@ import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-
 import { runPgTool } from './pg-tools.js';
 import { publicationMemberships, restorePublicationMemberships } from './publication-membership.js';
 import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
+import { largeObjectsMissingFromToc } from './restore-large-objects.js';
 import { watchRestoreLocks } from './restore-lock-watch.js';
 import { dependentsOutsideSchema } from './restore-outside-dependents.js';
 import { ownersNotSettable } from './restore-owners.js';
@@ -39,7 +40,10 @@ export async function restorePostgres(
     );
   }
   const live = await liveObjects(knex, schema);
-  const extra = objectsMissingFromToc(list, live).sort((a, b) => a.order - b.order);
+  const extra = [
+    ...objectsMissingFromToc(list, live),
+    ...(schema === null ? await largeObjectsMissingFromToc(knex, list) : []),
+  ].sort((a, b) => a.order - b.order);
   const named = extra.map((r) => r.key).sort();
   if (schema !== null) {
     // pg_restore --clean drops and recreates the schema's objects without CASCADE: another schema's view,
