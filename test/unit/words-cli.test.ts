@@ -140,6 +140,8 @@ describe('words at the CLI', () => {
     ]) {
       const help = (await runCli([command, '--help'], { cwd: dir })).stdout;
       assert.match(help, /Exit codes: 0 every selected tenant is done · 1 .* · 2 usage/s, command);
+      // Once: `migrate --help` printed the paragraph twice (the epilogue was added twice).
+      assert.equal(help.split('Exit codes:').length - 1, 1, `${command} --help:\n${help}`);
     }
   });
 

@@ -31,9 +31,7 @@ export const migrateCommand: CommandModule<object, MigrateArgs & QueueArgs> = {
   command: 'migrate',
   describe: 'apply pending migrations on every selected tenant, concurrently',
   builder: (y) =>
-    withFleetExitCodes(
-      withQueueOptions(withFleetExitCodes(withCommonOptions(y, ['optimizations', 'backup-dir']))),
-    )
+    withFleetExitCodes(withQueueOptions(withCommonOptions(y, ['optimizations', 'backup-dir'])))
       .option('to', { type: 'string', describe: 'stop after this migration (file name)' })
       .option('dry-run', { type: 'boolean', describe: 'report what would be applied; change nothing' })
       .option('allow-out-of-order', {
