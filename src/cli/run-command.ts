@@ -1,4 +1,4 @@
-import { format } from 'node:util';
+import { format, type InspectOptions, inspect } from 'node:util';
 import { errorMessage, UsageError } from '../core/errors.js';
 import { redact, withRedaction } from '../core/redact.js';
 import { type CommandOutput, errorDocument } from './render/error-document.js';
@@ -17,7 +17,8 @@ const FIRST_SIGNAL_NOTICE: Record<StopSignal, string> = {
 
 /**
  * stdout carries the table or the JSON report and nothing else: whatever a library (knex's logger prints
- * with console.log) or a user's migration prints through `console` goes to stderr, redacted.
+ * with console.log) or a user's migration prints through `console` goes to stderr, redacted. (console.table,
+ * count, group and timeLog print through console.log; a write to process.stdout itself is not caught.)
  */
 function consoleToStderr(): void {
   const write = (...args: unknown[]) => {
@@ -28,6 +29,9 @@ function consoleToStderr(): void {
   console.debug = write;
   console.warn = write;
   console.error = write;
+  // console.dir and console.dirxml write to stdout themselves, not through console.log.
+  console.dir = (item?: unknown, options?: InspectOptions) => write(inspect(item, options));
+  console.dirxml = write;
 }
 
 /** Password files a SIGKILLed dbfleet left in /tmp go as soon as the next command runs. */
