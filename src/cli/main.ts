@@ -81,9 +81,10 @@ await yargs(hideBin(process.argv))
     if (command === undefined || !COMMANDS.includes(command)) {
       if (command === undefined) y.showHelp((s: string) => process.stderr.write(`${s}\n\n`));
       // yargs says only "Did you mean migrate?": say first that there is no such command.
+      // With other flags (`frobnicate --json`) yargs lists them all: "Unknown arguments: json, frobnicate".
+      const unknownArguments = /^Unknown arguments?: (.*)$/.exec(message)?.[1]?.split(', ') ?? [];
       const unknown =
-        command !== undefined &&
-        (/^Did you mean/.test(message) || message === `Unknown argument: ${command}`);
+        command !== undefined && (/^Did you mean/.test(message) || unknownArguments.includes(command));
       line = unknown
         ? `unknown command "${command}"${/^Did you mean/.test(message) ? `. ${message}` : ''} (dbfleet --help lists them)`
         : message;

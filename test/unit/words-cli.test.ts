@@ -124,6 +124,14 @@ describe('words at the CLI', () => {
     const unknown = await runCli(['frobnicate'], { cwd: dir });
     assert.equal(unknown.code, 2);
     assert.equal(unknown.stderr, 'dbfleet: unknown command "frobnicate" (dbfleet --help lists them)\n');
+    // With --json too (yargs then said "Unknown arguments: json, frobnicate"), on stderr and in the document.
+    const unknownJson = await runCli(['frobnicate', '--json'], { cwd: dir });
+    assert.equal(unknownJson.code, 2);
+    assert.equal(unknownJson.stderr, 'dbfleet: unknown command "frobnicate" (dbfleet --help lists them)\n');
+    assert.equal(
+      JSON.parse(unknownJson.stdout).error.message,
+      'unknown command "frobnicate" (dbfleet --help lists them)',
+    );
   });
 
   // Only `dbfleet --help` said what the exit codes mean; a script author reads the command's own help.
