@@ -37,10 +37,13 @@ test('the library example in the README runs and migrates three tenants', () => 
   }
 });
 
-test('every command the README lists exists in the CLI', () => {
+test("the README's command table and the CLI's commands are the same", () => {
   const help = execFileSync(process.execPath, [join(ROOT, 'bin/dbfleet.js'), '--help'], { encoding: 'utf8' });
   const listed = [...README.matchAll(/^\| `(\w+)[ `]/gm)].map((m) => m[1]!);
   assert.ok(listed.length >= 10, 'the README command table was not found');
   for (const command of new Set(listed))
     assert.match(help, new RegExp(`dbfleet ${command}\\b`), `README lists ${command}`);
+  // And the other way round: the table left out `worker`.
+  for (const [, command] of help.matchAll(/^ {2}dbfleet (\w+) /gm))
+    assert.ok(listed.includes(command!), `the README's command table does not list ${command}`);
 });
