@@ -151,6 +151,9 @@ describe('words at the CLI', () => {
       // Once: `migrate --help` printed the paragraph twice (the epilogue was added twice).
       assert.equal(help.split('Exit codes:').length - 1, 1, `${command} --help:\n${help}`);
     }
+    // drift has codes of its own (exit 1 on drift, every tenant read); its --help did not say them.
+    const drift = (await runCli(['drift', '--help'], { cwd: dir })).stdout;
+    assert.match(drift, /Exit codes: 0 no drift · 1 drift, or a tenant that could not be read .* · 2 usage/s);
   });
 
   // --help explains the command: a flag it ignores is not offered there, though it is still accepted.

@@ -25,7 +25,11 @@ export const driftCommand: CommandModule<object, CommonArgs> = {
   builder: (y) =>
     withCommonOptions(y, ['migrations', ...READ_ONLY_UNUSED])
       .example('$0 drift', 'groups per version, the majority marked, a diff per outlier')
-      .example('$0 drift --json', 'per tenant: version, fingerprint, group, differences') as never,
+      .example('$0 drift --json', 'per tenant: version, fingerprint, group, differences')
+      // Its own codes: drift is exit 1 although every tenant succeeded (was read).
+      .epilogue(
+        'Exit codes: 0 no drift · 1 drift, or a tenant that could not be read (reported failed) · 2 usage or configuration error.',
+      ) as never,
   handler: (args) =>
     runCommand(outputOf(args), async (signal) => {
       const [{ drift }, { driftLines }, { redact }, { writeJsonReport }, { renderTable }] = await Promise.all(
