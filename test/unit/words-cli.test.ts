@@ -135,7 +135,7 @@ describe('words at the CLI', () => {
   });
 
   // Only `dbfleet --help` said what the exit codes mean; a script author reads the command's own help.
-  it("each fleet command's --help ends with its exit codes", async () => {
+  it("each fleet command's --help ends with its exit codes (drift its own), and says what --run latest is", async () => {
     for (const command of [
       'migrate',
       'rollback',
@@ -151,6 +151,9 @@ describe('words at the CLI', () => {
       // Once: `migrate --help` printed the paragraph twice (the epilogue was added twice).
       assert.equal(help.split('Exit codes:').length - 1, 1, `${command} --help:\n${help}`);
     }
+    // `rollback --run latest` is the newest *upgrade* run (a backup or restore run since is not one).
+    const rollback = (await runCli(['rollback', '--help'], { cwd: dir })).stdout.replace(/\s+/g, ' ');
+    assert.match(rollback, /"latest": the newest upgrade run/);
     // drift has codes of its own (exit 1 on drift, every tenant read); its --help did not say them.
     const drift = (await runCli(['drift', '--help'], { cwd: dir })).stdout;
     assert.match(drift, /Exit codes: 0 no drift · 1 drift, or a tenant that could not be read .* · 2 usage/s);

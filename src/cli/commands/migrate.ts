@@ -70,7 +70,7 @@ export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = 
       .option('run', {
         type: 'string',
         describe:
-          'roll back every tenant this upgrade run changed, last wave first ("latest" for the newest run)',
+          'roll back every tenant this upgrade run changed, last wave first ("latest": the newest upgrade run)',
       })
       .option('with', {
         choices: ['restore', 'down'] as const,
