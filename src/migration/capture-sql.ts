@@ -5,6 +5,19 @@ import type { DialectAdapter, KnexSettings } from '../dialect/types.js';
 import type { Migration } from './types.js';
 
 /**
+ * What a driver answers for a query on an empty database, in every driver's shape at once: better-sqlite3
+ * and tedious give an array of rows, pg `{ rows, rowCount, command }`. knex's own processResponse then
+ * makes of it what the migration gets — `hasTable` false, `first()` undefined, a select `[]` — so a
+ * migration that reads before it writes takes the branch an empty database takes. (An aggregate would
+ * return a row there; here it returns none.)
+ */
+function emptyResponse(sql: string): unknown[] {
+  const word = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
+  const command = word === 'WITH' || word === 'SHOW' ? 'SELECT' : word;
+  return Object.assign([], { rows: [], rowCount: 0, command, recordset: [], rowsAffected: [0] });
+}
+
+/**
  * Derives the SQL a migration would run without touching the database: the migration runs against a
  * knex whose driver records every query and answers with empty results. Where a migration branches on
  * what it reads (`hasTable`, selects), the SQL shown is the branch an empty database would take — it is
@@ -33,13 +46,17 @@ export async function captureMigrationSql(
   const client: Record<string, unknown> = knex.client;
   client.acquireConnection = async () => ({ __fake: true });
   client.releaseConnection = async () => {};
-  client._query = async (_conn: unknown, obj: { sql: string; bindings?: unknown[]; response?: unknown }) => {
+  client._query = async (
+    _conn: unknown,
+    obj: { sql: string; bindings?: unknown[]; response?: unknown; context?: unknown },
+  ) => {
     const toNative = knex.raw(obj.sql, (obj.bindings ?? []) as Knex.RawBinding[]).toString();
     if (!/^(begin|commit|rollback)/i.test(obj.sql.trim())) statements.push(toNative);
-    obj.response = { rows: [], rowCount: 0, recordset: [], rowsAffected: [0] };
+    obj.response = emptyResponse(obj.sql);
+    // SQLite's insert / update / delete answer from the statement's run info: nothing written.
+    obj.context = { lastID: 0, changes: 0 };
     return obj;
   };
-  client.processResponse = () => [];
   // Keep `?` placeholders: `_query` would otherwise get the driver's `$1` form, which `knex.raw` below
   // cannot bind, so any migration inserting rows with bindings could not be derived.
   client.positionBindings = (sql: string) => sql;

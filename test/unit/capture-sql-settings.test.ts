@@ -42,3 +42,31 @@ test('SQLite: a multi-row insert leaving a column out is refused in the derived 
   const withIt = await deriveStatements('sqlite', migration, undefined, { useNullAsDefault: true });
   assert.doesNotMatch(withIt.notes.join('\n'), refused);
 });
+
+// Every query of the derivation answered `[]` — truthy — so `hasTable` and `first()` looked like a table
+// with rows: the derived SQL (and so lint) was the branch of a database that already had both, and the
+// CREATE TABLE and INSERT of an idempotent migration were never seen.
+const idempotent: Migration = {
+  ...migration,
+  name: '20250102000000_widgets.js',
+  async up(knex) {
+    if (!(await knex.schema.hasTable('widgets')))
+      await knex.schema.createTable('widgets', (t) => {
+        t.increments('id');
+      });
+    if (!(await knex('widgets').first())) await knex('widgets').insert({ id: 1 });
+    const rows = await knex('widgets').select('id');
+    if (rows.length === 0) await knex('widgets').insert({ id: 2 });
+  },
+};
+
+for (const dialect of ['postgres', 'sqlite'] as const) {
+  test(`${dialect}: a migration that reads first derives the branch an empty database takes`, async () => {
+    const { statements, notes } = await deriveStatements(dialect, idempotent);
+    const text = statements.join('\n');
+    assert.match(text, /create table .widgets./i, text);
+    assert.match(text, /insert into .widgets. \(.id.\) values \(1\)/i, text);
+    assert.match(text, /insert into .widgets. \(.id.\) values \(2\)/i, text);
+    assert.deepEqual(notes, []);
+  });
+}
