@@ -203,10 +203,14 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
       fanOut.remote = withTenantArgs(fanOut.remote, () => args);
     }
     const onFailure = options.onFailure ?? 'rollback';
+    const canaries = new Set(waves.filter((w) => w.canary).flatMap((w) => w.tenants.map((t) => t.id)));
     const countFailure = (tenantId: string) => {
       failures++;
       if (onFailure === 'stop')
         stopReason ??= `not started: tenant ${tenantId} failed and --on-failure is stop`;
+      // Before the budget: a canary's failure stops the run whatever the budget (and a resume cannot go
+      // past it), so "more than the failure budget" would point at the wrong way on.
+      if (canaries.has(tenantId)) stopReason ??= `not started: the canary wave failed (tenant ${tenantId})`;
       if (failures > budget)
         stopReason ??= `not started: ${failures} tenant(s) failed, more than the failure budget (${budget})`;
     };

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { budgetHint } from '../../src/cli/render/next-steps.js';
 import { TenantError } from '../../src/core/errors.js';
 import type { FleetEvent } from '../../src/core/events.js';
 import type { Tenant } from '../../src/core/tenant.js';
@@ -146,6 +147,19 @@ describe('upgrade(): waves and gates', () => {
       ['t04', 1, 'succeeded'],
       ['t05', 3, 'succeeded'],
     ]);
+  });
+
+  // With the default budget (0) a failed canary also broke the budget, and the budget's reason came
+  // first: the CLI then suggested `upgrade --resume … --max-failures 2`, which starts nothing after a
+  // failed canary.
+  it('a failing canary within the default budget is reported as the canary gate, not the budget', async () => {
+    const tenants = fleet(6, [0, 1]);
+    const f = fakeOps(['t01']);
+    const { report } = await run({ tenants, operations: f.ops, canary: 'canary', concurrency: 1 });
+    const notStarted = report.tenants.filter((t) => t.error?.code === 'NOT_STARTED');
+    assert.ok(notStarted.length > 0);
+    for (const t of notStarted) assert.match(t.error!.message, /canary wave failed/, t.error!.message);
+    assert.equal(budgetHint(report), undefined, 'no "raise the budget and resume" advice');
   });
 
   it('a failing canary stops the run before the next wave; the others are never touched', async () => {
