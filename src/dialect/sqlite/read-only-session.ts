@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { Tenant } from '../../core/tenant.js';
 import type { HistoryRow, SessionOptions, TenantSession, Timeouts } from '../types.js';
+import { describeFileLockHolder } from './file-lock.js';
 import { readSqliteShape } from './schema-shape.js';
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -58,7 +59,7 @@ export function readOnlySqliteSession(
       return knex;
     },
     tryLock: async (waitMs, signal) => (await ordinary()).tryLock(waitMs, signal),
-    describeLockHolder: async () => undefined,
+    describeLockHolder: async () => describeFileLockHolder(tenant.database),
     unlock: async () => (await ordinary()).unlock(),
     async setTimeouts(t, on) {
       busy(t);

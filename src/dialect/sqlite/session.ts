@@ -12,6 +12,7 @@ import { userKnexConfig } from '../knex-settings.js';
 import { createPinnedKnex } from '../pinned-knex.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
+import { describeFileLockHolder, takeExclusiveLock } from './file-lock.js';
 import { readOnlySqliteSession } from './read-only-session.js';
 import { readSqliteShape } from './schema-shape.js';
 
@@ -69,28 +70,16 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
   return {
     tenant,
     knex,
-    async tryLock(waitMs) {
-      // Exclusive locking mode keeps the file lock from the first write until the connection closes,
-      // so a crashed runner's lock dies with its process: no lock row to go stale.
-      return withRawConnection(knex, (db) => {
-        db.pragma(`busy_timeout = ${Math.max(0, Math.floor(waitMs))}`);
-        try {
-          db.pragma('locking_mode = EXCLUSIVE');
-          db.exec('BEGIN EXCLUSIVE; COMMIT;');
-          locked = true;
-        } catch (err) {
-          const code = (err as { code?: string }).code;
-          if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') throw err;
-          db.pragma('locking_mode = NORMAL');
-          locked = false;
-        } finally {
-          db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.timeouts.lockTimeoutMs))}`);
-        }
-        return locked;
+    async tryLock(waitMs, signal) {
+      locked = await takeExclusiveLock((fn) => withRawConnection(knex, fn), {
+        waitMs,
+        busyTimeoutMs: options.timeouts.lockTimeoutMs,
+        ...(signal ? { signal } : {}),
       });
+      return locked;
     },
-    // A file lock has no owner SQLite could name: the LOCKED message says who may hold it in general.
-    describeLockHolder: async () => undefined,
+    // A file lock has no owner SQLite could name; only WAL mode says more than the generic LOCKED message.
+    describeLockHolder: async () => describeFileLockHolder(tenant.database),
     async unlock() {
       if (!locked) return;
       await withRawConnection(knex, (db) => {

@@ -1,0 +1,162 @@
+// The SQLite migration lock (an exclusive file lock) against an application that has the tenant open.
+// Three faults: (1) a WAL tenant stayed locked after unlock() — exclusive mode set before the connection's
+// first WAL access builds the WAL index in private memory, and `locking_mode = NORMAL` is then a no-op, so
+// the application was kept out until the session closed (the rest of an upgrade); (2) the wait for a held
+// lock was SQLite's busy handler, which sleeps on the event loop: every other tenant of the run stood
+// still, and the abort signal (Ctrl-C) was not heard until the whole --lock-wait had passed; (3) a WAL
+// tenant that an application merely has open was reported locked by "an application connection writing".
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { TenantError } from '../../src/core/errors.js';
+import type { Tenant } from '../../src/core/tenant.js';
+import { sqliteAdapter } from '../../src/dialect/sqlite/index.js';
+import { withTenantLock } from '../../src/dialect/tenant-lock.js';
+
+const root = mkdtempSync(join(tmpdir(), 'dbfleet-sqlite-lock-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const timeouts = { lockTimeoutMs: 5000, statementTimeoutMs: 60_000 };
+
+function tenantFile(name: string, mode: 'wal' | 'delete'): Tenant {
+  const file = join(root, `${name}.sqlite`);
+  const db = new Database(file);
+  db.pragma(`journal_mode = ${mode}`);
+  db.exec('create table items (id integer primary key, name text)');
+  db.close();
+  const p = sqliteAdapter.parseConnection(file);
+  return {
+    id: name,
+    dialect: 'sqlite',
+    connection: p.connection,
+    host: p.host,
+    database: p.database,
+    tags: [],
+  };
+}
+
+/** The application: its own connection that never waits for a lock (a wait would hide a held one). */
+function app(tenant: Tenant): Database.Database {
+  const db = new Database(tenant.database);
+  db.pragma('busy_timeout = 0');
+  return db;
+}
+
+describe('the SQLite migration lock while an application has the tenant open', () => {
+  it('a WAL tenant lets the application back in as soon as the lock is released', async () => {
+    const tenant = tenantFile('wal-unlock', 'wal');
+    const session = await sqliteAdapter.open(tenant, { timeouts });
+    try {
+      // (In WAL mode the application cannot have the file open while the lock is taken: see below.)
+      assert.equal(await session.tryLock(0), true);
+      await session.unlock();
+      const back = app(tenant);
+      try {
+        back.prepare("insert into items (name) values ('written after the unlock')").run();
+        assert.equal((back.prepare('select count(*) as n from items').get() as { n: number }).n, 1);
+      } finally {
+        back.close();
+      }
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('waiting for a held lock leaves the event loop running: a holder that lets go meanwhile is waited for', async () => {
+    const tenant = tenantFile('wait-loop', 'delete');
+    const holder = app(tenant);
+    holder.exec('BEGIN IMMEDIATE');
+    // Lets go from a timer of this process: it can fire only while the wait does not hold the event loop.
+    const release = setTimeout(() => holder.exec('COMMIT'), 100);
+    const session = await sqliteAdapter.open(tenant, { timeouts });
+    try {
+      assert.equal(await session.tryLock(5000), true);
+      await session.unlock();
+    } finally {
+      clearTimeout(release);
+      if (holder.inTransaction) holder.exec('COMMIT');
+      holder.close();
+      await session.close();
+    }
+  });
+
+  it('an abort ends the wait for a lock that is never let go: the tenant is skipped INTERRUPTED', {
+    timeout: 20_000, // the wait asked for is 60 s: the old code held the event loop for all of it
+  }, async () => {
+    const tenant = tenantFile('wait-abort', 'delete');
+    const holder = app(tenant);
+    holder.exec('BEGIN IMMEDIATE');
+    const stop = new AbortController();
+    const abort = setTimeout(() => stop.abort(), 100);
+    const session = await sqliteAdapter.open(tenant, { timeouts });
+    try {
+      await assert.rejects(
+        withTenantLock(session, { waitMs: 60_000, signal: stop.signal }, async () => {}),
+        (err: unknown) => err instanceof TenantError && err.code === 'INTERRUPTED' && err.skipped === true,
+      );
+    } finally {
+      clearTimeout(abort);
+      holder.exec('COMMIT');
+      holder.close();
+      await session.close();
+    }
+  });
+
+  it('a WAL tenant an application merely has open is LOCKED, and the message says WAL mode is why', async () => {
+    const tenant = tenantFile('wal-idle-app', 'wal');
+    const application = app(tenant);
+    application.prepare("insert into items (name) values ('the app wrote and is idle now')").run();
+    const session = await sqliteAdapter.open(tenant, { timeouts });
+    try {
+      await assert.rejects(
+        withTenantLock(session, 0, async () => {}),
+        (err: unknown) =>
+          err instanceof TenantError &&
+          err.code === 'LOCKED' &&
+          /WAL mode/.test(err.message) &&
+          /idle/.test(err.message),
+      );
+      // Refused, not half-taken: the application goes on writing.
+      application.prepare("insert into items (name) values ('and writes again')").run();
+    } finally {
+      application.close();
+      await session.close();
+    }
+  });
+
+  it('a refused lock leaves no lock behind: the application in its write transaction can commit', async () => {
+    const tenant = tenantFile('refused-commit', 'delete');
+    const application = app(tenant);
+    application.exec('BEGIN IMMEDIATE');
+    application.prepare("insert into items (name) values ('inside the application transaction')").run();
+    const session = await sqliteAdapter.open(tenant, { timeouts });
+    try {
+      assert.equal(await session.tryLock(0), false);
+      application.exec('COMMIT');
+      assert.equal((application.prepare('select count(*) as n from items').get() as { n: number }).n, 1);
+    } finally {
+      if (application.inTransaction) application.exec('ROLLBACK');
+      application.close();
+      await session.close();
+    }
+  });
+
+  it('a rollback-journal tenant an idle application has open is locked and released as before', async () => {
+    const tenant = tenantFile('delete-idle-app', 'delete');
+    const application = app(tenant);
+    application.prepare("insert into items (name) values ('idle now')").run();
+    const session = await sqliteAdapter.open(tenant, { timeouts });
+    try {
+      assert.equal(await session.tryLock(0), true);
+      assert.throws(() => application.prepare('select count(*) from items').get(), /locked/);
+      await session.unlock();
+      application.prepare("insert into items (name) values ('back in')").run();
+    } finally {
+      application.close();
+      await session.close();
+    }
+  });
+});
