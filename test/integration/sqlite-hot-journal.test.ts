@@ -65,7 +65,8 @@ describe('a SQLite tenant with a hot journal left by a crashed writer', () => {
     const tenant = crashedTenant('backed-up');
     const report = await backup({ tenants: [tenant], backupDir: join(root, 'backups') });
     assert.equal(report.summary.succeeded, 1, JSON.stringify(report.tenants[0]?.error));
-    const path = (report.tenants[0]?.details as { backup?: { path: string } }).backup?.path ?? '';
+    const details = report.tenants[0]?.details as { backup?: { path: string } } | undefined;
+    const path = details?.backup?.path ?? '';
     const copy = new Database(path, { readonly: true, fileMustExist: true });
     try {
       const names = copy.prepare("select count(*) as n from items where name like 'committed %'").get();
