@@ -19,6 +19,7 @@ import type {
 import { copyDatabase, openReadOnly } from './copy-database.js';
 import { fingerprintSqlite } from './fingerprint.js';
 import { fileIsThere, recreateSqliteFile } from './recreate-file.js';
+import { acrossPageSizes } from './wal-page-size.js';
 
 const driverVersion = (createRequire(import.meta.url)('better-sqlite3/package.json') as { version: string })
   .version;
@@ -186,7 +187,9 @@ async function restoreSqlite(ctx: BackupContext, path: string): Promise<void> {
   await ctx.releaseSession();
   const source = openReadOnly(path);
   try {
-    await copyWhenUnlocked(source, ctx.tenant.database, ctx);
+    await acrossPageSizes(source, ctx.tenant.database, () =>
+      copyWhenUnlocked(source, ctx.tenant.database, ctx),
+    );
   } finally {
     source.close();
   }
