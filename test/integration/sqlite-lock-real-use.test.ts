@@ -4,9 +4,13 @@
 // the application was kept out until the session closed (the rest of an upgrade); (2) the wait for a held
 // lock was SQLite's busy handler, which sleeps on the event loop: every other tenant of the run stood
 // still, and the abort signal (Ctrl-C) was not heard until the whole --lock-wait had passed; (3) a WAL
-// tenant that an application merely has open was reported locked by "an application connection writing".
+// tenant that an application merely has open was reported locked by "an application connection writing";
+// (4) a rollback-journal tenant an application only reads in a transaction was reported the same way; (5) a
+// file this user may not write was locked (SQLite grants the lock to a read-only open) and failed later with
+// "attempt to write a readonly database" alone.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -36,6 +40,28 @@ function tenantFile(name: string, mode: 'wal' | 'delete'): Tenant {
     database: p.database,
     tags: [],
   };
+}
+
+/** Makes `file` unwritable for this process (root ignores modes: chattr +i); undefined where neither works. */
+function unwritableFile(file: string): (() => void) | undefined {
+  const writable = () => {
+    try {
+      closeSync(openSync(file, 'r+'));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  chmodSync(file, 0o444);
+  if (!writable()) return () => chmodSync(file, 0o644);
+  if (spawnSync('chattr', ['+i', file]).status === 0 && !writable())
+    return () => {
+      spawnSync('chattr', ['-i', file]);
+      chmodSync(file, 0o644);
+    };
+  spawnSync('chattr', ['-i', file]);
+  chmodSync(file, 0o644);
+  return undefined;
 }
 
 /** The application: its own connection that never waits for a lock (a wait would hide a held one). */
@@ -141,6 +167,42 @@ describe('the SQLite migration lock while an application has the tenant open', (
       if (application.inTransaction) application.exec('ROLLBACK');
       application.close();
       await session.close();
+    }
+  });
+
+  it('a rollback-journal tenant an application reads in a transaction is LOCKED, and the message says a reading one is enough', async () => {
+    const tenant = tenantFile('delete-reader', 'delete');
+    const application = app(tenant);
+    application.exec('BEGIN');
+    application.prepare('select count(*) from items').get();
+    const session = await sqliteAdapter.open(tenant, { timeouts });
+    try {
+      await assert.rejects(
+        withTenantLock(session, 0, async () => {}),
+        (err: unknown) =>
+          err instanceof TenantError && err.code === 'LOCKED' && /a reading one is enough/.test(err.message),
+      );
+    } finally {
+      application.exec('COMMIT');
+      application.close();
+      await session.close();
+    }
+  });
+
+  it('a tenant file this user may not write fails the lock saying so, not "attempt to write a readonly database" alone', async (t) => {
+    const tenant = tenantFile('read-only-file', 'delete');
+    const undo = unwritableFile(tenant.database);
+    if (!undo) return t.skip('cannot make a file unwritable here (neither chmod nor chattr +i)');
+    const session = await sqliteAdapter.open(tenant, { timeouts });
+    try {
+      await assert.rejects(
+        withTenantLock(session, 0, async () => {}),
+        (err: unknown) =>
+          err instanceof TenantError && err.code === 'FAILED' && /read-only for this user/.test(err.message),
+      );
+    } finally {
+      await session.close();
+      undo();
     }
   });
 

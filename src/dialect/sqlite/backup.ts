@@ -210,7 +210,7 @@ async function copyWhenUnlocked(source: Database.Database, dest: string, ctx: Ba
     if (Date.now() >= deadline) {
       throw new TenantError(
         'RESTORE_FAILED',
-        `${dest} is locked by another connection (another runner's migration, or an application holding a write lock); nothing was restored`,
+        `${dest} is locked by another connection (another runner's migration, or an application's transaction: in rollback-journal mode a reading one is enough); nothing was restored`,
       );
     }
     await sleep(BUSY_RETRY_MS, undefined, { signal: ctx.signal }).catch(() => {

@@ -1,6 +1,7 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
+import { errorMessage, TenantError } from '../../core/errors.js';
 
 /** How often a refused lock is tried again while waiting (SQLite's own busy handler sleeps alike). */
 const LOCK_RETRY_MS = 50;
@@ -40,14 +41,32 @@ function attemptExclusive(db: Database.Database, busyTimeoutMs: number): boolean
 }
 
 /**
+ * SQLite opens a file it may not write read-only, silently, and even grants it the exclusive lock; the
+ * first write then fails "attempt to write a readonly database". Every command that takes the lock is about
+ * to write: say what is read-only, before anything starts.
+ */
+function refuseReadOnlyFile(path: string): void {
+  try {
+    accessSync(path, constants.W_OK);
+  } catch (err) {
+    throw new TenantError(
+      'FAILED',
+      `the database file ${path} is read-only for this user (its permissions, an immutable flag, or a read-only mount), and dbfleet needs to write it: ${errorMessage(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
  * Takes the exclusive file lock, trying again every LOCK_RETRY_MS until `waitMs` has passed or `signal`
  * aborts, sleeping between attempts without holding the event loop. `onConnection` runs its callback on the
  * session's one connection.
  */
 export async function takeExclusiveLock(
   onConnection: <T>(fn: (db: Database.Database) => T) => Promise<T>,
-  options: { waitMs: number; busyTimeoutMs: number; signal?: AbortSignal },
+  options: { path: string; waitMs: number; busyTimeoutMs: number; signal?: AbortSignal },
 ): Promise<boolean> {
+  refuseReadOnlyFile(options.path);
   const deadline = Date.now() + Math.max(0, options.waitMs);
   const busy = Math.max(0, Math.floor(options.busyTimeoutMs));
   for (;;) {
@@ -77,7 +96,9 @@ export function describeFileLockHolder(path: string): string | undefined {
   } catch {
     return undefined;
   }
-  // Bytes 18 and 19, the file format write/read versions: 2 means WAL.
+  // Bytes 18 and 19, the file format write/read versions: 1 is a rollback journal, 2 WAL.
+  if (header[18] === 1)
+    return 'held by another connection to the file: another dbfleet runner, or an application connection in a transaction (in rollback-journal mode a reading one is enough)';
   if (header[18] !== 2) return undefined;
   return "held by another connection to the file, which is in WAL mode: there every open connection keeps the lock out, an application's idle one too (another dbfleet runner, or the application's open connections: close them, or wait with --lock-wait)";
 }

@@ -72,6 +72,7 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
     knex,
     async tryLock(waitMs, signal) {
       locked = await takeExclusiveLock((fn) => withRawConnection(knex, fn), {
+        path: tenant.database,
         waitMs,
         busyTimeoutMs: options.timeouts.lockTimeoutMs,
         ...(signal ? { signal } : {}),
