@@ -1,5 +1,5 @@
 // The SQLite migration lock (an exclusive file lock) against an application that has the tenant open.
-// Three faults: (1) a WAL tenant stayed locked after unlock() — exclusive mode set before the connection's
+// Five faults: (1) a WAL tenant stayed locked after unlock() — exclusive mode set before the connection's
 // first WAL access builds the WAL index in private memory, and `locking_mode = NORMAL` is then a no-op, so
 // the application was kept out until the session closed (the rest of an upgrade); (2) the wait for a held
 // lock was SQLite's busy handler, which sleeps on the event loop: every other tenant of the run stood
