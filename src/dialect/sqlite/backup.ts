@@ -18,8 +18,14 @@ import type {
 } from '../backup-types.js';
 import { copyDatabase, openReadOnly } from './copy-database.js';
 import { fingerprintSqlite } from './fingerprint.js';
+import { beginReadSnapshot } from './read-snapshot.js';
 import { fileIsThere, recreateSqliteFile } from './recreate-file.js';
 import { acrossPageSizes } from './wal-page-size.js';
+
+const snapshotWait = (ctx: BackupContext) => ({
+  lockTimeoutMs: ctx.sessionOptions.timeouts.lockTimeoutMs,
+  signal: ctx.signal,
+});
 
 const driverVersion = (createRequire(import.meta.url)('better-sqlite3/package.json') as { version: string })
   .version;
@@ -51,12 +57,13 @@ async function backupSqlite(
 ): Promise<BackupResult> {
   const session = await ctx.session();
   const result = await withRaw(session.knex, async (db) => {
-    const sqliteVersion = String((db.prepare('select sqlite_version() as v').get() as { v: string }).v);
-    // The fingerprint's first read pins a snapshot; the backup, on the same connection in the same read
-    // transaction, copies that snapshot: writers in WAL mode go on, and the manifest matches the copy.
-    // (Without it the backup API restarts whenever another connection writes, possibly forever.)
-    db.exec('BEGIN');
+    // A read transaction pins a snapshot; the fingerprint and the backup, on the same connection in it,
+    // read that snapshot: writers in WAL mode go on, and the manifest matches the copy. (Without it the
+    // backup API restarts whenever another connection writes, possibly forever.) It comes first: preparing
+    // any statement reads the schema, and so waits for an application's write lock too.
+    await beginReadSnapshot(db, snapshotWait(ctx));
     try {
+      const sqliteVersion = String((db.prepare('select sqlite_version() as v').get() as { v: string }).v);
       const fingerprint = fingerprintSqlite(db, level);
       await copyDatabase(db, path, ctx.signal);
       return {
@@ -235,8 +242,8 @@ export const sqliteBackupDriver: BackupDriver = {
   },
   async fingerprint(ctx, level) {
     const session = await ctx.session();
-    return withRaw(session.knex, (db) => {
-      db.exec('BEGIN');
+    return withRaw(session.knex, async (db) => {
+      await beginReadSnapshot(db, snapshotWait(ctx));
       try {
         return fingerprintSqlite(db, level);
       } finally {
