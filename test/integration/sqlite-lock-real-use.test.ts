@@ -1,15 +1,17 @@
 // The SQLite migration lock (an exclusive file lock) against an application that has the tenant open.
-// Five faults: (1) a WAL tenant stayed locked after unlock() — exclusive mode set before the connection's
+// Its faults: (1) a WAL tenant stayed locked after unlock() — exclusive mode set before the connection's
 // first WAL access builds the WAL index in private memory, and `locking_mode = NORMAL` is then a no-op, so
 // the application was kept out until the session closed (the rest of an upgrade); (2) the wait for a held
 // lock was SQLite's busy handler, which sleeps on the event loop: every other tenant of the run stood
-// still, and the abort signal (Ctrl-C) was not heard until the whole --lock-wait had passed; (3) a WAL
+// still, and the abort signal (Ctrl-C) was not heard until the whole --lock-wait had passed — and, holding
+// on to the shared lock of its refused attempt while it waited, dbfleet made the application's own COMMIT
+// fail SQLITE_BUSY once the application's busy timeout ran out: the application's write was lost; (3) a WAL
 // tenant that an application merely has open was reported locked by "an application connection writing";
 // (4) a rollback-journal tenant an application only reads in a transaction was reported the same way; (5) a
 // file this user may not write was locked (SQLite grants the lock to a read-only open) and failed later with
 // "attempt to write a readonly database" alone.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +43,16 @@ function tenantFile(name: string, mode: 'wal' | 'delete'): Tenant {
     tags: [],
   };
 }
+
+/** The application of the commit test: holds a write transaction, commits it 500 ms after "go" on stdin. */
+const APPLICATION_COMMITTING_LATER = `
+  const Database = require('better-sqlite3');
+  const db = new Database(process.argv[1]);
+  db.pragma('busy_timeout = 1000');
+  db.exec('BEGIN IMMEDIATE');
+  db.prepare("insert into items (name) values ('committed by the application')").run();
+  process.stdout.write('ready\\n');
+  process.stdin.once('data', () => setTimeout(() => { db.exec('COMMIT'); db.close(); process.exit(0); }, 500));`;
 
 /** Makes `file` unwritable for this process (root ignores modes: chattr +i); undefined where neither works. */
 function unwritableFile(file: string): (() => void) | undefined {
@@ -106,6 +118,36 @@ describe('the SQLite migration lock while an application has the tenant open', (
       if (holder.inTransaction) holder.exec('COMMIT');
       holder.close();
       await session.close();
+    }
+  });
+
+  it("waiting for the lock does not make the application's own commit fail (its write is not lost)", async () => {
+    const tenant = tenantFile('app-commit', 'delete');
+    // The application, in another process: a write transaction it commits half a second after "go", waiting
+    // up to one second for locks, as applications do (better-sqlite3's default is five).
+    const application = spawn(process.execPath, ['-e', APPLICATION_COMMITTING_LATER, tenant.database], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    application.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((done) => application.on('exit', (code) => done(code)));
+    await new Promise<void>((ready) => application.stdout.once('data', () => ready()));
+    const session = await sqliteAdapter.open(tenant, { timeouts });
+    try {
+      application.stdin.write('go\n');
+      assert.equal(await session.tryLock(10_000), true);
+      await session.unlock();
+    } finally {
+      await session.close();
+    }
+    assert.equal(await exited, 0, `the application's commit failed: ${stderr}`);
+    const check = app(tenant);
+    try {
+      assert.deepEqual(check.prepare('select name from items').all(), [
+        { name: 'committed by the application' },
+      ]);
+    } finally {
+      check.close();
     }
   });
 
