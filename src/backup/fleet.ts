@@ -165,6 +165,8 @@ export async function restore(options: RestoreOptions): Promise<FleetReport<Back
       ...settings,
       backup: options.backup ?? 'latest',
       ...(options.dropUnexpected ? { dropUnexpected: true } : {}),
+      // `--lock-wait`: a tenant another runner or the application holds is waited for, as migrate does.
+      ...(options.lockWaitMs ? { lockWaitMs: options.lockWaitMs } : {}),
     }),
   );
 }
