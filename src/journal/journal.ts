@@ -5,6 +5,7 @@ import { currentProcess } from '../util/process-alive.js';
 import { isConnectionLoss, RETRY_DELAYS_MS } from './connection-loss.js';
 import { markDeadRuns } from './dead-runs.js';
 import { eventWrites, json, type Write } from './event-writes.js';
+import { inFileTurn, journalFileOf } from './file-turns.js';
 import { openJournalDatabase } from './open.js';
 import { RUNS, TENANTS } from './schema.js';
 import { type RunStatement, statementRunner } from './statements.js';
@@ -28,17 +29,20 @@ export class Journal {
   private readonly run: RunStatement;
   /** A PostgreSQL control database (not the local SQLite file): its connection can be cut mid-batch. */
   private readonly pooled: boolean;
+  /** The SQLite file, whose writes take turns with other journals of this process on it (file-turns.ts). */
+  private readonly file: string | undefined;
 
   private constructor(readonly knex: Knex) {
     this.run = statementRunner(knex);
     this.pooled = (knex.client as { config: { client?: unknown } }).config.client !== 'better-sqlite3';
+    this.file = journalFileOf(knex);
   }
 
   /** Opens the journal and closes the runs whose process was killed (see markDeadRuns). */
   static async open(target: string): Promise<Journal> {
     const knex = await openJournalDatabase(target);
     try {
-      await markDeadRuns(knex);
+      await inFileTurn(journalFileOf(knex), () => markDeadRuns(knex));
     } catch (err) {
       await knex.destroy().catch(() => {});
       throw err;
@@ -106,13 +110,19 @@ export class Journal {
           });
           return undefined;
         }
-        await this.run('begin', []);
-        for (const write of batch) await write(this.knex, this.run);
-        committing = true;
-        await this.run('commit', []);
+        await inFileTurn(this.file, async () => {
+          try {
+            await this.run('begin', []);
+            for (const write of batch) await write(this.knex, this.run);
+            committing = true;
+            await this.run('commit', []);
+          } catch (err) {
+            await this.run('rollback', []).catch(() => {});
+            throw err;
+          }
+        });
         return undefined;
       } catch (err) {
-        if (!this.pooled) await this.run('rollback', []).catch(() => {});
         // Cut off during its COMMIT, a batch may have been stored: writing it again could store it twice.
         const retry = isConnectionLoss(err) && !committing;
         if (!retry || attempt >= RETRY_DELAYS_MS.length) return { err, retry };

@@ -6,12 +6,18 @@ import { registerSecret } from '../core/redact.js';
 import { SILENT_KNEX_LOG } from '../dialect/pinned-knex.js';
 import { parsePostgresConnection } from '../dialect/postgres/connection.js';
 import { CLIENT_KEEPALIVE } from '../dialect/postgres/liveness-options.js';
+import { withPostgresSetupLock } from '../dialect/postgres/setup-lock.js';
 import { durableSqliteKnexConfig } from '../dialect/sqlite/durable-file.js';
+import { withSqliteWriteLock } from '../dialect/sqlite/write-lock.js';
+import { inFileTurn } from './file-turns.js';
 import { ensureJournalSchema } from './schema.js';
 
 /** Opens (creating if needed) the journal: a SQLite file path, or a `postgres://` control database URL. */
 export async function openJournalDatabase(target: string): Promise<Knex> {
   let knex: Knex;
+  // Two runs may open a new journal at once (two library calls, two CLI processes sharing a control
+  // database): its tables are created under a lock, so the second waits and finds them made.
+  let ensureSchema: () => Promise<void>;
   if (/^postgres(ql)?:\/\//i.test(target)) {
     let parsed: ReturnType<typeof parsePostgresConnection>;
     try {
@@ -20,7 +26,7 @@ export async function openJournalDatabase(target: string): Promise<Knex> {
       throw new UsageError(`--journal: ${errorMessage(err)}`);
     }
     registerSecret(parsed.connection.password);
-    knex = knexFactory({
+    const pgKnex = knexFactory({
       client: 'pg',
       // Keepalives: a journal connection to a vanished server breaks instead of hanging the run.
       connection: { ...parsed.connection, application_name: 'dbfleet-journal', ...CLIENT_KEEPALIVE },
@@ -29,6 +35,8 @@ export async function openJournalDatabase(target: string): Promise<Knex> {
       // failure reaches the user once, as the UsageError below.
       log: SILENT_KNEX_LOG,
     });
+    knex = pgKnex;
+    ensureSchema = () => withPostgresSetupLock(pgKnex, 'journal schema', ensureJournalSchema);
   } else {
     const file = resolve(target);
     try {
@@ -36,10 +44,13 @@ export async function openJournalDatabase(target: string): Promise<Knex> {
     } catch (err) {
       throw new UsageError(`cannot create the journal folder for ${file}: ${errorMessage(err)}`);
     }
-    knex = knexFactory({ ...durableSqliteKnexConfig(file), log: SILENT_KNEX_LOG });
+    const sqliteKnex = knexFactory({ ...durableSqliteKnexConfig(file), log: SILENT_KNEX_LOG });
+    knex = sqliteKnex;
+    ensureSchema = () =>
+      inFileTurn(file, () => withSqliteWriteLock(sqliteKnex, () => ensureJournalSchema(sqliteKnex)));
   }
   try {
-    await ensureJournalSchema(knex);
+    await ensureSchema();
   } catch (err) {
     await knex.destroy().catch(() => {});
     throw new UsageError(`cannot open the journal ${target}: ${errorMessage(err)}`);
