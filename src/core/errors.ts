@@ -8,6 +8,8 @@ export type { ErrorCode } from './error-codes.js';
  * Per-tenant problems are never thrown as this: they become that tenant's failed result.
  */
 export class UsageError extends Error {
+  /** The `--json` document's `error.code` for it, so a library caller branches on the same code. */
+  readonly code = 'USAGE_ERROR' satisfies ErrorCode;
   readonly problems: string[];
   constructor(message: string, problems: string[] = []) {
     super(redact(problems.length ? `${message}\n${problems.map((p) => `  - ${p}`).join('\n')}` : message));

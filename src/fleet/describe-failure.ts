@@ -1,10 +1,12 @@
 import { isErrorCode } from '../core/error-codes.js';
-import { type ErrorInfo, errorMessage, TenantError } from '../core/errors.js';
+import { type ErrorInfo, errorMessage, TenantError, UsageError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import type { DialectAdapter } from '../dialect/types.js';
 
 /** The driver's own code (SQLSTATE, errno name, SQLite result code), when it has one. */
 function driverCodeOf(err: unknown): string | undefined {
+  // dbfleet's own setup error carries a dbfleet code (USAGE_ERROR), not a driver's.
+  if (err instanceof UsageError) return undefined;
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code !== '' ? code : undefined;
 }
