@@ -3,6 +3,7 @@ import type { HistoryOptions } from '../core/history-options.js';
 import type { Tenant } from '../core/tenant.js';
 import type { KnexSettings, SessionOptions, Timeouts } from '../dialect/types.js';
 import type { JournalTarget } from '../journal/use.js';
+import { checkFleetOptions } from './check-options.js';
 import type { RemoteRunner } from './run-fleet.js';
 
 /** What every fleet operation takes, already resolved (the CLI resolves config + flags into this). */
@@ -63,6 +64,7 @@ export function sessionOptionsOf(options: FleetOptions): SessionOptions {
 }
 
 export function fanOutOf(options: FleetOptions) {
+  checkFleetOptions(options);
   return {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     perHost: options.perHost ?? DEFAULT_PER_HOST,

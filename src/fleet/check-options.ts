@@ -1,0 +1,60 @@
+import { UsageError } from '../core/errors.js';
+import type { FleetOptions } from './options.js';
+
+/** A value as a message shows it: strings quoted, so `"4"` and 4 are told apart. */
+const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+
+function wholeNumberAtLeastOne(name: string, value: unknown): string[] {
+  if (value === undefined || (Number.isInteger(value) && (value as number) >= 1)) return [];
+  return [`${name} must be a whole number of at least 1 (got ${shown(value)})`];
+}
+
+function milliseconds(name: string, value: unknown): string[] {
+  if (value === undefined || (Number.isFinite(value) && (value as number) >= 0)) return [];
+  return [`${name} must be a number of milliseconds, 0 or more (got ${shown(value)})`];
+}
+
+/** Made by validateInventory / loadInventory: the connection parsed, the host derived. */
+function isTenant(t: unknown): boolean {
+  const tenant = t as { id?: unknown; host?: unknown; connection?: unknown } | null;
+  return (
+    typeof tenant?.id === 'string' &&
+    typeof tenant.host === 'string' &&
+    typeof tenant.connection === 'object' &&
+    tenant.connection !== null
+  );
+}
+
+/**
+ * The options every fleet verb takes, checked before anything runs — the CLI's flags are checked when
+ * parsed, but a library caller (JavaScript, or a cast) can pass anything: a bad value is a UsageError
+ * naming the option, not a driver's or p-limit's TypeError from deep inside, nor a value silently used.
+ */
+export function checkFleetOptions(options: FleetOptions): void {
+  const problems: string[] = [];
+  if (!Array.isArray(options.tenants)) {
+    problems.push(`tenants must be an array of tenants (got ${shown(options.tenants)})`);
+  } else {
+    const raw = options.tenants.find((t) => !isTenant(t));
+    if (raw !== undefined) {
+      const id = (raw as { id?: unknown } | null)?.id;
+      problems.push(
+        `tenant ${shown(id ?? raw)} is not a validated tenant (pass the inventory through validateInventory or loadInventory)`,
+      );
+    }
+  }
+  problems.push(
+    ...wholeNumberAtLeastOne('concurrency', options.concurrency),
+    ...wholeNumberAtLeastOne('perHost', options.perHost),
+    ...milliseconds('lockWaitMs', options.lockWaitMs),
+    ...milliseconds('requestTimeoutMs', options.requestTimeoutMs),
+    ...milliseconds('timeouts.lockTimeoutMs', options.timeouts?.lockTimeoutMs),
+    ...milliseconds('timeouts.statementTimeoutMs', options.timeouts?.statementTimeoutMs),
+  );
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
+    problems.push(`onEvent must be a function (got ${shown(options.onEvent)})`);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
+    problems.push(`signal must be an AbortSignal (got ${shown(options.signal)})`);
+  if (problems.length === 1) throw new UsageError(problems[0]!);
+  if (problems.length > 1) throw new UsageError('the fleet options are not valid:', problems);
+}
