@@ -116,3 +116,53 @@ export type NoJournal = typeof dbfleet.Journal;
 export type NoBackupTenant = typeof dbfleet.backupTenant;
 // @ts-expect-error the demo is the CLI's
 export type NoDemo = typeof dbfleet.runDemo;
+
+// What the verbs take and hand back has a name a caller can import: the parts of a report, a drift, a
+// lint, a backup's checks, the options' nested shapes (they were reachable only as indexed types).
+export type NamedParts = [
+  dbfleet.TenantReport,
+  dbfleet.ReportRun,
+  dbfleet.DurationStats,
+  dbfleet.StepTiming,
+  dbfleet.BackupInfo,
+  dbfleet.TenantVersion,
+  dbfleet.DriftDifference,
+  dbfleet.DriftKind,
+  dbfleet.DriftSummary,
+  dbfleet.DriftGroup,
+  dbfleet.VersionGroups,
+  dbfleet.DriftHooks,
+  dbfleet.LintSummary,
+  dbfleet.MigrationLint,
+  dbfleet.PendingRead,
+  dbfleet.CheckRecord,
+  dbfleet.CheckName,
+  dbfleet.VerifiedLevel,
+  dbfleet.RetentionResult,
+  dbfleet.BackupCommonOptions,
+  dbfleet.BackupSelector,
+  dbfleet.BackupEntry,
+  dbfleet.ToolOptions,
+  dbfleet.TableFingerprint,
+  dbfleet.PreflightOptions,
+  dbfleet.KnexSettings,
+  dbfleet.InheritingTenantInput,
+  dbfleet.TenantDefaults,
+  dbfleet.ValidConfig,
+  dbfleet.UpgradeSettings,
+  dbfleet.RunRollbackDetails,
+  dbfleet.MigrationRunContext,
+  dbfleet.CustomContext,
+  dbfleet.LoadedOptimization,
+  dbfleet.DefinitionSource,
+  dbfleet.HistorySnapshot,
+  dbfleet.AppliedMigration,
+];
+export type NamedAsUsed = [
+  Expect<Equal<FleetDocument['tenants'][number], dbfleet.TenantReport>>,
+  Expect<Equal<Resolves<typeof dbfleet.drift>['drift'], dbfleet.DriftSummary>>,
+  Expect<Equal<Resolves<typeof dbfleet.lint>['summary'], dbfleet.LintSummary>>,
+  Expect<
+    Equal<Resolves<typeof dbfleet.rollbackRun>['tenants'][number]['details'], dbfleet.RunRollbackDetails>
+  >,
+];
