@@ -1,6 +1,5 @@
 import { UsageError } from '../core/errors.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
-import { checkFleetOptions } from '../fleet/check-options.js';
 import { setDigest } from '../fleet/definition-set.js';
 import { type FleetOptions, fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
@@ -29,7 +28,6 @@ export interface MigrateOptions extends MigrationOptions {
 export async function resolveMigrations(
   options: MigrationOptions,
 ): Promise<{ migrations: readonly Migration[]; directory?: string }> {
-  checkFleetOptions(options);
   checkHistoryOptions(options.history, options.tenants);
   const migrations =
     typeof options.migrations === 'string' ? await loadMigrations(options.migrations) : options.migrations;
