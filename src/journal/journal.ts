@@ -24,6 +24,11 @@ export class Journal {
   private reads: (() => Promise<void>)[] = [];
   private draining?: Promise<void>;
   private failure: unknown;
+  /**
+   * The first batch the database refused since the last flush: dropped, and never tried again, so the
+   * next flush() must say so even when later batches were stored (a new drain clears `failure`).
+   */
+  private refused: unknown;
   private runId?: string;
 
   private readonly run: RunStatement;
@@ -76,6 +81,7 @@ export class Journal {
             // refused (it would fail again), or one cut off during its COMMIT, is dropped, and the flush
             // waiting for it says so.
             if (failure.retry) this.pending.unshift(...batch);
+            else this.refused ??= failure.err;
             break;
           }
         }
@@ -150,6 +156,11 @@ export class Journal {
     let retried = false;
     for (;;) {
       while (this.draining) await this.draining;
+      if (this.refused !== undefined) {
+        const refused = this.refused;
+        this.refused = undefined;
+        throw refused;
+      }
       if (this.failure === undefined) return;
       if (this.pending.length === 0 || retried) throw this.failure;
       retried = true;

@@ -130,3 +130,26 @@ test('steps: the end closes the newest running row; an end without a start gets 
     await journal.close();
   }
 });
+
+// A batch the database refused is dropped (it would fail again), and flush() is to say so. But every later
+// write starts a drain that forgot the failure: once a later batch committed, the run's final flush
+// resolved, and a run whose planRun batch was refused (two runs on one SQLite journal, each waiting out
+// the other's lock) was reported journaled while the journal had no row of it.
+test('a refused batch makes the next flush() reject even when later batches were stored', async () => {
+  const journal = await Journal.open(join(dir, 'refused.db'));
+  try {
+    await journal.knex.raw(
+      "create trigger refuse_run before insert on dbfleet_runs when new.run_id = 'run-3' begin select raise(abort, 'run-3 refused'); end",
+    );
+    journal.planRun('run-3', 'migrate', {}, [{ id: 'a', host: 'h' }]);
+    // Let that batch be tried (and refused) without a flush, as during a run…
+    await journal.read(async () => undefined);
+    // …then the run goes on: its next event's batch is stored.
+    journal.onEvent({ type: 'tenant:start', tenantId: 'a', host: 'h', at: Date.now() });
+    await assert.rejects(journal.flush(), /run-3 refused/);
+    // Said once: the writes after it were stored, and the next flush has nothing to report.
+    await journal.flush();
+  } finally {
+    await journal.close().catch(() => {});
+  }
+});
