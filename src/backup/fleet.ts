@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
 import type { Tenant } from '../core/tenant.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel, type ToolOptions } from '../dialect/backup-types.js';
+import { checkChoice } from '../fleet/check-options.js';
 import { type FleetOptions, fanOutOf, sessionOptionsOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet, type TaskOutcome, type TenantContext, withTenantArgs } from '../fleet/run-fleet.js';
@@ -89,6 +90,7 @@ type BackupTask = (ctx: TenantContext) => Promise<TaskOutcome<BackupDetails>>;
 const remoteOnly: BackupTask = () => Promise.reject(new Error('this run hands its tenants to queue workers'));
 
 function checkBackupOptions(options: BackupOptions): FingerprintLevel {
+  checkChoice('verify', options.verify, ['none', 'light', 'deep']);
   const level = options.fingerprintLevel ?? 'counts';
   if (!FINGERPRINT_LEVELS.includes(level))
     throw new UsageError(`--fingerprint ${level}: expected ${FINGERPRINT_LEVELS.join(', ')}`);

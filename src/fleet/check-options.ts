@@ -58,3 +58,13 @@ export function checkFleetOptions(options: FleetOptions): void {
   if (problems.length === 1) throw new UsageError(problems[0]!);
   if (problems.length > 1) throw new UsageError('the fleet options are not valid:', problems);
 }
+
+/**
+ * An option that takes one of a few words. Compared exactly, as the code that reads it does: a caller's
+ * `onFailure: 'Rollback'` silently turned the rollback of a failed tenant off, and `with: 'Restore'` ran
+ * the down migrations instead of restoring.
+ */
+export function checkChoice(name: string, value: unknown, allowed: readonly string[]): void {
+  if (value === undefined || allowed.includes(value as string)) return;
+  throw new UsageError(`${name} must be one of ${allowed.join(', ')} (got ${shown(value)})`);
+}

@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
+import { checkChoice } from '../fleet/check-options.js';
 import { setDigest } from '../fleet/definition-set.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
@@ -44,7 +45,8 @@ export type { RunRollbackDetails };
  * never changed, or already rolled back itself, are left alone; ones an earlier rollback of the run rolled
  * back are reported succeeded with nothing done (`alreadyRolledBack`: that rollback's run id).
  */
-export function rollbackRun(options: RollbackRunOptions): Promise<FleetReport<RunRollbackDetails>> {
+export async function rollbackRun(options: RollbackRunOptions): Promise<FleetReport<RunRollbackDetails>> {
+  checkChoice('with', options.with, ['restore', 'down']);
   // One redaction scope for the whole run, the journal's password included (see core/redact.ts).
   return withRedaction(() =>
     withOpenJournal(options.journal, (journal) => rollbackInScope(options, journal)),

@@ -2,6 +2,7 @@ import { type ErrorInfo, UsageError } from '../core/errors.js';
 import type { TenantResult } from '../core/events.js';
 import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
+import { checkChoice } from '../fleet/check-options.js';
 import { setDigest } from '../fleet/definition-set.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
@@ -126,7 +127,9 @@ const countsAsFailure = (r: TenantResult) =>
  * `maxFailures`); once the budget is exceeded no new tenant starts, in-flight tenants finish (and roll
  * back if they fail), and tenants never started are left exactly as they were.
  */
-export function upgrade(options: UpgradeOptions): Promise<FleetReport<UpgradeDetails>> {
+export async function upgrade(options: UpgradeOptions): Promise<FleetReport<UpgradeDetails>> {
+  checkChoice('onFailure', options.onFailure, ['rollback', 'stop', 'continue']);
+  checkChoice('rollbackWith', options.rollbackWith, ['restore', 'down']);
   // One redaction scope for the whole run, the journal's password included (see core/redact.ts).
   return withRedaction(() => upgradeInScope(options));
 }

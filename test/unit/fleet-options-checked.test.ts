@@ -3,7 +3,7 @@
 // `concurrency` to be a number from 1 and up"), a RangeError, or a value silently taken (a negative lock
 // wait, a negative lock timeout) — and a tenant that never went through validateInventory is named.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -12,8 +12,13 @@ import {
   drift,
   type FleetOptions,
   migrate,
+  type OnFailure,
+  prepareUpgrade,
+  type RollbackWith,
+  rollbackRun,
   status,
   UsageError,
+  upgrade,
   validateInventory,
 } from '../../src/index.js';
 
@@ -81,4 +86,46 @@ test('good options still run', async () => {
     onEvent: () => {},
   });
   assert.equal(report.summary.succeeded, 1);
+});
+
+// Words compared exactly by the code that reads them: a near miss was not an error but another behaviour.
+// `onFailure: 'Rollback'` left a failed tenant as it was (no rollback), `with: 'Restore'` ran the down
+// migrations instead of restoring the backup, `verify: 'full'` verified lightly.
+test('a misspelt onFailure, rollbackWith, rollback with or backup verify is a UsageError', async () => {
+  const setup = await prepareUpgrade({
+    tenants,
+    migrations: MIGRATIONS,
+    backupDir: join(dir, 'upgrade-backups'),
+    journal: join(dir, 'journal.db'),
+  });
+  const cases: [string, () => Promise<unknown>, RegExp][] = [
+    [
+      'onFailure',
+      () => upgrade({ ...setup, tenants, onFailure: 'Rollback' as OnFailure }),
+      /onFailure must be one of rollback, stop, continue \(got "Rollback"\)/,
+    ],
+    [
+      'rollbackWith',
+      () => upgrade({ ...setup, tenants, rollbackWith: 'backup' as RollbackWith }),
+      /rollbackWith must be one of restore, down \(got "backup"\)/,
+    ],
+    [
+      'with',
+      () => rollbackRun({ ...setup, tenants, run: true, with: 'Restore' as RollbackWith }),
+      /with must be one of restore, down \(got "Restore"\)/,
+    ],
+    [
+      'verify',
+      () => backup({ tenants, backupDir: join(dir, 'backups'), verify: 'full' as 'deep' }),
+      /verify must be one of none, light, deep \(got "full"\)/,
+    ],
+  ];
+  for (const [what, run, message] of cases)
+    await assert.rejects(run(), (err) => {
+      assert.ok(err instanceof UsageError, `${what}: ${(err as Error).message}`);
+      assert.match(err.message, message, what);
+      return true;
+    });
+  // Nothing ran: no upgrade was journaled, no backup taken.
+  assert.deepEqual(readdirSync(join(dir, 'upgrade-backups')), []);
 });
