@@ -1,5 +1,21 @@
 import { UsageError } from '../core/errors.js';
+import { closestMatch } from '../util/suggest.js';
+import { OPTION_KEYS } from './option-keys.js';
 import type { FleetOptions } from './options.js';
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(OPTION_KEYS);
+
+/**
+ * Keys one typo away from a known option (`dryrun`, `concurency`): not silently ignored — a misspelt
+ * `dryRun` applied the migrations. A key far from every option (the caller's own) is left alone.
+ */
+function misspeltKeys(options: object): string[] {
+  return Object.keys(options).flatMap((key) => {
+    if (KNOWN_KEYS.has(key)) return [];
+    const match = closestMatch(key, OPTION_KEYS);
+    return match ? [`unknown option ${key} (did you mean ${match}?)`] : [];
+  });
+}
 
 /** A value as a message shows it: strings quoted, so `"4"` and 4 are told apart. */
 const shown = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : String(value));
@@ -31,7 +47,7 @@ function isTenant(t: unknown): boolean {
  * naming the option, not a driver's or p-limit's TypeError from deep inside, nor a value silently used.
  */
 export function checkFleetOptions(options: FleetOptions): void {
-  const problems: string[] = [];
+  const problems: string[] = misspeltKeys(options);
   if (!Array.isArray(options.tenants)) {
     problems.push(`tenants must be an array of tenants (got ${shown(options.tenants)})`);
   } else {

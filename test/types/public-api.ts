@@ -2,6 +2,7 @@
 // includes test/), and a change to a verb's signature, the event union or what the main entry exposes
 // fails there. `// @ts-expect-error` lines must stay errors: each is a name that must NOT be public.
 import type * as engine from '../../src/engine.js';
+import type { OPTION_KEYS } from '../../src/fleet/option-keys.js';
 import type * as dbfleet from '../../src/index.js';
 import type {
   BackupDetails,
@@ -166,3 +167,21 @@ export type NamedAsUsed = [
     Equal<Resolves<typeof dbfleet.rollbackRun>['tenants'][number]['details'], dbfleet.RunRollbackDetails>
   >,
 ];
+
+// The keys checkFleetOptions knows (a near miss of one is a typo): every verb's, and those of what callers
+// spread into them. A new option must be added to OPTION_KEYS, or a caller's key near it is refused.
+type EveryOptionKey =
+  | keyof dbfleet.MigrateOptions
+  | keyof dbfleet.PlanOptions
+  | keyof dbfleet.LintOptions
+  | keyof dbfleet.BackupOptions
+  | keyof dbfleet.VerifyOptions
+  | keyof dbfleet.RestoreOptions
+  | keyof dbfleet.OptimizeOptions
+  | keyof dbfleet.UpgradeOptions
+  | keyof dbfleet.RollbackRunOptions
+  | keyof dbfleet.UpgradeSetup
+  | keyof dbfleet.RunOptions
+  | keyof dbfleet.WorkerOptions
+  | keyof dbfleet.CoordinatorOptions;
+export type OptionKeysKnown = Expect<Equal<Exclude<EveryOptionKey, (typeof OPTION_KEYS)[number]>, never>>;

@@ -129,3 +129,28 @@ test('a misspelt onFailure, rollbackWith, rollback with or backup verify is a Us
   // Nothing ran: no upgrade was journaled, no backup taken.
   assert.deepEqual(readdirSync(join(dir, 'upgrade-backups')), []);
 });
+
+// TypeScript refuses an unknown key in an object literal; JavaScript (or a spread) does not, and the key
+// was ignored: `dryrun: true` applied the migrations it was meant to preview.
+test('a key one typo away from an option is a UsageError naming the option meant; others are left alone', async () => {
+  const fresh = join(dir, 'typo.sqlite');
+  writeFileSync(fresh, '');
+  const one = validateInventory([{ id: 'typo', dialect: 'sqlite', connection: fresh }], 'test');
+  for (const [key, meant] of [
+    ['dryrun', 'dryRun'],
+    ['concurency', 'concurrency'],
+    ['perhost', 'perHost'],
+  ] as const) {
+    const options = { tenants: one, migrations: MIGRATIONS, [key]: true } as unknown as Parameters<
+      typeof migrate
+    >[0];
+    await assert.rejects(migrate(options), (err) => {
+      assert.ok(err instanceof UsageError, (err as Error).message);
+      assert.match(err.message, new RegExp(`unknown option ${key} \\(did you mean ${meant}\\?\\)`));
+      return true;
+    });
+  }
+  const report = await status({ tenants: one, migrations: MIGRATIONS, ...{ requestedBy: 'ci-job-42' } });
+  assert.equal(report.summary.succeeded, 1, "the caller's own key is not an option's typo");
+  assert.equal(report.tenants[0]?.details.current, null, 'nothing was applied by the refused runs');
+});
