@@ -1,7 +1,18 @@
 import { UsageError } from '../core/errors.js';
 import { closestMatch } from '../util/suggest.js';
 import { OPTION_KEYS } from './option-keys.js';
-import type { FleetOptions } from './options.js';
+
+/** FleetOptions as a caller may really pass them (anything): the fields checked here, untyped. */
+interface UncheckedOptions {
+  tenants?: unknown;
+  concurrency?: unknown;
+  perHost?: unknown;
+  lockWaitMs?: unknown;
+  requestTimeoutMs?: unknown;
+  timeouts?: { lockTimeoutMs?: unknown; statementTimeoutMs?: unknown };
+  onEvent?: unknown;
+  signal?: unknown;
+}
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set(OPTION_KEYS);
 
@@ -46,7 +57,7 @@ function isTenant(t: unknown): boolean {
  * parsed, but a library caller (JavaScript, or a cast) can pass anything: a bad value is a UsageError
  * naming the option, not a driver's or p-limit's TypeError from deep inside, nor a value silently used.
  */
-export function checkFleetOptions(options: FleetOptions): void {
+export function checkFleetOptions(options: UncheckedOptions): void {
   const problems: string[] = misspeltKeys(options);
   if (!Array.isArray(options.tenants)) {
     problems.push(`tenants must be an array of tenants (got ${shown(options.tenants)})`);
