@@ -4,6 +4,7 @@ import type { Tenant } from '../core/tenant.js';
 import type { KnexSettings, SessionOptions, Timeouts } from '../dialect/types.js';
 import type { JournalTarget } from '../journal/use.js';
 import { checkFleetOptions } from './check-options.js';
+import { asObserver } from './observer.js';
 import type { RemoteRunner } from './run-fleet.js';
 
 /** What every fleet operation takes, already resolved (the CLI resolves config + flags into this). */
@@ -69,7 +70,7 @@ export function fanOutOf(options: FleetOptions) {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     perHost: options.perHost ?? DEFAULT_PER_HOST,
     sessionOptions: sessionOptionsOf(options),
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.onEvent ? { onEvent: asObserver(options.onEvent) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.journal !== undefined ? { journal: options.journal } : {}),
     ...(options.remote ? { remote: options.remote } : {}),

@@ -95,11 +95,12 @@ async function rollbackInScope(
     },
     targets.map((r) => ({ id: r.tenantId, host: byId.get(r.tenantId)!.host, wave: r.wave })),
   );
+  const fanOut = fanOutOf(options);
   const fleet = createFleetRun<RunRollbackDetails>({
-    ...fanOutOf(options),
+    ...fanOut,
     onEvent: (e) => {
       journal.onEvent(e);
-      options.onEvent?.(e);
+      fanOut.onEvent?.(e);
     },
     command: 'rollback',
     runId,

@@ -4,6 +4,7 @@ import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
 import { checkChoice } from '../fleet/check-options.js';
 import { setDigest } from '../fleet/definition-set.js';
+import { asObserver } from '../fleet/observer.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun, withTenantArgs } from '../fleet/run-fleet.js';
@@ -135,6 +136,7 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport<Upgr
 }
 
 function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDetails>> {
+  const observe = asObserver(options.onEvent);
   return withOpenJournal(options.journal, async (journal) => {
     const resume = options.resume ? await loadResume(journal, options.resume, options.tenants) : undefined;
     const runId = resume?.runId ?? newRunId();
@@ -170,7 +172,7 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
         options,
         waves[0]?.tenants ?? [],
         options.preflight,
-        (e) => options.onEvent?.(e),
+        (e) => observe?.(e),
       ));
     journal.planRun(
       runId,
@@ -223,7 +225,7 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
       // held elsewhere) is not upgraded either; one the gates kept from starting is not a failure.
       if (e.type === 'tenant:done' && countsAsFailure(e.result)) countFailure(e.tenantId);
       journal.onEvent(e);
-      options.onEvent?.(e);
+      observe?.(e);
     };
     const firstOnHost = new Map<string, Tenant>();
     for (const t of all) if (!firstOnHost.has(t.host)) firstOnHost.set(t.host, t);
