@@ -12,13 +12,26 @@ import { withSqliteWriteLock } from '../dialect/sqlite/write-lock.js';
 import { inFileTurn } from './file-turns.js';
 import { ensureJournalSchema } from './schema.js';
 
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
+/**
+ * A URL of another scheme is refused rather than taken for a relative path: `sqlite:///var/x.db` was
+ * journaled into ./sqlite:/var/x.db, where no report looks, and `mssql://user:pw@host/db` put the
+ * password into a folder name.
+ */
+export function checkJournalTarget(target: string): void {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target) && !POSTGRES_URL.test(target))
+    throw new UsageError(`the journal is a SQLite file path or a postgres:// URL, not ${target}`);
+}
+
 /** Opens (creating if needed) the journal: a SQLite file path, or a `postgres://` control database URL. */
 export async function openJournalDatabase(target: string): Promise<Knex> {
+  checkJournalTarget(target);
   let knex: Knex;
   // Two runs may open a new journal at once (two library calls, two CLI processes sharing a control
   // database): its tables are created under a lock, so the second waits and finds them made.
   let ensureSchema: () => Promise<void>;
-  if (/^postgres(ql)?:\/\//i.test(target)) {
+  if (POSTGRES_URL.test(target)) {
     let parsed: ReturnType<typeof parsePostgresConnection>;
     try {
       parsed = parsePostgresConnection(target);

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { UsageError } from '../core/errors.js';
 import { Journal } from './journal.js';
-import { openJournalDatabase } from './open.js';
+import { checkJournalTarget, openJournalDatabase } from './open.js';
 
 /** Where a run is journaled: a SQLite path or `postgres://` URL, or an open Journal. */
 export type JournalTarget = string | Journal;
@@ -33,6 +33,7 @@ export async function withOpenJournal<T>(
  */
 export async function readJournal<T>(target: JournalTarget, fn: (knex: Knex) => Promise<T>): Promise<T> {
   if (typeof target !== 'string') return fn(target.knex);
+  checkJournalTarget(target);
   if (!isJournalUrl(target) && !existsSync(resolve(target)))
     throw new UsageError(`no journal at ${resolve(target)}`);
   const knex = await openJournalDatabase(target);
