@@ -1,5 +1,6 @@
 import { describeDifference } from './compare.js';
 import type { DriftDetails, DriftReport } from './fleet.js';
+import type { VersionGroups } from './groups.js';
 
 /** Tenant ids in a sentence: ten by name, the rest as a count. */
 export function idList(ids: readonly string[], max = 10): string {
@@ -9,6 +10,8 @@ export function idList(ids: readonly string[], max = 10): string {
 }
 
 const versionName = (v: string | null) => v ?? '(no migration applied)';
+/** A version's heading: with its dialect when the fleet mixes them. */
+const versionOf = (v: VersionGroups) => `${versionName(v.version)}${v.dialect ? ` (${v.dialect})` : ''}`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
@@ -30,7 +33,7 @@ export function driftLines(report: DriftReport): string[] {
       : `no drift: ${plural(read, 'tenant')}, each the same as the others on its version`,
   ];
   for (const v of versions) {
-    lines.push('', `${versionName(v.version)}: ${plural(v.tenants, 'tenant')}`);
+    lines.push('', `${versionOf(v)}: ${plural(v.tenants, 'tenant')}`);
     const width = Math.max(...v.groups.map((g) => plural(g.tenants.length, 'tenant').length));
     for (const g of v.groups) {
       const who = g.majority
@@ -45,7 +48,7 @@ export function driftLines(report: DriftReport): string[] {
   for (const v of versions) {
     for (const g of v.groups.slice(1)) {
       const differences = byId.get(g.tenants[0]!)?.differences ?? [];
-      lines.push('', `${idList(g.tenants)} (group ${g.group} of ${versionName(v.version)}):`);
+      lines.push('', `${idList(g.tenants)} (group ${g.group} of ${versionOf(v)}):`);
       for (const d of differences) lines.push(`  ${describeDifference(d)}`);
     }
   }

@@ -87,19 +87,28 @@ export async function drift(options: FleetOptions, hooks: DriftHooks = {}): Prom
       };
     },
   );
-  return withDrift(report, shapes);
+  return withDrift(report, shapes, new Map(options.tenants.map((t) => [t.id, t.dialect])));
 }
 
-/** Groups the tenants that were read and describes each outlier against its version's majority. */
+/**
+ * Groups the tenants that were read and describes each outlier against its version's majority.
+ * `dialectOf` names each tenant's dialect, so that a fleet mixing them is grouped per dialect.
+ */
 export function withDrift(
   report: FleetReport<DriftDetails>,
   shapes: ReadonlyMap<string, SchemaShape>,
+  dialectOf: ReadonlyMap<string, string> = new Map(),
 ): DriftReport {
   const read: Fingerprinted[] = [];
   for (const t of report.tenants) {
     const d = t.details as Partial<DriftDetails>;
     if (t.status === 'succeeded' && typeof d.fingerprint === 'string')
-      read.push({ id: t.id, version: d.version ?? null, fingerprint: d.fingerprint });
+      read.push({
+        id: t.id,
+        version: d.version ?? null,
+        fingerprint: d.fingerprint,
+        dialect: dialectOf.get(t.id),
+      });
   }
   const versions = groupByVersion(read);
   const placed = new Map<string, { group: number; majority: string }>();

@@ -4,6 +4,8 @@ export interface Fingerprinted {
   /** The newest applied migration's name; null for a database with none applied. */
   version: string | null;
   fingerprint: string;
+  /** The tenant's dialect: structures of two dialects always differ, so a mixed fleet groups per dialect. */
+  dialect?: string;
 }
 
 export interface DriftGroup {
@@ -17,6 +19,8 @@ export interface DriftGroup {
 
 export interface VersionGroups {
   version: string | null;
+  /** Set only when the fleet mixes dialects: the groups are then per (dialect, version). */
+  dialect?: string;
   tenants: number;
   /** Largest first; ties go to the group whose first tenant comes first in the input. */
   groups: DriftGroup[];
@@ -26,7 +30,7 @@ export interface VersionGroups {
 
 const byVersion = (a: VersionGroups, b: VersionGroups) =>
   a.version === b.version
-    ? 0
+    ? (a.dialect ?? '').localeCompare(b.dialect ?? '')
     : a.version === null
       ? -1
       : b.version === null
@@ -40,23 +44,35 @@ const byVersion = (a: VersionGroups, b: VersionGroups) =>
  * The majority is the largest group; between groups of the same size, the one holding the earliest
  * tenant in the input (inventory order) — deterministic, and the same answer on every run of the same
  * inventory. Versions come oldest first (migration names sort by their timestamp), none applied first.
- * Pure.
+ * A fleet mixing dialects is grouped per dialect and version: a PostgreSQL and a SQLite tenant never
+ * share a fingerprint, and their difference is not drift. Pure.
  */
 export function groupByVersion(tenants: readonly Fingerprinted[]): VersionGroups[] {
-  const versions = new Map<string | null, Map<string, string[]>>();
+  const mixed = new Set(tenants.map((t) => t.dialect)).size > 1;
+  const versions = new Map<
+    string,
+    { version: string | null; dialect?: string; groups: Map<string, string[]> }
+  >();
   for (const t of tenants) {
-    const groups = versions.get(t.version) ?? new Map<string, string[]>();
-    groups.set(t.fingerprint, [...(groups.get(t.fingerprint) ?? []), t.id]);
-    versions.set(t.version, groups);
+    const dialect = mixed ? t.dialect : undefined;
+    const key = JSON.stringify([t.version, dialect ?? null]);
+    const at = versions.get(key) ?? {
+      version: t.version,
+      ...(dialect ? { dialect } : {}),
+      groups: new Map(),
+    };
+    at.groups.set(t.fingerprint, [...(at.groups.get(t.fingerprint) ?? []), t.id]);
+    versions.set(key, at);
   }
   const out: VersionGroups[] = [];
-  for (const [version, byFingerprint] of versions) {
+  for (const { version, dialect, groups: byFingerprint } of versions.values()) {
     // A Map keeps insertion order: a stable sort on size alone keeps first-seen order among equals.
     const groups = [...byFingerprint.entries()]
       .sort(([, a], [, b]) => b.length - a.length)
       .map(([fingerprint, ids], i) => ({ group: i + 1, fingerprint, majority: i === 0, tenants: ids }));
     out.push({
       version,
+      ...(dialect ? { dialect } : {}),
       tenants: groups.reduce((n, g) => n + g.tenants.length, 0),
       groups,
       tie: groups.length > 1 && groups[0]!.tenants.length === groups[1]!.tenants.length,

@@ -59,6 +59,25 @@ describe('groupByVersion', () => {
     assert.equal(w?.groups[0]?.fingerprint, 'y');
   });
 
+  test('a fleet mixing dialects is grouped per dialect and version, not called drift', () => {
+    const versions = groupByVersion([
+      { ...t('pg1', 'v1', 'p'), dialect: 'postgres' },
+      { ...t('lite1', 'v1', 's'), dialect: 'sqlite' },
+      { ...t('pg2', 'v1', 'p'), dialect: 'postgres' },
+      { ...t('lite2', 'v1', 'x'), dialect: 'sqlite' },
+    ]);
+    assert.deepEqual(
+      versions.map((v) => [v.version, v.dialect, v.groups.map((g) => g.tenants)]),
+      [
+        ['v1', 'postgres', [['pg1', 'pg2']]],
+        ['v1', 'sqlite', [['lite1'], ['lite2']]],
+      ],
+    );
+    // One dialect: no dialect in the groups (the --json shape of a plain fleet is unchanged).
+    const [only] = groupByVersion([{ ...t('a', 'v1', 'p'), dialect: 'postgres' }]);
+    assert.equal(only?.dialect, undefined);
+  });
+
   test('no tenant: no version', () => {
     assert.deepEqual(groupByVersion([]), []);
   });
@@ -131,6 +150,34 @@ describe('withDrift', () => {
     assert.equal(out.drift.found, false);
     assert.deepEqual(out.drift.versions[0]?.groups[0]?.tenants, ['a']);
     assert.equal(out.tenants[1]?.details.group, null);
+  });
+
+  test('a PostgreSQL and a SQLite tenant on one version are not drift; the lines name the dialect', () => {
+    const dialects = new Map([
+      ['a', 'postgres'],
+      ['b', 'sqlite'],
+      ['c', 'sqlite'],
+    ]);
+    const out = withDrift(
+      report([read('a', 'same'), read('b', 'lacks'), read('c', 'same')]),
+      shapes,
+      dialects,
+    );
+    assert.equal(out.drift.found, true, 'b and c, both SQLite, still differ');
+    assert.deepEqual(
+      out.tenants.map((r) => [r.id, r.details.group]),
+      [
+        ['a', 1],
+        ['b', 1],
+        ['c', 2],
+      ],
+    );
+    const lines = driftLines(out);
+    assert.ok(lines.includes('v1 (postgres): 1 tenant'), lines.join('\n'));
+    assert.ok(lines.includes('c (group 2 of v1 (sqlite)):'), lines.join('\n'));
+    const mixedOnly = withDrift(report([read('a', 'same'), read('b', 'lacks')]), shapes, dialects);
+    assert.equal(mixedOnly.drift.found, false);
+    assert.equal(mixedOnly.ok, true);
   });
 
   test('tenants on different versions are never compared with each other', () => {
