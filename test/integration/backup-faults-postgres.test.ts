@@ -95,10 +95,10 @@ describe('PostgreSQL backup faults', () => {
     );
   });
 
-  // A restore that must drop what was created after the backup commits those drops before pg_restore's
-  // own transaction starts. An archive whose data cannot be read (its checksum rewritten to match, so the
-  // light check passes) used to fail only after the drops: the tenant lost the new tables and kept the
-  // newer data. The whole archive is read first; nothing is dropped when it cannot be.
+  // A restore that must drop what was created after the backup runs those drops in the restore's own
+  // transaction. An archive whose data cannot be read (its checksum rewritten to match, so the light check
+  // passes) once failed only after the drops had committed: the tenant lost the new tables and kept the
+  // newer data. Now the failed read rolls the drops back with everything else.
   it('a restore from an archive whose data cannot be read changes nothing, the objects to drop included', async () => {
     const backupDir = join(root, 'bk-corrupt');
     const taken = only(await backup({ tenants: [tenant], backupDir, keep: 1 }));
@@ -121,7 +121,7 @@ describe('PostgreSQL backup faults', () => {
       );
       assert.equal(r.status, 'failed');
       assert.equal(r.error?.code, 'RESTORE_FAILED');
-      assert.match(r.error?.message ?? '', /cannot be read whole .*nothing was changed/);
+      assert.match(r.error?.message ?? '', /cannot be read whole.*nothing was changed/);
       const left = await queryDatabase<{ n: string }>(DB, 'select count(*) as n from made_after_backup');
       assert.equal(Number(left[0]!.n), 1, 'the table created after the backup is still there');
     } finally {
@@ -159,6 +159,51 @@ describe('PostgreSQL backup faults', () => {
     }
     const rows = await queryDatabase<{ n: string }>(DB, 'select count(*) as n from notes');
     assert.equal(Number(rows[0]!.n), 40000);
+  });
+
+  // The drops of what was created after the backup used to commit on their own before pg_restore started:
+  // a restore that then could not get its locks failed with the new table already gone — neither the
+  // upgraded tenant nor the restored one. They now run in the restore's one transaction.
+  it('a restore that fails after dropping the objects created after the backup keeps them', {
+    timeout: 60_000,
+  }, async () => {
+    const backupDir = join(root, 'bk-locked-extra');
+    const taken = only(await backup({ tenants: [tenant], backupDir, keep: 1 }));
+    assert.equal(taken.status, 'succeeded', taken.error?.message);
+    const path = (taken.details as unknown as BackupDetails).backup!.path;
+    await queryDatabase(
+      DB,
+      'create table made_after_backup (x int); insert into made_after_backup values (7)',
+    );
+    const reader = new pg.Client({ connectionString: pgUrl(DB), application_name: 'the app' });
+    await reader.connect();
+    await reader.query('begin; select count(*) from notes');
+    const release = setTimeout(() => void reader.query('commit').catch(() => {}), 20_000);
+    try {
+      const r = only(
+        await restoreTenant({
+          tenant,
+          backupDir,
+          backup: path,
+          yes: true,
+          dropUnexpected: true,
+          timeouts: { lockTimeoutMs: 300 },
+        }),
+      );
+      assert.equal(r.status, 'failed');
+      assert.equal(r.error?.code, 'LOCK_TIMEOUT', r.error?.message);
+      assert.match(
+        r.error?.message ?? '',
+        /nothing was changed \(the objects created after the backup were kept: .*made_after_backup/,
+      );
+      const left = await queryDatabase<{ x: number }>(DB, 'select x from made_after_backup');
+      assert.deepEqual(left, [{ x: 7 }], 'the table created after the backup and its row are still there');
+    } finally {
+      clearTimeout(release);
+      await reader.query('commit').catch(() => {});
+      await reader.end();
+      await queryDatabase(DB, 'drop table if exists made_after_backup');
+    }
   });
 
   it('a full disk fails the tenant with DISK_FULL and leaves no final-named file, no manifest, no partial', async (t) => {

@@ -12,6 +12,7 @@ import {
   pgToolEnv,
   quoteConninfoValue,
   serverMajor,
+  toolPath,
 } from '../../src/dialect/postgres/pg-tools.js';
 import { isScratchOf, scratchPrefix } from '../../src/dialect/postgres/scratch.js';
 
@@ -84,6 +85,22 @@ describe('pg tool arguments and environment', () => {
     assert.equal(serverMajor(150020), 15);
     assert.equal(serverMajor(100012), 10);
     assert.equal(serverMajor(90624), 9.6);
+  });
+
+  // A restore's script comes from pg_restore and runs through psql: the two must be of one install.
+  it('psql is the one beside a configured pg_restore, else found as any tool is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbfleet-tools-'));
+    try {
+      const restore = join(dir, 'pg_restore');
+      writeFileSync(restore, '');
+      assert.notEqual(toolPath('psql', { bin: { pg_restore: restore } }), join(dir, 'psql'));
+      writeFileSync(join(dir, 'psql'), '');
+      assert.equal(toolPath('psql', { bin: { pg_restore: restore } }), join(dir, 'psql'));
+      assert.equal(toolPath('psql', { bin: { pg_restore: restore, psql: '/opt/psql' } }), '/opt/psql');
+      assert.equal(toolPath('pg_dump', { bin: { pg_restore: restore } }), toolPath('pg_dump', {}));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { TenantError } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
 import type { ConnectionObject } from '../../core/tenant.js';
@@ -17,7 +19,7 @@ import { withPassfile } from './passfile.js';
  *   other users, so the password never goes there: it goes in a 0600 PGPASSFILE in a 0700 directory,
  *   created for this one invocation and removed when the tool exits.
  */
-export type PgTool = 'pg_dump' | 'pg_restore';
+export type PgTool = 'pg_dump' | 'pg_restore' | 'psql';
 
 export interface ToolRun {
   code: number | null;
@@ -86,7 +88,19 @@ function unwrappedTool(tool: PgTool): string | undefined {
 }
 
 export function toolPath(tool: PgTool, tools: ToolOptions): string {
-  return tools.bin?.[tool] ?? unwrappedTool(tool) ?? tool;
+  return tools.bin?.[tool] ?? siblingOfConfigured(tool, tools) ?? unwrappedTool(tool) ?? tool;
+}
+
+/**
+ * psql runs pg_restore's script (see restore-script.ts): when only pg_restore's path is configured, the
+ * psql installed beside it — a script of pg_restore 15.14+ starts with `\restrict`, which an older psql
+ * found on PATH would reject.
+ */
+function siblingOfConfigured(tool: PgTool, tools: ToolOptions): string | undefined {
+  const restore = tools.bin?.pg_restore;
+  if (tool !== 'psql' || restore === undefined || !restore.includes('/')) return undefined;
+  const sibling = join(dirname(restore), 'psql');
+  return existsSync(sibling) ? sibling : undefined;
 }
 
 /** The environment pg_wrapper would have given the binary it runs (when dbfleet runs it instead). */
@@ -107,28 +121,27 @@ export interface RunToolOptions {
   onStderr?: (chunk: string) => void;
 }
 
-const MAX_CAPTURE = 8 * 1024 * 1024;
+export const MAX_CAPTURE = 8 * 1024 * 1024;
+
+/** The binary to run and its environment, for this tenant's target (the password only as `passfile`). */
+export function toolSetup(
+  tool: PgTool,
+  options: Pick<RunToolOptions, 'conn' | 'appName' | 'tools' | 'settings'>,
+  passfile?: string,
+): { bin: string; env: NodeJS.ProcessEnv } {
+  const env = pgToolEnv(options.conn, { appName: options.appName, passfile, settings: options.settings });
+  return { bin: toolPath(tool, options.tools), env: wrapperEnv(tool, options.tools, env) };
+}
 
 /** Runs a tool to completion; a non-zero exit is a result, not an exception (the caller words it). */
 export async function runPgTool(tool: PgTool, args: string[], options: RunToolOptions): Promise<ToolRun> {
   return withPassfile(options.conn.password, (passfile) => {
-    const env = wrapperEnv(
-      tool,
-      options.tools,
-      pgToolEnv(options.conn, { appName: options.appName, passfile, settings: options.settings }),
-    );
-    return spawnTool(
-      toolPath(tool, options.tools),
-      args,
-      env,
-      options.signal,
-      options.onSpawn,
-      options.onStderr,
-    );
+    const { bin, env } = toolSetup(tool, options, passfile);
+    return spawnTool(bin, args, env, options.signal, options.onSpawn, options.onStderr);
   });
 }
 
-function notFound(bin: string): TenantError {
+export function notFound(bin: string): TenantError {
   return new TenantError(
     'TOOL_NOT_FOUND',
     `${bin} not found: install the PostgreSQL client tools or configure its path`,

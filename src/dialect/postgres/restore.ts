@@ -3,22 +3,23 @@ import { TenantError } from '../../core/errors.js';
 import type { ArchiveInfo, BackupContext, RestoreOptions } from '../backup-types.js';
 import { archiveListing, writeUseList } from './archive-list.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
-import { runPgTool } from './pg-tools.js';
 import { publicationMemberships, restorePublicationMemberships } from './publication-membership.js';
 import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
 import { largeObjectsMissingFromToc } from './restore-large-objects.js';
 import { watchRestoreLocks } from './restore-lock-watch.js';
 import { dependentsOutsideSchema } from './restore-outside-dependents.js';
 import { ownersNotSettable } from './restore-owners.js';
+import { restoreInOneTransaction } from './restore-script.js';
 import { listWithoutSchemaEntry } from './toc-list.js';
 import { matviewDataBeforeEventTriggers } from './toc-matview-order.js';
 import { attachedIndexesFirst } from './toc-partition-order.js';
 
 /**
- * `pg_restore --clean --if-exists` drops and recreates what the archive holds, in one transaction: a failure
- * leaves the tenant as it was. What it cannot do is remove what was created after the backup (the migration
- * being rolled back made it): tables and views, but also types, sequences, functions, schemas. Those are
- * dropped first when the caller allows it, otherwise the restore refuses before touching anything.
+ * `pg_restore --clean --if-exists` drops and recreates what the archive holds. What it cannot do is remove
+ * what was created after the backup (the migration being rolled back made it): tables and views, but also
+ * types, sequences, functions, schemas. Those are dropped first, in the same transaction as the restore,
+ * when the caller allows it; otherwise the restore refuses before touching anything. Either way a failure
+ * leaves the tenant as it was.
  */
 export async function restorePostgres(
   ctx: BackupContext,
@@ -73,18 +74,6 @@ export async function restorePostgres(
       );
     }
   }
-  if (extra.length > 0) {
-    // The drops commit before pg_restore's own transaction starts: an archive whose data cannot be read
-    // would leave the tenant without those objects and without its restored data. Read the whole archive
-    // first (pg_restore writing its script nowhere decompresses and checks every block).
-    await readWholeArchive(ctx, path);
-    await knex.transaction(async (trx) => {
-      // Views before tables before sequences, functions, types, extensions, schemas. CASCADE: a dependent
-      // the backup lacks goes too; one it holds is recreated by pg_restore (it drops and recreates them all).
-      for (const r of extra) await trx.raw(r.drop);
-    });
-  }
-
   // A schema tenant's schema that exists is kept (see listWithoutSchemaEntry); one that is gone is created.
   const kept =
     schema !== null && (await session.schemaExists()) ? listWithoutSchemaEntry(list, schema) : list;
@@ -93,67 +82,50 @@ export async function restorePostgres(
   const ordered = matviewDataBeforeEventTriggers(attachedIndexesFirst(kept));
   const useList = ordered !== list ? await writeUseList(ordered) : undefined;
   // A schema tenant's tables leave their publications with pg_restore's drops: put back after it (see
-  // publication-membership.ts). Read after the drops above: a table they removed stays out.
+  // publication-membership.ts). A table dropped below as created after the backup stays out.
   const memberships = schema !== null ? await publicationMemberships(knex, schema) : [];
   const lockWait = ctx.sessionOptions.timeouts.lockTimeoutMs;
   const app = appName('pg_restore', ctx.tenant.id);
   // The archive's own `SET lock_timeout = 0` overrides the start-up setting below: see restore-lock-watch.ts.
   const watch = lockWait > 0 ? watchRestoreLocks(knex, app, lockWait) : undefined;
   let heldBy: string | undefined;
-  const run = await runPgTool(
-    'pg_restore',
-    [
-      '--no-password',
-      dbnameArg(ctx.tenant.database),
+  // The drops of what the backup lacks run first, in the restore's own transaction (see restore-script.ts).
+  // Views before tables before sequences, functions, types, extensions, schemas. CASCADE: a dependent the
+  // backup lacks goes too; one it holds is recreated by pg_restore (it drops and recreates them all).
+  const run = await restoreInOneTransaction({
+    conn: ctx.tenant.connection,
+    database: ctx.tenant.database,
+    appName: app,
+    signal: ctx.signal,
+    tools: ctx.tools,
+    // A restore that cannot get its locks (the application is still connected) fails instead of hanging.
+    settings: lockWait > 0 ? { lock_timeout: Math.floor(lockWait) } : {},
+    prelude: extra.map((r) => r.drop),
+    restoreArgs: [
       '--clean',
       '--if-exists',
-      '--single-transaction',
-      '--exit-on-error',
       ...(useList ? [`--use-list=${useList.file}`] : []),
       resolve(path),
     ],
-    {
-      conn: ctx.tenant.connection,
-      appName: app,
-      signal: ctx.signal,
-      tools: ctx.tools,
-      // A restore that cannot get its locks (the application is still connected) fails instead of hanging.
-      settings: lockWait > 0 ? { lock_timeout: Math.floor(lockWait) } : {},
-    },
-  ).finally(async () => {
+  }).finally(async () => {
     heldBy = await watch?.stop();
     await useList?.remove();
   });
-  if (run.code !== 0) {
-    const err = classifyToolFailure('pg_restore', run);
-    const dropped = extra.length
-      ? `, but the objects created after the backup had already been dropped: ${named.join(', ')}`
+  if (!run.ok) {
+    const err = classifyToolFailure(run.tool, run.run);
+    const keptObjects = extra.length
+      ? ` (the objects created after the backup were kept: ${named.join(', ')})`
       : '';
     if (heldBy !== undefined)
       throw new TenantError(
         'LOCK_TIMEOUT',
-        `pg_restore waited longer than the lock timeout (${lockWait} ms) for a lock held by ${heldBy}, and was cancelled; its changes were rolled back${dropped}`,
+        `the restore waited longer than the lock timeout (${lockWait} ms) for a lock held by ${heldBy}, and was cancelled; nothing was changed${keptObjects}`,
       );
+    const unreadable = run.tool === 'pg_restore' ? 'the backup cannot be read whole: ' : '';
     throw new TenantError(
       err.code === 'BACKUP_TOOL_FAILED' ? 'RESTORE_FAILED' : err.code,
-      `${err.message}; pg_restore's changes were rolled back${dropped}`,
+      `${unreadable}${err.message}; nothing was changed, the restore's one transaction rolled back${keptObjects}`,
     );
   }
   if (schema !== null) await restorePublicationMemberships(knex, schema, memberships);
-}
-
-async function readWholeArchive(ctx: BackupContext, path: string): Promise<void> {
-  const run = await runPgTool('pg_restore', ['--file', '/dev/null', resolve(path)], {
-    conn: ctx.tenant.connection,
-    appName: appName('pg_restore', ctx.tenant.id),
-    signal: ctx.signal,
-    tools: ctx.tools,
-  });
-  if (run.code !== 0) {
-    const err = classifyToolFailure('pg_restore', run);
-    throw new TenantError(
-      'RESTORE_FAILED',
-      `the backup cannot be read whole (${err.message}); nothing was changed`,
-    );
-  }
 }

@@ -1,5 +1,5 @@
 // Branches on knex.client.dialect and returns a chain of knex.raw promises; the index becomes partial.
-exports.up = function (knex) {
+exports.up = (knex) => {
   const truth = knex.client.dialect === 'postgresql' ? 'true' : '1';
   return knex
     .raw('DROP INDEX IF EXISTS monitor_important_time_index')
@@ -11,10 +11,9 @@ exports.up = function (knex) {
     );
 };
 
-exports.down = function (knex) {
-  return knex
+exports.down = (knex) =>
+  knex
     .raw('DROP INDEX IF EXISTS monitor_important_time_index')
     .then(() =>
       knex.raw('CREATE INDEX monitor_important_time_index ON heartbeats (monitor_id, important, time)'),
     );
-};

@@ -2,7 +2,7 @@
 // (.returning('id'): an object on PostgreSQL and on SQLite with knex 3), then updates the members.
 // Branches on knex.client.config.client; on SQLite toggles PRAGMA foreign_keys, a no-op inside the
 // migration's transaction under knex.
-exports.up = async function (knex) {
+exports.up = async (knex) => {
   const client = String(knex.client.config.client);
   const isSqlite = client.includes('sqlite');
   if (isSqlite) await knex.raw('PRAGMA foreign_keys = OFF');
@@ -44,7 +44,7 @@ exports.up = async function (knex) {
   if (isSqlite) await knex.raw('PRAGMA foreign_keys = ON');
 };
 
-exports.down = async function (knex) {
+exports.down = async (knex) => {
   await knex.schema.alterTable('members', (table) => {
     table.dropForeign('club_id');
     table.dropColumn('club_id');

@@ -1,6 +1,6 @@
 // In the migration's transaction: knex queues the builders on its one connection.
-exports.up = function (knex) {
-  return knex.schema.createSchemaIfNotExists('billing').then(() =>
+exports.up = (knex) =>
+  knex.schema.createSchemaIfNotExists('billing').then(() =>
     Promise.all([
       knex.schema.withSchema('billing').createTable('invoices', (t) => {
         t.increments('id');
@@ -18,12 +18,10 @@ exports.up = function (knex) {
       }),
     ]),
   );
-};
 
-exports.down = function (knex) {
-  return Promise.all([
+exports.down = (knex) =>
+  Promise.all([
     knex.schema.withSchema('billing').dropTable('payments'),
     knex.schema.withSchema('billing').dropTable('invoices'),
     knex.schema.dropTable('accounts'),
   ]).then(() => knex.schema.dropSchema('billing'));
-};

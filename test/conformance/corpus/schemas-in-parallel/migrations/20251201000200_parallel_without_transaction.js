@@ -2,7 +2,7 @@
 // connection), then a knex.transaction that reads what they wrote.
 exports.config = { transaction: false };
 
-exports.up = async function (knex) {
+exports.up = async (knex) => {
   await Promise.all([
     knex.schema.withSchema('billing').alterTable('invoices', (t) => {
       t.string('currency', 3).notNullable().defaultTo('EUR');
@@ -28,7 +28,7 @@ exports.up = async function (knex) {
   });
 };
 
-exports.down = async function (knex) {
+exports.down = async (knex) => {
   await knex.withSchema('billing').table('invoices').del();
   await knex.withSchema('billing').table('payments').del();
   await knex('accounts').del();

@@ -1,0 +1,144 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { TenantError } from '../../core/errors.js';
+import type { ConnectionObject } from '../../core/tenant.js';
+import { execFailureOf, launchWithParentDeathSignal } from '../../util/parent-death.js';
+import type { ToolOptions } from '../backup-types.js';
+import { withPassfile } from './passfile.js';
+import { dbnameArg } from './pg-args.js';
+import { MAX_CAPTURE, notFound, type PgTool, type ToolRun, toolSetup } from './pg-tools.js';
+
+/**
+ * Restores an archive into the tenant's database in ONE transaction together with `prelude` — the drops of
+ * what was created after the backup. pg_restore straight into a database cannot take statements of ours
+ * into its transaction, so those drops used to commit on their own first: a restore that then failed (a
+ * lock it could not get, an archive that could not be read) left the tenant without the new objects and
+ * without its old state either.
+ *
+ * Here pg_restore only writes the archive as a script (`--single-transaction`: its `BEGIN` comes first, its
+ * `COMMIT` last, written only after the whole archive was read without error — `--exit-on-error` stops it
+ * before then on any error, and it writes no inner BEGIN/COMMIT around large objects in that mode), and
+ * psql runs that script on the tenant's database after our `BEGIN` and the prelude (`ON_ERROR_STOP`: the
+ * first failed statement ends psql, and with its session the transaction; pg_restore's own `BEGIN` inside
+ * ours is only a warning). Whatever fails — either tool, a statement, an interruption — nothing commits.
+ */
+export interface RestoreScriptOptions {
+  conn: ConnectionObject;
+  database: string;
+  /** The application_name of psql's session (the lock watch finds the restore's backend by it). */
+  appName: string;
+  signal: AbortSignal;
+  tools: ToolOptions;
+  /** Server settings for psql's session (`lock_timeout`, until the archive's own `SET` overrides it). */
+  settings?: Record<string, string | number>;
+  /** Statements run first, inside the restore's transaction (no trailing semicolon). */
+  prelude: readonly string[];
+  /** pg_restore's arguments after the script options: `--clean`, `--use-list=…`, the archive path. */
+  restoreArgs: readonly string[];
+}
+
+export type RestoreScriptRun =
+  | { ok: true }
+  /** `tool` is the side that failed first: psql when a statement failed, pg_restore when it could not read. */
+  | { ok: false; tool: 'pg_restore' | 'psql'; run: ToolRun };
+
+export async function restoreInOneTransaction(options: RestoreScriptOptions): Promise<RestoreScriptRun> {
+  return withPassfile(options.conn.password, async (passfile) => {
+    const writer = toolSetup('pg_restore', options);
+    const runner = toolSetup('psql', options, passfile);
+    if (options.signal.aborted) throw interrupted('the restore not started');
+    const psql = await start('psql', runner, [
+      '--no-psqlrc',
+      '--quiet',
+      '--no-password',
+      '--set=ON_ERROR_STOP=1',
+      dbnameArg(options.database),
+    ]);
+    const restore = await start('pg_restore', writer, [
+      '--single-transaction',
+      '--exit-on-error',
+      '--file=-',
+      ...options.restoreArgs,
+    ]);
+    const stdin = psql.child.stdin!;
+    // EPIPE once psql has stopped on a failed statement: its exit code and stderr say why.
+    stdin.on('error', () => {});
+    const prelude = options.prelude.map((s) => `${s};\n`).join('');
+    stdin.write(`SET client_min_messages = error;\nBEGIN;\n${prelude}`);
+    restore.child.stdout!.pipe(stdin, { end: false });
+
+    let restoreStopped = false;
+    const stopRestore = () => {
+      if (restore.child.exitCode === null && restore.child.signalCode === null) {
+        restoreStopped = true;
+        restore.child.kill('SIGTERM');
+      }
+    };
+    // psql stopped first: pg_restore would block on a pipe nobody reads any more.
+    void psql.done.then(stopRestore, stopRestore);
+    const onAbort = () => {
+      stopRestore();
+      psql.child.kill('SIGTERM');
+    };
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const written = await restore.done.catch(async (err: unknown) => {
+        psql.child.kill('SIGTERM');
+        await psql.done.catch(() => {});
+        throw err;
+      });
+      // The script is complete only when pg_restore succeeded; otherwise psql must not reach its end.
+      if (written.code === 0) stdin.end();
+      else psql.child.kill('SIGTERM');
+      const ran = await psql.done;
+      if (options.signal.aborted) throw interrupted('the restore stopped');
+      if (ran.code !== 0 && (written.code === 0 || restoreStopped))
+        return { ok: false, tool: 'psql', run: ran };
+      if (written.code !== 0) return { ok: false, tool: 'pg_restore', run: written };
+      return { ok: true };
+    } finally {
+      options.signal.removeEventListener('abort', onAbort);
+    }
+  });
+}
+
+const interrupted = (what: string) =>
+  new TenantError('INTERRUPTED', `${what}: the run was interrupted; nothing was committed`);
+
+interface Started {
+  child: ChildProcess;
+  done: Promise<ToolRun>;
+}
+
+/** psql reads its script from stdin; pg_restore writes it to stdout. Both die with dbfleet (parent-death.ts). */
+async function start(
+  tool: PgTool,
+  setup: { bin: string; env: NodeJS.ProcessEnv },
+  args: string[],
+): Promise<Started> {
+  const launch = await launchWithParentDeathSignal(setup.bin, args);
+  const child = spawn(launch.command, launch.args, {
+    env: setup.env,
+    shell: false,
+    stdio: tool === 'psql' ? ['pipe', 'ignore', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < MAX_CAPTURE) stderr += d;
+  });
+  const done = new Promise<ToolRun>((resolve, reject) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') reject(notFound(setup.bin));
+      else reject(new TenantError('TOOL_FAILED', `${setup.bin} could not be started: ${err.message}`));
+    });
+    child.once('close', (code, signal) => {
+      const execFailure = execFailureOf(launch, code, stderr);
+      if (execFailure?.notFound) reject(notFound(setup.bin));
+      else if (execFailure)
+        reject(new TenantError('TOOL_FAILED', `${setup.bin} could not be started: ${execFailure.message}`));
+      else resolve({ code, signal, stdout: '', stderr });
+    });
+  });
+  // Awaited by the caller; never an unhandled rejection in between.
+  done.catch(() => {});
+  return { child, done };
+}
