@@ -90,3 +90,82 @@ test('a database tenant restore drops the event triggers, operators, collations,
     [{ items: 1, kept: 1 }],
   );
 });
+
+const MORE_EXTRAS = `select
+  (select count(*)::int from pg_opclass where opcname = 'late_ops') as opclass,
+  (select count(*)::int from pg_opfamily where opfname = 'late_fam') as opfamily,
+  (select count(*)::int from pg_ts_parser where prsname = 'late_parser') as parser,
+  (select count(*)::int from pg_ts_template where tmplname = 'late_tmpl') as tmpl,
+  (select count(*)::int from pg_cast where castsource = 'app.mood'::regtype) as casts,
+  (select count(*)::int from pg_foreign_data_wrapper where fdwname = 'late_fdw') as fdw,
+  (select count(*)::int from pg_foreign_server where srvname like 'late_srv%') as servers,
+  (select count(*)::int from pg_user_mappings where srvname = 'kept_srv') as mappings`;
+
+// Operator classes and families, text search parsers and templates, casts, foreign-data wrappers, servers
+// and user mappings made after the backup were not removed: they stayed after an upgrade's rollback (a
+// user mapping on a server the archive holds even made pg_restore's drop of that server fail).
+test('a database tenant restore drops the operator classes, casts, servers … made since', async () => {
+  const moreDb = `${prefix}_more`;
+  await createDatabases([moreDb]);
+  const t = postgresTenant('more', moreDb);
+  await queryDatabase(
+    moreDb,
+    `create schema app; create type app.mood as enum ('calm', 'cross');
+     create table app.items (id int primary key, mood app.mood); insert into app.items values (1, 'calm');
+     create function app.int_cmp(int, int) returns int language sql immutable
+       as 'select case when $1 < $2 then -1 when $1 > $2 then 1 else 0 end';
+     create function app.mood_text(app.mood) returns text language sql immutable as 'select $1::text';
+     create foreign data wrapper kept_fdw; create server kept_srv foreign data wrapper kept_fdw;`,
+  );
+  assert.equal((await backup({ tenants: [t], backupDir })).summary.failed, 0);
+  await queryDatabase(
+    moreDb,
+    `create operator family app.late_fam using btree;
+     create operator class app.late_ops for type int using btree family app.late_fam as
+       operator 1 <, operator 3 =, function 1 app.int_cmp(int, int);
+     create text search template app.late_tmpl (lexize = dsimple_lexize, init = dsimple_init);
+     create text search parser app.late_parser (start = prsd_start, gettoken = prsd_nexttoken,
+       end = prsd_end, lextypes = prsd_lextype);
+     create cast (app.mood as text) with function app.mood_text(app.mood);
+     create foreign data wrapper late_fdw; create server late_srv foreign data wrapper late_fdw;
+     create server late_srv2 foreign data wrapper kept_fdw;
+     create user mapping for public server kept_srv;
+     insert into app.items values (2, 'cross');`,
+  );
+
+  const refused = (await restoreTenant({ tenant: t, backupDir, yes: true })).tenants[0];
+  assert.equal(refused?.error?.code, 'RESTORE_UNEXPECTED_OBJECTS', JSON.stringify(refused?.error));
+  for (const key of [
+    'operator class app.late_ops',
+    'operator family app.late_fam',
+    'text search parser app.late_parser',
+    'text search template app.late_tmpl',
+    'CAST (app.mood AS text)',
+    'foreign data wrapper late_fdw',
+    'server late_srv',
+    'server late_srv2',
+    'USER MAPPING public SERVER kept_srv',
+  ]) {
+    assert.ok(refused?.error?.message.includes(key), `${key} in: ${refused?.error?.message}`);
+  }
+  assert.doesNotMatch(
+    refused?.error?.message ?? '',
+    /kept_fdw|server kept_srv/,
+    'what the backup holds is not extra',
+  );
+
+  const restored = (await restoreTenant({ tenant: t, backupDir, yes: true, dropUnexpected: true }))
+    .tenants[0];
+  assert.equal(restored?.status, 'succeeded', JSON.stringify(restored?.error));
+  assert.deepEqual(await queryDatabase(moreDb, MORE_EXTRAS), [
+    { opclass: 0, opfamily: 0, parser: 0, tmpl: 0, casts: 0, fdw: 0, servers: 0, mappings: 0 },
+  ]);
+  assert.deepEqual(
+    await queryDatabase(
+      moreDb,
+      `select (select count(*)::int from app.items) as items,
+         (select count(*)::int from pg_foreign_server where srvname = 'kept_srv') as kept`,
+    ),
+    [{ items: 1, kept: 1 }],
+  );
+});

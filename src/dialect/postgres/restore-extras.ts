@@ -70,10 +70,27 @@ function inventorySql(schema: string | null): string {
         ['TEXT SEARCH CONFIGURATION', 'pg_ts_config', 'cfgname', 'cfgnamespace'],
         ['TEXT SEARCH DICTIONARY', 'pg_ts_dict', 'dictname', 'dictnamespace'],
         ['CONVERSION', 'pg_conversion', 'conname', 'connamespace'],
+        ['TEXT SEARCH PARSER', 'pg_ts_parser', 'prsname', 'prsnamespace'],
+        ['TEXT SEARCH TEMPLATE', 'pg_ts_template', 'tmplname', 'tmplnamespace'],
       ] as const
     ).map(
       ([desc, catalog, name, namespace]) =>
         `select '${desc}', n.nspname, x.${name}, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(x.${name}), 5,
+       'pg_catalog.${catalog}'::pg_catalog.regclass::oid::int8::text, x.oid::int8::text
+     from pg_catalog.${catalog} x join pg_catalog.pg_namespace n on n.oid = x.${namespace}
+     where ${scope} and ${notMember(catalog, 'x.oid')}`,
+    ),
+    // An operator class or family is named with its index method (`public.ops using btree`); pg_dump's tag
+    // is the bare name. Dropping a family drops its classes.
+    ...(
+      [
+        ['OPERATOR CLASS', 'pg_opclass', 'opcname', 'opcnamespace', 'opcmethod'],
+        ['OPERATOR FAMILY', 'pg_opfamily', 'opfname', 'opfnamespace', 'opfmethod'],
+      ] as const
+    ).map(
+      ([desc, catalog, name, namespace, method]) =>
+        `select '${desc}', n.nspname, x.${name}, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(x.${name})
+         || ' using ' || pg_catalog.quote_ident((select a.amname from pg_catalog.pg_am a where a.oid = x.${method})), 4,
        'pg_catalog.${catalog}'::pg_catalog.regclass::oid::int8::text, x.oid::int8::text
      from pg_catalog.${catalog} x join pg_catalog.pg_namespace n on n.oid = x.${namespace}
      where ${scope} and ${notMember(catalog, 'x.oid')}`,
@@ -96,6 +113,24 @@ function inventorySql(schema: string | null): string {
        'pg_catalog.pg_publication'::pg_catalog.regclass::oid::int8::text, p.oid::int8::text
        from pg_catalog.pg_publication p where p.oid >= 16384`,
     );
+    // Casts, foreign-data wrappers, servers and user mappings belong to the database: pg_dump --schema
+    // never dumps them. A cast's and a user mapping's tag is the whole phrase (`CAST (a AS b)`).
+    parts.push(
+      `select 'CAST', '-', 'CAST (' || pg_catalog.format_type(c.castsource, null) || ' AS ' || pg_catalog.format_type(c.casttarget, null) || ')',
+         '(' || pg_catalog.format_type(c.castsource, null) || ' as ' || pg_catalog.format_type(c.casttarget, null) || ')', 4,
+       'pg_catalog.pg_cast'::pg_catalog.regclass::oid::int8::text, c.oid::int8::text
+       from pg_catalog.pg_cast c where ${notMember('pg_cast', 'c.oid')}`,
+      `select 'USER MAPPING', '-', 'USER MAPPING ' || u.usename || ' SERVER ' || u.srvname,
+         'for ' || case when u.umuser = 0 then 'public' else pg_catalog.quote_ident(u.usename) end || ' server ' || pg_catalog.quote_ident(u.srvname), 4,
+       'pg_catalog.pg_user_mapping'::pg_catalog.regclass::oid::int8::text, u.umid::int8::text
+       from pg_catalog.pg_user_mappings u where ${notMember('pg_user_mapping', 'u.umid')}`,
+      `select 'SERVER', '-', s.srvname, pg_catalog.quote_ident(s.srvname), 5,
+       'pg_catalog.pg_foreign_server'::pg_catalog.regclass::oid::int8::text, s.oid::int8::text
+       from pg_catalog.pg_foreign_server s where ${notMember('pg_foreign_server', 's.oid')}`,
+      `select 'FOREIGN DATA WRAPPER', '-', w.fdwname, pg_catalog.quote_ident(w.fdwname), 6,
+       'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass::oid::int8::text, w.oid::int8::text
+       from pg_catalog.pg_foreign_data_wrapper w where ${notMember('pg_foreign_data_wrapper', 'w.oid')}`,
+    );
     parts.push(
       `select 'EXTENSION', '-', e.extname, pg_catalog.quote_ident(e.extname), 6,
        'pg_catalog.pg_extension'::pg_catalog.regclass::oid::int8::text, e.oid::int8::text
@@ -110,6 +145,8 @@ function inventorySql(schema: string | null): string {
 
 function keyOf(desc: string, schema: string, name: string): string {
   if (desc === 'TABLE') return `${schema}.${name}`;
+  // Its tag already says what it is: `CAST (app.mood AS text)`, `USER MAPPING public SERVER s`.
+  if (name.startsWith(`${desc} `)) return name;
   const what = desc.toLowerCase();
   return schema === '-' ? `${what} ${name}` : `${what} ${schema}.${name}`;
 }
@@ -137,7 +174,8 @@ export async function liveObjects(knex: Knex, schema: string | null): Promise<Li
     name: r.name,
     key: keyOf(r.tag_desc, r.schema, r.name),
     // pg_restore's words are SQL's: `drop materialized view`, `drop domain`, `drop aggregate`.
-    drop: `drop ${r.tag_desc.toLowerCase()} if exists ${r.qualified} cascade`,
+    // DROP USER MAPPING takes no CASCADE (nothing depends on one).
+    drop: `drop ${r.tag_desc.toLowerCase()} if exists ${r.qualified}${r.tag_desc === 'USER MAPPING' ? '' : ' cascade'}`,
     order: r.sort,
     classid: r.classid,
     objid: r.objid,
