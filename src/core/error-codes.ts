@@ -15,6 +15,8 @@ export const ERROR_CODES = {
 
   // Connections and the server
   UNREACHABLE: 'cannot reach the server, or cannot open the database file',
+  HOST_DOWN:
+    "not tried (skipped): the tenant's server did not answer this run's last connection attempts; nothing was changed, and `upgrade --resume` tries it again",
   AUTH_FAILED: 'the server refused the login',
   DATABASE_NOT_FOUND: 'the database does not exist, or this login may not open it',
   TOO_MANY_CONNECTIONS: "the server's, role's or database's connection limit is reached",

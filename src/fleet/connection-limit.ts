@@ -87,7 +87,7 @@ export function createHostConnections(options: HostConnectionsOptions) {
             options.emit({
               type: 'notice',
               level: 'warn',
-              message: `${host} did not answer ${DOWN_AFTER_FAILURES} connection attempts in a row (${code}): its other tenants fail at once, not tried; one attempt every ${RETRY_DOWN_HOST_MS / 1000}s tries it again`,
+              message: `${host} did not answer ${DOWN_AFTER_FAILURES} connection attempts in a row (${code}): its other tenants are skipped, not tried (HOST_DOWN); one attempt every ${RETRY_DOWN_HOST_MS / 1000}s tries it again`,
             });
           if (options.signal.aborted || !(CAPACITY.has(code) || NOT_READY.has(code))) throw err;
           const mine = open.get(host) ?? 0;

@@ -23,8 +23,8 @@ interface HostState {
  * A circuit breaker per database server. A server that stops answering (powered off, firewalled, a
  * black-holed address) costs every tenant on it the full connect timeout: 250 tenants at 4 at a time and
  * 10 s each keep an upgrade waiting 10 minutes to report what the first three attempts already showed.
- * After DOWN_AFTER_FAILURES attempts in a row that nobody answered, the server's other tenants fail at
- * once, `UNREACHABLE` and "not tried", naming the server and the last error — except one attempt every
+ * After DOWN_AFTER_FAILURES attempts in a row that nobody answered, the server's other tenants are skipped
+ * at once, `HOST_DOWN` ("not tried"), naming the server and the last error — except one attempt every
  * RETRY_DOWN_HOST_MS, which closes the breaker again when the server answers. File-based tenants never go
  * through it: their "unreachable" is one missing file, not a server.
  */
@@ -50,9 +50,12 @@ export function createHostBreaker(now: () => number = Date.now) {
         state.triedAt = now();
         return;
       }
+      // Skipped, not failed: nothing was tried, so nothing of the tenant's was touched — it counts toward no
+      // failure budget, and `upgrade --resume` runs it once the server answers.
       throw new TenantError(
-        'UNREACHABLE',
+        'HOST_DOWN',
         `not tried: ${host} did not answer the last ${state.failures} connection attempts (last: ${state.last}); this run tries it again every ${RETRY_DOWN_HOST_MS / 1000}s`,
+        { skipped: true },
       );
     },
     /** The server answered (a session opened, or it refused for a reason of its own). */

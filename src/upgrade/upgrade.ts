@@ -57,7 +57,7 @@ interface ResumeState {
 
 /** What a killed run left: finished tenants, and each unfinished tenant's completed steps. */
 /** Skipped tenants a resume runs: not done, and nothing of theirs failed. */
-const RETRIED_SKIPS = new Set(['NOT_STARTED', 'INTERRUPTED', 'LOCKED']);
+const RETRIED_SKIPS = new Set(['NOT_STARTED', 'INTERRUPTED', 'LOCKED', 'HOST_DOWN']);
 
 async function loadResume(
   journal: Journal,
@@ -119,8 +119,10 @@ const emptyDetails = (): UpgradeDetails => ({
   maintenance: 'untouched',
 });
 
+/** Kept from starting by the gates, or not tried because its server was down: nothing was attempted. */
+const NOT_ATTEMPTED = new Set(['NOT_STARTED', 'HOST_DOWN']);
 const countsAsFailure = (r: TenantResult) =>
-  r.status === 'failed' || (r.status === 'skipped' && r.error?.code !== 'NOT_STARTED');
+  r.status === 'failed' || (r.status === 'skipped' && !NOT_ATTEMPTED.has(r.error?.code ?? ''));
 
 /**
  * `dbfleet upgrade`: the whole runbook per tenant, concurrently, in waves. A wave starts only when the
@@ -272,7 +274,13 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
         wave.tenants,
         async (ctx) => {
           const notRead = unread.get(ctx.tenant.id);
-          if (notRead) return { details: emptyDetails(), error: notRead };
+          // Not tried by the pre-flight because its server was down: skipped, as the run itself skips it.
+          if (notRead)
+            return {
+              ...(notRead.code === 'HOST_DOWN' ? { status: 'skipped' as const } : {}),
+              details: emptyDetails(),
+              error: notRead,
+            };
           return upgradeTenant(ctx, options.operations, settings, resume?.previous.get(ctx.tenant.id));
         },
         inFlight,

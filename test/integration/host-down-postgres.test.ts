@@ -1,13 +1,17 @@
 // A server that does not answer cost every tenant on it a full connection attempt (a 10 s connect
-// timeout each, when the address black-holes). After three in a row, its other tenants now fail at once
-// as "not tried", while tenants of a server that answers go on as before.
+// timeout each, when the address black-holes). After three in a row, its other tenants are now skipped at
+// once as "not tried" (HOST_DOWN), while tenants of a server that answers go on as before. Not tried is
+// not failed: such a tenant counts toward no failure budget, and `upgrade --resume` runs it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FleetEvent } from '../../src/core/events.js';
 import { loadMigrations, status, validateInventory } from '../../src/index.js';
+import { prepareUpgrade } from '../../src/upgrade/prepare.js';
+import { upgrade } from '../../src/upgrade/upgrade.js';
 import { createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 
 const prefix = uniquePrefix('host_down');
@@ -51,15 +55,95 @@ describe('a server nobody answers on (PostgreSQL)', () => {
     const byId = new Map(report.tenants.map((t) => [t.id, t]));
     assert.equal(byId.get('up')?.status, 'succeeded', JSON.stringify(byId.get('up')));
     const downResults = down.map((d) => byId.get(d.id)!);
-    assert.ok(downResults.every((t) => t.status === 'failed' && t.error?.code === 'UNREACHABLE'));
     const tried = downResults.filter((t) => !t.error!.message.startsWith('not tried'));
     const notTried = downResults.filter((t) => t.error!.message.startsWith('not tried'));
     assert.equal(tried.length, 3, JSON.stringify(downResults.map((t) => t.error?.message)));
+    assert.ok(tried.every((t) => t.status === 'failed' && t.error?.code === 'UNREACHABLE'));
     assert.equal(notTried.length, 5);
+    assert.ok(notTried.every((t) => t.status === 'skipped' && t.error?.code === 'HOST_DOWN'));
+    assert.equal(report.ok, false);
     assert.match(notTried[0]!.error!.message, /127\.0\.0\.1:1 did not answer the last 3 connection attempts/);
     const notice = events.find(
       (e) => e.type === 'notice' && /did not answer 3 connection attempts/.test(e.message),
     );
     assert.ok(notice, 'the run says the server looks down, once');
   });
+
+  it('an upgrade: tenants not tried count toward no failure budget, and --resume runs them once the server answers', {
+    timeout: 120_000,
+  }, async () => {
+    const port = await freePort();
+    const dbs = Array.from({ length: 6 }, (_, i) => `${prefix}_d${i}`);
+    await createDatabases([...dbs, `${prefix}_up2`]);
+    const tenants = validateInventory(
+      [
+        ...dbs.map((db, i) => ({
+          id: `down-${i}`,
+          dialect: 'postgres',
+          connection: `postgres://postgres@127.0.0.1:${port}/${db}`,
+        })),
+        { id: 'up', dialect: 'postgres', connection: pgUrl(`${prefix}_up2`) },
+      ],
+      'test',
+    );
+    const work = join(dir, 'upgrade');
+    mkdirSync(work);
+    const prepared = await prepareUpgrade({
+      tenants,
+      migrations: await loadMigrations(dir),
+      backupDir: join(work, 'backups'),
+      journal: join(work, 'journal.sqlite'),
+    });
+    const options = { ...prepared, tenants, concurrency: 1, perHost: 1 };
+    const first = await upgrade({ ...options, maxFailures: 3 });
+    const byId = new Map(first.tenants.map((t) => [t.id, t]));
+    const codes = dbs.map((_, i) => `${byId.get(`down-${i}`)?.status} ${byId.get(`down-${i}`)?.error?.code}`);
+    assert.deepEqual(codes.toSorted(), [
+      'failed UNREACHABLE',
+      'failed UNREACHABLE',
+      'failed UNREACHABLE',
+      'skipped HOST_DOWN',
+      'skipped HOST_DOWN',
+      'skipped HOST_DOWN',
+    ]);
+    // Three failures are within a budget of 3: the tenants not tried did not count.
+    assert.equal(byId.get('up')?.status, 'succeeded', JSON.stringify(byId.get('up')));
+    assert.equal(first.ok, false);
+
+    // The server is back (a proxy to it now listens on that port): the resume runs the ones not tried.
+    const proxy = await forwardTo(port, 5432);
+    try {
+      const second = await upgrade({ ...options, resume: true });
+      const after = new Map(second.tenants.map((t) => [t.id, t]));
+      for (const [i] of dbs.entries()) {
+        const before = byId.get(`down-${i}`)!;
+        const now = after.get(`down-${i}`)!;
+        if (before.status === 'skipped') assert.equal(now.status, 'succeeded', JSON.stringify(now.error));
+        else assert.equal(now.status, 'failed', 'a tenant that failed stays failed');
+      }
+      assert.equal(after.get('up')?.status, 'succeeded');
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
 });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A TCP proxy on `port` to the local PostgreSQL: the server that "comes back". */
+async function forwardTo(port: number, target: number): Promise<Server> {
+  const server = createServer((socket) => {
+    const upstream = tcpConnect(target, '127.0.0.1');
+    socket.pipe(upstream).pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
