@@ -1,11 +1,14 @@
 // A migration edited after it was applied is refused by `migrate` (CHECKSUM_MISMATCH), but `rollback`
 // and `rollback --run --with down` ran the edited down() — here one that drops more than its up made.
-// Both now refuse it before running any down, as migrate does; `dbfleet repair` accepts the edit.
+// Both now refuse it before running any down, as migrate does; `dbfleet repair` accepts the edit (which a
+// new process then runs: this one still holds the module it loaded before the edit).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { migrate, repair, rollback } from '../../src/index.js';
 import { validateInventory } from '../../src/inventory/validate.js';
@@ -13,6 +16,8 @@ import { prepareUpgrade } from '../../src/upgrade/prepare.js';
 import { rollbackRun } from '../../src/upgrade/rollback-run.js';
 import { upgrade } from '../../src/upgrade/upgrade.js';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const INDEX = new URL('../../src/index.ts', import.meta.url).href;
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-rollback-edited-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -61,8 +66,26 @@ it('rollback refuses a migration edited since it was applied; repair accepts it'
   assert.deepEqual(f.tables(), ['customers', 'notes'], 'no down ran');
 
   assert.equal((await repair({ tenants: f.tenants, migrations: f.migrations })).ok, true);
-  const accepted = (await rollback({ tenants: f.tenants, migrations: f.migrations })).tenants[0];
-  assert.equal(accepted?.status, 'succeeded', JSON.stringify(accepted?.error));
+  // This process still holds the module it loaded before the edit: its down is not the file's. It used to
+  // run anyway (the old down, while the edited one was what had been accepted); it is refused now.
+  const stale = (await rollback({ tenants: f.tenants, migrations: f.migrations })).tenants[0];
+  assert.equal(stale?.status, 'failed');
+  assert.match(
+    stale?.error?.message ?? '',
+    /changed since this process first loaded it.*restart the process/,
+  );
+  assert.deepEqual(f.tables(), ['customers', 'notes'], 'no down ran');
+  // A new process runs the accepted edit: its down drops the customers' table too.
+  const script = `import { rollback, validateInventory } from ${JSON.stringify(INDEX)};
+const tenants = validateInventory([{ id: 'acme', dialect: 'sqlite', connection: ${JSON.stringify(join(f.dir, 'acme.sqlite'))} }], 'test');
+const r = await rollback({ tenants, migrations: ${JSON.stringify(f.migrations)} });
+process.stdout.write(JSON.stringify(r.tenants[0]));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  assert.equal(JSON.parse(out).status, 'succeeded', out);
+  assert.deepEqual(f.tables(), [], 'the edited down ran');
 });
 
 it('rollback --run --with down refuses it too', async () => {

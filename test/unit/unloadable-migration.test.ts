@@ -56,3 +56,29 @@ describe('a migration module that does not load', () => {
     await assert.rejects(plans!.down!({} as never, ctx), /Cannot find module '\.\.\/lib\/plans'/);
   });
 });
+
+// Node keeps a loaded module for the life of the process: a long-lived process (a service using dbfleet
+// as a library) that loaded a migration, then loads it again after it was edited, ran the old code and
+// recorded the new text's checksum. It now loads marked invalid, so a pending one is refused.
+describe('a migration edited after this process loaded it', () => {
+  it('loads marked invalid (a pending one is refused); the same text again loads as before', async () => {
+    const dir = join(root, 'edited');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, '001_add.js');
+    const v1 = 'exports.up = async () => "v1";\nexports.down = async () => {};\n';
+    writeFileSync(file, v1);
+    const [first] = await loadMigrations(dir);
+    assert.equal(first?.invalid, undefined);
+
+    writeFileSync(file, v1.replace('"v1"', '"v2"'));
+    const [edited] = await loadMigrations(dir);
+    assert.match(edited?.invalid ?? '', /changed since this process first loaded it/);
+    const plan = planMigrations({ available: [edited!], applied: [], recorded: new Map() });
+    assert.equal(plan.problems[0]?.kind, 'invalid');
+    await assert.rejects(edited!.up({} as never, { runScript: async () => {} }), /restart the process/);
+
+    writeFileSync(file, v1);
+    const [back] = await loadMigrations(dir);
+    assert.equal(back?.invalid, undefined, 'the text the process loaded runs as before');
+  });
+});
