@@ -80,25 +80,6 @@ function unloadableMigration(name: string, file: string, source: string, err: un
   };
 }
 
-/**
- * Each module migration's checksum when this process first loaded it. Node keeps a loaded module for the
- * life of the process (the require cache, the ES module map; knex loads the same way), so a file edited
- * since would run its old code while its new text's checksum was recorded. knex's CLI, a new process each
- * time, never meets that; a long-lived process (a service using dbfleet as a library) is refused the file.
- */
-const checksumWhenLoaded = new Map<string, string>();
-
-function changedSinceLoaded(file: string, checksum: string): Error | undefined {
-  const key = resolve(file);
-  const first = checksumWhenLoaded.get(key);
-  if (first === undefined) checksumWhenLoaded.set(key, checksum);
-  else if (first !== checksum)
-    return new Error(
-      'the file changed since this process first loaded it, and Node runs the module it loaded then, not the edited file: restart the process to run it',
-    );
-  return undefined;
-}
-
 async function loadModuleMigration(name: string, file: string): Promise<Migration> {
   const source = readFileSync(file, 'utf8');
   let mod: Record<string, unknown>;
@@ -107,8 +88,6 @@ async function loadModuleMigration(name: string, file: string): Promise<Migratio
   } catch (err) {
     return unloadableMigration(name, file, source, err);
   }
-  const stale = changedSinceLoaded(file, migrationChecksum(source));
-  if (stale) return unloadableMigration(name, file, source, stale);
   const up = mod.up;
   const down = mod.down;
   const valid = typeof up === 'function' && typeof down === 'function';

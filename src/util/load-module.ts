@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const TYPESCRIPT = /\.(c|m)?tsx?$/i;
@@ -51,11 +51,45 @@ async function requireTypeScript(file: string): Promise<unknown> {
 }
 
 /**
+ * Each user module's text when this process first loaded it. Node keeps a loaded module for the life of
+ * the process (the require cache, the ES module map; knex loads the same way), so a file edited since would
+ * go on running its old code — a migration under its new text's checksum. knex's CLI, a new process each
+ * time, never meets that; a long-lived process (a service using dbfleet as a library, a `dbfleet worker`)
+ * is refused the file instead. Line endings and a BOM do not count (they are no edit to a checksum either).
+ */
+const textWhenLoaded = new Map<string, string>();
+
+function textHash(file: string): string {
+  const text = readFileSync(file, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n/g, '\n');
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function loadUnlessEdited<T>(file: string, load: () => Promise<T>): Promise<T> {
+  const key = resolve(file);
+  const hash = textHash(key);
+  const first = textWhenLoaded.get(key);
+  if (first !== undefined && first !== hash)
+    throw new Error(
+      `${key} changed since this process first loaded it, and Node runs the module it loaded then, not the edited file: restart the process to load it`,
+    );
+  const loaded = await load();
+  // Recorded once loaded: a file that failed to load the first time was not kept by Node (CommonJS).
+  textWhenLoaded.set(key, hash);
+  return loaded;
+}
+
+/**
  * Imports a user module (config, migration, optimization, check). TypeScript loads through tsx with no
  * build step, whether or not dbfleet itself runs under tsx, in ESM and CommonJS projects alike;
  * everything else through plain `import()`.
  */
 export async function importUserModule(file: string): Promise<Record<string, unknown>> {
+  return loadUnlessEdited(file, () => importAsWritten(file));
+}
+
+async function importAsWritten(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   // Once a TypeScript module is loaded, CommonJS `.js` ones go through the same require (see sharedCache).
   if (sharedCache() && isCommonJs(file)) return asWritten({ default: await requireTypeScript(file) });
@@ -88,7 +122,9 @@ const nodeRequire = createRequire(import.meta.url);
  * module and `require` returns its namespace (`import()` unwrapped its `export default { up, down }`).
  */
 export async function commonJsExports(file: string): Promise<Record<string, unknown>> {
-  const exports = TYPESCRIPT.test(file) || sharedCache() ? await requireTypeScript(file) : nodeRequire(file);
+  const exports = await loadUnlessEdited(file, async () =>
+    TYPESCRIPT.test(file) || sharedCache() ? await requireTypeScript(file) : nodeRequire(file),
+  );
   return exports !== null && (typeof exports === 'object' || typeof exports === 'function')
     ? (exports as Record<string, unknown>)
     : {};

@@ -101,3 +101,29 @@ describe('JavaScript in a CommonJS project', () => {
     assert.equal((globalThis as Record<string, unknown>)[counter], 1);
   });
 });
+
+// Node keeps a loaded module for the life of the process: an optimization or a knexfile edited after a
+// long-lived process loaded it went on running its old code. Refused now, naming the file.
+describe('a user module edited after this process loaded it', () => {
+  it('an optimization and a knexfile are refused with "restart the process"; line endings are no edit', async () => {
+    const dir = project({
+      'optimizations/010-analyze.mjs': "export default { kind: 'analyze', name: 'stats' };\n",
+      'knexfile.mjs': "export default { client: 'pg' };\n",
+    });
+    const { loadOptimizations } = await import('../../src/optimization/loader.js');
+    await loadOptimizations(join(dir, 'optimizations'));
+    await loadConfig(join(dir, 'knexfile.mjs'));
+    writeFileSync(
+      join(dir, 'optimizations/010-analyze.mjs'),
+      "export default { kind: 'analyze', name: 'stats', tables: ['users'] };\n",
+    );
+    writeFileSync(join(dir, 'knexfile.mjs'), "export default { client: 'pg' };\r\n");
+    await assert.rejects(
+      loadOptimizations(join(dir, 'optimizations')),
+      /010-analyze\.mjs: cannot be loaded: .*010-analyze\.mjs changed since this process first loaded it.*restart the process/s,
+    );
+    await loadConfig(join(dir, 'knexfile.mjs'));
+    writeFileSync(join(dir, 'knexfile.mjs'), "export default { client: 'sqlite3' };\n");
+    await assert.rejects(loadConfig(join(dir, 'knexfile.mjs')), /restart the process/);
+  });
+});
