@@ -142,7 +142,14 @@ describe('backup, verify and optimize --queue with two workers', () => {
     }
 
     for (const w of workers) w.child.kill('SIGTERM');
-    const lines = (await Promise.all(workers.map((w) => w.done))).map((r) => r.stdout).join('');
+    const stopped = await Promise.all(workers.map((w) => w.done));
+    // As `worker --help` says: 0 when stopped by SIGTERM (1 is for a lost control connection).
+    assert.deepEqual(
+      stopped.map((r) => r.code),
+      workers.map(() => 0),
+      stopped.map((r) => r.stderr).join('\n'),
+    );
+    const lines = stopped.map((r) => r.stdout).join('');
     for (const command of ['backup', 'verify', 'optimize']) assert.match(lines, new RegExp(` ${command} `));
   });
 });

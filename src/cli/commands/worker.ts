@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { UsageError } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
+import { WORKER_EXIT_CODES } from '../exit-codes-text.js';
 import { checkQueueUrl } from '../queue-option.js';
 import { outputOf, runCommand } from '../run-command.js';
 
@@ -30,7 +31,8 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       .example(
         '$0 worker --queue postgres://ctl/dbfleet --tenants fleet.json --tag eu',
         'a runner near the EU hosts: it takes only the tenants tagged eu, and they go only to it (or another eu worker) while it runs',
-      ) as never,
+      )
+      .epilogue(WORKER_EXIT_CODES) as never,
   handler: (args) =>
     runCommand(outputOf(args), async (signal) => {
       // A worker takes jobs by tag (its own queues) or any job of the common queue: a selection by
