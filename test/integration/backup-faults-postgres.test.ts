@@ -161,6 +161,64 @@ describe('PostgreSQL backup faults', () => {
     assert.equal(Number(rows[0]!.n), 40000);
   });
 
+  // An interrupt while the restore waits (here for a table the application reads) stops psql and
+  // pg_restore; the one transaction, drops included, rolls back with psql's session.
+  it('a restore interrupted mid-way changes nothing and leaves no tool running', {
+    timeout: 60_000,
+  }, async () => {
+    const backupDir = join(root, 'bk-interrupted');
+    const taken = only(await backup({ tenants: [tenant], backupDir, keep: 1 }));
+    assert.equal(taken.status, 'succeeded', taken.error?.message);
+    const path = (taken.details as unknown as BackupDetails).backup!.path;
+    await queryDatabase(
+      DB,
+      'create table made_after_backup (x int); insert into made_after_backup values (7)',
+    );
+    const reader = new pg.Client({ connectionString: pgUrl(DB), application_name: 'the app' });
+    await reader.connect();
+    await reader.query('begin; select count(*) from notes');
+    const controller = new AbortController();
+    try {
+      const restoring = restoreTenant({
+        tenant,
+        backupDir,
+        backup: path,
+        yes: true,
+        dropUnexpected: true,
+        signal: controller.signal,
+        timeouts: { lockTimeoutMs: 30_000 },
+      });
+      // Abort once the restore's session is waiting for the reader's lock.
+      for (let i = 0; i < 200; i++) {
+        const waiting = await queryDatabase<{ n: number }>(
+          DB,
+          "select count(*)::int as n from pg_stat_activity where application_name like 'dbfleet pg_restore %' and wait_event_type = 'Lock'",
+        );
+        if (waiting[0]!.n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      controller.abort();
+      const r = only(await restoring);
+      assert.notEqual(r.status, 'succeeded');
+      assert.equal(r.error?.code, 'INTERRUPTED', r.error?.message);
+    } finally {
+      await reader.query('commit').catch(() => {});
+      await reader.end();
+    }
+    const left = await queryDatabase<{ x: number }>(DB, 'select x from made_after_backup');
+    assert.deepEqual(left, [{ x: 7 }], 'the drop rolled back with the rest');
+    for (let i = 0; i < 100; i++) {
+      const sessions = await queryDatabase<{ n: number }>(
+        DB,
+        "select count(*)::int as n from pg_stat_activity where application_name like 'dbfleet pg_restore %'",
+      );
+      if (sessions[0]!.n === 0) break;
+      assert.ok(i < 99, 'the restore session is gone');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await queryDatabase(DB, 'drop table if exists made_after_backup');
+  });
+
   // The drops of what was created after the backup used to commit on their own before pg_restore started:
   // a restore that then could not get its locks failed with the new table already gone — neither the
   // upgraded tenant nor the restored one. They now run in the restore's one transaction.

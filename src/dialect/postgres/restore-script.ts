@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { TenantError } from '../../core/errors.js';
 import type { ConnectionObject } from '../../core/tenant.js';
 import { execFailureOf, launchWithParentDeathSignal } from '../../util/parent-death.js';
@@ -46,25 +47,34 @@ export async function restoreInOneTransaction(options: RestoreScriptOptions): Pr
     const writer = toolSetup('pg_restore', options);
     const runner = toolSetup('psql', options, passfile);
     if (options.signal.aborted) throw interrupted('the restore not started');
+    // Our statements first, in order (`-c`, each its own argument: never a shell, never quoted by us),
+    // then the script from stdin (`-f -`). The BEGIN holds through the script: its own BEGIN only warns.
     const psql = await start('psql', runner, [
       '--no-psqlrc',
       '--quiet',
       '--no-password',
       '--set=ON_ERROR_STOP=1',
+      '--command=SET client_min_messages = error',
+      '--command=BEGIN',
+      ...options.prelude.map((statement) => `--command=${statement}`),
+      '--file=-',
       dbnameArg(options.database),
     ]);
-    const restore = await start('pg_restore', writer, [
-      '--single-transaction',
-      '--exit-on-error',
-      '--file=-',
-      ...options.restoreArgs,
-    ]);
+    // pg_restore writes straight into psql's stdin: the script never passes through this process (a
+    // 200 MB dump is ~170 MB of COPY text). This process only held the pipe's write end, and lets go of
+    // it once pg_restore has its own, so psql reads to the end of pg_restore's output and no further.
     const stdin = psql.child.stdin!;
-    // EPIPE once psql has stopped on a failed statement: its exit code and stderr say why.
-    stdin.on('error', () => {});
-    const prelude = options.prelude.map((s) => `${s};\n`).join('');
-    stdin.write(`SET client_min_messages = error;\nBEGIN;\n${prelude}`);
-    restore.child.stdout!.pipe(stdin, { end: false });
+    let restore: Started;
+    try {
+      restore = await start(
+        'pg_restore',
+        writer,
+        ['--single-transaction', '--exit-on-error', '--file=-', ...options.restoreArgs],
+        stdin,
+      );
+    } finally {
+      stdin.destroy();
+    }
 
     let restoreStopped = false;
     const stopRestore = () => {
@@ -73,7 +83,7 @@ export async function restoreInOneTransaction(options: RestoreScriptOptions): Pr
         restore.child.kill('SIGTERM');
       }
     };
-    // psql stopped first: pg_restore would block on a pipe nobody reads any more.
+    // psql stopped first (a failed statement): pg_restore is not to go on writing for nobody.
     void psql.done.then(stopRestore, stopRestore);
     const onAbort = () => {
       stopRestore();
@@ -86,9 +96,9 @@ export async function restoreInOneTransaction(options: RestoreScriptOptions): Pr
         await psql.done.catch(() => {});
         throw err;
       });
-      // The script is complete only when pg_restore succeeded; otherwise psql must not reach its end.
-      if (written.code === 0) stdin.end();
-      else psql.child.kill('SIGTERM');
+      // A script pg_restore did not finish has no COMMIT; psql is stopped anyway, rather than left to
+      // reach its end: its session going away is what rolls the transaction back.
+      if (written.code !== 0) psql.child.kill('SIGTERM');
       const ran = await psql.done;
       if (options.signal.aborted) throw interrupted('the restore stopped');
       if (ran.code !== 0 && (written.code === 0 || restoreStopped))
@@ -109,17 +119,21 @@ interface Started {
   done: Promise<ToolRun>;
 }
 
-/** psql reads its script from stdin; pg_restore writes it to stdout. Both die with dbfleet (parent-death.ts). */
+/**
+ * psql reads its script from a pipe; pg_restore writes into that pipe (`stdout`, psql's stdin stream).
+ * Both die with dbfleet (parent-death.ts).
+ */
 async function start(
   tool: PgTool,
   setup: { bin: string; env: NodeJS.ProcessEnv },
   args: string[],
+  stdout?: Writable,
 ): Promise<Started> {
   const launch = await launchWithParentDeathSignal(setup.bin, args);
   const child = spawn(launch.command, launch.args, {
     env: setup.env,
     shell: false,
-    stdio: tool === 'psql' ? ['pipe', 'ignore', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+    stdio: tool === 'psql' ? ['pipe', 'ignore', 'pipe'] : ['ignore', stdout ?? 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
