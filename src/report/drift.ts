@@ -3,6 +3,7 @@ import { compareFingerprints, type FingerprintDifference } from '../backup/compa
 import { manifestPathFor } from '../backup/files.js';
 import { parseManifest } from '../backup/manifest.js';
 import type { Fingerprint } from '../dialect/backup-types.js';
+import { dialectOfBackupFile } from '../dialect/registry.js';
 import { groupByVersion } from '../drift/groups.js';
 import type { StepRow } from '../journal/read.js';
 import { groupBy } from '../util/group-by.js';
@@ -13,6 +14,8 @@ export interface RecordedFingerprint {
   tenantId: string;
   version: string | null;
   fingerprint: Fingerprint;
+  /** The backup's dialect (by its file's extension): a fleet mixing dialects is grouped per dialect. */
+  dialect?: string;
 }
 
 const isFingerprint = (v: unknown): v is Fingerprint =>
@@ -61,7 +64,13 @@ export async function recordedFingerprints(
       const step = own.findLast((s) => s.step === name && s.status === 'succeeded' && s.data);
       const fingerprint = step && (await fingerprintOf(step.data!));
       if (!step || !fingerprint) continue;
-      out.push({ tenantId: t.id, version: versionAt(step, own, t), fingerprint });
+      const dialect = typeof step.data!.path === 'string' ? dialectOfBackupFile(step.data!.path) : undefined;
+      out.push({
+        tenantId: t.id,
+        version: versionAt(step, own, t),
+        fingerprint,
+        ...(dialect ? { dialect } : {}),
+      });
       break;
     }
   }
@@ -82,7 +91,12 @@ export function driftSection(recorded: readonly RecordedFingerprint[]): DriftSec
   if (recorded.length === 0) return undefined;
   const byId = new Map(recorded.map((r) => [r.tenantId, r.fingerprint]));
   const versions = groupByVersion(
-    recorded.map((r) => ({ id: r.tenantId, version: r.version, fingerprint: r.fingerprint.schemaHash })),
+    recorded.map((r) => ({
+      id: r.tenantId,
+      version: r.version,
+      fingerprint: r.fingerprint.schemaHash,
+      ...(r.dialect ? { dialect: r.dialect } : {}),
+    })),
   );
   const outliers: DriftSection['outliers'] = [];
   for (const v of versions) {
@@ -92,6 +106,7 @@ export function driftSection(recorded: readonly RecordedFingerprint[]): DriftSec
         outliers.push({
           tenantId: id,
           version: v.version,
+          ...(v.dialect ? { dialect: v.dialect } : {}),
           schemaHash: g.fingerprint,
           expected: majority.schemaHash,
           differences: compareFingerprints(majority, byId.get(id)!)
@@ -103,6 +118,7 @@ export function driftSection(recorded: readonly RecordedFingerprint[]): DriftSec
     tenants: recorded.length,
     versions: versions.map((v) => ({
       version: v.version,
+      ...(v.dialect ? { dialect: v.dialect } : {}),
       tenants: v.tenants,
       groups: v.groups.map((g) => ({
         schemaHash: g.fingerprint,

@@ -93,9 +93,13 @@ export function tenantsByUrgency(doc: FleetDocument): TenantReport[] {
 }
 
 /** The Drift section's rows per version: version, tenants, its fingerprints (majority first), one per line. */
+/** A Drift row's version, with its dialect when the run's backups mix them. */
+export const driftVersion = (v: { version: string | null; dialect?: string }) =>
+  `${v.version ?? '(none applied)'}${v.dialect ? ` (${v.dialect})` : ''}`;
+
 export function driftVersionRows(drift: DriftSection): string[][] {
   return drift.versions.map((v) => [
-    v.version ?? '(none applied)',
+    driftVersion(v),
     String(v.tenants),
     v.groups.map((g) => `${g.schemaHash.slice(0, 12)} × ${g.tenants}`).join('\n'),
   ]);
@@ -105,7 +109,7 @@ export function driftVersionRows(drift: DriftSection): string[][] {
 export function driftOutlierRows(drift: DriftSection): string[][] {
   return drift.outliers.map((o) => [
     o.tenantId,
-    o.version ?? '(none applied)',
+    driftVersion(o),
     o.schemaHash.slice(0, 12),
     o.expected.slice(0, 12),
     o.differences.join('\n'),

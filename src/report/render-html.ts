@@ -1,5 +1,6 @@
 import {
   backupLabel,
+  driftVersion,
   ms,
   runLine,
   stepLabel,
@@ -60,11 +61,11 @@ ${t.maintenance.stillIn ? html`<td data-label="maintenance"><span class="bad">st
 function driftHtml(drift: DriftSection): Markup {
   const rows = drift.outliers.map(
     (o) =>
-      html`<tr><td class="id">${o.tenantId}</td><td>${fileName(o.version ?? '(none applied)')}</td><td><code>${o.schemaHash.slice(0, 12)}</code></td><td><code>${o.expected.slice(0, 12)}</code></td><td class="reason">${o.differences.map((d) => html`${d}<br>`)}</td></tr>`,
+      html`<tr><td class="id">${o.tenantId}</td><td>${fileName(driftVersion(o))}</td><td><code>${o.schemaHash.slice(0, 12)}</code></td><td><code>${o.expected.slice(0, 12)}</code></td><td class="reason">${o.differences.map((d) => html`${d}<br>`)}</td></tr>`,
   );
   const versions = drift.versions.map(
     (v) =>
-      html`<li>${fileName(v.version ?? '(none applied)')}: ${v.groups.map((g) => html`<code>${g.schemaHash.slice(0, 12)}</code> × ${g.tenants}${g.majority ? ' (majority)' : ''} `)}</li>`,
+      html`<li>${fileName(driftVersion(v))}: ${v.groups.map((g) => html`<code>${g.schemaHash.slice(0, 12)}</code> × ${g.tenants}${g.majority ? ' (majority)' : ''} `)}</li>`,
   );
   return html`<section><h2>Drift (${drift.outliers.length})</h2><p class="muted">Schema fingerprints of this run's backups, per version: a tenant whose fingerprint differs from its version's majority has drifted (<code>dbfleet drift</code> says how).</p>
 <ul id="drift-versions">${versions}</ul>${

@@ -120,6 +120,8 @@ export interface DriftSection {
   /** Per version the backups were taken at (`before <migration>` for pre-migration backups). */
   versions: {
     version: string | null;
+    /** Set only when the run's backups mix dialects: the groups are then per (dialect, version). */
+    dialect?: string;
     tenants: number;
     groups: { schemaHash: string; tenants: number; majority: boolean }[];
   }[];
@@ -127,6 +129,7 @@ export interface DriftSection {
   outliers: {
     tenantId: string;
     version: string | null;
+    dialect?: string;
     schemaHash: string;
     expected: string;
     differences: string[];

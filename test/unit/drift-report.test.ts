@@ -66,8 +66,46 @@ describe('recordedFingerprints', () => {
     ];
     const tenants = [tenantFixture('t1'), tenantFixture('t2')];
     assert.deepEqual(await recordedFingerprints(tenants, steps), [
-      { tenantId: 't1', version: '20240501_add_index', fingerprint: manifestFingerprint },
+      {
+        tenantId: 't1',
+        version: '20240501_add_index',
+        fingerprint: manifestFingerprint,
+        dialect: 'postgres',
+      },
     ]);
+  });
+
+  // A PostgreSQL and a SQLite tenant on one version never share a schema hash: a mixed fleet's report
+  // showed every tenant of the smaller dialect as drifted.
+  test('a run mixing dialects is grouped per dialect and version (the backup file says which)', async () => {
+    const pg = fp({ 'public.users': 'a' });
+    const lite = fp({ users: 'a' });
+    const steps = [
+      step('p1', 'backup', { path: '/b/p1/1.dump', fingerprint: pg }),
+      step('p2', 'backup', { path: '/b/p2/1.dump', fingerprint: pg }),
+      step('s1', 'backup', { path: '/b/s1/1.sqlite', fingerprint: lite }),
+    ];
+    const recorded = await recordedFingerprints(
+      ['p1', 'p2', 's1'].map((id) => tenantFixture(id)),
+      steps,
+    );
+    assert.deepEqual(
+      recorded.map((r) => r.dialect),
+      ['postgres', 'postgres', 'sqlite'],
+    );
+    const section = driftSection(recorded)!;
+    assert.deepEqual(section.outliers, []);
+    assert.deepEqual(
+      section.versions.map((v) => [v.dialect, v.tenants]),
+      [
+        ['postgres', 2],
+        ['sqlite', 1],
+      ],
+    );
+    assert.match(
+      renderReportMarkdown({ ...documentFixture(), drift: section }),
+      /\| 20240501\\_add\\_index \(sqlite\) \| 1 \|/,
+    );
   });
 });
 
