@@ -53,6 +53,8 @@ interface ResumeState {
   /** The finished tenants' journaled results: the resumed run's report covers the whole run. */
   finishedResults: TenantResult[];
   previous: PreviousSteps;
+  /** Tenants skipped `HOST_DOWN`: never read, not even by the run's pre-flight. */
+  notTried: Set<string>;
 }
 
 /** What a killed run left: finished tenants, and each unfinished tenant's completed steps. */
@@ -109,6 +111,9 @@ async function loadResume(
     finished: new Set(finishedRows.map((r) => r.tenantId)),
     finishedResults,
     previous,
+    notTried: new Set(
+      rows.filter((r) => r.status === 'skipped' && r.error?.code === 'HOST_DOWN').map((r) => r.tenantId),
+    ),
   };
 }
 
@@ -176,6 +181,18 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
         options.preflight,
         (e) => observe?.(e),
       ));
+    else if (options.preflight && resume && resume.notTried.size > 0) {
+      // The run's pre-flight could not read these (their server was down): what they would run is linted
+      // before they do, as the run's own start would have. Drift among them gates nothing (the first wave,
+      // the canary, is behind the run); an --allow-unsafe the run started with still holds.
+      const started = resume.options.preflight as { allowUnsafe?: boolean } | undefined;
+      ({ unread } = await preflight(
+        { ...options, tenants: all.filter((t) => resume.notTried.has(t.id)) },
+        [],
+        { ...options.preflight, allowUnsafe: Boolean(options.preflight.allowUnsafe || started?.allowUnsafe) },
+        (e) => observe?.(e),
+      ));
+    }
     journal.planRun(
       runId,
       'upgrade',

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FleetEvent } from '../../src/core/events.js';
-import { loadMigrations, status, validateInventory } from '../../src/index.js';
+import { loadMigrations, migrate, status, validateInventory } from '../../src/index.js';
 import { prepareUpgrade } from '../../src/upgrade/prepare.js';
 import { upgrade } from '../../src/upgrade/upgrade.js';
 import { createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
@@ -122,6 +122,69 @@ describe('a server nobody answers on (PostgreSQL)', () => {
         else assert.equal(now.status, 'failed', 'a tenant that failed stays failed');
       }
       assert.equal(after.get('up')?.status, 'succeeded');
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  // A resume skips the run's pre-flight; the tenants that pre-flight could not read would run migrations
+  // nobody linted. They are linted before they run.
+  it('a resume lints what the tenants the pre-flight could not read would run', {
+    timeout: 120_000,
+  }, async () => {
+    const port = await freePort();
+    const migrations = join(dir, 'lint-resume-migrations');
+    mkdirSync(migrations);
+    writeFileSync(
+      join(migrations, '001_t.js'),
+      'exports.up = (k) => k.schema.createTable("t", (t) => { t.increments(); });\nexports.down = (k) => k.schema.dropTable("t");\n',
+    );
+    const dbs = Array.from({ length: 4 }, (_, i) => `${prefix}_l${i}`);
+    await createDatabases([...dbs, `${prefix}_up3`]);
+    const rows = (host: string) => [
+      ...dbs.map((db, i) => ({
+        id: `down-${i}`,
+        dialect: 'postgres',
+        connection: `postgres://postgres@${host}/${db}`,
+      })),
+      { id: 'up', dialect: 'postgres', connection: pgUrl(`${prefix}_up3`) },
+    ];
+    // Every tenant on 001 already: its table exists, so an index built on it later is a lint finding.
+    const direct = validateInventory(rows('127.0.0.1:5432'), 'test');
+    assert.equal((await migrate({ tenants: direct, migrations: await loadMigrations(migrations) })).ok, true);
+    writeFileSync(
+      join(migrations, '002_note.js'),
+      'exports.up = (k) => k.schema.alterTable("t", (t) => { t.text("note"); });\nexports.down = (k) => k.schema.alterTable("t", (t) => { t.dropColumn("note"); });\n',
+    );
+    const tenants = validateInventory(rows(`127.0.0.1:${port}`), 'test');
+    const work = join(dir, 'lint-resume');
+    mkdirSync(work);
+    const setup = { tenants, backupDir: join(work, 'backups'), journal: join(work, 'journal.sqlite') };
+    const run = async (extra: { maxFailures?: number; resume?: true }) =>
+      upgrade({
+        ...(await prepareUpgrade({ ...setup, migrations: await loadMigrations(migrations) })),
+        tenants,
+        concurrency: 1,
+        perHost: 1,
+        ...extra,
+      });
+    const first = await run({ maxFailures: 3 });
+    assert.ok(
+      first.tenants.some((t) => t.error?.code === 'HOST_DOWN'),
+      JSON.stringify(first.tenants.map((t) => [t.id, t.status, t.error])),
+    );
+    // An index built without CONCURRENTLY on the existing table, added before the resume: only the
+    // untried tenants run it, and the run's pre-flight never saw it.
+    writeFileSync(
+      join(migrations, '003_index.js'),
+      'exports.up = (k) => k.raw("create index t_note_idx on t (note)");\nexports.down = (k) => k.raw("drop index t_note_idx");\n',
+    );
+    const proxy = await forwardTo(port, 5432);
+    try {
+      await assert.rejects(
+        run({ resume: true }),
+        /pre-flight refused the upgrade.*003_index\.js: index-not-concurrent/s,
+      );
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
     }
