@@ -136,7 +136,7 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
       .option('drop-unexpected', {
         type: 'boolean',
         describe:
-          'drop what was created after the backup: tables, views, types, functions, … (otherwise the restore refuses)',
+          'drop what was created after the backup: tables, views, types, functions, … in the same transaction as the restore, so a failed restore keeps them (otherwise the restore refuses)',
       })
       .example('$0 restore --tenant acme --yes', 'restore acme from its latest verified backup') as never,
   handler: (args) =>
