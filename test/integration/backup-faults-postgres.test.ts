@@ -35,6 +35,32 @@ function emptyListingPgRestore(): string {
   return path;
 }
 
+/** A fresh backup, then a table made after it, and the application reading `notes` in an open transaction. */
+async function lateTableBehindReader(label: string) {
+  const backupDir = join(root, label);
+  const taken = only(await backup({ tenants: [tenant], backupDir, keep: 1 }));
+  assert.equal(taken.status, 'succeeded', taken.error?.message);
+  const path = (taken.details as unknown as BackupDetails).backup!.path;
+  await queryDatabase(DB, 'create table made_after_backup (x int); insert into made_after_backup values (7)');
+  const reader = new pg.Client({ connectionString: pgUrl(DB), application_name: 'the app' });
+  await reader.connect();
+  await reader.query('begin; select count(*) from notes');
+  return { backupDir, path, reader };
+}
+
+/** Waits (up to 10 s) until the number of the restore's sessions (`and …`: of those) satisfies `done`. */
+async function restoreSessionsUntil(done: (n: number) => boolean, and = ''): Promise<void> {
+  for (let i = 0; ; i++) {
+    const [row] = await queryDatabase<{ n: number }>(
+      DB,
+      `select count(*)::int as n from pg_stat_activity where application_name like 'dbfleet pg_restore %' ${and}`,
+    );
+    if (done(row!.n)) return;
+    assert.ok(i < 200, `the restore's sessions: ${row!.n}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'dbfleet-bkfaults-pg-'));
   await createDatabases([DB]);
@@ -166,17 +192,7 @@ describe('PostgreSQL backup faults', () => {
   it('a restore interrupted mid-way changes nothing and leaves no tool running', {
     timeout: 60_000,
   }, async () => {
-    const backupDir = join(root, 'bk-interrupted');
-    const taken = only(await backup({ tenants: [tenant], backupDir, keep: 1 }));
-    assert.equal(taken.status, 'succeeded', taken.error?.message);
-    const path = (taken.details as unknown as BackupDetails).backup!.path;
-    await queryDatabase(
-      DB,
-      'create table made_after_backup (x int); insert into made_after_backup values (7)',
-    );
-    const reader = new pg.Client({ connectionString: pgUrl(DB), application_name: 'the app' });
-    await reader.connect();
-    await reader.query('begin; select count(*) from notes');
+    const { backupDir, path, reader } = await lateTableBehindReader('bk-interrupted');
     const controller = new AbortController();
     try {
       const restoring = restoreTenant({
@@ -189,14 +205,7 @@ describe('PostgreSQL backup faults', () => {
         timeouts: { lockTimeoutMs: 30_000 },
       });
       // Abort once the restore's session is waiting for the reader's lock.
-      for (let i = 0; i < 200; i++) {
-        const waiting = await queryDatabase<{ n: number }>(
-          DB,
-          "select count(*)::int as n from pg_stat_activity where application_name like 'dbfleet pg_restore %' and wait_event_type = 'Lock'",
-        );
-        if (waiting[0]!.n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await restoreSessionsUntil((n) => n > 0, "and wait_event_type = 'Lock'");
       controller.abort();
       const r = only(await restoring);
       assert.notEqual(r.status, 'succeeded');
@@ -207,15 +216,7 @@ describe('PostgreSQL backup faults', () => {
     }
     const left = await queryDatabase<{ x: number }>(DB, 'select x from made_after_backup');
     assert.deepEqual(left, [{ x: 7 }], 'the drop rolled back with the rest');
-    for (let i = 0; i < 100; i++) {
-      const sessions = await queryDatabase<{ n: number }>(
-        DB,
-        "select count(*)::int as n from pg_stat_activity where application_name like 'dbfleet pg_restore %'",
-      );
-      if (sessions[0]!.n === 0) break;
-      assert.ok(i < 99, 'the restore session is gone');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await restoreSessionsUntil((n) => n === 0);
     await queryDatabase(DB, 'drop table if exists made_after_backup');
   });
 
@@ -225,17 +226,7 @@ describe('PostgreSQL backup faults', () => {
   it('a restore that fails after dropping the objects created after the backup keeps them', {
     timeout: 60_000,
   }, async () => {
-    const backupDir = join(root, 'bk-locked-extra');
-    const taken = only(await backup({ tenants: [tenant], backupDir, keep: 1 }));
-    assert.equal(taken.status, 'succeeded', taken.error?.message);
-    const path = (taken.details as unknown as BackupDetails).backup!.path;
-    await queryDatabase(
-      DB,
-      'create table made_after_backup (x int); insert into made_after_backup values (7)',
-    );
-    const reader = new pg.Client({ connectionString: pgUrl(DB), application_name: 'the app' });
-    await reader.connect();
-    await reader.query('begin; select count(*) from notes');
+    const { backupDir, path, reader } = await lateTableBehindReader('bk-locked-extra');
     const release = setTimeout(() => void reader.query('commit').catch(() => {}), 20_000);
     try {
       const r = only(
