@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
-import { type ErrorInfo, errorMessage, TenantError } from '../core/errors.js';
+import { type ErrorCode, type ErrorInfo, errorMessage, TenantError } from '../core/errors.js';
 import { redactDeep } from '../core/redact.js';
 import { lockAny, openControl } from '../dialect/postgres/queue-control.js';
 import { fanOutOf } from '../fleet/options.js';
@@ -42,6 +42,8 @@ const STOP_WAIT_MS = 10_000;
  */
 export class ControlConnectionLost extends Error {
   override name = 'ControlConnectionLost';
+  /** The code a library caller branches on, as on any dbfleet error (see ERROR_CODES). */
+  readonly code = 'CONNECTION_LOST' satisfies ErrorCode;
 }
 
 export interface WorkerOptions extends WorkerTaskOptions {

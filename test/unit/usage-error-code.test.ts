@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeFailure } from '../../src/fleet/describe-failure.js';
-import { ERROR_CODES, migrate, UsageError } from '../../src/index.js';
+import { ControlConnectionLost, ERROR_CODES, migrate, UsageError } from '../../src/index.js';
 
 test('a UsageError carries the stable code USAGE_ERROR', () => {
   const err = new UsageError('bad inventory', ['tenant "a": no dialect']);
@@ -29,4 +29,10 @@ test("a UsageError inside a tenant's work is reported FAILED, its code not taken
     code: 'FAILED',
     message: 'the hook named no table',
   });
+});
+
+test("a worker's lost control connection carries a code too (CONNECTION_LOST)", () => {
+  const err = new ControlConnectionLost('terminating connection due to administrator command');
+  assert.equal(err.code, 'CONNECTION_LOST');
+  assert.ok(err.code in ERROR_CODES);
 });
