@@ -17,10 +17,11 @@ import { MAX_CAPTURE, notFound, type PgTool, type ToolRun, toolSetup } from './p
  *
  * Here pg_restore only writes the archive as a script (`--single-transaction`: its `BEGIN` comes first, its
  * `COMMIT` last, written only after the whole archive was read without error — `--exit-on-error` stops it
- * before then on any error, and it writes no inner BEGIN/COMMIT around large objects in that mode), and
- * psql runs that script on the tenant's database after our `BEGIN` and the prelude (`ON_ERROR_STOP`: the
- * first failed statement ends psql, and with its session the transaction; pg_restore's own `BEGIN` inside
- * ours is only a warning). Whatever fails — either tool, a statement, an interruption — nothing commits.
+ * before then on any error, and it writes no inner BEGIN/COMMIT around large objects in that mode), into
+ * a pipe that is psql's stdin. psql runs our `BEGIN` and the prelude (`--command`s), then that script
+ * (`ON_ERROR_STOP`: the first failed statement ends psql, and with its session the transaction;
+ * pg_restore's own `BEGIN` inside ours is only a warning). Whatever fails — either tool, a statement, an
+ * interruption — nothing commits.
  */
 export interface RestoreScriptOptions {
   conn: ConnectionObject;
@@ -100,11 +101,12 @@ export async function restoreInOneTransaction(options: RestoreScriptOptions): Pr
       // reach its end: its session going away is what rolls the transaction back.
       if (written.code !== 0) psql.child.kill('SIGTERM');
       const ran = await psql.done;
+      // Both ended well: the script's COMMIT ran, whatever came after it (an interrupt too late to stop it).
+      if (ran.code === 0 && written.code === 0) return { ok: true };
       if (options.signal.aborted) throw interrupted('the restore stopped');
       if (ran.code !== 0 && (written.code === 0 || restoreStopped))
         return { ok: false, tool: 'psql', run: ran };
-      if (written.code !== 0) return { ok: false, tool: 'pg_restore', run: written };
-      return { ok: true };
+      return { ok: false, tool: 'pg_restore', run: written };
     } finally {
       options.signal.removeEventListener('abort', onAbort);
     }
