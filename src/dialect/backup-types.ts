@@ -121,6 +121,8 @@ export interface BackupDriver {
    * so neither locked). Server dialects leave it out: a missing database is not theirs to create.
    */
   recreate?(ctx: BackupContext, path: string): Promise<boolean>;
+  /** File dialects: the tenant's database is not there (its file deleted or moved away). */
+  databaseGone?(tenant: Tenant): boolean;
   /** Restores the archive into the tenant's own database. */
   restore(ctx: BackupContext, path: string, info: ArchiveInfo, options: RestoreOptions): Promise<void>;
   /** Fingerprints the tenant's live database (after a restore). */

@@ -135,6 +135,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         ...(result.error ? { error: result.error } : {}),
       };
     },
+    databaseGone: (ctx) => driverOf(ctx).databaseGone?.(ctx.tenant) === true,
     async restore(ctx, backup) {
       // Tables the failed upgrade created are not in the backup: the rollback drops them.
       const outcome = await restoreFromBackup(ctx, {

@@ -91,7 +91,16 @@ export async function rollbackTenant(
   const hookContext = { tenant: { id, dialect, schema, tags, database }, runId: settings.runId };
   try {
     const before = settings.hooks?.beforeTenant;
-    if (before) {
+    // A deleted SQLite file cannot be opened for the hook, and nothing can be using it: the restore
+    // recreates it. Failing the rollback instead left the tenant with no database at all.
+    const gone = settings.with === 'restore' && settings.operations.databaseGone?.(ctx) === true;
+    if (before && gone)
+      ctx.emit({
+        type: 'notice',
+        level: 'warn',
+        message: `${id}: beforeTenant hook not run — the tenant's database file is gone, so nothing is using it; the restore recreates it`,
+      });
+    else if (before) {
       await withBoundedUserCode(ctx, (session, bound) => runHook(before, session, hookContext, bound));
       details.maintenance = 'closed';
     }

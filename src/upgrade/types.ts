@@ -93,6 +93,8 @@ export interface UpgradeOperations {
   optimize(ctx: TenantContext): Promise<{ optimizations: unknown[]; error?: ErrorInfo }>;
   /** Restores the pre-upgrade backup into the tenant and checks its fingerprint equals the backup's. */
   restore(ctx: TenantContext, backup: BackupTaken): Promise<void>;
+  /** The tenant's database is not there (a file dialect's deleted file): a restore recreates it. */
+  databaseGone?(ctx: TenantContext): boolean;
   /**
    * Runs down() for those of the given migrations the tenant has applied (newest first; never for one it
    * has not), then checks the fingerprint equals `expected`. Returns the ones it ran, newest first

@@ -18,8 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import type { Knex } from 'knex';
 import { backup, restoreTenant, verify } from '../../src/backup/index.js';
 import { restoreFromBackup } from '../../src/backup/restore.js';
+import type { FleetEvent } from '../../src/core/events.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import { validateInventory } from '../../src/inventory/validate.js';
 import { prepareUpgrade } from '../../src/upgrade/prepare.js';
@@ -247,5 +249,59 @@ exports.down = (knex) => knex.schema.dropTable('orders');`,
     };
     db.close();
     assert.equal(orders.n, 0, 'the pre-upgrade backup has no orders table');
+  });
+
+  // The rollback ran the beforeTenant hook first, which needs the database: a deleted file failed the
+  // whole rollback, and the tenant was left with no database at all. The hook is skipped (nothing can be
+  // using a file that is not there), the file restored, and --reopen's afterTenant runs on it.
+  it('rollback --run with hooks restores a tenant whose file was deleted; afterTenant reopens it', async () => {
+    const t = tenantIn('rollback-hooks', 'acme');
+    const migrations = join(root, 'migrations-hooks');
+    mkdirSync(migrations, { recursive: true });
+    writeFileSync(
+      join(migrations, '001_orders.js'),
+      `exports.up = (knex) => knex.schema.createTable('orders', (t) => { t.increments('id'); });
+exports.down = (knex) => knex.schema.dropTable('orders');`,
+    );
+    const calls: string[] = [];
+    const hooks = {
+      beforeTenant: async (knex: Knex) => {
+        await knex.raw('select 1');
+        calls.push('before');
+      },
+      afterTenant: async (knex: Knex) => {
+        const [row] = (await knex.raw('select count(*) as n from customers')) as { n: number }[];
+        calls.push(`after ${row?.n}`);
+      },
+    };
+    const journal = join(root, 'journal-hooks.db');
+    const setup = { tenants: [t], migrations, backupDir: join(root, 'hook-backups'), journal, hooks };
+    const prepared = await prepareUpgrade(setup);
+    const up = await upgrade({ ...prepared, tenants: [t], concurrency: 1 });
+    assert.equal(up.ok, true, JSON.stringify(up.tenants));
+    assert.deepEqual(calls, ['before', 'after 2']);
+    rmSync(t.database);
+
+    const events: FleetEvent[] = [];
+    const back = await rollbackRun({
+      ...prepared,
+      tenants: [t],
+      journal,
+      run: true,
+      concurrency: 1,
+      reopen: true,
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal(back.ok, true, JSON.stringify(back.tenants));
+    assert.deepEqual(customers(t), ['a', 'b']);
+    assert.deepEqual(
+      calls,
+      ['before', 'after 2', 'after 2'],
+      'no beforeTenant on the missing file; afterTenant on the restored one',
+    );
+    assert.ok(
+      events.some((e) => e.type === 'notice' && /beforeTenant hook not run/.test(e.message)),
+      'the run says why the hook did not run',
+    );
   });
 });

@@ -233,6 +233,7 @@ export const sqliteBackupDriver: BackupDriver = {
   createScratch: createSqliteScratch,
   sweepScratch: sweepSqliteScratch,
   restore: restoreSqlite,
+  databaseGone: (tenant) => !fileIsThere(tenant.database),
   async recreate(ctx, path) {
     if (fileIsThere(ctx.tenant.database)) return false;
     // A session opened before the file went (an upgrade's) reads the deleted file: the fingerprint after
