@@ -9,13 +9,11 @@ import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun, withTenantArgs } from '../fleet/run-fleet.js';
 import { type Journal, newRunId } from '../journal/journal.js';
-import { findRun, runTenants } from '../journal/read.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
-import { parseProcessIdentity, processState } from '../util/process-alive.js';
 import type { CheckDefinition, HookDefinition } from './checks.js';
 import { upgradeTenant } from './pipeline.js';
 import { type PreflightOptions, type PreflightRecord, preflight } from './preflight.js';
-import { type PreviousSteps, previousSteps } from './previous-steps.js';
+import { loadResume } from './resume-state.js';
 import { createThrottle, type ThrottleConfig } from './throttle.js';
 import type { OnFailure, RollbackWith, UpgradeDetails, UpgradeOperations } from './types.js';
 import { parseBudget, planWaves, type Wave } from './waves.js';
@@ -42,79 +40,6 @@ export interface UpgradeOptions extends FleetOptions {
    * or drift among the first wave's tenants refuses the run before it changes anything. Not on a resume.
    */
   preflight?: PreflightOptions;
-}
-
-interface ResumeState {
-  runId: string;
-  waveOf: Map<string, number>;
-  finished: Set<string>;
-  /** The gates the run was started with (canary, budget): a resume keeps to them. */
-  options: Record<string, unknown>;
-  /** The finished tenants' journaled results: the resumed run's report covers the whole run. */
-  finishedResults: TenantResult[];
-  previous: PreviousSteps;
-  /** Tenants skipped `HOST_DOWN`: never read, not even by the run's pre-flight. */
-  notTried: Set<string>;
-}
-
-/** What a killed run left: finished tenants, and each unfinished tenant's completed steps. */
-/** Skipped tenants a resume runs: not done, and nothing of theirs failed. */
-const RETRIED_SKIPS = new Set(['NOT_STARTED', 'INTERRUPTED', 'LOCKED', 'HOST_DOWN']);
-
-async function loadResume(
-  journal: Journal,
-  resume: string | true,
-  tenants: readonly Tenant[],
-): Promise<ResumeState> {
-  const run = await findRun(journal.knex, resume === true ? undefined : resume, 'upgrade');
-  if (!run)
-    throw new UsageError(
-      resume === true ? 'no upgrade run in the journal to resume' : `no upgrade run ${resume} in the journal`,
-    );
-  // The run is still going (its process is alive on this host): a second runner taking it over would find
-  // every in-flight tenant LOCKED, "roll it back" and report it half-upgraded while the first finishes it.
-  const owner = run.status === 'running' ? parseProcessIdentity(run.owner) : undefined;
-  // (This very process may resume a run it gave up on itself, as a library caller does after an abort.)
-  if (owner && owner.pid !== process.pid && processState(owner) === 'alive')
-    throw new UsageError(
-      `run ${run.runId} is still running (process ${owner.pid} on this host): let it finish, or stop it (Ctrl-C) and then resume it`,
-    );
-  const rows = await runTenants(journal.knex, run.runId);
-  const known = new Set(tenants.map((t) => t.id));
-  const missing = rows.filter((r) => !known.has(r.tenantId)).map((r) => r.tenantId);
-  if (missing.length)
-    throw new UsageError(
-      `run ${run.runId} has tenants that are not in the inventory now: ${missing.join(', ')}`,
-    );
-  const previous = await previousSteps(journal.knex, run.runId);
-  const finishedRows = rows.filter(
-    (r) =>
-      r.status === 'succeeded' ||
-      r.status === 'failed' ||
-      // Not started, stopped part-way by an interrupt (its step left unfinished), or held by another
-      // runner (skipped is not done): the resume runs it.
-      (r.status === 'skipped' && !RETRIED_SKIPS.has(r.error?.code ?? '')),
-  );
-  const finishedResults = finishedRows.map(
-    (r): TenantResult => ({
-      id: r.tenantId,
-      status: r.status as TenantResult['status'],
-      durationMs: r.durationMs ?? 0,
-      ...(r.error ? { error: r.error } : {}),
-      details: r.details ?? { steps: [], applied: [], backups: {}, maintenance: 'untouched' },
-    }),
-  );
-  return {
-    runId: run.runId,
-    options: run.options ?? {},
-    waveOf: new Map(rows.map((r) => [r.tenantId, r.wave])),
-    finished: new Set(finishedRows.map((r) => r.tenantId)),
-    finishedResults,
-    previous,
-    notTried: new Set(
-      rows.filter((r) => r.status === 'skipped' && r.error?.code === 'HOST_DOWN').map((r) => r.tenantId),
-    ),
-  };
 }
 
 const emptyDetails = (): UpgradeDetails => ({
