@@ -16,6 +16,8 @@ export interface InitResult {
   written: string[];
   /** Paths that already existed and were left as they were. */
   kept: string[];
+  /** Starter files not written, and why (`path: reason`). */
+  skipped: string[];
   /** The knexfile dbfleet will read (an existing one wins). */
   config: string;
   format: ModuleFormat;
@@ -61,17 +63,26 @@ export async function initProject(options: InitOptions = {}): Promise<InitResult
   if (existingConfig) kept.push(existingConfig);
   else await put(config, knexfileTemplate(format));
 
+  const skipped: string[] = [];
   const tenants = starterTenants(dialect);
+  // A tenants.json that is already there is a fleet of the project's own (or this starter's, on a second
+  // run): the starter's tenant files are not its tenants, and the starter migration would run on it.
+  const ownFleet = existsSync(join(dir, 'tenants.json'));
   await put('tenants.json', `${JSON.stringify(tenants, null, 2)}\n`);
-  if (dialect === 'sqlite') {
+  if (dialect === 'sqlite' && !ownFleet) {
     // An empty file is a valid, empty SQLite database.
     for (const t of tenants) await put(t.connection, Buffer.alloc(0));
   }
   const migrationsDir = 'migrations';
+  const starterMigration = join(migrationsDir, '20260101000000_create_accounts.js');
   const hasMigrations =
     existsSync(join(dir, migrationsDir)) && readdirSync(join(dir, migrationsDir)).length > 0;
   if (hasMigrations) kept.push(`${migrationsDir}/`);
-  else await put(join(migrationsDir, '20260101000000_create_accounts.js'), firstMigrationTemplate(format));
+  else if (ownFleet)
+    skipped.push(
+      `${starterMigration}: tenants.json exists, and the starter migration would run on that fleet`,
+    );
+  else await put(starterMigration, firstMigrationTemplate(format));
 
-  return { written, kept, config: relative(dir, join(dir, config)) || config, format };
+  return { written, kept, skipped, config: relative(dir, join(dir, config)) || config, format };
 }

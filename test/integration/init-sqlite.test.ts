@@ -1,7 +1,7 @@
 // `dbfleet init` in an ESM and a CommonJS project: the starter it writes migrates as is, and a second
 // run (or an existing knexfile) keeps every file untouched.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -63,5 +63,23 @@ describe('dbfleet init', () => {
       tenants.map((t: { dialect: string }) => t.dialect),
       ['postgres', 'postgres'],
     );
+  });
+
+  // A project whose tenants.json lists its own fleet got the starter's empty tenant files, and the starter
+  // migration (create accounts) — which the next migrate would have run on that fleet.
+  it('keeps an existing tenants.json and writes no starter tenant files or migration for it', async () => {
+    const dir = project('p-fleet', 'commonjs');
+    const fleet = [{ id: 'acme', dialect: 'sqlite', connection: 'data/acme.sqlite' }];
+    writeFileSync(join(dir, 'tenants.json'), JSON.stringify(fleet));
+    const init = await runCli(['init'], { cwd: dir, env });
+    assert.equal(init.code, 0, init.stderr);
+    assert.match(init.stdout, /kept\s+tenants\.json/);
+    assert.match(
+      init.stdout,
+      /not written\s+migrations\/20260101000000_create_accounts\.js: tenants\.json exists/,
+    );
+    assert.ok(!existsSync(join(dir, 'migrations')), 'no starter migration');
+    assert.ok(!existsSync(join(dir, 'tenants')), 'no starter tenant files');
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'tenants.json'), 'utf8')), fleet);
   });
 });

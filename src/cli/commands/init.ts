@@ -27,6 +27,7 @@ export const initCommand: CommandModule<object, InitArgs> = {
       const lines = [
         ...result.written.map((p) => `  wrote  ${p}`),
         ...result.kept.map((p) => `  kept   ${p} (exists)`),
+        ...result.skipped.map((p) => `  not written  ${p}`),
       ];
       process.stdout.write(`${lines.join('\n')}\n\n`);
       const next =
