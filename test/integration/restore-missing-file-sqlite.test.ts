@@ -71,6 +71,18 @@ async function backedUp(t: Tenant): Promise<string> {
 
 const folderOf = (t: Tenant) => join(t.database, '..');
 
+/** One migration (an orders table) for the rollback tests: written once, shared. */
+function ordersMigrations(): string {
+  const migrations = join(root, 'migrations');
+  mkdirSync(migrations, { recursive: true });
+  writeFileSync(
+    join(migrations, '001_orders.js'),
+    `exports.up = (knex) => knex.schema.createTable('orders', (t) => { t.increments('id'); });
+exports.down = (knex) => knex.schema.dropTable('orders');`,
+  );
+  return migrations;
+}
+
 describe('SQLite: restoring a tenant whose file is gone', () => {
   it('deleted: restore writes the backup to its place, fingerprint checked, nothing else left in the folder', async () => {
     const t = tenantIn('deleted', 'acme');
@@ -226,13 +238,7 @@ describe('SQLite: restoring a tenant whose file is gone', () => {
 
   it('rollback --run of an upgrade restores a tenant whose file was deleted since', async () => {
     const t = tenantIn('rollback', 'acme');
-    const migrations = join(root, 'migrations');
-    mkdirSync(migrations, { recursive: true });
-    writeFileSync(
-      join(migrations, '001_orders.js'),
-      `exports.up = (knex) => knex.schema.createTable('orders', (t) => { t.increments('id'); });
-exports.down = (knex) => knex.schema.dropTable('orders');`,
-    );
+    const migrations = ordersMigrations();
     const journal = join(root, 'journal.db');
     const setup = { tenants: [t], migrations, backupDir: join(root, 'upgrade-backups'), journal };
     const prepared = await prepareUpgrade(setup);
@@ -256,13 +262,7 @@ exports.down = (knex) => knex.schema.dropTable('orders');`,
   // using a file that is not there), the file restored, and --reopen's afterTenant runs on it.
   it('rollback --run with hooks restores a tenant whose file was deleted; afterTenant reopens it', async () => {
     const t = tenantIn('rollback-hooks', 'acme');
-    const migrations = join(root, 'migrations-hooks');
-    mkdirSync(migrations, { recursive: true });
-    writeFileSync(
-      join(migrations, '001_orders.js'),
-      `exports.up = (knex) => knex.schema.createTable('orders', (t) => { t.increments('id'); });
-exports.down = (knex) => knex.schema.dropTable('orders');`,
-    );
+    const migrations = ordersMigrations();
     const calls: string[] = [];
     const hooks = {
       beforeTenant: async (knex: Knex) => {
