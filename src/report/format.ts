@@ -92,11 +92,11 @@ export function tenantsByUrgency(doc: FleetDocument): TenantReport[] {
   return [...doc.tenants].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
 }
 
-/** The Drift section's rows per version: version, tenants, its fingerprints (majority first), one per line. */
 /** A Drift row's version, with its dialect when the run's backups mix them. */
 export const driftVersion = (v: { version: string | null; dialect?: string }) =>
   `${v.version ?? '(none applied)'}${v.dialect ? ` (${v.dialect})` : ''}`;
 
+/** The Drift section's rows per version: version, tenants, its fingerprints (majority first), one per line. */
 export function driftVersionRows(drift: DriftSection): string[][] {
   return drift.versions.map((v) => [
     driftVersion(v),

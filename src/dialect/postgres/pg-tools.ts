@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TenantError } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
 import type { ConnectionObject } from '../../core/tenant.js';
-import { execFailureOf, launchWithParentDeathSignal } from '../../util/parent-death.js';
+import { execFailureOf, type Launch, launchWithParentDeathSignal } from '../../util/parent-death.js';
 import type { ToolOptions } from '../backup-types.js';
 import { DEBIAN_BIN_ROOT, unwrappedToolPath, WRAPPER_SYSCONFDIR } from './debian-wrapper.js';
 import { withPassfile } from './passfile.js';
@@ -121,7 +121,7 @@ export interface RunToolOptions {
   onStderr?: (chunk: string) => void;
 }
 
-export const MAX_CAPTURE = 8 * 1024 * 1024;
+const MAX_CAPTURE = 8 * 1024 * 1024;
 
 /** The binary to run and its environment, for this tenant's target (the password only as `passfile`). */
 export function toolSetup(
@@ -141,7 +141,7 @@ export async function runPgTool(tool: PgTool, args: string[], options: RunToolOp
   });
 }
 
-export function notFound(bin: string): TenantError {
+function notFound(bin: string): TenantError {
   return new TenantError(
     'TOOL_NOT_FOUND',
     `${bin} not found: install the PostgreSQL client tools or configure its path`,
@@ -158,52 +158,63 @@ export async function spawnTool(
   onStderr?: (chunk: string) => void,
 ): Promise<ToolRun> {
   const launch = await launchWithParentDeathSignal(bin, args);
+  if (signal.aborted) throw new TenantError('INTERRUPTED', `${bin} not started: the run was interrupted`);
+  const child = spawn(launch.command, launch.args, { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+  const outcome = toolOutcome(child, launch, bin, onStderr);
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    killTimer.unref();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  child.once('spawn', () => {
+    if (child.pid !== undefined) onSpawn?.(child.pid);
+  });
+  const stopped = () => new TenantError('INTERRUPTED', `${bin} stopped: the run was interrupted`);
+  try {
+    const run = await outcome.catch((err: unknown) => {
+      throw signal.aborted ? stopped() : err;
+    });
+    if (signal.aborted) throw stopped();
+    return run;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (killTimer) clearTimeout(killTimer);
+  }
+}
+
+/**
+ * What a started tool comes to: its exit code and output (stdout when it is piped to this process), or,
+ * when it could not start — not found, or setpriv's exec failure (see parent-death.ts) — TOOL_NOT_FOUND or
+ * TOOL_FAILED. A non-zero exit is a result, not an error.
+ */
+export function toolOutcome(
+  child: ChildProcess,
+  launch: Launch,
+  bin: string,
+  onStderr?: (chunk: string) => void,
+): Promise<ToolRun> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    if (stdout.length < MAX_CAPTURE) stdout += d;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < MAX_CAPTURE) stderr += d;
+    onStderr?.(d);
+  });
   return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new TenantError('INTERRUPTED', `${bin} not started: the run was interrupted`));
-      return;
-    }
-    const child = spawn(launch.command, launch.args, {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      shell: false,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      if (stdout.length < MAX_CAPTURE) stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < MAX_CAPTURE) stderr += d;
-      onStderr?.(d);
-    });
-    let killTimer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      killTimer.unref();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    child.once('spawn', () => {
-      if (child.pid !== undefined) onSpawn?.(child.pid);
-    });
     child.once('error', (err: NodeJS.ErrnoException) => {
-      signal.removeEventListener('abort', onAbort);
       if (err.code === 'ENOENT') reject(notFound(bin));
       else reject(new TenantError('TOOL_FAILED', `${bin} could not be started: ${err.message}`));
     });
-    child.once('close', (code, sig) => {
-      signal.removeEventListener('abort', onAbort);
-      if (killTimer) clearTimeout(killTimer);
-      if (signal.aborted) {
-        reject(new TenantError('INTERRUPTED', `${bin} stopped: the run was interrupted`));
-        return;
-      }
+    child.once('close', (code, signal) => {
       const execFailure = execFailureOf(launch, code, stderr);
       if (execFailure?.notFound) reject(notFound(bin));
       else if (execFailure)
         reject(new TenantError('TOOL_FAILED', `${bin} could not be started: ${execFailure.message}`));
-      else resolve({ code, signal: sig, stdout, stderr });
+      else resolve({ code, signal, stdout, stderr });
     });
   });
 }

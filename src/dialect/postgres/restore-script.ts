@@ -2,11 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { TenantError } from '../../core/errors.js';
 import type { ConnectionObject } from '../../core/tenant.js';
-import { execFailureOf, launchWithParentDeathSignal } from '../../util/parent-death.js';
+import { launchWithParentDeathSignal } from '../../util/parent-death.js';
 import type { ToolOptions } from '../backup-types.js';
 import { withPassfile } from './passfile.js';
 import { dbnameArg } from './pg-args.js';
-import { MAX_CAPTURE, notFound, type PgTool, type ToolRun, toolSetup } from './pg-tools.js';
+import { type PgTool, type ToolRun, toolOutcome, toolSetup } from './pg-tools.js';
 
 /**
  * Restores an archive into the tenant's database in ONE transaction together with `prelude` — the drops of
@@ -137,23 +137,7 @@ async function start(
     shell: false,
     stdio: tool === 'psql' ? ['pipe', 'ignore', 'pipe'] : ['ignore', stdout ?? 'ignore', 'pipe'],
   });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    if (stderr.length < MAX_CAPTURE) stderr += d;
-  });
-  const done = new Promise<ToolRun>((resolve, reject) => {
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') reject(notFound(setup.bin));
-      else reject(new TenantError('TOOL_FAILED', `${setup.bin} could not be started: ${err.message}`));
-    });
-    child.once('close', (code, signal) => {
-      const execFailure = execFailureOf(launch, code, stderr);
-      if (execFailure?.notFound) reject(notFound(setup.bin));
-      else if (execFailure)
-        reject(new TenantError('TOOL_FAILED', `${setup.bin} could not be started: ${execFailure.message}`));
-      else resolve({ code, signal, stdout: '', stderr });
-    });
-  });
+  const done = toolOutcome(child, launch, setup.bin);
   // Awaited by the caller; never an unhandled rejection in between.
   done.catch(() => {});
   return { child, done };
