@@ -91,6 +91,7 @@ export function archiveInfoOf(manifest: BackupManifest): ArchiveInfo {
     tool: manifest.tool,
     toolVersion: manifest.tool_version,
     serverVersion: manifest.server_version,
+    ...(manifest.database_settings ? { databaseSettings: manifest.database_settings } : {}),
   };
 }
 

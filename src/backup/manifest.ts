@@ -55,6 +55,11 @@ export const manifestSchema = z.object({
    * Retention keeps a tenant's newest `pre` one: the latest run's rollback restores it.
    */
   upgrade: z.object({ run: z.string(), stage: z.enum(['pre', 'post']) }).optional(),
+  /**
+   * The database's own settings the archive does not carry, for a restore that creates the database
+   * (SQLite: `journal_mode`); absent when there are none, and in older manifests.
+   */
+  database_settings: z.record(z.string(), z.string()).optional(),
 });
 
 export type BackupManifest = z.infer<typeof manifestSchema>;

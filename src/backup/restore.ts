@@ -67,7 +67,7 @@ export async function restoreFromBackup(
     done = startStep(ctx, 'restore');
     // A tenant file that is gone (deleted, moved away) is what a restore is for, but it cannot be opened,
     // so neither locked: the driver writes the backup to its place as a new file, never a half one.
-    const recreated = (await driver.recreate?.(bctx, entry.path)) === true;
+    const recreated = (await driver.recreate?.(bctx, entry.path, archiveInfoOf(manifest))) === true;
     // Otherwise under the tenant's migration lock: a restore must not replace a tenant another runner is
     // migrating.
     const wait = { waitMs: options.lockWaitMs ?? 0, signal: ctx.signal };

@@ -88,6 +88,7 @@ export async function backupTenant(
         fingerprint: result.fingerprint,
         verification: null,
         ...(options.upgrade ? { upgrade: options.upgrade } : {}),
+        ...(result.databaseSettings ? { database_settings: result.databaseSettings } : {}),
       };
       // Without its manifest a backup cannot be verified or restored: keep both or neither.
       await writeManifest(manifestPath, manifest).catch(async (err: unknown) => {

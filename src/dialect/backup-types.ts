@@ -61,6 +61,11 @@ export interface BackupResult {
   toolVersion: string;
   /** The fingerprint of exactly the data the backup holds (same snapshot). */
   fingerprint: Fingerprint;
+  /**
+   * Settings of the database itself that its archive does not carry, which a restore that must create the
+   * database gives back (SQLite: `journal_mode: 'wal'` — the archive is switched to a rollback journal).
+   */
+  databaseSettings?: Record<string, string>;
 }
 
 /** What the driver needs to know about an archive it reads back (from its manifest). */
@@ -69,6 +74,8 @@ export interface ArchiveInfo {
   tool: string;
   toolVersion: string;
   serverVersion: string;
+  /** What the backup recorded of the database's own settings (BackupResult.databaseSettings). */
+  databaseSettings?: Record<string, string>;
 }
 
 export interface ArchiveInspection {
@@ -120,7 +127,7 @@ export interface BackupDriver {
    * caller then restores into it with `restore`, under the tenant's lock (a missing file cannot be opened,
    * so neither locked). Server dialects leave it out: a missing database is not theirs to create.
    */
-  recreate?(ctx: BackupContext, path: string): Promise<boolean>;
+  recreate?(ctx: BackupContext, path: string, info: ArchiveInfo): Promise<boolean>;
   /** File dialects: the tenant's database is not there (its file deleted or moved away). */
   databaseGone?(tenant: Tenant): boolean;
   /** Restores the archive into the tenant's own database. */

@@ -99,6 +99,35 @@ describe('SQLite: restoring a tenant whose file is gone', () => {
     assert.equal(statSync(t.database).mode & 0o777, 0o600);
   });
 
+  // The archive is switched to a rollback journal (so it opens read-only alone); a recreated file came
+  // back in that mode, though a restore into the existing file keeps the tenant's WAL.
+  it('a WAL tenant comes back in WAL mode; a rollback-journal tenant stays in its mode', async () => {
+    const wal = tenantIn('wal-mode', 'acme');
+    const plain = tenantIn('wal-mode', 'globex');
+    const db = new Database(wal.database);
+    db.pragma('journal_mode = WAL');
+    db.close();
+    for (const t of [wal, plain]) {
+      await backedUp(t);
+      rmSync(t.database);
+      const report = await restoreTenant({ tenant: t, backupDir, yes: true });
+      assert.equal(report.tenants[0]!.status, 'succeeded', JSON.stringify(report.tenants[0]!.error));
+      assert.deepEqual(customers(t), ['a', 'b']);
+    }
+    const mode = (t: Tenant) => {
+      const opened = new Database(t.database, { fileMustExist: true });
+      try {
+        return opened.pragma('journal_mode', { simple: true });
+      } finally {
+        opened.close();
+      }
+    };
+    assert.equal(mode(wal), 'wal');
+    assert.equal(mode(plain), 'delete');
+    // Only the database files: the temporary's -wal went with its connection.
+    assert.deepEqual(readdirSync(folderOf(wal)).sort(), ['acme.sqlite', 'globex.sqlite']);
+  });
+
   // A run killed (-9) during the copy left its hidden temporary file, which nothing removed.
   it("a killed restore's temporary file is removed by the next restore once a day old; a fresh one is kept", async () => {
     const t = tenantIn('stale-temp', 'acme');
@@ -194,9 +223,9 @@ describe('SQLite: restoring a tenant whose file is gone', () => {
     const c = tenantContext(t, {
       abort,
       driver: (real) => ({
-        recreate: (ctx, path) => {
+        recreate: (ctx, path, info) => {
           abort.abort();
-          return real.recreate!(ctx, path);
+          return real.recreate!(ctx, path, info);
         },
       }),
     });

@@ -65,12 +65,15 @@ async function backupSqlite(
     try {
       const sqliteVersion = String((db.prepare('select sqlite_version() as v').get() as { v: string }).v);
       const fingerprint = fingerprintSqlite(db, level);
+      // WAL is the one journal mode kept in the file; the copy is switched out of it below.
+      const wal = String(db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
       await copyDatabase(db, path, ctx.signal);
       return {
         serverVersion: sqliteVersion,
         tool: 'sqlite-backup-api',
         toolVersion: `better-sqlite3 ${driverVersion}`,
         fingerprint,
+        ...(wal ? { databaseSettings: { journal_mode: 'wal' } } : {}),
       };
     } finally {
       if (db.inTransaction) db.exec('COMMIT');
@@ -234,12 +237,13 @@ export const sqliteBackupDriver: BackupDriver = {
   sweepScratch: sweepSqliteScratch,
   restore: restoreSqlite,
   databaseGone: (tenant) => !fileIsThere(tenant.database),
-  async recreate(ctx, path) {
+  async recreate(ctx, path, info) {
     if (fileIsThere(ctx.tenant.database)) return false;
     // A session opened before the file went (an upgrade's) reads the deleted file: the fingerprint after
     // the restore must open the new one.
     await ctx.releaseSession();
-    return recreateSqliteFile(path, ctx.tenant.database, ctx.signal);
+    const wal = info.databaseSettings?.journal_mode === 'wal';
+    return recreateSqliteFile(path, ctx.tenant.database, ctx.signal, { wal });
   },
   async fingerprint(ctx, level) {
     const session = await ctx.session();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, lstatSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { errorMessage, TenantError } from '../../core/errors.js';
 import { fsyncDir, fsyncFile } from '../../util/fsync.js';
 import { copyDatabase, openReadOnly } from './copy-database.js';
@@ -32,6 +33,7 @@ export async function recreateSqliteFile(
   archive: string,
   dest: string,
   signal: AbortSignal,
+  options: { wal: boolean } = { wal: false },
 ): Promise<boolean> {
   const dir = dirname(dest);
   const folder = (() => {
@@ -58,7 +60,7 @@ export async function recreateSqliteFile(
   let published = false;
   try {
     writeFileSync(tmp, '', { flag: 'wx', mode: 0o600 });
-    await writeFrom(archive, tmp, dest, signal);
+    await writeFrom(archive, tmp, dest, signal, options.wal);
     published = publish(tmp, dest);
   } catch (err) {
     if (err instanceof TenantError) throw err;
@@ -74,10 +76,20 @@ export async function recreateSqliteFile(
 }
 
 /** The archive into `tmp` through the backup API (a copy of what SQLite reads, not of the bytes), fsync'd. */
-async function writeFrom(archive: string, tmp: string, dest: string, signal: AbortSignal): Promise<void> {
+async function writeFrom(
+  archive: string,
+  tmp: string,
+  dest: string,
+  signal: AbortSignal,
+  wal: boolean,
+): Promise<void> {
   const source = openReadOnly(archive);
   try {
     await copyDatabase(source, tmp, signal);
+    // The archive is in rollback-journal mode; a tenant that was in WAL mode gets it back, as a restore
+    // into its existing file keeps it (the application's readers may count on it). Set before the file
+    // has its name: closing the only connection checkpoints and removes the temporary's -wal.
+    if (wal) setWal(tmp);
   } catch (err) {
     if (err instanceof TenantError) throw err;
     const full = (err as { code?: unknown }).code === 'SQLITE_FULL';
@@ -91,6 +103,15 @@ async function writeFrom(archive: string, tmp: string, dest: string, signal: Abo
   await fsyncFile(tmp);
   if (signal.aborted)
     throw new TenantError('INTERRUPTED', 'restore stopped: the run was interrupted; nothing was restored');
+}
+
+function setWal(path: string): void {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    db.pragma('journal_mode = WAL');
+  } finally {
+    db.close();
+  }
 }
 
 /** Gives the written file its name unless one is there: link() never replaces, rename() would. */
