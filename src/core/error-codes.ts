@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   CONNECTION_STALLED: 'the connection stopped answering (no bytes within the stall limit)',
   CONNECT_TIMEOUT: 'connecting took longer than the connect timeout',
   TLS_FAILED: "the server's TLS certificate is not trusted",
+  POOLED_CONNECTION:
+    'the connection goes through a pooler (PgBouncer) that refuses or drops the settings a dbfleet session starts with: connect to the server directly; nothing was changed',
   CORRUPT: 'the database file is corrupt or is not a database',
 
   // Locks and timeouts

@@ -18,6 +18,13 @@ describe('PostgreSQL', () => {
       assert.equal(classifyPostgresError(pgError('53300', message))?.code, 'TOO_MANY_CONNECTIONS');
   });
 
+  test("PgBouncer's 08P01 for the start-up options is POOLED_CONNECTION; another 08P01 is not", () => {
+    const pooler = classifyPostgresError(pgError('08P01', 'unsupported startup parameter: options'));
+    assert.equal(pooler?.code, 'POOLED_CONNECTION');
+    assert.match(pooler?.message ?? '', /PostgreSQL server itself/);
+    assert.equal(classifyPostgresError(pgError('08P01', 'invalid frontend message type 0')), undefined);
+  });
+
   test('57P03 (starting up, shutting down, in recovery) is SERVER_UNAVAILABLE', () => {
     const err = pgError('57P03', 'the database system is starting up');
     assert.equal(classifyPostgresError(err)?.code, 'SERVER_UNAVAILABLE');

@@ -20,6 +20,19 @@ export function isMissingRelation(err: unknown): boolean {
   return code === '42P01' || code === '3F000';
 }
 
+/**
+ * A pooler in transaction mode hands each transaction a server connection of its own: a session-level
+ * lock or setting outlives dbfleet's use of it or goes to another client. knex's own migrator works there
+ * (its lock is a table row), dbfleet's session does not — so the fix is the one migration tools ask for
+ * (Prisma's `directUrl`): a direct connection for the tool, the pooler for the application.
+ */
+export function pooledConnection(cause: string): ErrorInfo {
+  return {
+    code: 'POOLED_CONNECTION',
+    message: `${cause} — the connection goes through a connection pooler (PgBouncer), which refuses or drops the settings a dbfleet session starts with (its lock and statement timeouts) and cannot keep its session-level lock; point this tenant's connection at the PostgreSQL server itself (its own port, usually 5432), and leave the pooler to the application. Nothing was changed`,
+  };
+}
+
 /** SQLSTATEs a DBA acts on differently get their own code and an explanation. */
 export function classifyPostgresError(err: unknown): ErrorInfo | undefined {
   const e = err as PgLikeError;
@@ -54,6 +67,10 @@ export function classifyPostgresError(err: unknown): ErrorInfo | undefined {
         code: 'SERVER_UNAVAILABLE',
         message: `the server does not accept connections now (starting up, shutting down or in recovery): ${message}`,
       };
+    case '08P01':
+      // PgBouncer's answer to the start-up options that carry the session's timeouts.
+      if (/unsupported startup parameter/i.test(message)) return pooledConnection(message);
+      break;
     // dbfleet's own client-side verdicts (stall-watchdog.ts): their messages name host, port and phase.
     case 'CONNECTION_STALLED':
     case 'CONNECT_TIMEOUT':

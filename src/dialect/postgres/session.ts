@@ -16,6 +16,7 @@ import { recordPostgresMigration } from './record-migration.js';
 import { readPostgresShape } from './schema-shape.js';
 import { applicationNameOf, sessionTimeouts } from './session-settings.js';
 import { createStallWatch, type StallWatch } from './stall-watchdog.js';
+import { checkStartupSettings } from './startup-settings-check.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -111,16 +112,27 @@ async function connectWatched(
 export async function openPostgresSession(tenant: Tenant, options: SessionOptions): Promise<TenantSession> {
   const { config, connection, watch, timeouts } = await connectWatched(tenant, options);
   const afterCreate = afterCreateOf(config);
+  const query = async <R>(sql: string, values?: unknown[]): Promise<R[]> =>
+    (await connection.query(sql, values)).rows as R[];
+  // Whether the server applied the start-up timeouts (a pooler may drop them: startup-settings-check.ts),
+  // read once before anything could change them — a knexfile's afterCreate, a SET of dbfleet's — and
+  // before the session locks the tenant, which every change to it waits for. A read-only pass (status,
+  // drift, an up-to-date tenant's history read) never pays the statement.
+  let settingsChecked = false;
+  const checkSettingsOnce = async () => {
+    if (settingsChecked) return;
+    await checkStartupSettings(query, timeouts);
+    settingsChecked = true;
+  };
   if (afterCreate) {
     try {
+      await checkSettingsOnce();
       await runAfterCreate(afterCreate, connection);
     } catch (err) {
       await connection.end().catch(() => {});
       throw err;
     }
   }
-  const query = async <R>(sql: string, values?: unknown[]): Promise<R[]> =>
-    (await connection.query(sql, values)).rows as R[];
   // What a migration SET on the session since it opened: replayed on knex's extra connections.
   let timeoutSql: string | undefined;
   // Whether `readOnly` ran once, and is running: from then on an extra connection is told which, so one
@@ -141,6 +153,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
   let locked = false;
 
   const setTimeouts = async (t: Timeouts, on?: Knex | Knex.Transaction) => {
+    await checkSettingsOnce();
     // SET LOCAL inside a transaction so a per-migration override ends with it.
     const scope = on?.isTransaction ? 'local' : 'session';
     // One round trip: the simple-query protocol takes both statements at once.
@@ -170,6 +183,7 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
       return knexOf();
     },
     async tryLock(waitMs, signal) {
+      await checkSettingsOnce();
       // Polled, never a blocking pg_advisory_lock: see advisory-lock.ts.
       locked = await waitForAdvisoryLock(query, lockKey, waitMs, signal);
       return locked;
