@@ -2,6 +2,7 @@ import { format, type InspectOptions, inspect } from 'node:util';
 import { errorMessage, UsageError } from '../core/errors.js';
 import { redact, withRedaction } from '../core/redact.js';
 import { type CommandOutput, errorDocument } from './render/error-document.js';
+import { warnOnStrayRejections } from './stray-rejections.js';
 
 type StopSignal = 'SIGINT' | 'SIGTERM';
 
@@ -71,6 +72,7 @@ async function runInScope(
   action: (signal: AbortSignal) => Promise<number>,
 ): Promise<void> {
   consoleToStderr();
+  warnOnStrayRejections();
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: StopSignal) => {
