@@ -12,7 +12,8 @@ const LOCK_RETRY_MS = 50;
  * Never waits: `busy_timeout` is 0 for the attempt (better-sqlite3 is synchronous, and SQLite's busy
  * handler would sleep on the event loop — every other tenant of the run, the live view and Ctrl-C with it).
  */
-function attemptExclusive(db: Database.Database, busyTimeoutMs: number): boolean {
+function attemptExclusive(db: Database.Database): boolean {
+  const busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
   db.pragma('busy_timeout = 0');
   try {
     // Read the file in normal locking mode first. A WAL database first opened in exclusive mode builds its
@@ -64,13 +65,12 @@ function refuseReadOnlyFile(path: string): void {
  */
 export async function takeExclusiveLock(
   onConnection: <T>(fn: (db: Database.Database) => T) => Promise<T>,
-  options: { path: string; waitMs: number; busyTimeoutMs: number; signal?: AbortSignal },
+  options: { path: string; waitMs: number; signal?: AbortSignal },
 ): Promise<boolean> {
   refuseReadOnlyFile(options.path);
   const deadline = Date.now() + Math.max(0, options.waitMs);
-  const busy = Math.max(0, Math.floor(options.busyTimeoutMs));
   for (;;) {
-    if (await onConnection((db) => attemptExclusive(db, busy))) return true;
+    if (await onConnection(attemptExclusive)) return true;
     const left = deadline - Date.now();
     if (left <= 0 || options.signal?.aborted) return false;
     // An abort ends the sleep early; the caller tells an interrupted wait from a held lock by the signal.

@@ -4,7 +4,8 @@ import { sqliteBackupDriver } from './backup.js';
 import { parseSqliteConnection } from './connection.js';
 import { classifySqliteError } from './errors.js';
 import { sqliteOptimizer } from './optimize.js';
-import { openSqliteSession, sqliteKnexConfig } from './session.js';
+import { openSqliteSession } from './session.js';
+import { sqliteKnexConfig } from './session-knex.js';
 
 export const sqliteAdapter: DialectAdapter = {
   name: 'sqlite',

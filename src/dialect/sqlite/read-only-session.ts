@@ -1,7 +1,13 @@
 import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { Tenant } from '../../core/tenant.js';
-import type { HistoryRow, SessionOptions, TenantSession, Timeouts } from '../types.js';
+import type { HistoryRow, SessionOptions, TenantSession } from '../types.js';
+import {
+  type BusyWait,
+  lockTimeoutMsOf,
+  runStatement,
+  waitForFileAsynchronously,
+} from './busy-connections.js';
 import { describeFileLockHolder } from './file-lock.js';
 import { readSqliteShape } from './schema-shape.js';
 
@@ -19,16 +25,18 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export function readOnlySqliteSession(
   tenant: Tenant,
   options: SessionOptions,
-  make: { open: () => Promise<TenantSession>; knex: () => Knex },
+  make: { open: () => Promise<TenantSession>; knex: (wait: BusyWait) => Knex },
 ): TenantSession {
   const db = new Database(tenant.database, { readonly: true, fileMustExist: true });
-  const busy = (t: Timeouts) => db.pragma(`busy_timeout = ${Math.max(0, Math.floor(t.lockTimeoutMs))}`);
+  // Its reads wait for a locked file without holding the event loop (busy-connections.ts), its knex's too.
+  const wait: BusyWait = { lockTimeoutMs: lockTimeoutMsOf(options.timeouts) };
   try {
-    busy(options.timeouts);
+    waitForFileAsynchronously(db, wait);
   } catch (err) {
     db.close();
     throw err;
   }
+  const reading = <T>(read: () => T) => runStatement(db, undefined, read);
   let full: Promise<TenantSession> | undefined;
   const ordinary = () => {
     full ??= make.open();
@@ -55,14 +63,14 @@ export function readOnlySqliteSession(
     tenant,
     // Its own connection (knex connects on first query): nothing in a read-only run writes.
     get knex(): Knex {
-      knex ??= make.knex();
+      knex ??= make.knex(wait);
       return knex;
     },
     tryLock: async (waitMs, signal) => (await ordinary()).tryLock(waitMs, signal),
     describeLockHolder: async () => describeFileLockHolder(tenant.database),
     unlock: async () => (await ordinary()).unlock(),
     async setTimeouts(t, on) {
-      busy(t);
+      wait.lockTimeoutMs = lockTimeoutMsOf(t);
       if (full || on) await (await ordinary()).setTimeouts(t, on);
     },
     runScript: async (sql, on) => (await ordinary()).runScript(sql, on),
@@ -73,19 +81,19 @@ export function readOnlySqliteSession(
     // A SQLite tenant has no schema of its own.
     schemaExists: async () => true,
     ensureSchema: async () => {},
-    schemaShape: async () => readSqliteShape(db),
+    schemaShape: () => reading(() => readSqliteShape(db)),
     async existingTables(names, schema) {
-      return schema ? (await ordinary()).existingTables(names, schema) : existing(names);
+      return schema ? (await ordinary()).existingTables(names, schema) : reading(() => existing(names));
     },
     recordMigration: async (on, record) => (await ordinary()).recordMigration(on, record),
     async readHistoryRows(tables, schema) {
-      return schema ? (await ordinary()).readHistoryRows(tables, schema) : historyRows(tables);
+      return schema ? (await ordinary()).readHistoryRows(tables, schema) : reading(() => historyRows(tables));
     },
     async readCompleteHistory(tables, schema) {
       if (schema) return (await ordinary()).readCompleteHistory(tables, schema);
       const names = [tables.history, tables.lock, tables.checksums];
-      const found = existing(names);
-      return names.every((n) => found.has(n)) ? historyRows(tables) : undefined;
+      const found = await reading(() => existing(names));
+      return names.every((n) => found.has(n)) ? reading(() => historyRows(tables)) : undefined;
     },
     transaction: async (fn, opts) => (await ordinary()).transaction(fn, opts),
     shortTransaction: async (fn) => (await ordinary()).shortTransaction(fn),

@@ -8,27 +8,19 @@ import {
   readHistoryRowsVia,
   recordMigrationVia,
 } from '../history-generic.js';
-import { userKnexConfig } from '../knex-settings.js';
-import { createPinnedKnex } from '../pinned-knex.js';
 import { runPinnedTransaction } from '../pinned-transaction.js';
 import type { SessionOptions, TenantSession, Timeouts } from '../types.js';
+import { type BusyWait, lockTimeoutMsOf, runStatement } from './busy-connections.js';
+import { execScript } from './busy-script.js';
 import { describeFileLockHolder, takeExclusiveLock } from './file-lock.js';
 import { readOnlySqliteSession } from './read-only-session.js';
 import { readSqliteShape } from './schema-shape.js';
+import { sqliteSessionKnex } from './session-knex.js';
 
-export function sqliteKnexConfig(tenant: Tenant, options: SessionOptions): Knex.Config {
-  // knex's 'sqlite3' client needs the sqlite3 package; dbfleet drives every SQLite file with better-sqlite3.
-  const user = userKnexConfig(options.knex, ['better-sqlite3']);
-  return {
-    ...user,
-    connection: { filename: tenant.database },
-  };
-}
-
-/** The better-sqlite3 handle behind a knex instance or transaction (the one pinned connection). */
-async function withRawConnection<T>(
+/** Runs `fn` on the better-sqlite3 handle behind a knex instance or transaction (the one pinned connection). */
+async function onConnection<T>(
   on: Knex | Knex.Transaction,
-  fn: (db: Database.Database) => T,
+  fn: (db: Database.Database) => Promise<T>,
 ): Promise<T> {
   const client = on.client as {
     acquireConnection(): Promise<Database.Database>;
@@ -36,11 +28,18 @@ async function withRawConnection<T>(
   };
   const db = await client.acquireConnection();
   try {
-    return fn(db);
+    return await fn(db);
   } finally {
     await client.releaseConnection(db);
   }
 }
+
+/**
+ * `onConnection`, tried again while the file is locked where that is safe (`runStatement`): `fn` must be
+ * one statement, or reads and settings that may be repeated.
+ */
+const withRawConnection = <T>(on: Knex | Knex.Transaction, fn: (db: Database.Database) => T) =>
+  onConnection(on, (db) => runStatement(db, undefined, () => fn(db)));
 
 export async function openSqliteSession(tenant: Tenant, options: SessionOptions): Promise<TenantSession> {
   if (!options.create && !existsSync(tenant.database)) {
@@ -51,18 +50,19 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
   if (options.readOnly)
     return readOnlySqliteSession(tenant, options, {
       open: () => openSqliteSession(tenant, { ...options, readOnly: false }),
-      knex: () => createPinnedKnex(sqliteKnexConfig(tenant, options)),
+      knex: (wait) => sqliteSessionKnex(tenant, options, wait),
     });
-  const knex = createPinnedKnex(sqliteKnexConfig(tenant, options));
+  // SQLite has no statement timeout; the lock timeout bounds how long a statement waits for the file.
+  const wait: BusyWait = { lockTimeoutMs: lockTimeoutMsOf(options.timeouts) };
+  const knex = sqliteSessionKnex(tenant, options, wait);
   let locked = false;
-  const setTimeouts = async (t: Timeouts, on: Knex | Knex.Transaction = knex) => {
-    // SQLite has no statement timeout; busy_timeout bounds how long a statement waits for a file lock.
-    await withRawConnection(on, (db) =>
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(t.lockTimeoutMs))}`),
-    );
+  // One connection, whichever of its knex or transaction `on` is: the setting is the session's.
+  const setTimeouts = async (t: Timeouts) => {
+    wait.lockTimeoutMs = lockTimeoutMsOf(t);
   };
   try {
-    await setTimeouts(options.timeouts);
+    // Opened now, as before: a file that cannot be opened fails the open.
+    await withRawConnection(knex, () => {});
   } catch (err) {
     await knex.destroy().catch(() => {});
     throw err;
@@ -74,7 +74,6 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
       locked = await takeExclusiveLock((fn) => withRawConnection(knex, fn), {
         path: tenant.database,
         waitMs,
-        busyTimeoutMs: options.timeouts.lockTimeoutMs,
         ...(signal ? { signal } : {}),
       });
       return locked;
@@ -144,7 +143,9 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
     readHistoryRows: (tables, schema) => readHistoryRowsVia(knex, tables, schema),
     readCompleteHistory: (tables, schema) => readCompleteHistoryVia(knex, tables, schema),
     async runScript(sql, on = knex) {
-      if (sql.trim() !== '') await withRawConnection(on, (db) => db.exec(sql));
+      if (sql.trim() === '') return;
+      // Not withRawConnection: a script of several statements may not simply be run again.
+      await onConnection(on, (db) => execScript(db, sql));
     },
     // Index builds here are all-or-nothing: a failed one leaves no index behind.
     invalidIndexes: async () => [],
