@@ -1,32 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { Knex } from 'knex';
 import { TenantError } from '../../core/errors.js';
 import type { BackupContext } from '../backup-types.js';
+import type { ReferencedTable } from './outside-foreign-keys.js';
 import { appName, classifyToolFailure, dbnameArg, literalPattern } from './pg-args.js';
 import { runPgTool, toolErrorText } from './pg-tools.js';
+import { fillReferencedTables } from './scratch-referenced-keys.js';
 import { type SharedObject, sharedDependencies } from './shared-dependencies.js';
 
 /**
  * A schema tenant's archive (`pg_dump --schema=<tenant>`) may use objects of other schemas — an enum or
- * domain of `public`, a function a default calls, an extension — which the tenant's own database has and
- * an empty scratch database does not. Before the archive is restored, exactly those objects (and what
- * they use in turn) are created in the scratch database from a schema-only dump of the source, taken
- * now: the definitions a real restore into the tenant's database would meet. No rows of any other schema
- * are copied, and the archive itself is restored whole as before, so the check still proves that the
- * tenant's data restores. Returns what it created, for the restore check's detail; undefined if nothing.
+ * domain of `public`, a function a default calls, an extension, a table its foreign keys reference —
+ * which the tenant's own database has and an empty scratch database does not. Before the archive is
+ * restored, exactly those objects (and what they use in turn) are created in the scratch database from a
+ * schema-only dump of the source, taken now: the definitions a real restore into the tenant's database
+ * would meet. A referenced table then gets the key columns of its current rows, and nothing else of any
+ * other schema's rows (see scratch-referenced-keys.ts). The archive itself is restored whole as before,
+ * so the check still proves that the tenant's schema and data restore. Returns what it created, for the
+ * restore check's detail; undefined if nothing.
  */
-export async function prepareSharedObjects(ctx: BackupContext, scratch: string): Promise<string | undefined> {
+export async function prepareSharedObjects(
+  ctx: BackupContext,
+  scratch: string,
+  scratchKnex: () => Promise<Knex>,
+): Promise<string | undefined> {
   const schema = ctx.tenant.schema;
   if (!schema) return undefined;
   const { knex } = await ctx.session();
   const deps = await sharedDependencies(knex, schema);
-  if (deps.foreignKeys.length > 0) {
-    throw new TenantError(
-      'SCRATCH_FAILED',
-      `schema ${schema} has foreign keys to tables outside it: ${deps.foreignKeys.join(', ')} — its archive (pg_dump --schema) holds none of their rows, so a scratch restore cannot check the keys; verify this tenant without --deep`,
-    );
-  }
+  refuseExtensionTables(ctx, deps.referenced);
   // Extensions installed in the tenant's own schema are created with it (scratch-own-extensions.ts).
   deps.objects = deps.objects.filter((o) => !(o.extension && o.schema === schema));
   if (deps.objects.length === 0) return undefined;
@@ -42,7 +46,27 @@ export async function prepareSharedObjects(ctx: BackupContext, scratch: string):
     await rm(dumpPath, { force: true });
     await rm(listPath, { force: true });
   }
-  return describeCreated(deps.objects);
+  const created = describeCreated(deps.objects.filter((o) => !o.part));
+  if (deps.referenced.length === 0) return created;
+  const keys = await fillReferencedTables(ctx, await scratchKnex(), scratch, deps.referenced);
+  return `${created}; the keys its foreign keys reference copied from the source: ${keys.copied.join(', ')}`;
+}
+
+/**
+ * A table an extension owns is made by CREATE EXTENSION with the extension's own rows, not by pg_dump:
+ * the scratch database cannot be given that table as the source has it, so the tenant is refused by name
+ * rather than failing with pg_restore's text (not a verdict: the backup stays a restore point).
+ */
+function refuseExtensionTables(ctx: BackupContext, referenced: readonly ReferencedTable[]): void {
+  const owned = referenced.filter((t) => t.extension);
+  if (owned.length === 0) return;
+  const which = owned.map(
+    (t) => `${t.foreignKeys.join(', ')} → ${t.name} (a table of extension ${t.extension})`,
+  );
+  throw new TenantError(
+    'SCRATCH_FAILED',
+    `tenant ${ctx.tenant.id}: foreign keys to a table an extension owns cannot be checked in a scratch database, which gets no such table from pg_dump: ${which.join('; ')}; verify this tenant without --deep`,
+  );
 }
 
 function describeCreated(objects: SharedObject[]): string {
@@ -126,7 +150,10 @@ async function restoreShared(
   if (run.code !== 0)
     throw failure(
       'pg_restore',
-      `creating ${objects.map((o) => o.what).join(', ')} in scratch database ${scratch}`,
+      `creating ${objects
+        .filter((o) => !o.part)
+        .map((o) => o.what)
+        .join(', ')} in scratch database ${scratch}`,
       run,
     );
 }

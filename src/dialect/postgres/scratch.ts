@@ -143,12 +143,12 @@ export async function createPostgresScratch(ctx: BackupContext): Promise<Scratch
       const tooOld = await checkRestoreTool(ctx, info);
       if (tooOld) throw new TenantError('TOOL_TOO_OLD', tooOld);
       // A schema tenant's archive may use extensions of its own schema and objects of other schemas
-      // (public's types, functions, extensions) that only the tenant's own database has: the scratch
-      // database gets them first.
+      // (public's types, functions, extensions, the tables its foreign keys reference, with their keys)
+      // that only the tenant's own database has: the scratch database gets them first.
       const schema = ctx.tenant.schema;
       const own = schema ? await ownSchemaExtensions(knex, schema) : [];
       if (schema && own.length) await createOwnExtensions((await open()).knex, schema, own, name);
-      const shared = await prepareSharedObjects(ctx, name);
+      const shared = await prepareSharedObjects(ctx, name, async () => (await open()).knex);
       const ownDetail = own.length
         ? `extension${own.length === 1 ? '' : 's'} ${own.map((e) => e.name).join(', ')} of schema ${schema} created first`
         : undefined;

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { outsideReferences, type ReferencedTable } from './outside-foreign-keys.js';
 
 /**
  * What a schema tenant's objects use from outside its schema: a type or domain of the shared `public`
@@ -8,6 +9,7 @@ import type { Knex } from 'knex';
  * check calls a function, a function taking a type, an extension requiring another).
  *
  * Objects of template0 (oid < 16384: built-in types, plpgsql) are left out: every database has them.
+ * A foreign key's referenced table is one too (see outside-foreign-keys.ts).
  */
 
 export interface SharedObject {
@@ -21,15 +23,15 @@ export interface SharedObject {
   schemaKey: string;
   /** Set for an extension: its name (`pg_dump --extension`). */
   extension?: string;
+  /** A part restored with its table (the unique key a foreign key uses): not named in the detail. */
+  part?: boolean;
 }
 
 export interface SharedDependencies {
+  /** What the scratch database gets from the source's schema-only dump, referenced tables included. */
   objects: SharedObject[];
-  /**
-   * Foreign keys of the tenant to tables outside its schema (`ta.orders (orders_country_fkey) →
-   * public.countries`): the archive holds none of the referenced rows, so no scratch copy can check them.
-   */
-  foreignKeys: string[];
+  /** The tables outside the schema its foreign keys reference (see outside-foreign-keys.ts). */
+  referenced: ReferencedTable[];
 }
 
 const FIRST_NORMAL_OID = 16384;
@@ -121,24 +123,25 @@ function usesSql(objects: string): string {
     where r.objid >= ${FIRST_NORMAL_OID}`;
 }
 
-const FOREIGN_KEYS_SQL = `select format('%I.%I (%I) → %I.%I', n.nspname, c.relname, k.conname, fn.nspname, fc.relname) as fk
-  from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
-  join pg_class fc on fc.oid = k.confrelid join pg_namespace fn on fn.oid = fc.relnamespace
-  where k.contype = 'f' and n.nspname = ? and fn.nspname <> n.nspname order by 1`;
-
 interface UsedRow {
   key: string;
   what: string;
   extension: string | null;
   schema: string | null;
   schemaKey: string;
+  part?: boolean;
 }
 
-/** The shared objects `schema`'s objects need, on the tenant's connection (catalog reads only). */
+/**
+ * The shared objects `schema`'s objects need, on the tenant's connection (catalog reads only). A table
+ * another schema's foreign key references is one of them, with the unique key the foreign key uses: both
+ * are followed like the rest (its column types, its defaults' functions, the key's operator classes).
+ */
 export async function sharedDependencies(knex: Knex, schema: string): Promise<SharedDependencies> {
-  const fks = await knex.raw(FOREIGN_KEYS_SQL, [schema]);
-  const foreignKeys = (fks.rows as { fk: string }[]).map((r) => r.fk);
+  const referenced = await outsideReferences(knex, schema);
   const found = new Map<string, SharedObject>();
+  // Seeded after the first round, whose query starts from the tenant's own objects.
+  const seeds = referenced.flatMap((r) => [r.table, ...r.uniqueKeys]);
   let frontier: string[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const sql = usesSql(round === 0 ? TENANT_OBJECTS : PARTS_OF_FRONTIER);
@@ -147,7 +150,9 @@ export async function sharedDependencies(knex: Knex, schema: string): Promise<Sh
     const oids = `{${frontier.map((k) => k.split(':')[1]).join(',')}}`;
     const res = await knex.raw(sql, [schema, classes, oids]);
     frontier = [];
-    for (const row of res.rows as UsedRow[]) {
+    const rows = res.rows as UsedRow[];
+    if (round === 0) rows.push(...seeds.map((o) => ({ ...o, extension: null })));
+    for (const row of rows) {
       // The tenant's own objects are in the archive; catalogs without a schema (a cast, a language) are
       // either built in or come with an extension.
       if (found.has(row.key) || row.schema === null || (row.schema === schema && !row.extension)) continue;
@@ -157,10 +162,11 @@ export async function sharedDependencies(knex: Knex, schema: string): Promise<Sh
         schema: row.schema,
         schemaKey: row.schemaKey,
         ...(row.extension ? { extension: row.extension } : {}),
+        ...(row.part ? { part: true } : {}),
       });
       frontier.push(row.key);
     }
     if (frontier.length === 0) break;
   }
-  return { objects: [...found.values()], foreignKeys };
+  return { objects: [...found.values()], referenced };
 }
