@@ -53,19 +53,24 @@ before(async () => {
      create table "Shared".regions_fr partition of "Shared".regions for values in ('fr');
      insert into "Shared".regions values ('de', 'by', 'Bayern'), ('de', 'be', 'Berlin'), ('fr', 'idf', 'Paris');
 
+     create table public.tags (name text, note text not null);
+     create unique index tags_name_key on public.tags (name);
+     insert into public.tags values ('vip', 'n'), (null, 'm');
+
      create schema ta;
      create table ta.accounts (
        id int primary key, plan_id int not null references public.plans (id),
        plan_code citext references public.plans (code) on update cascade,
        tier public.tier, label "Shared".label, ref text default public.next_ref(),
-       country text, region text, foreign key (country, region) references "Shared".regions (country, code));
+       country text, region text, foreign key (country, region) references "Shared".regions (country, code),
+       tag text references public.tags (name));
      create table ta.notes (id int primary key, account_id int references ta.accounts, body text);
      create table ta.events (id int, plan_id int references public.plans (id), at date not null) partition by range (at);
      create table ta.events_2024 partition of ta.events for values from ('2024-01-01') to ('2025-01-01');
      create view ta.account_plans as select a.id, p.name from ta.accounts a join public.plans p on p.id = a.plan_id;
-     insert into ta.accounts (id, plan_id, plan_code, tier, label, country, region)
+     insert into ta.accounts (id, plan_id, plan_code, tier, label, country, region, tag)
        select g, 1 + g % 2, case when g % 2 = 0 then 'BASIC' else 'gold' end, 'pro', 'L',
-         case when g % 3 = 0 then null else 'de' end, 'by'
+         case when g % 3 = 0 then null else 'de' end, 'by', case when g % 5 = 0 then 'vip' end
        from generate_series(1, 30) g;
      insert into ta.notes select g, g, 'n' from generate_series(1, 10) g;
      insert into ta.events values (1, 2, '2024-02-02');
@@ -151,6 +156,8 @@ test('a good backup of a tenant with foreign keys into public and another schema
     // The keys the archive's foreign keys were checked against: both referenced columns of plans.
     'public.plans (code; id): 3 rows',
     '"Shared".regions (country, code): 3 rows',
+    // A key resting on a bare unique index, not a constraint.
+    'public.tags (name): 2 rows',
   ])
     assert.ok(detail.includes(name), `${name} in: ${detail}`);
   assert.deepEqual(await scratchLeft(), []);
