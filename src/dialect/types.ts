@@ -21,6 +21,12 @@ export interface DialectAdapter {
   parseConnection(input: string | ConnectionObject): ParsedConnection;
   /** knex configuration for one pinned connection to this tenant (pool of exactly one). */
   knexConfig(tenant: Tenant, options: SessionOptions): Knex.Config;
+  /**
+   * knex's client names for this dialect that `knexConfig` builds under another one (SQLite's `sqlite3`
+   * and `sqlite`: dbfleet drives SQLite with better-sqlite3); a knex built for such a knexfile is given
+   * the written name back (`nameClientAsWritten`). Empty or absent where every name is built as written.
+   */
+  readonly renamedKnexClients?: readonly string[];
   open(tenant: Tenant, options: SessionOptions): Promise<TenantSession>;
   /** Splits a script into the units the server executes one at a time (statements or GO batches). */
   splitScript(sql: string): string[];

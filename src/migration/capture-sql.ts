@@ -1,5 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import type { Tenant } from '../core/tenant.js';
+import { nameClientAsWritten } from '../dialect/knex-settings.js';
 import { SILENT_KNEX_LOG } from '../dialect/pinned-knex.js';
 import type { DialectAdapter, KnexSettings } from '../dialect/types.js';
 import type { Migration } from './types.js';
@@ -42,6 +43,7 @@ export async function captureMigrationSql(
     log: config.log ?? SILENT_KNEX_LOG,
     ...Object.fromEntries(Object.entries(compiles).filter(([, value]) => value !== undefined)),
   });
+  nameClientAsWritten(knex, knexSettings?.client, adapter.renamedKnexClients);
   const statements: string[] = [];
   const client: Record<string, unknown> = knex.client;
   client.acquireConnection = async () => ({ __fake: true });

@@ -5,7 +5,7 @@ import { parseSqliteConnection } from './connection.js';
 import { classifySqliteError } from './errors.js';
 import { sqliteOptimizer } from './optimize.js';
 import { openSqliteSession } from './session.js';
-import { sqliteKnexConfig } from './session-knex.js';
+import { RENAMED_SQLITE_CLIENTS, sqliteKnexConfig } from './session-knex.js';
 
 export const sqliteAdapter: DialectAdapter = {
   name: 'sqlite',
@@ -18,6 +18,7 @@ export const sqliteAdapter: DialectAdapter = {
   },
   parseConnection: (input) => parseSqliteConnection(input),
   knexConfig: sqliteKnexConfig,
+  renamedKnexClients: RENAMED_SQLITE_CLIENTS,
   open: openSqliteSession,
   // better-sqlite3's exec() runs a whole script natively, triggers included.
   splitScript: (sql) => (sql.trim() === '' ? [] : [sql]),

@@ -2,14 +2,18 @@ import type Database from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { Tenant } from '../../core/tenant.js';
 import { afterCreateOf, runAfterCreate } from '../after-create.js';
-import { userKnexConfig } from '../knex-settings.js';
+import { nameClientAsWritten, userKnexConfig } from '../knex-settings.js';
 import { createPinnedKnex } from '../pinned-knex.js';
 import type { SessionOptions } from '../types.js';
 import { type BusyWait, waitForFileAsynchronously } from './busy-connections.js';
 import { waitForFileInKnex } from './busy-knex.js';
 
+/** knex's other names for its SQLite dialect: `sqlite3` (the `sqlite3` driver's client) and its alias. */
+export const RENAMED_SQLITE_CLIENTS = ['sqlite3', 'sqlite'] as const;
+
 export function sqliteKnexConfig(tenant: Tenant, options: SessionOptions): Knex.Config {
-  // knex's 'sqlite3' client needs the sqlite3 package; dbfleet drives every SQLite file with better-sqlite3.
+  // knex's 'sqlite3' client needs the sqlite3 package; dbfleet drives every SQLite file with better-sqlite3
+  // (a knexfile's 'sqlite3' is still what a migration reads: nameClientAsWritten).
   const user = userKnexConfig(options.knex, ['better-sqlite3']);
   return {
     ...user,
@@ -40,5 +44,6 @@ export function sqliteSessionKnex(tenant: Tenant, options: SessionOptions, wait:
     },
   });
   waitForFileInKnex(knex);
+  nameClientAsWritten(knex, options.knex?.client, RENAMED_SQLITE_CLIENTS);
   return knex;
 }
