@@ -99,7 +99,6 @@ export async function upgradeTenant(
       throw new StepFailed(name, info, err instanceof StepFailed ? err.unchanged : unchangedBy(err));
     }
   };
-  const session = () => ctx.session();
   /** `justTaken`: written by this process now, not a backup the journal recorded for a killed run. */
   const backupStep = async (label: 'pre' | 'post'): Promise<{ backup: BackupTaken; justTaken: boolean }> => {
     let taken: BackupTaken | undefined;

@@ -1,4 +1,4 @@
-import { type ErrorInfo, UsageError } from '../core/errors.js';
+import type { ErrorInfo } from '../core/errors.js';
 import type { TenantResult } from '../core/events.js';
 import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
@@ -8,7 +8,7 @@ import { asObserver } from '../fleet/observer.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun, withTenantArgs } from '../fleet/run-fleet.js';
-import { type Journal, newRunId } from '../journal/journal.js';
+import { newRunId } from '../journal/journal.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { CheckDefinition, HookDefinition } from './checks.js';
 import { upgradeTenant } from './pipeline.js';

@@ -3,7 +3,7 @@
 // `rollback --run <id> --with down` ran the downs again: once a later upgrade had applied the migrations
 // again, it dropped what users had written since.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';

@@ -4,7 +4,7 @@
 // what was written since. A tenant an earlier rollback of the run rolled back is now left alone, reported
 // succeeded with nothing done; and a down runs only for a migration the tenant has applied.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';

@@ -12,11 +12,7 @@ import Database from 'better-sqlite3';
 import type { BackupDetails } from '../../src/backup/context.js';
 import { backupTenant } from '../../src/backup/take.js';
 import { verifyTenantBackup } from '../../src/backup/verify.js';
-import type { FleetEvent } from '../../src/core/events.js';
 import type { Tenant } from '../../src/core/tenant.js';
-import { sqliteAdapter } from '../../src/dialect/sqlite/index.js';
-import type { DialectAdapter } from '../../src/dialect/types.js';
-import type { TenantContext } from '../../src/fleet/run-fleet.js';
 import { tenantContext } from '../helpers/sqlite-backup-ctx.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dbfleet-verify-fresh-'));

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { TenantError } from '../../core/errors.js';
 import type { ArchiveInfo, BackupContext, RestoreOptions } from '../backup-types.js';
 import { archiveListing, writeUseList } from './archive-list.js';
-import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
+import { appName, checkRestoreTool, classifyToolFailure } from './pg-args.js';
 import { publicationMemberships, restorePublicationMemberships } from './publication-membership.js';
 import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
 import { largeObjectsMissingFromToc } from './restore-large-objects.js';
