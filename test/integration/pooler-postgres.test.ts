@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { loadMigrations, migrate, validateInventory } from '../../src/index.js';
+import { loadMigrations, migrate, status, validateInventory } from '../../src/index.js';
 import { type Bouncer, pgbouncerInstalled, startPgbouncer } from '../helpers/pgbouncer.js';
 import { createDatabases, dropDatabases, pgUrl, uniquePrefix } from '../helpers/postgres.js';
 
@@ -88,6 +88,21 @@ describe('a tenant behind PgBouncer (transaction pooling)', {
     assert.equal(result.error?.code, 'POOLED_CONNECTION', JSON.stringify(result));
     assert.match(result.error!.message, /lock_timeout 5000 ms .* applied 0 ms/);
     assert.equal(await migrated(), false);
+  });
+
+  // A schema tenant's session SETs its search_path when it opens: in transaction mode the SET stays on a
+  // server connection the next statement may not get, which would then read another schema's history.
+  // Its read-back goes with that SET, so even a read-only pass refuses it.
+  it('a schema tenant behind it is refused by a read-only status too', async () => {
+    const bouncer = bouncers.at(-1)!;
+    const url = new URL(pgUrl(db));
+    url.port = String(bouncer.port);
+    const tenants = validateInventory(
+      [{ id: 'acme-schema', dialect: 'postgres', connection: url.toString(), schema: 'acme' }],
+      'test',
+    );
+    const report = await status({ tenants, migrations: await loadMigrations(dir) });
+    assert.equal(report.tenants[0]?.error?.code, 'POOLED_CONNECTION', JSON.stringify(report.tenants[0]));
   });
 
   it('the same tenant on the server itself migrates, under its lock timeout', async () => {

@@ -16,7 +16,7 @@ import { recordPostgresMigration } from './record-migration.js';
 import { readPostgresShape } from './schema-shape.js';
 import { applicationNameOf, sessionTimeouts } from './session-settings.js';
 import { createStallWatch, type StallWatch } from './stall-watchdog.js';
-import { checkStartupSettings } from './startup-settings-check.js';
+import { checkStartupSettings, runWithStartupCheck } from './startup-settings-check.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -169,7 +169,12 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     if (tenant.schema) {
       // What knex's searchPath would set on every new connection; this one connection is the only one.
       // A missing schema may be named here (PostgreSQL allows it); only ensureSchema() creates it.
-      await query(`set search_path to ${quotePostgresIdentifier(tenant.schema)}, "public"`);
+      const searchPath = `set search_path to ${quotePostgresIdentifier(tenant.schema)}, "public"`;
+      // The read-back of the start-up settings goes with it, no statement more — unless it was read
+      // before a knexfile's afterCreate, which may have SET its own since.
+      if (settingsChecked) await query(searchPath);
+      else await runWithStartupCheck(connection, searchPath, timeouts);
+      settingsChecked = true;
     }
   } catch (err) {
     await connection.end().catch(() => {});

@@ -17,9 +17,29 @@ type Query = <R>(sql: string) => Promise<R[]>;
 
 const asked = (ms: number) => Math.max(0, Math.floor(ms));
 
+type ReadBack = { lock_ms: string; statement_ms: string } | undefined;
+
 /** Throws POOLED_CONNECTION when the server's settings are not the ones the session started with. */
 export async function checkStartupSettings(query: Query, timeouts: Timeouts): Promise<void> {
-  const [row] = await query<{ lock_ms: string; statement_ms: string }>(READ_BACK_SQL);
+  const [row] = await query<NonNullable<ReadBack>>(READ_BACK_SQL);
+  compareReadBack(row, timeouts);
+}
+
+/**
+ * `statement` and the read-back in one round trip (a multi-statement simple query: one implicit
+ * transaction), for a session that sends a statement when it opens anyway — a schema tenant's
+ * search_path, which a transaction-mode pooler would otherwise leave on another client's connection.
+ */
+export async function runWithStartupCheck(
+  connection: { query(sql: string): Promise<unknown> },
+  statement: string,
+  timeouts: Timeouts,
+): Promise<void> {
+  const results = (await connection.query(`${statement}; ${READ_BACK_SQL}`)) as { rows: ReadBack[] }[];
+  compareReadBack(results.at(-1)?.rows[0], timeouts);
+}
+
+function compareReadBack(row: ReadBack, timeouts: Timeouts): void {
   const found = { lock: Number(row?.lock_ms), statement: Number(row?.statement_ms) };
   const wanted = { lock: asked(timeouts.lockTimeoutMs), statement: asked(timeouts.statementTimeoutMs) };
   if (found.lock === wanted.lock && found.statement === wanted.statement) return;
