@@ -133,6 +133,41 @@ describe('a connection that stops answering', () => {
     proxy = undefined;
   });
 
+  // The session reads back its start-up settings (current_setting('statement_timeout')) before it locks
+  // a tenant; the watch took that mention for someone else's SET and stopped watching the connection,
+  // so a stalled migration hung the run again.
+  it('reading statement_timeout keeps the watch on; setting it turns it off', async () => {
+    const watched = async (sql: string) => {
+      const watch = createStallWatch({ ...target, graceMs: () => 200 });
+      watch.setStatementTimeout(300);
+      proxy = await startFrozenProxy(target);
+      const via = new URL(pgUrl(directDb));
+      via.port = String(proxy.port);
+      const client = new pg.Client({ connectionString: via.toString(), stream: () => watch.stream() });
+      client.on('error', () => {}); // the watch (or the proxy's close) ends the socket under it
+      await client.connect();
+      watch.attach(client);
+      await client.query(sql);
+      proxy.freeze();
+      const outcome = await Promise.race([
+        client.query('select pg_sleep(0.1)').then(
+          () => 'answered',
+          (err: Error & { code?: string }) => err.code ?? err.message,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3000)),
+      ]);
+      await proxy.close();
+      proxy = undefined;
+      await client.end().catch(() => {});
+      return outcome;
+    };
+    assert.equal(
+      await watched("select pg_catalog.current_setting('statement_timeout')"),
+      'CONNECTION_STALLED',
+    );
+    assert.equal(await watched("select set_config('statement_timeout', '0', false)"), 'still waiting');
+  });
+
   it('a long script of short statements is not a stall: each answer counts as the server alive', async () => {
     const watch = createStallWatch({ ...target, graceMs: () => 200 });
     watch.setStatementTimeout(300);

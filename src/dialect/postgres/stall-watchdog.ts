@@ -159,7 +159,7 @@ export function createStallWatch(options: StallWatchOptions) {
         // A Submittable (a cursor) reports through its own events: not watched.
         if (config && typeof (config as { submit?: unknown }).submit === 'function') return original(...args);
         const text = textOf(config);
-        if (/statement_timeout/i.test(text)) {
+        if (mayChangeStatementTimeout(text)) {
           if (text === ownSettingSql) ownSettingSql = undefined;
           else unknownTimeout = true;
         }
@@ -188,6 +188,18 @@ export function createStallWatch(options: StallWatchOptions) {
       Object.assign(client, { query: wrapped });
     },
   };
+}
+
+/** Reading the setting, as the session's read-back does (startup-settings-check.ts), changes nothing. */
+const READS_STATEMENT_TIMEOUT = /current_setting\s*\(\s*'statement_timeout'\s*\)/gi;
+
+/**
+ * Whether `sql` may set the session's statement_timeout (SET, RESET, set_config, a DO block's EXECUTE):
+ * any mention of it but a read. Broad on purpose — a timeout changed where the watch did not see it
+ * would have it close a connection whose statement is allowed to run longer.
+ */
+function mayChangeStatementTimeout(sql: string): boolean {
+  return /statement_timeout/i.test(sql.replace(READS_STATEMENT_TIMEOUT, ''));
 }
 
 /** At least the number of statements in `sql`: each but the last ends with a semicolon. */
