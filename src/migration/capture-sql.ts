@@ -3,26 +3,38 @@ import type { Tenant } from '../core/tenant.js';
 import { nameClientAsWritten } from '../dialect/knex-settings.js';
 import { SILENT_KNEX_LOG } from '../dialect/pinned-knex.js';
 import type { DialectAdapter, KnexSettings } from '../dialect/types.js';
+import { type RecordedQuery, recordingClientClass } from './recording-client.js';
 import type { Migration } from './types.js';
 
+/** The line `plan --sql` shows where a migration's SQL could not be derived further (lint reads it too). */
+export const NOT_DERIVED = '-- could not derive the rest:';
+
 /**
- * What a driver answers for a query on an empty database, in every driver's shape at once: better-sqlite3
- * and tedious give an array of rows, pg `{ rows, rowCount, command }`. knex's own processResponse then
- * makes of it what the migration gets — `hasTable` false, `first()` undefined, a select `[]` — so a
- * migration that reads before it writes takes the branch an empty database takes. (An aggregate would
- * return a row there; here it returns none.)
+ * knex's own transaction control — BEGIN, SAVEPOINT, RELEASE, COMMIT, ROLLBACK [TO SAVEPOINT] — is not
+ * what the migration runs: dbfleet opens the migration's transaction itself.
  */
-function emptyResponse(sql: string): unknown[] {
-  const word = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
-  const command = word === 'WITH' || word === 'SHOW' ? 'SELECT' : word;
-  return Object.assign([], { rows: [], rowCount: 0, command, recordset: [], rowsAffected: [0] });
+const TRANSACTION_CONTROL = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
+
+const dialectClasses = new Map<string, typeof Knex.Client>();
+
+/** knex's client class for a client name ('pg', 'better-sqlite3', 'mssql'), read off an unconnected knex. */
+function dialectClientClass(name: string): typeof Knex.Client {
+  let known = dialectClasses.get(name);
+  if (!known) {
+    const probe = knexFactory({ client: name, log: SILENT_KNEX_LOG, useNullAsDefault: true });
+    known = probe.client.constructor as typeof Knex.Client;
+    dialectClasses.set(name, known);
+  }
+  return known;
 }
 
 /**
  * Derives the SQL a migration would run without touching the database: the migration runs against a
- * knex whose driver records every query and answers with empty results. Where a migration branches on
- * what it reads (`hasTable`, selects), the SQL shown is the branch an empty database would take — it is
- * labelled as derived, never as exact.
+ * knex whose client records every query — its own transactions' too — and answers with empty results
+ * (recording-client.ts). It gets what it gets when it runs: a transaction, unless it opted out. Where a
+ * migration branches on what it reads (`hasTable`, selects), the SQL shown is the branch an empty
+ * database would take — it is labelled as derived, never as exact. Where the migration throws, the SQL
+ * ends with a `NOT_DERIVED` line saying why.
  */
 export async function captureMigrationSql(
   adapter: DialectAdapter,
@@ -35,39 +47,35 @@ export async function captureMigrationSql(
     timeouts: { lockTimeoutMs: 0, statementTimeoutMs: 0 },
     ...(knexSettings ? { knex: knexSettings } : {}),
   });
+  const statements: string[] = [];
+  const clientName = String(config.client);
   // The settings that change the SQL knex compiles, as the tenant's own knex has them.
   const { useNullAsDefault, wrapIdentifier, defaultDateTimePrecision, jsonbSupport, version } = config;
   const compiles = { useNullAsDefault, wrapIdentifier, defaultDateTimePrecision, jsonbSupport, version };
   const knex: Knex = knexFactory({
-    client: config.client,
+    client: recordingClientClass(dialectClientClass(clientName), clientName, (query) => {
+      if (TRANSACTION_CONTROL.test(query.sql)) return;
+      statements.push(toNativeSql(knex, query));
+    }),
     log: config.log ?? SILENT_KNEX_LOG,
     ...Object.fromEntries(Object.entries(compiles).filter(([, value]) => value !== undefined)),
   });
   nameClientAsWritten(knex, knexSettings?.client, adapter.renamedKnexClients);
-  const statements: string[] = [];
-  const client: Record<string, unknown> = knex.client;
-  client.acquireConnection = async () => ({ __fake: true });
-  client.releaseConnection = async () => {};
-  client._query = async (
-    _conn: unknown,
-    obj: { sql: string; bindings?: unknown[]; response?: unknown; context?: unknown },
-  ) => {
-    const toNative = knex.raw(obj.sql, (obj.bindings ?? []) as Knex.RawBinding[]).toString();
-    if (!/^(begin|commit|rollback)/i.test(obj.sql.trim())) statements.push(toNative);
-    obj.response = emptyResponse(obj.sql);
-    // SQLite's insert / update / delete answer from the statement's run info: nothing written.
-    obj.context = { lastID: 0, changes: 0 };
-    return obj;
-  };
-  // Keep `?` placeholders: `_query` would otherwise get the driver's `$1` form, which `knex.raw` below
-  // cannot bind, so any migration inserting rows with bindings could not be derived.
-  client.positionBindings = (sql: string) => sql;
+  const ctx = { runScript: async (sql: string) => void statements.push(...adapter.splitScript(sql)) };
   try {
-    await migration.up(knex, { runScript: async (sql) => void statements.push(...adapter.splitScript(sql)) });
+    // As migrator.ts runs it: a transactional migration gets knex's transaction, so its own
+    // `transaction()` is a SAVEPOINT and `isTransaction` is true, as on the tenant.
+    if (migration.config.transaction) await knex.transaction((trx) => migration.up(trx, ctx));
+    else await migration.up(knex, ctx);
   } catch (err) {
-    statements.push(`-- could not derive the rest: ${err instanceof Error ? err.message : String(err)}`);
+    statements.push(`${NOT_DERIVED} ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     await knex.destroy().catch(() => {});
   }
   return statements;
+}
+
+/** The SQL as the dialect writes it, bindings inlined. */
+function toNativeSql(knex: Knex, query: RecordedQuery): string {
+  return knex.raw(query.sql, (query.bindings ?? []) as Knex.RawBinding[]).toString();
 }

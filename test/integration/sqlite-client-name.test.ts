@@ -73,7 +73,11 @@ describe("a knexfile's SQLite client name, as a migration reads it", () => {
       knex: { client: 'sqlite3', useNullAsDefault: true },
     } as never);
     const sql = (report.tenants[0]!.details as { sql: Record<string, string[]> }).sql;
-    assert.match(sql['001_branch.js']!.join('\n'), /autoincrement/);
+    const derived = sql['001_branch.js']!.join('\n');
+    assert.match(derived, /autoincrement/);
+    // Inside the migration's own transaction too: the derivation records it, under the written name.
+    assert.match(derived, /insert into `seen` .* values \('sqlite3', 'sqlite3', 'nested'\)/, derived);
+    assert.doesNotMatch(derived, /could not derive/, derived);
   });
 
   for (const client of ['sqlite3', 'sqlite', 'better-sqlite3']) {

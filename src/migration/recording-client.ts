@@ -1,0 +1,94 @@
+import type { Knex } from 'knex';
+
+/** A query as knex hands it to its client's `_query`: the SQL with `?` placeholders and its bindings. */
+export interface RecordedQuery {
+  sql: string;
+  bindings?: readonly unknown[];
+}
+
+interface QueryObject extends RecordedQuery {
+  response?: unknown;
+  context?: unknown;
+}
+
+/**
+ * What a driver answers for a query on an empty database, in every driver's shape at once: better-sqlite3
+ * and tedious give an array of rows, pg `{ rows, rowCount, command }`. knex's own processResponse then
+ * makes of it what the migration gets — `hasTable` false, `first()` undefined, a select `[]` — so a
+ * migration that reads before it writes takes the branch an empty database takes. (An aggregate would
+ * return a row there; here it returns none.)
+ */
+function emptyResponse(sql: string): unknown[] {
+  const word = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
+  const command = word === 'WITH' || word === 'SHOW' ? 'SELECT' : word;
+  return Object.assign([], { rows: [], rowCount: 0, command, recordset: [], rowsAffected: [0] });
+}
+
+type Done = (err?: Error) => void;
+
+/**
+ * The one connection a recording client hands out; no driver ever sees it, every query stops at
+ * `_query`. PostgreSQL and SQLite transactions are SQL (BEGIN, SAVEPOINT, COMMIT) and reach `_query` too,
+ * but knex's SQL Server transactions call tedious' Connection itself — `beginTransaction`,
+ * `saveTransaction`, `commitTransaction`, `rollbackTransaction`, and read `inTransaction` and `state`
+ * before a rollback — so those answer here at once, as an idle, logged-in connection does.
+ */
+function offlineConnection(): object {
+  const answer = (done: Done) => done();
+  return {
+    beginTransaction: answer,
+    saveTransaction: answer,
+    commitTransaction: answer,
+    rollbackTransaction: answer,
+    inTransaction: true,
+    state: { name: 'LoggedIn' },
+  };
+}
+
+/**
+ * The dialect's own knex client class, with its database replaced by a recorder: every query goes to
+ * `record` and gets an empty result. It is a subclass rather than an instance patched in place because
+ * knex builds each transaction's client from the client's class (`Object.create(constructor.prototype)`):
+ * a `knex.transaction(…)`, a nested one, `transacting(trx)` then record too instead of reaching the driver.
+ *
+ * What this relies on in knex 3.3.0, each pinned by test/unit/capture-sql-transactions.test.ts and
+ * capture-sql-settings.test.ts for PostgreSQL, SQLite and SQL Server: knex takes a client class as
+ * `client` (its documented way to plug a dialect in); every query, a transaction's too, reaches the
+ * client's `_query(connection, { sql, bindings })` after `positionBindings`, on a connection from
+ * `acquireConnection`; a transaction's client is built from the class and shares the config (so
+ * `client.config.client`, the name a migration branches on, holds inside it); the SQL Server transaction
+ * calls of `offlineConnection`.
+ */
+export function recordingClientClass(
+  dialectClient: typeof Knex.Client,
+  clientName: string,
+  record: (query: RecordedQuery) => void,
+): typeof Knex.Client {
+  const connection = offlineConnection();
+  return class RecordingClient extends dialectClient {
+    // knex hands this class its config as `client`; the migration reads the name, as on a tenant's knex.
+    constructor(config: Knex.Config) {
+      super({ ...config, client: clientName });
+    }
+
+    override async acquireConnection(): Promise<object> {
+      return connection;
+    }
+
+    override async releaseConnection(): Promise<void> {}
+
+    // Keep `?` placeholders: `_query` would otherwise get the driver's `$1` form, which the caller's
+    // `knex.raw` cannot bind, so a migration inserting rows with bindings could not be derived.
+    override positionBindings(sql: string): string {
+      return sql;
+    }
+
+    async _query(_connection: unknown, query: QueryObject): Promise<QueryObject> {
+      record({ sql: query.sql, ...(query.bindings ? { bindings: query.bindings } : {}) });
+      query.response = emptyResponse(query.sql);
+      // SQLite's insert / update / delete answer from the statement's run info: nothing written.
+      query.context = { lastID: 0, changes: 0 };
+      return query;
+    }
+  };
+}
