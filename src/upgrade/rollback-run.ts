@@ -17,6 +17,7 @@ import {
 } from '../journal/read.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { HookDefinition } from './checks.js';
+import { rollbackTargetOf } from './rollback-targets.js';
 import {
   preUpgradeBackup,
   type RollbackTenantSettings,
@@ -41,8 +42,9 @@ export type { RunRollbackDetails };
 
 /**
  * `dbfleet rollback --run <id>`: rolls back every tenant that upgrade run changed — restoring the run's
- * pre-upgrade backup (or running its migrations' down) — wave by wave, last wave first. Tenants the run
- * never changed, or already rolled back itself, are left alone; ones an earlier rollback of the run rolled
+ * pre-upgrade backup (or running its migrations' down) — wave by wave, last wave first. A tenant a killed
+ * (or interrupted) run closed but never changed gets its hooks only (see rollback-targets.ts). Tenants the
+ * run never touched, or already rolled back itself, are left alone; ones an earlier rollback of the run rolled
  * back are reported succeeded with nothing done (`alreadyRolledBack`: that rollback's run id).
  */
 export async function rollbackRun(options: RollbackRunOptions): Promise<FleetReport<RunRollbackDetails>> {
@@ -69,12 +71,17 @@ async function rollbackInScope(
   const supersededBy = await laterUpgrades(journal.knex, run.runId);
   const byId = new Map(options.tenants.map((t) => [t.id, t]));
   const how = options.with ?? 'restore';
-  const targets = rows.filter((r) => {
-    const changed =
-      (applied.get(r.tenantId)?.length ?? 0) > 0 ||
-      steps.some((s) => s.tenantId === r.tenantId && s.step === 'optimize');
-    return changed && r.details?.rolledBack !== true;
-  });
+  const targetOf = new Map(
+    rows.map((r) => [
+      r.tenantId,
+      rollbackTargetOf(
+        r,
+        steps.filter((s) => s.tenantId === r.tenantId),
+        applied.get(r.tenantId) ?? [],
+      ),
+    ]),
+  );
+  const targets = rows.filter((r) => targetOf.get(r.tenantId) !== undefined);
   const unknown = targets.filter((r) => !byId.has(r.tenantId)).map((r) => r.tenantId);
   if (unknown.length)
     throw new UsageError(`tenants of run ${run.runId} missing from the inventory: ${unknown.join(', ')}`);
@@ -127,6 +134,7 @@ async function rollbackInScope(
       rollbackTenant(ctx, settings, {
         applied: applied.get(ctx.tenant.id) ?? [],
         backup: preUpgradeBackup(steps, ctx.tenant.id),
+        unchanged: targetOf.get(ctx.tenant.id) === 'closed',
         rolledBackBy: rolledBackBy.get(ctx.tenant.id),
         supersededBy: supersededBy.get(ctx.tenant.id),
       }),

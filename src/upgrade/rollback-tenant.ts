@@ -15,6 +15,9 @@ export type RunRollbackDetails = {
   backup?: string;
   /** An earlier rollback of the same upgrade run rolled this tenant back: nothing was done now. */
   alreadyRolledBack?: string;
+  /** The upgrade run closed the tenant and was killed before it changed it: nothing was restored, only
+   * its hooks ran (closing it, and with --reopen reopening it). */
+  unchanged?: true;
   /** closed: the beforeTenant hook ran before the rollback; open: --reopen ran afterTenant after it;
    * untouched: no hook ran (none configured, or the tenant failed before it). */
   maintenance: 'open' | 'closed' | 'untouched';
@@ -39,6 +42,8 @@ export interface UpgradeRecord {
   rolledBackBy?: string;
   /** A later upgrade run that changed the tenant and stands (see `laterUpgrades`): roll that back first. */
   supersededBy?: string;
+  /** The run closed the tenant and stopped (killed) before changing it: only the hooks run. */
+  unchanged?: boolean;
 }
 
 /** The pre-upgrade backup a run's journaled steps name for a tenant (its last successful one). */
@@ -104,7 +109,10 @@ export async function rollbackTenant(
       await withBoundedUserCode(ctx, (session, bound) => runHook(before, session, hookContext, bound));
       details.maintenance = 'closed';
     }
-    if (settings.with === 'restore') {
+    if (record.unchanged) {
+      details.applied = [];
+      details.unchanged = true;
+    } else if (settings.with === 'restore') {
       if (!backup)
         throw new TenantError(
           'NO_BACKUP',
