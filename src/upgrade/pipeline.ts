@@ -49,6 +49,9 @@ export async function upgradeTenant(
   };
   let pre = backupTakenOf(previous.get('backup-pre')?.data);
   const appliedBefore = (previous.get('migrate')?.data?.applied as string[] | undefined) ?? [];
+  // A migrate step the killed run left unfinished may have committed a migration the journal never
+  // recorded (one is journaled after its commit): `appliedBefore` is then not all the run changed.
+  const migrateLeftUnfinished = previous.has('migrate') && previous.get('migrate')?.status !== 'succeeded';
   details.applied.push(...appliedBefore);
   if (pre) details.backups.pre = pre.path;
   if (previous.get('before-tenant')?.status === 'succeeded') details.maintenance = 'closed';
@@ -231,7 +234,7 @@ export async function upgradeTenant(
         },
       };
     }
-    if (err.unchanged && details.applied.length === 0) {
+    if (err.unchanged && details.applied.length === 0 && !migrateLeftUnfinished) {
       return {
         details,
         error: {
