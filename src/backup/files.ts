@@ -141,7 +141,8 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
-const PARTIAL_NAME = /^\..*\.partial-[0-9a-f]+$/;
+/** A killed run's leftovers: a backup's partial file, or atomicWriteFile's temporary (a manifest's). */
+const PARTIAL_NAME = /^\..*\.partial-[0-9a-f]+$|^\.[0-9a-f]{12}\.tmp$/;
 const FAILED_NAME = /^\..*\.failed(\.json)?$/;
 /** How long a backup that failed its verification is kept for inspection. */
 export const FAILED_KEEP_MS = 7 * 24 * 3600_000;

@@ -39,6 +39,21 @@ describe('failed backups are set aside', () => {
   });
 });
 
+describe("a killed manifest write's temporary file", () => {
+  it('is swept after a day like a partial backup (the chaos loop found them left for good)', async () => {
+    // atomicWriteFile's temporary name: a kill -9 between its write and its rename leaves it behind.
+    const sub = mkdtempSync(join(dir, 'tmp-'));
+    const name = '.0123456789ab.tmp';
+    writeFileSync(join(sub, name), '{}');
+    await removeStalePartials(sub, [name]);
+    assert.deepEqual(readdirSync(sub), [name], 'a fresh one may be a live write');
+    const old = (Date.now() - 2 * 86_400_000) / 1000;
+    utimesSync(join(sub, name), old, old);
+    await removeStalePartials(sub, [name]);
+    assert.deepEqual(readdirSync(sub), []);
+  });
+});
+
 describe('leftovers that cannot be removed', () => {
   it('are left in place: cleaning is best effort (a read-only backup volume said EROFS and failed the tenant)', async () => {
     // rm without `recursive` refuses a directory: a removal that fails wherever the test runs (root included).
