@@ -11,6 +11,7 @@ import type { FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { SessionOptions, Timeouts } from '../dialect/types.js';
 import { optimizationEntries } from '../fleet/definition-set.js';
+import type { TenantContext } from '../fleet/run-fleet.js';
 import { assertDownsRunnable } from '../migration/down-guard.js';
 import { historyExists, readApplied } from '../migration/history.js';
 import { type HistoryOptions, historyLocation, historyTables } from '../migration/history-location.js';
@@ -43,6 +44,13 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
     tools: settings.tools ?? {},
   };
   const byName = new Map(settings.migrations.map((m) => [m.name, m]));
+  /** The tenant's applied migrations in the order they were applied (none before its history exists). */
+  const historyNames = async (ctx: TenantContext): Promise<string[]> => {
+    const session = await ctx.session();
+    const where = historyLocation(session.tenant, settings.history);
+    if (!(await historyExists(session.knex, where))) return [];
+    return (await readApplied(session.knex, where)).map((a) => a.name);
+  };
 
   return {
     definitions: {
@@ -64,7 +72,12 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         );
       const { path, bytes, sha256 } = outcome.details.backup;
       const manifest = parseManifest(await readFile(manifestPathFor(path), 'utf8'));
-      return { path, bytes, sha256, fingerprint: manifest.fingerprint } satisfies BackupTaken;
+      const taken: BackupTaken = { path, bytes, sha256, fingerprint: manifest.fingerprint };
+      if (label === 'pre') taken.historyRows = (await historyNames(ctx)).length;
+      return taken;
+    },
+    async appliedSince(ctx, historyRows) {
+      return (await historyNames(ctx)).slice(historyRows);
     },
     async verify(ctx, backup, deep, justTaken) {
       // A backup of this upgrade: if it fails, it must not stay under a backup's final name.

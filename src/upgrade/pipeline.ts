@@ -168,7 +168,23 @@ export async function upgradeTenant(
       );
     }
     await step('migrate', async () => {
-      const result = await ops.migrate(ctx, appliedBefore);
+      // What the killed run committed but never journaled: found in the tenant's history after what
+      // it held at the pre-upgrade backup, and journaled now — the report, `rollback --run --with down`
+      // and the batch the rest joins then know it.
+      if (migrateLeftUnfinished && pre?.historyRows !== undefined && ops.appliedSince) {
+        for (const name of await ops.appliedSince(ctx, pre.historyRows))
+          if (!details.applied.includes(name)) {
+            details.applied.push(name);
+            ctx.emit({
+              type: 'migration:applied',
+              tenantId: ctx.tenant.id,
+              name,
+              direction: 'up',
+              durationMs: 0,
+            });
+          }
+      }
+      const result = await ops.migrate(ctx, [...details.applied]);
       details.applied.push(...result.applied);
       if (result.error) throw new StepFailed('migrate', result.error, result.unchanged === true);
       return { applied: details.applied, current: result.current };

@@ -40,6 +40,11 @@ export interface BackupTaken {
   sha256: string;
   /** The fingerprint of the source at backup time (for the rollback's comparison). */
   fingerprint: Fingerprint;
+  /**
+   * Pre-upgrade backup: how many migrations the tenant's history held then. A resumed run finds what the
+   * killed run applied but had not journaled yet after these (see `appliedSince`).
+   */
+  historyRows?: number;
 }
 
 const backupTakenSchema = z.object({
@@ -47,6 +52,7 @@ const backupTakenSchema = z.object({
   bytes: z.number(),
   sha256: z.string(),
   fingerprint: fingerprintSchema,
+  historyRows: z.number().int().nonnegative().optional(),
 });
 
 /**
@@ -85,6 +91,11 @@ export interface UpgradeOperations {
     /** What this run applied to the tenant before it was stopped (resume): the rest joins that batch. */
     appliedBefore?: readonly string[],
   ): Promise<{ applied: string[]; current: string | null; error?: ErrorInfo; unchanged?: boolean }>;
+  /**
+   * The migrations the tenant's history holds after its first `historyRows`, in the order they were
+   * applied: what an upgrade applied since its pre-upgrade backup, journaled or not.
+   */
+  appliedSince?(ctx: TenantContext, historyRows: number): Promise<string[]>;
   /**
    * Takes and releases the tenant's migration lock before anything is done to it: a tenant another
    * runner holds is skipped (LOCKED) before it is closed or backed up.
