@@ -95,7 +95,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const ta: Tenant = postgresTenant('ta', database, 'ta');
+const ta: Tenant = postgresTenant('fka', database, 'ta');
 
 async function backupOf(tenant: Tenant): Promise<string> {
   const report = await backup({ tenants: [tenant], backupDir });
@@ -105,9 +105,10 @@ async function backupOf(tenant: Tenant): Promise<string> {
 
 async function scratchLeft(): Promise<string[]> {
   const rows = await adminQuery<{ datname: string }>(
-    "select datname from pg_database where datname like 'dbfleet_verify_ta\\_%'",
+    // Tenant ids of this file only: verify-shared-objects-postgres runs beside it with its own ta, tb….
+    "select datname from pg_database where datname like 'dbfleet_verify_fk_\\_%'",
   );
-  return rows.map((r) => r.datname).filter((n) => /^dbfleet_verify_ta_[0-9a-f]{8}_\d+$/.test(n));
+  return rows.map((r) => r.datname).filter((n) => /^dbfleet_verify_fk[a-c]_[0-9a-f]{8}_\d+$/.test(n));
 }
 
 /**
@@ -206,14 +207,14 @@ test('rows referencing a shared key deleted since the backup fail the restore, n
 
 // What cannot be recreated faithfully is refused by name, not with pg_restore's text, and is no verdict.
 test('a foreign key to a table an extension owns fails SCRATCH_FAILED naming the tenant, the key and the extension', async () => {
-  const tb = postgresTenant('tb', database, 'tb');
+  const tb = postgresTenant('fkb', database, 'tb');
   const path = await backupOf(tb);
   const tenant = (await verify({ tenants: [tb], backupDir, deep: true })).tenants[0];
   assert.equal(tenant?.status, 'failed');
   assert.equal(tenant?.error?.code, 'SCRATCH_FAILED', JSON.stringify(tenant?.error));
   assert.match(
     tenant?.error?.message ?? '',
-    /^tenant tb: .*tb\.items \(items_code_fkey\) → public\.ext_codes \(a table of extension citext\)/,
+    /^tenant fkb: .*tb\.items \(items_code_fkey\) → public\.ext_codes \(a table of extension citext\)/,
   );
   // Not a verdict on the backup: it stays a restore point.
   const manifest = JSON.parse(readFileSync(`${path}.manifest.json`, 'utf8')) as BackupManifest;
@@ -224,13 +225,13 @@ test('a foreign key to a table an extension owns fails SCRATCH_FAILED naming the
 });
 
 test('a referenced table whose other column cannot be left null fails SCRATCH_FAILED naming the table and the key', async () => {
-  const tc = postgresTenant('tc', database, 'tc');
+  const tc = postgresTenant('fkc', database, 'tc');
   await backupOf(tc);
   const tenant = (await verify({ tenants: [tc], backupDir, deep: true })).tenants[0];
   assert.equal(tenant?.status, 'failed');
   assert.equal(tenant?.error?.code, 'SCRATCH_FAILED', JSON.stringify(tenant?.error));
   assert.match(
     tenant?.error?.message ?? '',
-    /^tenant tc: cannot give scratch database \S+ the keys of public\.currencies, which tc\.prices \(prices_iso_fkey\) references: domain required does not allow null values$/,
+    /^tenant fkc: cannot give scratch database \S+ the keys of public\.currencies, which tc\.prices \(prices_iso_fkey\) references: domain required does not allow null values$/,
   );
 });
