@@ -1,8 +1,10 @@
 import type { DialectName, Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
 import type { KnexSettings } from '../dialect/types.js';
-import { captureMigrationSql, NOT_DERIVED } from '../migration/capture-sql.js';
+import { captureMigrationSql } from '../migration/capture-sql.js';
 import type { Migration } from '../migration/types.js';
+
+const NOT_DERIVED = '-- could not derive the rest:';
 
 /** Capturing SQL needs only the dialect's knex client: a tenant that is never connected to will do. */
 function offlineTenant(dialect: DialectName): Tenant {
@@ -12,17 +14,16 @@ function offlineTenant(dialect: DialectName): Tenant {
 /**
  * The SQL a migration runs, derived as `plan --sql` derives it: a `.sql` file's text, a knex migration's
  * queries captured without a database (the branch an empty database would take where it reads).
- * `notDerived`: the line saying why the derivation stopped before the migration's end, if it did.
  */
 export async function deriveStatements(
   dialect: DialectName,
   migration: Migration,
   tenant: Tenant = offlineTenant(dialect),
   knexSettings?: KnexSettings,
-): Promise<{ statements: string[]; notDerived: string[] }> {
+): Promise<{ statements: string[]; notes: string[] }> {
   const captured = await captureMigrationSql(getAdapter(dialect), tenant, migration, knexSettings);
-  return {
-    statements: captured.filter((s) => !s.startsWith(NOT_DERIVED)),
-    notDerived: captured.filter((s) => s.startsWith(NOT_DERIVED)),
-  };
+  const notes = captured
+    .filter((s) => s.startsWith(NOT_DERIVED))
+    .map((s) => `SQL derived only in part, the rest is not linted: ${s.slice(NOT_DERIVED.length).trim()}`);
+  return { statements: captured.filter((s) => !s.startsWith(NOT_DERIVED)), notes };
 }

@@ -6,14 +6,13 @@ import {
   type StillNew,
 } from '../dialect/lint-types.js';
 import type { Migration } from '../migration/types.js';
-import { ruleInfo, SQL_NOT_DERIVED } from './catalog.js';
+import { ruleInfo } from './catalog.js';
 import type { LintFinding, MigrationLint } from './types.js';
 
 export interface SequenceItem {
   migration: Migration;
   statements: readonly string[];
-  /** Where its SQL could not be derived to the end (`-- could not derive the rest: …`): unseen SQL. */
-  notDerived: readonly string[];
+  notes: readonly string[];
   /** Its findings are reported; otherwise it is read only for what it does to the schema. */
   target: boolean;
 }
@@ -41,14 +40,6 @@ function configHits(migration: Migration): LintHit[] {
 }
 
 /**
- * A migration whose SQL stops short is a finding, not a note: what it runs after that point is not
- * linted, and a report without an unaccepted finding is what lets the upgrade's pre-flight start.
- */
-function notDerivedHits(notDerived: readonly string[]): LintHit[] {
-  return notDerived.map((line) => ({ rule: SQL_NOT_DERIVED.id, statement: line }));
-}
-
-/**
  * Feeds the migrations to the linter in the order they run and reports the targets' findings, each
  * marked with the reason its migration gives for accepting the rule, if it does.
  */
@@ -59,7 +50,7 @@ export function lintSequence(
   accepts: ReadonlyMap<string, ReadonlyMap<string, string>>,
 ): MigrationLint[] {
   const results: MigrationLint[] = [];
-  for (const { migration, statements, notDerived, target } of items) {
+  for (const { migration, statements, notes, target } of items) {
     const hits = [
       ...configHits(migration),
       ...linter.lintMigration({
@@ -67,7 +58,6 @@ export function lintSequence(
         transactional: migration.config.transaction !== false,
         statements,
       }),
-      ...notDerivedHits(notDerived),
     ];
     if (!target) continue;
     const accepted = accepts.get(migration.name) ?? new Map<string, string>();
@@ -89,7 +79,7 @@ export function lintSequence(
       file: migration.file,
       dialect,
       findings,
-      notes: unused.map((rule) => `allow=${rule} accepts nothing: no ${rule} finding here`),
+      notes: [...notes, ...unused.map((rule) => `allow=${rule} accepts nothing: no ${rule} finding here`)],
     });
   }
   return results;

@@ -23,7 +23,7 @@ export interface MigrationLint {
   file: string;
   dialect: DialectName;
   findings: LintFinding[];
-  /** What the lint did not use: accepts that accept nothing. (SQL it could not derive is a finding.) */
+  /** What the lint could not see or did not use: SQL it could not derive, accepts that accept nothing. */
   notes: string[];
 }
 

@@ -38,9 +38,9 @@ test("without them, the derived SQL is knex's default compilation", async () => 
 test('SQLite: a multi-row insert leaving a column out is refused in the derived SQL without useNullAsDefault, as it runs', async () => {
   const refused = /does not support inserting default values/;
   const without = await deriveStatements('sqlite', migration);
-  assert.match(without.notDerived.join('\n'), refused);
+  assert.match(without.notes.join('\n'), refused);
   const withIt = await deriveStatements('sqlite', migration, undefined, { useNullAsDefault: true });
-  assert.doesNotMatch(withIt.notDerived.join('\n'), refused);
+  assert.doesNotMatch(withIt.notes.join('\n'), refused);
 });
 
 // Every query of the derivation answered `[]` — truthy — so `hasTable` and `first()` looked like a table
@@ -62,11 +62,11 @@ const idempotent: Migration = {
 
 for (const dialect of ['postgres', 'sqlite'] as const) {
   test(`${dialect}: a migration that reads first derives the branch an empty database takes`, async () => {
-    const { statements, notDerived } = await deriveStatements(dialect, idempotent);
+    const { statements, notes } = await deriveStatements(dialect, idempotent);
     const text = statements.join('\n');
     assert.match(text, /create table .widgets./i, text);
     assert.match(text, /insert into .widgets. \(.id.\) values \(1\)/i, text);
     assert.match(text, /insert into .widgets. \(.id.\) values \(2\)/i, text);
-    assert.deepEqual(notDerived, []);
+    assert.deepEqual(notes, []);
   });
 }
