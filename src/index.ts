@@ -128,7 +128,7 @@ export type { PreflightOptions } from './upgrade/preflight.js';
 // An upgrade's parts (migrations, optimizations, checks, hooks, backup folder) are loaded and checked once:
 // `upgrade({ ...options, ...(await prepareUpgrade(setup)) })`, or `upgradeSetupOf(runOptions)` from a config.
 export { prepareUpgrade, type UpgradeSetup } from './upgrade/prepare.js';
-export { type RollbackRunOptions, rollbackRun } from './upgrade/rollback-run.js';
+export { type RollbackPlan, type RollbackRunOptions, rollbackRun } from './upgrade/rollback-run.js';
 export type { RunRollbackDetails } from './upgrade/rollback-tenant.js';
 export type { ThrottleConfig } from './upgrade/throttle.js';
 export type { OnFailure, RollbackWith, UpgradeDetails, UpgradeOperations } from './upgrade/types.js';

@@ -17,6 +17,7 @@ export const OPTION_KEYS = [
   'checksDir',
   'concurrency',
   'config',
+  'confirm',
   'deep',
   'deepVerify',
   'dialect',

@@ -36,6 +36,19 @@ export interface RollbackRunOptions extends FleetOptions {
   reopen?: boolean;
   /** beforeTenant closes each tenant before it is rolled back; afterTenant reopens it with `reopen`. */
   hooks?: { beforeTenant?: HookDefinition; afterTenant?: HookDefinition };
+  /**
+   * Called once the run is found and its tenants are known, before anything is journaled or touched; a
+   * throw stops the rollback there. The CLI asks for `--yes` here, so an unknown run is reported as such.
+   */
+  confirm?: (plan: RollbackPlan) => void | Promise<void>;
+}
+
+/** What a rollback of an upgrade run is about to do, for `confirm`. */
+export interface RollbackPlan {
+  upgradeRun: string;
+  with: RollbackWith;
+  /** The tenants it would roll back (or only reopen, for those the run closed but never changed). */
+  tenants: string[];
 }
 
 export type { RunRollbackDetails };
@@ -85,6 +98,7 @@ async function rollbackInScope(
   const unknown = targets.filter((r) => !byId.has(r.tenantId)).map((r) => r.tenantId);
   if (unknown.length)
     throw new UsageError(`tenants of run ${run.runId} missing from the inventory: ${unknown.join(', ')}`);
+  await options.confirm?.({ upgradeRun: run.runId, with: how, tenants: targets.map((r) => r.tenantId) });
   const runId = newRunId();
   const waves = [...new Set(targets.map((r) => r.wave))].sort((a, b) => b - a);
   journal.planRun(

@@ -100,11 +100,6 @@ export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = 
           import('../../upgrade/rollback-run.js'),
         ]);
         if (args.to !== undefined) throw new UsageError('--to and --run do not go together');
-        if (args.with !== 'down' && !args.yes) {
-          throw new UsageError(
-            'rollback --run restores pre-upgrade backups: everything written since is lost. Add --yes to confirm (or use --with down).',
-          );
-        }
         // The afterTenant hook reopens a rolled-back tenant (--reopen).
         const prepared = await prepareUpgrade({
           ...ctx.fleet,
@@ -124,6 +119,13 @@ export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = 
             run: upgradeRun === 'latest' || upgradeRun === '' ? true : upgradeRun,
             with: args.with,
             reopen: args.reopen,
+            // Asked once the run is found: an unknown run is reported as unknown, not as a missing --yes.
+            confirm: (plan) => {
+              if (plan.with !== 'down' && !args.yes && plan.tenants.length > 0)
+                throw new UsageError(
+                  `rollback --run ${plan.upgradeRun} would restore the pre-upgrade backups of up to ${plan.tenants.length} tenant(s): everything written to them since is lost. Add --yes to confirm (or use --with down).`,
+                );
+            },
           }),
         );
         await printReport(
