@@ -52,6 +52,13 @@ describe('words', () => {
     assert.equal(revertedColumn.value(result({ details: { applied: ['m3', 'm2'] } })), 'm3\nm2');
   });
 
+  it('a tenant a killed upgrade only closed had nothing to revert, and the rollback says so', () => {
+    assert.equal(
+      revertedColumn.value(result({ details: { applied: [], unchanged: true } })),
+      'nothing (unchanged by the run)',
+    );
+  });
+
   it('status of an unreachable tenant is unknown, not "pending 0"', () => {
     const unreachable = result({
       status: 'failed',

@@ -22,10 +22,16 @@ export const upgradeAppliedColumn = (head = 'applied'): ResultColumn => ({
   },
 });
 
-/** What a rollback did: down() ran for these, so they were reverted, not applied. */
+/**
+ * What a rollback did: down() ran for these, so they were reverted, not applied. A tenant the upgrade
+ * closed but never changed (a killed run) had nothing to revert, and says so rather than show a blank.
+ */
 export const revertedColumn: ResultColumn = {
   head: 'reverted',
-  value: (r) => listed(names(r, 'applied')),
+  value: (r) =>
+    r.details.unchanged === true && r.status === 'succeeded'
+      ? 'nothing (unchanged by the run)'
+      : listed(names(r, 'applied')),
 };
 
 /** A tenant status could not read (unreachable, refused) has no known version: "unknown", not "pending 0". */
