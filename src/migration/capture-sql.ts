@@ -11,7 +11,8 @@ export const NOT_DERIVED = '-- could not derive the rest:';
 
 /**
  * knex's own transaction control — BEGIN, SAVEPOINT, RELEASE, COMMIT, ROLLBACK [TO SAVEPOINT] — is not
- * what the migration runs: dbfleet opens the migration's transaction itself.
+ * what the migration runs: dbfleet opens the migration's transaction itself. The migration's own
+ * `knex.raw('begin')` is, and stays: lint reads the transaction block it opens.
  */
 const TRANSACTION_CONTROL = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
 
@@ -54,7 +55,7 @@ export async function captureMigrationSql(
   const compiles = { useNullAsDefault, wrapIdentifier, defaultDateTimePrecision, jsonbSupport, version };
   const knex: Knex = knexFactory({
     client: recordingClientClass(dialectClientClass(clientName), clientName, (query) => {
-      if (TRANSACTION_CONTROL.test(query.sql)) return;
+      if (query.byKnex && TRANSACTION_CONTROL.test(query.sql)) return;
       statements.push(toNativeSql(knex, query));
     }),
     log: config.log ?? SILENT_KNEX_LOG,

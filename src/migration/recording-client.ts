@@ -4,6 +4,11 @@ import type { Knex } from 'knex';
 export interface RecordedQuery {
   sql: string;
   bindings?: readonly unknown[];
+  /**
+   * knex sent it itself, as a bare SQL string: its Transaction's BEGIN, SAVEPOINT, COMMIT, ROLLBACK.
+   * What the migration writes — `knex.raw('begin')` too — comes through knex's runner as a query object.
+   */
+  byKnex: boolean;
 }
 
 interface QueryObject extends RecordedQuery {
@@ -51,13 +56,15 @@ function offlineConnection(): object {
  * knex builds each transaction's client from the client's class (`Object.create(constructor.prototype)`):
  * a `knex.transaction(…)`, a nested one, `transacting(trx)` then record too instead of reaching the driver.
  *
- * What this relies on in knex 3.3.0, each pinned by test/unit/capture-sql-transactions.test.ts and
- * capture-sql-settings.test.ts for PostgreSQL, SQLite and SQL Server: knex takes a client class as
+ * What this relies on in knex 3.3.0, each pinned by test/unit/capture-sql-transactions.test.ts,
+ * capture-sql-settings.test.ts and capture-sql-raw-transaction.test.ts for PostgreSQL, SQLite and SQL Server: knex takes a client class as
  * `client` (its documented way to plug a dialect in); every query, a transaction's too, reaches the
  * client's `_query(connection, { sql, bindings })` after `positionBindings`, on a connection from
  * `acquireConnection`; a transaction's client is built from the class and shares the config (so
  * `client.config.client`, the name a migration branches on, holds inside it); the SQL Server transaction
- * calls of `offlineConnection`.
+ * calls of `offlineConnection`; knex's Transaction sends its control statements as bare strings to
+ * `client.query(connection, sql)`, the runner sends every builder's and `knex.raw`'s SQL as an object, and
+ * that object is the one `_query` gets.
  */
 export function recordingClientClass(
   dialectClient: typeof Knex.Client,
@@ -65,6 +72,7 @@ export function recordingClientClass(
   record: (query: RecordedQuery) => void,
 ): typeof Knex.Client {
   const connection = offlineConnection();
+  const sentByKnex = new WeakSet<object>();
   return class RecordingClient extends dialectClient {
     // knex hands this class its config as `client`; the migration reads the name, as on a tenant's knex.
     constructor(config: Knex.Config) {
@@ -83,8 +91,17 @@ export function recordingClientClass(
       return sql;
     }
 
+    // A bare string is knex's own (its transactions'); knex would wrap it in `{ sql }` itself.
+    override query(conn: unknown, queryParam: unknown): unknown {
+      if (typeof queryParam !== 'string') return super.query(conn, queryParam);
+      const query = { sql: queryParam };
+      sentByKnex.add(query);
+      return super.query(conn, query);
+    }
+
     async _query(_connection: unknown, query: QueryObject): Promise<QueryObject> {
-      record({ sql: query.sql, ...(query.bindings ? { bindings: query.bindings } : {}) });
+      const byKnex = sentByKnex.has(query);
+      record({ sql: query.sql, ...(query.bindings ? { bindings: query.bindings } : {}), byKnex });
       query.response = emptyResponse(query.sql);
       // SQLite's insert / update / delete answer from the statement's run info: nothing written.
       query.context = { lastID: 0, changes: 0 };
