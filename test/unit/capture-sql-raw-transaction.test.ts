@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import type { DialectName, Tenant } from '../../src/core/tenant.js';
 import { getAdapter } from '../../src/dialect/registry.js';
+import { lint } from '../../src/lint/index.js';
 import { captureMigrationSql } from '../../src/migration/capture-sql.js';
 import type { Migration, MigrationConfig } from '../../src/migration/types.js';
 
@@ -82,4 +83,39 @@ describe("plan --sql: the migration's own transaction statements are shown, knex
       assert.deepEqual(statements.slice(2), [savepoint, rollbackTo]);
     });
   }
+});
+
+const base: Migration = {
+  ...moduleMigration('001_base.sql', async () => {}),
+  kind: 'sql',
+  sql: { up: 'create table users (id int primary key, email text);' },
+};
+
+const findingsOf = async (migration: Migration) => {
+  const report = await lint({ tenants: [], migrations: [base, migration], all: true, dialect: 'postgres' });
+  return report.migrations.flatMap((m) => m.findings.map((f) => [f.rule, f.statement]));
+};
+
+describe('lint (PostgreSQL): statements in a transaction block the migration opens itself', () => {
+  it('flags CREATE INDEX CONCURRENTLY and VACUUM between its own begin and commit', async () => {
+    const index = 'create index concurrently users_email_idx on users (email)';
+    assert.deepEqual(await findingsOf(handOpened('002_index.js', index)), [
+      ['concurrently-in-transaction', index],
+    ]);
+    assert.deepEqual(await findingsOf(handOpened('002_vacuum.js', 'vacuum users')), [
+      ['no-transaction-block', 'vacuum users'],
+    ]);
+  });
+
+  it('safe twin: the same index and VACUUM, each its own knex.raw, outside any begin', async () => {
+    const twin = moduleMigration(
+      '002_index.js',
+      async (knex) => {
+        await knex.raw('create index concurrently users_email_idx on users (email)');
+        await knex.raw('vacuum users');
+      },
+      { transaction: false },
+    );
+    assert.deepEqual(await findingsOf(twin), []);
+  });
 });

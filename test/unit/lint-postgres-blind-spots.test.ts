@@ -80,3 +80,37 @@ describe('ADD COLUMN with an inline CHECK, or a FOREIGN KEY and a default', () =
     assert.deepEqual(await rulesOf('alter table t add column owner2 int references u (id)'), []);
   });
 });
+
+describe("a transaction block the migration opens itself (knex.raw('begin') in a migration without one)", () => {
+  it('fires on CONCURRENTLY and VACUUM between BEGIN / START TRANSACTION and COMMIT / END / ROLLBACK', async () => {
+    const index = 'create index concurrently i on t (name)';
+    assert.deepEqual(await rulesOf(['begin', index, 'commit'], { transactional: false }), [
+      'concurrently-in-transaction',
+    ]);
+    assert.deepEqual(
+      await rulesOf(['start transaction isolation level serializable', 'savepoint s', 'vacuum t', 'end'], {
+        transactional: false,
+      }),
+      ['no-transaction-block: VACUUM'],
+    );
+    // COMMIT AND CHAIN opens the next block at once.
+    assert.deepEqual(await rulesOf(['begin', 'commit and chain', index], { transactional: false }), [
+      'concurrently-in-transaction',
+    ]);
+  });
+
+  it('safe: the same statements after the block is over (COMMIT, ROLLBACK, ABORT)', async () => {
+    for (const end of ['commit', 'rollback', 'abort'])
+      assert.deepEqual(
+        await rulesOf(['begin', 'select 1', end, 'create index concurrently i on t (name)', 'vacuum t'], {
+          transactional: false,
+        }),
+        [],
+        end,
+      );
+  });
+
+  it('a transactional migration stays in its transaction after a COMMIT of its own', async () => {
+    assert.deepEqual(await rulesOf(['commit', 'vacuum t']), ['no-transaction-block: VACUUM']);
+  });
+});

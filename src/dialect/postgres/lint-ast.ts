@@ -81,3 +81,16 @@ export function statementText(sql: Buffer, raw: RawStmt): string {
     .replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)+/, '')
     .trim();
 }
+
+/**
+ * Whether a transaction block is open after `node`, given whether one was before it: a migration's own
+ * BEGIN / START TRANSACTION opens one, COMMIT / END / ROLLBACK / ABORT (unless AND CHAIN) and PREPARE
+ * TRANSACTION end it; savepoints change nothing.
+ */
+export function transactionBlockAfter(node: Node, open: boolean): boolean {
+  if (!('TransactionStmt' in node)) return open;
+  const { kind, chain } = node.TransactionStmt;
+  if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') return true;
+  if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') return open && Boolean(chain);
+  return kind === 'TRANS_STMT_PREPARE' ? false : open;
+}

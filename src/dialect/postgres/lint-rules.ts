@@ -11,14 +11,14 @@ export const POSTGRES_RULES = {
   concurrentlyInTransaction: {
     id: 'concurrently-in-transaction',
     title:
-      'CONCURRENTLY in a migration that runs in a transaction, or with other statements in one query string',
+      'CONCURRENTLY in a migration that runs in a transaction (its own BEGIN too), or with other statements in one query string',
     why: "PostgreSQL refuses CREATE / DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY in a transaction block — the migration's, or the one it runs a query string of several statements in: the migration fails on every tenant",
     safe: 'run that migration without a transaction (`-- dbfleet: transaction=false`, or `export const config = { transaction: false }`) and send the concurrent statement alone: the only statement of its .sql file, or its own knex.raw',
   },
   noTransactionBlock: {
     id: 'no-transaction-block',
     title:
-      'VACUUM, CREATE / DROP DATABASE or TABLESPACE, ALTER SYSTEM, REINDEX DATABASE / SYSTEM in a migration that runs in a transaction, or with other statements in one query string',
+      'VACUUM, CREATE / DROP DATABASE or TABLESPACE, ALTER SYSTEM, REINDEX DATABASE / SYSTEM in a migration that runs in a transaction (its own BEGIN too), or with other statements in one query string',
     why: "PostgreSQL refuses these in a transaction block — the migration's, or the one it runs a query string of several statements in: the migration fails on every tenant",
     safe: "run that migration without a transaction and send the statement alone; routine VACUUM / maintenance belongs in an optimization or the server's autovacuum, not a migration",
   },

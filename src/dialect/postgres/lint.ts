@@ -1,7 +1,14 @@
 import type { DoStmt, Node, ParseResult } from 'libpg-query';
 import type { DialectLinter, LintHit, LintMigrationInput, StillNew } from '../lint-types.js';
 import { lintAlterTable, type StatementContext, typeOfColumn } from './lint-alter.js';
-import { calls, isZeroSetting, statementText, stringConstant, strings } from './lint-ast.js';
+import {
+  calls,
+  isZeroSetting,
+  statementText,
+  stringConstant,
+  strings,
+  transactionBlockAfter,
+} from './lint-ast.js';
 import { doBlockStatements } from './lint-do-block.js';
 import { lintLockingStatement } from './lint-locks.js';
 import { POSTGRES_RULES } from './lint-rules.js';
@@ -63,9 +70,9 @@ function refusedInTransaction(node: Node): string | undefined {
 }
 
 /**
- * CONCURRENTLY (and the statements above) refuse a transaction block: the migration's own, or the
- * implicit one PostgreSQL wraps around a query string of several statements (a `.sql` file is sent
- * whole, so is a `knex.raw` of many).
+ * CONCURRENTLY (and the statements above) refuse a transaction block: the migration's (dbfleet's, or one
+ * it opens with its own BEGIN), or the implicit one PostgreSQL wraps around a query string of several
+ * statements (a `.sql` file is sent whole, so is a `knex.raw` of many).
  */
 function outsideTransactionOnly(
   ctx: StatementContext,
@@ -163,6 +170,8 @@ export async function createPostgresLinter(stillNew: StillNew): Promise<DialectL
   return {
     lintMigration(migration: LintMigrationInput): LintHit[] {
       const hits: LintHit[] = [];
+      // A block the migration opens itself (`knex.raw('begin')` in a migration without a transaction).
+      let ownBlock = false;
       for (const sql of migration.statements) {
         let parsed: ParseResult;
         try {
@@ -177,6 +186,7 @@ export async function createPostgresLinter(stillNew: StillNew): Promise<DialectL
         for (const raw of raws) {
           const statement = statementText(bytes, raw);
           const node = raw.stmt!;
+          ownBlock = transactionBlockAfter(node, ownBlock);
           if ('DoStmt' in node) {
             lintDoBlock(node.DoStmt, statement, migration.name, hits);
             continue;
@@ -184,7 +194,7 @@ export async function createPostgresLinter(stillNew: StillNew): Promise<DialectL
           lintStatement(node, {
             schema,
             migration: migration.name,
-            transactional: migration.transactional,
+            transactional: migration.transactional || ownBlock,
             statementsInString: raws.length,
             hit: (rule, detail) =>
               hits.push({ rule: POSTGRES_RULES[rule].id, statement, ...(detail ? { detail } : {}) }),
