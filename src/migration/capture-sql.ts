@@ -10,9 +10,10 @@ import type { Migration } from './types.js';
 export const NOT_DERIVED = '-- could not derive the rest:';
 
 /**
- * knex's own transaction control — BEGIN, SAVEPOINT, RELEASE, COMMIT, ROLLBACK [TO SAVEPOINT] — is not
- * what the migration runs: dbfleet opens the migration's transaction itself. The migration's own
- * `knex.raw('begin')` is, and stays: lint reads the transaction block it opens.
+ * knex's own transaction control — BEGIN, SAVEPOINT, RELEASE, COMMIT, ROLLBACK [TO SAVEPOINT] — in a
+ * transactional migration is not what the migration runs: dbfleet opens that transaction itself, and a
+ * nested one is a savepoint inside it. The migration's own `knex.raw('begin')` is, and stays; so does
+ * knex's BEGIN for a `knex.transaction()` of a migration without a transaction: lint reads the block.
  */
 const TRANSACTION_CONTROL = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
 
@@ -55,7 +56,9 @@ export async function captureMigrationSql(
   const compiles = { useNullAsDefault, wrapIdentifier, defaultDateTimePrecision, jsonbSupport, version };
   const knex: Knex = knexFactory({
     client: recordingClientClass(dialectClientClass(clientName), clientName, (query) => {
-      if (query.byKnex && TRANSACTION_CONTROL.test(query.sql)) return;
+      // In a migration without dbfleet's transaction, knex's control statements are the migration's
+      // own `knex.transaction()`: a real block on the tenant (CONCURRENTLY fails in it), so they stay.
+      if (query.byKnex && migration.config.transaction && TRANSACTION_CONTROL.test(query.sql)) return;
       statements.push(toNativeSql(knex, query));
     }),
     log: config.log ?? SILENT_KNEX_LOG,

@@ -107,6 +107,21 @@ describe('lint (PostgreSQL): statements in a transaction block the migration ope
     ]);
   });
 
+  it("flags CREATE INDEX CONCURRENTLY in the migration's own knex.transaction()", async () => {
+    const migration = moduleMigration(
+      '002_index.js',
+      async (knex) => {
+        await knex.transaction(async (trx) => {
+          await trx.raw('create index concurrently users_email_idx on users (email)');
+        });
+      },
+      { transaction: false },
+    );
+    assert.deepEqual(await findingsOf(migration), [
+      ['concurrently-in-transaction', 'create index concurrently users_email_idx on users (email)'],
+    ]);
+  });
+
   it('safe twin: the same index and VACUUM, each its own knex.raw, outside any begin', async () => {
     const twin = moduleMigration(
       '002_index.js',
