@@ -45,11 +45,11 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
   };
   const byName = new Map(settings.migrations.map((m) => [m.name, m]));
   /** The tenant's applied migrations in the order they were applied (none before its history exists). */
-  const historyNames = async (ctx: TenantContext): Promise<string[]> => {
+  const historyRows = async (ctx: TenantContext) => {
     const session = await ctx.session();
     const where = historyLocation(session.tenant, settings.history);
     if (!(await historyExists(session.knex, where))) return [];
-    return (await readApplied(session.knex, where)).map((a) => a.name);
+    return readApplied(session.knex, where);
   };
 
   return {
@@ -73,11 +73,14 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
       const { path, bytes, sha256 } = outcome.details.backup;
       const manifest = parseManifest(await readFile(manifestPathFor(path), 'utf8'));
       const taken: BackupTaken = { path, bytes, sha256, fingerprint: manifest.fingerprint };
-      if (label === 'pre') taken.historyRows = (await historyNames(ctx)).length;
+      if (label === 'pre') taken.historyRows = (await historyRows(ctx)).length;
       return taken;
     },
-    async appliedSince(ctx, historyRows) {
-      return (await historyNames(ctx)).slice(historyRows);
+    async appliedSince(ctx, rows) {
+      const since = (await historyRows(ctx)).slice(rows);
+      // An upgrade run applies its migrations as one batch (a resume continues it): a later batch is
+      // someone else's (a plain `migrate` since the kill) — never counted, journaled or downed as the run's.
+      return since.filter((a) => a.batch === since[0]?.batch).map((a) => a.name);
     },
     async verify(ctx, backup, deep, justTaken) {
       // A backup of this upgrade: if it fails, it must not stay under a backup's final name.

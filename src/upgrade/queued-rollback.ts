@@ -4,7 +4,7 @@ import type { Journal } from '../journal/journal.js';
 import { earlierRollbacks, findRun, laterUpgrades, runMigrations, runSteps } from '../journal/read.js';
 import { withJournaledSteps } from './journaled-steps.js';
 import { prepareUpgrade, type UpgradeSetup } from './prepare.js';
-import { changedTenant } from './rollback-targets.js';
+import { changedTenant, migrateLeftUnfinished } from './rollback-targets.js';
 import { preUpgradeBackup, type RunRollbackDetails, rollbackTenant } from './rollback-tenant.js';
 
 /**
@@ -53,6 +53,7 @@ export async function queuedRollbackTask(
         backup: preUpgradeBackup(steps, ctx.tenant.id),
         // The coordinator sent this tenant: if the run changed nothing in it, it was only closed.
         unchanged: !changedTenant(steps, applied.get(ctx.tenant.id) ?? []),
+        migrateUnfinished: migrateLeftUnfinished(steps),
         rolledBackBy: earlier.get(ctx.tenant.id),
         supersededBy: later.get(ctx.tenant.id),
       }),

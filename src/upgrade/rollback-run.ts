@@ -17,7 +17,7 @@ import {
 } from '../journal/read.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { HookDefinition } from './checks.js';
-import { rollbackTargetOf } from './rollback-targets.js';
+import { migrateLeftUnfinished, rollbackTargetOf } from './rollback-targets.js';
 import {
   preUpgradeBackup,
   type RollbackTenantSettings,
@@ -149,6 +149,7 @@ async function rollbackInScope(
         applied: applied.get(ctx.tenant.id) ?? [],
         backup: preUpgradeBackup(steps, ctx.tenant.id),
         unchanged: targetOf.get(ctx.tenant.id) === 'closed',
+        migrateUnfinished: migrateLeftUnfinished(steps.filter((s) => s.tenantId === ctx.tenant.id)),
         rolledBackBy: rolledBackBy.get(ctx.tenant.id),
         supersededBy: supersededBy.get(ctx.tenant.id),
       }),

@@ -16,13 +16,19 @@ export type RollbackTarget = 'changed' | 'closed';
  * checkpointed with every migration it applied.) An optimize step changes the tenant too.
  */
 export function changedTenant(steps: readonly StepRow[], applied: readonly string[]): boolean {
-  return (
-    applied.length > 0 ||
-    steps.some(
-      (s) =>
-        s.step === 'optimize' || (s.step === 'migrate' && s.status !== 'succeeded' && s.status !== 'failed'),
-    )
-  );
+  return applied.length > 0 || steps.some((s) => s.step === 'optimize' || unfinished(s, 'migrate'));
+}
+
+const unfinished = (s: StepRow, step: string) =>
+  s.step === step && s.status !== 'succeeded' && s.status !== 'failed';
+
+/**
+ * The run (or the last `--resume` of it) was killed in the tenant's migrate step: its journal may miss a
+ * migration that committed in the tenant. A resume that then finished the step journaled those.
+ */
+export function migrateLeftUnfinished(steps: readonly StepRow[]): boolean {
+  const last = steps.filter((s) => s.step === 'migrate').at(-1);
+  return last !== undefined && unfinished(last, 'migrate');
 }
 
 export function rollbackTargetOf(

@@ -4,6 +4,7 @@ import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { stoppedAtOnce } from '../fleet/stop-at-once.js';
 import type { StepRow } from '../journal/read.js';
 import type { HookDefinition } from './checks.js';
+import { migrationsToDown } from './migrations-to-down.js';
 import { runHook } from './run-hooks.js';
 import { type BackupTaken, backupTakenOf, type RollbackWith, type UpgradeOperations } from './types.js';
 import { withBoundedUserCode } from './user-code-bound.js';
@@ -44,6 +45,8 @@ export interface UpgradeRecord {
   supersededBy?: string;
   /** The run closed the tenant and stopped (killed) before changing it: only the hooks run. */
   unchanged?: boolean;
+  /** The run was killed in the tenant's migrate step: `applied` may miss a migration (see migrations-to-down.ts). */
+  migrateUnfinished?: boolean;
 }
 
 /** The pre-upgrade backup a run's journaled steps name for a tenant (its last successful one). */
@@ -123,10 +126,11 @@ export async function rollbackTenant(
       // What did revert, also when a later down fails: the report must not claim the planned list.
       const done: string[] = [];
       details.applied = done;
-      const reverted = await settings.operations.down(ctx, [...record.applied], backup?.fingerprint, (name) =>
+      const todo = await migrationsToDown(ctx, settings.operations, record);
+      const reverted = await settings.operations.down(ctx, todo, backup?.fingerprint, (name) =>
         done.push(name),
       );
-      details.applied = reverted ? [...reverted] : [...record.applied].reverse();
+      details.applied = reverted ? [...reverted] : [...todo].reverse();
     }
     const after = settings.hooks?.afterTenant;
     if (settings.reopen && after) {

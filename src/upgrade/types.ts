@@ -93,7 +93,8 @@ export interface UpgradeOperations {
   ): Promise<{ applied: string[]; current: string | null; error?: ErrorInfo; unchanged?: boolean }>;
   /**
    * The migrations the tenant's history holds after its first `historyRows`, in the order they were
-   * applied: what an upgrade applied since its pre-upgrade backup, journaled or not.
+   * applied, of the batch the first of them is in: what an upgrade applied since its pre-upgrade backup,
+   * journaled or not (read by `--resume` and by `rollback --run --with down`).
    */
   appliedSince?(ctx: TenantContext, historyRows: number): Promise<string[]>;
   /**

@@ -115,16 +115,83 @@ export async function killedAfterUnjournaledCommit(
     undefined,
     second,
   );
+  await killOnceCommittedUnjournaled(f, '001_orders.js', 1.5);
+  assert.deepEqual(await f.state(), { maintenance: 'on', orders: true, applied: ['001_orders.js'] });
+  return f;
+}
+
+/**
+ * A tenant whose 001 (`orders`) committed and was journaled, then whose 002 (`notes`) committed while the
+ * journal could not record it, and then the run was killed. `third`: its 003 (by default one that sleeps).
+ */
+export async function killedAfterJournaledThenUnjournaled(
+  root: string,
+  prefix: string,
+  label: string,
+  third = "exports.up = (knex) => knex.raw('select pg_sleep(600)');\nexports.down = async () => {};\n",
+) {
+  const f = await killedUpgradeFixture(
+    root,
+    prefix,
+    label,
+    "exports.up = (knex) => knex.schema.createTable('orders', (t) => t.increments('id'));\nexports.down = (knex) => knex.schema.dropTable('orders');\n",
+    undefined,
+    "exports.up = async (knex) => { await knex.schema.createTable('notes', (t) => t.increments('id')); await knex.raw('select pg_sleep(2.5)'); };\nexports.down = (knex) => knex.schema.dropTable('notes');\n",
+  );
+  writeFileSync(join(f.dir, 'migrations', '003_last.js'), third);
+  await killOnceCommittedUnjournaled(f, '002_next.js', 2.5, '001_orders.js');
+  assert.deepEqual(await f.applied(), ['001_orders.js', '002_next.js']);
+  assert.deepEqual(journaledMigrations(f.dir), ['001_orders.js']);
+  return f;
+}
+
+/** The migrations the journal recorded as applied (up), in order. */
+export function journaledMigrations(dir: string): string[] {
+  const journal = new Database(join(dir, 'journal.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (
+      journal.prepare("select name from dbfleet_run_migrations where direction = 'up' order by id").all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
+  } finally {
+    journal.close();
+  }
+}
+
+/**
+ * Runs the fixture's upgrade and kills it (`kill -9`) once `name` — which ends with a `pg_sleep(<seconds>)`
+ * — committed while the journal's writer lock was held, so its record never reached the journal.
+ * `journaledFirst`: a migration whose record is waited for before the lock is taken.
+ */
+async function killOnceCommittedUnjournaled(
+  f: Awaited<ReturnType<typeof killedUpgradeFixture>>,
+  name: string,
+  seconds: number,
+  journaledFirst?: string,
+) {
   const run = startCli(f.args(['upgrade']), f.dir);
   await waitFor('the migrate step in the journal', f.migrateStarted, 60_000);
-  await waitFor('the first migration to run', sleepingIn(f.db, 1.5), 60_000);
+  if (journaledFirst)
+    await waitFor(
+      `${journaledFirst} in the journal`,
+      () => {
+        try {
+          return journaledMigrations(f.dir).includes(journaledFirst) ? true : undefined;
+        } catch {
+          return undefined; // the journal is being created
+        }
+      },
+      60_000,
+    );
+  await waitFor(`${name} to run`, sleepingIn(f.db, seconds), 60_000);
   // The journal's writer lock, held by someone else: the migration's record cannot be written.
   const holder = new Database(join(f.dir, 'journal.db'));
   holder.exec('begin immediate');
   try {
     await waitFor(
-      '001 to commit',
-      async () => ((await f.applied()).includes('001_orders.js') ? true : undefined),
+      `${name} to commit`,
+      async () => ((await f.applied()).includes(name) ? true : undefined),
       30_000,
     );
     run.child.kill('SIGKILL');
@@ -133,6 +200,4 @@ export async function killedAfterUnjournaledCommit(
     holder.exec('rollback');
     holder.close();
   }
-  assert.deepEqual(await f.state(), { maintenance: 'on', orders: true, applied: ['001_orders.js'] });
-  return f;
 }
