@@ -155,13 +155,14 @@ export async function verify(options: VerifyOptions): Promise<FleetReport<Backup
 
 /** `dbfleet restore`: each selected tenant from its verified backup; refuses without `yes`. */
 export async function restore(options: RestoreOptions): Promise<FleetReport<BackupDetails>> {
+  singleTenantPath('restore', options);
+  // The backup folder is checked first: a restore that could not run is said so, not sent for a --yes.
+  const settings = await settingsOf(options, { create: false, writable: false });
   if (options.yes !== true) {
     throw new UsageError(
       `restore replaces the data of ${options.tenants.map((t) => t.id).join(', ') || 'the selected tenants'} with a backup: confirm with --yes`,
     );
   }
-  singleTenantPath('restore', options);
-  const settings = await settingsOf(options, { create: false, writable: false });
   return runFleet<BackupDetails>(runOptions('restore', options), (ctx) =>
     restoreFromBackup(ctx, {
       ...settings,
