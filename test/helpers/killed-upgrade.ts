@@ -100,6 +100,26 @@ export const sleepingIn = (db: string, seconds: number) => async () =>
     )
   ).length > 0 || undefined;
 
+/**
+ * Waits for the sessions of a killed run to end in `db`. A backend busy in a statement notices its client
+ * is gone only at its next connection check (client_connection_check_interval), seconds later on a loaded
+ * machine; until then it holds the tenant's lock, and a rollback started at once finds it LOCKED, as a
+ * user's would (the message says to wait).
+ */
+export async function killedSessionsEnded(db: string): Promise<void> {
+  await waitFor(
+    "the killed run's sessions to end",
+    async () =>
+      (
+        await queryDatabase(
+          db,
+          'select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+        )
+      ).length === 0 || undefined,
+    60_000,
+  );
+}
+
 /** A tenant whose 001 committed while the journal could not record it, and then the run was killed. */
 export async function killedAfterUnjournaledCommit(
   root: string,
@@ -196,6 +216,7 @@ async function killOnceCommittedUnjournaled(
     );
     run.child.kill('SIGKILL');
     await run.done;
+    await killedSessionsEnded(f.db);
   } finally {
     holder.exec('rollback');
     holder.close();

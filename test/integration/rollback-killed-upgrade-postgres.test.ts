@@ -13,6 +13,7 @@ import { jsonReport, startCli } from '../helpers/faults-cli.js';
 import {
   HOOKS,
   killedAfterUnjournaledCommit,
+  killedSessionsEnded,
   killedUpgradeFixture,
   sleepingIn,
 } from '../helpers/killed-upgrade.js';
@@ -40,6 +41,7 @@ describe('rollback --run of a killed upgrade', () => {
     await waitFor('the first migration to run', sleepingIn(f.db, 600), 60_000);
     run.child.kill('SIGKILL');
     await run.done;
+    await killedSessionsEnded(f.db);
     assert.equal((await f.state()).maintenance, 'on', 'the killed run had closed the tenant');
 
     const rollback = await startCli(f.args(['rollback', '--run', 'latest', '--yes', '--reopen']), f.dir).done;
@@ -98,6 +100,7 @@ describe('rollback --run of a killed upgrade', () => {
     await waitFor('the beforeTenant hook to hold', sleepingIn(f.db, 600), 60_000);
     run.child.kill('SIGKILL');
     await run.done;
+    await killedSessionsEnded(f.db);
     assert.equal((await f.state()).maintenance, 'on', 'the killed run had closed the tenant');
 
     const rollback = await startCli(f.args(['rollback', '--run', 'latest', '--yes', '--reopen']), f.dir).done;
