@@ -3,6 +3,7 @@ import type { ErrorCode, ErrorInfo } from '../core/errors.js';
 import { errorMessage } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import type { BackupContext, BackupDriver } from '../dialect/backup-types.js';
+import { fingerprintVersion } from '../dialect/fingerprint-hash.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
 import { compareFingerprints, describeDifferences, type FingerprintDifference } from './compare.js';
@@ -119,7 +120,7 @@ export async function checkBackup(
       outcome = fail('integrity', 'INTEGRITY_FAILED', problems.slice(0, 10).join('; '));
     else {
       checks.push({ check: 'integrity', ok: true });
-      const found = await scratch.fingerprint(m.fingerprint.level);
+      const found = await scratch.fingerprint(m.fingerprint.level, fingerprintVersion(m.fingerprint));
       differences.push(...compareFingerprints(m.fingerprint, found));
       if (differences.length > 0) {
         outcome = fail(

@@ -1,10 +1,11 @@
 import type { Fingerprint } from '../dialect/backup-types.js';
+import { fingerprintVersion } from '../dialect/fingerprint-hash.js';
 
 /** One way a fingerprint differs from the one expected: the report's "table, expected, found". */
 export interface FingerprintDifference {
   /** Table key (`schema.table` / `table`), an object key (`type public.mood`), or `(fingerprint)`. */
   table: string;
-  what: 'missing' | 'unexpected' | 'schema' | 'rows' | 'content' | 'level';
+  what: 'missing' | 'unexpected' | 'schema' | 'rows' | 'content' | 'level' | 'version';
   expected: string | number | null;
   found: string | number | null;
 }
@@ -13,6 +14,7 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Compares what a backup's manifest says the database held with what a restore of it holds. Pure.
+ * Table hashes are compared as they are: `found` must be of `expected`'s version (see Fingerprint.version).
  * Row counts and content hashes are compared only where both sides have them (a deep verification at
  * a lower level than the backup's fingerprint checks what it can and says so via `level`).
  */
@@ -21,6 +23,16 @@ export function compareFingerprints(expected: Fingerprint, found: Fingerprint): 
   const levels = ['schema', 'counts', 'full'];
   if (levels.indexOf(found.level) < levels.indexOf(expected.level)) {
     out.push({ table: '(fingerprint)', what: 'level', expected: expected.level, found: found.level });
+  }
+  // Hashes of two versions may differ for the same structure: said, so no table's difference is
+  // taken for a change (the callers ask the dialect for the expected one's version).
+  if (fingerprintVersion(expected) !== fingerprintVersion(found)) {
+    out.push({
+      table: '(fingerprint)',
+      what: 'version',
+      expected: fingerprintVersion(expected),
+      found: fingerprintVersion(found),
+    });
   }
   const names = [...new Set([...Object.keys(expected.tables), ...Object.keys(found.tables)])].sort(byName);
   for (const table of names) {

@@ -22,6 +22,8 @@ export const fingerprintSchema: z.ZodType<Fingerprint> = z.object({
       content: z.string().optional(),
     }),
   ),
+  /** Absent in manifests written before fingerprint versions: read as 1. */
+  version: z.number().int().positive().optional(),
 });
 
 const verificationSchema = z.object({

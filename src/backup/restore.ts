@@ -1,4 +1,5 @@
 import { type ErrorInfo, TenantError } from '../core/errors.js';
+import { fingerprintVersion } from '../dialect/fingerprint-hash.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
@@ -81,7 +82,8 @@ export async function restoreFromBackup(
     done('succeeded', { data: { path: entry.path, ...(recreated ? { recreated: true } : {}) } });
 
     done = startStep(ctx, 'restore:fingerprint');
-    const found = await driver.fingerprint(bctx, manifest.fingerprint.level);
+    const { level } = manifest.fingerprint;
+    const found = await driver.fingerprint(bctx, level, fingerprintVersion(manifest.fingerprint));
     const differences = compareFingerprints(manifest.fingerprint, found);
     if (differences.length > 0) {
       details.differences = differences;

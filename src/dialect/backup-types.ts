@@ -30,6 +30,13 @@ export interface Fingerprint {
   schemaHash: string;
   objects: Record<string, string>;
   tables: Record<string, TableFingerprint>;
+  /**
+   * How the dialect made the table hashes; absent: 1 (every fingerprint written before there were
+   * versions). PostgreSQL 2 knows a constraint PostgreSQL derived itself by its top-level parent's name
+   * (see postgres/constraint-identity.ts). A fingerprint is compared only with one of its own version:
+   * the dialect is asked for that (`fingerprint(level, version)`).
+   */
+  version?: number;
 }
 
 export interface ToolOptions {
@@ -93,7 +100,8 @@ export interface Scratch {
   restore(path: string, info: ArchiveInfo): Promise<void>;
   /** The dialect's integrity checks on the restored copy; returns the problems found. */
   integrityCheck(): Promise<string[]>;
-  fingerprint(level: FingerprintLevel): Promise<Fingerprint>;
+  /** `version`: that of the fingerprint it is compared with (`fingerprintVersion(expected)`); absent: the newest. */
+  fingerprint(level: FingerprintLevel, version?: number): Promise<Fingerprint>;
   drop(): Promise<void>;
 }
 
@@ -132,6 +140,9 @@ export interface BackupDriver {
   databaseGone?(tenant: Tenant): boolean;
   /** Restores the archive into the tenant's own database. */
   restore(ctx: BackupContext, path: string, info: ArchiveInfo, options: RestoreOptions): Promise<void>;
-  /** Fingerprints the tenant's live database (after a restore). */
-  fingerprint(ctx: BackupContext, level: FingerprintLevel): Promise<Fingerprint>;
+  /**
+   * Fingerprints the tenant's live database (after a restore). `version`: that of the fingerprint it is
+   * compared with (`fingerprintVersion(expected)`); absent: the newest.
+   */
+  fingerprint(ctx: BackupContext, level: FingerprintLevel, version?: number): Promise<Fingerprint>;
 }

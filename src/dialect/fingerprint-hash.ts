@@ -22,6 +22,11 @@ export class RowSetHash {
   }
 }
 
+/** The version a fingerprint's hashes were made by: one without any was written before there were versions. */
+export function fingerprintVersion(fingerprint: Pick<Fingerprint, 'version'>): number {
+  return fingerprint.version ?? 1;
+}
+
 /** Assembles a fingerprint from its parts; the schema hash covers every table's schema and every object. */
 export function buildFingerprint(
   level: FingerprintLevel,

@@ -8,6 +8,7 @@ import { backupTenant } from '../backup/take.js';
 import { verifyTenantBackup } from '../backup/verify.js';
 import { TenantError } from '../core/errors.js';
 import type { FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
+import { fingerprintVersion } from '../dialect/fingerprint-hash.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { SessionOptions, Timeouts } from '../dialect/types.js';
 import { optimizationEntries } from '../fleet/definition-set.js';
@@ -207,7 +208,8 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         return todo;
       });
       if (!expected) return reverted;
-      const found = await driverOf(ctx).fingerprint(backupContextOf(ctx, backupSettings), expected.level);
+      const bctx = backupContextOf(ctx, backupSettings);
+      const found = await driverOf(ctx).fingerprint(bctx, expected.level, fingerprintVersion(expected));
       // The history tables are the migrator's bookkeeping, not what the downs undo: a tenant without them
       // before the upgrade has them, emptied, after its downs (its every rollback was a ROLLBACK_MISMATCH).
       const history = historyTables(historyLocation(session.tenant, settings.history));

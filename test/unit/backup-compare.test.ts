@@ -70,6 +70,15 @@ describe('compareFingerprints', () => {
     );
   });
 
+  it('a fingerprint of another version is said to be one, a missing version read as 1', () => {
+    const v2 = { ...base, version: 2 };
+    assert.deepEqual(compareFingerprints(v2, structuredClone(v2)), []);
+    assert.deepEqual(compareFingerprints(base, { ...base, version: 1 }), []);
+    assert.deepEqual(compareFingerprints(base, v2), [
+      { table: '(fingerprint)', what: 'version', expected: 1, found: 2 },
+    ]);
+  });
+
   it('the schema hash covers every table schema and object but not row counts', () => {
     const a = fp('counts', { t: { schema: 's', rows: 1 } });
     assert.equal(a.schemaHash, fp('counts', { t: { schema: 's', rows: 2 } }).schemaHash);

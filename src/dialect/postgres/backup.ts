@@ -146,8 +146,8 @@ export const postgresBackupDriver: BackupDriver = {
   createScratch: createPostgresScratch,
   sweepScratch: sweepPostgresScratch,
   restore: restorePostgres,
-  async fingerprint(ctx, level) {
+  async fingerprint(ctx, level, version) {
     const session = await ctx.session();
-    return fingerprintPostgresDb(session.knex, level, ctx.tenant.schema ?? null);
+    return fingerprintPostgresDb(session.knex, level, ctx.tenant.schema ?? null, { version });
   },
 };

@@ -17,9 +17,20 @@ const NOT_EXTENSION_MEMBER = (classid: string, oid: string) =>
   `not exists (select 1 from pg_catalog.pg_depend dep where dep.classid = '${classid}'::regclass and dep.objid = ${oid} and dep.deptype = 'e')`;
 
 /**
+ * The name of the top-level constraint a derived one (`co`, conparentid <> 0) comes from, up its chain of
+ * parents: a foreign key into a sub-partitioned table derives copies of copies.
+ */
+const TOP_PARENT_NAME = `with recursive up (parent, name) as (
+    select p.conparentid, p.conname from pg_constraint p where p.oid = co.conparentid
+    union all select p.conparentid, p.conname from pg_constraint p join up on p.oid = up.parent)
+  select up.name from up where up.parent = 0`;
+
+/**
  * Tables with their parts, each list in a fixed order. `indexes` is `[name, definition, valid]` ordered by
- * definition and `constraints` `[name, definition]` ordered by name: the backup hash takes them exactly
- * as it always did (definitions; `name definition`), so manifests written before stay verifiable.
+ * definition and `constraints` `[name, definition, top parent's name]` ordered by name: the backup hash
+ * of fingerprint version 1 takes them exactly as it always did (definitions; `name definition`), so
+ * manifests written before stay verifiable. The parent's name is null unless PostgreSQL derived the
+ * constraint itself (see constraint-identity.ts).
  * `triggers` (user triggers, `[name, definition, tgenabled]`), index validity, row-level security and its
  * policies only feed the drift shape.
  */
@@ -38,7 +49,8 @@ select c.oid::int8 as oid, n.nspname as schema, c.relname as name, c.relkind as 
   (select coalesce(json_agg(json_build_array(ic.relname, pg_get_indexdef(i.indexrelid), i.indisvalid)
             order by pg_get_indexdef(i.indexrelid)), '[]')
      from pg_index i join pg_class ic on ic.oid = i.indexrelid where i.indrelid = c.oid) as indexes,
-  (select coalesce(json_agg(json_build_array(co.conname, pg_get_constraintdef(co.oid))
+  (select coalesce(json_agg(json_build_array(co.conname, pg_get_constraintdef(co.oid),
+            case when co.conparentid <> 0 then (${TOP_PARENT_NAME}) end)
             order by co.conname, pg_get_constraintdef(co.oid)), '[]')
      from pg_constraint co where co.conrelid = c.oid) as constraints,
   (select coalesce(json_agg(json_build_array(tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled) order by tg.tgname), '[]')
@@ -119,7 +131,8 @@ export interface TableRow {
   partbound: string | null;
   columns: ColumnTuple[];
   indexes: [string, string, boolean][];
-  constraints: [string, string][];
+  /** `[name, definition, top-level parent's name]`; the parent's null (or absent) for a constraint of its own. */
+  constraints: [string, string, (string | null)?][];
   triggers: [string, string, string][];
   /** The parents a table inherits from (INHERITS, not partitions), `schema.table` in order; drift only. */
   inherits?: string[];

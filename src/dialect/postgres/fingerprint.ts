@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Fingerprint, FingerprintLevel, TableFingerprint } from '../backup-types.js';
 import { buildFingerprint, hashOf } from '../fingerprint-hash.js';
+import { constraintIdentities } from './constraint-identity.js';
 import { type ObjectRow, objectKey, objectsSql, type TableRow, tablesSql } from './fingerprint-sql.js';
 import { type OutputSettings, setLocalSql } from './output-settings.js';
 
@@ -16,15 +17,23 @@ const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const rawSql = (sql: string) => sql.replace(/\?/g, '\\?');
 
 /**
- * A table's backup hash, over exactly the parts it has always covered (validity and triggers are newer
- * and left out): a backup verified later must compare equal to the manifest written when it was taken.
- * An INVALID index (a failed CREATE INDEX CONCURRENTLY leaves one) is not in it: pg_dump does not dump
- * it, so no restored copy has it, and counting it made such a tenant's every deep verify a mismatch.
- * Drift still reports it (schema-shape.ts keeps validity).
+ * The fingerprint version this code writes. 1 (a manifest without a version) hashed every constraint
+ * under its own name; 2 hashes one PostgreSQL derived itself under its top-level parent's, which a
+ * restore keeps (constraint-identity.ts). Only tables with derived constraints hash otherwise.
  */
-export function postgresTableHash(t: TableRow): string {
+export const POSTGRES_FINGERPRINT_VERSION = 2;
+
+/**
+ * A table's backup hash, over exactly the parts it has always covered (validity and triggers are newer
+ * and left out): a backup verified later must compare equal to the manifest written when it was taken,
+ * so `version` is the manifest's. An INVALID index (a failed CREATE INDEX CONCURRENTLY leaves one) is
+ * not in it: pg_dump does not dump it, so no restored copy has it, and counting it made such a tenant's
+ * every deep verify a mismatch. Drift still reports it (schema-shape.ts keeps validity).
+ */
+export function postgresTableHash(t: TableRow, version = POSTGRES_FINGERPRINT_VERSION): string {
   const indexes = t.indexes.filter(([, , valid]) => valid).map(([, definition]) => definition);
-  const constraints = t.constraints.map(([name, definition]) => `${name} ${definition}`);
+  const named = version === 1 ? t.constraints : constraintIdentities(t);
+  const constraints = named.map(([name, definition]) => `${name} ${definition}`);
   return hashOf([t.kind, t.persistence, t.partkey, t.partbound, t.columns, indexes, constraints]);
 }
 
@@ -79,12 +88,18 @@ async function hashContent(run: RunSql, t: TableRow): Promise<{ rows: number; co
   return { rows: Number(row.n), content: hashOf([row.n, row.a, row.b], 32) };
 }
 
-/** The fingerprint, read by `run` inside a transaction the caller opened (it sets search_path locally). */
+/**
+ * The fingerprint, read by `run` inside a transaction the caller opened (it sets search_path locally).
+ * `version`: 1 for one compared with a manifest written before versions; any other is made as the
+ * newest (a newer manifest's then differs by its version, not by a wrong hash).
+ */
 export async function fingerprintPostgres(
   run: RunSql,
   level: FingerprintLevel,
   schema: string | null,
+  version = POSTGRES_FINGERPRINT_VERSION,
 ): Promise<Fingerprint> {
+  const made = version === 1 ? 1 : POSTGRES_FINGERPRINT_VERSION;
   const tables = (await run(
     `set local search_path = pg_catalog; ${tablesSql(schema)}`,
   )) as unknown as TableRow[];
@@ -93,29 +108,31 @@ export async function fingerprintPostgres(
   const counts = level === 'counts' ? await countRows(run, tables) : new Map<string, number>();
   const out: Record<string, TableFingerprint> = {};
   for (const t of tables) {
-    const entry: TableFingerprint = { schema: postgresTableHash(t) };
+    const entry: TableFingerprint = { schema: postgresTableHash(t, made) };
     if (level === 'counts') entry.rows = counts.get(String(t.oid)) ?? 0;
     if (level === 'full') Object.assign(entry, await hashContent(run, t));
     out[`${t.schema}.${t.name}`] = entry;
   }
   const objects = Object.fromEntries(objectRows.map((o) => [objectKey(o), hashOf(o.def)]));
-  return buildFingerprint(level, out, objects);
+  const fingerprint = buildFingerprint(level, out, objects);
+  return made === 1 ? fingerprint : { ...fingerprint, version: made };
 }
 
 /**
  * Runs the fingerprint in its own read-only transaction (for a live or a restored database). `settings`:
- * the output settings to read under — a scratch copy is read as its source is (see output-settings.ts).
+ * the output settings to read under — a scratch copy is read as its source is (see output-settings.ts);
+ * `version`: that of the fingerprint it is compared with (see fingerprintPostgres).
  */
 export function fingerprintPostgresDb(
   knex: Knex,
   level: FingerprintLevel,
   schema: string | null,
-  settings?: OutputSettings,
+  { settings, version }: { settings?: OutputSettings; version?: number } = {},
 ): Promise<Fingerprint> {
   return knex.transaction(async (trx) => {
     await trx.raw('set transaction isolation level repeatable read, read only');
     await trx.raw('set local statement_timeout = 0');
     if (settings) await trx.raw(rawSql(setLocalSql(settings)));
-    return fingerprintPostgres(viaKnex(trx), level, schema);
+    return fingerprintPostgres(viaKnex(trx), level, schema, version);
   });
 }

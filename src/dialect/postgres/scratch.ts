@@ -188,14 +188,14 @@ export async function createPostgresScratch(ctx: BackupContext): Promise<Scratch
     async integrityCheck() {
       return scratchIntegrityProblems((await open()).knex);
     },
-    async fingerprint(level: FingerprintLevel) {
+    async fingerprint(level: FingerprintLevel, version?: number) {
       // The scratch database has none of the tenant database's own settings (ALTER DATABASE … SET
       // timezone, DateStyle): pg_dump does not dump them. The backup's fingerprint was read under them —
       // a timestamptz row in Tokyo time, a date partition bound in DMY — so the copy is read under the
       // source's, or a good backup would never match.
       const settings = await readOutputSettings((await ctx.session()).knex);
       const { knex: s } = await open();
-      return fingerprintPostgresDb(s, level, ctx.tenant.schema ?? null, settings);
+      return fingerprintPostgresDb(s, level, ctx.tenant.schema ?? null, { settings, version });
     },
     async drop() {
       if (dropped) return;
