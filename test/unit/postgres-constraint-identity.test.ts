@@ -1,12 +1,14 @@
 // The PostgreSQL backup hash of a table with constraints PostgreSQL derives itself (pure): version 2
 // knows them by their top-level parent's name, so a restore's other numbering hashes equal; version 1
-// (manifests without a version) is exactly the hash dbfleet always wrote.
+// (manifests without a version) is exactly the hash dbfleet always wrote. The drift shape alike.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hashOf } from '../../src/dialect/fingerprint-hash.js';
 import { constraintIdentities } from '../../src/dialect/postgres/constraint-identity.js';
 import { postgresTableHash } from '../../src/dialect/postgres/fingerprint.js';
 import type { TableRow } from '../../src/dialect/postgres/fingerprint-sql.js';
+import { postgresShape } from '../../src/dialect/postgres/schema-shape.js';
+import { compareShapes, describeDifference } from '../../src/drift/compare.js';
 
 const FK = 'orders_customer_id_fkey';
 const to = (table: string) => `FOREIGN KEY (customer_id) REFERENCES ${table}(id)`;
@@ -97,5 +99,26 @@ describe('PostgreSQL derived constraints in the backup hash', () => {
     ];
     assert.deepEqual(constraintIdentities(source), expected);
     assert.deepEqual(constraintIdentities(orders([...restored.constraints].reverse())), expected);
+  });
+});
+
+describe('PostgreSQL derived constraints in the drift shape', () => {
+  const shape = (t: TableRow) => postgresShape([t], [], null);
+  const copies = [to('customers'), to('customers_eu'), to('customers_us')];
+
+  test('one part per name, the definitions of the copies in order; a restore is no drift', () => {
+    assert.deepEqual(shape(source).tables['public.orders']?.constraints, [
+      { name: FK, definition: copies.join('; ') },
+      { name: 'orders_pkey', definition: 'PRIMARY KEY (id)' },
+    ]);
+    assert.deepEqual(compareShapes(shape(source), shape(restored)), []);
+  });
+
+  test('a lost copy is drift on its key', () => {
+    const lost = orders(source.constraints.filter(([n]) => n !== `${FK}2`));
+    const left = [copies[0], copies[2]].join('; ');
+    assert.deepEqual(compareShapes(shape(source), shape(lost)).map(describeDifference), [
+      `~ constraint ${FK} on public.orders: ${copies.join('; ')} → ${left}`,
+    ]);
   });
 });

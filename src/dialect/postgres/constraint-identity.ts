@@ -1,3 +1,4 @@
+import type { PartShape } from '../schema-shape.js';
 import type { TableRow } from './fingerprint-sql.js';
 
 /**
@@ -22,4 +23,19 @@ export function constraintIdentities(t: TableRow): ConstraintIdentity[] {
   return t.constraints
     .map(([name, definition, parent]): ConstraintIdentity => [parent ?? name, definition])
     .sort(([an, ad], [bn, bd]) => byText(an, bn) || byText(ad, bd));
+}
+
+/**
+ * The drift shape's constraints: its parts are keyed by name, and a key shares its name with its copies,
+ * so one part per name with its definitions in order (`…(id); … REFERENCES customers_eu(id)`): a lost or
+ * different copy still shows, on its key.
+ */
+export function constraintParts(t: TableRow): PartShape[] {
+  const out: PartShape[] = [];
+  for (const [name, definition] of constraintIdentities(t)) {
+    const last = out.at(-1);
+    if (last?.name === name) last.definition += `; ${definition}`;
+    else out.push({ name, definition });
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { type ColumnShape, relativeKey, type SchemaShape, type TableShape } from '../schema-shape.js';
+import { constraintParts } from './constraint-identity.js';
 import {
   type ColumnTuple,
   matviewIndexesSql,
@@ -97,7 +98,7 @@ function table(t: TableRow, own: string | null, quoted: string | null): TableSha
       definition: unqualify(definition, quoted),
       valid,
     })),
-    constraints: t.constraints.map(([name, definition]) => ({ name, definition })),
+    constraints: constraintParts(t),
     triggers: t.triggers.map(([name, definition, state]) => ({
       name,
       definition: unqualify(definition, quoted) + (TRIGGER_STATE[state] ?? ''),
