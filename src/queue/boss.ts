@@ -1,5 +1,6 @@
 import type PgBoss from 'pg-boss';
 import { registerConnectionSecrets } from '../core/redact.js';
+import { checkQueueIsDirect } from '../dialect/postgres/queue-direct-session.js';
 import { QUEUE_SCHEMA, TENANT_QUEUE } from './job.js';
 
 /**
@@ -16,10 +17,13 @@ const JOB_EXPIRE_SECONDS = 23 * 3600;
 
 /**
  * pg-boss on the control database, with the tenant queue created (idempotent: every coordinator and
- * worker may start first). The URL's password joins the command's redaction scope.
+ * worker may start first). The URL's password joins the command's redaction scope. Every coordinator and
+ * worker opens the queue here first: a URL through a connection pooler is refused before pg-boss creates
+ * or sends anything (one short connection per start).
  */
 export async function openBoss(url: string, onError: (err: Error) => void): Promise<PgBoss> {
   registerConnectionSecrets(url);
+  await checkQueueIsDirect(url);
   // Loaded here, not at the top: pg-boss and its dependencies take ~70 ms to load, and only a run
   // with --queue (and `dbfleet worker`) use it — every other command and library import would pay it.
   const { default: PgBoss } = await import('pg-boss');
