@@ -82,6 +82,26 @@ describe('concurrently-in-transaction', () => {
   });
 });
 
+// A .sql migration written with its own BEGIN … COMMIT (as many are, for tools that do not wrap a file in
+// a transaction) passed lint, and ran: its COMMIT ended the transaction dbfleet runs it in, so the history
+// record and anything after ran outside one — a failure there left the tenant half-migrated, unrecorded.
+describe('commit-in-transaction', () => {
+  it('fires on COMMIT, END, ROLLBACK, ABORT, PREPARE TRANSACTION in a transactional migration', async () => {
+    assert.deepEqual(await rulesOf('begin; create table x (id int); commit;'), ['commit-in-transaction']);
+    for (const sql of ['end', 'rollback', 'abort', 'commit and chain', "prepare transaction 'p'"])
+      assert.deepEqual(await rulesOf(`create table x (id int); ${sql}`), ['commit-in-transaction'], sql);
+  });
+
+  it('safe: the same without the COMMIT; savepoints; its own block in a migration without a transaction', async () => {
+    assert.deepEqual(await rulesOf('begin; create table x (id int);'), []);
+    assert.deepEqual(
+      await rulesOf('savepoint s; create table x (id int); rollback to savepoint s; release savepoint s'),
+      [],
+    );
+    assert.deepEqual(await rulesOf('begin; create table x (id int); commit;', { transactional: false }), []);
+  });
+});
+
 // Plain VACUUM and the other statements PostgreSQL refuses in a transaction block were quiet: the
 // migration then failed on every tenant at run time, after the first wave had started.
 describe('no-transaction-block', () => {

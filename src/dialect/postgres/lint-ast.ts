@@ -94,3 +94,13 @@ export function transactionBlockAfter(node: Node, open: boolean): boolean {
   if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') return open && Boolean(chain);
   return kind === 'TRANS_STMT_PREPARE' ? false : open;
 }
+
+/**
+ * COMMIT / END / ROLLBACK / ABORT (not to a savepoint) and PREPARE TRANSACTION: statements that end the
+ * transaction they run in — in a transactional migration, the one dbfleet (like knex) runs it in.
+ */
+export function endsTransaction(node: Node): boolean {
+  if (!('TransactionStmt' in node)) return false;
+  const { kind } = node.TransactionStmt;
+  return kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE';
+}

@@ -22,6 +22,13 @@ export const POSTGRES_RULES = {
     why: "PostgreSQL refuses these in a transaction block — the migration's, or the one it runs a query string of several statements in: the migration fails on every tenant",
     safe: "run that migration without a transaction and send the statement alone; routine VACUUM / maintenance belongs in an optimization or the server's autovacuum, not a migration",
   },
+  commitInTransaction: {
+    id: 'commit-in-transaction',
+    title:
+      'COMMIT, END, ROLLBACK or PREPARE TRANSACTION in a migration that runs in a transaction (a .sql file with its own BEGIN … COMMIT, a knex.raw)',
+    why: 'it ends the transaction dbfleet (like knex) runs the migration in: what came before commits on its own, and what follows — the history record too — runs outside any transaction. A failure after it leaves the tenant half-migrated with the migration unrecorded, and running it again fails on what did commit',
+    safe: "drop the migration's own BEGIN / COMMIT: each migration already runs in a transaction of its own; if it must commit in steps, run it without one (`-- dbfleet: transaction=false`) and make every step safe to run again",
+  },
   addColumnNotNull: {
     id: 'add-column-not-null',
     title: 'ADD COLUMN … NOT NULL without a default',

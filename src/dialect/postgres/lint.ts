@@ -3,6 +3,7 @@ import type { DialectLinter, LintHit, LintMigrationInput, StillNew } from '../li
 import { lintAlterTable, type StatementContext, typeOfColumn } from './lint-alter.js';
 import {
   calls,
+  endsTransaction,
   isZeroSetting,
   statementText,
   stringConstant,
@@ -186,6 +187,9 @@ export async function createPostgresLinter(stillNew: StillNew): Promise<DialectL
         for (const raw of raws) {
           const statement = statementText(bytes, raw);
           const node = raw.stmt!;
+          // A migration's own COMMIT ends the transaction dbfleet runs it in (its BEGIN, there, is a warning).
+          if (migration.transactional && endsTransaction(node))
+            hits.push({ rule: POSTGRES_RULES.commitInTransaction.id, statement });
           ownBlock = transactionBlockAfter(node, ownBlock);
           if ('DoStmt' in node) {
             lintDoBlock(node.DoStmt, statement, migration.name, hits);
