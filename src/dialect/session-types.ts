@@ -204,5 +204,12 @@ export interface TenantSession {
    * "SET TRANSACTION ISOLATION LEVEL must be called before any query", a check reading uncommitted rows).
    */
   endStrayTransaction?(): Promise<boolean>;
+  /**
+   * Whether the session's connection is outside any transaction block now, as the server last said
+   * (PostgreSQL's ReadyForQuery status: no round trip). Asked inside a migration's transaction when the
+   * migration failed: true means it ended that transaction itself (a COMMIT statement of its own), so what
+   * it ran before is committed. Absent where the driver does not say (SQLite, SQL Server).
+   */
+  outsideTransaction?(): boolean;
   close(): Promise<void>;
 }

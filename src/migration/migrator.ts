@@ -29,6 +29,19 @@ function endedItsTransaction(name: string): TenantError {
   );
 }
 
+/**
+ * A migration that failed after a COMMIT (or ROLLBACK) statement of its own: that statement ended the
+ * transaction dbfleet ran it in, so what it ran before stays committed — reporting "rolled back, nothing
+ * applied" would be false. knex fails it the same way, with the same state left behind.
+ */
+function failedAfterEndingItsTransaction(err: unknown): TenantError {
+  const cause = err instanceof Error ? err.message : String(err);
+  return new TenantError(
+    'TRANSACTION_ENDED',
+    `ended its own transaction (a COMMIT or ROLLBACK statement of its own), then failed: ${cause} — what it ran before that COMMIT stays committed, and it is not recorded as applied; drop its own BEGIN / COMMIT (dbfleet runs each migration in a transaction), or opt out with transaction=false`,
+  );
+}
+
 /** Runs one migration in its own transaction (unless it opted out), recording it in the same transaction. */
 export async function runMigration(
   opts: TenantMigrationOptions,
@@ -80,7 +93,12 @@ export async function runMigration(
       (trx) => {
         inside = (async () => {
           if (overrides) await session.setTimeouts(timeouts, trx);
-          await withUserProcessing(trx, () => body(trx, ctx));
+          try {
+            await withUserProcessing(trx, () => body(trx, ctx));
+          } catch (err) {
+            if (session.outsideTransaction?.()) throw failedAfterEndingItsTransaction(err);
+            throw err;
+          }
           if (trx.isCompleted()) throw endedItsTransaction(migration.name);
           await record(trx, true);
         })();
@@ -155,9 +173,11 @@ export async function migrateTenant(
       } catch (err) {
         const error = describeFailure(err, opts.adapter);
         // Without a transaction, runWithoutTransaction has already said what stays applied.
-        const outcome = byName.get(name)!.config.transaction
-          ? ' — rolled back: nothing of it was applied'
-          : '';
+        // A migration that ended dbfleet's transaction itself says what stays (TRANSACTION_ENDED).
+        const outcome =
+          byName.get(name)!.config.transaction && error.code !== 'TRANSACTION_ENDED'
+            ? ' — rolled back: nothing of it was applied'
+            : '';
         const failure = {
           code: error.code === 'FAILED' ? 'MIGRATION_FAILED' : error.code,
           message: `${name}: ${error.message}${outcome}`,

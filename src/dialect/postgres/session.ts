@@ -218,6 +218,8 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
         await query('reset default_transaction_read_only');
       }
     },
+    // pg's public getTransactionStatus(): 'I' idle, 'T' in a transaction block, 'E' in a failed one.
+    outsideTransaction: () => connection.getTransactionStatus() === 'I',
     async endStrayTransaction() {
       // Inside a transaction block now() is when it began; outside, this statement's own start.
       const open = await query<{ open: boolean }>(
