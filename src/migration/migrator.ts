@@ -118,6 +118,13 @@ export async function runMigration(
     await runWithoutTransaction(session, adapter, migration, () =>
       withUserProcessing(session.knex, () => body(session.knex, ctx)),
     );
+    // A BEGIN of its own never committed: its history row, the next migrations and every later step
+    // would run inside that transaction, and all be lost when the session ends. Rolled back now, and said.
+    if (session.outsideTransaction?.() === false && (await session.endStrayTransaction?.()))
+      throw new TenantError(
+        'TRANSACTION_LEFT_OPEN',
+        'left a transaction open (a BEGIN of its own, never committed): it was rolled back, so what ran in that transaction is undone, and it is not recorded as applied',
+      );
     // Already committed: it is recorded whatever knex's lock row says.
     await record(session.knex, false);
   } finally {

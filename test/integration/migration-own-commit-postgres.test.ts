@@ -29,7 +29,7 @@ function folder(label: string, files: Record<string, string>): string {
   return dir;
 }
 
-before(() => createDatabases([`${prefix}_sql`, `${prefix}_module`]));
+before(() => createDatabases([`${prefix}_sql`, `${prefix}_module`, `${prefix}_open`]));
 after(async () => {
   await dropDatabases(prefix);
   rmSync(root, { recursive: true, force: true });
@@ -67,6 +67,24 @@ describe('a migration that ends its own transaction', () => {
     assert.match(result.error?.message ?? '', /boom after commit/);
     assert.doesNotMatch(result.error?.message ?? '', /nothing of it was applied/);
     assert.equal(await exists(db, 'w'), true);
+  });
+
+  it('a migration without a transaction that leaves its own BEGIN open fails, rolled back, before the next', async () => {
+    // Left open, the history row, the next migration and every later step ran inside that transaction,
+    // reported applied — and all of it was lost when the session ended without a COMMIT.
+    const db = `${prefix}_open`;
+    const dir = folder('open', {
+      '001_r.sql': '-- dbfleet: transaction=false\nBEGIN;\ncreate table r (id int);\n',
+      '002_s.sql': 'create table s (id int);\n',
+    });
+    const report = await migrate({ tenants: [tenantOf(db)], migrations: await loadMigrations(dir) });
+    const result = report.tenants[0]!;
+    assert.equal(result.error?.code, 'TRANSACTION_LEFT_OPEN', JSON.stringify(result.error));
+    assert.match(result.error?.message ?? '', /^001_r\.sql: left a transaction open/);
+    assert.deepEqual((result.details as { applied: string[] }).applied, []);
+    assert.deepEqual(await history(db), []);
+    assert.equal(await exists(db, 'r'), false);
+    assert.equal(await exists(db, 's'), false);
   });
 
   it('a migration that fails inside its transaction is still rolled back and says so', async () => {
