@@ -102,6 +102,21 @@ describe('commit-in-transaction', () => {
   });
 });
 
+describe('begin-without-commit', () => {
+  it('fires on a BEGIN never committed in a migration without a transaction', async () => {
+    const hits = await lintOf('begin; create table x (id int);', { transactional: false });
+    assert.deepEqual(
+      hits.map((h) => [h.rule, h.statement]),
+      [['begin-without-commit', 'begin']],
+    );
+  });
+
+  it('safe: committed, rolled back, or no BEGIN of its own', async () => {
+    for (const sql of ['begin; create table x (id int); commit;', 'begin; select 1; rollback;', 'select 1'])
+      assert.deepEqual(await rulesOf(sql, { transactional: false }), [], sql);
+  });
+});
+
 // Plain VACUUM and the other statements PostgreSQL refuses in a transaction block were quiet: the
 // migration then failed on every tenant at run time, after the first wave had started.
 describe('no-transaction-block', () => {

@@ -29,6 +29,12 @@ export const POSTGRES_RULES = {
     why: 'it ends the transaction dbfleet (like knex) runs the migration in: what came before commits on its own, and what follows — the history record too — runs outside any transaction. A failure after it leaves the tenant half-migrated with the migration unrecorded, and running it again fails on what did commit',
     safe: "drop the migration's own BEGIN / COMMIT: each migration already runs in a transaction of its own; if it must commit in steps, run it without one (`-- dbfleet: transaction=false`) and make every step safe to run again",
   },
+  beginWithoutCommit: {
+    id: 'begin-without-commit',
+    title: 'a BEGIN of its own, never committed, in a migration without a transaction',
+    why: 'its transaction is still open when the migration ends: dbfleet rolls it back and fails the migration on every tenant (TRANSACTION_LEFT_OPEN) — under knex its history row and whatever ran next would sit in that transaction, lost when the connection closes',
+    safe: 'end what it begins with a COMMIT, or drop its own BEGIN and let dbfleet run the migration in a transaction',
+  },
   addColumnNotNull: {
     id: 'add-column-not-null',
     title: 'ADD COLUMN … NOT NULL without a default',

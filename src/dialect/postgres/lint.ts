@@ -173,6 +173,7 @@ export async function createPostgresLinter(stillNew: StillNew): Promise<DialectL
       const hits: LintHit[] = [];
       // A block the migration opens itself (`knex.raw('begin')` in a migration without a transaction).
       let ownBlock = false;
+      let openedBy = '';
       for (const sql of migration.statements) {
         let parsed: ParseResult;
         try {
@@ -190,7 +191,9 @@ export async function createPostgresLinter(stillNew: StillNew): Promise<DialectL
           // A migration's own COMMIT ends the transaction dbfleet runs it in (its BEGIN, there, is a warning).
           if (migration.transactional && endsTransaction(node))
             hits.push({ rule: POSTGRES_RULES.commitInTransaction.id, statement });
+          const wasOpen = ownBlock;
           ownBlock = transactionBlockAfter(node, ownBlock);
+          if (ownBlock && !wasOpen) openedBy = statement;
           if ('DoStmt' in node) {
             lintDoBlock(node.DoStmt, statement, migration.name, hits);
             continue;
@@ -205,6 +208,9 @@ export async function createPostgresLinter(stillNew: StillNew): Promise<DialectL
           });
         }
       }
+      // Never committed: dbfleet rolls it back and fails the migration (TRANSACTION_LEFT_OPEN) on every tenant.
+      if (ownBlock && !migration.transactional)
+        hits.push({ rule: POSTGRES_RULES.beginWithoutCommit.id, statement: openedBy });
       return hits;
     },
   };
