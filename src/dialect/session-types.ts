@@ -208,8 +208,9 @@ export interface TenantSession {
    * Whether the session's connection is outside any transaction block now, as the server last said
    * (PostgreSQL's ReadyForQuery status: no round trip). Asked inside a migration's transaction when the
    * migration failed: true means it ended that transaction itself (a COMMIT statement of its own), so what
-   * it ran before is committed. Absent where the driver does not say (SQLite, SQL Server).
+   * it ran before is committed. Undefined where the driver cannot say (a closed connection); absent on
+   * SQL Server, whose migrations run in knex's own transactions.
    */
-  outsideTransaction?(): boolean;
+  outsideTransaction?(): boolean | undefined;
   close(): Promise<void>;
 }

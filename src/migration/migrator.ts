@@ -100,6 +100,10 @@ export async function runMigration(
             throw err;
           }
           if (trx.isCompleted()) throw endedItsTransaction(migration.name);
+          // Its own COMMIT statement ended the transaction it ran in, and what it ran is committed. The
+          // history row gets a transaction again, so it is written and committed as under knex on
+          // PostgreSQL — on SQLite the closing COMMIT would otherwise fail, after the row was written.
+          if (session.outsideTransaction?.()) await trx.raw('begin');
           await record(trx, true);
         })();
         return inside;

@@ -60,9 +60,14 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
   const setTimeouts = async (t: Timeouts) => {
     wait.lockTimeoutMs = lockTimeoutMsOf(t);
   };
+  // The session's one connection, kept to read its transaction state without acquiring it (inside a
+  // migration's knex transaction, which holds it, an acquire would wait for ever).
+  let raw: Database.Database | undefined;
   try {
     // Opened now, as before: a file that cannot be opened fails the open.
-    await withRawConnection(knex, () => {});
+    await withRawConnection(knex, (db) => {
+      raw = db;
+    });
   } catch (err) {
     await knex.destroy().catch(() => {});
     throw err;
@@ -132,6 +137,8 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
         await withRawConnection(knex, (db) => db.pragma('query_only = OFF'));
       }
     },
+    // Unknown (undefined) once that connection is closed: never taken for "outside".
+    outsideTransaction: () => (raw?.open ? !raw.inTransaction : undefined),
     endStrayTransaction: () =>
       withRawConnection(knex, (db) => {
         if (!db.inTransaction) return false;
