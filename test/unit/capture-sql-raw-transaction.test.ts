@@ -7,34 +7,10 @@
 // control statements to the client as bare SQL strings, the migration's `knex.raw` comes as a query object.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Knex } from 'knex';
-import type { DialectName, Tenant } from '../../src/core/tenant.js';
-import { getAdapter } from '../../src/dialect/registry.js';
+import type { DialectName } from '../../src/core/tenant.js';
 import { lint } from '../../src/lint/index.js';
-import { captureMigrationSql } from '../../src/migration/capture-sql.js';
-import type { Migration, MigrationConfig } from '../../src/migration/types.js';
-
-function offlineTenant(dialect: DialectName): Tenant {
-  return { id: 'capture', dialect, connection: {}, host: 'capture', database: 'capture', tags: [] };
-}
-
-function moduleMigration(
-  name: string,
-  up: (knex: Knex | Knex.Transaction) => Promise<void>,
-  config: Partial<MigrationConfig> = {},
-): Migration {
-  return {
-    name,
-    file: `/m/${name}`,
-    checksum: '',
-    kind: 'module',
-    config: { transaction: true, ...config },
-    up,
-  };
-}
-
-const capture = (dialect: DialectName, migration: Migration) =>
-  captureMigrationSql(getAdapter(dialect), offlineTenant(dialect), migration);
+import type { Migration } from '../../src/migration/types.js';
+import { capture, moduleMigration } from '../helpers/capture-migrations.js';
 
 /** `index`, written between the migration's own BEGIN and COMMIT (`begin transaction`: all three dialects' SQL). */
 const handOpened = (name: string, index: string) =>

@@ -7,36 +7,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Knex } from 'knex';
-import type { DialectName, Tenant } from '../../src/core/tenant.js';
+import type { DialectName } from '../../src/core/tenant.js';
 import { getAdapter } from '../../src/dialect/registry.js';
 import { lint } from '../../src/lint/index.js';
 import { captureMigrationSql } from '../../src/migration/capture-sql.js';
-import type { Migration, MigrationConfig } from '../../src/migration/types.js';
+import type { Migration } from '../../src/migration/types.js';
+import { capture, moduleMigration, offlineTenant } from '../helpers/capture-migrations.js';
 
 const DIALECTS: DialectName[] = ['postgres', 'sqlite', 'mssql'];
-
-function offlineTenant(dialect: DialectName): Tenant {
-  return { id: 'capture', dialect, connection: {}, host: 'capture', database: 'capture', tags: [] };
-}
-
-function moduleMigration(
-  name: string,
-  up: (knex: Knex | Knex.Transaction) => Promise<void>,
-  config: Partial<MigrationConfig> = {},
-): Migration {
-  return {
-    name,
-    file: `/m/${name}`,
-    checksum: '',
-    kind: 'module',
-    config: { transaction: true, ...config },
-    up,
-  };
-}
-
-function capture(dialect: DialectName, migration: Migration): Promise<string[]> {
-  return captureMigrationSql(getAdapter(dialect), offlineTenant(dialect), migration);
-}
 
 /** Every statement mentions its place, so the order the derivation saw them in can be checked. */
 const inTransaction = moduleMigration('002_index_in_transaction.js', async (knex) => {
