@@ -56,6 +56,6 @@ export async function checkQueueIsDirect(url: string): Promise<void> {
 
 function refused(url: string, cause: string): UsageError {
   return new UsageError(
-    `the queue ${redact(url)} goes through a connection pooler (PgBouncer): ${cause}. Queue workers hold session-level advisory locks on their control connection (which worker is alive, which tenant it runs, the per-host caps), and a pooler in transaction mode leaves such a lock on whichever server connection ran the statement; point --queue at the PostgreSQL server itself (its own port, usually 5432). Nothing was enqueued`,
+    `the queue ${redact(url)} goes through a connection pooler (PgBouncer): ${cause}. Queue workers hold session-level advisory locks on their control connection (which worker is alive, which tenant it runs, the per-host caps), and a pooler in transaction mode leaves such a lock on whichever server connection ran the statement; point --queue at the PostgreSQL server itself (its own port, usually 5432). Nothing was enqueued or run`,
   );
 }
