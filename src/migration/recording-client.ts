@@ -64,7 +64,8 @@ function offlineConnection(): object {
  * `client.config.client`, the name a migration branches on, holds inside it); the SQL Server transaction
  * calls of `offlineConnection`; knex's Transaction sends its control statements as bare strings to
  * `client.query(connection, sql)`, the runner sends every builder's and `knex.raw`'s SQL as an object, and
- * that object is the one `_query` gets.
+ * that object is the one `_query` gets; the SQLite client's processResponse reads an insert's, update's or
+ * delete's outcome from `query.context` (`lastID`, `changes`: without it, deriving any SQLite insert fails).
  */
 export function recordingClientClass(
   dialectClient: typeof Knex.Client,

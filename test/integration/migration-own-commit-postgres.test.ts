@@ -87,6 +87,19 @@ describe('a migration that ends its own transaction', () => {
     assert.equal(await exists(db, 's'), false);
   });
 
+  it("a module's knex.raw('commit') that then succeeds: applied and recorded, as under knex", async () => {
+    const db = `${prefix}_module`;
+    const dir = folder('module-ok', {
+      '001_u.js':
+        "exports.up = async (knex) => { await knex.schema.createTable('u', (t) => t.increments('id')); await knex.raw('commit'); };\nexports.down = async () => {};\n",
+    });
+    const report = await migrate({ tenants: [tenantOf(db)], migrations: await loadMigrations(dir) });
+    assert.equal(report.tenants[0]!.status, 'succeeded', JSON.stringify(report.tenants[0]!.error));
+    assert.deepEqual(await history(db), ['001_u.js']);
+    assert.equal(await exists(db, 'u'), true);
+    await queryDatabase(db, 'drop table u; delete from knex_migrations');
+  });
+
   it('a migration that fails inside its transaction is still rolled back and says so', async () => {
     const db = `${prefix}_module`;
     const dir = folder('plain', {
