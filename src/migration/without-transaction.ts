@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { TenantError } from '../core/errors.js';
+import { scriptOutcomeOf } from '../dialect/script-outcome.js';
 import type { DialectAdapter, TenantSession } from '../dialect/types.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { Migration } from './types.js';
@@ -32,7 +33,8 @@ function leftoverAdvice(indexes: readonly string[]): string {
 
 /**
  * Runs a migration that opted out of a transaction (CREATE INDEX CONCURRENTLY and friends), whose
- * statements commit as they go. A failure says so — what ran before it stays applied — and names any
+ * statements commit as they go. A failure says what stays applied (the dialect knows for a script of its
+ * own: a PostgreSQL file runs as one implicit transaction) and names any
  * INVALID index it left; a run that "succeeds" with an INVALID index of its own (IF NOT EXISTS on a
  * leftover) fails instead of being recorded as applied.
  */
@@ -53,8 +55,17 @@ export async function runWithoutTransaction(
     await run();
   } catch (err) {
     const failure = describeFailure(err, adapter);
+    // A BEGIN of its own was still open at the failure: that transaction can commit nothing more, and every
+    // later statement on the session would fail in it (PostgreSQL) or join it (SQLite). Rolled back now.
+    const ownOpen =
+      session.outsideTransaction?.() === false &&
+      (await session.endStrayTransaction?.().catch(() => false)) === true;
     const left = leftBy(before, await session.invalidIndexes().catch(() => []), executed);
-    const what = 'it runs without a transaction, so what it did before the failure stays applied';
+    const what =
+      scriptOutcomeOf(err) ??
+      (ownOpen
+        ? 'it runs without a transaction: what ran in its own transaction (since its BEGIN) was rolled back, what ran before that stays applied'
+        : 'it runs without a transaction, so what it did before the failure stays applied');
     throw new TenantError(
       failure.code === 'FAILED' ? 'MIGRATION_FAILED' : failure.code,
       `${failure.message} — ${what}${left.length ? `; ${leftoverAdvice(left)}` : ''}`,

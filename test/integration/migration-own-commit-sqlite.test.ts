@@ -72,4 +72,20 @@ describe('SQLite: a migration with a COMMIT of its own', () => {
     assert.ok(tables.includes('z'));
     assert.deepEqual(history, []);
   });
+
+  it('without a transaction, failing inside a BEGIN of its own: that transaction is rolled back, and it says so', async () => {
+    // It said "what it did before the failure stays applied", while what ran after its BEGIN was undone.
+    const { result, tables, history } = await migrated('open-begin', {
+      '001_b.sql':
+        '-- dbfleet: transaction=false\ncreate table b0 (id int);\nbegin;\ncreate table b1 (id int);\ninsert into nosuch values (1);\ncommit;\n',
+    });
+    assert.equal(result.error?.code, 'MIGRATION_FAILED', JSON.stringify(result.error));
+    assert.match(
+      result.error?.message ?? '',
+      /no such table: nosuch — it runs without a transaction: what ran in its own transaction \(since its BEGIN\) was rolled back, what ran before that stays applied$/,
+    );
+    assert.ok(tables.includes('b0'), 'statements before its BEGIN committed one by one');
+    assert.ok(!tables.includes('b1'));
+    assert.deepEqual(history, []);
+  });
 });

@@ -15,6 +15,7 @@ import { readCompleteHistorySql, readHistorySql } from './read-history.js';
 import { recordPostgresMigration } from './record-migration.js';
 import { readPostgresShape } from './schema-shape.js';
 import { applicationNameOf, sessionTimeouts } from './session-settings.js';
+import { explainScriptFailure } from './script-failure.js';
 import { createStallWatch, type StallWatch } from './stall-watchdog.js';
 import { checkStartupSettings, runWithStartupCheck } from './startup-settings-check.js';
 
@@ -252,8 +253,12 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
     async runScript(sql, on) {
       if (sql.trim() === '') return;
       // The simple-query protocol runs a multi-statement script in one round trip; no bindings involved.
-      if (on) await on.raw(sql.replace(/\?/g, '\\?'));
-      else await query(sql);
+      try {
+        if (on) await on.raw(sql.replace(/\?/g, '\\?'));
+        else await query(sql);
+      } catch (err) {
+        throw await explainScriptFailure(err, sql);
+      }
     },
     schemaShape: () => readPostgresShape(connection, tenant.schema ?? null),
     async schemaExists() {
