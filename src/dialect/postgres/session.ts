@@ -14,8 +14,8 @@ import { connectPinned, knexOver, type PinnedConnection } from './pinned-connect
 import { readCompleteHistorySql, readHistorySql } from './read-history.js';
 import { recordPostgresMigration } from './record-migration.js';
 import { readPostgresShape } from './schema-shape.js';
-import { applicationNameOf, sessionTimeouts } from './session-settings.js';
 import { explainScriptFailure } from './script-failure.js';
+import { applicationNameOf, sessionTimeouts } from './session-settings.js';
 import { createStallWatch, type StallWatch } from './stall-watchdog.js';
 import { checkStartupSettings, runWithStartupCheck } from './startup-settings-check.js';
 
