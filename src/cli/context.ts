@@ -2,7 +2,7 @@
 // needs (zod for the config, knex and the drivers behind the inventory) loads when a command runs, and
 // `--help`, `--version` and usage errors answer without loading it (see test/unit/cli-startup.test.ts).
 import type { Argv } from 'yargs';
-import { durationMs, type RunOverrides, wholeNumberAtLeastOne } from '../config/overrides.js';
+import { flagDurationMs, type RunOverrides, wholeNumberAtLeastOne } from '../config/overrides.js';
 import type { RunOptions } from '../config/run-options.js';
 import { UsageError } from '../core/errors.js';
 import { enterConfigFolder } from './config-folder.js';
@@ -109,12 +109,12 @@ export function withCommonOptions<T>(
     })
     .option('lock-timeout', {
       type: 'string',
-      describe: 'how long a statement waits for a lock, e.g. 5s (default 5s)',
+      describe: 'how long a statement waits for a lock, with its unit: 5s, 500ms (default 5s)',
       group: 'Fan-out:',
     })
     .option('statement-timeout', {
       type: 'string',
-      describe: 'how long one statement may run, e.g. 10m; 0 = none (default 10m)',
+      describe: 'how long one statement may run, with its unit: 10m, 1h; 0 = none (default 10m)',
       group: 'Fan-out:',
     })
     .option('lock-wait', {
@@ -168,6 +168,10 @@ export function refuseEmptyValues(args: CommonArgs): void {
   }
 }
 
+/** Why `--lock-timeout 0` is refused: it is the outage the lock timeout exists to prevent (lint's lock-timeout-disabled). */
+const LOCK_TIMEOUT_ZERO =
+  "that turns the lock timeout off: a migration's ALTER would wait for ever behind a long transaction while every query on the table queues behind it — give a duration (5s; a longer one such as 1m for a quiet window)";
+
 /**
  * The flags as run overrides. Numbers and durations are checked here, so a mistake names the flag
  * (`--lock-timeout: …`); the library checks them again for callers without a command line.
@@ -182,9 +186,9 @@ export function overridesOf(args: CommonArgs): RunOverrides {
     journal: args.journal,
     concurrency: wholeNumberAtLeastOne('--concurrency', args.concurrency),
     perHost: wholeNumberAtLeastOne('--per-host', args['per-host']),
-    lockTimeout: durationMs('--lock-timeout', args['lock-timeout']),
-    statementTimeout: durationMs('--statement-timeout', args['statement-timeout']),
-    lockWait: durationMs('--lock-wait', args['lock-wait']),
+    lockTimeout: flagDurationMs('--lock-timeout', args['lock-timeout'], LOCK_TIMEOUT_ZERO),
+    statementTimeout: flagDurationMs('--statement-timeout', args['statement-timeout']),
+    lockWait: flagDurationMs('--lock-wait', args['lock-wait']),
   };
 }
 

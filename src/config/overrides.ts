@@ -49,3 +49,24 @@ export function durationMs(label: string, value: string | number | undefined): n
     throw new UsageError(`${label}: ${(err as Error).message}`);
   }
 }
+
+/**
+ * A duration typed on the command line: `durationMs`, but a number needs its unit. In the config and the
+ * library a bare number is milliseconds (knex's and pg's unit); typed as `--lock-timeout 5` or
+ * `--statement-timeout 600` it was almost always meant as seconds, and 5 ms fails every migration that
+ * meets any lock while 600 ms cuts off index builds. `0` keeps its meaning (none, or skip at once) unless
+ * `zeroRefused` says why that value is unsafe for this flag.
+ */
+export function flagDurationMs(
+  label: string,
+  value: string | undefined,
+  zeroRefused?: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const bare = /^\s*(\d+(?:\.\d+)?)\s*$/.exec(value);
+  if (bare && Number(bare[1]) !== 0)
+    throw new UsageError(`${label} ${value.trim()}: give a unit — ${bare[1]}s, ${bare[1]}ms or ${bare[1]}m`);
+  const ms = durationMs(label, value);
+  if (ms === 0 && zeroRefused) throw new UsageError(`${label} 0: ${zeroRefused}`);
+  return ms;
+}
