@@ -1,7 +1,7 @@
 // `--queue` on a fleet command: the command becomes the coordinator of a run its tenant jobs go to
 // queue workers for (see src/queue/). Loaded only when a command runs with it: pg-boss stays unloaded.
 import type { Argv } from 'yargs';
-import { durationMs } from '../config/overrides.js';
+import { flagDurationMs } from '../config/overrides.js';
 import { errorMessage, UsageError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import type { RemoteRunner } from '../fleet/run-fleet.js';
@@ -49,7 +49,7 @@ export async function withQueue<R>(
     string,
     string | number | boolean
   >;
-  const workerWaitMs = durationMs('--worker-wait', args['worker-wait']);
+  const workerWaitMs = flagDurationMs('--worker-wait', args['worker-wait']);
   const url = checkQueueUrl(args.queue);
   // The queue cannot be opened: nothing was enqueued or run, like a journal that cannot be opened.
   const coordinator = await openCoordinator({
