@@ -32,7 +32,11 @@ export async function resolveMigrations(
   const migrations =
     typeof options.migrations === 'string' ? await loadMigrations(options.migrations) : options.migrations;
   if (options.to !== undefined && !migrations.some((m) => m.name === options.to)) {
-    throw new UsageError(`--to ${options.to}: no such migration`);
+    // Names carry their extension, as in knex's history: `--to 2026_add_plan` for `2026_add_plan.js`.
+    const meant = migrations.find((m) => m.name.replace(/(\.down)?\.[^.]+$/, '') === options.to);
+    throw new UsageError(
+      `--to ${options.to}: no such migration${meant ? ` (did you mean ${meant.name}? names include their extension)` : ''}`,
+    );
   }
   return { migrations, ...(typeof options.migrations === 'string' ? { directory: options.migrations } : {}) };
 }

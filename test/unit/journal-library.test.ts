@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Journal, listRuns, readJournal, runTenants } from '../../src/engine.js';
-import { migrate, report, status, type Tenant, validateInventory } from '../../src/index.js';
+import { loadMigrations, migrate, report, status, type Tenant, validateInventory } from '../../src/index.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../fixtures/migrations-basic/', import.meta.url));
 let dir: string;
@@ -82,4 +82,12 @@ test('options refused before any tenant starts open no journal', async () => {
     /no such migration/,
   );
   assert.equal(existsSync(journal), false);
+});
+
+test('--to without the extension names the migration it probably meant', async () => {
+  const first = (await loadMigrations(MIGRATIONS))[0]!.name;
+  const bare = first.replace(/\.[^.]+$/, '');
+  await assert.rejects(migrate({ tenants, migrations: MIGRATIONS, to: bare }), {
+    message: `--to ${bare}: no such migration (did you mean ${first}? names include their extension)`,
+  });
 });

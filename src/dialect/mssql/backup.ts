@@ -170,7 +170,7 @@ async function restoreMssql(
   if (extra.length > 0 && !options.dropUnexpected) {
     throw new TenantError(
       'RESTORE_UNEXPECTED_OBJECTS',
-      `the database holds objects the backup does not (created after it): ${extra.join(', ')}; nothing was changed — allow dropping them to restore`,
+      `the database holds objects the backup does not (created after it): ${extra.join(', ')}; nothing was changed — allow dropping them to restore (\`restore --drop-unexpected\`; \`dropUnexpected: true\` in the library)`,
     );
   }
   const hadLock = sessionFacts(knex)?.holdsLock() ?? false;

@@ -61,7 +61,7 @@ export async function restorePostgres(
   if (extra.length > 0 && !options.dropUnexpected) {
     throw new TenantError(
       'RESTORE_UNEXPECTED_OBJECTS',
-      `the database holds objects the backup does not (created after it): ${named.join(', ')}; nothing was changed — allow dropping them to restore`,
+      `the database holds objects the backup does not (created after it): ${named.join(', ')}; nothing was changed — allow dropping them to restore (\`restore --drop-unexpected\`; \`dropUnexpected: true\` in the library)`,
     );
   }
   if (extra.length > 0 && schema !== null) {
