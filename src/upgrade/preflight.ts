@@ -7,7 +7,7 @@ import { lint } from '../lint/index.js';
 import { type PendingRead, unreadOf } from '../lint/lint.js';
 import type { LintFinding } from '../lint/types.js';
 import type { MigrationOptions } from '../migration/migrate-fleet.js';
-import { planMigrations } from '../migration/planner.js';
+import { describeProblem, type PlanProblem, planMigrations } from '../migration/planner.js';
 import type { Migration } from '../migration/types.js';
 
 export interface PreflightOptions {
@@ -61,6 +61,9 @@ export async function preflight(
   // structure, and lint's pending migrations are planned from that history as `status` plans them —
   // instead of a status pass of lint's own (a second connection and history read per tenant).
   const pendingByTenant = new Map<string, PendingRead>();
+  // What the migrate step would refuse on (a pending file that does not load, an edited applied one): found
+  // now, not after each tenant was closed for maintenance and backed up.
+  const problemsByTenant = new Map<string, PlanProblem[]>();
   const driftReport = await drift(quiet, {
     onHistory: (id, { applied, recorded }) => {
       const plan = planMigrations({
@@ -71,8 +74,10 @@ export async function preflight(
         allowOutOfOrder: fleet.allowOutOfOrder,
       });
       pendingByTenant.set(id, { pending: plan.pending });
+      if (plan.problems.length > 0) problemsByTenant.set(id, plan.problems);
     },
   });
+  const { invalid, refusedTenants } = migrationProblems(problemsByTenant);
   for (const t of driftReport.tenants) if (!pendingByTenant.has(t.id)) pendingByTenant.set(t.id, unreadOf(t));
   const lintReport = await lint({ ...quiet, migrations: options.migrations, pendingByTenant });
   const unsafe = lintReport.migrations
@@ -90,6 +95,9 @@ export async function preflight(
       },
     ]),
   );
+  // A tenant whose history the migrate step would refuse (edited or missing applied migrations, out of
+  // order): that tenant's problem — failed untouched, like one the pass could not read; the others go on.
+  for (const [id, info] of refusedTenants) if (!unread.has(id)) unread.set(id, info);
   if (unread.size > 0)
     emit({
       type: 'notice',
@@ -110,6 +118,10 @@ export async function preflight(
   };
 
   const refusals: string[] = [];
+  if (invalid.length > 0)
+    refusals.push(
+      `migrations: ${invalid.length} pending migration(s) cannot run on any tenant (fix the file; nothing would be migrated, and each tenant would be closed and backed up first):\n${listed(invalid)}`,
+    );
   if (unsafe.length > 0 && !options.allowUnsafe)
     refusals.push(
       `lint: ${unsafe.length} unsafe statement(s) not accepted (dbfleet lint shows why and the safe pattern; accept one with \`-- dbfleet: allow=<rule> reason: …\`, or start anyway with --allow-unsafe):\n${listed(unsafe)}`,
@@ -140,4 +152,32 @@ export async function preflight(
       message: `drift: ${record.drift.later.length} tenant(s) of later waves differ from the others on their version (dbfleet drift): ${record.drift.later.slice(0, MAX_LISTED).join(', ')}`,
     });
   return { record, unread };
+}
+
+const TENANT_PROBLEM_CODES = {
+  edited: 'CHECKSUM_MISMATCH',
+  missing: 'MIGRATION_MISSING',
+  'out-of-order': 'OUT_OF_ORDER',
+} as const;
+
+/**
+ * The pass's plan problems: pending files that cannot run (the same for every tenant: the run is refused),
+ * and each tenant's own (its history disagrees with the folder: that tenant fails, nothing changed).
+ */
+function migrationProblems(byTenant: ReadonlyMap<string, PlanProblem[]>): {
+  invalid: string[];
+  refusedTenants: Map<string, ErrorInfo>;
+} {
+  const invalid = new Set<string>();
+  const refusedTenants = new Map<string, ErrorInfo>();
+  for (const [id, problems] of byTenant) {
+    for (const p of problems) if (p.kind === 'invalid') invalid.add(describeProblem(p));
+    const own = problems.filter((p) => p.kind !== 'invalid');
+    if (own.length > 0)
+      refusedTenants.set(id, {
+        code: TENANT_PROBLEM_CODES[own[0]!.kind as keyof typeof TENANT_PROBLEM_CODES],
+        message: `pre-flight: ${own.map((p) => describeProblem(p)).join('; ')} — not upgraded (nothing was changed)`,
+      });
+  }
+  return { invalid: [...invalid], refusedTenants };
 }
