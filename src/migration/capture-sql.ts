@@ -51,18 +51,20 @@ export async function captureMigrationSql(
   });
   const statements: string[] = [];
   const clientName = String(config.client);
-  // The settings that change the SQL knex compiles, as the tenant's own knex has them.
-  const { useNullAsDefault, wrapIdentifier, defaultDateTimePrecision, jsonbSupport, version } = config;
-  const compiles = { useNullAsDefault, wrapIdentifier, defaultDateTimePrecision, jsonbSupport, version };
+  // The tenant's knex config as `migrate` builds it, but for the connection and its pool (nothing is
+  // connected): every knexfile setting that shapes a migration's knex — how queries compile
+  // (useNullAsDefault, wrapIdentifier, …), what reads return (postProcessResponse), what errors say
+  // (compileSqlOnError), what it reads off `knex.client.config` (migrations, searchPath) — holds here too.
+  const { connection: _connection, pool: _pool, client: _client, log, ...settings } = config;
   const knex: Knex = knexFactory({
+    ...settings,
     client: recordingClientClass(dialectClientClass(clientName), clientName, (query) => {
       // In a migration without dbfleet's transaction, knex's control statements are the migration's
       // own `knex.transaction()`: a real block on the tenant (CONCURRENTLY fails in it), so they stay.
       if (query.byKnex && migration.config.transaction && TRANSACTION_CONTROL.test(query.sql)) return;
       statements.push(toNativeSql(knex, query));
     }),
-    log: config.log ?? SILENT_KNEX_LOG,
-    ...Object.fromEntries(Object.entries(compiles).filter(([, value]) => value !== undefined)),
+    log: log ?? SILENT_KNEX_LOG,
   });
   nameClientAsWritten(knex, knexSettings?.client, adapter.renamedKnexClients);
   const ctx = { runScript: async (sql: string) => void statements.push(...adapter.splitScript(sql)) };
@@ -79,7 +81,12 @@ export async function captureMigrationSql(
   return statements;
 }
 
-/** The SQL as the dialect writes it, bindings inlined. */
+/**
+ * The SQL as the dialect writes it, bindings inlined. A binding knex left `undefined` — SQLite's
+ * multi-row insert, with `useNullAsDefault`, where a row lacks a key — is bound as NULL by the driver
+ * (better-sqlite3, pg), so it is inlined as NULL; `knex.raw` would refuse it ("Undefined binding(s)").
+ */
 function toNativeSql(knex: Knex, query: RecordedQuery): string {
-  return knex.raw(query.sql, (query.bindings ?? []) as Knex.RawBinding[]).toString();
+  const bindings = (query.bindings ?? []).map((b) => (b === undefined ? null : b));
+  return knex.raw(query.sql, bindings as Knex.RawBinding[]).toString();
 }
