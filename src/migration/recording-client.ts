@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { explainTableRebuilds } from './offline-table-rebuild.js';
 
 /** A query as knex hands it to its client's `_query`: the SQL with `?` placeholders and its bindings. */
 export interface RecordedQuery {
@@ -57,7 +58,7 @@ function offlineConnection(): object {
  * a `knex.transaction(…)`, a nested one, `transacting(trx)` then record too instead of reaching the driver.
  *
  * What this relies on in knex 3.3.0, each pinned by test/unit/capture-sql-transactions.test.ts,
- * capture-sql-settings.test.ts and capture-sql-raw-transaction.test.ts for PostgreSQL, SQLite and SQL Server: knex takes a client class as
+ * capture-sql-settings.test.ts, capture-sql-raw-transaction.test.ts and capture-sql-table-rebuild.test.ts for PostgreSQL, SQLite and SQL Server: knex takes a client class as
  * `client` (its documented way to plug a dialect in); every query, a transaction's too, reaches the
  * client's `_query(connection, { sql, bindings })` after `positionBindings`, on a connection from
  * `acquireConnection`; a transaction's client is built from the class and shares the config (so
@@ -74,7 +75,7 @@ export function recordingClientClass(
 ): typeof Knex.Client {
   const connection = offlineConnection();
   const sentByKnex = new WeakSet<object>();
-  return class RecordingClient extends dialectClient {
+  class RecordingClient extends dialectClient {
     // knex hands this class its config as `client`; the migration reads the name, as on a tenant's knex.
     constructor(config: Knex.Config) {
       super({ ...config, client: clientName });
@@ -108,5 +109,7 @@ export function recordingClientClass(
       query.context = { lastID: 0, changes: 0 };
       return query;
     }
-  };
+  }
+  // SQLite's table rebuilds read the table's definition, which is not there: say so when they fail.
+  return explainTableRebuilds(RecordingClient);
 }
