@@ -2,9 +2,8 @@ import type { DialectName, Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
 import type { KnexSettings } from '../dialect/types.js';
 import { captureMigrationSql } from '../migration/capture-sql.js';
+import { isDerivationNote, NOT_DERIVED } from '../migration/derivation-notes.js';
 import type { Migration } from '../migration/types.js';
-
-const NOT_DERIVED = '-- could not derive the rest:';
 
 /** Capturing SQL needs only the dialect's knex client: a tenant that is never connected to will do. */
 function offlineTenant(dialect: DialectName): Tenant {
@@ -25,5 +24,6 @@ export async function deriveStatements(
   const notes = captured
     .filter((s) => s.startsWith(NOT_DERIVED))
     .map((s) => `SQL derived only in part, the rest is not linted: ${s.slice(NOT_DERIVED.length).trim()}`);
-  return { statements: captured.filter((s) => !s.startsWith(NOT_DERIVED)), notes };
+  // The derivation's comment lines are for plan's reader: lint parses the statements alone.
+  return { statements: captured.filter((s) => !isDerivationNote(s)), notes };
 }

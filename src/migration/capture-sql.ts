@@ -3,11 +3,9 @@ import type { Tenant } from '../core/tenant.js';
 import { nameClientAsWritten } from '../dialect/knex-settings.js';
 import { SILENT_KNEX_LOG } from '../dialect/pinned-knex.js';
 import type { DialectAdapter, KnexSettings } from '../dialect/types.js';
+import { ANSWERED_EMPTY, NOT_DERIVED } from './derivation-notes.js';
 import { type RecordedQuery, recordingClientClass } from './recording-client.js';
 import type { Migration } from './types.js';
-
-/** The line `plan --sql` shows where a migration's SQL could not be derived further (lint reads it too). */
-export const NOT_DERIVED = '-- could not derive the rest:';
 
 /**
  * knex's own transaction control — BEGIN, SAVEPOINT, RELEASE, COMMIT, ROLLBACK [TO SAVEPOINT] — in a
@@ -35,8 +33,8 @@ function dialectClientClass(name: string): typeof Knex.Client {
  * knex whose client records every query — its own transactions' too — and answers with empty results
  * (recording-client.ts). It gets what it gets when it runs: a transaction, unless it opted out. Where a
  * migration branches on what it reads (`hasTable`, selects), the SQL shown is the branch an empty
- * database would take — it is labelled as derived, never as exact. Where the migration throws, the SQL
- * ends with a `NOT_DERIVED` line saying why.
+ * database would take — it is labelled as derived, never as exact, and each such read is followed by an
+ * `ANSWERED_EMPTY` line. Where the migration throws, the SQL ends with a `NOT_DERIVED` line saying why.
  */
 export async function captureMigrationSql(
   adapter: DialectAdapter,
@@ -63,6 +61,8 @@ export async function captureMigrationSql(
       // own `knex.transaction()`: a real block on the tenant (CONCURRENTLY fails in it), so they stay.
       if (query.byKnex && migration.config.transaction && TRANSACTION_CONTROL.test(query.sql)) return;
       statements.push(toNativeSql(knex, query));
+      // Which branch the SQL after a read is: the one its empty answer takes.
+      if (query.read) statements.push(ANSWERED_EMPTY);
     }),
     log: log ?? SILENT_KNEX_LOG,
   });

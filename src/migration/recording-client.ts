@@ -10,11 +10,32 @@ export interface RecordedQuery {
    * What the migration writes — `knex.raw('begin')` too — comes through knex's runner as a query object.
    */
   byKnex: boolean;
+  /** It reads rows (a select, a schema check, a RETURNING): the empty answer picks the migration's branch. */
+  read: boolean;
 }
 
-interface QueryObject extends RecordedQuery {
+interface QueryObject {
+  sql: string;
+  bindings?: readonly unknown[];
+  /** knex's query builder sets these: what the query is for, and what it returns of what it writes. */
+  method?: string;
+  returning?: unknown;
   response?: unknown;
   context?: unknown;
+}
+
+/** The builder's methods that read rows; a raw query or a schema check reads when its SQL does. */
+const READ_METHODS = new Set(['select', 'first', 'pluck']);
+
+/**
+ * SQL whose answer is rows, after any leading comments and parentheses: a query (SELECT, WITH, VALUES,
+ * TABLE, SHOW, EXPLAIN) or a PRAGMA that reads a setting or a table's shape rather than assigning one.
+ */
+const READ_SQL =
+  /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\()*(?:select|with|values|table|show|explain|pragma\b[^=]*$)/i;
+
+function readsRows(query: QueryObject): boolean {
+  return Boolean(query.returning) || READ_METHODS.has(query.method ?? '') || READ_SQL.test(query.sql);
 }
 
 /**
@@ -103,7 +124,8 @@ export function recordingClientClass(
 
     async _query(_connection: unknown, query: QueryObject): Promise<QueryObject> {
       const byKnex = sentByKnex.has(query);
-      record({ sql: query.sql, ...(query.bindings ? { bindings: query.bindings } : {}), byKnex });
+      const read = !byKnex && readsRows(query);
+      record({ sql: query.sql, ...(query.bindings ? { bindings: query.bindings } : {}), byKnex, read });
       query.response = emptyResponse(query.sql);
       // SQLite's insert / update / delete answer from the statement's run info: nothing written.
       query.context = { lastID: 0, changes: 0 };

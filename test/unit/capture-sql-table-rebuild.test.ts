@@ -45,10 +45,10 @@ describe('SQLite: a knex table rebuild in plan --sql', () => {
             (err: Error) => err,
           );
         assert.match(String(error?.message), /knex rebuilds the table `p`/);
-        await knex.raw('select 2');
+        await knex.raw('drop table q');
       }),
     );
-    assert.equal(sql.at(-1), 'select 2');
+    assert.equal(sql.at(-1), 'drop table q');
     assert.ok(!sql.some((s) => s.startsWith(NOT_DERIVED)), sql.join('\n'));
   });
 

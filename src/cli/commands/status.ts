@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { FleetReport } from '../../fleet/report.js';
+import { derivedSqlText } from '../../migration/derivation-notes.js';
 import { type CommonArgs, READ_ONLY_UNUSED, resolveContext, withCommonOptions } from '../context.js';
 import { withFleetExitCodes } from '../exit-codes-text.js';
 import { exitCodeOf, printReport } from '../output.js';
@@ -76,10 +77,7 @@ export const planCommand: CommandModule<object, StatusArgs> = {
           .filter((t) => t.details.sql)
           .map((t) =>
             Object.entries(t.details.sql as Record<string, string[]>)
-              .map(
-                ([name, stmts]) =>
-                  `-- ${t.id}: ${name}\n${stmts.map((s) => `${s.trimEnd().replace(/;$/, '')};`).join('\n')}`,
-              )
+              .map(([name, stmts]) => `-- ${t.id}: ${name}\n${derivedSqlText(stmts)}`)
               .join('\n'),
           )
           .join('\n\n');
