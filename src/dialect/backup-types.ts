@@ -144,5 +144,19 @@ export interface BackupDriver {
    * Fingerprints the tenant's live database (after a restore). `version`: that of the fingerprint it is
    * compared with (`fingerprintVersion(expected)`); absent: the newest.
    */
-  fingerprint(ctx: BackupContext, level: FingerprintLevel, version?: number): Promise<Fingerprint>;
+  fingerprint(
+    ctx: BackupContext,
+    level: FingerprintLevel,
+    version?: number,
+    options?: FingerprintOptions,
+  ): Promise<Fingerprint>;
+}
+
+export interface FingerprintOptions {
+  /**
+   * Index names (in the tenant's schema) hashed as if they were not there: a rollback by down migrations
+   * asks whether the only difference from the pre-upgrade backup is the indexes the run's optimizations
+   * built (the downs do not undo optimizations).
+   */
+  withoutIndexes?: readonly string[];
 }

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { compareFingerprints, describeDifferences } from '../backup/compare.js';
 import { backupContextOf, driverOf } from '../backup/context.js';
 import { manifestPathFor } from '../backup/files.js';
 import { parseManifest } from '../backup/manifest.js';
@@ -8,7 +7,6 @@ import { backupTenant } from '../backup/take.js';
 import { verifyTenantBackup } from '../backup/verify.js';
 import { TenantError } from '../core/errors.js';
 import type { FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
-import { fingerprintVersion } from '../dialect/fingerprint-hash.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import type { SessionOptions, Timeouts } from '../dialect/types.js';
 import { optimizationEntries } from '../fleet/definition-set.js';
@@ -20,6 +18,7 @@ import { migrateTenant, runMigration } from '../migration/migrator.js';
 import type { Migration } from '../migration/types.js';
 import { optimizeTenant } from '../optimization/runner.js';
 import type { LoadedOptimization } from '../optimization/types.js';
+import { checkAfterDowns } from './after-downs.js';
 import type { BackupTaken, UpgradeOperations } from './types.js';
 
 export interface OperationSettings {
@@ -167,7 +166,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
           skipped: outcome.status === 'skipped',
         });
     },
-    async down(ctx, applied, expected, onReverted) {
+    async down(ctx, applied, expected, onReverted, onKept) {
       const session = await ctx.session();
       const where = historyLocation(session.tenant, settings.history);
       const reverted = await withTenantLock(session, settings.lockWaitMs, async () => {
@@ -208,19 +207,25 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         return todo;
       });
       if (!expected) return reverted;
-      const bctx = backupContextOf(ctx, backupSettings);
-      const found = await driverOf(ctx).fingerprint(bctx, expected.level, fingerprintVersion(expected));
       // The history tables are the migrator's bookkeeping, not what the downs undo: a tenant without them
       // before the upgrade has them, emptied, after its downs (its every rollback was a ROLLBACK_MISMATCH).
-      const history = historyTables(historyLocation(session.tenant, settings.history));
-      const differences = compareFingerprints(expected, found).filter(
-        (d) => !history.some((n) => d.table === n || d.table.endsWith(`.${n}`)),
-      );
-      if (differences.length)
-        throw new TenantError(
-          'ROLLBACK_MISMATCH',
-          `after the down migrations the tenant differs from before the upgrade: ${describeDifferences(differences)}`,
-        );
+      const kept = await checkAfterDowns({
+        driver: driverOf(ctx),
+        bctx: backupContextOf(ctx, backupSettings),
+        session,
+        expected,
+        bookkeeping: historyTables(historyLocation(session.tenant, settings.history)),
+        optimizations: settings.optimizations,
+      });
+      for (const note of kept) {
+        ctx.emit({
+          type: 'notice',
+          tenantId: ctx.tenant.id,
+          level: 'info',
+          message: `${ctx.tenant.id}: ${note}`,
+        });
+        onKept?.(note);
+      }
       return reverted;
     },
   };

@@ -2,6 +2,7 @@ import { type ErrorInfo, TenantError } from '../core/errors.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { type HistoryOptions, historyExists, historyLocation, readApplied } from '../migration/history.js';
+import { restoreCommand } from './after-downs.js';
 import {
   type BackupTaken,
   type PipelineSettings,
@@ -109,11 +110,14 @@ export async function afterFailure(
       // server, a network fault), and a rollback on the dead one would fail and leave it half-upgraded.
       await ctx.releaseSession().catch(() => {});
       if (settings.rollbackWith === 'down') {
-        await ops.down(ctx, details.applied, pre?.fingerprint);
+        const kept: string[] = [];
+        await ops.down(ctx, details.applied, pre?.fingerprint, undefined, (note) => kept.push(note));
+        if (kept.length) details.kept = kept;
         return {
           with: 'down',
           reverted: [...details.applied].reverse(),
           current: await currentVersion(ctx, settings.history),
+          ...(kept.length ? { kept } : {}),
         };
       }
       if (!pre) throw new TenantError('NO_BACKUP', 'no pre-upgrade backup to restore (backups were skipped)');
@@ -132,7 +136,16 @@ export async function afterFailure(
     const info = err instanceof StepFailed ? err.info : describeFailure(err, ctx.adapter);
     details.rolledBack = false;
     const closed = details.maintenance === 'closed' ? ' and stays in maintenance' : '';
-    details.needsAttention = `ROLLBACK FAILED: ${info.message} — the tenant is half-upgraded${closed}; restore it by hand (pre-upgrade backup: ${pre?.path ?? 'none'})`;
+    // A mismatch comes after every down ran: not half-upgraded, but not as before either — its message
+    // says what differs; the restore command brings back exactly the pre-upgrade state.
+    const state =
+      info.code === 'ROLLBACK_MISMATCH'
+        ? `its migrations were reverted${closed}`
+        : `the tenant is half-upgraded${closed}`;
+    const remedy = pre
+      ? `restore the pre-upgrade backup: ${restoreCommand(ctx.tenant.id, pre.path)}`
+      : 'restore it by hand (no pre-upgrade backup was taken)';
+    details.needsAttention = `ROLLBACK FAILED: ${info.message} — ${state}; ${remedy}`;
     return { code: 'ROLLBACK_FAILED', message: `${failure.message}; then ${details.needsAttention}` };
   }
 }

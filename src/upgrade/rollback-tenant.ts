@@ -3,6 +3,7 @@ import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { stoppedAtOnce } from '../fleet/stop-at-once.js';
 import type { StepRow } from '../journal/read.js';
+import { restoreCommand } from './after-downs.js';
 import type { HookDefinition } from './checks.js';
 import { migrationsToDown } from './migrations-to-down.js';
 import { runHook } from './run-hooks.js';
@@ -19,6 +20,8 @@ export type RunRollbackDetails = {
   /** The upgrade run closed the tenant and was killed before it changed it: nothing was restored, only
    * its hooks ran (closing it, and with --reopen reopening it). */
   unchanged?: true;
+  /** What a rollback by downs left in place that the run's optimizations built (`kept: index …`). */
+  kept?: string[];
   /** closed: the beforeTenant hook ran before the rollback; open: --reopen ran afterTenant after it;
    * untouched: no hook ran (none configured, or the tenant failed before it). */
   maintenance: 'open' | 'closed' | 'untouched';
@@ -127,8 +130,14 @@ export async function rollbackTenant(
       const done: string[] = [];
       details.applied = done;
       const todo = await migrationsToDown(ctx, settings.operations, record);
-      const reverted = await settings.operations.down(ctx, todo, backup?.fingerprint, (name) =>
-        done.push(name),
+      const reverted = await settings.operations.down(
+        ctx,
+        todo,
+        backup?.fingerprint,
+        (name) => done.push(name),
+        (note) => {
+          details.kept = [...(details.kept ?? []), note];
+        },
       );
       details.applied = reverted ? [...reverted] : [...todo].reverse();
     }
@@ -147,6 +156,9 @@ export async function rollbackTenant(
     return { details };
   } catch (err) {
     const error = describeFailure(err, ctx.adapter);
+    // Every down ran and the tenant still differs: what differs is said; this is how to get back exactly.
+    if (error.code === 'ROLLBACK_MISMATCH' && backup)
+      error.message = `${error.message}; the downs stay applied. To bring back exactly the pre-upgrade state, restore its backup: ${restoreCommand(ctx.tenant.id, backup.path)}`;
     // Its runner stopped at once and closed the session under it: not a failed rollback, one another
     // runner does again (nothing journaled as failed).
     if (stoppedAtOnce(ctx.signal))

@@ -109,8 +109,9 @@ export interface UpgradeOperations {
   databaseGone?(ctx: TenantContext): boolean;
   /**
    * Runs down() for those of the given migrations the tenant has applied (newest first; never for one it
-   * has not), then checks the fingerprint equals `expected`. Returns the ones it ran, newest first
-   * (undefined: all of them).
+   * has not), then checks the fingerprint equals `expected` — dbfleet's bookkeeping tables aside, and the
+   * indexes optimizations built (downs do not undo them): those are told to `onKept`. Throws
+   * ROLLBACK_MISMATCH for anything else that differs. Returns the ones it ran, newest first (undefined: all).
    */
   down(
     ctx: TenantContext,
@@ -118,6 +119,8 @@ export interface UpgradeOperations {
     expected: Fingerprint | undefined,
     /** Told each migration as its down commits: what a rollback that fails half-way did revert. */
     onReverted?: (name: string) => void,
+    /** Told what stays although it was not there before the upgrade (`kept: index … built by …`). */
+    onKept?: (note: string) => void,
   ): Promise<readonly string[] | undefined | void>;
   /**
    * The migrations and optimizations these operations run, by name and checksum: a queued run's jobs

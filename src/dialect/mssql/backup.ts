@@ -220,8 +220,8 @@ export const mssqlBackupDriver: BackupDriver = {
   createScratch: createMssqlScratch,
   sweepScratch: sweepMssqlScratch,
   restore: restoreMssql,
-  async fingerprint(ctx, level) {
+  async fingerprint(ctx, level, _version, options) {
     const { knex } = await ctx.session();
-    return fingerprintMssql(knex, level, { schema: ctx.tenant.schema });
+    return fingerprintMssql(knex, level, { schema: ctx.tenant.schema }, options?.withoutIndexes);
   },
 };

@@ -160,8 +160,12 @@ export async function fingerprintMssql(
   db: Knex | Knex.Transaction,
   level: FingerprintLevel,
   scope: FingerprintScope,
+  withoutIndexes: readonly string[] = [],
 ): Promise<Fingerprint> {
-  const rows = await readMssqlCatalog(db, scope);
+  const read = await readMssqlCatalog(db, scope);
+  // See FingerprintOptions: hashed as if these indexes were not there.
+  const without = new Set(withoutIndexes);
+  const rows = { ...read, indexes: read.indexes.filter((r) => !without.has(String(r.index_name))) };
   const names = rows.tables.map((t) => ({ schema: String(t.schema_name), name: String(t.table_name) }));
   return assembleFingerprint(level, rows, await measure(db, level, scope, names));
 }

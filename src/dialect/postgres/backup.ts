@@ -146,8 +146,11 @@ export const postgresBackupDriver: BackupDriver = {
   createScratch: createPostgresScratch,
   sweepScratch: sweepPostgresScratch,
   restore: restorePostgres,
-  async fingerprint(ctx, level, version) {
+  async fingerprint(ctx, level, version, options) {
     const session = await ctx.session();
-    return fingerprintPostgresDb(session.knex, level, ctx.tenant.schema ?? null, { version });
+    return fingerprintPostgresDb(session.knex, level, ctx.tenant.schema ?? null, {
+      version,
+      withoutIndexes: options?.withoutIndexes,
+    });
   },
 };

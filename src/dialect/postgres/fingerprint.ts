@@ -91,13 +91,15 @@ async function hashContent(run: RunSql, t: TableRow): Promise<{ rows: number; co
 /**
  * The fingerprint, read by `run` inside a transaction the caller opened (it sets search_path locally).
  * `version`: 1 for one compared with a manifest written before versions; any other is made as the
- * newest (a newer manifest's then differs by its version, not by a wrong hash).
+ * newest (a newer manifest's then differs by its version, not by a wrong hash). `withoutIndexes`: see
+ * FingerprintOptions.
  */
 export async function fingerprintPostgres(
   run: RunSql,
   level: FingerprintLevel,
   schema: string | null,
   version = POSTGRES_FINGERPRINT_VERSION,
+  withoutIndexes: readonly string[] = [],
 ): Promise<Fingerprint> {
   const made = version === 1 ? 1 : POSTGRES_FINGERPRINT_VERSION;
   const tables = (await run(
@@ -107,8 +109,10 @@ export async function fingerprintPostgres(
 
   const counts = level === 'counts' ? await countRows(run, tables) : new Map<string, number>();
   const out: Record<string, TableFingerprint> = {};
+  const without = new Set(withoutIndexes);
   for (const t of tables) {
-    const entry: TableFingerprint = { schema: postgresTableHash(t, made) };
+    const indexes = t.indexes.filter(([name]) => !without.has(name));
+    const entry: TableFingerprint = { schema: postgresTableHash({ ...t, indexes }, made) };
     if (level === 'counts') entry.rows = counts.get(String(t.oid)) ?? 0;
     if (level === 'full') Object.assign(entry, await hashContent(run, t));
     out[`${t.schema}.${t.name}`] = entry;
@@ -127,12 +131,16 @@ export function fingerprintPostgresDb(
   knex: Knex,
   level: FingerprintLevel,
   schema: string | null,
-  { settings, version }: { settings?: OutputSettings; version?: number } = {},
+  {
+    settings,
+    version,
+    withoutIndexes,
+  }: { settings?: OutputSettings; version?: number; withoutIndexes?: readonly string[] } = {},
 ): Promise<Fingerprint> {
   return knex.transaction(async (trx) => {
     await trx.raw('set transaction isolation level repeatable read, read only');
     await trx.raw('set local statement_timeout = 0');
     if (settings) await trx.raw(rawSql(setLocalSql(settings)));
-    return fingerprintPostgres(viaKnex(trx), level, schema, version);
+    return fingerprintPostgres(viaKnex(trx), level, schema, version, withoutIndexes);
   });
 }

@@ -245,12 +245,12 @@ export const sqliteBackupDriver: BackupDriver = {
     const wal = info.databaseSettings?.journal_mode === 'wal';
     return recreateSqliteFile(path, ctx.tenant.database, ctx.signal, { wal });
   },
-  async fingerprint(ctx, level) {
+  async fingerprint(ctx, level, _version, options) {
     const session = await ctx.session();
     return withRaw(session.knex, async (db) => {
       await beginReadSnapshot(db, snapshotWait(ctx));
       try {
-        return fingerprintSqlite(db, level);
+        return fingerprintSqlite(db, level, options?.withoutIndexes);
       } finally {
         if (db.inTransaction) db.exec('COMMIT');
       }

@@ -90,14 +90,20 @@ export const normalizedSql = (sql: string | null) => sql?.replace(/\s+/g, ' ').t
 /**
  * Fingerprint of a SQLite database: per table its columns (pragma table_xinfo), indexes, foreign keys and
  * CREATE statement (which holds the CHECK constraints); views and triggers as objects. The caller runs it in
- * a read transaction when it must match a backup's snapshot.
+ * a read transaction when it must match a backup's snapshot. `withoutIndexes`: see FingerprintOptions.
  */
-export function fingerprintSqlite(db: Database.Database, level: FingerprintLevel): Fingerprint {
+export function fingerprintSqlite(
+  db: Database.Database,
+  level: FingerprintLevel,
+  withoutIndexes: readonly string[] = [],
+): Fingerprint {
   const catalog = readSqliteCatalog(db);
+  const without = new Set(withoutIndexes);
   const out: Record<string, TableFingerprint> = {};
   for (const t of catalog.tables) {
+    const indexes = t.indexes.filter(([name]) => !without.has(name));
     const entry: TableFingerprint = {
-      schema: hashOf([normalizedSql(t.sql), t.columns, t.indexes, t.foreignKeys]),
+      schema: hashOf([normalizedSql(t.sql), t.columns, indexes, t.foreignKeys]),
     };
     if (level === 'counts') {
       entry.rows = Number((db.prepare(`select count(*) as n from ${q(t.name)}`).get() as { n: number }).n);
