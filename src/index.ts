@@ -49,6 +49,8 @@ export type {
   RunSummary,
   TenantResult,
   TenantStatus,
+  WaveOutcome,
+  WaveStopCause,
 } from './core/events.js';
 export type { HistoryOptions } from './core/history-options.js';
 export { redact } from './core/redact.js';

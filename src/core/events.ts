@@ -53,7 +53,16 @@ export type FleetEvent =
   /** The server refused connections (its or the role's connection limit): fewer tenants at once there. */
   | { type: 'host:capped'; host: string; from: number; to: number; reason: string }
   | { type: 'wave:start'; wave: number; label: string; tenantIds: string[] }
-  | { type: 'wave:done'; wave: number; passed: boolean; reason?: string }
+  | {
+      type: 'wave:done';
+      wave: number;
+      /** The run goes on to the next wave (a wave with failures within the budget passes its gate). */
+      passed: boolean;
+      /** The gate's reason, as the tenants it kept from starting carry it (`not started: …`). */
+      reason?: string;
+      /** The upgrade's counts, which its wave line states: see WaveOutcome. */
+      outcome?: WaveOutcome;
+    }
   | { type: 'optimization:start'; tenantId: string; name: string; kind: string }
   | { type: 'optimization:progress'; tenantId: string; name: string; rows: number; batches: number }
   | {
@@ -73,3 +82,22 @@ export type FleetEvent =
 export type FleetEventType = FleetEvent['type'];
 export type EventOf<T extends FleetEventType> = Extract<FleetEvent, { type: T }>;
 export type EventListener = (event: FleetEvent) => void;
+
+/** Why an upgrade stopped starting tenants. */
+export type WaveStopCause = 'failure-budget' | 'on-failure-stop' | 'canary' | 'interrupted';
+
+/** What one upgrade wave came to, counted when it ended. */
+export interface WaveOutcome {
+  /** Tenants of this wave that failed. */
+  failed: number;
+  /** Failures the whole run counted so far (earlier waves, and before a resume, included). */
+  runFailures: number;
+  /** The failure budget (--max-failures, resolved to a count): more failures than this stop the run. */
+  budget: number;
+  /** Set when the run stopped starting tenants (here or in an earlier wave). */
+  stop?: WaveStopCause;
+  /** Tenants of this wave the stop kept from starting. */
+  notStartedHere: number;
+  /** Tenants of later waves that will not start. */
+  notStartedLater: number;
+}

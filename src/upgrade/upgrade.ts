@@ -1,5 +1,5 @@
 import type { ErrorInfo } from '../core/errors.js';
-import type { TenantResult } from '../core/events.js';
+import type { TenantResult, WaveStopCause } from '../core/events.js';
 import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
 import { checkChoice } from '../fleet/check-options.js';
@@ -16,6 +16,7 @@ import { type PreflightOptions, type PreflightRecord, preflight } from './prefli
 import { loadResume } from './resume-state.js';
 import { createThrottle, type ThrottleConfig } from './throttle.js';
 import type { OnFailure, RollbackWith, UpgradeDetails, UpgradeOperations } from './types.js';
+import { waveOutcome } from './wave-outcome.js';
 import { parseBudget, planWaves, type Wave } from './waves.js';
 
 export interface UpgradeOptions extends FleetOptions {
@@ -136,11 +137,19 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
     const failedBefore = resume?.finishedResults.filter((r) => r.status === 'failed') ?? [];
     let failures = failedBefore.length;
     let stopReason: string | undefined;
+    let stopCause: WaveStopCause | undefined;
+    /** The first stop holds: its reason is what the tenants it keeps from starting carry. */
+    const stop = (cause: WaveStopCause, reason: string) => {
+      stopCause ??= cause;
+      stopReason ??= reason;
+    };
     if (resume && failures > budget)
-      stopReason = `not started: ${failures} tenant(s) had failed before the resume, more than the failure budget (${budget})`;
-    if (resume?.options.canary && failedBefore.some((r) => resume.waveOf.get(r.id) === 1)) {
-      stopReason ??= 'not started: the canary wave had failed before the resume';
-    }
+      stop(
+        'failure-budget',
+        `not started: ${failures} tenant(s) had failed before the resume, more than the failure budget (${budget})`,
+      );
+    if (resume?.options.canary && failedBefore.some((r) => resume.waveOf.get(r.id) === 1))
+      stop('canary', 'not started: the canary wave had failed before the resume');
     const fanOut = fanOutOf(options);
     // Queued: workers refuse the job unless their migrations and optimizations are the ones planned here.
     const sets = options.operations.definitions;
@@ -156,12 +165,15 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
     const countFailure = (tenantId: string) => {
       failures++;
       if (onFailure === 'stop')
-        stopReason ??= `not started: tenant ${tenantId} failed and --on-failure is stop`;
+        stop('on-failure-stop', `not started: tenant ${tenantId} failed and --on-failure is stop`);
       // Before the budget: a canary's failure stops the run whatever the budget (and a resume cannot go
       // past it), so "more than the failure budget" would point at the wrong way on.
-      if (canaries.has(tenantId)) stopReason ??= `not started: the canary wave failed (tenant ${tenantId})`;
+      if (canaries.has(tenantId)) stop('canary', `not started: the canary wave failed (tenant ${tenantId})`);
       if (failures > budget)
-        stopReason ??= `not started: ${failures} tenant(s) failed, more than the failure budget (${budget})`;
+        stop(
+          'failure-budget',
+          `not started: ${failures} tenant(s) failed, more than the failure budget (${budget})`,
+        );
     };
     const onEvent = (e: Parameters<NonNullable<FleetOptions['onEvent']>>[0]) => {
       // Counted from the result, which a queued run (--queue) gets from its worker like a local run from
@@ -200,7 +212,7 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
     // Tenants a killed run left mid-pipeline (possibly in maintenance) are always finished on resume,
     // whatever the gates say; only tenants it never started wait for the gates.
     const inFlight = (t: Tenant) => (resume?.previous.get(t.id)?.size ?? 0) > 0;
-    for (const wave of waves) {
+    for (const [at, wave] of waves.entries()) {
       if (stopReason && !wave.tenants.some(inFlight)) {
         run.notStarted(wave.tenants, stopReason);
         continue;
@@ -212,7 +224,7 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
         tenantIds: wave.tenants.map((t) => t.id),
       });
       const waveFailuresBefore = failures;
-      await run.batch(
+      const results = await run.batch(
         wave.tenants,
         async (ctx) => {
           const notRead = unread.get(ctx.tenant.id);
@@ -228,13 +240,22 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
         inFlight,
       );
       if (wave.canary && failures > waveFailuresBefore)
-        stopReason ??= `not started: the canary wave failed (${failures - waveFailuresBefore} tenant(s))`;
-      if (run.signal.aborted) stopReason ??= 'not started: the run was interrupted';
+        stop('canary', `not started: the canary wave failed (${failures - waveFailuresBefore} tenant(s))`);
+      if (run.signal.aborted) stop('interrupted', 'not started: the run was interrupted');
       run.emit({
         type: 'wave:done',
         wave: wave.index,
         passed: !stopReason,
         ...(stopReason ? { reason: stopReason } : {}),
+        outcome: waveOutcome({
+          failed: failures - waveFailuresBefore,
+          runFailures: failures,
+          budget,
+          stop: stopCause,
+          results,
+          later: waves.slice(at + 1).flatMap((w) => w.tenants),
+          inFlight,
+        }),
       });
     }
     const report = run.end();

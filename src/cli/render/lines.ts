@@ -1,5 +1,6 @@
 import type { FleetEvent } from '../../core/events.js';
 import { formatDuration } from '../../util/duration.js';
+import { waveDoneLine } from './wave-line.js';
 
 /** When output is not a TTY (CI logs, pipes): one plain line per thing that happened. */
 export function eventLine(event: FleetEvent): string | undefined {
@@ -24,7 +25,7 @@ export function eventLine(event: FleetEvent): string | undefined {
     case 'wave:start':
       return `wave ${event.wave} (${event.label}): ${event.tenantIds.length} tenant(s)`;
     case 'wave:done':
-      return `wave ${event.wave} ${event.passed ? 'passed' : `stopped: ${event.reason ?? 'gate failed'}`}`;
+      return waveDoneLine(event);
     case 'notice':
       return `${event.level === 'warn' ? 'warning: ' : ''}${event.tenantId ? `${event.tenantId}: ` : ''}${event.message}`;
     case 'run:done':
