@@ -1,6 +1,7 @@
 import { rename, rm, stat } from 'node:fs/promises';
 import { type ErrorInfo, errorMessage, TenantError } from '../core/errors.js';
 import type { FingerprintLevel } from '../dialect/backup-types.js';
+import { type StructurePrint, structurePrint } from '../dialect/structure-print.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { checkBackup, sweepStale } from './checks.js';
@@ -27,6 +28,20 @@ export interface BackupTenantOptions extends BackupRunSettings {
   keep?: number;
   /** An upgrade run's own backup: recorded in the manifest, so retention can keep the one it needs. */
   upgrade?: { run: string; stage: 'pre' | 'post' };
+}
+
+/**
+ * The tenant's structure as drift reads it, for the report's Drift section (the journal keeps it, the
+ * manifest does not: its fingerprint stays what verify and restore compare). Read right after the dump:
+ * an upgrade's tenant is closed then, and a backup is no moment for DDL. Without it (a read that fails)
+ * the report falls back to the manifests' fingerprints; the backup does not fail for it.
+ */
+async function readStructure(ctx: TenantContext): Promise<StructurePrint | undefined> {
+  try {
+    return structurePrint(await (await ctx.session()).schemaShape());
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -103,7 +118,10 @@ export async function backupTenant(
       level: manifest.fingerprint.level,
       tables: Object.keys(manifest.fingerprint.tables).length,
     };
-    done('succeeded', { data: { path, bytes: manifest.bytes, sha256: manifest.sha256 } });
+    const structure = await readStructure(ctx);
+    done('succeeded', {
+      data: { path, bytes: manifest.bytes, sha256: manifest.sha256, ...(structure ? { structure } : {}) },
+    });
   } catch (err) {
     const error = diskFull(err) ?? describeFailure(err, ctx.adapter);
     done('failed', { error });

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { redactDeep } from '../core/redact.js';
-import { findRun, type RunRow, runSteps, runTenants } from '../journal/read.js';
+import { findRun, type RunRow, runSteps, runTenants, type StepRow } from '../journal/read.js';
 import { MIGRATIONS, RUNS } from '../journal/schema.js';
 import { assembleDocument } from './assemble.js';
 import { driftSection, recordedFingerprints } from './drift.js';
@@ -32,10 +32,11 @@ async function migrationLog(knex: Knex, runId: string): Promise<MigrationLogRow[
   }));
 }
 
-async function loadSlice(knex: Knex, run: RunRow): Promise<RunSlice> {
+/** `journaled`: the run's steps when the caller read them already. */
+async function loadSlice(knex: Knex, run: RunRow, journaled?: readonly StepRow[]): Promise<RunSlice> {
   const [tenants, steps, migrations] = [
     await runTenants(knex, run.runId),
-    topLevelSteps(await runSteps(knex, run.runId)),
+    topLevelSteps(journaled ?? (await runSteps(knex, run.runId))),
     await migrationLog(knex, run.runId),
   ];
   return { run, tenants, steps, migrations };
@@ -69,7 +70,9 @@ async function* runsBefore(knex: Knex, run: RunRow): AsyncGenerator<RunRow> {
  */
 export async function buildFleetReport(knex: Knex, options: BuildReportOptions = {}): Promise<FleetDocument> {
   const { run } = await pickRun(knex, options.runId);
-  const slice = await loadSlice(knex, run);
+  // Every step of this run, parts included: an upgrade's structure prints are in its inner `backup` steps.
+  const journaled = await runSteps(knex, run.runId);
+  const slice = await loadSlice(knex, run, journaled);
   const history = new TenantHistory(slice.tenants.map((t) => t.tenantId));
   history.addRun(slice);
   if (!history.done) {
@@ -84,6 +87,6 @@ export async function buildFleetReport(knex: Knex, options: BuildReportOptions =
     now: options.now ?? Date.now(),
     slowest: options.slowest ?? 10,
   });
-  const drift = driftSection(await recordedFingerprints(doc.tenants, slice.steps));
+  const drift = driftSection(await recordedFingerprints(doc.tenants, journaled));
   return redactDeep(drift ? { ...doc, drift } : doc);
 }

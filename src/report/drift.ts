@@ -4,8 +4,10 @@ import { manifestPathFor } from '../backup/files.js';
 import { parseManifest } from '../backup/manifest.js';
 import type { Fingerprint } from '../dialect/backup-types.js';
 import { dialectOfBackupFile } from '../dialect/registry.js';
+import { isStructurePrint, printAsFingerprint, type StructurePrint } from '../dialect/structure-print.js';
 import { groupByVersion } from '../drift/groups.js';
 import type { StepRow } from '../journal/read.js';
+import { historyLocation, historyTables } from '../migration/history-location.js';
 import { groupBy } from '../util/group-by.js';
 import type { DriftSection, TenantReport } from './types.js';
 
@@ -16,6 +18,8 @@ export interface RecordedFingerprint {
   fingerprint: Fingerprint;
   /** The backup's dialect (by its file's extension): a fleet mixing dialects is grouped per dialect. */
   dialect?: string;
+  /** The structure as drift reads it, recorded beside the backup (runs since it was): see StructurePrint. */
+  structure?: StructurePrint;
 }
 
 const isFingerprint = (v: unknown): v is Fingerprint =>
@@ -51,6 +55,30 @@ function versionAt(step: StepRow, steps: readonly StepRow[], t: TenantReport): s
 
 const BACKUP_STEPS = ['backup-post', 'backup-pre', 'backup'];
 
+/** The print the backup recorded: in its own step's data (`backup`), or in the `backup` step that wrote its file (an upgrade's). */
+function structureOf(step: StepRow, steps: readonly StepRow[]): StructurePrint | undefined {
+  if (isStructurePrint(step.data?.structure)) return step.data.structure;
+  const path = step.data?.path;
+  const writer = steps.findLast(
+    (s) => s.step === 'backup' && s.status === 'succeeded' && s.data?.path === path,
+  );
+  return isStructurePrint(writer?.data?.structure) ? writer.data.structure : undefined;
+}
+
+/** dbfleet's and knex's bookkeeping, left out as `dbfleet drift` leaves it out (default names). */
+const HISTORY = new Set(historyTables(historyLocation({})));
+const isHistory = (key: string) => HISTORY.has(key.slice(key.lastIndexOf('.') + 1));
+
+/**
+ * What the tenants are compared by: the structure prints when every tenant has one (names relative to
+ * its own schema, so schema and database tenants compare alike); else — a run recorded before them —
+ * the manifests' fingerprints, whose names are qualified (a schema tenant then differs by its schema).
+ */
+function comparable(recorded: readonly RecordedFingerprint[]): RecordedFingerprint[] {
+  if (!recorded.every((r) => r.structure)) return [...recorded];
+  return recorded.map((r) => ({ ...r, fingerprint: printAsFingerprint(r.structure!, isHistory) }));
+}
+
 /** Per tenant, the newest fingerprint this run's backups recorded (after the migrations when there is one). */
 export async function recordedFingerprints(
   tenants: readonly TenantReport[],
@@ -65,11 +93,13 @@ export async function recordedFingerprints(
       const fingerprint = step && (await fingerprintOf(step.data!));
       if (!step || !fingerprint) continue;
       const dialect = typeof step.data!.path === 'string' ? dialectOfBackupFile(step.data!.path) : undefined;
+      const structure = structureOf(step, own);
       out.push({
         tenantId: t.id,
         version: versionAt(step, own, t),
         fingerprint,
         ...(dialect ? { dialect } : {}),
+        ...(structure ? { structure } : {}),
       });
       break;
     }
@@ -83,12 +113,14 @@ const structural = (d: FingerprintDifference) =>
 const MARK: Record<string, string> = { missing: '-', unexpected: '+', schema: '~' };
 
 /**
- * The Drift section (pure): per version, tenants grouped by their backup's schema hash; each outlier
+ * The Drift section (pure): per version, tenants grouped by the structure their backup recorded (see
+ * `comparable`); each outlier
  * with the tables and objects whose hash differs from its version's majority (a backup fingerprint
  * holds a hash per table, not the parts: `dbfleet drift` says what differs inside).
  */
-export function driftSection(recorded: readonly RecordedFingerprint[]): DriftSection | undefined {
-  if (recorded.length === 0) return undefined;
+export function driftSection(all: readonly RecordedFingerprint[]): DriftSection | undefined {
+  if (all.length === 0) return undefined;
+  const recorded = comparable(all);
   const byId = new Map(recorded.map((r) => [r.tenantId, r.fingerprint]));
   const versions = groupByVersion(
     recorded.map((r) => ({
