@@ -37,6 +37,9 @@ export interface BackupTenantOptions extends BackupRunSettings {
  * the report falls back to the manifests' fingerprints; the backup does not fail for it.
  */
 async function readStructure(ctx: TenantContext): Promise<StructurePrint | undefined> {
+  // Only a schema tenant needs it: database tenants' manifests name everything alike (`public.…`) and
+  // compare as they are, and a second catalog read per backup is a cold backend's most expensive query.
+  if (ctx.tenant.schema === undefined) return undefined;
   try {
     return structurePrint(await (await ctx.session()).schemaShape());
   } catch {

@@ -70,13 +70,24 @@ const HISTORY = new Set(historyTables(historyLocation({})));
 const isHistory = (key: string) => HISTORY.has(key.slice(key.lastIndexOf('.') + 1));
 
 /**
- * What the tenants are compared by: the structure prints when every tenant has one (names relative to
- * its own schema, so schema and database tenants compare alike); else — a run recorded before them —
- * the manifests' fingerprints, whose names are qualified (a schema tenant then differs by its schema).
+ * What each tenant is compared by: a schema tenant by the structure print its backup recorded (names
+ * relative to its schema: schema tenants compare alike), a database tenant by its manifest's fingerprint.
+ * The two are never compared with each other (their hashes differ by construction): schema tenants are
+ * grouped apart, under their dialect's label. (A schema tenant of a run recorded before the prints has
+ * only its manifest, which names its schema inside every hash: it shows as differing, as it did then.)
  */
 function comparable(recorded: readonly RecordedFingerprint[]): RecordedFingerprint[] {
-  if (!recorded.every((r) => r.structure)) return [...recorded];
-  return recorded.map((r) => ({ ...r, fingerprint: printAsFingerprint(r.structure!, isHistory) }));
+  const out: RecordedFingerprint[] = [];
+  for (const r of recorded) {
+    if (r.structure)
+      out.push({
+        ...r,
+        fingerprint: printAsFingerprint(r.structure, isHistory),
+        dialect: r.dialect ? `${r.dialect}, schema tenants` : 'schema tenants',
+      });
+    else out.push(r);
+  }
+  return out;
 }
 
 /** Per tenant, the newest fingerprint this run's backups recorded (after the migrations when there is one). */

@@ -78,7 +78,7 @@ describe('report Drift section: schema tenants beside database tenants', () => {
       const doc = await buildFleetReport(j.knex, { runId: report.runId! });
       assert.deepEqual(
         doc.drift?.outliers.map((o) => [o.tenantId, o.differences]),
-        [['b', ['~ accounts']]],
+        [['b', ['~ public.accounts']]],
         JSON.stringify(doc.drift),
       );
     } finally {

@@ -1,6 +1,7 @@
-// The report's Drift section compares schema-per-tenant and database tenants as `dbfleet drift` does:
-// by the structure recorded beside each backup (names relative to the tenant's own schema), not by the
-// manifests' fingerprints, whose names (and table hashes) carry the schema (`tenant_a.accounts`).
+// The report's Drift section flagged every schema-per-tenant tenant as drifted: it compared the manifests'
+// fingerprints, whose names (and table hashes) carry the tenant's schema (`tenant_a.accounts`). A schema
+// tenant's backup now records its structure as `dbfleet drift` reads it (names relative to its schema) and
+// schema tenants are compared by that, among themselves; database tenants still by their manifests.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Fingerprint } from '../../src/dialect/backup-types.js';
@@ -57,49 +58,61 @@ const step = (tenantId: string, name: string, data: Record<string, unknown>): St
   data,
 });
 
-/** An upgrade's steps: the inner `backup` step that wrote the file holds the print. */
-function upgraded(id: string, schema: string, s: SchemaShape): StepRow[] {
+/** An upgrade's steps: the inner `backup` step that wrote the file holds a schema tenant's print. */
+function upgraded(
+  id: string,
+  schema: string,
+  s?: SchemaShape,
+  extra: Record<string, string> = {},
+): StepRow[] {
   const path = `/b/${id}/1.dump`;
   return [
-    step(id, 'backup', { path, bytes: 1, sha256: 'x', structure: structurePrint(s) }),
-    step(id, 'backup-pre', { path, bytes: 1, sha256: 'x', fingerprint: manifestFp(schema) }),
+    step(id, 'backup', { path, bytes: 1, sha256: 'x', ...(s ? { structure: structurePrint(s) } : {}) }),
+    step(id, 'backup-pre', { path, bytes: 1, sha256: 'x', fingerprint: manifestFp(schema, extra) }),
   ];
 }
 
 describe('report Drift section: schema tenants and database tenants', () => {
-  test('two schema tenants and a database tenant of one structure are not drift; a real outlier is', async () => {
+  test('schema tenants of one structure are not drift; the real outliers of each kind are', async () => {
     const steps = [
-      ...upgraded('db1', 'public', shape()),
+      ...upgraded('db1', 'public'),
+      ...upgraded('db2', 'public'),
+      ...upgraded('acme', 'public', undefined, { 'public.hand': 'h-hand' }),
       ...upgraded('shared-a', 'tenant_a', shape()),
       ...upgraded('shared-b', 'tenant_b', shape([], false)),
-      ...upgraded('acme', 'public', shape(['accounts_hand_idx'])),
+      ...upgraded('shared-c', 'tenant_c', shape(['accounts_hand_idx'])),
     ];
-    const tenants = ['db1', 'shared-a', 'shared-b', 'acme'].map((id) => tenantFixture(id));
-    const section = driftSection(await recordedFingerprints(tenants, steps))!;
+    const ids = ['db1', 'db2', 'acme', 'shared-a', 'shared-b', 'shared-c'];
+    const section = driftSection(
+      await recordedFingerprints(
+        ids.map((id) => tenantFixture(id)),
+        steps,
+      ),
+    )!;
     assert.deepEqual(
       section.outliers.map((o) => [o.tenantId, o.differences]),
-      [['acme', ['~ accounts']]],
+      [
+        ['acme', ['+ public.hand']],
+        ['shared-c', ['~ accounts']],
+      ],
     );
     assert.deepEqual(
-      section.versions.flatMap((v) => v.groups.map((g) => g.tenants)),
-      [3, 1],
+      section.versions.map((v) => [v.dialect, v.groups.map((g) => g.tenants)]),
+      [
+        ['postgres', [2, 1]],
+        ['postgres, schema tenants', [2, 1]],
+      ],
     );
   });
 
-  test('a run recorded before the prints (or with one missing) compares the manifests, as before', async () => {
-    const steps = [
-      step('db1', 'backup-pre', { path: '/b/db1/1.dump', fingerprint: manifestFp('public') }),
-      ...upgraded('shared-a', 'tenant_a', shape()),
-    ];
+  test('a schema tenant is never compared with a database tenant', async () => {
+    const steps = [...upgraded('db1', 'public'), ...upgraded('shared-a', 'tenant_a', shape())];
     const section = driftSection(
       await recordedFingerprints(
         ['db1', 'shared-a'].map((id) => tenantFixture(id)),
         steps,
       ),
     )!;
-    assert.deepEqual(
-      section.outliers.map((o) => o.tenantId),
-      ['shared-a'],
-    );
+    assert.deepEqual(section.outliers, []);
   });
 });
