@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -183,6 +183,37 @@ describe('validateInventory', () => {
       'tenant "e" (entry 5): unknown key "notes"',
       'tenant "g" (entry 7): the same database as tenant "f"',
     ]);
+  });
+
+  // Spelled differently, one database passed as two tenants: each backed up, migrated and — one failing its
+  // smoke check — restored under the other's reported success.
+  it('the loopback server under two names, and a SQLite file through a symlink, are one place', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbfleet-inventory-same-'));
+    try {
+      writeFileSync(join(dir, 'x.sqlite'), '');
+      symlinkSync(join(dir, 'x.sqlite'), join(dir, 'link.sqlite'));
+      const err = usageError(() =>
+        validateInventory(
+          [
+            { id: 'a', dialect: 'postgres', connection: 'postgres://u@localhost:5432/app' },
+            { id: 'b', dialect: 'postgres', connection: 'postgres://u@127.0.0.1:5432/app' },
+            { id: 'c', dialect: 'postgres', connection: { host: '::1', port: 5432, database: 'app' } },
+            { id: 'd', dialect: 'postgres', connection: 'postgres://u@127.0.0.1:5433/app' },
+            { id: 'e', dialect: 'sqlite', connection: 'x.sqlite' },
+            { id: 'f', dialect: 'sqlite', connection: 'link.sqlite' },
+          ],
+          'inventory.json',
+          dir,
+        ),
+      );
+      assert.deepEqual(err.problems, [
+        'tenant "b" (entry 2): the same database as tenant "a"',
+        'tenant "c" (entry 3): the same database as tenant "a"',
+        'tenant "f" (entry 6): the same database as tenant "e"',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an empty inventory is a usage error', () => {
