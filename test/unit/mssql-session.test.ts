@@ -26,171 +26,14 @@ import {
 } from '../../src/dialect/mssql/sql/backup.js';
 import type { IndexSpec } from '../../src/dialect/optimize-types.js';
 import type { SessionOptions, TenantSession } from '../../src/dialect/types.js';
-
-/**
- * A scripted stand-in for tedious: knex drives it through the same calls it makes on tedious (connect,
- * execSql, execSqlBatch, beginTransaction…), and every request is logged with how it was sent, the
- * request timeout it would run under and whether a transaction was open.
- */
-export interface Reply {
-  rows?: Record<string, unknown>[];
-  error?: Error;
-  /** The server rolled the transaction back (XACT_ABORT). */
-  abortsTransaction?: boolean;
-}
-type Responder = (sql: string, connection: FakeConnection) => Reply | undefined;
-
-interface LogEntry {
-  kind: 'sql' | 'batch' | 'begin' | 'commit' | 'rollback';
-  sql: string;
-  timeout: number | undefined;
-  inTransaction: boolean;
-  parameters: unknown[];
-  connection: number;
-}
-
-/** Shaped like tedious' Request (knex's transaction clients create real ones, which the fake runs too). */
-class FakeRequest extends EventEmitter {
-  timeout: number | undefined;
-  parameters: { name: string; value: unknown }[] = [];
-  constructor(
-    readonly sqlTextOrProcedure: string,
-    readonly callback: (err?: Error | null, rowCount?: number) => void,
-  ) {
-    super();
-  }
-  setTimeout(ms?: number) {
-    this.timeout = ms;
-  }
-  addParameter(name: string, _type: unknown, value: unknown) {
-    this.parameters.push({ name, value });
-  }
-}
-
-class FakeConnection extends EventEmitter {
-  state = { name: 'LoggedIn' };
-  inTransaction = false;
-  closed = false;
-  connected = false;
-  __knex__disposed?: string;
-  readonly config: { options: Record<string, unknown> & { requestTimeout?: number } };
-  constructor(
-    settings: { options: Record<string, unknown> },
-    readonly fake: FakeTedious,
-  ) {
-    super();
-    this.config = { options: { ...settings.options } };
-    fake.connections.push(this);
-  }
-  connect(callback: (err?: Error) => void) {
-    setImmediate(() => callback(this.fake.connectError));
-  }
-  execSql(request: FakeRequest) {
-    this.run('sql', request);
-  }
-  execSqlBatch(request: FakeRequest) {
-    this.run('batch', request);
-  }
-  private record(kind: LogEntry['kind'], sql: string, request?: FakeRequest) {
-    this.fake.log.push({
-      kind,
-      sql,
-      timeout: request?.timeout ?? this.config.options.requestTimeout,
-      inTransaction: this.inTransaction,
-      parameters: (request?.parameters ?? []).map((p) => p.value),
-      connection: this.fake.connections.indexOf(this),
-    });
-  }
-  private run(kind: 'sql' | 'batch', request: FakeRequest) {
-    if (this.state.name !== 'LoggedIn') {
-      request.callback(
-        Object.assign(new Error(`Requests can only be made in the LoggedIn state, not ${this.state.name}`), {
-          code: 'EINVALIDSTATE',
-        }),
-      );
-      return;
-    }
-    this.record(kind, request.sqlTextOrProcedure, request);
-    this.state = { name: 'SentClientRequest' };
-    setImmediate(() => {
-      const reply = this.fake.responder(request.sqlTextOrProcedure, this) ?? {};
-      this.state = { name: 'LoggedIn' };
-      if (reply.abortsTransaction) this.inTransaction = false;
-      if (reply.error) {
-        request.callback(reply.error);
-        return;
-      }
-      for (const row of reply.rows ?? []) {
-        request.emit(
-          'row',
-          Object.entries(row).map(([colName, value]) => ({ value, metadata: { colName } })),
-        );
-      }
-      request.emit('requestCompleted');
-      request.callback(undefined, reply.rows?.length ?? 0);
-    });
-  }
-  beginTransaction(callback: (err?: Error) => void) {
-    this.record('begin', 'BEGIN TRANSACTION');
-    setImmediate(() => {
-      this.inTransaction = true;
-      callback();
-    });
-  }
-  commitTransaction(callback: (err?: Error) => void) {
-    this.record('commit', 'COMMIT');
-    setImmediate(() => {
-      this.inTransaction = false;
-      callback();
-    });
-  }
-  rollbackTransaction(callback: (err?: Error) => void) {
-    this.record('rollback', 'ROLLBACK');
-    setImmediate(() => {
-      this.inTransaction = false;
-      callback();
-    });
-  }
-  close() {
-    this.closed = true;
-    this.state = { name: 'Final' };
-    setImmediate(() => this.emit('end'));
-  }
-}
-
-class FakeTedious {
-  readonly log: LogEntry[] = [];
-  readonly connections: FakeConnection[] = [];
-  connectError: Error | undefined;
-  constructor(public responder: Responder) {}
-  get driver(): TediousLike {
-    const fake = this;
-    return {
-      Connection: class extends FakeConnection {
-        constructor(settings: { options: Record<string, unknown> }) {
-          super(settings, fake);
-        }
-      },
-      Request: FakeRequest,
-      TYPES: Object.fromEntries(
-        ['NVarChar', 'Int', 'BigInt', 'Float', 'Bit', 'DateTime', 'VarBinary'].map((n) => [n, { name: n }]),
-      ),
-    } as unknown as TediousLike;
-  }
-  /** What reached the server, without the session's own opening batch. */
-  sent(kind?: LogEntry['kind']) {
-    return this.log.filter((e) => !kind || e.kind === kind).map((e) => e.sql);
-  }
-}
-
-/** Routes by pattern; the first match answers. */
-function route(...routes: [RegExp, Reply | ((sql: string) => Reply)][]): Responder {
-  return (sql) => {
-    for (const [pattern, reply] of routes)
-      if (pattern.test(sql)) return typeof reply === 'function' ? reply(sql) : reply;
-    return {};
-  };
-}
+import {
+  FakeRequest,
+  FakeTedious,
+  type Reply,
+  type Responder,
+  route,
+  serverError,
+} from '../helpers/mssql-fake-tedious.js';
 
 function tenant(over: Partial<Tenant> = {}): Tenant {
   const parsed = mssqlAdapter.parseConnection('mssql://app:pw@db1/acme');
@@ -217,9 +60,6 @@ async function open(responder: Responder = () => ({}), t: Tenant = tenant(), opt
   sessions.push(session);
   return { session, fake };
 }
-
-const serverError = (message: string, number: number) =>
-  Object.assign(new Error(message), { code: 'EREQUEST', number, lineNumber: 2 });
 
 describe('knex configuration', () => {
   test('XACT_ABORT at login, no 15 s request timeout, values never in error messages', () => {
