@@ -6,11 +6,13 @@ import {
   LOCK_TIMEOUT_DISABLED,
   type StillNew,
 } from '../lint-types.js';
+import { type TransactionStatement, transactionStatements } from './transaction-statements.js';
 import { maskNonCode } from './tsql-lexer.js';
 
 /**
  * The T-SQL rules that matter most, found token by token on the lexed script (strings, comments and
- * delimited identifiers never match): offline index builds and column changes that rewrite. The rest of
+ * delimited identifiers never match): offline index builds, column changes that rewrite, and a script's own
+ * transaction statements that end dbfleet's transaction or leave one open. The rest of
  * PostgreSQL's rules (constraints, renames…) are not covered on SQL Server.
  */
 export const MSSQL_RULES = {
@@ -28,6 +30,19 @@ export const MSSQL_RULES = {
     safe: 'WITH (ONLINE = ON) (SQL Server 2016+, Enterprise / Azure SQL); otherwise add a new column, backfill in batches, switch the app, drop the old one — or accept this if it only widens (n)varchar',
   },
   lockTimeoutDisabled: { ...LOCK_TIMEOUT_DISABLED, title: 'SET LOCK_TIMEOUT -1 (wait forever)' },
+  commitInTransaction: {
+    id: 'mssql-commit-in-transaction',
+    title:
+      'a COMMIT without a BEGIN TRAN of its own to pair with, or a ROLLBACK (not to a SAVE TRAN savepoint), in a migration that runs in a transaction',
+    why: "a BEGIN TRAN of the script's own only nests in the transaction dbfleet (like knex) runs it in, but an unpaired COMMIT commits that transaction and a ROLLBACK rolls all of it back (@@TRANCOUNT 0): what follows runs outside any transaction, and dbfleet fails the migration TRANSACTION_ENDED, unrecorded, with the tenant holding what was committed",
+    safe: 'pair every BEGIN TRAN with its COMMIT (as SSMS change scripts do), roll back only to a savepoint (SAVE TRAN sp … ROLLBACK TRAN sp) or let an error roll back (XACT_ABORT is on); if it must commit in steps, run it without a transaction (`-- dbfleet: transaction=false`) and make every step safe to run again',
+  },
+  beginWithoutCommit: {
+    id: 'mssql-begin-without-commit',
+    title: 'more BEGIN TRANs than COMMITs in a migration without a transaction',
+    why: 'its transaction is still open when the migration ends: dbfleet rolls it back and fails the migration on every tenant (TRANSACTION_LEFT_OPEN) — under knex its history row and whatever ran next would sit in that transaction, lost when the connection closes',
+    safe: 'end every BEGIN TRAN with a COMMIT, or drop its own BEGIN TRAN and let dbfleet run the migration in a transaction',
+  },
 } as const satisfies Record<string, LintRuleInfo>;
 
 /** Word edges in T-SQL: `@index`, `#t`, `drop_existing` are names, not keywords. */
@@ -92,13 +107,44 @@ function indexTable(sql: string, code: string, at: number): { table: string; end
   return table && { table: table.name, end: table.end };
 }
 
+/** Counted over the whole migration: a BEGIN TRAN in one statement may be committed by a later one. */
+function transactionHits(migration: LintMigrationInput): LintHit[] {
+  const all = migration.statements.map(transactionStatements);
+  const begins = all.flatMap((s) => s.begins);
+  const commits = all.flatMap((s) => s.commits);
+  const hit = (rule: LintRuleInfo, s: TransactionStatement, detail: string): LintHit => ({
+    rule: rule.id,
+    statement: s.text,
+    detail,
+  });
+  if (migration.transactional) {
+    // The unpaired COMMITs are the last ones: the earlier ones close the script's own BEGIN TRANs.
+    const unpaired = commits
+      .slice(begins.length)
+      .map((s) => hit(MSSQL_RULES.commitInTransaction, s, `line ${s.line}, unpaired`));
+    const rollbacks = all
+      .flatMap((s) => s.rollbacks)
+      .map((s) => hit(MSSQL_RULES.commitInTransaction, s, `line ${s.line}`));
+    return [...unpaired, ...rollbacks];
+  }
+  if (begins.length <= commits.length) return [];
+  const open = begins.at(-1)!;
+  return [
+    hit(
+      MSSQL_RULES.beginWithoutCommit,
+      open,
+      `line ${open.line}: ${begins.length} BEGIN TRAN, ${commits.length} COMMIT`,
+    ),
+  ];
+}
+
 export function createMssqlLinter(stillNew: StillNew): DialectLinter {
   const createdIn = new Map<string, string>();
   const isNew = (table: string, current: string) =>
     table.startsWith('#') || (createdIn.has(table) && stillNew(createdIn.get(table)!, current));
   return {
     lintMigration(migration: LintMigrationInput): LintHit[] {
-      const hits: LintHit[] = [];
+      const hits: LintHit[] = transactionHits(migration);
       for (const sql of migration.statements) {
         const code = maskNonCode(sql);
         const hit = (rule: LintRuleInfo, start: number, end: number, detail?: string) =>

@@ -42,7 +42,7 @@ const RULES: Rule[] = [
  * A batch that defines a module stores its body instead of running it, so `ALTER DATABASE` inside
  * `CREATE PROCEDURE … AS …` is fine in a transaction. The definition must be the batch's first statement.
  */
-const MODULE_DEFINITION = new RegExp(
+export const MODULE_DEFINITION = new RegExp(
   `^\\s*(?:CREATE(?:\\s+OR\\s+ALTER)?|ALTER)\\s+(?:PROC|PROCEDURE|FUNCTION|TRIGGER|VIEW)${E}`,
   'i',
 );
