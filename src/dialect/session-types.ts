@@ -100,6 +100,9 @@ export interface SessionOptions {
   readOnly?: boolean;
 }
 
+/** How a migration ended the transaction dbfleet ran it in, as far as the session can tell. */
+export type OwnTransactionEnd = 'committed' | 'rolled back' | 'ended';
+
 /**
  * One pinned connection to one tenant. Every query of a tenant's pipeline goes through `knex` or the
  * session's own methods, all bound to exactly one physical connection, so session locks and session
@@ -209,8 +212,17 @@ export interface TenantSession {
    * (PostgreSQL's ReadyForQuery status: no round trip). Asked inside a migration's transaction when the
    * migration failed: true means it ended that transaction itself (a COMMIT statement of its own), so what
    * it ran before is committed. Undefined where the driver cannot say (a closed connection); absent on
-   * SQL Server, whose migrations run in knex's own transactions.
+   * SQL Server, whose driver does not say: see `ownTransactionEnd`.
    */
   outsideTransaction?(): boolean | undefined;
+  /**
+   * Where `outsideTransaction` is absent (SQL Server): whether the migration that just ran in `on` ended
+   * that transaction itself — a COMMIT without a BEGIN TRAN of its own, or a ROLLBACK — asking the server
+   * (`SELECT @@TRANCOUNT` on the transaction's connection: one round trip). `failure`: the migration
+   * failed, and a transaction the server rolled back on that error (XACT_ABORT) is not counted as ended
+   * by it unless what it ran could end it. Undefined: still open, or ended by the server on the failure.
+   * Otherwise how it ended it: 'committed' or 'rolled back' where the session can tell, else 'ended'.
+   */
+  ownTransactionEnd?(on: Knex.Transaction, failure?: unknown): Promise<OwnTransactionEnd | undefined>;
   close(): Promise<void>;
 }

@@ -12,34 +12,18 @@ import type { Migration, MigrationRunContext } from './types.js';
 
 export type { MigrateDetails, TenantMigrationOptions };
 
-import { runWithoutTransaction } from './without-transaction.js';
+import {
+  endedItsTransaction,
+  endedItsTransactionStatement,
+  failedAfterEndingItsTransaction,
+} from './transaction-ended.js';
+import { ownTransactionMayBeOpen, runWithoutTransaction } from './without-transaction.js';
 
 function effectiveTimeouts(base: Timeouts, migration: Migration): Timeouts {
   return {
     lockTimeoutMs: migration.config.lockTimeoutMs ?? base.lockTimeoutMs,
     statementTimeoutMs: migration.config.statementTimeoutMs ?? base.statementTimeoutMs,
   };
-}
-
-/** A migration that ended its own transaction: knex fails it too, and records nothing. */
-function endedItsTransaction(name: string): TenantError {
-  return new TenantError(
-    'TRANSACTION_ENDED',
-    `${name} committed or rolled back its own transaction (trx.commit() / trx.rollback()): what it committed stays, and it is not recorded as applied — let dbfleet commit it, or opt out with config.transaction = false`,
-  );
-}
-
-/**
- * A migration that failed after a COMMIT (or ROLLBACK) statement of its own: that statement ended the
- * transaction dbfleet ran it in, so what it ran before stays committed — reporting "rolled back, nothing
- * applied" would be false. knex fails it the same way, with the same state left behind.
- */
-function failedAfterEndingItsTransaction(err: unknown): TenantError {
-  const cause = err instanceof Error ? err.message : String(err);
-  return new TenantError(
-    'TRANSACTION_ENDED',
-    `ended its own transaction (a COMMIT or ROLLBACK statement of its own), then failed: ${cause} — what it ran before that COMMIT stays committed, and it is not recorded as applied; drop its own BEGIN / COMMIT (dbfleet runs each migration in a transaction), or opt out with transaction=false`,
-  );
 }
 
 /** Runs one migration in its own transaction (unless it opted out), recording it in the same transaction. */
@@ -89,27 +73,46 @@ export async function runMigration(
     if (refusal) throw new TenantError('NEEDS_NO_TRANSACTION', `${migration.name}: ${refusal}`);
     // A module migration gets knex's own transaction; a .sql one never exposes `trx` to user code.
     let inside: Promise<void> | undefined;
-    await session.transaction(
-      (trx) => {
-        inside = (async () => {
-          if (overrides) await session.setTimeouts(timeouts, trx);
-          try {
-            await withUserProcessing(trx, () => body(trx, ctx));
-          } catch (err) {
-            if (session.outsideTransaction?.()) throw failedAfterEndingItsTransaction(err);
-            throw err;
-          }
-          if (trx.isCompleted()) throw endedItsTransaction(migration.name);
-          // Its own COMMIT statement ended the transaction it ran in, and what it ran is committed. The
-          // history row gets a transaction again, so it is written and committed as under knex on
-          // PostgreSQL — on SQLite the closing COMMIT would otherwise fail, after the row was written.
-          if (session.outsideTransaction?.()) await trx.raw('begin');
-          await record(trx, true);
-        })();
-        return inside;
-      },
-      { internal: migration.kind === 'sql' },
-    );
+    // A TRANSACTION_ENDED of ours is what happened: knex's rollback on a transaction the server already
+    // ended (SQL Server: 3903, no corresponding BEGIN TRANSACTION) must not replace it.
+    let ended: TenantError | undefined;
+    const end = (err: TenantError) => {
+      ended = err;
+      return err;
+    };
+    // Where the driver cannot say whether the transaction is open (SQL Server), the server is asked.
+    const askServer = session.outsideTransaction ? undefined : session.ownTransactionEnd?.bind(session);
+    await session
+      .transaction(
+        (trx) => {
+          inside = (async () => {
+            if (overrides) await session.setTimeouts(timeouts, trx);
+            try {
+              await withUserProcessing(trx, () => body(trx, ctx));
+            } catch (err) {
+              if (session.outsideTransaction?.()) throw end(failedAfterEndingItsTransaction(err));
+              const how = await askServer?.(trx, err).catch(() => undefined);
+              if (how) throw end(failedAfterEndingItsTransaction(err, how));
+              throw err;
+            }
+            if (trx.isCompleted()) throw end(endedItsTransaction(migration.name));
+            // Its own COMMIT statement ended the transaction it ran in, and what it ran is committed. The
+            // history row gets a transaction again, so it is written and committed as under knex on
+            // PostgreSQL — on SQLite the closing COMMIT would otherwise fail, after the row was written.
+            if (session.outsideTransaction?.()) await trx.raw('begin');
+            // SQL Server: a COMMIT or ROLLBACK of its own ended it (@@TRANCOUNT 0). Its row is not written —
+            // it would autocommit, and knex's COMMIT then fail (3902) — and what the tenant holds is said.
+            const how = await askServer?.(trx);
+            if (how) throw end(endedItsTransactionStatement(how));
+            await record(trx, true);
+          })();
+          return inside;
+        },
+        { internal: migration.kind === 'sql' },
+      )
+      .catch((err: unknown) => {
+        throw ended ?? err;
+      });
     // knex settles a transaction at a COMMIT the migration runs itself (`trx.commit()`), before the callback
     // has ended: without this, the history write that then fails on the finished transaction went unseen,
     // and the migration was reported applied, unrecorded, to run again next time.
@@ -124,7 +127,7 @@ export async function runMigration(
     );
     // A BEGIN of its own never committed: its history row, the next migrations and every later step
     // would run inside that transaction, and all be lost when the session ends. Rolled back now, and said.
-    if (session.outsideTransaction?.() === false && (await session.endStrayTransaction?.()))
+    if (ownTransactionMayBeOpen(session) && (await session.endStrayTransaction?.()))
       throw new TenantError(
         'TRANSACTION_LEFT_OPEN',
         'left a transaction open (a BEGIN of its own, never committed): it was rolled back, so what ran in that transaction is undone, and it is not recorded as applied',

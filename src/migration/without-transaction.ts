@@ -32,6 +32,14 @@ function leftoverAdvice(indexes: readonly string[]): string {
 }
 
 /**
+ * Whether a migration without a transaction may have left one of its own open: PostgreSQL and SQLite know
+ * without a round trip (`outsideTransaction`); elsewhere (SQL Server) `endStrayTransaction` asks the server.
+ */
+export function ownTransactionMayBeOpen(session: TenantSession): boolean {
+  return session.outsideTransaction ? session.outsideTransaction() === false : true;
+}
+
+/**
  * Runs a migration that opted out of a transaction (CREATE INDEX CONCURRENTLY and friends), whose
  * statements commit as they go. A failure says what stays applied (the dialect knows for a script of its
  * own: a PostgreSQL file runs as one implicit transaction) and names any
@@ -58,8 +66,7 @@ export async function runWithoutTransaction(
     // A BEGIN of its own was still open at the failure: that transaction can commit nothing more, and every
     // later statement on the session would fail in it (PostgreSQL) or join it (SQLite). Rolled back now.
     const ownOpen =
-      session.outsideTransaction?.() === false &&
-      (await session.endStrayTransaction?.().catch(() => false)) === true;
+      ownTransactionMayBeOpen(session) && (await session.endStrayTransaction?.().catch(() => false)) === true;
     const left = leftBy(before, await session.invalidIndexes().catch(() => []), executed);
     const what =
       scriptOutcomeOf(err) ??

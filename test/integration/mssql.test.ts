@@ -7,6 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Tenant } from '../../src/core/tenant.js';
 import { fingerprintMssql } from '../../src/dialect/mssql/fingerprint.js';
@@ -27,6 +30,7 @@ import {
 } from '../../src/dialect/mssql/sql/backup.js';
 import { readServerInfo, SERVER_INFO_SQL } from '../../src/dialect/mssql/sql/catalog.js';
 import type { SessionOptions, TenantSession } from '../../src/dialect/types.js';
+import { loadMigrations, migrate } from '../../src/index.js';
 
 const url = process.env.MSSQL_URL;
 
@@ -147,6 +151,45 @@ if (!url) {
         ),
         (err) => mssqlAdapter.classifyError(err)?.code === 'NOT_TRANSACTIONAL',
       );
+    });
+  });
+
+  // A BEGIN TRAN … COMMIT pair of the script's own only nests in dbfleet's transaction; an unpaired COMMIT
+  // commits it (@@TRANCOUNT 0). Before, the history row autocommitted and knex's COMMIT failed (3902):
+  // reported "rolled back: nothing of it was applied" while the tenant held the migration and its row.
+  describe('SQL Server migrations with transaction statements of their own', () => {
+    test('a paired BEGIN TRAN / COMMIT is applied and recorded; an unpaired COMMIT fails TRANSACTION_ENDED, unrecorded', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dbfleet-mssql-own-commit-'));
+      try {
+        writeFileSync(
+          join(dir, '001_paired.sql'),
+          'BEGIN TRANSACTION\nGO\nCREATE TABLE dbo.own_paired (id int)\nGO\nCOMMIT\nGO\n',
+        );
+        writeFileSync(join(dir, '002_unpaired.sql'), 'CREATE TABLE dbo.own_unpaired (id int);\nCOMMIT;\n');
+        const report = await migrate({
+          tenants: [tenantOf(database)],
+          migrations: await loadMigrations(dir),
+        });
+        const result = report.tenants[0]!;
+        assert.equal(result.status, 'failed');
+        assert.equal(result.error?.code, 'TRANSACTION_ENDED', result.error?.message);
+        assert.match(
+          result.error?.message ?? '',
+          /all it ran is committed, and it is not recorded as applied/,
+        );
+        assert.doesNotMatch(result.error?.message ?? '', /nothing of it was applied/);
+        const s = await session();
+        const names = mssqlAdapter
+          .rowsOf(await s.knex.raw('SELECT name FROM dbo.knex_migrations ORDER BY id'))
+          .map((r) => r.name);
+        assert.deepEqual(names, ['001_paired.sql']);
+        const tables = mssqlAdapter
+          .rowsOf(await s.knex.raw("SELECT name FROM sys.tables WHERE name LIKE 'own[_]%' ORDER BY name"))
+          .map((r) => r.name);
+        assert.deepEqual(tables, ['own_paired', 'own_unpaired'], 'the unpaired COMMIT committed its table');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

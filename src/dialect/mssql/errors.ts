@@ -62,6 +62,11 @@ function unwrap(err: unknown): MssqlLikeError[] {
   return out;
 }
 
+/** Whether the server raised message `number` anywhere in the error's chain. */
+export function raisedServerError(err: unknown, number: number): boolean {
+  return unwrap(err).some((e) => e.number === number);
+}
+
 const text = (e: MssqlLikeError) => (typeof e.message === 'string' ? e.message : '');
 /** What the driver or the server said, without the SQL knex prefixes a failed query's message with. */
 const ownText = (e: MssqlLikeError) => (typeof e[DRIVER_MESSAGE] === 'string' ? e[DRIVER_MESSAGE] : text(e));

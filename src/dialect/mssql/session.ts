@@ -21,6 +21,7 @@ import {
 } from './applock.js';
 import { RECONNECT_REFUSED } from './errors.js';
 import { hardenMssqlClient } from './knex-client.js';
+import { OwnTransactionTracker } from './own-transaction.js';
 import {
   queryBatch,
   type RawConnection,
@@ -126,6 +127,7 @@ export async function openMssqlSession(
   const resourceSql = { sql: migrationLockResourceSql(tenant.schema) };
   let held = resource;
   let locked = false;
+  const own = new OwnTransactionTracker();
 
   try {
     await withRawConnection(knex, async (connection, Request) => {
@@ -176,7 +178,10 @@ export async function openMssqlSession(
       const scope = on.isTransaction ? 'transaction' : 'session';
       await withRawConnection(on, (connection, Request) => timeouts.apply(connection, Request, t, scope));
     },
-    transaction: (fn) => knex.transaction(fn),
+    transaction: (fn) => {
+      own.began();
+      return knex.transaction(fn);
+    },
     // dbfleet's BEGIN/SAVEPOINT transaction is PostgreSQL and SQLite syntax: knex's own here.
     shortTransaction: (fn) => knex.transaction(fn),
     // SQL Server has no read-only setting for a session (only for a whole database): `fn` just runs.
@@ -187,11 +192,13 @@ export async function openMssqlSession(
       await queryBatch(knex, 'IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;');
       return true;
     },
+    ownTransactionEnd: (on, failure) => own.end(on, failure),
     existingTables: (names, schema) => existingTablesVia(knex, names, schema),
     recordMigration: recordMigrationVia,
     readHistoryRows: (tables, schema) => readHistoryRowsVia(knex, tables, schema),
     readCompleteHistory: (tables, schema) => readCompleteHistoryVia(knex, tables, schema),
     async runScript(sql, on = knex) {
+      if (on.isTransaction) own.runs(sql);
       await withRawConnection(on, (connection, Request) => runGoScript(connection, Request, sql));
     },
     // Index builds here are all-or-nothing: a failed one leaves no index behind.
