@@ -100,8 +100,12 @@ export interface SessionOptions {
   readOnly?: boolean;
 }
 
-/** How a migration ended the transaction dbfleet ran it in, as far as the session can tell. */
-export type OwnTransactionEnd = 'committed' | 'rolled back' | 'ended';
+/**
+ * How a migration ended the transaction dbfleet ran it in, as far as the session can tell; 'left open': it
+ * did not end it, but a BEGIN TRAN of its own is still open inside it (SQL Server nests them), so the
+ * closing COMMIT would only close that one.
+ */
+export type OwnTransactionEnd = 'committed' | 'rolled back' | 'ended' | 'left open';
 
 /**
  * One pinned connection to one tenant. Every query of a tenant's pipeline goes through `knex` or the
@@ -220,8 +224,9 @@ export interface TenantSession {
    * that transaction itself — a COMMIT without a BEGIN TRAN of its own, or a ROLLBACK — asking the server
    * (`SELECT @@TRANCOUNT` on the transaction's connection: one round trip). `failure`: the migration
    * failed, and a transaction the server rolled back on that error (XACT_ABORT) is not counted as ended
-   * by it unless what it ran could end it. Undefined: still open, or ended by the server on the failure.
-   * Otherwise how it ended it: 'committed' or 'rolled back' where the session can tell, else 'ended'.
+   * by it unless what it ran could end it. Undefined: still open as it began, or ended by the server on
+   * the failure. Otherwise how it ended it: 'committed' or 'rolled back' where the session can tell, else
+   * 'ended'; after a success, 'left open' when a BEGIN TRAN of its own is still open in it.
    */
   ownTransactionEnd?(on: Knex.Transaction, failure?: unknown): Promise<OwnTransactionEnd | undefined>;
   close(): Promise<void>;

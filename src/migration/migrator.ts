@@ -16,6 +16,7 @@ import {
   endedItsTransaction,
   endedItsTransactionStatement,
   failedAfterEndingItsTransaction,
+  leftItsTransactionOpen,
 } from './transaction-ended.js';
 import { ownTransactionMayBeOpen, runWithoutTransaction } from './without-transaction.js';
 
@@ -103,6 +104,7 @@ export async function runMigration(
             // SQL Server: a COMMIT or ROLLBACK of its own ended it (@@TRANCOUNT 0). Its row is not written —
             // it would autocommit, and knex's COMMIT then fail (3902) — and what the tenant holds is said.
             const how = await askServer?.(trx);
+            if (how === 'left open') throw end(leftItsTransactionOpen());
             if (how) throw end(endedItsTransactionStatement(how));
             await record(trx, true);
           })();

@@ -14,12 +14,24 @@ export function endedItsTransaction(name: string): TenantError {
 }
 
 /**
+ * SQL Server: a migration that ran to its end with a BEGIN TRAN of its own still open inside dbfleet's
+ * transaction. Committing would only close that one: dbfleet's stayed open, the migration and its history
+ * row in it, reported applied and lost when the session ended. knex's ROLLBACK undoes all of it instead.
+ */
+export function leftItsTransactionOpen(): TenantError {
+  return new TenantError(
+    'TRANSACTION_LEFT_OPEN',
+    'left a BEGIN TRAN of its own open (more BEGIN TRANs than COMMITs): on SQL Server it nests in the transaction dbfleet runs the migration in, and committing would only have closed it, so it was rolled back — end each BEGIN TRAN with a COMMIT, or drop it',
+  );
+}
+
+/**
  * SQL Server: a migration that ran to its end, but its own COMMIT (without a BEGIN TRAN of its own to
  * pair with) or ROLLBACK ended the transaction dbfleet ran it in. Its history row is not written — outside
  * a transaction it would commit on its own, and knex's closing COMMIT would then fail (3902) — so the
  * report says what the tenant holds.
  */
-export function endedItsTransactionStatement(end: OwnTransactionEnd): TenantError {
+export function endedItsTransactionStatement(end: Exclude<OwnTransactionEnd, 'left open'>): TenantError {
   const what = {
     committed:
       'a COMMIT statement of its own (with no BEGIN TRAN of its own to pair with) committed the transaction dbfleet ran it in: all it ran is committed',

@@ -155,6 +155,20 @@ describe('SQL Server: a transactional migration that ends its transaction itself
   });
 });
 
+describe('SQL Server: a transactional migration that leaves a BEGIN TRAN of its own open', () => {
+  // knex's COMMIT only un-nested it (@@TRANCOUNT 2 → 1): reported applied, while the migration and its
+  // history row sat in dbfleet's still-open transaction, lost when the session closed.
+  test('rolled back, not recorded, TRANSACTION_LEFT_OPEN; nothing left open', async () => {
+    const { session, fake } = await open();
+    const err = await run(session, sqlMigration('BEGIN TRAN;\nCREATE TABLE t (id int);'));
+    assert.ok(err instanceof TenantError, String(err));
+    assert.equal(err.code, 'TRANSACTION_LEFT_OPEN', err.message);
+    assert.deepEqual(fake.sent('commit'), []);
+    assert.deepEqual(fake.sent('rollback'), ['ROLLBACK']);
+    assert.equal(fake.connections[0]!.trancount, 0);
+  });
+});
+
 describe('SQL Server: what does not end it', () => {
   test('a BEGIN TRAN … COMMIT pair of its own (SSMS change script) nests: recorded, committed, one extra round trip', async () => {
     const { session, fake } = await open();

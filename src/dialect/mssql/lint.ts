@@ -39,8 +39,8 @@ export const MSSQL_RULES = {
   },
   beginWithoutCommit: {
     id: 'mssql-begin-without-commit',
-    title: 'more BEGIN TRANs than COMMITs in a migration without a transaction',
-    why: 'its transaction is still open when the migration ends: dbfleet rolls it back and fails the migration on every tenant (TRANSACTION_LEFT_OPEN) — under knex its history row and whatever ran next would sit in that transaction, lost when the connection closes',
+    title: 'more BEGIN TRANs than COMMITs: a transaction of its own left open',
+    why: "its transaction is still open when the migration ends (in a transactional migration it nests in dbfleet's, whose COMMIT would only close it): dbfleet rolls it back and fails the migration on every tenant (TRANSACTION_LEFT_OPEN) — under knex its history row and whatever ran next would sit in that transaction, lost when the connection closes",
     safe: 'end every BEGIN TRAN with a COMMIT, or drop its own BEGIN TRAN and let dbfleet run the migration in a transaction',
   },
 } as const satisfies Record<string, LintRuleInfo>;
@@ -125,7 +125,7 @@ function transactionHits(migration: LintMigrationInput): LintHit[] {
     const rollbacks = all
       .flatMap((s) => s.rollbacks)
       .map((s) => hit(MSSQL_RULES.commitInTransaction, s, `line ${s.line}`));
-    return [...unpaired, ...rollbacks];
+    if (unpaired.length + rollbacks.length > 0) return [...unpaired, ...rollbacks];
   }
   if (begins.length <= commits.length) return [];
   const open = begins.at(-1)!;

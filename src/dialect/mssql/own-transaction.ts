@@ -37,7 +37,12 @@ export class OwnTransactionTracker {
 
   async end(on: Knex.Transaction, failure?: unknown): Promise<OwnTransactionEnd | undefined> {
     const { rows } = await queryBatch(on, 'SELECT @@TRANCOUNT AS n;');
-    if (Number((rows[0] as { n?: unknown } | undefined)?.n) > 0) return undefined;
+    const n = Number((rows[0] as { n?: unknown } | undefined)?.n);
+    // Over 1 after a success: knex's COMMIT would only un-nest its own BEGIN TRAN, leaving dbfleet's open
+    // (and the migration with its history row lost when the session ends). After a failure knex's
+    // ROLLBACK undoes all of it anyway.
+    if (n > 1) return failure === undefined ? 'left open' : undefined;
+    if (n > 0) return undefined;
     const { begins, commits, rollbacks } = this.seen;
     if (failure !== undefined) {
       // XACT_ABORT rolls the transaction back on (nearly) every error: @@TRANCOUNT 0 then means the
