@@ -214,6 +214,14 @@ describe('SQL Server: a migration without a transaction', () => {
     assert.equal(fake.connections[0]!.trancount, 0);
   });
 
+  test('failing inside its own BEGIN TRAN (not rolled back by the error): rolled back now, and said', async () => {
+    const { session, fake } = await open();
+    const err = await run(session, sqlMigration('CREATE TABLE t (id int);\nBEGIN TRAN;\nGO\nbad', false));
+    assert.ok(err instanceof Error);
+    assert.match(err.message, /what ran in its own transaction \(since its BEGIN\) was rolled back/);
+    assert.equal(fake.connections[0]!.trancount, 0, 'no transaction left open for the steps after it');
+  });
+
   test('a BEGIN TRAN it commits: recorded', async () => {
     const { session, fake } = await open();
     const err = await run(session, sqlMigration('BEGIN TRAN;\nCREATE TABLE t (id int);\nCOMMIT;', false));
