@@ -24,6 +24,8 @@ export interface RunOptions extends UpgradeSettings {
   baseDir: string;
   /** The selected tenants (also `fleet.tenants`). */
   tenants: Tenant[];
+  /** The whole inventory the selection was made from (`rollbackRun` tells unselected from missing). */
+  inventory: Tenant[];
   /** What every fleet operation takes: tenants, fan-out, timeouts, knex settings, history table, signal. */
   fleet: FleetOptions;
   /** The migrations folder, or the migrations already loaded (several folders, or `loadExtensions`). */
@@ -54,12 +56,16 @@ function historyOf(config: ValidConfig) {
   };
 }
 
-async function tenantsOf(loaded: LoadedConfig, overrides: RunOverrides, cwd: string): Promise<Tenant[]> {
-  if (overrides.inventory === false) return [];
+async function tenantsOf(
+  loaded: LoadedConfig,
+  overrides: RunOverrides,
+  cwd: string,
+): Promise<{ all: Tenant[]; selected: Tenant[] }> {
+  if (overrides.inventory === false) return { all: [], selected: [] };
   const all = overrides.tenantsFile
     ? await loadInventory({ file: resolve(cwd, overrides.tenantsFile) }, cwd, loaded.tenantDefaults)
     : await loadInventory(loaded.config.inventory, loaded.baseDir, loaded.tenantDefaults);
-  return selectTenants(all, overrides.selection);
+  return { all, selected: selectTenants(all, overrides.selection) };
 }
 
 /**
@@ -73,7 +79,7 @@ export async function runOptionsFrom(
 ): Promise<RunOptions> {
   const { config, baseDir } = loaded;
   const cwd = overrides.cwd ?? process.cwd();
-  const tenants = await tenantsOf(loaded, overrides, cwd);
+  const { all: inventory, selected: tenants } = await tenantsOf(loaded, overrides, cwd);
   const history = checkHistoryOptions(historyOf(config), tenants);
   const knex = knexSettingsOf(config);
   const timeouts = config.timeouts ?? {};
@@ -101,6 +107,7 @@ export async function runOptionsFrom(
     config,
     baseDir,
     tenants,
+    inventory,
     fleet,
     migrations: await migrationsSourceOf(overrides.migrationsDir, config, baseDir, cwd),
     optimizationsDir: pick(overrides.optimizationsDir, dirOf(config.optimizations, 'optimizations')),

@@ -27,6 +27,7 @@ export const OPTION_KEYS = [
   'fleet',
   'history',
   'hooks',
+  'inventory',
   'journal',
   'keep',
   'knex',

@@ -17,6 +17,7 @@ import {
 } from '../journal/read.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { HookDefinition } from './checks.js';
+import { listed, selectRunTargets } from './rollback-selection.js';
 import { migrateLeftUnfinished, rollbackTargetOf } from './rollback-targets.js';
 import {
   preUpgradeBackup,
@@ -29,6 +30,12 @@ import type { RollbackWith, UpgradeOperations } from './types.js';
 export interface RollbackRunOptions extends FleetOptions {
   operations: UpgradeOperations;
   journal: JournalTarget;
+  /**
+   * The whole inventory `tenants` were selected from (`--tenant/--tag/--exclude`): the run's tenants in
+   * it but not in `tenants` are left out (`RollbackPlan.leftOut`); one missing from it is a UsageError.
+   * Default `tenants`: every tenant of the run must be among them.
+   */
+  inventory?: readonly Tenant[];
   /** The upgrade run to roll back (`true`: the latest). */
   run: string | true;
   with?: RollbackWith;
@@ -49,6 +56,8 @@ export interface RollbackPlan {
   with: RollbackWith;
   /** The tenants it would roll back (or only reopen, for those the run closed but never changed). */
   tenants: string[];
+  /** Tenants of the run the selection left out: not rolled back now. */
+  leftOut: string[];
 }
 
 export type { RunRollbackDetails };
@@ -82,7 +91,6 @@ async function rollbackInScope(
   const applied = await runMigrations(journal.knex, run.runId);
   const rolledBackBy = await earlierRollbacks(journal.knex, run.runId);
   const supersededBy = await laterUpgrades(journal.knex, run.runId);
-  const byId = new Map(options.tenants.map((t) => [t.id, t]));
   const how = options.with ?? 'restore';
   const targetOf = new Map(
     rows.map((r) => [
@@ -94,11 +102,21 @@ async function rollbackInScope(
       ),
     ]),
   );
-  const targets = rows.filter((r) => targetOf.get(r.tenantId) !== undefined);
-  const unknown = targets.filter((r) => !byId.has(r.tenantId)).map((r) => r.tenantId);
-  if (unknown.length)
-    throw new UsageError(`tenants of run ${run.runId} missing from the inventory: ${unknown.join(', ')}`);
-  await options.confirm?.({ upgradeRun: run.runId, with: how, tenants: targets.map((r) => r.tenantId) });
+  const { chosen, leftOut } = selectRunTargets(
+    run.runId,
+    rows.filter((r) => targetOf.get(r.tenantId) !== undefined).map((r) => r.tenantId),
+    options.tenants,
+    options.inventory ?? options.tenants,
+  );
+  const byId = new Map(chosen.map((t) => [t.id, t]));
+  const targets = rows.filter((r) => byId.has(r.tenantId));
+  const backupOf = (id: string) => preUpgradeBackup(steps, id);
+  await options.confirm?.({
+    upgradeRun: run.runId,
+    with: how,
+    tenants: targets.map((r) => r.tenantId),
+    leftOut,
+  });
   const runId = newRunId();
   const waves = [...new Set(targets.map((r) => r.wave))].sort((a, b) => b - a);
   journal.planRun(
@@ -128,6 +146,12 @@ async function rollbackInScope(
     tenants: targets.map((r) => byId.get(r.tenantId)!),
     emptyDetails: () => ({ with: how, upgradeRun: run.runId, applied: [], maintenance: 'untouched' }),
   });
+  if (leftOut.length)
+    fleet.emit({
+      type: 'notice',
+      level: 'info',
+      message: `rollback of run ${run.runId}: ${leftOut.length} of its ${leftOut.length + targets.length} tenant(s) to roll back left out by the selection (${listed(leftOut)})`,
+    });
   const settings: RollbackTenantSettings = {
     operations: options.operations,
     with: how,
@@ -147,7 +171,7 @@ async function rollbackInScope(
     const results = await fleet.batch<RunRollbackDetails>(tenants, (ctx) =>
       rollbackTenant(ctx, settings, {
         applied: applied.get(ctx.tenant.id) ?? [],
-        backup: preUpgradeBackup(steps, ctx.tenant.id),
+        backup: backupOf(ctx.tenant.id),
         unchanged: targetOf.get(ctx.tenant.id) === 'closed',
         migrateUnfinished: migrateLeftUnfinished(steps.filter((s) => s.tenantId === ctx.tenant.id)),
         rolledBackBy: rolledBackBy.get(ctx.tenant.id),

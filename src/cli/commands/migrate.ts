@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../core/errors.js';
+import type { RollbackPlan } from '../../upgrade/rollback-run.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { withFleetExitCodes } from '../exit-codes-text.js';
 import { journaled } from '../journaled.js';
@@ -8,6 +9,7 @@ import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js'
 import { alreadyRolledBackHint, reopenHint } from '../render/next-steps.js';
 import { revertedColumn } from '../render/result-columns.js';
 import type { ResultColumn } from '../render/table.js';
+import { confirmRestore, leftOutHint } from '../rollback-plan.js';
 import { outputOf, runCommand } from '../run-command.js';
 
 type MigrateArgs = CommonArgs & { to?: string; 'dry-run'?: boolean; 'allow-out-of-order'?: boolean };
@@ -110,21 +112,23 @@ export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = 
         });
         // Queued, the workers read what to roll back from the run's journal and checkpoint there: a
         // queued rollback rolls back a queued upgrade, journaled on the control database.
+        let plan: RollbackPlan | undefined;
         const report = await withQueue(args, {}, (queued) =>
           rollbackRun({
             ...ctx.fleet,
             ...prepared,
             ...queued,
+            // The selection's tenants of the run are rolled back; the inventory tells the others (left
+            // out) from ones that are not in it at all.
+            inventory: ctx.inventory,
             ...(args.queue !== undefined ? { journal: args.queue } : {}),
             run: upgradeRun === 'latest' || upgradeRun === '' ? true : upgradeRun,
             with: args.with,
             reopen: args.reopen,
             // Asked once the run is found: an unknown run is reported as unknown, not as a missing --yes.
-            confirm: (plan) => {
-              if (plan.with !== 'down' && !args.yes && plan.tenants.length > 0)
-                throw new UsageError(
-                  `rollback --run ${plan.upgradeRun} would restore the pre-upgrade backups of up to ${plan.tenants.length} tenant(s): everything written to them since is lost. Add --yes to confirm (or use --with down).`,
-                );
+            confirm: (p) => {
+              plan = p;
+              confirmRestore(p, Boolean(args.yes));
             },
           }),
         );
@@ -132,7 +136,7 @@ export const rollbackCommand: CommandModule<object, RollbackArgs & QueueArgs> = 
           report,
           ctx.mode,
           [revertedColumn, { head: 'users', value: (r) => String(r.details.maintenance ?? '') }],
-          [alreadyRolledBackHint(report), reopenHint(report, Boolean(args.reopen))]
+          [alreadyRolledBackHint(report), reopenHint(report, Boolean(args.reopen)), leftOutHint(plan)]
             .filter((hint) => hint !== undefined)
             .join('\n') || undefined,
         );
