@@ -89,6 +89,8 @@ export const ERROR_CODES = {
   BACKUP_WRONG_TENANT: 'the backup belongs to another tenant',
   MANIFEST_INVALID: "the backup's manifest is missing, unreadable or invalid",
   NO_BACKUP: 'no (verified) backup to use',
+  BACKUP_GONE:
+    "the upgrade run's pre-upgrade backup (its file or manifest) is no longer there: retention (`backup --keep`) or someone deleted it",
   DISK_FULL: 'the backup volume is full',
   PERMISSION_DENIED: 'the database user may not read or change an object',
   RETENTION_FAILED: 'the backup was taken, but removing old backups failed',

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { backupContextOf, driverOf } from '../backup/context.js';
 import { manifestPathFor } from '../backup/files.js';
 import { parseManifest } from '../backup/manifest.js';
+import { backupAbsence } from '../backup/presence.js';
 import { restoreFromBackup } from '../backup/restore.js';
 import { backupTenant } from '../backup/take.js';
 import { verifyTenantBackup } from '../backup/verify.js';
@@ -152,6 +153,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
       };
     },
     databaseGone: (ctx) => driverOf(ctx).databaseGone?.(ctx.tenant) === true,
+    backupAbsence: (backup) => backupAbsence(backup.path),
     async restore(ctx, backup) {
       // Tables the failed upgrade created are not in the backup: the rollback drops them.
       const outcome = await restoreFromBackup(ctx, {

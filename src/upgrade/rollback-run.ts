@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js';
+import { type ErrorInfo, UsageError } from '../core/errors.js';
 import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
 import { checkChoice } from '../fleet/check-options.js';
@@ -17,6 +17,7 @@ import {
 } from '../journal/read.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { HookDefinition } from './checks.js';
+import { unusableBackup } from './rollback-backup.js';
 import { listed, selectRunTargets } from './rollback-selection.js';
 import { migrateLeftUnfinished, rollbackTargetOf } from './rollback-targets.js';
 import {
@@ -58,6 +59,11 @@ export interface RollbackPlan {
   tenants: string[];
   /** Tenants of the run the selection left out: not rolled back now. */
   leftOut: string[];
+  /**
+   * With `restore`: tenants among `tenants` whose pre-upgrade backup is gone or unusable — they fail
+   * with this error, untouched (not closed). Not checked for a queued rollback (the workers' folders).
+   */
+  cannotRestore: { tenantId: string; error: ErrorInfo }[];
 }
 
 export type { RunRollbackDetails };
@@ -111,11 +117,22 @@ async function rollbackInScope(
   const byId = new Map(chosen.map((t) => [t.id, t]));
   const targets = rows.filter((r) => byId.has(r.tenantId));
   const backupOf = (id: string) => preUpgradeBackup(steps, id);
+  // Before the question: it says which tenants cannot be restored. Each is checked again when its turn
+  // comes (rollback-tenant.ts); a queue worker reads its own backup folder, so not from here.
+  const cannotRestore: RollbackPlan['cannotRestore'] = [];
+  if (how === 'restore' && !options.remote)
+    for (const r of targets) {
+      const id = r.tenantId;
+      if (targetOf.get(id) !== 'changed' || rolledBackBy.has(id) || supersededBy.has(id)) continue;
+      const error = await unusableBackup(options.operations, run.runId, id, backupOf(id));
+      if (error) cannotRestore.push({ tenantId: id, error });
+    }
   await options.confirm?.({
     upgradeRun: run.runId,
     with: how,
     tenants: targets.map((r) => r.tenantId),
     leftOut,
+    cannotRestore,
   });
   const runId = newRunId();
   const waves = [...new Set(targets.map((r) => r.wave))].sort((a, b) => b - a);

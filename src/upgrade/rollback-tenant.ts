@@ -6,6 +6,7 @@ import type { StepRow } from '../journal/read.js';
 import { restoreCommand } from './after-downs.js';
 import type { HookDefinition } from './checks.js';
 import { migrationsToDown } from './migrations-to-down.js';
+import { unusableBackup } from './rollback-backup.js';
 import { runHook } from './run-hooks.js';
 import { type BackupTaken, backupTakenOf, type RollbackWith, type UpgradeOperations } from './types.js';
 import { withBoundedUserCode } from './user-code-bound.js';
@@ -73,27 +74,35 @@ export async function rollbackTenant(
   record: UpgradeRecord,
 ): Promise<TaskOutcome<RunRollbackDetails>> {
   const { backup } = record;
+  // `applied` names what was reverted: filled in once it was, so a tenant that failed before (a hook, a
+  // refused restore) is not reported with the run's migrations reverted.
   const details: RunRollbackDetails = {
     with: settings.with,
     upgradeRun: settings.upgradeRun,
-    applied: [...record.applied].reverse(),
+    applied: [],
     maintenance: 'untouched',
     ...(backup ? { backup: backup.path } : {}),
   };
   if (record.rolledBackBy) {
     // Done already: restoring again would lose what was written since, downs again would undo
     // migrations no longer applied. The tenant is not touched, its hooks not run either.
-    return { details: { ...details, applied: [], alreadyRolledBack: record.rolledBackBy } };
+    return { details: { ...details, alreadyRolledBack: record.rolledBackBy } };
   }
   if (record.supersededBy) {
     // Untouched: a restore would bring back a backup from before that run too, downs run under its schema.
     return {
-      details: { ...details, applied: [] },
+      details,
       error: {
         code: 'NEWER_UPGRADE_APPLIED',
         message: `upgrade run ${record.supersededBy} changed ${ctx.tenant.id} after run ${settings.upgradeRun}: roll that run back first (rollback --run ${record.supersededBy}); nothing was rolled back`,
       },
     };
+  }
+  // A backup that is gone fails the tenant before its beforeTenant hook closes it: nothing could be
+  // restored, and its users would be shut out for nothing.
+  if (settings.with === 'restore' && !record.unchanged) {
+    const unusable = await unusableBackup(settings.operations, settings.upgradeRun, ctx.tenant.id, backup);
+    if (unusable) return { details, error: unusable };
   }
   const t0 = Date.now();
   ctx.emit({ type: 'step:start', tenantId: ctx.tenant.id, step: 'rollback', at: t0 });
@@ -116,15 +125,12 @@ export async function rollbackTenant(
       details.maintenance = 'closed';
     }
     if (record.unchanged) {
-      details.applied = [];
       details.unchanged = true;
     } else if (settings.with === 'restore') {
-      if (!backup)
-        throw new TenantError(
-          'NO_BACKUP',
-          `run ${settings.upgradeRun} has no pre-upgrade backup of ${ctx.tenant.id}`,
-        );
+      // Checked above (unusableBackup): only a type guard here.
+      if (!backup) throw new TenantError('NO_BACKUP', `run ${settings.upgradeRun} has no pre-upgrade backup`);
       await settings.operations.restore(ctx, backup);
+      details.applied = [...record.applied].reverse();
     } else {
       // What did revert, also when a later down fails: the report must not claim the planned list.
       const done: string[] = [];
@@ -171,6 +177,9 @@ export async function rollbackTenant(
       durationMs: Date.now() - t0,
       error,
     });
+    // The backup was restored but the tenant's fingerprint differs from it: it was put back all the same.
+    if (error.code === 'RESTORE_MISMATCH' && settings.with === 'restore')
+      details.applied = [...record.applied].reverse();
     // Another runner holds the tenant (LOCKED): nothing was rolled back — skipped, not failed, as a restore
     // reports it; rolling the run back again tries it.
     if (err instanceof TenantError && err.skipped) return { status: 'skipped', details, error };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fingerprintSchema } from '../backup/manifest.js';
+import type { BackupAbsence } from '../backup/presence.js';
 import type { ErrorInfo } from '../core/errors.js';
 import type { Fingerprint } from '../dialect/backup-types.js';
 import type { SetEntry } from '../fleet/definition-set.js';
@@ -107,6 +108,11 @@ export interface UpgradeOperations {
   restore(ctx: TenantContext, backup: BackupTaken): Promise<void>;
   /** The tenant's database is not there (a file dialect's deleted file): a restore recreates it. */
   databaseGone?(ctx: TenantContext): boolean;
+  /**
+   * What is missing of a backup (file, manifest) or why its manifest cannot be read; undefined: it is
+   * there. Presence only: `rollback --run` asks it before it closes a tenant (none: not checked).
+   */
+  backupAbsence?(backup: BackupTaken): Promise<BackupAbsence | undefined>;
   /**
    * Runs down() for those of the given migrations the tenant has applied (newest first; never for one it
    * has not), then checks the fingerprint equals `expected` — dbfleet's bookkeeping tables aside, and the
