@@ -70,7 +70,13 @@ export function migrateTask(
       return { details: { applied: [], current: plan.current, pending: plan.pending } };
     }
     const result = await migrateTenant(
-      { ...base, lockWaitMs: options.lockWaitMs ?? 0, emit: ctx.emit, signal: ctx.signal },
+      {
+        ...base,
+        closeSession: ctx.releaseSession,
+        lockWaitMs: options.lockWaitMs ?? 0,
+        emit: ctx.emit,
+        signal: ctx.signal,
+      },
       options.to,
     );
     return { details: result.details, ...(result.error ? { error: result.error } : {}) };

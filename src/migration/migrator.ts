@@ -6,6 +6,7 @@ import type { Timeouts } from '../dialect/types.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import { hasAllHistoryTables, historyLocation } from './history.js';
 import { holdKnexLockRow, recordApplied, removeApplied, writeChecksum } from './history-write.js';
+import { boundIdleTime, StuckMigration } from './idle-bound.js';
 import { assertNoProblems, planTenant, upToDateWithoutLock } from './plan-tenant.js';
 import type { MigrateDetails, TenantMigrationOptions } from './tenant-options.js';
 import type { Migration, MigrationRunContext } from './types.js';
@@ -36,13 +37,37 @@ export async function runMigration(
 ): Promise<void> {
   const { session, adapter } = opts;
   const where = historyLocation(session.tenant, opts.history);
-  const ctx: MigrationRunContext = { runScript: (sql, on) => session.runScript(sql, on) };
   const body = direction === 'up' ? migration.up : migration.down;
   if (!body)
     throw new TenantError('NO_DOWN', `migration ${migration.name} has no down, so it cannot be rolled back`);
   // The session's own timeouts may be the knexfile's rather than the run's defaults.
   const own = session.timeouts ?? opts.timeouts;
   const timeouts = effectiveTimeouts(own, migration);
+  // Started with the body, stopped when it settles: dbfleet's own statements around it are not its idle time.
+  const idleBound = () =>
+    boundIdleTime(
+      session.knex,
+      timeouts.statementTimeoutMs,
+      migration.config.transaction,
+      opts.closeSession ?? (() => session.close()),
+    );
+  let bound: ReturnType<typeof idleBound> | undefined;
+  // A script (a .sql migration's) is a query in flight however the session sends it.
+  const ctx: MigrationRunContext = {
+    runScript: (sql, on) =>
+      bound ? bound.busy(() => session.runScript(sql, on)) : session.runScript(sql, on),
+  };
+  /** The migration's own code, bounded in its idle time; once stuck, nothing else it rejected with counts. */
+  const runBody = async (on: Knex | Knex.Transaction) => {
+    bound = idleBound();
+    try {
+      await bound.race(withUserProcessing(on, () => body(on, ctx)));
+    } catch (err) {
+      throw bound.tripped ?? err;
+    } finally {
+      bound.stop();
+    }
+  };
   const knexLocked = () =>
     new TenantError(
       'KNEX_LOCKED',
@@ -83,50 +108,54 @@ export async function runMigration(
     };
     // Where the driver cannot say whether the transaction is open (SQL Server), the server is asked.
     const askServer = session.outsideTransaction ? undefined : session.ownTransactionEnd?.bind(session);
-    await session
-      .transaction(
-        (trx) => {
-          inside = (async () => {
-            if (overrides) await session.setTimeouts(timeouts, trx);
-            try {
-              await withUserProcessing(trx, () => body(trx, ctx));
-            } catch (err) {
-              if (session.outsideTransaction?.()) throw end(failedAfterEndingItsTransaction(err));
-              const how = await askServer?.(trx, err).catch(() => undefined);
-              if (how) throw end(failedAfterEndingItsTransaction(err, how));
-              throw err;
-            }
-            if (trx.isCompleted()) throw end(endedItsTransaction(migration.name));
-            // Its own COMMIT statement ended the transaction it ran in, and what it ran is committed. The
-            // history row gets a transaction again, so it is written and committed as under knex on
-            // PostgreSQL — on SQLite the closing COMMIT would otherwise fail, after the row was written.
-            if (session.outsideTransaction?.()) await trx.raw('begin');
-            // SQL Server: a COMMIT or ROLLBACK of its own ended it (@@TRANCOUNT 0). Its row is not written —
-            // it would autocommit, and knex's COMMIT then fail (3902) — and what the tenant holds is said.
-            const how = await askServer?.(trx);
-            if (how === 'left open') throw end(leftItsTransactionOpen());
-            if (how) throw end(endedItsTransactionStatement(how));
-            await record(trx, true);
-          })();
-          return inside;
-        },
-        { internal: migration.kind === 'sql' },
-      )
-      .catch((err: unknown) => {
-        throw ended ?? err;
-      });
-    // knex settles a transaction at a COMMIT the migration runs itself (`trx.commit()`), before the callback
-    // has ended: without this, the history write that then fails on the finished transaction went unseen,
-    // and the migration was reported applied, unrecorded, to run again next time.
-    await inside;
+    try {
+      await session
+        .transaction(
+          (trx) => {
+            inside = (async () => {
+              if (overrides) await session.setTimeouts(timeouts, trx);
+              try {
+                await runBody(trx);
+              } catch (err) {
+                if (err instanceof StuckMigration) throw err;
+                if (session.outsideTransaction?.()) throw end(failedAfterEndingItsTransaction(err));
+                const how = await askServer?.(trx, err).catch(() => undefined);
+                if (how) throw end(failedAfterEndingItsTransaction(err, how));
+                throw err;
+              }
+              if (trx.isCompleted()) throw end(endedItsTransaction(migration.name));
+              // Its own COMMIT statement ended the transaction it ran in, and what it ran is committed. The
+              // history row gets a transaction again, so it is written and committed as under knex on
+              // PostgreSQL — on SQLite the closing COMMIT would otherwise fail, after the row was written.
+              if (session.outsideTransaction?.()) await trx.raw('begin');
+              // SQL Server: a COMMIT or ROLLBACK of its own ended it (@@TRANCOUNT 0). Its row is not written —
+              // it would autocommit, and knex's COMMIT then fail (3902) — and what the tenant holds is said.
+              const how = await askServer?.(trx);
+              if (how === 'left open') throw end(leftItsTransactionOpen());
+              if (how) throw end(endedItsTransactionStatement(how));
+              await record(trx, true);
+            })();
+            return inside;
+          },
+          { internal: migration.kind === 'sql' },
+        )
+        .catch((err: unknown) => {
+          throw ended ?? err;
+        });
+      // knex settles a transaction at a COMMIT the migration runs itself (`trx.commit()`), before the callback
+      // has ended: without this, the history write that then fails on the finished transaction went unseen,
+      // and the migration was reported applied, unrecorded, to run again next time.
+      await inside;
+    } catch (err) {
+      // Its ROLLBACK then failed on the closed session: the failure is that it was stuck.
+      throw bound?.tripped ?? err;
+    }
     return;
   }
   // Opted out (CREATE INDEX CONCURRENTLY and friends): statements commit as they go.
   if (overrides) await session.setTimeouts(timeouts);
   try {
-    await runWithoutTransaction(session, adapter, migration, () =>
-      withUserProcessing(session.knex, () => body(session.knex, ctx)),
-    );
+    await runWithoutTransaction(session, adapter, migration, () => runBody(session.knex));
     // A BEGIN of its own never committed: its history row, the next migrations and every later step
     // would run inside that transaction, and all be lost when the session ends. Rolled back now, and said.
     if (ownTransactionMayBeOpen(session) && (await session.endStrayTransaction?.()))
@@ -136,8 +165,11 @@ export async function runMigration(
       );
     // Already committed: it is recorded whatever knex's lock row says.
     await record(session.knex, false);
+  } catch (err) {
+    // Its session is closed: what runWithoutTransaction would add about it reads a dead session.
+    throw bound?.tripped ?? err;
   } finally {
-    if (overrides) await session.setTimeouts(own);
+    if (overrides && !bound?.tripped) await session.setTimeouts(own);
   }
 }
 
@@ -190,8 +222,11 @@ export async function migrateTenant(
         const error = describeFailure(err, opts.adapter);
         // Without a transaction, runWithoutTransaction has already said what stays applied.
         // A migration that ended dbfleet's transaction itself says what stays (TRANSACTION_ENDED).
+        // One stuck (its session closed under it) says what the closed session left.
         const outcome =
-          byName.get(name)!.config.transaction && error.code !== 'TRANSACTION_ENDED'
+          byName.get(name)!.config.transaction &&
+          error.code !== 'TRANSACTION_ENDED' &&
+          !(err instanceof StuckMigration)
             ? ' — rolled back: nothing of it was applied'
             : '';
         const failure = {

@@ -65,6 +65,7 @@ export async function rollback(options: MigrationOptions): Promise<FleetReport<R
         const remaining = () => applied.filter((a) => !rolledBack.includes(a.name)).at(-1)?.name ?? null;
         const opts = {
           session,
+          closeSession: ctx.releaseSession,
           adapter: ctx.adapter,
           migrations,
           timeouts,

@@ -6,6 +6,12 @@ import type { Migration } from './types.js';
 /** What migrating one tenant needs: shared by the migrator and the planner that runs before it. */
 export interface TenantMigrationOptions {
   session: TenantSession;
+  /**
+   * Closes `session` under a migration stuck with no query in flight (see idle-bound.ts), so the server
+   * rolls its transaction back: the fleet context's `releaseSession`, after which the tenant's next step
+   * opens a new session. Absent: `session.close()`.
+   */
+  closeSession?: () => Promise<void>;
   adapter: DialectAdapter;
   migrations: readonly Migration[];
   directory?: string;

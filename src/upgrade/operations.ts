@@ -108,6 +108,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
       try {
         result = await migrateTenant({
           session,
+          closeSession: ctx.releaseSession,
           adapter: ctx.adapter,
           migrations: settings.migrations,
           directory: settings.migrationsDir,
@@ -188,6 +189,7 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
         await assertDownsRunnable(session, where, todo, byName);
         const opts = {
           session,
+          closeSession: ctx.releaseSession,
           adapter: ctx.adapter,
           migrations: settings.migrations,
           timeouts: settings.timeouts,

@@ -72,11 +72,15 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
     await knex.destroy().catch(() => {});
     throw err;
   }
+  // Closed: the session's own statements fail at once rather than wait for a pool being destroyed.
+  let closed = false;
+  const onRaw: typeof withRawConnection = (on, fn) =>
+    closed ? Promise.reject(new Error('the session is closed')) : withRawConnection(on, fn);
   return {
     tenant,
     knex,
     async tryLock(waitMs, signal) {
-      locked = await takeExclusiveLock((fn) => withRawConnection(knex, fn), {
+      locked = await takeExclusiveLock((fn) => onRaw(knex, fn), {
         path: tenant.database,
         waitMs,
         ...(signal ? { signal } : {}),
@@ -87,7 +91,7 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
     describeLockHolder: async () => describeFileLockHolder(tenant.database),
     async unlock() {
       if (!locked) return;
-      await withRawConnection(knex, (db) => {
+      await onRaw(knex, (db) => {
         db.pragma('locking_mode = NORMAL');
         // The lock is dropped at the next access of the database file after leaving exclusive mode;
         // `select 1` reads no file, so read the schema table (a constant smoke check left it held).
@@ -101,15 +105,12 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
       // drop fails, and PRAGMA foreign_keys is a no-op inside a transaction — so, as SQLite's own
       // ALTER TABLE procedure says, switch them off around the transaction and run foreign_key_check
       // before COMMIT: a real violation still rolls the migration back.
-      const enforced = await withRawConnection(
-        knex,
-        (db) => db.pragma('foreign_keys', { simple: true }) === 1,
-      );
-      if (enforced) await withRawConnection(knex, (db) => db.pragma('foreign_keys = OFF'));
+      const enforced = await onRaw(knex, (db) => db.pragma('foreign_keys', { simple: true }) === 1);
+      if (enforced) await onRaw(knex, (db) => db.pragma('foreign_keys = OFF'));
       try {
         const checked = async (trx: Knex.Transaction) => {
           const result = await fn(trx);
-          const violations = await withRawConnection(
+          const violations = await onRaw(
             trx,
             (db) => db.pragma('foreign_key_check') as { table: string; parent: string }[],
           );
@@ -124,23 +125,23 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
         // knex's own transaction for a migration's `trx`; dbfleet's cheaper one where no user code sees it.
         return await (opts?.internal ? runPinnedTransaction(knex, checked) : knex.transaction(checked));
       } finally {
-        if (enforced) await withRawConnection(knex, (db) => db.pragma('foreign_keys = ON'));
+        if (enforced) await onRaw(knex, (db) => db.pragma('foreign_keys = ON'));
       }
     },
     shortTransaction: (fn) => runPinnedTransaction(knex, fn),
     async readOnly(fn) {
       // query_only refuses every change to the file ("attempt to write a readonly database").
-      await withRawConnection(knex, (db) => db.pragma('query_only = ON'));
+      await onRaw(knex, (db) => db.pragma('query_only = ON'));
       try {
         return await fn();
       } finally {
-        await withRawConnection(knex, (db) => db.pragma('query_only = OFF'));
+        await onRaw(knex, (db) => db.pragma('query_only = OFF'));
       }
     },
     // Unknown (undefined) once that connection is closed: never taken for "outside".
     outsideTransaction: () => (raw?.open ? !raw.inTransaction : undefined),
     endStrayTransaction: () =>
-      withRawConnection(knex, (db) => {
+      onRaw(knex, (db) => {
         if (!db.inTransaction) return false;
         db.exec('rollback');
         return true;
@@ -159,13 +160,22 @@ export async function openSqliteSession(tenant: Tenant, options: SessionOptions)
     // A SQLite tenant has no schema of its own.
     schemaExists: async () => true,
     ensureSchema: async () => {},
-    schemaShape: () => withRawConnection(knex, readSqliteShape),
+    schemaShape: () => onRaw(knex, readSqliteShape),
     async serverVersion() {
-      return withRawConnection(knex, (db) =>
+      return onRaw(knex, (db) =>
         String((db.prepare('select sqlite_version() as v').get() as { v: string }).v),
       );
     },
     async close() {
+      closed = true;
+      // A transaction holding the one connection (a migration stuck in it: src/migration/idle-bound.ts)
+      // would keep knex's pool from ever being destroyed. Closing the handle under it rolls that transaction
+      // back and drops the file lock; the pool is then destroyed once the transaction lets go, if ever.
+      if (raw?.open && raw.inTransaction) {
+        raw.close();
+        void knex.destroy().catch(() => {});
+        return;
+      }
       await knex.destroy();
     },
   };
