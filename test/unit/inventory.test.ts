@@ -352,6 +352,12 @@ describe('selectTenants', () => {
     assert.match(usageError(() => selectTenants(all, { exclude: ['nobody'] })).message, /nobody/);
   });
 
+  // `--tag eu --tag canray` (a typo) selected the eu tenants alone: the ones meant were silently left out.
+  it('a tag no tenant carries is a usage error naming it, also beside one that matches', () => {
+    const err = usageError(() => selectTenants(all, { tag: ['eu', 'canray'] }));
+    assert.equal(err.message, 'unknown tag(s): canray — no tenant in the inventory carries it');
+  });
+
   it('a selection matching nothing is a usage error', () => {
     usageError(() => selectTenants(all, { tag: ['apac'] }));
     usageError(() => selectTenants(all, { tenant: ['acme'], exclude: ['acme'] }));
