@@ -14,7 +14,7 @@ export {
   type VerifyTenantOptions,
   verifyTenantBackup,
 } from './backup/index.js';
-export { durationMs, wholeNumberAtLeastOne } from './config/index.js';
+export { durationMs, flagDurationMs, wholeNumberAtLeastOne } from './config/index.js';
 export { errorMessage } from './core/errors.js';
 export type { EventOf } from './core/events.js';
 export { redactDeep, withRedaction } from './core/redact.js';
@@ -44,11 +44,13 @@ export {
   type StepRow,
 } from './journal/read.js';
 export { readJournal, withOpenJournal } from './journal/use.js';
+export { derivedSqlText } from './migration/derivation-notes.js';
 export { type MigrationPlan, type PlanProblem, planMigrations } from './migration/planner.js';
 export { type OptimizationOutcome, optimizeTenant } from './optimization/index.js';
 /** The report's text pieces (labels, lines, tenant order) the renderers share, for a renderer of your own. */
 export * as reportText from './report/format.js';
 export { type BuildReportOptions, buildFleetReport, type PickedRun, pickRun } from './report/index.js';
 export { createUpgradeOperations } from './upgrade/operations.js';
+export { listIds } from './upgrade/rollback-selection.js';
 export { formatDuration, parseDuration } from './util/duration.js';
 export { closestMatch } from './util/suggest.js';

@@ -1,6 +1,6 @@
 import { UsageError } from '../core/errors.js';
 import type { RollbackPlan } from '../upgrade/rollback-run.js';
-import { listed } from '../upgrade/rollback-selection.js';
+import { listIds } from '../upgrade/rollback-selection.js';
 
 /**
  * `rollback --run` restores pre-upgrade backups: without `--yes` it stops here and says what it would
@@ -13,7 +13,7 @@ export function confirmRestore(plan: RollbackPlan, yes: boolean): void {
   const restored = plan.tenants.filter((id) => !cannot.has(id));
   if (restored.length === 0) return;
   const parts = [
-    `rollback --run ${plan.upgradeRun} would restore the pre-upgrade backups of up to ${restored.length} tenant(s) (${listed(restored)}): everything written to them since is lost.`,
+    `rollback --run ${plan.upgradeRun} would restore the pre-upgrade backups of up to ${restored.length} tenant(s) (${listIds(restored)}): everything written to them since is lost.`,
   ];
   if (plan.cannotRestore.length)
     parts.push(
@@ -31,5 +31,5 @@ export function confirmRestore(plan: RollbackPlan, yes: boolean): void {
 export function leftOutHint(plan: RollbackPlan | undefined): string | undefined {
   if (!plan?.leftOut.length) return undefined;
   const all = plan.leftOut.length + plan.tenants.length;
-  return `${plan.leftOut.length} of the run's ${all} tenant(s) to roll back left out by the selection: ${listed(plan.leftOut)}.`;
+  return `${plan.leftOut.length} of the run's ${all} tenant(s) to roll back left out by the selection: ${listIds(plan.leftOut)}.`;
 }

@@ -9,7 +9,7 @@ export {
   loadConfig,
   validateConfig,
 } from './load.js';
-export { durationMs, type RunOverrides, wholeNumberAtLeastOne } from './overrides.js';
+export { durationMs, flagDurationMs, type RunOverrides, wholeNumberAtLeastOne } from './overrides.js';
 export { loadRunOptions, type RunOptions, runOptionsFrom, upgradeSetupOf } from './run-options.js';
 export { configSchema } from './schema.js';
 export {

@@ -18,7 +18,7 @@ import {
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { HookDefinition } from './checks.js';
 import { unusableBackup } from './rollback-backup.js';
-import { listed, selectRunTargets } from './rollback-selection.js';
+import { listIds, selectRunTargets } from './rollback-selection.js';
 import { migrateLeftUnfinished, rollbackTargetOf } from './rollback-targets.js';
 import {
   preUpgradeBackup,
@@ -167,7 +167,7 @@ async function rollbackInScope(
     fleet.emit({
       type: 'notice',
       level: 'info',
-      message: `rollback of run ${run.runId}: ${leftOut.length} of its ${leftOut.length + targets.length} tenant(s) to roll back left out by the selection (${listed(leftOut)})`,
+      message: `rollback of run ${run.runId}: ${leftOut.length} of its ${leftOut.length + targets.length} tenant(s) to roll back left out by the selection (${listIds(leftOut)})`,
     });
   const settings: RollbackTenantSettings = {
     operations: options.operations,

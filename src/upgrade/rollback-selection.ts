@@ -33,12 +33,12 @@ export function selectRunTargets(
   // back nothing and reporting success would hide it.
   if (targets.length > 0 && chosen.length === 0)
     throw new UsageError(
-      `none of the selected tenants is one run ${upgradeRun} changed; its tenants: ${listed(targets)}`,
+      `none of the selected tenants is one run ${upgradeRun} changed; its tenants: ${listIds(targets)}`,
     );
   return { chosen, leftOut };
 }
 
 /** Ids for a message: all of a short list, the first ones and a count of a long one. */
-export function listed(ids: readonly string[], max = 10): string {
+export function listIds(ids: readonly string[], max = 10): string {
   return ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`;
 }
