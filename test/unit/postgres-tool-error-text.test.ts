@@ -23,3 +23,21 @@ test('toolErrorText keeps the error of a failed statement, not the statement pg_
   );
   assert.match(text, /Command was: CREATE TABLE ta\.orders \($/);
 });
+
+test("toolErrorText keeps pg_dump's cause whole, and its catalog query short", () => {
+  const query = `SELECT t.tableoid, t.oid, i.indrelid, ${'x, '.repeat(500)}y FROM pg_catalog.pg_index i`;
+  const stderr = [
+    'pg_dump: error: query failed: server closed the connection unexpectedly',
+    '\tThis probably means the server terminated abnormally',
+    '\tbefore or while processing the request.',
+    `pg_dump: detail: Query was: ${query}`,
+    '',
+  ].join('\n');
+  const text = toolErrorText({ code: 1, signal: null, stdout: '', stderr });
+  assert.match(
+    text,
+    /^exit code 1: pg_dump: error: query failed: server closed the connection unexpectedly \| /,
+  );
+  assert.match(text, /\| pg_dump: detail: Query was: SELECT t\.tableoid, t\.oid, i\.indrelid, x, .*…$/);
+  assert.ok(text.length < 400, text);
+});

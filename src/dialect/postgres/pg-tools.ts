@@ -222,14 +222,23 @@ export function toolOutcome(
 /**
  * The last lines of a tool's stderr, credentials masked: enough to act on, short enough for a report.
  * A statement pg_restore quotes after `Command was:` keeps its first line only: a CREATE TABLE of many
- * lines pushed the error itself (`type "public.mood" does not exist`) out of the kept lines.
+ * lines pushed the error itself (`type "public.mood" does not exist`) out of the kept lines. pg_dump's
+ * `detail: Query was:` is cut short too: its catalog query cut the cause (`server closed the connection
+ * unexpectedly`) off the front of the kept text.
  */
+/** pg_restore's `Command was:`, pg_dump's `detail: Query was:` (its catalog query: 1.5 kB on one line). */
+const QUOTED_STATEMENT = /^(Command was: |pg_(restore|dump): detail: Query was: )/;
+
 export function toolErrorText(run: ToolRun): string {
   const lines: string[] = [];
   let quoting = false;
   for (const line of run.stderr.trim().split('\n')) {
-    if (/^Command was: /.test(line)) quoting = true;
-    else if (/^pg_(restore|dump): /.test(line)) quoting = false;
+    if (QUOTED_STATEMENT.test(line)) {
+      quoting = true;
+      lines.push(line.length > 120 ? `${line.slice(0, 119)}…` : line);
+      continue;
+    }
+    if (/^pg_(restore|dump): /.test(line)) quoting = false;
     else if (quoting) continue;
     lines.push(line);
   }
