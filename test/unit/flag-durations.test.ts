@@ -35,4 +35,18 @@ describe('duration flags', () => {
     assert.equal(durationMs('lockTimeout', 750), 750);
     assert.equal(durationMs('lockTimeout', '750'), 750);
   });
+
+  // PostgreSQL refused the session of every tenant (a server error each, exit 1), and a Node timer that
+  // long fires at once: a duration past 2^31 - 1 ms is a usage error before anything starts.
+  it('a duration longer than 24.8 days is refused, on the command line and in the config', () => {
+    assert.throws(
+      () => flags({ 'lock-timeout': '99999999h' }),
+      /^UsageError: --lock-timeout: duration 99999999h is too long/,
+    );
+    assert.throws(
+      () => durationMs('lockWait', 3_000_000_000),
+      /^UsageError: lockWait: duration 3000000000 is too long/,
+    );
+    assert.equal(flags({ 'statement-timeout': '596h' }).statementTimeout, 2_145_600_000);
+  });
 });
