@@ -17,7 +17,7 @@ function backup(...args: string[]) {
     execFile(
       process.execPath,
       [join(ROOT, 'bin/dbfleet.js'), 'backup', ...args],
-      { cwd: dir, env: { ...process.env, NODE_ENV: '', DBFLEET_FROM_SOURCE: '1' } },
+      { cwd: dir, env: { ...process.env, NODE_ENV: '' } },
       (err) => settle(err ? Number((err as { code?: number }).code ?? 1) : 0),
     );
   });

@@ -30,7 +30,7 @@ function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
     execFile(
       process.execPath,
       [join(ROOT, 'bin/dbfleet.js'), ...args],
-      { cwd, env: { ...process.env, NODE_ENV: '', DBFLEET_FROM_SOURCE: '1', ...env } },
+      { cwd, env: { ...process.env, NODE_ENV: '', ...env } },
       (err, stdout, stderr) =>
         settle({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

@@ -10,7 +10,7 @@ import { sqliteHistory } from '../helpers/sqlite-history.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-init-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-const env = { DBFLEET_FROM_SOURCE: '1', NODE_ENV: '' };
+const env = { NODE_ENV: '' };
 
 function project(name: string, type: 'module' | 'commonjs'): string {
   const dir = join(root, name);

@@ -20,7 +20,7 @@ import {
 const prefix = uniquePrefix('qbackup');
 const TENANTS = Array.from({ length: 5 }, (_, i) => `${prefix}_t${i}`);
 const CONTROL = `${prefix}_ctl`;
-const env = { DBFLEET_FROM_SOURCE: '1' };
+const env = {};
 
 let cwd: string;
 const { start, stopAll } = cliChildren(() => ({ cwd, env }));

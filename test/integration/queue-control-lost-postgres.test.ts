@@ -25,7 +25,7 @@ let cwd: string;
 let slow = 0;
 const { start, stopAll } = cliChildren(() => ({
   cwd,
-  env: { DBFLEET_FROM_SOURCE: '1', SLOW: String(slow) },
+  env: { SLOW: String(slow) },
 }));
 const common = ['--config', 'config.mjs', '--backup-dir', 'backups', '--tenants', 'fleet.json'];
 const worker = (name: string, seconds: number) => {

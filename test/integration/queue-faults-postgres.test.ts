@@ -15,7 +15,7 @@ const TENANT = `${prefix}_t`;
 const CONTROL = `${prefix}_ctl`;
 /** One connection at a time: pg-boss gets it, the control connection after it is refused. */
 const ROLE = `${prefix}_one`;
-const env = { DBFLEET_FROM_SOURCE: '1' };
+const env = {};
 
 let cwd: string;
 const { start, stopAll } = cliChildren(() => ({ cwd, env }));

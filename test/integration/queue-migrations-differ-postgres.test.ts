@@ -16,7 +16,7 @@ const QUEUE = pgUrl(CONTROL);
 
 let root: string;
 let cwd = '';
-const { start, stopAll } = cliChildren(() => ({ cwd, env: { DBFLEET_FROM_SOURCE: '1' } }));
+const { start, stopAll } = cliChildren(() => ({ cwd, env: {} }));
 const common = ['--backup-dir', 'backups', '--tenants', 'fleet.json', '--migrations', 'migrations'];
 
 before(async () => {

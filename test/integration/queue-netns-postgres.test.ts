@@ -23,7 +23,7 @@ const SECRET = 'netns-secret-pw';
 
 let cwd: string;
 let machines: Machines | undefined;
-const { start, stopAll } = cliChildren(() => ({ cwd, env: { DBFLEET_FROM_SOURCE: '1' } }));
+const { start, stopAll } = cliChildren(() => ({ cwd, env: {} }));
 /** A database on the server as every machine reaches it: through the shared address, never 127.0.0.1. */
 const url = (db: string) => {
   const { host, port } = machines!.server;

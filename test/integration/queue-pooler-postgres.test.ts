@@ -20,7 +20,7 @@ const CONTROL = `${prefix}_ctl`;
 // Trust auth on both the server and PgBouncer: the password is never checked, only never printed.
 const PASSWORD = 'n0t-t0-be-printed';
 const installed = pgbouncerInstalled();
-const env = { DBFLEET_FROM_SOURCE: '1' };
+const env = {};
 /** The old code's worker behind a dropping pooler waited for jobs for ever: it is stopped after this. */
 const RUN_LIMIT_MS = 30_000;
 

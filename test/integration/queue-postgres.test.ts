@@ -28,7 +28,7 @@ const IDLE_CONTROL = `${prefix}_idle`;
 /** Trust auth ignores it; it must still never reach the queue's job payloads. */
 const SECRET = 'queue-secret-pw';
 const withPassword = (url: string) => url.replace('postgres@', `postgres:${SECRET}@`);
-const env = { DBFLEET_FROM_SOURCE: '1' };
+const env = {};
 
 let cwd: string;
 const { start, stopAll } = cliChildren(() => ({ cwd, env }));

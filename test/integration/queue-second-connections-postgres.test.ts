@@ -25,7 +25,6 @@ const START_DELAY_S = 1;
 let cwd: string;
 let startLog: string;
 const env = () => ({
-  DBFLEET_FROM_SOURCE: '1',
   PATH: `${join(cwd, 'bin')}:${process.env.PATH}`,
 });
 const { start, stopAll } = cliChildren(() => ({ cwd, env: env() }));

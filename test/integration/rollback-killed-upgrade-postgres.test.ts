@@ -95,7 +95,7 @@ describe('rollback --run of a killed upgrade', () => {
     );
     const run = startCliWith(f.args(['upgrade']), {
       cwd: f.dir,
-      env: { DBFLEET_FROM_SOURCE: '1', HOLD_IN_HOOK: '1' },
+      env: { HOLD_IN_HOOK: '1' },
     });
     await waitFor('the beforeTenant hook to hold', sleepingIn(f.db, 600), 60_000);
     run.child.kill('SIGKILL');

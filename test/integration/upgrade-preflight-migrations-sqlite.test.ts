@@ -14,7 +14,7 @@ import { runCli } from '../helpers/cli-child.js';
 const dir = mkdtempSync(join(tmpdir(), 'dbfleet-preflight-migrations-'));
 const migrations = join(dir, 'migrations');
 const dbfleet = (...args: string[]) =>
-  runCli([...args, '--config', join(dir, 'knexfile.mjs')], { cwd: dir, env: { DBFLEET_FROM_SOURCE: '1' } });
+  runCli([...args, '--config', join(dir, 'knexfile.mjs')], { cwd: dir, env: {} });
 const closed = (id: string) => {
   const db = new Database(join(dir, `${id}.sqlite`), { readonly: true });
   try {

@@ -30,7 +30,7 @@ describe('upgrade pre-flight against PostgreSQL', () => {
         '--backup-dir',
         join(dir, 'backups'),
       ],
-      { cwd: dir, env: { DBFLEET_FROM_SOURCE: '1' } },
+      { cwd: dir, env: {} },
     );
   const history = async (db: string) =>
     (await queryDatabase<{ name: string }>(db, 'select name from knex_migrations order by id')).map(
@@ -80,7 +80,7 @@ describe('upgrade pre-flight against PostgreSQL', () => {
     for (const db of names) assert.deepEqual((await history(db)).at(-1), '003_index.sql');
     const md = await runCli(
       ['report', '--run', report.runId, '--format', 'md', '--journal', join(dir, 'journal.db')],
-      { cwd: dir, env: { DBFLEET_FROM_SOURCE: '1' } },
+      { cwd: dir, env: {} },
     );
     assert.equal(md.code, 0, md.stderr);
     assert.match(md.stdout, /pre-flight: started with --allow-unsafe over 1 unsafe statement/);
@@ -109,7 +109,7 @@ describe('upgrade pre-flight against PostgreSQL', () => {
         '--journal',
         join(dir, 'journal.db'),
       ],
-      { cwd: dir, env: { DBFLEET_FROM_SOURCE: '1' } },
+      { cwd: dir, env: {} },
     );
     assert.match(md.stdout, /pre-flight: started with --allow-drift over 1 drifted first-wave tenant/);
   });
@@ -129,7 +129,7 @@ describe('upgrade pre-flight against PostgreSQL', () => {
     // The latest run's report.
     const md = await runCli(['report', '--format', 'md', '--journal', join(dir, 'journal.db')], {
       cwd: dir,
-      env: { DBFLEET_FROM_SOURCE: '1' },
+      env: {},
     });
     assert.equal(md.code, 0, md.stderr);
     assert.match(md.stdout, /1 later-wave tenant\(s\) had drifted/);
