@@ -96,7 +96,8 @@ export async function upToDateWithoutLock(
   }
 }
 
-const PROBLEM_CODES = {
+/** The code a plan problem fails a tenant with: the migrate step's, and upgrade's pre-flight's too. */
+export const PROBLEM_CODES = {
   edited: 'CHECKSUM_MISMATCH',
   missing: 'MIGRATION_MISSING',
   'out-of-order': 'OUT_OF_ORDER',

@@ -7,6 +7,7 @@ import { lint } from '../lint/index.js';
 import { type PendingRead, unreadOf } from '../lint/lint.js';
 import type { LintFinding } from '../lint/types.js';
 import type { MigrationOptions } from '../migration/migrate-fleet.js';
+import { PROBLEM_CODES } from '../migration/plan-tenant.js';
 import { describeProblem, type PlanProblem, planMigrations } from '../migration/planner.js';
 import type { Migration } from '../migration/types.js';
 
@@ -154,12 +155,6 @@ export async function preflight(
   return { record, unread };
 }
 
-const TENANT_PROBLEM_CODES = {
-  edited: 'CHECKSUM_MISMATCH',
-  missing: 'MIGRATION_MISSING',
-  'out-of-order': 'OUT_OF_ORDER',
-} as const;
-
 /**
  * The pass's plan problems: pending files that cannot run (the same for every tenant: the run is refused),
  * and each tenant's own (its history disagrees with the folder: that tenant fails, nothing changed).
@@ -175,7 +170,7 @@ function migrationProblems(byTenant: ReadonlyMap<string, PlanProblem[]>): {
     const own = problems.filter((p) => p.kind !== 'invalid');
     if (own.length > 0)
       refusedTenants.set(id, {
-        code: TENANT_PROBLEM_CODES[own[0]!.kind as keyof typeof TENANT_PROBLEM_CODES],
+        code: PROBLEM_CODES[own[0]!.kind],
         message: `pre-flight: ${own.map((p) => describeProblem(p)).join('; ')} — not upgraded (nothing was changed)`,
       });
   }
