@@ -34,7 +34,9 @@ export interface IdleBound {
  * a promise that never settles (a forgotten `await`/`return`, a hung HTTP call) held its transaction, and
  * the ACCESS EXCLUSIVE locks of its DDL on live tables, for as long as the process ran. Queries are seen
  * through knex's public events on the session's knex, which a transaction's queries reach too (pinned by
- * test/integration/migration-idle-bound-*.test.ts): no setting and no query is added to the session.
+ * test/integration/migration-idle-bound-*.test.ts;
+ * the `__knexQueryUid` that matches a query's `query` to its response, in knex 3.3.0, by
+ * test/integration/idle-bound-knex-events-postgres.test.ts): no setting and no query is added to the session.
  * Once idle for `ms`, `close` closes the session under the migration — the server (or SQLite, closing the
  * file) rolls its transaction back and releases its locks — and `race` rejects.
  */
