@@ -1,4 +1,5 @@
 import type { FleetEvent } from '../core/events.js';
+import { serverKey } from '../core/server-key.js';
 import type { Tenant } from '../core/tenant.js';
 import type { DialectAdapter, TenantSession } from '../dialect/types.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
@@ -71,11 +72,12 @@ export function createHostConnections(options: HostConnectionsOptions) {
   return {
     /** Opens the tenant's session, waiting and retrying while its server is out of connection slots. */
     async open(tenant: Tenant, adapter: DialectAdapter, connect: () => Promise<TenantSession>) {
-      const host = tenant.host;
+      // Counted, capped and broken per server; messages keep the inventory's spelling.
+      const host = serverKey(tenant.host);
       // A file is not a server: one missing file says nothing of the others (see host-breaker.ts).
       const server = !adapter.capabilities.fileBased;
       for (let backoffs = 0; ; ) {
-        if (server) breaker.admit(host);
+        if (server) breaker.admit(host, tenant.host);
         try {
           const session = await connect();
           if (server) breaker.answered(host);
@@ -87,7 +89,7 @@ export function createHostConnections(options: HostConnectionsOptions) {
             options.emit({
               type: 'notice',
               level: 'warn',
-              message: `${host} did not answer ${DOWN_AFTER_FAILURES} connection attempts in a row (${code}): its other tenants are skipped, not tried (HOST_DOWN); one attempt every ${RETRY_DOWN_HOST_MS / 1000}s tries it again`,
+              message: `${tenant.host} did not answer ${DOWN_AFTER_FAILURES} connection attempts in a row (${code}): its other tenants are skipped, not tried (HOST_DOWN); one attempt every ${RETRY_DOWN_HOST_MS / 1000}s tries it again`,
             });
           if (options.signal.aborted || !(CAPACITY.has(code) || NOT_READY.has(code))) throw err;
           const mine = open.get(host) ?? 0;
@@ -96,7 +98,7 @@ export function createHostConnections(options: HostConnectionsOptions) {
             if (lowered)
               options.emit({
                 type: 'host:capped',
-                host,
+                host: tenant.host,
                 ...lowered,
                 reason: `connection limit hit (${tenant.id} refused with ${mine} of this run's connections open there); cap lowered ${lowered.from} → ${lowered.to}`,
               });

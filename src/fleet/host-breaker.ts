@@ -42,7 +42,7 @@ export function createHostBreaker(now: () => number = Date.now) {
      * Before a connection attempt: throws while the server is down, unless this attempt is the retry.
      * Returns whether it is (its outcome must then be reported like any other).
      */
-    admit(host: string): void {
+    admit(host: string, shownAs: string = host): void {
       const state = hosts.get(host);
       if (!state || !isDown(state)) return;
       if (!state.retrying && now() - state.triedAt >= RETRY_DOWN_HOST_MS) {
@@ -54,7 +54,7 @@ export function createHostBreaker(now: () => number = Date.now) {
       // failure budget, and `upgrade --resume` runs it once the server answers.
       throw new TenantError(
         'HOST_DOWN',
-        `not tried: ${host} did not answer the last ${state.failures} connection attempts (last: ${state.last}); this run tries it again every ${RETRY_DOWN_HOST_MS / 1000}s`,
+        `not tried: ${shownAs} did not answer the last ${state.failures} connection attempts (last: ${state.last}); this run tries it again every ${RETRY_DOWN_HOST_MS / 1000}s`,
         { skipped: true },
       );
     },

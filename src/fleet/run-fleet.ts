@@ -1,6 +1,7 @@
 import { type ErrorInfo, TenantError } from '../core/errors.js';
 import type { EventListener, FleetEvent, TenantResult, TenantStatus } from '../core/events.js';
 import { registerConnectionSecrets, withRedaction } from '../core/redact.js';
+import { serverKey } from '../core/server-key.js';
 import type { Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
 import type { DialectAdapter, SessionOptions, TenantSession, Timeouts } from '../dialect/types.js';
@@ -213,7 +214,7 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
       // Handed to the scheduler a host's lane at a time, not all at once: see host-lanes.ts.
       return forEachInHostLanes(
         indexes,
-        (i) => tenants[i]!.host,
+        (i) => serverKey(tenants[i]!.host),
         Math.min(options.perHost, options.concurrency),
         async (i) => {
           const tenant = tenants[i]!;

@@ -1,11 +1,12 @@
 import { setImmediate as eventLoopTurn } from 'node:timers/promises';
 import pLimit from 'p-limit';
+import { serverKey } from '../core/server-key.js';
 import { keyedLimit } from '../util/keyed-limit.js';
 
 export interface SchedulerOptions {
   /** Tenants in flight across the fleet. */
   concurrency: number;
-  /** Tenants in flight on one server. */
+  /** Tenants in flight on one server (`localhost` and `127.0.0.1` are one: see server-key.ts). */
   perHost: number;
   signal?: AbortSignal;
   /**
@@ -44,7 +45,7 @@ export function createScheduler(options: SchedulerOptions) {
   };
 
   function schedule<T>(job: Job<T>): Promise<T> {
-    return hostLimit(job.host, async () => {
+    return hostLimit(serverKey(job.host), async () => {
       // A tenant on a synchronous driver (SQLite) settles in promise callbacks alone, so a run could go
       // to its end without the event loop turning once: no signal (Ctrl-C) or timer (an AbortSignal's
       // timeout, a lock wait) would be heard. One turn per tenant costs microseconds.
@@ -60,5 +61,7 @@ export function createScheduler(options: SchedulerOptions) {
     });
   }
   /** Narrows a host's cap for the rest of the run (it refused connections); see connection-limit.ts. */
-  return Object.assign(schedule, { lowerHostCap: hostLimit.lower });
+  return Object.assign(schedule, {
+    lowerHostCap: (host: string, to: number) => hostLimit.lower(serverKey(host), to),
+  });
 }

@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { registerConnectionSecrets } from '../core/redact.js';
+import { serverKey } from '../core/server-key.js';
 import { type ConnectionObject, DIALECTS, type DialectName, type Tenant } from '../core/tenant.js';
 import { getAdapter } from '../dialect/registry.js';
 import type { DialectAdapter, ParsedConnection } from '../dialect/types.js';
@@ -126,7 +127,7 @@ export function validateInventory(entries: unknown, source: string, baseDir = pr
       }
       const place = [
         dialect,
-        sameServerKey(parsed.host),
+        serverKey(parsed.host),
         adapter.capabilities.fileBased ? sameFileKey(parsed.database) : parsed.database,
         e.schema ?? '',
       ].join('\0');
@@ -166,19 +167,6 @@ function resolveRelative(path: string, baseDir: string): string {
   const bare = path.replace(/^sqlite:(\/\/)?/i, '');
   if (bare.startsWith('/')) return bare;
   return `${baseDir.replace(/\/$/, '')}/${bare}`;
-}
-
-/**
- * One name for the loopback server however it is spelled: two tenants at `localhost` and at `127.0.0.1`
- * (same port, same database) are one database, and upgrading it as two — backed up twice, one tenant's
- * rollback restoring under the other's success — is what the duplicate check exists to stop. Other names
- * of one server (a DNS alias, a socket) are not resolved here.
- */
-function sameServerKey(host: string): string {
-  return host.replace(
-    /^(\w+:\/\/)(localhost|ip6-localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)(?=:\d+$|$)/i,
-    '$1loopback',
-  );
 }
 
 /** A SQLite file by its real path: a symlink or another spelling of an existing file is the same file. */

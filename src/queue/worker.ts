@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import { type ErrorCode, type ErrorInfo, errorMessage, TenantError } from '../core/errors.js';
 import { redactDeep } from '../core/redact.js';
+import { serverKey } from '../core/server-key.js';
 import { lockAny, openControl } from '../dialect/postgres/queue-control.js';
 import { fanOutOf } from '../fleet/options.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
@@ -190,7 +191,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       // tenants hold, a round trip each.
       const first = Math.floor(Math.random() * data.perHost);
       const slots = Array.from({ length: data.perHost }, (_, i) =>
-        hostSlotLock(tenant.host, (first + i) % data.perHost),
+        hostSlotLock(serverKey(tenant.host), (first + i) % data.perHost),
       );
       let slot: readonly [number, number];
       try {

@@ -80,6 +80,44 @@ describe('scheduler', () => {
     assert.equal(m.peakPerHost.get('h1'), 2, 'a host with many jobs reaches its cap');
   });
 
+  it('localhost, 127.0.0.1 and ::1 on one port are one server under the per-host cap', async () => {
+    const schedule = createScheduler({ concurrency: 6, perHost: 2 });
+    const spellings = ['postgres://localhost:5432', 'postgres://127.0.0.1:5432', 'postgres://[::1]:5432'];
+    let inFlight = 0;
+    let peak = 0;
+    const jobs = Array.from({ length: 18 }, (_, i) =>
+      schedule({
+        host: spellings[i % 3]!,
+        run: async () => {
+          peak = Math.max(peak, ++inFlight);
+          await sleep(2);
+          inFlight--;
+        },
+        notStarted: () => undefined,
+      }),
+    );
+    await Promise.all(jobs);
+    assert.equal(peak, 2, 'three spellings of the loopback server got a cap each');
+    // Another port is another server: its own cap.
+    const other = createScheduler({ concurrency: 6, perHost: 1 });
+    inFlight = 0;
+    peak = 0;
+    await Promise.all(
+      ['postgres://localhost:5432', 'postgres://localhost:5433'].map((host) =>
+        other({
+          host,
+          run: async () => {
+            peak = Math.max(peak, ++inFlight);
+            await sleep(5);
+            inFlight--;
+          },
+          notStarted: () => undefined,
+        }),
+      ),
+    );
+    assert.equal(peak, 2);
+  });
+
   it('per-host larger than the global cap is bounded by the global cap', async () => {
     const m = meter();
     const schedule = createScheduler({ concurrency: 3, perHost: 10 });
