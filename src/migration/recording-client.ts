@@ -34,8 +34,15 @@ const READ_METHODS = new Set(['select', 'first', 'pluck']);
 const READ_SQL =
   /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\()*(?:select|with|values|table|show|explain|pragma\b[^=]*$)/i;
 
+/**
+ * knex's SQL Server update, delete and increment end in `select @@rowcount` and read the count it
+ * answers; it is the write's own outcome (what pg's rowCount and SQLite's `changes` say), not rows read.
+ */
+const MSSQL_ROW_COUNT = '@@rowcount';
+
 function readsRows(query: QueryObject): boolean {
-  return Boolean(query.returning) || READ_METHODS.has(query.method ?? '') || READ_SQL.test(query.sql);
+  const returning = Boolean(query.returning) && query.returning !== MSSQL_ROW_COUNT;
+  return returning || READ_METHODS.has(query.method ?? '') || READ_SQL.test(query.sql);
 }
 
 /**
@@ -87,7 +94,9 @@ function offlineConnection(): object {
  * calls of `offlineConnection`; knex's Transaction sends its control statements as bare strings to
  * `client.query(connection, sql)`, the runner sends every builder's and `knex.raw`'s SQL as an object, and
  * that object is the one `_query` gets; the SQLite client's processResponse reads an insert's, update's or
- * delete's outcome from `query.context` (`lastID`, `changes`: without it, deriving any SQLite insert fails).
+ * delete's outcome from `query.context` (`lastID`, `changes`: without it, deriving any SQLite insert fails);
+ * the SQL Server client's update and delete read their count from the answer's first row
+ * (capture-sql-mssql-rowcount.test.ts).
  */
 export function recordingClientClass(
   dialectClient: typeof Knex.Client,
@@ -126,7 +135,11 @@ export function recordingClientClass(
       const byKnex = sentByKnex.has(query);
       const read = !byKnex && readsRows(query);
       record({ sql: query.sql, ...(query.bindings ? { bindings: query.bindings } : {}), byKnex, read });
-      query.response = emptyResponse(query.sql);
+      query.response =
+        query.returning === MSSQL_ROW_COUNT
+          ? // tedious' shape, one row of one unnamed column: nothing was written (knex reads `response[0]['']`).
+            [[{ metadata: { colName: '' }, value: 0 }]]
+          : emptyResponse(query.sql);
       // SQLite's insert / update / delete answer from the statement's run info: nothing written.
       query.context = { lastID: 0, changes: 0 };
       return query;
