@@ -23,7 +23,9 @@ export function confirmRestore(plan: RollbackPlan, yes: boolean): void {
     );
   const leftOut = leftOutHint(plan);
   if (leftOut) parts.push(leftOut);
-  parts.push('Add --yes to confirm (or use --with down).');
+  parts.push(
+    "Add --yes to confirm, or use --with down to run the run's down migrations instead: they keep what was written since, except what they drop.",
+  );
   throw new UsageError(parts.join(' '));
 }
 
