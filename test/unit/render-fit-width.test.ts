@@ -118,6 +118,47 @@ describe('tables fit 80, 120, 160 and 200 columns', () => {
     });
   }
 
+  it("at 80 columns an upgrade's ids and statuses stay whole: its other columns give way first", () => {
+    // The demo's table, piped (80 columns): it printed "tenant-b / roken" and "succeede / d".
+    const upgrade: FleetReport = {
+      ...report,
+      tenants: [
+        {
+          id: 'tenant-broken',
+          status: 'failed',
+          durationMs: 1300,
+          error: { code: 'CHECK_FAILED', message: LONG_MESSAGE },
+          details: {
+            migrations: '0 (3 rolled back)',
+            steps: 'failed at checks, rolled back',
+            users: 'closed',
+          },
+        },
+        ...['tenant-01', 'tenant-02'].map((id) => ({
+          id,
+          status: 'succeeded' as const,
+          durationMs: 982,
+          details: { migrations: '3', steps: '9 passed', users: 'open' },
+        })),
+      ],
+    };
+    const columns = ['migrations', 'steps', 'users'].map((head) => ({
+      head,
+      value: (r: TenantResult) => String(r.details[head]),
+    }));
+    const text = renderTable(upgrade, columns, 80);
+    for (const whole of [
+      '│ tenant-broken │',
+      '│ tenant-01 ',
+      '│ failed ',
+      '│ succeeded │',
+      '│ CHECK_FAILED:',
+    ])
+      assert.ok(text.includes(whole), `${whole} is not whole:\n${text}`);
+    for (const line of text.split('\n').filter((l) => /^[│┌├└]/.test(l)))
+      assert.ok(displayWidth(line) <= 80, line);
+  });
+
   it('at 200 columns nothing is cut; at 80 the message is cut with … but its code stays whole', () => {
     const wide = renderTable(report, [], 200);
     assert.ok(!wide.includes('…'), wide);

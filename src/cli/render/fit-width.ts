@@ -161,6 +161,9 @@ export function fitTable(all: readonly FitColumn[], totalWidth: number): FittedT
     columns.map(columnWidth),
     [
       columns.map((c) => Math.max(preferredMinimum(c), c.keepWidth ?? 0)),
+      // Then the columns rows are scanned by (ids, statuses) stay whole, and a heading of the others may
+      // wrap inside a word: "tenant-b / roken" misleads, "migrat / ions" does not.
+      columns.map((c) => c.keepWidth ?? c.minWidth ?? 1),
       columns.map(preferredMinimum),
       columns.map((c) => c.minWidth ?? 1),
     ],
