@@ -43,7 +43,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       const { runDemo } = await import('../../demo/run-demo.js');
       const mode: OutputMode = { json: Boolean(args.json), tty: Boolean(process.stderr.isTTY) };
       if (!mode.json)
-        process.stderr.write(`creating ${args.tenants} SQLite tenants on release 1 in ${args.dir} …\n`);
+        process.stderr.write(
+          `creating ${args.tenants} SQLite tenants${args['with-failure'] ? ' and one whose smoke check fails' : ''} on release 1 in ${args.dir} …\n`,
+        );
       const result = await runDemo({
         dir: args.dir,
         tenants: args.tenants,
