@@ -29,6 +29,8 @@ export interface DemoResult {
   journal: string;
   backupDir: string;
   reportFile: string;
+  /** A configuration for the demo fleet, so that every other command works on it from any folder. */
+  configFile: string;
 }
 
 /**
@@ -48,17 +50,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
   const journal = join(dir, 'journal.db');
   const backupDir = join(dir, 'backups');
+  const hooks = {
+    beforeTenant: "UPDATE app_settings SET value = 'on' WHERE key = 'maintenance'",
+    afterTenant: "UPDATE app_settings SET value = 'off' WHERE key = 'maintenance'",
+  };
+  const optimizations = join(REPO, 'optimizations');
+  const checksDir = join(REPO, 'checks');
+  const configFile = writeDemoConfig(dir, { migrations, optimizations, checks: checksDir, hooks });
   const prepared = await prepareUpgrade({
     tenants,
     migrations,
-    optimizations: join(REPO, 'optimizations'),
-    checksDir: join(REPO, 'checks'),
+    optimizations,
+    checksDir,
     backupDir,
     journal,
-    hooks: {
-      beforeTenant: "UPDATE app_settings SET value = 'on' WHERE key = 'maintenance'",
-      afterTenant: "UPDATE app_settings SET value = 'off' WHERE key = 'maintenance'",
-    },
+    hooks,
   });
   const report = await upgrade({
     ...prepared,
@@ -79,5 +85,29 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   } finally {
     await reader.close();
   }
-  return { report, inventoryFile, journal, backupDir, reportFile };
+  return { report, inventoryFile, journal, backupDir, reportFile, configFile };
+}
+
+/**
+ * The demo's own configuration file, beside its fleet. The demo runs dbfleet's example migrations, which
+ * live in the package, not in the folder it is run from: a later `dbfleet status` there would read that
+ * folder's migrations (none, or a project's own) and report the demo tenants' history as unknown files.
+ * Paths inside the fleet folder are relative (a config's paths are read from its own folder).
+ */
+function writeDemoConfig(
+  dir: string,
+  settings: { migrations: string; optimizations: string; checks: string; hooks: Record<string, string> },
+): string {
+  const file = join(dir, 'dbfleet.json');
+  const config = {
+    inventory: { file: './tenants.json' },
+    migrations: { directory: settings.migrations },
+    optimizations: { directory: settings.optimizations },
+    checks: settings.checks,
+    backups: { directory: './backups', keep: 3 },
+    journal: './journal.db',
+    hooks: settings.hooks,
+  };
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  return file;
 }

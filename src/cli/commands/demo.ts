@@ -71,8 +71,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         const rel = (p: string) => relative(process.cwd(), p) || p;
         process.stdout.write(
           `\nrun ${result.report.runId}: journal ${rel(result.journal)}, backups ${rel(result.backupDir)}\n` +
-            `Next: npx dbfleet status --tenants ${rel(result.inventoryFile)}\n` +
-            `      npx dbfleet report --journal ${rel(result.journal)}\n` +
+            // The demo's own config: the example migrations are the package's, not this folder's.
+            `Next: npx dbfleet status --config ${rel(result.configFile)}\n` +
+            `      npx dbfleet report --config ${rel(result.configFile)}\n` +
             `The fleet report: ${rel(result.reportFile)}\n`,
         );
       }
