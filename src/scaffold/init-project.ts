@@ -20,6 +20,11 @@ export interface InitResult {
   skipped: string[];
   /** The knexfile dbfleet will read (an existing one wins). */
   config: string;
+  /**
+   * The kept knexfile names no inventory, so dbfleet would find no tenants in it (read from its text, not
+   * run: init executes none of the project's code).
+   */
+  configLacksInventory: boolean;
   format: ModuleFormat;
 }
 
@@ -84,5 +89,14 @@ export async function initProject(options: InitOptions = {}): Promise<InitResult
     );
   else await put(starterMigration, firstMigrationTemplate(format));
 
-  return { written, kept, skipped, config: relative(dir, join(dir, config)) || config, format };
+  const configLacksInventory =
+    existingConfig !== undefined && !/\binventory\b/.test(readFileSync(join(dir, existingConfig), 'utf8'));
+  return {
+    written,
+    kept,
+    skipped,
+    config: relative(dir, join(dir, config)) || config,
+    configLacksInventory,
+    format,
+  };
 }

@@ -42,6 +42,8 @@ describe('dbfleet init', () => {
       const again = await runCli(['init'], { cwd: dir, env });
       assert.equal(again.code, 0, again.stderr);
       assert.doesNotMatch(again.stdout, /wrote/);
+      // Its own knexfile, kept, names the inventory already: nothing to add.
+      assert.doesNotMatch(again.stdout, /add `inventory/, again.stdout);
       assert.equal(readFileSync(join(dir, 'knexfile.js'), 'utf8'), knexfile);
       assert.deepEqual(sqliteHistory(join(dir, 'tenants/tenant-a.sqlite')), [
         '20260101000000_create_accounts.js',

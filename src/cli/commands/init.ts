@@ -34,7 +34,7 @@ export const initCommand: CommandModule<object, InitArgs> = {
         args.dialect === 'postgres'
           ? 'next: create the databases named in tenants.json (or edit it), then npx dbfleet status'
           : 'next: npx dbfleet migrate, then npx dbfleet status';
-      const reused = result.kept.includes(result.config)
+      const reused = result.configLacksInventory
         ? `\nyour ${result.config} is kept: add \`inventory: { file: './tenants.json' }\` to it for dbfleet.`
         : '';
       process.stdout.write(`${next}${reused}\nadd .dbfleet/ (journal, backups) to .gitignore.\n`);
