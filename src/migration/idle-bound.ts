@@ -8,7 +8,7 @@ export class StuckMigration extends TenantError {}
 function stuckMessage(idle: string, transactional: boolean): string {
   return `sent no query for ${idle} while running (a promise that never settles? a missing await?): its session was closed, so ${
     transactional
-      ? 'the server rolled its transaction back; nothing of it was applied'
+      ? 'its transaction was rolled back; nothing of it was applied'
       : 'it stopped there; it runs without a transaction, so what it ran before stays applied (a transaction of its own still open was rolled back), and it is not recorded as applied'
   }`;
 }
