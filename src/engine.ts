@@ -43,6 +43,7 @@ export {
   runTenants,
   type StepRow,
 } from './journal/read.js';
+export { type RollbackFilter, type UpgradeRollback, upgradeRollbacks } from './journal/rollbacks.js';
 export { readJournal, withOpenJournal } from './journal/use.js';
 export { derivedSqlText } from './migration/derivation-notes.js';
 export { type MigrationPlan, type PlanProblem, planMigrations } from './migration/planner.js';

@@ -39,6 +39,8 @@ export interface RunSpec {
   command: string;
   tenants: TenantSpec[];
   interrupted?: boolean;
+  /** The run's journaled options (default `{ note: 'test' }`): a rollback run's `{ run, with }`. */
+  options?: Record<string, unknown>;
 }
 
 export async function recordRun(journal: Journal, spec: RunSpec): Promise<void> {
@@ -46,7 +48,7 @@ export async function recordRun(journal: Journal, spec: RunSpec): Promise<void> 
   journal.planRun(
     spec.runId,
     spec.command,
-    { note: 'test' },
+    spec.options ?? { note: 'test' },
     spec.tenants.map((t) => ({ id: t.id, host: t.host ?? 'db1:5432', wave: t.wave ?? 0 })),
   );
   const t0 = Date.now();

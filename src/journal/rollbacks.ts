@@ -1,0 +1,101 @@
+import type { Knex } from 'knex';
+import { RUNS, STEPS, TENANTS } from './schema.js';
+
+/** One tenant of an upgrade run put back to its pre-upgrade state, and by what. */
+export interface UpgradeRollback {
+  upgradeRun: string;
+  tenantId: string;
+  /**
+   * The `rollback --run` run that rolled the tenant back; the upgrade run's own id when its pipeline
+   * rolled the tenant back itself, after a failure.
+   */
+  rollbackRun: string;
+  with: 'restore' | 'down';
+  /** When the tenant's rollback finished (epoch ms). */
+  at: number;
+}
+
+export interface RollbackFilter {
+  /** Only the rollbacks of this upgrade run. */
+  upgradeRun?: string;
+  /** Only these tenants. */
+  tenantIds?: readonly string[];
+}
+
+const parse = (text: unknown): Record<string, unknown> | null => {
+  if (typeof text !== 'string' || text === '') return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+};
+const howOf = (value: unknown): 'restore' | 'down' => (value === 'down' ? 'down' : 'restore');
+
+/**
+ * Which tenants of which upgrade runs were rolled back since, as the journal records it: by a later
+ * `rollback --run` (the first that rolled the tenant back: a second one finds it done and says
+ * `alreadyRolledBack`; one the run never changed, `unchanged`, had nothing to roll back), or by the
+ * upgrade run itself when the tenant failed. A restore must not take such a run's post-upgrade backup
+ * for the latest one, and the run's report must say it was undone.
+ */
+export async function upgradeRollbacks(knex: Knex, filter: RollbackFilter = {}): Promise<UpgradeRollback[]> {
+  const found = new Map<string, UpgradeRollback>();
+  const key = (r: Pick<UpgradeRollback, 'upgradeRun' | 'tenantId'>) => `${r.upgradeRun}\u0000${r.tenantId}`;
+  const ids = filter.tenantIds;
+  if (ids && ids.length === 0) return [];
+
+  // Rollback runs name the upgrade run they undo, and how, in their options (see rollback-run.ts).
+  const rollbackRuns = new Map<string, { upgradeRun: string; with: 'restore' | 'down' }>();
+  for (const r of (await knex(RUNS).where({ command: 'rollback' }).select('run_id', 'options')) as {
+    run_id: string;
+    options: unknown;
+  }[]) {
+    const options = parse(r.options);
+    if (typeof options?.run !== 'string') continue; // a plain `rollback` of a migration batch
+    if (filter.upgradeRun !== undefined && options.run !== filter.upgradeRun) continue;
+    rollbackRuns.set(String(r.run_id), { upgradeRun: options.run, with: howOf(options.with) });
+  }
+  if (rollbackRuns.size > 0) {
+    const q = knex(TENANTS)
+      .whereIn('run_id', [...rollbackRuns.keys()])
+      .where({ status: 'succeeded' })
+      .select('run_id', 'tenant_id', 'finished_at', 'details')
+      .orderBy('finished_at');
+    if (ids) q.whereIn('tenant_id', [...ids]);
+    for (const row of (await q) as Record<string, unknown>[]) {
+      const run = rollbackRuns.get(String(row.run_id));
+      const details = parse(row.details);
+      if (!run || details?.alreadyRolledBack !== undefined || details?.unchanged === true) continue;
+      const rollback: UpgradeRollback = {
+        upgradeRun: run.upgradeRun,
+        tenantId: String(row.tenant_id),
+        rollbackRun: String(row.run_id),
+        with: run.with,
+        at: Number(row.finished_at),
+      };
+      if (!found.has(key(rollback))) found.set(key(rollback), rollback);
+    }
+  }
+
+  // An upgrade run's own rollback of a failed tenant is its `rollback` step (a rollback run has one too).
+  const q = knex(`${STEPS} as s`)
+    .join(`${RUNS} as r`, 'r.run_id', 's.run_id')
+    .where({ 'r.command': 'upgrade', 's.step': 'rollback', 's.status': 'succeeded' })
+    .select('s.run_id', 's.tenant_id', 's.finished_at', 's.data')
+    .orderBy('s.id');
+  if (filter.upgradeRun !== undefined) q.where('s.run_id', filter.upgradeRun);
+  if (ids) q.whereIn('s.tenant_id', [...ids]);
+  for (const row of (await q) as Record<string, unknown>[]) {
+    const rollback: UpgradeRollback = {
+      upgradeRun: String(row.run_id),
+      tenantId: String(row.tenant_id),
+      rollbackRun: String(row.run_id),
+      with: howOf(parse(row.data)?.with),
+      at: Number(row.finished_at),
+    };
+    if (!found.has(key(rollback))) found.set(key(rollback), rollback);
+  }
+  return [...found.values()];
+}
