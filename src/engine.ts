@@ -55,3 +55,4 @@ export { createUpgradeOperations } from './upgrade/operations.js';
 export { listIds } from './upgrade/rollback-selection.js';
 export { formatDuration, parseDuration } from './util/duration.js';
 export { closestMatch } from './util/suggest.js';
+export { utcStamp } from './util/utc-stamp.js';

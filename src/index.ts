@@ -7,7 +7,7 @@
 // The engine underneath (the fan-out, dialect adapters, the Journal and its readers over knex, report
 // folds, per-tenant steps, the upgrade's parts) is `dbfleet/engine` (src/engine.ts).
 
-export type { CheckName, CheckRecord, VerifiedLevel } from './backup/context.js';
+export type { CheckName, CheckRecord, RestoredFrom, VerifiedLevel } from './backup/context.js';
 export type { BackupCommonOptions } from './backup/fleet.js';
 export type { Fingerprint, FingerprintDifference, FingerprintLevel } from './backup/index.js';
 export {

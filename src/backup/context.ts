@@ -54,7 +54,24 @@ export type BackupDetails = {
   restored?: boolean;
   /** `restore --backup latest` took an older backup: the newest one, and why it was not used. */
   passedOver?: { path: string; why: string };
+  /** Which backup a restore brought back, once it did (see `RestoredFrom`). */
+  restoredFrom?: RestoredFrom;
+  /** What an operator should know about the choice: `latest` skipped a rolled-back run's backup. */
+  notes?: string[];
 };
+
+/**
+ * The backup a restore brought back: when it was taken, the upgrade run that took it (before or after
+ * its migrations; null for `backup`'s own), and the migration version it holds — the newest migration
+ * in the restored tenant's history, null when none; absent when that could not be read.
+ */
+export interface RestoredFrom {
+  path: string;
+  takenAt: string;
+  run: string | null;
+  stage: 'pre' | 'post' | null;
+  migration?: string | null;
+}
 
 /** What every per-tenant operation needs besides the tenant's context. */
 export interface BackupRunSettings {

@@ -9,6 +9,7 @@ import { runFleet, type TaskOutcome, type TenantContext, withTenantArgs } from '
 import type { BackupDetails, BackupRunSettings } from './context.js';
 import { prepareBackupDir } from './files.js';
 import { restoreFromBackup } from './restore.js';
+import { withRolledBackRuns } from './rolled-back-runs.js';
 import { parseSample, pickSample } from './sample.js';
 import type { BackupSelector } from './select.js';
 import { backupTenant } from './take.js';
@@ -153,7 +154,11 @@ export async function verify(options: VerifyOptions): Promise<FleetReport<Backup
   return runFleet<BackupDetails>(runOptions('verify', { ...options, ...(remote ? { remote } : {}) }), task);
 }
 
-/** `dbfleet restore`: each selected tenant from its verified backup; refuses without `yes`. */
+/**
+ * `dbfleet restore`: each selected tenant from its verified backup; refuses without `yes`. With a
+ * journal, `latest` passes over the post-upgrade backups of upgrade runs rolled back since for the
+ * tenant (see `selectBackup`); each tenant's `restoredFrom` says which backup came back.
+ */
 export async function restore(options: RestoreOptions): Promise<FleetReport<BackupDetails>> {
   singleTenantPath('restore', options);
   // The backup folder is checked first: a restore that could not run is said so, not sent for a --yes.
@@ -163,13 +168,19 @@ export async function restore(options: RestoreOptions): Promise<FleetReport<Back
       `restore replaces the data of ${options.tenants.map((t) => t.id).join(', ') || 'the selected tenants'} with a backup: confirm with --yes`,
     );
   }
-  return runFleet<BackupDetails>(runOptions('restore', options), (ctx) =>
-    restoreFromBackup(ctx, {
-      ...settings,
-      backup: options.backup ?? 'latest',
-      ...(options.dropUnexpected ? { dropUnexpected: true } : {}),
-      // `--lock-wait`: a tenant another runner or the application holds is waited for, as migrate does.
-      ...(options.lockWaitMs ? { lockWaitMs: options.lockWaitMs } : {}),
+  const ids = options.tenants.map((t) => t.id);
+  return withRolledBackRuns(options.journal, ids, (journal, rolledBack) =>
+    runFleet<BackupDetails>(runOptions('restore', { ...options, ...(journal ? { journal } : {}) }), (ctx) => {
+      const undone = rolledBack.get(ctx.tenant.id);
+      return restoreFromBackup(ctx, {
+        ...settings,
+        backup: options.backup ?? 'latest',
+        ...(options.dropUnexpected ? { dropUnexpected: true } : {}),
+        // `--lock-wait`: a tenant another runner or the application holds is waited for, as migrate does.
+        ...(options.lockWaitMs ? { lockWaitMs: options.lockWaitMs } : {}),
+        ...(undone ? { rolledBack: undone } : {}),
+        ...(options.history ? { history: options.history } : {}),
+      });
     }),
   );
 }

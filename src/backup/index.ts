@@ -7,7 +7,7 @@ export type {
 export { FINGERPRINT_LEVELS } from '../dialect/backup-types.js';
 export { type CheckOutcome, checkBackup } from './checks.js';
 export { compareFingerprints, describeDifferences, type FingerprintDifference } from './compare.js';
-export type { BackupDetails, BackupSummary, CheckRecord, VerifiedLevel } from './context.js';
+export type { BackupDetails, BackupSummary, CheckRecord, RestoredFrom, VerifiedLevel } from './context.js';
 export { prepareBackupDir, tenantDir } from './files.js';
 export {
   type BackupOptions,

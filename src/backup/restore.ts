@@ -1,8 +1,10 @@
 import { type ErrorInfo, TenantError } from '../core/errors.js';
+import type { HistoryOptions } from '../core/history-options.js';
 import { fingerprintVersion } from '../dialect/fingerprint-hash.js';
 import { withTenantLock } from '../dialect/tenant-lock.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
+import type { UpgradeRollback } from '../journal/rollbacks.js';
 import { checkBackup } from './checks.js';
 import { compareFingerprints, describeDifferences } from './compare.js';
 import {
@@ -14,8 +16,9 @@ import {
   startStep,
   summaryOf,
 } from './context.js';
+import { heldVersion } from './held-version.js';
 import { type BackupEntry, entryDir } from './manifest.js';
-import { type BackupSelector, selectBackup } from './select.js';
+import { type BackupSelector, describeSkipped, selectBackup } from './select.js';
 
 export interface RestoreTenantOptions extends BackupRunSettings {
   backup: BackupSelector;
@@ -26,6 +29,13 @@ export interface RestoreTenantOptions extends BackupRunSettings {
   dropUnexpected?: boolean;
   /** How long to wait for the tenant's migration lock (default 0: a tenant another runner holds is skipped). */
   lockWaitMs?: number;
+  /**
+   * The upgrade runs rolled back for this tenant since, by run id (from the journal): `latest` does not
+   * take their post-upgrade backups (see `selectBackup`).
+   */
+  rolledBack?: ReadonlyMap<string, UpgradeRollback>;
+  /** knex's tableName/schemaName: where the restored history says which version came back. */
+  history?: HistoryOptions;
 }
 
 /**
@@ -44,8 +54,17 @@ export async function restoreFromBackup(
     const driver = driverOf(ctx);
     const entry = await selectBackup(ctx, options.backupDir, options.backup, {
       verifiedOnly: options.backup === 'latest',
+      ...(options.rolledBack ? { rolledBack: options.rolledBack } : {}),
     });
     if (entry.passedOver) details.passedOver = entry.passedOver;
+    if (entry.skipped?.length) {
+      // Restoring it would bring back what the rollback undid; a --backup naming it still does.
+      details.notes = entry.skipped.map(
+        (s) => `skipped ${describeSkipped(s)} — name it with --backup to restore it anyway`,
+      );
+      for (const message of details.notes)
+        ctx.emit({ type: 'notice', tenantId: ctx.tenant.id, level: 'warn', message });
+    }
     const bctx = backupContextOf(ctx, options, entryDir(entry));
     const check = await checkBackup(ctx, bctx, driver, entry, { deep: false, checksum: true });
     details.checks = check.checks;
@@ -79,6 +98,14 @@ export async function restoreFromBackup(
         }),
       );
     details.restored = true;
+    details.restoredFrom = {
+      path: entry.path,
+      takenAt: manifest.created_at,
+      run: manifest.upgrade?.run ?? null,
+      stage: manifest.upgrade?.stage ?? null,
+    };
+    const version = await heldVersion(ctx, options.history);
+    if (version !== undefined) details.restoredFrom.migration = version;
     done('succeeded', { data: { path: entry.path, ...(recreated ? { recreated: true } : {}) } });
 
     done = startStep(ctx, 'restore:fingerprint');

@@ -1,6 +1,8 @@
 import { basename } from 'node:path';
 import { TenantError } from '../core/errors.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
+import type { UpgradeRollback } from '../journal/rollbacks.js';
+import { utcStamp } from '../util/utc-stamp.js';
 import { tenantDir } from './files.js';
 import { otherOwner } from './identity.js';
 import { type BackupEntry, entryForPath, isVerified, listBackups } from './manifest.js';
@@ -15,19 +17,30 @@ export type BackupSelector = 'latest' | (string & {});
  * A backup newer than that one whose manifest cannot be read is MANIFEST_INVALID: silently taking an
  * older backup verified the wrong file and restored older data than the operator expected. Naming a
  * backup with `--backup <path>` is how to use an older one on purpose.
+ *
+ * `rolledBack` (restore): the upgrade runs rolled back for this tenant since, by run id. Their
+ * post-upgrade backups hold the very state the rollback undid: `latest` passes them over — restoring one
+ * silently re-applied the upgrade — and `skipped` says which; `--backup <path>` still restores one.
  */
 export async function selectBackup(
   ctx: TenantContext,
   backupDir: string,
   selector: BackupSelector,
-  options: { verifiedOnly: boolean },
-): Promise<BackupEntry & { passedOver?: PassedOver }> {
+  options: { verifiedOnly: boolean; rolledBack?: ReadonlyMap<string, UpgradeRollback> },
+): Promise<SelectedBackup> {
   if (selector !== 'latest') return entryForPath(selector);
   const dir = tenantDir(backupDir, ctx.tenant.id);
   const all = await listBackups(dir);
   // Another environment's tenant of the same id may share the folder: only this database's backups.
-  const entries = all.filter((e) => e.manifest && otherOwner(e.manifest, ctx.tenant) === undefined);
+  const owned = all.filter((e) => e.manifest && otherOwner(e.manifest, ctx.tenant) === undefined);
+  const undone = (e: BackupEntry) => undoneBy(e, options.rolledBack);
+  const entries = owned.filter((e) => !undone(e));
   const pick = options.verifiedOnly ? entries.find((e) => isVerified(e.manifest)) : entries[0];
+  // The ones newer than the pick (all, without one): older ones would not have been taken anyway.
+  const skipped = owned.slice(0, pick ? owned.indexOf(pick) : owned.length).flatMap((e) => {
+    const rollback = undone(e);
+    return rollback ? [{ path: e.path, rollback }] : [];
+  });
   // File names are timestamps: a damaged manifest has no created_at to sort by, its name still dates it.
   const damaged = all
     .filter((e) => !e.manifest && (!pick || basename(e.path) > basename(pick.path)))
@@ -40,8 +53,10 @@ export async function selectBackup(
   }
   if (!pick) {
     const what = options.verifiedOnly && entries.length ? 'no verified backup' : 'no backup';
-    throw new TenantError('NO_BACKUP', `${what} of ${ctx.tenant.id} in ${dir}`);
+    const besides = skipped.length ? ` besides ${skipped.map(describeSkipped).join('; ')}` : '';
+    throw new TenantError('NO_BACKUP', `${what} of ${ctx.tenant.id} in ${dir}${besides}`);
   }
+  const taken = skipped.length ? { ...pick, skipped } : pick;
   if (options.verifiedOnly && pick !== entries[0] && entries[0]) {
     const newest = entries[0];
     const why =
@@ -55,9 +70,36 @@ export async function selectBackup(
       message: `the newest backup ${newest.path} is not used (${why}); using ${pick.path}`,
     });
     // In the report too (--json has no notices): older data than the newest backup is being restored.
-    return { ...pick, passedOver: { path: newest.path, why } };
+    return { ...taken, passedOver: { path: newest.path, why } };
   }
-  return pick;
+  return taken;
+}
+
+/** The backup `selectBackup` chose, and what it passed over on the way. */
+export type SelectedBackup = BackupEntry & { passedOver?: PassedOver; skipped?: SkippedBackup[] };
+
+/** A post-upgrade backup of a run rolled back since, which `latest` did not take. */
+export interface SkippedBackup {
+  path: string;
+  rollback: UpgradeRollback;
+}
+
+/** The rollback that undid the upgrade run this backup is the post-upgrade backup of, if any. */
+function undoneBy(
+  entry: BackupEntry,
+  rolledBack: ReadonlyMap<string, UpgradeRollback> | undefined,
+): UpgradeRollback | undefined {
+  const upgrade = entry.manifest?.upgrade;
+  return upgrade?.stage === 'post' ? rolledBack?.get(upgrade.run) : undefined;
+}
+
+/** "the post-upgrade backup of run R (rolled back on … by rollback run B, with restore): <path>" */
+export function describeSkipped({ path, rollback: r }: SkippedBackup): string {
+  const by =
+    r.rollbackRun === r.upgradeRun
+      ? 'by the run itself after the tenant failed'
+      : `by rollback run ${r.rollbackRun}, with ${r.with}`;
+  return `the post-upgrade backup of run ${r.upgradeRun} (rolled back on ${utcStamp(r.at)} ${by}): ${path}`;
 }
 
 /** The newest backup `latest` did not take for a restore, and why: the report says so. */

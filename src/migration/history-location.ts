@@ -1,8 +1,9 @@
 import { UsageError } from '../core/errors.js';
-import type { HistoryOptions } from '../core/history-options.js';
+import { DEFAULT_HISTORY_TABLE, type HistoryOptions, historyTableOf } from '../core/history-options.js';
 import type { Tenant } from '../core/tenant.js';
 
 export type { HistoryOptions };
+export { DEFAULT_HISTORY_TABLE };
 
 /** Where one tenant's history lives: the three tables (unqualified) and the schema that qualifies them. */
 export interface HistoryLocation {
@@ -12,7 +13,6 @@ export interface HistoryLocation {
   checksums: string;
 }
 
-export const DEFAULT_HISTORY_TABLE = 'knex_migrations';
 const DEFAULT_CHECKSUM_TABLE = 'dbfleet_migration_checksums';
 /** PostgreSQL silently truncates longer identifiers, which would make two names one table. */
 const MAX_IDENTIFIER_BYTES = 63;
@@ -38,8 +38,7 @@ export function historyLocation(
   tenant: Pick<Tenant, 'schema'>,
   options: HistoryOptions = {},
 ): HistoryLocation {
-  const tableName = options.tableName ?? DEFAULT_HISTORY_TABLE;
-  const schema = options.schemaName ?? tenant.schema;
+  const { table: tableName, schema } = historyTableOf(tenant, options);
   return {
     ...(schema ? { schema } : {}),
     history: tableName,

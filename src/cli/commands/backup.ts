@@ -1,7 +1,9 @@
 import type { CommandModule } from 'yargs';
-import type { BackupDetails } from '../../backup/context.js';
+import type { BackupDetails, RestoredFrom } from '../../backup/context.js';
 import { UsageError } from '../../core/errors.js';
 import { FINGERPRINT_LEVELS, type FingerprintLevel } from '../../dialect/backup-types.js';
+import type { FleetReport } from '../../fleet/report.js';
+import { utcStamp } from '../../util/utc-stamp.js';
 import { type CommonArgs, resolveContext, withCommonOptions } from '../context.js';
 import { withFleetExitCodes } from '../exit-codes-text.js';
 import { journaled } from '../journaled.js';
@@ -19,6 +21,43 @@ const columns: ResultColumn<BackupDetails>[] = [
   { head: 'bytes', value: (r) => (r.details.backup ? String(r.details.backup.bytes) : '') },
   { head: 'verified', value: (r) => String(r.details.backup?.verified ?? false) },
 ];
+
+/** A restore's table: the version the restored backup holds in place of its size. */
+const restoreColumns: ResultColumn<BackupDetails>[] = [
+  columns[0]!,
+  {
+    head: 'version',
+    value: ({ details: { restoredFrom: from } }) =>
+      !from ? '' : from.migration === undefined ? 'unknown' : (from.migration ?? '(no migrations)'),
+  },
+  columns[2]!,
+];
+
+/** "the pre-upgrade backup of run R, taken …; holds 003_x.js": which backup came back, in full. */
+function restoredLine(from: RestoredFrom): string {
+  const which = from.run
+    ? `the ${from.stage}-upgrade backup of run ${from.run}`
+    : 'a backup not taken by an upgrade run';
+  const holds =
+    from.migration === undefined
+      ? 'its migration version could not be read'
+      : from.migration === null
+        ? 'holds no migration'
+        : `holds ${from.migration}`;
+  return `restored ${from.path} — ${which}, taken ${utcStamp(from.takenAt)}; ${holds}`;
+}
+
+/**
+ * Under the table, one line per restored tenant saying which backup came back (a table cell is too narrow
+ * for a path, a time and a run id), then what `latest` passed over to get there.
+ */
+const restoreLines = (report: FleetReport<BackupDetails>): string | undefined => {
+  const lines = report.tenants.flatMap((t) => [
+    ...(t.details.restoredFrom ? [`${t.id}: ${restoredLine(t.details.restoredFrom)}`] : []),
+    ...(t.details.notes ?? []).map((n) => `${t.id}: ${n}`),
+  ]);
+  return lines.length ? lines.join('\n') : undefined;
+};
 
 /**
  * What `--keep` did: how many backups stay (one of them, maybe, a pre-upgrade backup kept beyond the count
@@ -154,7 +193,7 @@ export const restoreCommand: CommandModule<object, RestoreArgs> = {
         backup: args.backup ?? 'latest',
         dropUnexpected: args['drop-unexpected'],
       });
-      await printReport(report, ctx.mode, columns);
+      await printReport(report, ctx.mode, restoreColumns, restoreLines(report));
       return exitCodeOf(report);
     }),
 };
