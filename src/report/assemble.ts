@@ -1,8 +1,9 @@
 import type { RunRow, RunTenantRow, StepRow } from '../journal/read.js';
 import { groupBy } from '../util/group-by.js';
 import type { MigrationLogRow, RunSlice, TenantHistory } from './history.js';
+import type { RunRollbacks } from './rolled-back.js';
 import { durationStats } from './stats.js';
-import type { FleetDocument, ReportRun, StepTiming, TenantReport } from './types.js';
+import type { FleetDocument, ReportRun, StepTiming, TenantReport, TenantRollback } from './types.js';
 
 export interface AssembleInput {
   /** The reported run's rows. */
@@ -12,6 +13,8 @@ export interface AssembleInput {
   now: number;
   /** How many of the slowest tenants to list. */
   slowest: number;
+  /** Later `rollback --run` runs that undid this (upgrade) run, when any did. */
+  rollbacks?: RunRollbacks;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -54,6 +57,7 @@ function tenantReport(
   steps: readonly StepRow[],
   migrations: readonly MigrationLogRow[],
   history: TenantHistory,
+  undone: TenantRollback | undefined,
 ): TenantReport {
   const runEnded = run.status !== 'running';
   const timings: StepTiming[] = steps.map((s) => ({
@@ -81,6 +85,10 @@ function tenantReport(
     );
   } else if (details?.rolledBack === true || rollback?.status === 'succeeded') {
     problems.push('rolled back to the pre-upgrade state');
+  }
+  if (undone) {
+    const how = undone.with === 'restore' ? 'its pre-upgrade backup restored' : 'its migrations reverted';
+    problems.push(`rolled back by rollback run ${undone.runId} on ${stamp(Date.parse(undone.at))} (${how})`);
   }
   if (stillIn) problems.push(`still in maintenance${start !== null ? ` since ${stamp(start)}` : ''}`);
   if (runEnded && row.status === 'running')
@@ -119,15 +127,23 @@ function tenantReport(
       stillIn,
     },
     problems,
+    ...(undone ? { rolledBack: undone } : {}),
   };
 }
 
 /** The report document from the journal's rows (pure). */
-export function assembleDocument({ slice, history, now, slowest }: AssembleInput): FleetDocument {
+export function assembleDocument({ slice, history, now, slowest, rollbacks }: AssembleInput): FleetDocument {
   const steps = groupBy(slice.steps, (s) => s.tenantId);
   const migrations = groupBy(slice.migrations, (m) => m.tenantId);
   const tenants = slice.tenants.map((row) =>
-    tenantReport(slice.run, row, steps.get(row.tenantId) ?? [], migrations.get(row.tenantId) ?? [], history),
+    tenantReport(
+      slice.run,
+      row,
+      steps.get(row.tenantId) ?? [],
+      migrations.get(row.tenantId) ?? [],
+      history,
+      rollbacks?.byTenant.get(row.tenantId),
+    ),
   );
 
   const count = (status: string) => tenants.filter((t) => t.status === status).length;
@@ -149,6 +165,8 @@ export function assembleDocument({ slice, history, now, slowest }: AssembleInput
     version: 1,
     generatedAt: new Date(now).toISOString(),
     run: reportRun(slice.run),
+    // Near the top: whoever reads this run first must learn it was undone.
+    ...(rollbacks ? { rolledBack: { tenants: rollbacks.byTenant.size, runs: rollbacks.runs } } : {}),
     summary: {
       total: tenants.length,
       succeeded: count('succeeded'),

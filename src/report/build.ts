@@ -6,6 +6,7 @@ import { assembleDocument } from './assemble.js';
 import { driftSection, recordedFingerprints } from './drift.js';
 import { type MigrationLogRow, type RunSlice, TenantHistory } from './history.js';
 import { pickRun } from './pick-run.js';
+import { laterRollbacks } from './rolled-back.js';
 import { topLevelSteps } from './top-level-steps.js';
 import type { FleetDocument } from './types.js';
 
@@ -65,7 +66,8 @@ async function* runsBefore(knex: Knex, run: RunRow): AsyncGenerator<RunRow> {
  * The fleet report of one run (default: the newest upgrade run), read from the journal: per tenant its outcome,
  * step timings, maintenance window and problems, plus — from this run and the ones before it — its
  * current schema version and newest backup with its verification. Runs after the reported one are
- * ignored, so an old run's report reads as it did then. Rejects with a UsageError when there is no
+ * ignored, so an old run's report reads as it did then — except a `rollback --run` of it, which the
+ * report names: an upgrade that was undone does not stand. Rejects with a UsageError when there is no
  * such run. The document is pure data, redacted, for the renderers.
  */
 export async function buildFleetReport(knex: Knex, options: BuildReportOptions = {}): Promise<FleetDocument> {
@@ -81,11 +83,13 @@ export async function buildFleetReport(knex: Knex, options: BuildReportOptions =
       if (history.done) break;
     }
   }
+  const rollbacks = await laterRollbacks(knex, run);
   const doc = assembleDocument({
     slice,
     history,
     now: options.now ?? Date.now(),
     slowest: options.slowest ?? 10,
+    ...(rollbacks ? { rollbacks } : {}),
   });
   const drift = driftSection(await recordedFingerprints(doc.tenants, journaled));
   return redactDeep(drift ? { ...doc, drift } : doc);

@@ -81,6 +81,24 @@ function preflightNote(recorded: unknown): string | undefined {
   return notes.length ? `pre-flight: ${notes.join('; ')}` : 'pre-flight: lint and drift passed';
 }
 
+/** Ids in a sentence: all of a short list, the first ones and a count of a long one. */
+const someIds = (ids: readonly string[], max = 10) =>
+  ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`;
+
+/**
+ * "ROLLED BACK: 2 of 3 tenant(s) — by rollback run R (restore, finished …): a, b", for the top of the
+ * report of an upgrade run that later `rollback --run` runs undid; undefined when none did.
+ */
+export function rolledBackLine(doc: FleetDocument): string | undefined {
+  const undone = doc.rolledBack;
+  if (!undone) return undefined;
+  const runs = undone.runs.map((r) => {
+    const at = r.finishedAt ? `finished ${when(r.finishedAt)}` : `started ${when(r.startedAt)}, ${r.status}`;
+    return `by rollback run ${r.runId} (${r.with}, ${at}): ${someIds(r.tenants)}`;
+  });
+  return `ROLLED BACK: ${undone.tenants} of ${doc.summary.total} tenant(s) — ${runs.join('; ')}`;
+}
+
 export function summaryLine(doc: FleetDocument): string {
   const s = doc.summary;
   return `${s.total} tenant(s): ${s.succeeded} succeeded, ${s.failed} failed, ${s.skipped} skipped${s.unfinished ? `, ${s.unfinished} unfinished` : ''}; ${s.withProblems} with problems`;

@@ -2,6 +2,7 @@ import {
   backupLabel,
   driftVersion,
   ms,
+  rolledBackLine,
   runLine,
   stepLabel,
   summaryLine,
@@ -89,12 +90,15 @@ export function renderReportHtml(doc: FleetDocument): string {
       )}</tbody></table>`
     : html`<p class="muted">None.</p>`;
   const num = (v: string | number) => html`<td class="num">${v}</td>`;
+  const undone = rolledBackLine(doc);
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>dbfleet report — ${doc.run.runId}</title><style>${new Markup(CSS)}</style></head>
-<body><header><h1>dbfleet report</h1><p class="muted">${runLine(doc)}</p><p>${summaryLine(doc)}</p></header>
+<body><header><h1>dbfleet report</h1><p class="muted">${runLine(doc)}</p><p>${summaryLine(doc)}</p>${
+    undone ? html`<p class="bad" id="rolled-back"><b>${undone}</b></p>` : ''
+  }</header>
 <section class="cards" id="summary">
 ${card('tenants', s.total)}${card('succeeded', s.succeeded, 'ok')}${card('failed', s.failed, s.failed ? 'bad' : '')}
 ${card('skipped', s.skipped, s.skipped ? 'warn' : '')}${s.unfinished ? card('unfinished', s.unfinished, 'warn') : ''}

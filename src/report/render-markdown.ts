@@ -3,6 +3,7 @@ import {
   driftOutlierRows,
   driftVersionRows,
   ms,
+  rolledBackLine,
   runLine,
   stepLabel,
   summaryLine,
@@ -62,6 +63,8 @@ export function renderReportMarkdown(doc: FleetDocument): string {
     escapeMarkdown(summaryLine(doc)),
     '',
   ];
+  const undone = rolledBackLine(doc);
+  if (undone) out.push(`**${escapeMarkdown(undone)}**`, '');
 
   out.push('## Summary', '');
   out.push(

@@ -84,6 +84,29 @@ export interface TenantReport {
     stillIn: boolean;
   };
   problems: string[];
+  /** Only when a later `rollback --run` undid this upgrade run for this tenant (see `RunRollback`). */
+  rolledBack?: TenantRollback;
+}
+
+/** The later `rollback --run` that put one tenant of this upgrade run back to its pre-upgrade state. */
+export interface TenantRollback {
+  runId: string;
+  /** restore: its pre-upgrade backup was restored; down: the run's migrations were reverted. */
+  with: 'restore' | 'down';
+  /** When the tenant's rollback finished. */
+  at: string;
+}
+
+/** A later `rollback --run` of this upgrade run, and the tenants it rolled back (it may be partial). */
+export interface RunRollback {
+  runId: string;
+  with: 'restore' | 'down';
+  /** Of the rollback run, as journaled (running, finished, interrupted). */
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** The tenants this run rolled back (a later rollback of the same run found them done). */
+  tenants: string[];
 }
 
 export interface FleetDocument {
@@ -110,6 +133,11 @@ export interface FleetDocument {
   steps: { step: string; count: number; failed: number; stats: DurationStats }[];
   /** Only when the run's backups recorded schema fingerprints (see src/report/drift.ts). */
   drift?: DriftSection;
+  /**
+   * Only for an upgrade run that a later `rollback --run` undid, for some or all of its tenants: how
+   * many, and by which rollback runs (each tenant's `rolledBack` says which one undid it, and when).
+   */
+  rolledBack?: { tenants: number; runs: RunRollback[] };
   tenants: TenantReport[];
 }
 

@@ -4,6 +4,8 @@
 //   which backup (run, version, time) came back. `latest` now passes over a rolled-back run's
 //   post-upgrade backup, says so in the tenant's notes, and every restore says what it restored;
 //   `--backup <path>` still restores it on purpose.
+// - `report --run <upgrade run>` presented it as a plain success. It now says, at the top and per
+//   tenant, which rollback runs undid it, when, how, and for which tenants (a rollback can be partial).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +14,13 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { BackupDetails } from '../../src/backup/context.js';
 import { restore } from '../../src/backup/fleet.js';
+import { renderReportTable } from '../../src/cli/render/report-table.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import { validateInventory } from '../../src/inventory/validate.js';
 import { runTenants } from '../../src/journal/read.js';
 import { readJournal } from '../../src/journal/use.js';
+import { renderReportHtml, renderReportJson, renderReportMarkdown, report } from '../../src/report/index.js';
+import type { FleetDocument } from '../../src/report/types.js';
 import { prepareUpgrade } from '../../src/upgrade/prepare.js';
 import { rollbackRun } from '../../src/upgrade/rollback-run.js';
 import type { UpgradeDetails } from '../../src/upgrade/types.js';
@@ -176,5 +181,57 @@ describe('restore --backup latest after rollback --run', () => {
     assert.equal(details.restoredFrom?.migration, '001_items.js');
     assert.equal(details.notes, undefined);
     assert.equal(hasItems('a'), true);
+  });
+});
+
+describe('report --run of an upgrade run rolled back later', () => {
+  let doc: FleetDocument;
+  before(async () => {
+    doc = await report({ journal, runId: run });
+  });
+  const line = () =>
+    `ROLLED BACK: 2 of 3 tenant(s) — by rollback run ${rollbacks.a.run} (restore, finished ${utcStamp(rollbacks.a.at)}): a; by rollback run ${rollbacks.b.run} (down, finished ${utcStamp(rollbacks.b.at)}): b`;
+  const tenantProblem = (id: 'a' | 'b', how: string) =>
+    `rolled back by rollback run ${rollbacks[id].run} on ${utcStamp(rollbacks[id].at)} (${how})`;
+
+  it('json: which rollback runs, how, when and for which tenants — at the top and per tenant', () => {
+    const json = JSON.parse(renderReportJson(doc)) as FleetDocument;
+    assert.equal(json.rolledBack?.tenants, 2);
+    assert.deepEqual(
+      json.rolledBack?.runs.map((r) => [r.runId, r.with, r.status, r.tenants]),
+      [
+        [rollbacks.a.run, 'restore', 'finished', ['a']],
+        [rollbacks.b.run, 'down', 'finished', ['b']],
+      ],
+    );
+    const tenant = (id: string) => json.tenants.find((t) => t.id === id)!;
+    assert.deepEqual(tenant('a').rolledBack, {
+      runId: rollbacks.a.run,
+      with: 'restore',
+      at: new Date(rollbacks.a.at).toISOString(),
+    });
+    assert.equal(tenant('b').rolledBack?.with, 'down');
+    assert.equal(tenant('c').rolledBack, undefined);
+    assert.ok(tenant('a').problems.includes(tenantProblem('a', 'its pre-upgrade backup restored')));
+    assert.ok(tenant('b').problems.includes(tenantProblem('b', 'its migrations reverted')));
+    assert.deepEqual(tenant('c').problems, []);
+    // The existing fields keep their meaning: the run itself finished, its tenants succeeded.
+    assert.equal(json.run.status, 'finished');
+    assert.equal(json.summary.succeeded, 3);
+  });
+
+  it('md, html and the table say it near the top, and per tenant', () => {
+    const md = renderReportMarkdown(doc);
+    const top = md.split('## Summary')[0]!;
+    assert.ok(top.includes(`**${line().replace(/_/g, '\\_')}**`), top);
+    const rowOf = (id: string) => md.split('\n').findLast((l) => l.startsWith(`| ${id} |`))!;
+    assert.ok(rowOf('a').includes(tenantProblem('a', 'its pre-upgrade backup restored')), rowOf('a'));
+    assert.ok(rowOf('b').includes(tenantProblem('b', 'its migrations reverted')), rowOf('b'));
+    assert.ok(!rowOf('c').includes('rolled back'), rowOf('c'));
+    const html = renderReportHtml(doc);
+    assert.ok(html.includes(`<p class="bad" id="rolled-back"><b>${line()}</b></p>`));
+    assert.ok(html.includes(tenantProblem('a', 'its pre-upgrade backup restored')));
+    const table = renderReportTable(doc, { width: 400 });
+    assert.equal(table.split('\n')[2], line());
   });
 });

@@ -3,6 +3,7 @@ import {
   driftOutlierRows,
   driftVersionRows,
   ms,
+  rolledBackLine,
   runLine,
   statsLabel,
   stepsSummary,
@@ -34,7 +35,13 @@ function table(head: string[], rows: string[][], width: number): string {
 export function renderReportTable(doc: FleetDocument, options: TableRenderOptions = {}): string {
   const maxRows = options.maxRows ?? 200;
   const width = options.width ?? terminalWidth();
-  const out: string[] = [`dbfleet report — ${runLine(doc)}`, summaryLine(doc), ''];
+  const undone = rolledBackLine(doc);
+  const out: string[] = [
+    `dbfleet report — ${runLine(doc)}`,
+    summaryLine(doc),
+    ...(undone ? [undone] : []),
+    '',
+  ];
 
   const tenants = tenantsByUrgency(doc).slice(0, maxRows);
   out.push(
