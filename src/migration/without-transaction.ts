@@ -69,7 +69,7 @@ export async function runWithoutTransaction(
       ownTransactionMayBeOpen(session) && (await session.endStrayTransaction?.().catch(() => false)) === true;
     const left = leftBy(before, await session.invalidIndexes().catch(() => []), executed);
     const what =
-      scriptOutcomeOf(err) ??
+      scriptOutcomeOf(err)?.sentence ??
       (ownOpen
         ? 'it runs without a transaction: what ran in its own transaction (since its BEGIN) was rolled back, what ran before that stays applied'
         : 'it runs without a transaction, so what it did before the failure stays applied');

@@ -15,7 +15,9 @@ import { createDatabases, dropDatabases, pgUrl, queryDatabase, uniquePrefix } fr
 
 const prefix = uniquePrefix('scriptfail');
 const root = mkdtempSync(join(tmpdir(), 'dbfleet-script-failure-'));
-const databases = ['implicit', 'syntax', 'located', 'own', 'open'].map((d) => `${prefix}_${d}`);
+const databases = ['implicit', 'syntax', 'located', 'own', 'open', 'execute', 'one'].map(
+  (d) => `${prefix}_${d}`,
+);
 
 before(() => createDatabases(databases));
 after(async () => {
@@ -57,7 +59,7 @@ describe('PostgreSQL: a failing .sql migration says what failed and what stays',
     assert.deepEqual(tables, [], 'PostgreSQL ran the file as one implicit transaction');
     assert.equal(
       message,
-      '002_second.sql: division by zero — PostgreSQL ran the file as one implicit transaction, so nothing of it was applied',
+      '002_second.sql: division by zero — PostgreSQL ran the script as one implicit transaction, so nothing of it was applied',
     );
   });
 
@@ -88,6 +90,27 @@ describe('PostgreSQL: a failing .sql migration says what failed and what stays',
     assert.match(
       message,
       /division by zero — only what a COMMIT of its own committed before the failure stays applied; the rest was rolled back$/,
+    );
+  });
+
+  // A syntax error is also raised while running — an EXECUTE of a bad string — after a COMMIT of the
+  // file's own: it said "none of it ran" while t_h stayed.
+  it('a syntax error raised while running, after a COMMIT of its own: not "none of it ran"', async () => {
+    const file =
+      "-- dbfleet: transaction=false\nbegin;\ncreate table t_h (id int);\ncommit;\ndo $$ begin execute 'selec 1'; end $$;\n";
+    const { message, tables } = await failing(`${prefix}_execute`, file);
+    assert.deepEqual(tables, ['t_h']);
+    assert.doesNotMatch(message, /none of it ran/);
+    assert.match(message, /only what a COMMIT of its own committed before the failure stays applied/);
+  });
+
+  // One statement runs whole or not at all: "what it did before the failure stays applied" was false.
+  it('one INSERT, without a transaction: nothing of it was applied, and it says so', async () => {
+    const file = '-- dbfleet: transaction=false\ninsert into first_t select 1 / 0;\n';
+    const { message } = await failing(`${prefix}_one`, file);
+    assert.equal(
+      message,
+      '002_second.sql: division by zero — PostgreSQL ran its one statement as a transaction of its own, so nothing of it was applied',
     );
   });
 

@@ -26,22 +26,36 @@ function locate(script: string, position: unknown): string | undefined {
 }
 
 /**
- * How PostgreSQL ran the script, by the server's grammar: `single` (one statement, run on its own — a CREATE
- * INDEX CONCURRENTLY commits as it goes), `implicit` (several, none beginning or ending a transaction: one
+ * How PostgreSQL ran the script, by the server's grammar: `unparsable` (it does not parse: the server ran
+ * none of it), `atomic` (one statement that cannot commit part of its work: INSERT, UPDATE, DELETE, MERGE,
+ * SELECT), `single` (one statement of another kind, run on its own — a CREATE INDEX CONCURRENTLY commits as
+ * it goes, a CALL or DO may COMMIT), `implicit` (several, none beginning or ending a transaction: one
  * implicit transaction), `own` (several, with transaction statements of their own), or `unknown`.
  */
-type Shape = 'single' | 'implicit' | 'own' | 'unknown';
+type Shape = 'unparsable' | 'atomic' | 'single' | 'implicit' | 'own' | 'unknown';
+
+const ATOMIC = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'SelectStmt']);
 
 async function scriptShape(script: string): Promise<Shape> {
+  let parseSync: typeof import('libpg-query')['parseSync'];
   try {
-    const { loadModule, parseSync } = await import('libpg-query');
-    await loadModule();
-    const stmts = parseSync(script).stmts ?? [];
-    if (stmts.length <= 1) return 'single';
-    return stmts.some((s) => s.stmt !== undefined && 'TransactionStmt' in s.stmt) ? 'own' : 'implicit';
+    const module = await import('libpg-query');
+    await module.loadModule();
+    parseSync = module.parseSync;
   } catch {
     return 'unknown';
   }
+  let stmts: ReturnType<typeof parseSync>['stmts'];
+  try {
+    stmts = parseSync(script).stmts ?? [];
+  } catch {
+    return 'unparsable';
+  }
+  if (stmts.length <= 1) {
+    const kind = stmts[0]?.stmt === undefined ? undefined : Object.keys(stmts[0].stmt)[0];
+    return kind !== undefined && ATOMIC.has(kind) ? 'atomic' : 'single';
+  }
+  return stmts.some((s) => s.stmt !== undefined && 'TransactionStmt' in s.stmt) ? 'own' : 'implicit';
 }
 
 /**
@@ -58,20 +72,32 @@ export async function explainScriptFailure(err: unknown, script: string): Promis
   const cause = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
   const where = locate(script, err.position);
   err.message = where ? `${cause} (${where})` : cause;
-  if (err.code === '42601') {
-    markScriptOutcome(err, 'PostgreSQL parses the whole file before running it, so none of it ran');
-    return err;
-  }
   const shape = await scriptShape(script);
-  if (shape === 'implicit')
-    markScriptOutcome(
-      err,
-      'PostgreSQL ran the file as one implicit transaction, so nothing of it was applied',
-    );
+  // A syntax error is also raised while running (an EXECUTE of a bad string): only a script that does not
+  // parse, or a syntax error the parser placed (a `position`) where the grammar cannot be read, ran none.
+  if (
+    err.code === '42601' &&
+    (shape === 'unparsable' || (shape === 'unknown' && err.position !== undefined))
+  ) {
+    markScriptOutcome(err, {
+      stays: 'nothing',
+      sentence: 'PostgreSQL parses the whole script before running it, so none of it ran',
+    });
+  } else if (shape === 'atomic')
+    markScriptOutcome(err, {
+      stays: 'nothing',
+      sentence: 'PostgreSQL ran its one statement as a transaction of its own, so nothing of it was applied',
+    });
+  else if (shape === 'implicit')
+    markScriptOutcome(err, {
+      stays: 'nothing',
+      sentence: 'PostgreSQL ran the script as one implicit transaction, so nothing of it was applied',
+    });
   else if (shape === 'own')
-    markScriptOutcome(
-      err,
-      'only what a COMMIT of its own committed before the failure stays applied; the rest was rolled back',
-    );
+    markScriptOutcome(err, {
+      stays: 'part',
+      sentence:
+        'only what a COMMIT of its own committed before the failure stays applied; the rest was rolled back',
+    });
   return err;
 }
