@@ -68,7 +68,9 @@ export const ERROR_CODES = {
   NO_PRIMARY_KEY: 'a cleanup needs a primary key the table lacks',
 
   // Upgrade runbook
-  CHECK_FAILED: 'a smoke check or hook failed',
+  CHECK_FAILED: 'a smoke check failed',
+  HOOK_FAILED:
+    'a beforeTenant or afterTenant hook failed; the message names the hook, the cause and where, and what stays of it',
   ROLLBACK_FAILED: 'the upgrade failed and so did its rollback: the tenant needs attention',
   ROLLBACK_MISMATCH: 'after the down migrations the tenant differs from its pre-upgrade fingerprint',
 

@@ -23,11 +23,18 @@ export class TenantError extends Error {
   readonly code: ErrorCode;
   /** The tenant is reported `skipped` rather than `failed` (e.g. another runner holds its lock). */
   readonly skipped: boolean;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; skipped?: boolean }) {
+  /** The driver's own code behind `code`, kept for the report when the driver's error is wrapped. */
+  readonly driverCode: string | undefined;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; skipped?: boolean; driverCode?: string },
+  ) {
     super(redact(message), options);
     this.name = 'TenantError';
     this.code = code;
     this.skipped = options?.skipped ?? false;
+    this.driverCode = options?.driverCode;
   }
 }
 

@@ -17,7 +17,12 @@ function driverCodeOf(err: unknown): string | undefined {
  */
 export function describeFailure(err: unknown, adapter?: Pick<DialectAdapter, 'classifyError'>): ErrorInfo {
   // A JavaScript caller (a hook, a custom optimization) can build a TenantError with any string.
-  if (err instanceof TenantError && isErrorCode(err.code)) return { code: err.code, message: err.message };
+  if (err instanceof TenantError && isErrorCode(err.code))
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.driverCode && err.driverCode !== err.code ? { driverCode: err.driverCode } : {}),
+    };
   const driverCode = driverCodeOf(err);
   const classified = adapter?.classifyError(err);
   const info: ErrorInfo =

@@ -3,6 +3,7 @@ import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { type HistoryOptions, historyExists, historyLocation, readApplied } from '../migration/history.js';
 import { restoreCommand } from './after-downs.js';
+import type { HookFailed } from './hook-failure.js';
 import {
   type BackupTaken,
   type PipelineSettings,
@@ -43,6 +44,30 @@ export class StepInterrupted extends Error {
   ) {
     super(info.message);
   }
+}
+
+/**
+ * A failed beforeTenant or afterTenant step. Its hook's failure (HookFailed) says what stays of the hook
+ * and so whether the tenant was closed (reopened); a failure around it (its session did not open, it left
+ * a transaction open) does not know, and says "may". Before: nothing else ran. After: everything else
+ * passed, and the tenant is not restored — the hook may have let its users back in, who would lose what
+ * they wrote since.
+ */
+export function hookStepMessage(
+  step: 'before-tenant' | 'after-tenant',
+  message: string,
+  hook: HookFailed | undefined,
+): string {
+  if (step === 'before-tenant') {
+    const what = hook
+      ? ''
+      : ' — the beforeTenant hook stopped part-way: what it did before failing stays (the tenant may be closed to its users)';
+    return `${message}${what}; nothing was backed up or migrated`;
+  }
+  if (!hook)
+    return `${message} — the tenant is upgraded and its post-upgrade backup verified; what the afterTenant hook did before failing stays, so its users may be back in or still out. Not rolled back (a restore could lose what they wrote since): reopen it by hand, or undo the upgrade with rollback --run`;
+  const why = hook.outcome.stays === 'nothing' ? '' : ' (a restore could lose what they wrote since)';
+  return `${message}; the tenant is upgraded and its post-upgrade backup verified. Not rolled back${why}: reopen it by hand, or undo the upgrade with rollback --run`;
 }
 
 export const unchangedBy = (err: unknown) => (err as { unchanged?: unknown } | null)?.unchanged === true;

@@ -2,8 +2,11 @@ import { TenantError } from '../core/errors.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { stoppedAtOnce } from '../fleet/stop-at-once.js';
+import type { HookDefinition } from './checks.js';
+import { HookFailed, type HookName } from './hook-failure.js';
 import {
   afterFailure,
+  hookStepMessage,
   interruptedOutcome,
   ORDER,
   StepFailed,
@@ -119,6 +122,19 @@ export async function upgradeTenant(
     return { backup, justTaken: taken !== undefined };
   };
 
+  /** The hook that failed, for what its step's failure says stays of it. */
+  let hookFailure: HookFailed | undefined;
+  const hookStep = (name: 'before-tenant' | 'after-tenant', hook: HookName, definition: HookDefinition) =>
+    step(name, async () => {
+      await withBoundedUserCode(ctx, (s, bound) =>
+        runHook(definition, hook, s, ctx.adapter, hookContext, bound),
+      ).catch((err: unknown) => {
+        if (err instanceof HookFailed) hookFailure = err;
+        throw err;
+      });
+      return undefined;
+    });
+
   // A step of this tenant already failed in the killed run (it was rolling back, or was about to be
   // reported): finish what follows that failure — the rollback — and never try the upgrade again.
   const failedBefore = ORDER.find((name) => previous.get(name)?.status === 'failed');
@@ -151,12 +167,7 @@ export async function upgradeTenant(
 
   try {
     if (settings.hooks.beforeTenant) {
-      await step('before-tenant', async () => {
-        await withBoundedUserCode(ctx, (s, bound) =>
-          runHook(settings.hooks.beforeTenant!, s, hookContext, bound),
-        );
-        return undefined;
-      });
+      await hookStep('before-tenant', 'beforeTenant', settings.hooks.beforeTenant);
       details.maintenance = 'closed';
     }
     if (!settings.skipBackup) {
@@ -208,12 +219,7 @@ export async function upgradeTenant(
       await step('verify-post', async () => ops.verify(ctx, post.backup, false, post.justTaken));
     }
     if (settings.hooks.afterTenant) {
-      await step('after-tenant', async () => {
-        await withBoundedUserCode(ctx, (s, bound) =>
-          runHook(settings.hooks.afterTenant!, s, hookContext, bound),
-        );
-        return undefined;
-      });
+      await hookStep('after-tenant', 'afterTenant', settings.hooks.afterTenant);
       details.maintenance = 'open';
     }
     return { details };
@@ -221,22 +227,13 @@ export async function upgradeTenant(
     if (err instanceof StepInterrupted) return interruptedOutcome(details, err);
     if (!(err instanceof StepFailed)) throw err;
     const failure = { code: err.info.code, message: `${err.step}: ${err.info.message}` };
-    // A hook that fails part-way keeps what it did before (a list's first statement, a function's first
-    // query): the tenant may already be closed to its users, which "nothing was changed" would hide.
-    if (err.step === 'before-tenant')
-      failure.message += ` — the beforeTenant hook stopped part-way: what it did before failing stays (the tenant may be closed to its users); nothing was backed up or migrated`;
-    // Everything before it passed — migrated, checked, post-upgrade backup verified — and the hook may have
-    // let users back in before it failed (a list's first statement, a function's first call): a restore
-    // now could lose what they wrote since. Not rolled back; someone looks at it.
-    if (err.step === 'after-tenant') {
+    // Before it nothing ran, nothing is rolled back; after it the tenant is upgraded and verified, and is not
+    // rolled back either: the message says what the hook left (hookStepMessage).
+    if (err.step === 'before-tenant' || err.step === 'after-tenant')
       return {
         details,
-        error: {
-          code: failure.code,
-          message: `${failure.message} — the tenant is upgraded and its post-upgrade backup verified; what the afterTenant hook did before failing stays, so its users may be back in or still out. Not rolled back (a restore could lose what they wrote since): reopen it by hand, or undo the upgrade with rollback --run`,
-        },
+        error: { code: failure.code, message: hookStepMessage(err.step, failure.message, hookFailure) },
       };
-    }
     // Nothing of this run reached the tenant (a resumed run's earlier migrations would have): no rollback.
     // Another runner took its lock after the probe: skipped, like a tenant found held at the start — left
     // for `--resume`, which tries it again (the other runner may well have reopened it meanwhile).

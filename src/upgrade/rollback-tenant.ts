@@ -5,6 +5,7 @@ import { stoppedAtOnce } from '../fleet/stop-at-once.js';
 import type { StepRow } from '../journal/read.js';
 import { restoreCommand } from './after-downs.js';
 import type { HookDefinition } from './checks.js';
+import { HookFailed, type HookName } from './hook-failure.js';
 import { migrationsToDown } from './migrations-to-down.js';
 import { unusableBackup } from './rollback-backup.js';
 import { runHook } from './run-hooks.js';
@@ -121,7 +122,9 @@ export async function rollbackTenant(
         message: `${id}: beforeTenant hook not run — the tenant's database file is gone, so nothing is using it; the restore recreates it`,
       });
     else if (before) {
-      await withBoundedUserCode(ctx, (session, bound) => runHook(before, session, hookContext, bound));
+      await withBoundedUserCode(ctx, (session, bound) =>
+        runHook(before, 'beforeTenant', session, ctx.adapter, hookContext, bound),
+      );
       details.maintenance = 'closed';
     }
     if (record.unchanged) {
@@ -149,7 +152,9 @@ export async function rollbackTenant(
     }
     const after = settings.hooks?.afterTenant;
     if (settings.reopen && after) {
-      await withBoundedUserCode(ctx, (session, bound) => runHook(after, session, hookContext, bound));
+      await withBoundedUserCode(ctx, (session, bound) =>
+        runHook(after, 'afterTenant', session, ctx.adapter, hookContext, bound),
+      );
       details.maintenance = 'open';
     }
     ctx.emit({
@@ -165,6 +170,8 @@ export async function rollbackTenant(
     // Every down ran and the tenant still differs: what differs is said; this is how to get back exactly.
     if (error.code === 'ROLLBACK_MISMATCH' && backup)
       error.message = `${error.message}; the downs stay applied. To bring back exactly the pre-upgrade state, restore its backup: ${restoreCommand(ctx.tenant.id, backup.path)}`;
+    // A hook's failure says what stays of the hook; this, what the rollback did around it.
+    if (err instanceof HookFailed) error.message += aroundTheHook(err.hook, settings.with, record);
     // Its runner stopped at once and closed the session under it: not a failed rollback, one another
     // runner does again (nothing journaled as failed).
     if (stoppedAtOnce(ctx.signal))
@@ -185,4 +192,14 @@ export async function rollbackTenant(
     if (err instanceof TenantError && err.skipped) return { status: 'skipped', details, error };
     return { details, error };
   }
+}
+
+/** What a rollback did around its failed hook: nothing before beforeTenant; all of it before afterTenant. */
+function aroundTheHook(hook: HookName, rolledBackWith: RollbackWith, record: UpgradeRecord): string {
+  if (hook === 'beforeTenant') return '; nothing was rolled back';
+  if (record.unchanged)
+    return '; nothing was rolled back before it (the upgrade run had not changed the tenant)';
+  return rolledBackWith === 'restore'
+    ? "; the rollback before it succeeded: the tenant's data was replaced by its pre-upgrade backup"
+    : "; the rollback before it succeeded: the run's migrations were reverted";
 }

@@ -1,24 +1,74 @@
 import { errorMessage, TenantError } from '../core/errors.js';
 import { withUserProcessing } from '../dialect/knex-processing.js';
+import { scriptOutcomeOf } from '../dialect/script-outcome.js';
 import { failOnStrayTransaction } from '../dialect/stray-transaction.js';
 import type { DialectAdapter, TenantSession } from '../dialect/types.js';
+import { describeFailure } from '../fleet/describe-failure.js';
+import { ownTransactionMayBeOpen } from '../migration/without-transaction.js';
 import { type CheckDefinition, type HookContext, type HookDefinition, isTruthy } from './checks.js';
+import { HookFailed, type HookName, hookOutcome } from './hook-failure.js';
 import type { UserCodeBound } from './user-code-bound.js';
 
 /** No bound: for callers that run no user function (or bound it themselves). */
 const unbounded: UserCodeBound = (_what, run) => run();
 
+/**
+ * Runs a hook; a failure is a HookFailed naming the hook, the cause and where, and what stays of it. Each
+ * statement of a list runs on its own, so those before the failing one are committed.
+ */
 export async function runHook(
   hook: HookDefinition,
+  name: HookName,
   session: TenantSession,
+  adapter: Pick<DialectAdapter, 'classifyError'>,
   context: HookContext,
   bound: UserCodeBound = unbounded,
 ): Promise<void> {
   // SQL is bounded statement by statement by the server; a function, as a whole, by `bound`.
-  if (typeof hook === 'function')
-    await bound('the hook', () => withUserProcessing(session.knex, () => hook(session.knex, context)));
-  else for (const sql of Array.isArray(hook) ? hook : [hook]) await session.runScript(sql);
+  if (typeof hook === 'function') {
+    try {
+      await bound('the hook', () => withUserProcessing(session.knex, () => hook(session.knex, context)));
+    } catch (err) {
+      throw new HookFailed(
+        name,
+        hookOutcome({ kind: 'function' }),
+        describeFailure(err, adapter),
+        undefined,
+        err,
+      );
+    }
+  } else {
+    const statements = Array.isArray(hook) ? hook : [hook];
+    for (const [index, sql] of statements.entries()) {
+      try {
+        await session.runScript(sql);
+      } catch (err) {
+        // Rolled back now rather than when the session closes: "statement 1 stays" must be true.
+        const ownOpen = ownTransactionMayBeOpen(session)
+          ? await session.endStrayTransaction?.().catch(() => undefined)
+          : false;
+        const point = {
+          kind: 'sql' as const,
+          index,
+          count: statements.length,
+          script: scriptOutcomeOf(err),
+          ownOpen,
+        };
+        const at =
+          statements.length > 1
+            ? `statement ${index + 1} of ${statements.length}: ${excerpt(sql)}`
+            : undefined;
+        throw new HookFailed(name, hookOutcome(point), describeFailure(err, adapter), at, err);
+      }
+    }
+  }
   await failOnStrayTransaction(session, 'the hook');
+}
+
+/** A statement of a hook's list, short and on one line, to name it in a failure. */
+function excerpt(sql: string): string {
+  const line = sql.trim().replace(/\s+/g, ' ');
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
 }
 
 function show(value: unknown): string {
