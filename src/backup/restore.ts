@@ -6,7 +6,7 @@ import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import type { UpgradeRollback } from '../journal/rollbacks.js';
 import { checkBackup } from './checks.js';
-import { compareFingerprints, describeDifferences } from './compare.js';
+import { compareFingerprints } from './compare.js';
 import {
   archiveInfoOf,
   type BackupDetails,
@@ -18,6 +18,7 @@ import {
 } from './context.js';
 import { heldVersion } from './held-version.js';
 import { type BackupEntry, entryDir } from './manifest.js';
+import { restoredButDiffers } from './restore-mismatch.js';
 import { type BackupSelector, describeSkipped, selectBackup } from './select.js';
 
 export interface RestoreTenantOptions extends BackupRunSettings {
@@ -116,7 +117,7 @@ export async function restoreFromBackup(
       details.differences = differences;
       throw new TenantError(
         'RESTORE_MISMATCH',
-        `the restored database differs from the backup's fingerprint: ${describeDifferences(differences)}`,
+        restoredButDiffers(ctx.tenant.id, entry.path, manifest, differences),
       );
     }
     details.checks.push({

@@ -5,6 +5,7 @@ import { fingerprintVersion } from '../dialect/fingerprint-hash.js';
 import type { TenantSession } from '../dialect/session-types.js';
 import { RECORD_TABLE, readPreviousRuns } from '../optimization/records.js';
 import type { LoadedOptimization } from '../optimization/types.js';
+import { shellArg } from '../util/shell-arg.js';
 
 // After a rollback by down migrations: is the tenant as its pre-upgrade backup describes it? Not quite the
 // restore's question. dbfleet's own bookkeeping changes with every run and is not the tenant's schema, and
@@ -84,6 +85,5 @@ function keptNote(table: string, built: readonly string[], loaded: readonly Load
 
 /** The command that brings a tenant back to exactly its pre-upgrade backup, for a failed rollback's message. */
 export function restoreCommand(tenantId: string, backupPath: string): string {
-  const arg = (s: string) => (/^[\w./:@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  return `dbfleet restore --tenant ${arg(tenantId)} --backup ${arg(backupPath)} --yes --drop-unexpected`;
+  return `dbfleet restore --tenant ${shellArg(tenantId)} --backup ${shellArg(backupPath)} --yes --drop-unexpected`;
 }

@@ -162,15 +162,22 @@ export async function afterFailure(
     details.rolledBack = false;
     const closed = details.maintenance === 'closed' ? ' and stays in maintenance' : '';
     // A mismatch comes after every down ran: not half-upgraded, but not as before either — its message
-    // says what differs; the restore command brings back exactly the pre-upgrade state.
+    // says what differs; the restore command brings back exactly the pre-upgrade state. A restore's
+    // mismatch comes after the backup replaced the tenant's data: its message says so, and what to check
+    // (restoring the same backup again is no remedy).
     const state =
       info.code === 'ROLLBACK_MISMATCH'
         ? `its migrations were reverted${closed}`
-        : `the tenant is half-upgraded${closed}`;
-    const remedy = pre
-      ? `restore the pre-upgrade backup: ${restoreCommand(ctx.tenant.id, pre.path)}`
-      : 'restore it by hand (no pre-upgrade backup was taken)';
-    details.needsAttention = `ROLLBACK FAILED: ${info.message} — ${state}; ${remedy}`;
+        : info.code === 'RESTORE_MISMATCH'
+          ? `it is not half-upgraded${closed}`
+          : `the tenant is half-upgraded${closed}`;
+    const remedy =
+      info.code === 'RESTORE_MISMATCH'
+        ? ''
+        : pre
+          ? `; restore the pre-upgrade backup: ${restoreCommand(ctx.tenant.id, pre.path)}`
+          : '; restore it by hand (no pre-upgrade backup was taken)';
+    details.needsAttention = `ROLLBACK FAILED: ${info.message} — ${state}${remedy}`;
     return { code: 'ROLLBACK_FAILED', message: `${failure.message}; then ${details.needsAttention}` };
   }
 }

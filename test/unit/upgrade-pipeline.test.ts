@@ -84,6 +84,7 @@ type Fault =
   | 'backup-post'
   | 'verify-post'
   | 'restore'
+  | 'restore-mismatch'
   | 'down';
 
 /** A fake fingerprint whose hash names the backup it belongs to. */
@@ -141,7 +142,14 @@ function fakeOps(faults: Fault[] = [], migrateApplies: string[] = ['m1', 'm2']) 
     },
     async restore(_ctx, backup) {
       log.push(`restore:${backup.path}`);
-      if (faults.includes('restore')) throw new TenantError('RESTORE_MISMATCH', 'public.orders: rows differ');
+      if (faults.includes('restore'))
+        throw new TenantError('RESTORE_FAILED', 'pg_restore: error: could not execute query');
+      // As restoreFromBackup says it: the data was replaced, then the fingerprint differed.
+      if (faults.includes('restore-mismatch'))
+        throw new TenantError(
+          'RESTORE_MISMATCH',
+          `acme's data was replaced by its backup of … (${backup.path}), but the restored database differs from that backup's fingerprint: public.orders: rows expected 3, found 2`,
+        );
       restored.push(backup);
     },
     async down(_ctx, applied, expected) {
@@ -555,11 +563,28 @@ describe('upgradeTenant: a rollback that fails', () => {
     assert.equal(outcome.error?.code, 'ROLLBACK_FAILED');
     assert.match(outcome.error!.message, /^migrate: m2: relation "x" does not exist; then ROLLBACK FAILED/);
     assert.equal(outcome.details.rolledBack, false);
-    assert.match(outcome.details.needsAttention ?? '', /ROLLBACK FAILED: public\.orders: rows differ/);
-    assert.match(outcome.details.needsAttention ?? '', /\/b\/acme\/1\.dump/);
+    assert.match(outcome.details.needsAttention ?? '', /ROLLBACK FAILED: pg_restore: error/);
+    assert.match(outcome.details.needsAttention ?? '', /the tenant is half-upgraded/);
+    assert.match(
+      outcome.details.needsAttention ?? '',
+      /dbfleet restore --tenant acme --backup \/b\/acme\/1\.dump/,
+    );
     assert.equal(outcome.details.maintenance, 'closed');
     assert.ok(!t.sql.includes(AFTER_SQL));
     assert.deepEqual(outcome.details.steps.at(-1)?.status, 'failed');
+  });
+
+  // The restore did replace the tenant's data before its fingerprint was found to differ: "the tenant is
+  // half-upgraded; restore the pre-upgrade backup" was false, and restoring the same backup is no remedy.
+  it('a restore that replaced the data but differs: said so, not "half-upgraded", no restore command', async () => {
+    const t = fakeTenant();
+    const { ops } = fakeOps(['migrate', 'restore-mismatch']);
+    const outcome = await upgradeTenant(t.ctx, ops, settings().s);
+    assert.equal(outcome.error?.code, 'ROLLBACK_FAILED');
+    assert.equal(
+      outcome.details.needsAttention,
+      "ROLLBACK FAILED: acme's data was replaced by its backup of … (/b/acme/1.dump), but the restored database differs from that backup's fingerprint: public.orders: rows expected 3, found 2 — it is not half-upgraded and stays in maintenance",
+    );
   });
 
   it('down fails → ROLLBACK_FAILED too', async () => {
