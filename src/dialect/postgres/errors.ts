@@ -50,6 +50,14 @@ export function classifyPostgresError(err: unknown): ErrorInfo | undefined {
       return { code: 'AUTH_FAILED', message: `authentication failed: ${message}` };
     case '3D000':
       return { code: 'DATABASE_NOT_FOUND', message };
+    case '3F000':
+      // CREATE with no schema named and none current: the search_path names no schema that exists.
+      if (/no schema has been selected/i.test(message))
+        return {
+          code: 'FAILED',
+          message: `${message} — the connection's search_path names no schema that exists in this database (the URL's options=-c search_path=…, the role's or the database's setting, or knex's searchPath): create that schema or correct the search_path`,
+        };
+      break;
     case '40P01':
       return { code: 'DEADLOCK', message };
     case '57P01':

@@ -244,8 +244,12 @@ export async function openPostgresSession(tenant: Tenant, options: SessionOption
       }
     },
     async existingTables(names, schema) {
+      // No current schema (a search_path naming none that exists) holds no table, as knex's hasTable says;
+      // format('%I') of that null failed the read with "null values cannot be formatted as an SQL identifier".
       const rows = await query<{ n: string }>(
-        "select n from unnest($1::text[]) as n where to_regclass(format('%I.%I', coalesce($2, current_schema()), n)) is not null",
+        `select n from unnest($1::text[]) as n
+          where case when coalesce($2, current_schema()) is null then false
+                else to_regclass(format('%I.%I', coalesce($2, current_schema()), n)) is not null end`,
         [names as string[], schema ?? null],
       );
       return new Set(rows.map((r) => r.n));
