@@ -25,13 +25,18 @@ test('the library example in the README runs and migrates three tenants', () => 
       file,
       example('library').replace("from 'dbfleet'", `from ${JSON.stringify(join(ROOT, 'src/index.ts'))}`),
     );
-    const out = execFileSync(process.execPath, ['--import', 'tsx', file], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    // Run from an empty folder, as in a new project: the example brings everything it needs.
+    const out = execFileSync(
+      process.execPath,
+      ['--import', join(ROOT, 'node_modules/tsx/dist/esm/index.mjs'), file],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     for (const id of ['acme', 'globex', 'initech'])
-      assert.match(out, new RegExp(`${id}: 20240101000000_create_users.ts`));
+      assert.match(out, new RegExp(`${id}: 20240101000000_create_users\\.sql`));
     assert.match(out, /total: 3, succeeded: 3, failed: 0, skipped: 0/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
