@@ -63,7 +63,13 @@ export type { DriftHooks, DriftSummary } from './drift/fleet.js';
 export { type DriftDetails, type DriftReport, drift } from './drift/fleet.js';
 export type { DriftGroup, VersionGroups } from './drift/groups.js';
 export type { FleetOptions } from './fleet/options.js';
-export { type FleetReport, toJsonReport, toJsonTenant } from './fleet/report.js';
+export {
+  type FleetReport,
+  type JsonReport,
+  type JsonTenant,
+  toJsonReport,
+  toJsonTenant,
+} from './fleet/report.js';
 export type { CatalogSource } from './inventory/catalog.js';
 export type { DiscoverSource } from './inventory/discover.js';
 export { parseInventoryText, readInventoryFile } from './inventory/file.js';

@@ -102,8 +102,28 @@ export function foldReport(events: Iterable<FleetEvent>): FleetReport {
   return fold.report();
 }
 
+/** A tenant of the `--json` report: the contract's fields, then the command's own (its details, flat). */
+export type JsonTenant<D extends object = Record<string, unknown>> = {
+  id: string;
+  status: TenantResult['status'];
+  durationMs: number;
+  error?: TenantResult['error'];
+} & D;
+
+/** The CLI's `--json` document (../shared/DESIGN.md §4) of a report. */
+export interface JsonReport<D extends object = Record<string, unknown>> {
+  command: string;
+  ok: boolean;
+  runId?: string;
+  /** Only when the run was interrupted (Ctrl-C, an AbortSignal). */
+  interrupted?: true;
+  durationMs: number;
+  summary: FleetReport['summary'];
+  tenants: JsonTenant<D>[];
+}
+
 /** Flattens a result into the contract's tenant entry: `{ id, status, durationMs, error?, …details }`. */
-export function toJsonTenant(result: TenantResult<object>): Record<string, unknown> {
+export function toJsonTenant(result: TenantResult<object>): JsonTenant {
   return {
     id: result.id,
     status: result.status,
@@ -113,7 +133,8 @@ export function toJsonTenant(result: TenantResult<object>): Record<string, unkno
   };
 }
 
-export function toJsonReport(report: FleetReport<object>): Record<string, unknown> {
+/** The report as the CLI prints it with `--json`: a library caller can hand it on in the same shape. */
+export function toJsonReport(report: FleetReport<object>): JsonReport {
   return {
     command: report.command,
     ok: report.ok,

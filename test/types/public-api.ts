@@ -185,3 +185,10 @@ type EveryOptionKey =
   | keyof dbfleet.WorkerOptions
   | keyof dbfleet.CoordinatorOptions;
 export type OptionKeysKnown = Expect<Equal<Exclude<EveryOptionKey, (typeof OPTION_KEYS)[number]>, never>>;
+
+// The `--json` document a library caller can print: typed, with the contract's fields.
+export type JsonDocument = [
+  Expect<Equal<ReturnType<typeof dbfleet.toJsonReport>, dbfleet.JsonReport>>,
+  Expect<Equal<dbfleet.JsonReport['summary'], FleetReport['summary']>>,
+  Expect<Equal<dbfleet.JsonTenant['status'], 'succeeded' | 'failed' | 'skipped'>>,
+];
