@@ -10,11 +10,13 @@ export type { ErrorCode } from './error-codes.js';
 export class UsageError extends Error {
   /** The `--json` document's `error.code` for it, so a library caller branches on the same code. */
   readonly code = 'USAGE_ERROR' satisfies ErrorCode;
+  /** Every cause, one a line: those listed under `message`, or the message itself when it is the one cause. */
   readonly problems: string[];
   constructor(message: string, problems: string[] = []) {
     super(redact(problems.length ? `${message}\n${problems.map((p) => `  - ${p}`).join('\n')}` : message));
     this.name = 'UsageError';
-    this.problems = problems.map(redact);
+    // A caller that shows `problems` showed nothing for a single-cause error (the usual kind).
+    this.problems = (problems.length ? problems : [message]).map(redact);
   }
 }
 

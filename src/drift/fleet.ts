@@ -3,6 +3,7 @@ import { shapeHash } from '../dialect/shape-hash.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet } from '../fleet/run-fleet.js';
+import { checkVerbOptions } from '../fleet/verb-options.js';
 import { checkHistoryOptions } from '../migration/check-history-options.js';
 import {
   type HistorySnapshot,
@@ -60,6 +61,7 @@ export interface DriftHooks {
 }
 
 export async function drift(options: FleetOptions, hooks: DriftHooks = {}): Promise<DriftReport> {
+  checkVerbOptions('drift', options);
   checkHistoryOptions(options.history, options.tenants);
   const shapes = new Map<string, SchemaShape>();
   const fanOut = fanOutOf(options);

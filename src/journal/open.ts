@@ -20,6 +20,11 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//i;
  * password into a folder name.
  */
 export function checkJournalTarget(target: string): void {
+  // An empty path resolved to the working folder and failed later as `cannot open the journal : …`.
+  if (typeof target !== 'string' || target.trim() === '')
+    throw new UsageError(
+      `journal must be a SQLite file path or a postgres:// URL (got ${JSON.stringify(target) ?? String(target)})`,
+    );
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target) && !POSTGRES_URL.test(target))
     throw new UsageError(`the journal is a SQLite file path or a postgres:// URL, not ${target}`);
 }
@@ -36,7 +41,7 @@ export async function openJournalDatabase(target: string): Promise<Knex> {
     try {
       parsed = parsePostgresConnection(target);
     } catch (err) {
-      throw new UsageError(`--journal: ${errorMessage(err)}`);
+      throw new UsageError(`journal: ${errorMessage(err)}`);
     }
     registerSecret(parsed.connection.password);
     const pgKnex = knexFactory({

@@ -2,6 +2,7 @@ import type { TenantResult } from '../core/events.js';
 import type { DialectName, Tenant } from '../core/tenant.js';
 import type { StillNew } from '../dialect/lint-types.js';
 import type { KnexSettings } from '../dialect/types.js';
+import { checkVerbOptions, MIGRATIONS } from '../fleet/verb-options.js';
 import { type MigrationOptions, resolveMigrations } from '../migration/migrate-fleet.js';
 import { status } from '../migration/status-fleet.js';
 import type { Migration } from '../migration/types.js';
@@ -127,6 +128,8 @@ function allPlans(options: LintOptions, migrations: readonly Migration[]): Diale
  * database, before they run. Reads tenants only to know what is pending (as `status` does); changes nothing.
  */
 export async function lint(options: LintOptions): Promise<LintReport> {
+  // Not the fleet options: `all` lints the folder alone, with no tenants.
+  checkVerbOptions('lint', options, { migrations: MIGRATIONS }, false);
   const { migrations } = await resolveMigrations(options);
   const accepts = acceptsOfAll(migrations);
   const report: LintReport = {

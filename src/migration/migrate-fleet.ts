@@ -4,6 +4,7 @@ import { setDigest } from '../fleet/definition-set.js';
 import { type FleetOptions, fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet, type TaskOutcome, type TenantContext, withTenantArgs } from '../fleet/run-fleet.js';
+import { checkVerbOptions, MIGRATIONS } from '../fleet/verb-options.js';
 import { checkHistoryOptions } from './check-history-options.js';
 import { loadMigrations } from './loader.js';
 import { type MigrateDetails, migrateTenant } from './migrator.js';
@@ -33,9 +34,10 @@ export async function resolveMigrations(
     typeof options.migrations === 'string' ? await loadMigrations(options.migrations) : options.migrations;
   if (options.to !== undefined && !migrations.some((m) => m.name === options.to)) {
     // Names carry their extension, as in knex's history: `--to 2026_add_plan` for `2026_add_plan.js`.
+    // Worded by the option's name, which is also the CLI's flag (`--to`), so it reads for both.
     const meant = migrations.find((m) => m.name.replace(/(\.down)?\.[^.]+$/, '') === options.to);
     throw new UsageError(
-      `--to ${options.to}: no such migration${meant ? ` (did you mean ${meant.name}? names include their extension)` : ''}`,
+      `to: no such migration ${options.to}${meant ? ` (did you mean ${meant.name}? names include their extension)` : ''}`,
     );
   }
   return { migrations, ...(typeof options.migrations === 'string' ? { directory: options.migrations } : {}) };
@@ -85,6 +87,7 @@ export function migrateTask(
 
 /** `dbfleet migrate`: applies pending migrations on every selected tenant, concurrently. */
 export async function migrate(options: MigrateOptions): Promise<FleetReport<MigrateDetails>> {
+  checkVerbOptions('migrate', options, { migrations: MIGRATIONS });
   const { migrations, directory } = await resolveMigrations(options);
   const migrationSet = setDigest(migrations);
   return runFleet<MigrateDetails>(

@@ -1,6 +1,7 @@
 import { fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet } from '../fleet/run-fleet.js';
+import { checkVerbOptions, MIGRATIONS } from '../fleet/verb-options.js';
 import { historyLocation, readHistoryIfComplete, readHistoryOf } from './history.js';
 import { type MigrationOptions, resolveMigrations } from './migrate-fleet.js';
 import { describeProblem, planMigrations } from './planner.js';
@@ -26,6 +27,7 @@ export async function status(
   options: PlanOptions,
   command: 'status' | 'plan' = 'status',
 ): Promise<FleetReport<StatusDetails>> {
+  checkVerbOptions(command, options, { migrations: MIGRATIONS });
   const { migrations, directory } = await resolveMigrations(options);
   // Every up-to-date tenant names the same current migration: point them all at the one name string
   // rather than keep the copy each history read made (72 bytes a tenant, for the whole run).

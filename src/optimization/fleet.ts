@@ -4,6 +4,7 @@ import { describeFailure } from '../fleet/describe-failure.js';
 import { type FleetOptions, fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet, type TaskOutcome, type TenantContext, withTenantArgs } from '../fleet/run-fleet.js';
+import { checkVerbOptions, OPTIMIZATIONS } from '../fleet/verb-options.js';
 import { loadOptimizations } from './loader.js';
 import { selectOptimizations } from './planner.js';
 import { optimizeTenant } from './runner.js';
@@ -95,6 +96,7 @@ export function optimizeTask(
  * they are still loaded here, so a bad definition or `--only` name is a usage error before any job.
  */
 export async function optimize(options: OptimizeOptions): Promise<FleetReport<OptimizeDetails>> {
+  checkVerbOptions('optimize', options, { optimizations: OPTIMIZATIONS });
   const optimizations = await resolveOptimizations(options);
   const optimizationSet = setDigest(optimizationEntries(optimizations));
   return runFleet<OptimizeDetails>(

@@ -1,3 +1,4 @@
+import { checkVerbOptions, JOURNAL } from '../fleet/verb-options.js';
 import { markDeadRuns } from '../journal/dead-runs.js';
 import { type JournalTarget, readJournal } from '../journal/use.js';
 import { type BuildReportOptions, buildFleetReport } from './build.js';
@@ -15,7 +16,8 @@ export interface ReportOptions extends BuildReportOptions {
  * `dbfleet report` as a function: one run of the journal (default the newest upgrade run, else the
  * newest run) as the fleet document — pure, redacted data for `renderReport` or your own use.
  */
-export function report(options: ReportOptions): Promise<FleetDocument> {
+export async function report(options: ReportOptions): Promise<FleetDocument> {
+  checkVerbOptions('report', options, { journal: JOURNAL }, false);
   const { journal, onNote, ...build } = options;
   return readJournal(journal, async (knex) => {
     // A run whose process was killed is shown as interrupted, not running, as every command that opens

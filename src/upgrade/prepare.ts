@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { prepareBackupDir } from '../backup/files.js';
 import type { FingerprintLevel } from '../dialect/backup-types.js';
 import { type FleetOptions, resolveTimeouts, sessionOptionsOf } from '../fleet/options.js';
+import { checkVerbOptions, FOLDER, JOURNAL, MIGRATIONS } from '../fleet/verb-options.js';
 import { resolveMigrations } from '../migration/migrate-fleet.js';
 import type { Migration } from '../migration/types.js';
 import { resolveOptimizations } from '../optimization/fleet.js';
@@ -31,6 +32,7 @@ export async function prepareUpgrade(
 ): Promise<
   Pick<UpgradeOptions, 'operations' | 'hooks' | 'checks' | 'journal'> & { preflight: PreflightOptions }
 > {
+  checkVerbOptions('prepareUpgrade', setup, { migrations: MIGRATIONS, backupDir: FOLDER, journal: JOURNAL });
   const { migrations, directory } = await resolveMigrations({ ...setup, migrations: setup.migrations });
   const optimizations =
     setup.optimizations === undefined

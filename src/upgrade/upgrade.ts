@@ -8,6 +8,7 @@ import { asObserver } from '../fleet/observer.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun, withTenantArgs } from '../fleet/run-fleet.js';
+import { checkVerbOptions, JOURNAL, OPERATIONS } from '../fleet/verb-options.js';
 import { newRunId } from '../journal/journal.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { CheckDefinition, HookDefinition } from './checks.js';
@@ -62,6 +63,7 @@ const countsAsFailure = (r: TenantResult) =>
  * back if they fail), and tenants never started are left exactly as they were.
  */
 export async function upgrade(options: UpgradeOptions): Promise<FleetReport<UpgradeDetails>> {
+  checkVerbOptions('upgrade', options, { operations: OPERATIONS, journal: JOURNAL });
   checkChoice('onFailure', options.onFailure, ['rollback', 'stop', 'continue']);
   checkChoice('rollbackWith', options.rollbackWith, ['restore', 'down']);
   // One redaction scope for the whole run, the journal's password included (see core/redact.ts).

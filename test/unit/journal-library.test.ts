@@ -88,6 +88,6 @@ test('--to without the extension names the migration it probably meant', async (
   const first = (await loadMigrations(MIGRATIONS))[0]!.name;
   const bare = first.replace(/\.[^.]+$/, '');
   await assert.rejects(migrate({ tenants, migrations: MIGRATIONS, to: bare }), {
-    message: `--to ${bare}: no such migration (did you mean ${first}? names include their extension)`,
+    message: `to: no such migration ${bare} (did you mean ${first}? names include their extension)`,
   });
 });
