@@ -13,10 +13,12 @@ import {
   terminalWidth,
 } from '../../src/cli/render/fit-width.js';
 import { renderReportTable } from '../../src/cli/render/report-table.js';
+import { upgradeColumns } from '../../src/cli/render/result-columns.js';
 import { renderTable } from '../../src/cli/render/table.js';
 import type { TenantResult } from '../../src/core/events.js';
 import type { FleetReport } from '../../src/fleet/report.js';
 import type { FleetDocument, TenantReport } from '../../src/report/types.js';
+import type { UpgradeDetails } from '../../src/upgrade/types.js';
 
 const WIDTHS = [80, 120, 160, 200];
 const LONG_ID = 'acme-corporation-emea-production-tenant-with-a-very-long-identifier-0042';
@@ -118,9 +120,15 @@ describe('tables fit 80, 120, 160 and 200 columns', () => {
     });
   }
 
-  it("at 80 columns an upgrade's ids and statuses stay whole: its other columns give way first", () => {
+  it("at 80 columns an upgrade's ids and statuses stay whole: its steps column gives way, and the table says so", () => {
     // The demo's table, piped (80 columns): it printed "tenant-b / roken" and "succeede / d".
-    const upgrade: FleetReport = {
+    const steps = (failedAt?: string) =>
+      ['before-tenant', 'backup-pre', 'verify-pre', 'migrate', 'optimize', 'checks'].map((step) => ({
+        step,
+        status: step === failedAt ? 'failed' : 'succeeded',
+        durationMs: 10,
+      }));
+    const upgrade: FleetReport<UpgradeDetails> = {
       ...report,
       tenants: [
         {
@@ -129,34 +137,36 @@ describe('tables fit 80, 120, 160 and 200 columns', () => {
           durationMs: 1300,
           error: { code: 'CHECK_FAILED', message: LONG_MESSAGE },
           details: {
-            migrations: '0 (3 rolled back)',
-            steps: 'failed at checks, rolled back',
-            users: 'closed',
+            applied: ['a', 'b', 'c'],
+            rolledBack: true,
+            maintenance: 'closed',
+            steps: steps('checks'),
+            backups: {},
           },
         },
         ...['tenant-01', 'tenant-02'].map((id) => ({
           id,
           status: 'succeeded' as const,
           durationMs: 982,
-          details: { migrations: '3', steps: '9 passed', users: 'open' },
+          details: { applied: ['a', 'b', 'c'], maintenance: 'open' as const, steps: steps(), backups: {} },
         })),
       ],
     };
-    const columns = ['migrations', 'steps', 'users'].map((head) => ({
-      head,
-      value: (r: TenantResult) => String(r.details[head]),
-    }));
-    const text = renderTable(upgrade, columns, 80);
+    const text = renderTable(upgrade, upgradeColumns('migrations'), 80);
     for (const whole of [
       '│ tenant-broken │',
       '│ tenant-01 ',
       '│ failed ',
       '│ succeeded │',
       '│ CHECK_FAILED:',
+      '│ migrations ',
     ])
       assert.ok(text.includes(whole), `${whole} is not whole:\n${text}`);
+    assert.match(text, /not shown at this width: steps/);
     for (const line of text.split('\n').filter((l) => /^[│┌├└]/.test(l)))
       assert.ok(displayWidth(line) <= 80, line);
+    // A wider terminal shows the steps.
+    assert.match(renderTable(upgrade, upgradeColumns('migrations'), 120), /│ failed at checks ·/);
   });
 
   it('at 200 columns nothing is cut; at 80 the message is cut with … but its code stays whole', () => {

@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../core/errors.js';
 import { createEventSink, exitCodeOf, type OutputMode, printReport } from '../output.js';
-import { upgradeAppliedColumn } from '../render/result-columns.js';
+import { upgradeColumns } from '../render/result-columns.js';
 import { outputOf, runCommand } from '../run-command.js';
 
 interface DemoArgs {
@@ -54,19 +54,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         onEvent: await createEventSink(mode),
         signal,
       });
-      await printReport(result.report, mode, [
-        upgradeAppliedColumn('migrations'),
-        {
-          head: 'steps',
-          value: (r) => {
-            const f = r.details.steps?.find((s) => s.status === 'failed');
-            return f
-              ? `failed at ${f.step}${r.details.rolledBack ? ', rolled back' : ''}`
-              : `${r.details.steps?.length ?? 0} passed`;
-          },
-        },
-        { head: 'users', value: (r) => String(r.details.maintenance ?? '') },
-      ]);
+      await printReport(result.report, mode, upgradeColumns('migrations'));
       if (!mode.json) {
         const rel = (p: string) => relative(process.cwd(), p) || p;
         process.stdout.write(

@@ -5,7 +5,7 @@ import { withFleetExitCodes } from '../exit-codes-text.js';
 import { exitCodeOf, printReport } from '../output.js';
 import { type QueueArgs, withQueue, withQueueOptions } from '../queue-option.js';
 import { budgetHint } from '../render/next-steps.js';
-import { upgradeAppliedColumn } from '../render/result-columns.js';
+import { upgradeColumns } from '../render/result-columns.js';
 import { outputOf, runCommand } from '../run-command.js';
 
 type UpgradeArgs = CommonArgs &
@@ -21,12 +21,6 @@ type UpgradeArgs = CommonArgs &
     'allow-unsafe'?: boolean;
     'allow-drift'?: boolean;
   };
-
-function stepsOf(d: UpgradeDetails): string {
-  const failed = d.steps.find((s) => s.status === 'failed');
-  if (failed) return `failed at ${failed.step}${d.rolledBack ? ' · rolled back' : ''}`;
-  return `${d.steps.length} steps`;
-}
 
 export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
   command: 'upgrade',
@@ -145,11 +139,7 @@ export const upgradeCommand: CommandModule<object, UpgradeArgs> = {
       await printReport(
         report,
         ctx.mode,
-        [
-          { head: 'steps', value: (r) => stepsOf(r.details) },
-          upgradeAppliedColumn(),
-          { head: 'users', value: (r) => String(r.details.maintenance ?? '') },
-        ],
+        upgradeColumns(),
         [
           report.runId &&
             `run ${report.runId} — details: dbfleet report --run ${report.runId}${args.queue !== undefined ? ' --journal <the --queue database>' : ''}`,

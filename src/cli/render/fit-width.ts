@@ -12,7 +12,10 @@ export interface FitColumn {
   minWidth?: number;
   /** Kept this wide when the table can afford it (ids an operator scans by), before other columns wrap. */
   keepWidth?: number;
-  /** Left out, rightmost first, when the columns cannot otherwise keep their headings' words whole. */
+  /**
+   * Left out, rightmost first, when the columns cannot otherwise keep their headings' words and their
+   * `keepWidth` whole.
+   */
   optional?: boolean;
 }
 
@@ -140,12 +143,17 @@ const budgetFor = (columns: number, totalWidth: number) =>
 const preferredMinimum = (c: FitColumn) => Math.max(longestWord(c.head), c.minWidth ?? 0, 4);
 const columnWidth = (c: FitColumn) => Math.max(1, naturalWidth([c.head, ...c.cells]));
 
-/** Drops optional columns, rightmost first, until the preferred minimums fit (or none is left to drop). */
+/**
+ * Drops optional columns, rightmost first, until the preferred minimums fit — with the widths kept whole
+ * (ids, statuses) — or none is left to drop.
+ */
 function visibleColumns(columns: readonly FitColumn[], totalWidth: number): FitColumn[] {
   const shown = [...columns];
   const fits = () =>
-    shown.reduce((total, c) => total + Math.min(columnWidth(c), preferredMinimum(c)), 0) <=
-    budgetFor(shown.length, totalWidth);
+    shown.reduce(
+      (total, c) => total + Math.min(columnWidth(c), Math.max(preferredMinimum(c), c.keepWidth ?? 0)),
+      0,
+    ) <= budgetFor(shown.length, totalWidth);
   while (!fits()) {
     const drop = shown.findLastIndex((c) => c.optional);
     if (drop < 0) break;
@@ -161,9 +169,6 @@ export function fitTable(all: readonly FitColumn[], totalWidth: number): FittedT
     columns.map(columnWidth),
     [
       columns.map((c) => Math.max(preferredMinimum(c), c.keepWidth ?? 0)),
-      // Then the columns rows are scanned by (ids, statuses) stay whole, and a heading of the others may
-      // wrap inside a word: "tenant-b / roken" misleads, "migrat / ions" does not.
-      columns.map((c) => c.keepWidth ?? c.minWidth ?? 1),
       columns.map(preferredMinimum),
       columns.map((c) => c.minWidth ?? 1),
     ],

@@ -1,4 +1,5 @@
 import type { TenantResult } from '../../core/events.js';
+import type { UpgradeDetails } from '../../upgrade/types.js';
 import type { ResultColumn } from './table.js';
 
 const names = (r: TenantResult, key: string): string[] => {
@@ -46,3 +47,23 @@ export const statusPendingColumn: ResultColumn = {
   head: 'pending',
   value: (r) => (unknownState(r) ? 'unknown' : String(names(r, 'pending').length)),
 };
+
+/** How far a tenant's runbook went: its failed step (and whether it was rolled back), or every step passed. */
+function stepsOf(d: UpgradeDetails): string {
+  const failed = d.steps.find((s) => s.status === 'failed');
+  if (failed) return `failed at ${failed.step}${d.rolledBack ? ' · rolled back' : ''}`;
+  return `${d.steps.length} steps`;
+}
+
+/**
+ * An upgrade's table (`upgrade`, `demo`): its migrations, whether its users are let in, and its steps —
+ * left out first at a narrow width (80 columns piped): the error names the failed step too, while a wrapped
+ * tenant id or status ("tenant-b / roken", "succeede / d") misleads.
+ */
+export function upgradeColumns(appliedHead = 'applied'): ResultColumn<UpgradeDetails>[] {
+  return [
+    upgradeAppliedColumn(appliedHead),
+    { head: 'users', value: (r) => String(r.details.maintenance ?? '') },
+    { head: 'steps', value: (r) => stepsOf(r.details), optional: true },
+  ];
+}

@@ -8,6 +8,11 @@ import { terminalWidth } from './fit-width.js';
 export type ResultColumn<D extends object = Record<string, unknown>> = {
   head: string;
   value: (result: TenantResult<D>) => string;
+  /**
+   * Left out (and the table says so) when the columns do not otherwise fit whole: what it says is also
+   * elsewhere in the row (a failed step is named in the error).
+   */
+  optional?: boolean;
 };
 
 const MAX_ROWS = 200;
@@ -64,7 +69,12 @@ export function renderTable<D extends object>(
       { head: 'tenant', cells: ids, keepWidth: Math.min(ID_WIDTH_KEPT, widest(ids)) },
       { head: 'status', cells: shown.map((r) => r.status), keepWidth: widest(shown.map((r) => r.status)) },
       { head: 'time', cells: times, keepWidth: widest(times) },
-      ...columns.map((c) => ({ head: c.head, cells: shown.map((r) => c.value(r)), maxLines: 4 })),
+      ...columns.map((c) => ({
+        head: c.head,
+        cells: shown.map((r) => c.value(r)),
+        maxLines: 4,
+        ...(c.optional ? { optional: true } : {}),
+      })),
       ...(withErrors
         ? [
             errorColumn(
