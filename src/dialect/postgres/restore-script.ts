@@ -104,9 +104,7 @@ export async function restoreInOneTransaction(options: RestoreScriptOptions): Pr
       // Both ended well: the script's COMMIT ran, whatever came after it (an interrupt too late to stop it).
       if (ran.code === 0 && written.code === 0) return { ok: true };
       if (options.signal.aborted) throw interrupted('the restore stopped');
-      if (ran.code !== 0 && (written.code === 0 || restoreStopped))
-        return { ok: false, tool: 'psql', run: ran };
-      return { ok: false, tool: 'pg_restore', run: written };
+      return failedFirst(ran, written, restoreStopped);
     } finally {
       options.signal.removeEventListener('abort', onAbort);
     }
@@ -141,4 +139,22 @@ async function start(
   // Awaited by the caller; never an unhandled rejection in between.
   done.catch(() => {});
   return { child, done };
+}
+
+/**
+ * Which side of the pipe failed first, when not both ended well. psql stopping on a failed statement
+ * closes the pipe: pg_restore, still writing, then dies of SIGPIPE (or exits on EPIPE, "Broken pipe")
+ * before this process gets to stop it — a consequence, not a backup that cannot be read, which is what a
+ * pg_restore failure is reported as. Only a pg_restore that failed on its own (psql fine, or psql only
+ * stopped because the script ended early) is pg_restore's failure.
+ */
+export function failedFirst(
+  ran: ToolRun,
+  written: ToolRun,
+  restoreStopped: boolean,
+): Exclude<RestoreScriptRun, { ok: true }> {
+  const brokenPipe = written.signal === 'SIGPIPE' || /broken pipe/i.test(written.stderr);
+  if (ran.code !== 0 && (written.code === 0 || restoreStopped || brokenPipe))
+    return { ok: false, tool: 'psql', run: ran };
+  return { ok: false, tool: 'pg_restore', run: written };
 }
