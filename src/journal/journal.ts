@@ -43,9 +43,12 @@ export class Journal {
     this.file = journalFileOf(knex);
   }
 
-  /** Opens the journal and closes the runs whose process was killed (see markDeadRuns). */
+  /**
+   * Opens the journal — a SQLite file's pages checked first: it is opened to record a run — and closes
+   * the runs whose process was killed (see markDeadRuns).
+   */
   static async open(target: string): Promise<Journal> {
-    const knex = await openJournalDatabase(target);
+    const knex = await openJournalDatabase(target, { checkPages: true });
     try {
       await inFileTurn(journalFileOf(knex), () => markDeadRuns(knex));
     } catch (err) {

@@ -10,6 +10,7 @@ import { withPostgresSetupLock } from '../dialect/postgres/setup-lock.js';
 import { durableSqliteKnexConfig } from '../dialect/sqlite/durable-file.js';
 import { withSqliteWriteLock } from '../dialect/sqlite/write-lock.js';
 import { inFileTurn } from './file-turns.js';
+import { checkJournalPages, isJournalDamage, journalDamaged } from './integrity.js';
 import { ensureJournalSchema } from './schema.js';
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
@@ -29,13 +30,22 @@ export function checkJournalTarget(target: string): void {
     throw new UsageError(`the journal is a SQLite file path or a postgres:// URL, not ${target}`);
 }
 
-/** Opens (creating if needed) the journal: a SQLite file path, or a `postgres://` control database URL. */
-export async function openJournalDatabase(target: string): Promise<Knex> {
+/**
+ * Opens (creating if needed) the journal: a SQLite file path, or a `postgres://` control database URL.
+ * `checkPages`: a SQLite file's pages are checked first (see checkJournalPages) — by the commands that
+ * record changes to tenants in it. A control database has no such cheap check (amcheck is an extension,
+ * and checks one relation at a time; data checksums, when on, fail only the read of a damaged page).
+ */
+export async function openJournalDatabase(
+  target: string,
+  options: { checkPages?: boolean } = {},
+): Promise<Knex> {
   checkJournalTarget(target);
   let knex: Knex;
   // Two runs may open a new journal at once (two library calls, two CLI processes sharing a control
   // database): its tables are created under a lock, so the second waits and finds them made.
   let ensureSchema: () => Promise<void>;
+  let file: string | undefined;
   if (POSTGRES_URL.test(target)) {
     let parsed: ReturnType<typeof parsePostgresConnection>;
     try {
@@ -56,21 +66,27 @@ export async function openJournalDatabase(target: string): Promise<Knex> {
     knex = pgKnex;
     ensureSchema = () => withPostgresSetupLock(pgKnex, 'journal schema', ensureJournalSchema);
   } else {
-    const file = resolve(target);
+    const path = resolve(target);
+    file = path;
     try {
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new UsageError(`cannot create the journal folder for ${file}: ${errorMessage(err)}`);
+      throw new UsageError(`cannot create the journal folder for ${path}: ${errorMessage(err)}`);
     }
-    const sqliteKnex = knexFactory({ ...durableSqliteKnexConfig(file), log: SILENT_KNEX_LOG });
+    const sqliteKnex = knexFactory({ ...durableSqliteKnexConfig(path), log: SILENT_KNEX_LOG });
     knex = sqliteKnex;
-    ensureSchema = () =>
-      inFileTurn(file, () => withSqliteWriteLock(sqliteKnex, () => ensureJournalSchema(sqliteKnex)));
+    ensureSchema = async () => {
+      // Before the schema is ensured, which may write (a table an older journal lacks).
+      if (options.checkPages) await checkJournalPages(sqliteKnex, path);
+      await inFileTurn(path, () => withSqliteWriteLock(sqliteKnex, () => ensureJournalSchema(sqliteKnex)));
+    };
   }
   try {
     await ensureSchema();
   } catch (err) {
     await knex.destroy().catch(() => {});
+    if (err instanceof UsageError) throw err;
+    if (file !== undefined && isJournalDamage(err)) throw journalDamaged(file, [errorMessage(err)]);
     throw new UsageError(`cannot open the journal ${target}: ${errorMessage(err)}`);
   }
   return knex;

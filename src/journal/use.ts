@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Knex } from 'knex';
-import { UsageError } from '../core/errors.js';
+import { errorMessage, UsageError } from '../core/errors.js';
+import { isJournalDamage, journalDamaged } from './integrity.js';
 import { Journal } from './journal.js';
 import { checkJournalTarget, openJournalDatabase } from './open.js';
 
@@ -29,7 +30,9 @@ export async function withOpenJournal<T>(
 
 /**
  * Runs `fn` on the journal's database to read it. Reading never creates: a path that does not exist is a
- * usage error, not a new empty journal. An open Journal is read through its own connection.
+ * usage error, not a new empty journal. An open Journal is read through its own connection. A SQLite
+ * file's pages are not checked up front (a report changes nothing, and quick_check reads the whole
+ * file): a damaged page a read comes upon is the usage error that names the journal and the way on.
  */
 export async function readJournal<T>(target: JournalTarget, fn: (knex: Knex) => Promise<T>): Promise<T> {
   if (typeof target !== 'string') return fn(target.knex);
@@ -39,6 +42,10 @@ export async function readJournal<T>(target: JournalTarget, fn: (knex: Knex) => 
   const knex = await openJournalDatabase(target);
   try {
     return await fn(knex);
+  } catch (err) {
+    if (!isJournalUrl(target) && isJournalDamage(err))
+      throw journalDamaged(resolve(target), [errorMessage(err)]);
+    throw err;
   } finally {
     await knex.destroy();
   }
