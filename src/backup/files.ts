@@ -30,17 +30,14 @@ export async function prepareBackupDir(
     await mkdir(path, { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
       const why =
         err.code === 'ENOTDIR' || err.code === 'EEXIST'
-          ? 'a part of its path is not a directory'
+          ? `a part of its path is not a directory (${err.code})`
           : (err.code ?? err.message);
       throw new UsageError(`backup directory ${path} cannot be created: ${why}`);
     });
   }
   if (options.writable) {
-    // access(W_OK) says yes to root on a read-only or immutable directory: only a real write tells.
-    const probe = join(path, `.dbfleet-probe-${randomBytes(4).toString('hex')}`);
     try {
-      await writeFile(probe, '', { flag: 'wx', mode: 0o600 });
-      await rm(probe, { force: true });
+      await writeProbe(path);
     } catch (err) {
       throw new UsageError(
         `backup directory ${path} is not writable: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
@@ -48,6 +45,16 @@ export async function prepareBackupDir(
     }
   }
   return path;
+}
+
+/**
+ * Creates and removes an empty file in `dir`; throws the OS error when it cannot. access(W_OK) says yes
+ * to root on a read-only or immutable directory: only a real write tells.
+ */
+export async function writeProbe(dir: string): Promise<void> {
+  const probe = join(dir, `.dbfleet-probe-${randomBytes(4).toString('hex')}`);
+  await writeFile(probe, '', { flag: 'wx', mode: 0o600 });
+  await rm(probe, { force: true });
 }
 
 /** A tenant id as one safe path component (ids are usually safe already and stay readable). */

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { backupContextOf, driverOf } from '../backup/context.js';
-import { manifestPathFor } from '../backup/files.js';
+import { manifestPathFor, prepareBackupDir } from '../backup/files.js';
 import { parseManifest } from '../backup/manifest.js';
 import { backupAbsence } from '../backup/presence.js';
 import { restoreFromBackup } from '../backup/restore.js';
 import { backupTenant } from '../backup/take.js';
+import { tenantFolderProblems } from '../backup/tenant-folder.js';
 import { verifyTenantBackup } from '../backup/verify.js';
 import { TenantError } from '../core/errors.js';
 import type { FingerprintLevel, ToolOptions } from '../dialect/backup-types.js';
@@ -94,6 +95,11 @@ export function createUpgradeOperations(settings: OperationSettings): UpgradeOpe
       });
       if (outcome.error) throw new TenantError(outcome.error.code, outcome.error.message);
       return { verified: deep ? 'deep' : 'light' };
+    },
+    async backupFolderProblems(tenantIds) {
+      // Checked by prepareUpgrade already; not by a library caller who built these operations itself.
+      await prepareBackupDir(settings.backupDir, { create: true, writable: true });
+      return tenantFolderProblems(settings.backupDir, tenantIds);
     },
     async probeLock(ctx) {
       await withTenantLock(

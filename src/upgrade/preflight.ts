@@ -32,7 +32,8 @@ export interface PreflightRecord {
 
 const MAX_LISTED = 10;
 
-function listed(items: readonly string[]): string {
+/** Up to MAX_LISTED items, one an indented line. */
+export function listed(items: readonly string[]): string {
   const shown = items.slice(0, MAX_LISTED).map((i) => `  ${i}`);
   if (items.length > MAX_LISTED) shown.push(`  … and ${items.length - MAX_LISTED} more`);
   return shown.join('\n');

@@ -103,6 +103,12 @@ export interface UpgradeOperations {
    * runner holds is skipped (LOCKED) before it is closed or backed up.
    */
   probeLock?(ctx: TenantContext): Promise<void>;
+  /**
+   * Why the backups of these tenants could not be written: the backup folder (thrown), each tenant's
+   * folder in it (a line each that cannot). Asked before the first wave, so a folder this process cannot
+   * write refuses the run instead of failing each tenant at its backup, after its beforeTenant hook.
+   */
+  backupFolderProblems?(tenantIds: readonly string[]): Promise<string[]>;
   optimize(ctx: TenantContext): Promise<{ optimizations: unknown[]; error?: ErrorInfo }>;
   /** Restores the pre-upgrade backup into the tenant and checks its fingerprint equals the backup's. */
   restore(ctx: TenantContext, backup: BackupTaken): Promise<void>;

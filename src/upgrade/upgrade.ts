@@ -11,6 +11,7 @@ import { createFleetRun, withTenantArgs } from '../fleet/run-fleet.js';
 import { checkVerbOptions, JOURNAL, OPERATIONS } from '../fleet/verb-options.js';
 import { newRunId } from '../journal/journal.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
+import { checkBackupFolders } from './backup-folders.js';
 import type { CheckDefinition, HookDefinition } from './checks.js';
 import { upgradeTenant } from './pipeline.js';
 import { type PreflightOptions, type PreflightRecord, preflight } from './preflight.js';
@@ -100,6 +101,8 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
     // A resumed run keeps the budget it was started with unless this invocation names one.
     const maxFailures = options.maxFailures ?? (resume?.options.maxFailures as string | number | undefined);
     const budget = parseBudget(maxFailures, options.tenants.length);
+    // Queued, the workers back up into the folders of their own config; `skipBackup` writes none.
+    if (!options.skipBackup && !options.remote) await checkBackupFolders(options.operations, all);
     let checked: PreflightRecord | undefined;
     let unread: ReadonlyMap<string, ErrorInfo> = new Map();
     if (options.preflight && !resume)
