@@ -45,3 +45,22 @@ test('a listing without partitioned indexes is left as it is', () => {
     .join('\n');
   assert.equal(attachedIndexesFirst(plain), plain);
 });
+
+// pg_restore --list of a tenant with commented keys and indexes (PostgreSQL 15): each COMMENT just after
+// its object. Permuting keys and indexes across their places once left a comment ahead of its index.
+const COMMENTED = `;
+3207; 2606 35462 CONSTRAINT public accounts accounts_pkey postgres
+3361; 0 0 COMMENT public CONSTRAINT accounts_pkey ON accounts postgres
+3205; 1259 35463 INDEX public accounts_email postgres
+3362; 0 0 COMMENT public INDEX accounts_email postgres
+3208; 1259 35470 INDEX public events_at postgres
+3363; 0 0 COMMENT public INDEX events_at postgres
+3209; 1259 35471 INDEX public events_2024_at_idx postgres
+3364; 0 0 COMMENT public INDEX events_2024_at_idx postgres
+3210; 0 0 INDEX ATTACH public events_2024_at_idx postgres
+`;
+
+test('only the attached indexes move: every comment stays after its key or index', () => {
+  const ordered = entries(attachedIndexesFirst(COMMENTED)).map((l) => l.split(';')[0]);
+  assert.deepEqual(ordered, ['3209', '3207', '3361', '3205', '3362', '3208', '3363', '3364', '3210']);
+});

@@ -8,6 +8,12 @@
  * others turns that round: the parent's goes first and takes its partitions' with it, whose own drops
  * (`IF EXISTS`) then find nothing. Creating them in that order is as good: each is created on its own
  * table (`ONLY`), and the `INDEX ATTACH` entries, which come after them all, join them up.
+ *
+ * Only the attached entries move — up, to where the first key or index was — and every other line keeps
+ * its order. pg_dump lists what depends on an entry after it (an index's or key's `COMMENT` just after
+ * it), and moving an entry earlier keeps that true. Permuting all keys and indexes across their places,
+ * as this once did, left each comment where it was, ahead of its moved index: `relation
+ * "public.accounts_email" does not exist`, and the tenant could not be restored.
  */
 
 const ATTACH = /^\d+; 0 0 INDEX ATTACH (.*)$/;
@@ -40,14 +46,10 @@ export function attachedIndexesFirst(list: string): string {
       return tag.startsWith(a.slice(0, space + 1)) && tag.endsWith(a.slice(space));
     });
   };
-  const positions: number[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (INDEX.test(lines[i]!) || CONSTRAINT.test(lines[i]!)) positions.push(i);
-  }
-  const entries = positions.map((i) => lines[i]!);
-  const ordered = [...entries.filter(isAttached), ...entries.filter((l) => !isAttached(l))];
-  positions.forEach((at, k) => {
-    lines[at] = ordered[k]!;
-  });
-  return lines.join('\n');
+  const moved = lines.filter(isAttached);
+  if (moved.length === 0) return list;
+  const first = lines.findIndex((l) => INDEX.test(l) || CONSTRAINT.test(l));
+  const rest = lines.filter((l) => !isAttached(l));
+  // Everything before the first key or index stays before it, so `first` is where it is in `rest` too.
+  return [...rest.slice(0, first), ...moved, ...rest.slice(first)].join('\n');
 }
