@@ -3,7 +3,7 @@ import type { ErrorCode, ErrorInfo } from '../core/errors.js';
 import { errorMessage } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import type { BackupContext, BackupDriver } from '../dialect/backup-types.js';
-import { fingerprintVersion } from '../dialect/fingerprint-hash.js';
+import { buildFingerprint, fingerprintVersion } from '../dialect/fingerprint-hash.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TenantContext } from '../fleet/run-fleet.js';
 import { compareFingerprints, describeDifferences, type FingerprintDifference } from './compare.js';
@@ -55,6 +55,22 @@ export async function checkBackup(
   const other = otherOwner(m, ctx.tenant);
   if (other) return fail('manifest', 'BACKUP_WRONG_TENANT', `${entry.path} ${other}`);
   checks.push({ check: 'manifest', ok: true });
+  // The summary hash the report's Drift section groups tenants by must be the one of the tables and objects
+  // beside it: an edited or damaged one passed every check. Said last, once nothing more precise was found
+  // (a deep verify names the tables that differ from the restored copy).
+  const summary = buildFingerprint(
+    m.fingerprint.level,
+    m.fingerprint.tables,
+    m.fingerprint.objects,
+  ).schemaHash;
+  const summaryProblem = (): CheckOutcome | undefined =>
+    summary === m.fingerprint.schemaHash
+      ? undefined
+      : fail(
+          'manifest',
+          'MANIFEST_INVALID',
+          `${entry.manifestPath}: its fingerprint's schemaHash ${m.fingerprint.schemaHash} is not the hash of its own tables and objects (${summary}): the manifest was edited or damaged`,
+        );
 
   const info = await stat(entry.path).catch(() => undefined);
   if (!info?.isFile()) return fail('file', 'BACKUP_MISSING', `${entry.path} does not exist`);
@@ -97,7 +113,7 @@ export async function checkBackup(
     ok: true,
     detail: `readable, ${Object.keys(m.fingerprint.tables).length} tables`,
   });
-  if (!options.deep) return { verified: 'light', checks, differences };
+  if (!options.deep) return summaryProblem() ?? { verified: 'light', checks, differences };
 
   const scratch = await driver.createScratch(bctx).catch((err: unknown) => err as Error);
   if (scratch instanceof Error)
@@ -128,12 +144,14 @@ export async function checkBackup(
           'FINGERPRINT_MISMATCH',
           `the restored copy differs from the backup's fingerprint: ${describeDifferences(differences)}`,
         );
-      } else
+      } else {
         checks.push({
           check: 'fingerprint',
           ok: true,
           detail: `${m.fingerprint.level}, ${Object.keys(found.tables).length} tables`,
         });
+        outcome = summaryProblem();
+      }
     }
   } catch (err) {
     const failure = describeFailure(err, ctx.adapter);

@@ -2,7 +2,7 @@
 // and succeeded, restore silently restored older data, and with only the damaged one left the error was
 // NO_BACKUP. It is MANIFEST_INVALID naming the file; an older backup can still be named with --backup.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -58,6 +58,31 @@ describe('the newest backup with a damaged manifest', () => {
       rmSync(`${older}.manifest.json`);
       const alone = await verifyTenantBackup(t.ctx, { ...settings, deep: false, backup: 'latest' });
       assert.equal(alone.error?.code, 'MANIFEST_INVALID');
+    } finally {
+      await t.close();
+    }
+  });
+
+  // The report's Drift section groups tenants by the manifest's schemaHash: zeroed (edited, damaged), it
+  // passed light and deep verify, which compare the tables and objects beside it.
+  it('a schemaHash that is not the hash of its own tables and objects is MANIFEST_INVALID', async () => {
+    const t = tenantContext(tenant);
+    try {
+      const path = (await backupTenant(t.ctx, { ...settings, fingerprintLevel: 'counts', verify: 'light' }))
+        .details.backup!.path;
+      const intact = await verifyTenantBackup(t.ctx, { ...settings, deep: true, backup: path });
+      assert.equal(intact.error, undefined, JSON.stringify(intact.error));
+      const manifest = JSON.parse(readFileSync(`${path}.manifest.json`, 'utf8'));
+      manifest.fingerprint.schemaHash = '0'.repeat(64);
+      writeFileSync(`${path}.manifest.json`, JSON.stringify(manifest));
+      for (const deep of [false, true]) {
+        const v = await verifyTenantBackup(t.ctx, { ...settings, deep, backup: path });
+        assert.equal(v.error?.code, 'MANIFEST_INVALID', `deep: ${deep}`);
+        assert.match(
+          v.error?.message ?? '',
+          /schemaHash 0{64} is not the hash of its own tables and objects/,
+        );
+      }
     } finally {
       await t.close();
     }
