@@ -4,6 +4,7 @@ import type { ArchiveInfo, BackupContext, RestoreOptions } from '../backup-types
 import { archiveListing, writeUseList } from './archive-list.js';
 import { appName, checkRestoreTool, classifyToolFailure } from './pg-args.js';
 import { publicationMemberships, restorePublicationMemberships } from './publication-membership.js';
+import { defaultPrivilegesReset } from './restore-default-privileges.js';
 import { liveObjects, objectsMissingFromToc } from './restore-extras.js';
 import { largeObjectsMissingFromToc } from './restore-large-objects.js';
 import { watchRestoreLocks } from './restore-lock-watch.js';
@@ -84,6 +85,10 @@ export async function restorePostgres(
   // A schema tenant's tables leave their publications with pg_restore's drops: put back after it (see
   // publication-membership.ts). A table dropped below as created after the backup stays out.
   const memberships = schema !== null ? await publicationMemberships(knex, schema) : [];
+  // The database's default privileges would apply to every object the script re-creates: reset to the
+  // built-in ones first, the archive's DEFAULT ACL entries give back the backup's at its end (see
+  // restore-default-privileges.ts).
+  const defaultsReset = await defaultPrivilegesReset(knex, schema);
   const lockWait = ctx.sessionOptions.timeouts.lockTimeoutMs;
   const app = appName('pg_restore', ctx.tenant.id);
   // The archive's own `SET lock_timeout = 0` overrides the start-up setting below: see restore-lock-watch.ts.
@@ -100,7 +105,7 @@ export async function restorePostgres(
     tools: ctx.tools,
     // A restore that cannot get its locks (the application is still connected) fails instead of hanging.
     settings: lockWait > 0 ? { lock_timeout: Math.floor(lockWait) } : {},
-    prelude: extra.map((r) => r.drop),
+    prelude: [...extra.map((r) => r.drop), ...defaultsReset],
     restoreArgs: [
       '--clean',
       '--if-exists',
