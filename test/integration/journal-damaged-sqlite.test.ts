@@ -5,17 +5,7 @@
 // journal's pages first (PRAGMA quick_check) and refuses with exit 2, naming the journal and the way on;
 // a report that comes upon a damaged page says the same instead of SQLite's bare "malformed".
 import assert from 'node:assert/strict';
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -25,6 +15,7 @@ import { Journal } from '../../src/journal/journal.js';
 import { report } from '../../src/report/report.js';
 import { runCli } from '../helpers/cli-child.js';
 import { recordRun, type TenantSpec } from '../helpers/journal-runs.js';
+import { writeSqliteUpgradeFleet } from '../helpers/sqlite-upgrade-fleet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbfleet-journal-damaged-'));
 const journalPath = join(dir, 'journal.db');
@@ -65,23 +56,7 @@ function damageLastStepsPage(file: string, at: number): void {
 }
 
 before(async () => {
-  mkdirSync(join(dir, 'migrations'));
-  writeFileSync(join(dir, 'migrations', '001_base.sql'), 'create table base (id int);\n');
-  for (const id of ['a', 'b']) new Database(join(dir, `${id}.sqlite`)).close();
-  writeFileSync(
-    join(dir, 'tenants.json'),
-    JSON.stringify(['a', 'b'].map((id) => ({ id, dialect: 'sqlite', connection: `./${id}.sqlite` }))),
-  );
-  writeFileSync(
-    join(dir, 'knexfile.mjs'),
-    `export default {
-  inventory: { file: './tenants.json' },
-  migrations: { directory: './migrations' },
-  backups: { directory: './backups' },
-  journal: './journal.db',
-  hooks: { beforeTenant: 'create table maintenance (since text)', afterTenant: 'drop table maintenance' },
-};\n`,
-  );
+  writeSqliteUpgradeFleet(dir);
   // An earlier run of 100 tenants: its steps fill many pages, the last of them damaged below.
   const tenants: TenantSpec[] = Array.from({ length: 100 }, (_, i) => ({
     id: `old-${i}`,

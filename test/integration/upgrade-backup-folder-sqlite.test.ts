@@ -17,6 +17,7 @@ import { validateInventory } from '../../src/inventory/validate.js';
 import { prepareUpgrade } from '../../src/upgrade/prepare.js';
 import { upgrade } from '../../src/upgrade/upgrade.js';
 import { runCli } from '../helpers/cli-child.js';
+import { writeSqliteUpgradeFleet } from '../helpers/sqlite-upgrade-fleet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbfleet-upgrade-backup-folder-'));
 const backups = join(dir, 'backups');
@@ -43,23 +44,7 @@ const hooks = {
 };
 
 before(() => {
-  mkdirSync(migrations);
-  writeFileSync(join(migrations, '001_base.sql'), 'create table base (id int);\n');
-  for (const id of ['a', 'b']) new Database(join(dir, `${id}.sqlite`)).close();
-  writeFileSync(
-    join(dir, 'tenants.json'),
-    JSON.stringify(['a', 'b'].map((id) => ({ id, dialect: 'sqlite', connection: `./${id}.sqlite` }))),
-  );
-  writeFileSync(
-    join(dir, 'knexfile.mjs'),
-    `export default {
-  inventory: { file: './tenants.json' },
-  migrations: { directory: './migrations' },
-  backups: { directory: './backups' },
-  journal: './journal.db',
-  hooks: { beforeTenant: 'create table maintenance (since text)', afterTenant: 'drop table maintenance' },
-};\n`,
-  );
+  writeSqliteUpgradeFleet(dir);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

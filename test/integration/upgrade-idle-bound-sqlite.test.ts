@@ -3,12 +3,13 @@
 // STATEMENT_TIMEOUT with nothing of the migration applied and stays closed to its users; the run goes on
 // and ends by itself; the tenant's file is left unlocked for whoever looks at it next.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { runCli } from '../helpers/cli-child.js';
+import { writeSqliteUpgradeFleet } from '../helpers/sqlite-upgrade-fleet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbfleet-upgrade-idle-bound-'));
 const migrations = join(dir, 'migrations');
@@ -35,23 +36,7 @@ function read(id: string) {
 }
 
 before(async () => {
-  mkdirSync(migrations);
-  for (const id of ['hang', 'ok']) new Database(join(dir, `${id}.sqlite`)).close();
-  writeFileSync(
-    join(dir, 'tenants.json'),
-    JSON.stringify(['hang', 'ok'].map((id) => ({ id, dialect: 'sqlite', connection: `./${id}.sqlite` }))),
-  );
-  writeFileSync(
-    join(dir, 'knexfile.mjs'),
-    `export default {
-  inventory: { file: './tenants.json' },
-  migrations: { directory: './migrations' },
-  backups: { directory: './backups' },
-  journal: './journal.db',
-  hooks: { beforeTenant: 'create table maintenance (since text)', afterTenant: 'drop table maintenance' },
-};\n`,
-  );
-  writeFileSync(join(migrations, '001_base.sql'), 'create table base (id int);\n');
+  writeSqliteUpgradeFleet(dir, ['hang', 'ok']);
   const first = await dbfleet('migrate');
   assert.equal(first.code, 0, first.stderr);
   writeFileSync(

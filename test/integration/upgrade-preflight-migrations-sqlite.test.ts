@@ -4,12 +4,13 @@
 // left in maintenance, failed. The pre-flight pass reads every tenant's history anyway: now a file that
 // cannot run refuses the upgrade (exit 2) and a tenant's own refusal fails that tenant untouched.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { runCli } from '../helpers/cli-child.js';
+import { writeSqliteUpgradeFleet } from '../helpers/sqlite-upgrade-fleet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbfleet-preflight-migrations-'));
 const migrations = join(dir, 'migrations');
@@ -27,23 +28,7 @@ const backups = (id: string) =>
   existsSync(join(dir, 'backups', id)) ? readdirSync(join(dir, 'backups', id)) : [];
 
 before(async () => {
-  mkdirSync(migrations);
-  for (const id of ['a', 'b']) new Database(join(dir, `${id}.sqlite`)).close();
-  writeFileSync(
-    join(dir, 'tenants.json'),
-    JSON.stringify(['a', 'b'].map((id) => ({ id, dialect: 'sqlite', connection: `./${id}.sqlite` }))),
-  );
-  writeFileSync(
-    join(dir, 'knexfile.mjs'),
-    `export default {
-  inventory: { file: './tenants.json' },
-  migrations: { directory: './migrations' },
-  backups: { directory: './backups' },
-  journal: './journal.db',
-  hooks: { beforeTenant: 'create table maintenance (since text)', afterTenant: 'drop table maintenance' },
-};\n`,
-  );
-  writeFileSync(join(migrations, '001_base.sql'), 'create table base (id int);\n');
+  writeSqliteUpgradeFleet(dir);
   const first = await dbfleet('migrate', '--tenant', 'a');
   assert.equal(first.code, 0, first.stderr);
 });
