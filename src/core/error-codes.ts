@@ -101,6 +101,8 @@ export const ERROR_CODES = {
   INTEGRITY_FAILED: "the restored copy failed the dialect's integrity checks",
   FINGERPRINT_MISMATCH: "the restored copy differs from the backup's fingerprint",
   RESTORE_FAILED: 'restoring the backup failed',
+  ROLE_MISSING:
+    'the backup names roles (owners, grantees) the server does not have, so it cannot be restored there until they exist',
   RESTORE_REFUSED: 'the backup did not pass its checks, so it was not restored',
   RESTORE_MISMATCH: "the restored tenant differs from the backup's fingerprint",
   RESTORE_UNEXPECTED_OBJECTS:

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { TenantError } from '../../core/errors.js';
 import type { ArchiveInfo, BackupContext, RestoreOptions } from '../backup-types.js';
 import { archiveListing, writeUseList } from './archive-list.js';
+import { checkArchiveRoles } from './archive-roles.js';
 import { appName, checkRestoreTool, classifyToolFailure } from './pg-args.js';
 import { publicationMemberships, restorePublicationMemberships } from './publication-membership.js';
 import { defaultPrivilegesReset } from './restore-default-privileges.js';
@@ -34,6 +35,8 @@ export async function restorePostgres(
   const { knex } = session;
   const schema = ctx.tenant.schema ?? null;
   const list = await archiveListing(ctx, path);
+  // psql's own error (`role "x" does not exist` at a script line) named no object: said here, before any change.
+  await checkArchiveRoles(ctx, knex, path, list, '; nothing was changed');
   const foreignOwners = await ownersNotSettable(knex, list);
   if (foreignOwners.length > 0) {
     throw new TenantError(

@@ -7,6 +7,7 @@ import type { ArchiveInfo, BackupContext, FingerprintLevel, Scratch } from '../b
 import { hashOf } from '../fingerprint-hash.js';
 import type { TenantSession } from '../types.js';
 import { archiveListing, writeUseList } from './archive-list.js';
+import { checkArchiveRoles } from './archive-roles.js';
 import { fingerprintPostgresDb } from './fingerprint.js';
 import { readOutputSettings } from './output-settings.js';
 import { appName, checkRestoreTool, classifyToolFailure, dbnameArg } from './pg-args.js';
@@ -156,6 +157,8 @@ export async function createPostgresScratch(ctx: BackupContext): Promise<Scratch
       // The schema exists now: the archive's own SCHEMA entry is left out (it would fail to create it).
       // Materialized views are refreshed before the event triggers exist (see toc-matview-order.ts).
       const listing = await archiveListing(ctx, path);
+      // The copy gets no owners or grants, so the roles they name are checked on the server instead.
+      await checkArchiveRoles(ctx, knex, path, listing);
       const kept = schema && own.length ? listWithoutSchemaEntry(listing, schema) : listing;
       const ordered = matviewDataBeforeEventTriggers(kept);
       const useList = ordered !== listing ? await writeUseList(ordered) : undefined;
