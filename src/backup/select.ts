@@ -33,13 +33,13 @@ export async function selectBackup(
   const all = await listBackups(dir);
   // Another environment's tenant of the same id may share the folder: only this database's backups.
   const owned = all.filter((e) => e.manifest && otherOwner(e.manifest, ctx.tenant) === undefined);
-  const undone = (e: BackupEntry) => undoneBy(e, options.rolledBack);
+  const undone = (e: BackupEntry) => undoneBy(e, owned, options.rolledBack);
   const entries = owned.filter((e) => !undone(e));
   const pick = options.verifiedOnly ? entries.find((e) => isVerified(e.manifest)) : entries[0];
   // The ones newer than the pick (all, without one): older ones would not have been taken anyway.
   const skipped = owned.slice(0, pick ? owned.indexOf(pick) : owned.length).flatMap((e) => {
     const rollback = undone(e);
-    return rollback ? [{ path: e.path, rollback }] : [];
+    return rollback ? [{ path: e.path, rollback, post: e.manifest?.upgrade?.stage === 'post' }] : [];
   });
   // File names are timestamps: a damaged manifest has no created_at to sort by, its name still dates it.
   const damaged = all
@@ -78,28 +78,51 @@ export async function selectBackup(
 /** The backup `selectBackup` chose, and what it passed over on the way. */
 export type SelectedBackup = BackupEntry & { passedOver?: PassedOver; skipped?: SkippedBackup[] };
 
-/** A post-upgrade backup of a run rolled back since, which `latest` did not take. */
+/** A backup holding an upgrade rolled back since, which `latest` did not take. */
 export interface SkippedBackup {
   path: string;
   rollback: UpgradeRollback;
+  /** The run's own post-upgrade backup; otherwise one taken while the run's upgrade was in place. */
+  post: boolean;
 }
 
-/** The rollback that undid the upgrade run this backup is the post-upgrade backup of, if any. */
+/**
+ * The rollback that undid what this backup holds, if any: the upgrade run it is the post-upgrade backup
+ * of, or one whose upgrade was in place when it was taken — after that run's pre-upgrade backup, before the
+ * tenant's rollback (a plain `dbfleet backup` in between holds the upgraded state just as well).
+ */
 function undoneBy(
   entry: BackupEntry,
+  owned: readonly BackupEntry[],
   rolledBack: ReadonlyMap<string, UpgradeRollback> | undefined,
 ): UpgradeRollback | undefined {
-  const upgrade = entry.manifest?.upgrade;
-  return upgrade?.stage === 'post' ? rolledBack?.get(upgrade.run) : undefined;
+  if (!rolledBack?.size || !entry.manifest) return undefined;
+  const upgrade = entry.manifest.upgrade;
+  if (upgrade?.stage === 'post') {
+    const own = rolledBack.get(upgrade.run);
+    if (own) return own;
+  }
+  const takenAt = Date.parse(entry.manifest.created_at);
+  for (const rollback of rolledBack.values()) {
+    const pre = owned.find(
+      (e) => e.manifest?.upgrade?.run === rollback.upgradeRun && e.manifest.upgrade.stage === 'pre',
+    );
+    if (!pre?.manifest || pre === entry) continue;
+    if (takenAt > Date.parse(pre.manifest.created_at) && takenAt < rollback.at) return rollback;
+  }
+  return undefined;
 }
 
 /** "the post-upgrade backup of run R (rolled back on … by rollback run B, with restore): <path>" */
-export function describeSkipped({ path, rollback: r }: SkippedBackup): string {
+export function describeSkipped({ path, rollback: r, post }: SkippedBackup): string {
   const by =
     r.rollbackRun === r.upgradeRun
       ? 'by the run itself after the tenant failed'
       : `by rollback run ${r.rollbackRun}, with ${r.with}`;
-  return `the post-upgrade backup of run ${r.upgradeRun} (rolled back on ${utcStamp(r.at)} ${by}): ${path}`;
+  const what = post
+    ? `the post-upgrade backup of run ${r.upgradeRun}`
+    : `a backup taken while run ${r.upgradeRun}'s upgrade was in place`;
+  return `${what} (rolled back on ${utcStamp(r.at)} ${by}): ${path}`;
 }
 
 /** The newest backup `latest` did not take for a restore, and why: the report says so. */
