@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { errorMessage, UsageError } from '../core/errors.js';
+import { quickCheck } from '../dialect/sqlite/quick-check.js';
 
 /** SQLite's answer when a page it reads is damaged, or the file is no database at all. */
 export function isJournalDamage(err: unknown): boolean {
@@ -33,10 +34,7 @@ export function journalDamaged(file: string, findings: readonly string[]): Usage
 export async function checkJournalPages(knex: Knex, file: string): Promise<void> {
   let findings: string[];
   try {
-    const rows = (await knex.raw('PRAGMA quick_check')) as { quick_check?: unknown }[];
-    findings = rows
-      .flatMap((r) => String(r.quick_check ?? '').split('\n'))
-      .filter((line) => line !== '' && !line.startsWith('*** in database'));
+    findings = await quickCheck(knex);
   } catch (err) {
     // A page too damaged to walk fails the check itself rather than listing it.
     if (!isJournalDamage(err)) throw err;
