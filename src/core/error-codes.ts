@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   FAILED: 'an error dbfleet has no more specific code for; the message says what happened',
   INTERRUPTED: 'the run was interrupted (SIGINT/SIGTERM) while this tenant was being worked on',
   NOT_STARTED: 'not started: the failure budget stopped the run, or it was interrupted first',
+  JOURNAL_FAILED:
+    "the run's journal could not record this tenant's step: the run stopped there, as after a kill (nothing rolled back); `upgrade --resume` finishes it once the journal takes writes",
 
   // Connections and the server
   UNREACHABLE: 'cannot reach the server, or cannot open the database file',

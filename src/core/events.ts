@@ -84,7 +84,7 @@ export type EventOf<T extends FleetEventType> = Extract<FleetEvent, { type: T }>
 export type EventListener = (event: FleetEvent) => void;
 
 /** Why an upgrade stopped starting tenants. */
-export type WaveStopCause = 'failure-budget' | 'on-failure-stop' | 'canary' | 'interrupted';
+export type WaveStopCause = 'failure-budget' | 'on-failure-stop' | 'canary' | 'interrupted' | 'journal';
 
 /** What one upgrade wave came to, counted when it ended. */
 export interface WaveOutcome {

@@ -265,12 +265,13 @@ export function createFleetRun<R extends object = Record<string, unknown>>(
       await Promise.all([...closers].map((close) => close()));
     },
     results: (): readonly TenantResult[] => all,
-    end(): FleetReport<R> {
+    /** `stopped`: the runner gave up part-way (the upgrade, when its journal failed): an interrupted run. */
+    end(stopped = false): FleetReport<R> {
       emit({
         type: 'run:done',
         summary: summarize(all),
         durationMs: Date.now() - started,
-        interrupted: signal.aborted,
+        interrupted: signal.aborted || stopped,
         at: Date.now(),
       });
       return fold.report();

@@ -29,6 +29,8 @@ export class Journal {
    * next flush() must say so even when later batches were stored (a new drain clears `failure`).
    */
   private refused: unknown;
+  /** The first batch the database refused since the journal was opened: never cleared (see `dropped`). */
+  private firstDropped: unknown;
   private runId?: string;
 
   private readonly run: RunStatement;
@@ -84,7 +86,10 @@ export class Journal {
             // refused (it would fail again), or one cut off during its COMMIT, is dropped, and the flush
             // waiting for it says so.
             if (failure.retry) this.pending.unshift(...batch);
-            else this.refused ??= failure.err;
+            else {
+              this.refused ??= failure.err;
+              this.firstDropped ??= failure.err;
+            }
             break;
           }
         }
@@ -168,6 +173,32 @@ export class Journal {
       if (this.pending.length === 0 || retried) throw this.failure;
       retried = true;
       this.draining = this.drain();
+    }
+  }
+
+  /**
+   * Why a batch of writes was dropped since the journal was opened, if one was (undefined if none): the
+   * journal is missing records from then on, though later batches were stored. flush() says so once; a
+   * run whose resume depends on every step's record (the upgrade) asks this after each flush.
+   */
+  get dropped(): unknown {
+    return this.firstDropped;
+  }
+
+  /**
+   * Waits for the queued writes like flush(), but gives up on the ones that cannot be stored and returns
+   * why instead of throwing: for a run that has already stopped over a failed write and said so, whose
+   * last records (its end) are worth a try and no more. Closing then does not throw it again.
+   */
+  async settle(): Promise<unknown> {
+    try {
+      await this.flush();
+      return undefined;
+    } catch (err) {
+      this.pending = [];
+      this.failure = undefined;
+      this.refused = undefined;
+      return err;
     }
   }
 

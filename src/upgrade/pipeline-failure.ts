@@ -76,7 +76,21 @@ export function interruptedOutcome(
   details: UpgradeDetails,
   err: StepInterrupted,
 ): TaskOutcome<UpgradeDetails> {
-  const where = details.maintenance === 'closed' ? 'stays in maintenance' : 'is as the step left it';
+  const where =
+    details.maintenance === 'closed'
+      ? 'stays in maintenance'
+      : details.maintenance === 'open'
+        ? 'is open to its users again'
+        : 'is as the step left it';
+  if (err.info.code === 'JOURNAL_FAILED')
+    return {
+      status: 'skipped',
+      details,
+      error: {
+        code: 'JOURNAL_FAILED',
+        message: `${err.step}: ${err.info.message} — the run stopped here, as after a kill: nothing was rolled back and the tenant ${where}; once the journal takes writes, \`upgrade --resume\` finishes it`,
+      },
+    };
   return {
     status: 'skipped',
     details,

@@ -4,6 +4,7 @@ import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { stoppedAtOnce } from '../fleet/stop-at-once.js';
 import type { HookDefinition } from './checks.js';
 import { HookFailed, type HookName } from './hook-failure.js';
+import { JournalFailed } from './journal-stop.js';
 import {
   afterFailure,
   hookStepMessage,
@@ -70,20 +71,9 @@ export async function upgradeTenant(
     }
     const t0 = Date.now();
     ctx.emit({ type: 'step:start', tenantId: ctx.tenant.id, step: name, at: t0 });
+    let data: StepData | undefined;
     try {
-      const data = await run();
-      const durationMs = Date.now() - t0;
-      details.steps.push({ step: name, status: 'succeeded', durationMs });
-      ctx.emit({
-        type: 'step:done',
-        tenantId: ctx.tenant.id,
-        step: name,
-        status: 'succeeded',
-        durationMs,
-        ...(data ? { data } : {}),
-      });
-      await settings.checkpoint();
-      return data;
+      data = await run();
     } catch (err) {
       const info = err instanceof StepFailed ? err.info : describeFailure(err, ctx.adapter);
       // A runner stopped at once closed the session under the step: whatever it failed with, the step
@@ -101,8 +91,33 @@ export async function upgradeTenant(
         error: info,
         data: { applied: details.applied },
       });
-      await settings.checkpoint();
+      await checkpoint(name);
       throw new StepFailed(name, info, err instanceof StepFailed ? err.unchanged : unchangedBy(err));
+    }
+    const durationMs = Date.now() - t0;
+    details.steps.push({ step: name, status: 'succeeded', durationMs });
+    ctx.emit({
+      type: 'step:done',
+      tenantId: ctx.tenant.id,
+      step: name,
+      status: 'succeeded',
+      durationMs,
+      ...(data ? { data } : {}),
+    });
+    await checkpoint(name);
+    return data;
+  };
+  /**
+   * The journal's checkpoint after a step, outside the step's own try: a journal that cannot record it
+   * is no failure of the step or the tenant, and must roll nothing back. The tenant stops there, its
+   * step unrecorded, as after a kill (journal-stop.ts).
+   */
+  const checkpoint = async (name: UpgradeStep): Promise<void> => {
+    try {
+      await settings.checkpoint();
+    } catch (err) {
+      if (err instanceof JournalFailed) throw new StepInterrupted(name, err.info);
+      throw err;
     }
   };
   /** `justTaken`: written by this process now, not a backup the journal recorded for a killed run. */
@@ -124,16 +139,25 @@ export async function upgradeTenant(
 
   /** The hook that failed, for what its step's failure says stays of it. */
   let hookFailure: HookFailed | undefined;
-  const hookStep = (name: 'before-tenant' | 'after-tenant', hook: HookName, definition: HookDefinition) =>
-    step(name, async () => {
+  const hookStep = async (
+    name: 'before-tenant' | 'after-tenant',
+    hook: HookName,
+    definition: HookDefinition,
+  ): Promise<void> => {
+    const after = name === 'before-tenant' ? 'closed' : 'open';
+    await step(name, async () => {
       await withBoundedUserCode(ctx, (s, bound) =>
         runHook(definition, hook, s, ctx.adapter, hookContext, bound),
       ).catch((err: unknown) => {
         if (err instanceof HookFailed) hookFailure = err;
         throw err;
       });
+      // Before the checkpoint: a tenant stopped there (journal-stop.ts) is reported as the hook left it.
+      details.maintenance = after;
       return undefined;
     });
+    details.maintenance = after;
+  };
 
   // A step of this tenant already failed in the killed run (it was rolling back, or was about to be
   // reported): finish what follows that failure — the rollback — and never try the upgrade again.
@@ -168,7 +192,6 @@ export async function upgradeTenant(
   try {
     if (settings.hooks.beforeTenant) {
       await hookStep('before-tenant', 'beforeTenant', settings.hooks.beforeTenant);
-      details.maintenance = 'closed';
     }
     if (!settings.skipBackup) {
       const taken = await backupStep('pre');
@@ -220,7 +243,6 @@ export async function upgradeTenant(
     }
     if (settings.hooks.afterTenant) {
       await hookStep('after-tenant', 'afterTenant', settings.hooks.afterTenant);
-      details.maintenance = 'open';
     }
     return { details };
   } catch (err) {

@@ -20,7 +20,7 @@ export interface ResumeState {
 }
 
 /** Skipped tenants a resume runs: not done, and nothing of theirs failed. */
-const RETRIED_SKIPS = new Set(['NOT_STARTED', 'INTERRUPTED', 'LOCKED', 'HOST_DOWN']);
+const RETRIED_SKIPS = new Set(['NOT_STARTED', 'INTERRUPTED', 'JOURNAL_FAILED', 'LOCKED', 'HOST_DOWN']);
 
 /**
  * What a killed (or interrupted) upgrade run left, for `upgrade --resume`: finished tenants, each

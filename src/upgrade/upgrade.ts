@@ -13,6 +13,7 @@ import { newRunId } from '../journal/journal.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import { checkBackupFolders } from './backup-folders.js';
 import type { CheckDefinition, HookDefinition } from './checks.js';
+import { journalCheckpoint } from './journal-stop.js';
 import { upgradeTenant } from './pipeline.js';
 import { type PreflightOptions, type PreflightRecord, preflight } from './preflight.js';
 import { loadResume } from './resume-state.js';
@@ -52,8 +53,11 @@ const emptyDetails = (): UpgradeDetails => ({
   maintenance: 'untouched',
 });
 
-/** Kept from starting by the gates, or not tried because its server was down: nothing was attempted. */
-const NOT_ATTEMPTED = new Set(['NOT_STARTED', 'HOST_DOWN']);
+/**
+ * Kept from starting by the gates, or not tried because its server was down: nothing was attempted.
+ * Stopped because the journal failed: the run's trouble, not the tenant's (the run has stopped anyway).
+ */
+const NOT_ATTEMPTED = new Set(['NOT_STARTED', 'HOST_DOWN', 'JOURNAL_FAILED']);
 const countsAsFailure = (r: TenantResult) =>
   r.status === 'failed' || (r.status === 'skipped' && !NOT_ATTEMPTED.has(r.error?.code ?? ''));
 
@@ -165,6 +169,7 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
       };
       fanOut.remote = withTenantArgs(fanOut.remote, () => args);
     }
+    const journaling = journalCheckpoint(journal, (reason) => stop('journal', reason));
     const onFailure = options.onFailure ?? 'rollback';
     const canaries = new Set(waves.filter((w) => w.canary).flatMap((w) => w.tenants.map((t) => t.id)));
     const countFailure = (tenantId: string) => {
@@ -210,7 +215,7 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
       rollbackWith: options.rollbackWith ?? 'restore',
       deepVerify: options.deepVerify ?? false,
       skipBackup: options.skipBackup ?? false,
-      checkpoint: () => journal.flush(),
+      checkpoint: journaling.checkpoint,
       history: options.history,
     } as const;
 
@@ -263,8 +268,12 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
         }),
       });
     }
-    const report = run.end();
-    await journal.flush();
+    // Stopped by the journal, the run is left as a killed one is, to be resumed: its end is recorded if
+    // the journal takes it, and what it could not store was said per tenant.
+    const journalFailed = journaling.failure() !== undefined;
+    const report = run.end(journalFailed);
+    if (journalFailed) await journal.settle();
+    else await journal.flush();
     return report;
   });
 }

@@ -5,6 +5,7 @@ const WHY: Record<WaveStopCause, (o: WaveOutcome) => string> = {
   'on-failure-stop': () => 'and --on-failure is stop',
   canary: () => 'a canary failed',
   interrupted: () => 'the run was interrupted',
+  journal: () => 'the journal could not be written',
 };
 
 function notStarted(o: WaveOutcome): string {

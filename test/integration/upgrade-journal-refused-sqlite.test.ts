@@ -1,0 +1,98 @@
+// A journal that refuses a write mid-upgrade (a full disk, a damaged file, a control database that says
+// no) must stop the run, not damage tenants or lose their record. Before, the refused checkpoint was
+// taken as the step's failure: the tenant whose migration had just succeeded was rolled back for it (or
+// left half-done), and the run went on upgrading tenants it could no longer record — the refused batch
+// held other tenants' steps too, so a resume could not know what had been done to them.
+// Now no new tenant starts; a tenant whose step could not be recorded stops there, as after a kill
+// (not rolled back, still closed), and `upgrade --resume` finishes the run once the journal takes writes.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { Journal } from '../../src/journal/journal.js';
+import { runCli } from '../helpers/cli-child.js';
+import { writeSqliteUpgradeFleet } from '../helpers/sqlite-upgrade-fleet.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dbfleet-journal-refused-'));
+const ids = ['a', 'b', 'c', 'd'];
+const journalFile = join(dir, 'journal.db');
+const dbfleet = (...args: string[]) =>
+  runCli([...args, '--config', join(dir, 'knexfile.mjs'), '--concurrency', '1', '--json'], {
+    cwd: dir,
+    env: {},
+  });
+/** The tables the fleet's migration and hooks make: upgraded (`base`), closed (`maintenance`). */
+const tablesOf = (id: string) => {
+  const db = new Database(join(dir, `${id}.sqlite`), { readonly: true });
+  try {
+    return (
+      db.prepare("select name from sqlite_master where type = 'table' order by name").all() as {
+        name: string;
+      }[]
+    )
+      .map((r) => r.name)
+      .filter((name) => ['base', 'maintenance'].includes(name));
+  } finally {
+    db.close();
+  }
+};
+interface Doc {
+  ok: boolean;
+  interrupted?: boolean;
+  runId?: string;
+  tenants: { id: string; status: string; error?: { code: string; message: string } }[];
+}
+
+before(() => writeSqliteUpgradeFleet(dir, ids));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('upgrade: a journal that refuses a write mid-run', () => {
+  let stopped: Doc;
+
+  it('stops the run where it could not record: nothing rolled back, nothing more started', async () => {
+    // The journal's tables, then a fault on b's migrate step.
+    await (await Journal.open(journalFile)).close();
+    const journal = new Database(journalFile);
+    journal.exec(`create trigger refuse_b before insert on dbfleet_run_steps
+      when new.tenant_id = 'b' and new.step = 'migrate'
+      begin select raise(abort, 'database or disk is full'); end`);
+    journal.close();
+
+    const run = await dbfleet('upgrade');
+    assert.equal(run.code, 1, `a stopped run is not done: ${run.stderr}`);
+    stopped = JSON.parse(run.stdout) as Doc;
+    assert.equal(stopped.interrupted, true, 'the run stopped part-way, to be resumed');
+    const byId = new Map(stopped.tenants.map((t) => [t.id, t]));
+    assert.equal(byId.get('a')?.status, 'succeeded', JSON.stringify(byId.get('a')));
+    const b = byId.get('b');
+    assert.equal(b?.status, 'skipped', JSON.stringify(b));
+    assert.equal(b?.error?.code, 'JOURNAL_FAILED', JSON.stringify(b));
+    assert.match(b?.error?.message ?? '', /database or disk is full/);
+    assert.match(b?.error?.message ?? '', /upgrade --resume/);
+    for (const id of ['c', 'd']) {
+      assert.equal(byId.get(id)?.status, 'skipped', id);
+      assert.equal(byId.get(id)?.error?.code, 'NOT_STARTED', id);
+      assert.match(byId.get(id)?.error?.message ?? '', /journal/);
+      assert.deepEqual(tablesOf(id), [], `${id} was never touched`);
+    }
+    // b's migration committed and was not undone for the journal's sake; b stays closed, as after a kill.
+    assert.deepEqual(tablesOf('b'), ['base', 'maintenance']);
+    assert.deepEqual(tablesOf('a'), ['base']);
+  });
+
+  it('upgrade --resume finishes every tenant once the journal takes writes again', async () => {
+    const journal = new Database(journalFile);
+    journal.exec('drop trigger refuse_b');
+    journal.close();
+    const run = await dbfleet('upgrade', '--resume', stopped.runId ?? 'missing run id');
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const doc = JSON.parse(run.stdout) as Doc;
+    assert.deepEqual(
+      doc.tenants.map((t) => `${t.id} ${t.status}`).sort(),
+      ids.map((id) => `${id} succeeded`),
+    );
+    for (const id of ids) assert.deepEqual(tablesOf(id), ['base'], id);
+  });
+});
