@@ -2,7 +2,7 @@
 // Runs every test file under test/ with node's own test runner, TypeScript loaded by tsx.
 // `npm test -- unit` (or any path fragment) narrows the set.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function walk(dir) {
@@ -36,6 +36,12 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 // A test that hangs must fail, not stall CI: each test gets at most TEST_TIMEOUT_MS (default 10 min),
 // and a file whose tests are done exits even if something it started (a timer, a socket) is still open.
 const timeoutMs = process.env.TEST_TIMEOUT_MS ?? '600000';
+// TEST_TIMINGS=<file>: record each file's time there and print the slowest after the run.
+const timingsFile = process.env.TEST_TIMINGS;
+if (timingsFile) writeFileSync(timingsFile, '');
+const timings = timingsFile
+  ? ['--test-reporter=./scripts/file-timings-reporter.mjs', '--test-reporter-destination=/dev/null']
+  : [];
 const result = spawnSync(
   process.execPath,
   [
@@ -46,8 +52,21 @@ const result = spawnSync(
     `--test-timeout=${timeoutMs}`,
     '--test-force-exit',
     '--test-reporter=spec',
+    ...(timings.length > 0 ? ['--test-reporter-destination=stdout', ...timings] : []),
     ...files,
   ],
   { stdio: 'inherit' },
 );
+if (timingsFile) printTimings(timingsFile);
 process.exit(result.status ?? 1);
+
+function printTimings(path) {
+  const perFile = new Map();
+  for (const line of readFileSync(path, 'utf8').split('\n').filter(Boolean)) {
+    const [ms, file] = line.split('\t');
+    perFile.set(file, (perFile.get(file) ?? 0) + Number(ms));
+  }
+  const rows = [...perFile].sort((a, b) => b[1] - a[1]);
+  console.log(`\nslowest test files (of ${rows.length}; summed test time, not wall time):`);
+  for (const [file, ms] of rows.slice(0, 25)) console.log(`${(ms / 1000).toFixed(1).padStart(7)} s  ${file}`);
+}
