@@ -35,6 +35,8 @@ export async function printReport<D extends object>(
   columns: readonly ResultColumn<D>[] = [],
   footer?: string,
 ): Promise<void> {
+  // On stderr too, whatever the mode: a script that keeps only stdout's document must still be told.
+  if (report.journalError) process.stderr.write(`dbfleet: ${redact(report.journalError)}\n`);
   if (mode.json) {
     await writeJsonReport(report, process.stdout);
     return;

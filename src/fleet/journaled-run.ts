@@ -1,5 +1,6 @@
 import type { EventListener } from '../core/events.js';
 import type { JournalTarget } from '../journal/use.js';
+import { withJournalError } from './journal-error.js';
 import type { FleetReport } from './report.js';
 
 interface JournaledOptions {
@@ -50,7 +51,8 @@ export async function journaledRun<O extends JournaledOptions, R extends FleetRe
       journal.abandonRun(err instanceof Error ? err.message : String(err));
       throw err;
     }
-    await journal.flush();
-    return report;
+    // The tenants' work is done whatever the journal did: the report keeps it, and says what is missing.
+    const lost = (await journal.settle()) ?? journal.dropped;
+    return lost === undefined ? report : withJournalError(report, lost);
   });
 }

@@ -11,6 +11,12 @@ export interface FleetReport<D extends object = Record<string, unknown>> {
   ok: boolean;
   runId?: string;
   interrupted: boolean;
+  /**
+   * The journal could not record all of the run (a refused write, a full disk): what and why. The tenants
+   * are as the report says, but `dbfleet report`, `rollback --run` and `upgrade --resume` read the journal:
+   * the run is not ok.
+   */
+  journalError?: string;
   durationMs: number;
   summary: RunSummary;
   tenants: TenantResult<D>[];
@@ -117,6 +123,8 @@ export interface JsonReport<D extends object = Record<string, unknown>> {
   runId?: string;
   /** Only when the run was interrupted (Ctrl-C, an AbortSignal). */
   interrupted?: true;
+  /** Only when the journal could not record all of the run (see FleetReport). */
+  journalError?: string;
   durationMs: number;
   summary: FleetReport['summary'];
   tenants: JsonTenant<D>[];
@@ -140,6 +148,7 @@ export function toJsonReport(report: FleetReport<object>): JsonReport {
     ok: report.ok,
     ...(report.runId ? { runId: report.runId } : {}),
     ...(report.interrupted ? { interrupted: true } : {}),
+    ...(report.journalError ? { journalError: report.journalError } : {}),
     durationMs: report.durationMs,
     summary: report.summary,
     tenants: report.tenants.map(toJsonTenant),

@@ -4,6 +4,7 @@ import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
 import { checkChoice } from '../fleet/check-options.js';
 import { setDigest } from '../fleet/definition-set.js';
+import { withJournalError } from '../fleet/journal-error.js';
 import { asObserver } from '../fleet/observer.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
@@ -270,11 +271,16 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
     }
     // Stopped by the journal, the run is left as a killed one is, to be resumed: its end is recorded if
     // the journal takes it, and what it could not store was said per tenant.
-    const journalFailed = journaling.failure() !== undefined;
-    const report = run.end(journalFailed);
-    if (journalFailed) await journal.settle();
-    else await journal.flush();
-    return report;
+    const stoppedBy = journaling.failure();
+    const report = run.end(stoppedBy !== undefined);
+    const lost = (await journal.settle()) ?? journal.dropped;
+    if (stoppedBy !== undefined)
+      return withJournalError(
+        report,
+        stoppedBy,
+        'the run stopped there; once the journal takes writes, `upgrade --resume` finishes it',
+      );
+    return lost === undefined ? report : withJournalError(report, lost);
   });
 }
 

@@ -41,6 +41,7 @@ const tablesOf = (id: string) => {
 interface Doc {
   ok: boolean;
   interrupted?: boolean;
+  journalError?: string;
   runId?: string;
   tenants: { id: string; status: string; error?: { code: string; message: string } }[];
 }
@@ -64,6 +65,10 @@ describe('upgrade: a journal that refuses a write mid-run', () => {
     assert.equal(run.code, 1, `a stopped run is not done: ${run.stderr}`);
     stopped = JSON.parse(run.stdout) as Doc;
     assert.equal(stopped.interrupted, true, 'the run stopped part-way, to be resumed');
+    assert.match(
+      stopped.journalError ?? '',
+      /database or disk is full — the run stopped there; .*upgrade --resume/,
+    );
     const byId = new Map(stopped.tenants.map((t) => [t.id, t]));
     assert.equal(byId.get('a')?.status, 'succeeded', JSON.stringify(byId.get('a')));
     const b = byId.get('b');
@@ -94,5 +99,39 @@ describe('upgrade: a journal that refuses a write mid-run', () => {
       ids.map((id) => `${id} succeeded`),
     );
     for (const id of ids) assert.deepEqual(tablesOf(id), ['base'], id);
+  });
+});
+
+// `migrate` needs no journal to finish its tenants, so it finishes them; but a report that said only
+// "unexpected error" (exit 1, no report) hid what was applied where, and one that said ok would let a
+// script take a run as done that `rollback --run` and `report` cannot see whole.
+describe('migrate: a journal that refuses a write mid-run', () => {
+  const other = mkdtempSync(join(tmpdir(), 'dbfleet-journal-refused-migrate-'));
+  after(() => rmSync(other, { recursive: true, force: true }));
+
+  it('the report still says what was applied where; the run is not ok, and says why', async () => {
+    writeSqliteUpgradeFleet(other, ids);
+    await (await Journal.open(join(other, 'journal.db'))).close();
+    const journal = new Database(join(other, 'journal.db'));
+    journal.exec(`create trigger refuse_c before update on dbfleet_run_tenants
+      when new.tenant_id = 'c' and new.status = 'succeeded'
+      begin select raise(abort, 'database or disk is full'); end`);
+    journal.close();
+    const run = await runCli(['migrate', '--config', join(other, 'knexfile.mjs'), '--json'], {
+      cwd: other,
+      env: {},
+    });
+    assert.equal(run.code, 1, run.stderr);
+    const doc = JSON.parse(run.stdout) as Doc;
+    assert.deepEqual(
+      doc.tenants.map((t) => `${t.id} ${t.status}`).sort(),
+      ids.map((id) => `${id} succeeded`),
+    );
+    assert.equal(doc.ok, false);
+    assert.match(
+      doc.journalError ?? '',
+      /the journal could not record all of run \S+: database or disk is full/,
+    );
+    assert.match(run.stderr, /dbfleet: the journal could not record all of run/);
   });
 });
