@@ -6,7 +6,7 @@ import { checkChoice } from '../fleet/check-options.js';
 import { type FleetOptions, fanOutOf, sessionOptionsOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet, type TaskOutcome, type TenantContext, withTenantArgs } from '../fleet/run-fleet.js';
-import { checkVerbOptions, FOLDER } from '../fleet/verb-options.js';
+import { checkVerbOptions, FOLDER, TOOLS } from '../fleet/verb-options.js';
 import type { BackupDetails, BackupRunSettings } from './context.js';
 import { prepareBackupDir } from './files.js';
 import { restoreFromBackup } from './restore.js';
@@ -119,7 +119,7 @@ export async function backupTask(options: BackupOptions): Promise<BackupTask> {
 
 /** `dbfleet backup`: one verified backup per selected tenant, concurrently under the fleet's caps. */
 export async function backup(options: BackupOptions): Promise<FleetReport<BackupDetails>> {
-  checkVerbOptions('backup', options, { backupDir: FOLDER });
+  checkVerbOptions('backup', options, { backupDir: FOLDER }, true, { tools: TOOLS });
   checkBackupOptions(options);
   const task = options.remote ? remoteOnly : await backupTask(options);
   return runFleet<BackupDetails>(runOptions('backup', options), task);
@@ -144,7 +144,7 @@ export async function verifyTask(
 
 /** `dbfleet verify`: light checks for every selected tenant's backup, deep ones for all or a sample. */
 export async function verify(options: VerifyOptions): Promise<FleetReport<BackupDetails>> {
-  checkVerbOptions('verify', options, { backupDir: FOLDER });
+  checkVerbOptions('verify', options, { backupDir: FOLDER }, true, { tools: TOOLS });
   singleTenantPath('verify', options);
   const sample = options.sample !== undefined ? parseSample(options.sample) : undefined;
   const ids = options.tenants.map((t) => t.id);
@@ -163,7 +163,7 @@ export async function verify(options: VerifyOptions): Promise<FleetReport<Backup
  * tenant (see `selectBackup`); each tenant's `restoredFrom` says which backup came back.
  */
 export async function restore(options: RestoreOptions): Promise<FleetReport<BackupDetails>> {
-  checkVerbOptions('restore', options, { backupDir: FOLDER });
+  checkVerbOptions('restore', options, { backupDir: FOLDER }, true, { tools: TOOLS });
   singleTenantPath('restore', options);
   // The backup folder is checked first: a restore that could not run is said so, not sent for a --yes.
   const settings = await settingsOf(options, { create: false, writable: false });

@@ -41,16 +41,60 @@ export const UPGRADE_RUN: Requirement = {
   expected: 'an upgrade run id, or true for the latest',
 };
 
+// Optional options that were silently ignored, or failed every tenant only once it was reached (an
+// upgrade's checks ran after its migrations: a typo there rolled the whole canary wave back).
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isHook = (value: unknown) =>
+  typeof value === 'string' ||
+  typeof value === 'function' ||
+  (Array.isArray(value) && value.every((s) => typeof s === 'string'));
+
+export const HOOKS: Requirement = {
+  accepts: (value) =>
+    isObject(value) &&
+    Object.entries(value).every(
+      ([key, hook]) => ['beforeTenant', 'afterTenant'].includes(key) && (hook === undefined || isHook(hook)),
+    ),
+  expected:
+    '{ beforeTenant?, afterTenant? }, each SQL, a list of SQL statements, or a function (knex, context)',
+};
+
+export const CHECKS: Requirement = {
+  accepts: (value) =>
+    Array.isArray(value) &&
+    value.every(
+      (c) =>
+        isObject(c) &&
+        typeof c.name === 'string' &&
+        c.name !== '' &&
+        (typeof c.sql === 'string') !== (typeof c.run === 'function'),
+    ),
+  expected: 'a list of { name, sql } or { name, run }',
+};
+
+export const TOOLS: Requirement = {
+  accepts: (value) =>
+    isObject(value) &&
+    Object.keys(value).every((key) => key === 'bin') &&
+    (value.bin === undefined || (isObject(value.bin) && Object.values(value.bin).every(isPath))),
+  expected: "{ bin: { pg_dump: '/path/to/pg_dump', … } }",
+};
+
+export const MIGRATION_NAME: Requirement = { accepts: isPath, expected: 'a migration name' };
+
 /**
  * Throws one UsageError, named after the verb, listing every problem: options that are not an object,
- * a required option missing or of the wrong kind, and (unless `fleet` is false, for verbs that take no
- * tenants) the fleet options `checkFleetOptions` checks. Runs before anything is read or opened.
+ * a required option missing or of the wrong kind, an `optional` one given but of the wrong kind, and
+ * (unless `fleet` is false, for verbs that take no tenants) the fleet options `checkFleetOptions` checks.
+ * Runs before anything is read or opened.
  */
 export function checkVerbOptions(
   verb: string,
   options: unknown,
   required: Readonly<Record<string, Requirement>> = {},
   fleet = true,
+  optional: Readonly<Record<string, Requirement>> = {},
 ): void {
   if (typeof options !== 'object' || options === null)
     throw new UsageError(`${verb}: options must be an object (got ${shown(options)})`);
@@ -60,6 +104,11 @@ export function checkVerbOptions(
     if (value === undefined) return [`${name} is required: ${expected}`];
     return accepts(value) ? [] : [`${name} must be ${expected} (got ${shown(value)})`];
   });
+  for (const [name, { accepts, expected }] of Object.entries(optional)) {
+    const value = given[name];
+    if (value !== undefined && !accepts(value))
+      problems.push(`${name} must be ${expected} (got ${shown(value)})`);
+  }
   // A required fleet option (upgrade's journal) that is wrong is said once, not by both checks.
   if (fleet) problems.push(...fleetOptionProblems(given).filter((p) => !problems.includes(p)));
   if (problems.length === 1) throw new UsageError(`${verb}: ${problems[0]}`);

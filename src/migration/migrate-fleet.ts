@@ -4,7 +4,7 @@ import { setDigest } from '../fleet/definition-set.js';
 import { type FleetOptions, fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet, type TaskOutcome, type TenantContext, withTenantArgs } from '../fleet/run-fleet.js';
-import { checkVerbOptions, MIGRATIONS } from '../fleet/verb-options.js';
+import { checkVerbOptions, MIGRATION_NAME, MIGRATIONS } from '../fleet/verb-options.js';
 import { checkHistoryOptions } from './check-history-options.js';
 import { loadMigrations } from './loader.js';
 import { type MigrateDetails, migrateTenant } from './migrator.js';
@@ -87,7 +87,7 @@ export function migrateTask(
 
 /** `dbfleet migrate`: applies pending migrations on every selected tenant, concurrently. */
 export async function migrate(options: MigrateOptions): Promise<FleetReport<MigrateDetails>> {
-  checkVerbOptions('migrate', options, { migrations: MIGRATIONS });
+  checkVerbOptions('migrate', options, { migrations: MIGRATIONS }, true, { to: MIGRATION_NAME });
   const { migrations, directory } = await resolveMigrations(options);
   const migrationSet = setDigest(migrations);
   return runFleet<MigrateDetails>(

@@ -4,7 +4,7 @@ import { describeFailure } from '../fleet/describe-failure.js';
 import { fanOutOf, resolveTimeouts } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { runFleet } from '../fleet/run-fleet.js';
-import { checkVerbOptions, MIGRATIONS } from '../fleet/verb-options.js';
+import { checkVerbOptions, MIGRATION_NAME, MIGRATIONS } from '../fleet/verb-options.js';
 import { assertDownsRunnable } from './down-guard.js';
 import {
   ensureHistoryTables,
@@ -29,7 +29,7 @@ export type RollbackDetails = {
  * applied after `to` (which stays applied). Newest first, each in its own transaction.
  */
 export async function rollback(options: MigrationOptions): Promise<FleetReport<RollbackDetails>> {
-  checkVerbOptions('rollback', options, { migrations: MIGRATIONS });
+  checkVerbOptions('rollback', options, { migrations: MIGRATIONS }, true, { to: MIGRATION_NAME });
   const { migrations } = await resolveMigrations(options);
   const byName = new Map(migrations.map((m) => [m.name, m]));
   const timeouts = resolveTimeouts(options.timeouts);

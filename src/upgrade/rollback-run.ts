@@ -6,7 +6,7 @@ import { setDigest } from '../fleet/definition-set.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
-import { checkVerbOptions, JOURNAL, OPERATIONS, UPGRADE_RUN } from '../fleet/verb-options.js';
+import { checkVerbOptions, HOOKS, JOURNAL, OPERATIONS, UPGRADE_RUN } from '../fleet/verb-options.js';
 import { type Journal, newRunId } from '../journal/journal.js';
 import {
   earlierRollbacks,
@@ -77,7 +77,13 @@ export type { RunRollbackDetails };
  * back are reported succeeded with nothing done (`alreadyRolledBack`: that rollback's run id).
  */
 export async function rollbackRun(options: RollbackRunOptions): Promise<FleetReport<RunRollbackDetails>> {
-  checkVerbOptions('rollbackRun', options, { operations: OPERATIONS, journal: JOURNAL, run: UPGRADE_RUN });
+  checkVerbOptions(
+    'rollbackRun',
+    options,
+    { operations: OPERATIONS, journal: JOURNAL, run: UPGRADE_RUN },
+    true,
+    { hooks: HOOKS },
+  );
   checkChoice('with', options.with, ['restore', 'down']);
   // One redaction scope for the whole run, the journal's password included (see core/redact.ts).
   return withRedaction(() =>

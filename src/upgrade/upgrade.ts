@@ -9,7 +9,7 @@ import { asObserver } from '../fleet/observer.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun, withTenantArgs } from '../fleet/run-fleet.js';
-import { checkVerbOptions, JOURNAL, OPERATIONS } from '../fleet/verb-options.js';
+import { CHECKS, checkVerbOptions, HOOKS, JOURNAL, OPERATIONS } from '../fleet/verb-options.js';
 import { newRunId } from '../journal/journal.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import { checkBackupFolders } from './backup-folders.js';
@@ -69,7 +69,10 @@ const countsAsFailure = (r: TenantResult) =>
  * back if they fail), and tenants never started are left exactly as they were.
  */
 export async function upgrade(options: UpgradeOptions): Promise<FleetReport<UpgradeDetails>> {
-  checkVerbOptions('upgrade', options, { operations: OPERATIONS, journal: JOURNAL });
+  checkVerbOptions('upgrade', options, { operations: OPERATIONS, journal: JOURNAL }, true, {
+    hooks: HOOKS,
+    checks: CHECKS,
+  });
   checkChoice('onFailure', options.onFailure, ['rollback', 'stop', 'continue']);
   checkChoice('rollbackWith', options.rollbackWith, ['restore', 'down']);
   // One redaction scope for the whole run, the journal's password included (see core/redact.ts).

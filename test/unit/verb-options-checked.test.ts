@@ -174,3 +174,102 @@ test("messages name the library's option, which is also the CLI's flag, not the 
   );
   assert.doesNotMatch(err.message, /s3cret/);
 });
+
+// Optional options of the wrong kind were silently ignored (`hooks: 'x'`, a `tools` string), or failed
+// every tenant only once reached: `checks: 'x'` failed each tenant's check step after its migrations,
+// and so rolled every tenant of the first wave back; `hooks: { beforeTenant: 5 }` failed each tenant
+// `sql.trim is not a function`. They are refused at the verb's entry now, before anything is opened.
+const WRONG_OPTIONAL: [string, () => Promise<unknown>, RegExp][] = [
+  [
+    'upgrade with checks that are not a list',
+    () => upgrade({ tenants, operations: {} as never, journal: join(dir, 'j.db'), checks: 'x' as never }),
+    /^upgrade: checks must be a list of \{ name, sql \} or \{ name, run \} \(got "x"\)$/,
+  ],
+  [
+    'upgrade with a check that has both sql and run',
+    () =>
+      upgrade({
+        tenants,
+        operations: {} as never,
+        journal: join(dir, 'j.db'),
+        checks: [{ name: 'c', sql: 'select 1', run: () => true }],
+      }),
+    /^upgrade: checks must be a list/,
+  ],
+  [
+    'upgrade with a hook that is a number',
+    () =>
+      upgrade({
+        tenants,
+        operations: {} as never,
+        journal: join(dir, 'j.db'),
+        hooks: { beforeTenant: 5 as never },
+      }),
+    /^upgrade: hooks must be \{ beforeTenant\?, afterTenant\? \}, each SQL/,
+  ],
+  [
+    'upgrade with hooks as a string',
+    () => upgrade({ tenants, operations: {} as never, journal: join(dir, 'j.db'), hooks: 'x' as never }),
+    /^upgrade: hooks must be/,
+  ],
+  [
+    'upgrade with a misspelt hook',
+    () =>
+      upgrade({
+        tenants,
+        operations: {} as never,
+        journal: join(dir, 'j.db'),
+        hooks: { beforetenant: 'select 1' } as never,
+      }),
+    /^upgrade: hooks must be/,
+  ],
+  [
+    'rollbackRun with a hook that is a number',
+    () =>
+      rollbackRun({
+        tenants,
+        operations: {} as never,
+        journal: join(dir, 'j.db'),
+        run: true,
+        hooks: { afterTenant: 5 as never },
+      }),
+    /^rollbackRun: hooks must be/,
+  ],
+  [
+    'backup with tools as a string',
+    () => backup({ tenants, backupDir: join(dir, 'b'), tools: 'pg_dump' as never }),
+    /^backup: tools must be \{ bin: \{ pg_dump: /,
+  ],
+  [
+    'restore with a tool path that is not a string',
+    () =>
+      restore({ tenants, backupDir: join(dir, 'b'), yes: true, tools: { bin: { pg_restore: 5 as never } } }),
+    /^restore: tools must be/,
+  ],
+  [
+    'migrate to a number',
+    () => migrate({ tenants, migrations: MIGRATIONS, to: 5 as never }),
+    /^migrate: to must be a migration name \(got 5\)$/,
+  ],
+  [
+    'rollback to an empty name',
+    () => rollback({ tenants, migrations: MIGRATIONS, to: '' }),
+    /^rollback: to must be a migration name/,
+  ],
+];
+for (const [what, run, message] of WRONG_OPTIONAL)
+  test(`${what}: refused at the entry`, async () => {
+    await usageError(run, message);
+    assert.equal(existsSync(join(dir, 'j.db')), false, 'no journal was opened');
+    assert.equal(existsSync(join(dir, 'b')), false, 'no backup folder was made');
+  });
+
+test('optional options of the right kind pass the entry check', async () => {
+  const report = await migrate({
+    tenants,
+    migrations: MIGRATIONS,
+    to: '20240101000100_create_projects.js',
+    dryRun: true,
+  });
+  assert.equal(report.tenants.length, 1);
+});
