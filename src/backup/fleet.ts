@@ -95,10 +95,12 @@ function checkBackupOptions(options: BackupOptions): FingerprintLevel {
   checkChoice('verify', options.verify, ['none', 'light', 'deep']);
   const level = options.fingerprintLevel ?? 'counts';
   if (!FINGERPRINT_LEVELS.includes(level))
-    throw new UsageError(`--fingerprint ${level}: expected ${FINGERPRINT_LEVELS.join(', ')}`);
+    throw new UsageError(
+      `fingerprintLevel (--fingerprint) ${level}: expected ${FINGERPRINT_LEVELS.join(', ')}`,
+    );
   if (options.keep !== undefined && !(Number.isInteger(options.keep) && options.keep >= 1)) {
     throw new UsageError(
-      `--keep ${options.keep}: expected a whole number of at least 1 (the last verified backup is never deleted)`,
+      `keep (--keep) ${options.keep}: expected a whole number of at least 1 (the last verified backup is never deleted)`,
     );
   }
   return level;

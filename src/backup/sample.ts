@@ -10,11 +10,13 @@ export function parseSample(value: string | number): SampleSpec {
   if (pct) {
     const percent = Number(pct[1]);
     if (percent <= 0 || percent > 100)
-      throw new UsageError(`--sample ${text}: a percentage must be above 0% and at most 100%`);
+      throw new UsageError(`sample (--sample) ${text}: a percentage must be above 0% and at most 100%`);
     return { percent };
   }
   if (/^\d+$/.test(text) && Number(text) >= 1) return { count: Number(text) };
-  throw new UsageError(`--sample ${text}: expected a number of tenants (e.g. 10) or a percentage (e.g. 5%)`);
+  throw new UsageError(
+    `sample (--sample) ${text}: expected a number of tenants (e.g. 10) or a percentage (e.g. 5%)`,
+  );
 }
 
 /** How many of `total` tenants a sample covers: a percentage rounds up, so a non-empty fleet samples ≥ 1. */

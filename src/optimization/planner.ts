@@ -21,7 +21,7 @@ export function selectOptimizations(
   const unknown = [...wanted].filter((name) => !all.some((o) => o.definition.name === name));
   if (unknown.length) {
     const known = all.map((o) => o.definition.name).join(', ') || 'none';
-    throw new UsageError(`--only ${unknown.join(', ')}: no such optimization (known: ${known})`);
+    throw new UsageError(`only (--only) ${unknown.join(', ')}: no such optimization (known: ${known})`);
   }
   return all.filter((o) => wanted.has(o.definition.name));
 }

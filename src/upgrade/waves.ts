@@ -18,11 +18,12 @@ export function parseWaveSize(text: string): WaveSize {
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(t);
   if (pct) {
     const p = Number(pct[1]);
-    if (p <= 0 || p > 100) throw new UsageError(`wave size ${text}: a percentage must be in (0, 100]`);
+    if (p <= 0 || p > 100)
+      throw new UsageError(`waves (--waves) wave size ${text}: a percentage must be in (0, 100]`);
     return { kind: 'percent', p };
   }
   if (/^\d+$/.test(t) && Number(t) > 0) return { kind: 'count', n: Number(t) };
-  throw new UsageError(`wave size "${text}": use a count (5), a percentage (25%) or rest`);
+  throw new UsageError(`waves (--waves) wave size "${text}": use a count (5), a percentage (25%) or rest`);
 }
 
 /** `--max-failures 3` or `10%` (of the selection): how many failed tenants the run tolerates. */
@@ -32,7 +33,7 @@ export function parseBudget(text: string | number | undefined, total: number): n
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(t);
   if (pct) return Math.floor((Number(pct[1]) / 100) * total);
   if (/^\d+$/.test(t)) return Number(t);
-  throw new UsageError(`--max-failures "${text}": use a count (3) or a percentage (10%)`);
+  throw new UsageError(`maxFailures (--max-failures) "${text}": use a count (3) or a percentage (10%)`);
 }
 
 export interface WavePlanInput {
@@ -61,7 +62,8 @@ export function planWaves(input: WavePlanInput): Wave[] {
     if (/^\d+$/.test(canary)) chosen = remaining.slice(0, Number(canary));
     else {
       chosen = remaining.filter((t) => t.tags.includes(canary));
-      if (chosen.length === 0) throw new UsageError(`--canary ${canary}: no selected tenant has that tag`);
+      if (chosen.length === 0)
+        throw new UsageError(`canary (--canary) ${canary}: no selected tenant has that tag`);
     }
     const ids = new Set(chosen.map((t) => t.id));
     remaining = remaining.filter((t) => !ids.has(t.id));

@@ -68,7 +68,7 @@ describe('optimization planner', () => {
       () => selectOptimizations(all, ['a', 'zz']),
       (err: unknown) => {
         assert.ok(err instanceof UsageError);
-        assert.match(err.message, /--only zz: no such optimization \(known: a, b, c\)/);
+        assert.match(err.message, /^only \(--only\) zz: no such optimization \(known: a, b, c\)/);
         return true;
       },
     );

@@ -273,3 +273,18 @@ test('optional options of the right kind pass the entry check', async () => {
   });
   assert.equal(report.tenants.length, 1);
 });
+
+test("a message about an option named apart from its flag gives the library's name first, then the flag", async () => {
+  await usageError(
+    () => backup({ tenants, backupDir: join(dir, 'b'), fingerprintLevel: 'all' as never }),
+    /^fingerprintLevel \(--fingerprint\) all: expected schema, counts, full$/,
+  );
+  await usageError(
+    () => backup({ tenants, backupDir: join(dir, 'b'), keep: 0 }),
+    /^keep \(--keep\) 0: expected a whole number/,
+  );
+  await usageError(
+    () => verify({ tenants, backupDir: join(dir, 'b'), sample: 'lots' }),
+    /^sample \(--sample\) lots: expected a number of tenants/,
+  );
+});
