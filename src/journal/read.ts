@@ -135,8 +135,10 @@ export async function runMigrations(
 }
 
 /**
- * The tenants an earlier `rollback --run <upgradeRunId>` rolled back (succeeded), each with the first such
- * rollback run: rolling the run back again must leave them alone — a second restore would lose what was
+ * The tenants an earlier `rollback --run <upgradeRunId>` rolled back (its `rollback` step succeeded, or
+ * the tenant did), each with the first such rollback run: rolling the run back again must leave them
+ * alone. The step is what counts: a tenant whose afterTenant hook failed after its restore is failed,
+ * but rolled back all the same — a second restore would lose what was
  * written since the first, and a second round of downs would undo migrations no longer applied.
  * `except` leaves out the rollback run asking (a queue worker's own).
  */
@@ -153,17 +155,9 @@ export async function earlierRollbacks(
     .map((r: { run_id: string }) => r.run_id);
   const byTenant = new Map<string, string>();
   if (runs.length === 0) return byTenant;
-  const rows = await knex(TENANTS)
-    .whereIn('run_id', runs)
-    .where({
-      status: 'succeeded',
-      ...(options.tenantId !== undefined ? { tenant_id: options.tenantId } : {}),
-    })
-    .select('run_id', 'tenant_id')
-    .orderBy('finished_at');
+  const rows = await rolledBackTenants(knex, runs, options.tenantId);
   // The first one did it; later ones found it done.
-  for (const r of rows as { run_id: string; tenant_id: string }[])
-    if (!byTenant.has(r.tenant_id)) byTenant.set(r.tenant_id, r.run_id);
+  for (const r of rows) if (!byTenant.has(r.tenant_id)) byTenant.set(r.tenant_id, r.run_id);
   return byTenant;
 }
 
@@ -193,4 +187,46 @@ export async function laterUpgrades(knex: Knex, upgradeRunId: string): Promise<M
         byTenant.set(tenant, run_id);
   }
   return byTenant;
+}
+
+/**
+ * The tenants of these rollback runs that were rolled back, oldest first: a succeeded `rollback` step
+ * (since the afterTenant hook that reopens a tenant is a step of its own, a failed reopen leaves it), or
+ * a succeeded tenant (one found rolled back already, or journaled by an older dbfleet).
+ */
+export async function rolledBackTenants(
+  knex: Knex,
+  rollbackRuns: readonly string[],
+  tenantId?: string,
+): Promise<{ run_id: string; tenant_id: string; finished_at: number; details: unknown }[]> {
+  if (rollbackRuns.length === 0) return [];
+  const only = tenantId !== undefined ? { tenant_id: tenantId } : {};
+  const [steps, tenants] = await Promise.all([
+    knex(STEPS)
+      .whereIn('run_id', [...rollbackRuns])
+      .where({ step: 'rollback', status: 'succeeded', ...only })
+      .select('run_id', 'tenant_id', 'finished_at'),
+    knex(TENANTS)
+      .whereIn('run_id', [...rollbackRuns])
+      .where(only)
+      .select('run_id', 'tenant_id', 'status', 'finished_at', 'details'),
+  ]);
+  const key = (r: { run_id: string; tenant_id: string }) => `${r.run_id}\u0000${r.tenant_id}`;
+  const stepDone = new Map<string, number>(
+    (steps as { run_id: string; tenant_id: string; finished_at: number }[]).map((s) => [
+      key(s),
+      Number(s.finished_at),
+    ]),
+  );
+  return (
+    tenants as { run_id: string; tenant_id: string; status: string; finished_at: number; details: unknown }[]
+  )
+    .filter((t) => t.status === 'succeeded' || stepDone.has(key(t)))
+    .map((t) => ({
+      run_id: t.run_id,
+      tenant_id: t.tenant_id,
+      finished_at: stepDone.get(key(t)) ?? Number(t.finished_at),
+      details: t.details,
+    }))
+    .sort((a, b) => a.finished_at - b.finished_at);
 }

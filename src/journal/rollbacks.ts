@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { RUNS, STEPS, TENANTS } from './schema.js';
+import { rolledBackTenants } from './read.js';
+import { RUNS, STEPS } from './schema.js';
 
 /** One tenant of an upgrade run put back to its pre-upgrade state, and by what. */
 export interface UpgradeRollback {
@@ -58,13 +59,9 @@ export async function upgradeRollbacks(knex: Knex, filter: RollbackFilter = {}):
     rollbackRuns.set(String(r.run_id), { upgradeRun: options.run, with: howOf(options.with) });
   }
   if (rollbackRuns.size > 0) {
-    const q = knex(TENANTS)
-      .whereIn('run_id', [...rollbackRuns.keys()])
-      .where({ status: 'succeeded' })
-      .select('run_id', 'tenant_id', 'finished_at', 'details')
-      .orderBy('finished_at');
-    if (ids) q.whereIn('tenant_id', [...ids]);
-    for (const row of (await q) as Record<string, unknown>[]) {
+    const only = ids ? new Set(ids) : undefined;
+    for (const row of await rolledBackTenants(knex, [...rollbackRuns.keys()])) {
+      if (only && !only.has(row.tenant_id)) continue;
       const run = rollbackRuns.get(String(row.run_id));
       const details = parse(row.details);
       if (!run || details?.alreadyRolledBack !== undefined || details?.unchanged === true) continue;

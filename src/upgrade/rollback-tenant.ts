@@ -86,8 +86,11 @@ export async function rollbackTenant(
   };
   if (record.rolledBackBy) {
     // Done already: restoring again would lose what was written since, downs again would undo
-    // migrations no longer applied. The tenant is not touched, its hooks not run either.
-    return { details: { ...details, alreadyRolledBack: record.rolledBackBy } };
+    // migrations no longer applied. The tenant is not touched; with `reopen` its afterTenant hook runs
+    // (the earlier rollback's may have failed, leaving it closed), and nothing else.
+    const done = { ...details, alreadyRolledBack: record.rolledBackBy };
+    if (!(settings.reopen && settings.hooks?.afterTenant)) return { details: done };
+    return reopenStep(ctx, settings, done, record);
   }
   if (record.supersededBy) {
     // Untouched: a restore would bring back a backup from before that run too, downs run under its schema.
@@ -107,9 +110,7 @@ export async function rollbackTenant(
   }
   const t0 = Date.now();
   ctx.emit({ type: 'step:start', tenantId: ctx.tenant.id, step: 'rollback', at: t0 });
-  // The same context the upgrade's hooks get: never the tenant's connection (its password).
-  const { id, dialect, schema, tags, database } = ctx.tenant;
-  const hookContext = { tenant: { id, dialect, schema, tags, database }, runId: settings.runId };
+  const hookContext = hookContextOf(ctx, settings);
   try {
     const before = settings.hooks?.beforeTenant;
     // A deleted SQLite file cannot be opened for the hook, and nothing can be using it: the restore
@@ -119,7 +120,7 @@ export async function rollbackTenant(
       ctx.emit({
         type: 'notice',
         level: 'warn',
-        message: `${id}: beforeTenant hook not run — the tenant's database file is gone, so nothing is using it; the restore recreates it`,
+        message: `${ctx.tenant.id}: beforeTenant hook not run — the tenant's database file is gone, so nothing is using it; the restore recreates it`,
       });
     else if (before) {
       await withBoundedUserCode(ctx, (session, bound) =>
@@ -150,13 +151,6 @@ export async function rollbackTenant(
       );
       details.applied = reverted ? [...reverted] : [...todo].reverse();
     }
-    const after = settings.hooks?.afterTenant;
-    if (settings.reopen && after) {
-      await withBoundedUserCode(ctx, (session, bound) =>
-        runHook(after, 'afterTenant', session, ctx.adapter, hookContext, bound),
-      );
-      details.maintenance = 'open';
-    }
     ctx.emit({
       type: 'step:done',
       tenantId: ctx.tenant.id,
@@ -164,7 +158,6 @@ export async function rollbackTenant(
       status: 'succeeded',
       durationMs: Date.now() - t0,
     });
-    return { details };
   } catch (err) {
     const error = describeFailure(err, ctx.adapter);
     // Every down ran and the tenant still differs: what differs is said; this is how to get back exactly.
@@ -190,6 +183,61 @@ export async function rollbackTenant(
     // Another runner holds the tenant (LOCKED): nothing was rolled back — skipped, not failed, as a restore
     // reports it; rolling the run back again tries it.
     if (err instanceof TenantError && err.skipped) return { status: 'skipped', details, error };
+    return { details, error };
+  }
+  // The reopen is a step of its own, after the rollback's is journaled done: a failed afterTenant hook
+  // fails the tenant, but the journal still knows it was rolled back — a second `rollback --run` must
+  // not restore it again, `restore` must not take the undone run's post-upgrade backup for the latest.
+  if (!(settings.reopen && settings.hooks?.afterTenant)) return { details };
+  return reopenStep(ctx, settings, details, record);
+}
+
+/** The same context the upgrade's hooks get: never the tenant's connection (its password). */
+function hookContextOf(ctx: TenantContext, settings: RollbackTenantSettings) {
+  const { id, dialect, schema, tags, database } = ctx.tenant;
+  return { tenant: { id, dialect, schema, tags, database }, runId: settings.runId };
+}
+
+/** `reopen`: the afterTenant hook, as the `after-tenant` step. */
+async function reopenStep(
+  ctx: TenantContext,
+  settings: RollbackTenantSettings,
+  details: RunRollbackDetails,
+  record: UpgradeRecord,
+): Promise<TaskOutcome<RunRollbackDetails>> {
+  const after = settings.hooks?.afterTenant;
+  if (!after) return { details };
+  const t0 = Date.now();
+  ctx.emit({ type: 'step:start', tenantId: ctx.tenant.id, step: 'after-tenant', at: t0 });
+  try {
+    await withBoundedUserCode(ctx, (session, bound) =>
+      runHook(after, 'afterTenant', session, ctx.adapter, hookContextOf(ctx, settings), bound),
+    );
+    details.maintenance = 'open';
+    ctx.emit({
+      type: 'step:done',
+      tenantId: ctx.tenant.id,
+      step: 'after-tenant',
+      status: 'succeeded',
+      durationMs: Date.now() - t0,
+    });
+    return { details };
+  } catch (err) {
+    const error = describeFailure(err, ctx.adapter);
+    if (err instanceof HookFailed)
+      error.message += details.alreadyRolledBack
+        ? `; the tenant was rolled back already, by run ${details.alreadyRolledBack}`
+        : aroundTheHook(err.hook, settings.with, record);
+    if (stoppedAtOnce(ctx.signal))
+      return { status: 'skipped', details, error: { code: 'INTERRUPTED', message: error.message } };
+    ctx.emit({
+      type: 'step:done',
+      tenantId: ctx.tenant.id,
+      step: 'after-tenant',
+      status: 'failed',
+      durationMs: Date.now() - t0,
+      error,
+    });
     return { details, error };
   }
 }

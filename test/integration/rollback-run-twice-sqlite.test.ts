@@ -11,6 +11,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { validateInventory } from '../../src/inventory/validate.js';
 import { Journal } from '../../src/journal/journal.js';
+import { upgradeRollbacks } from '../../src/journal/rollbacks.js';
 import { prepareUpgrade } from '../../src/upgrade/prepare.js';
 import { queuedRollbackTask } from '../../src/upgrade/queued-rollback.js';
 import { rollbackRun } from '../../src/upgrade/rollback-run.js';
@@ -170,5 +171,54 @@ describe('rollback --run of the same upgrade run, a second time', () => {
       await c.close();
       await journal.close();
     }
+  });
+});
+
+// A rollback whose afterTenant hook (--reopen) failed after the restore was journaled as a failed
+// rollback: the tenant was restored, but the journal did not know it — a second `rollback --run` put the
+// backup back again over what was written since, the report did not say the run was undone, and
+// `restore` (latest) took the undone run's post-upgrade backup. The reopen is now a step of its own.
+describe('rollback --run whose reopen failed after the restore', () => {
+  it('counts as rolled back: a second one only reopens, and the journal says the run was undone', async () => {
+    const f = fixture('reopen-fails');
+    const { prepared, runId } = await upgraded(f);
+    const reopen = async () =>
+      (
+        await rollbackRun({
+          ...prepared,
+          tenants: f.tenants,
+          journal: f.journal,
+          run: runId,
+          with: 'restore',
+          concurrency: 1,
+          reopen: true,
+          hooks: { afterTenant: "insert into reopened (at) values ('now')" },
+        })
+      ).tenants[0]!;
+    const first = await reopen();
+    assert.equal(first.status, 'failed');
+    assert.equal(first.error?.code, 'HOOK_FAILED', JSON.stringify(first.error));
+    assert.match(first.error?.message ?? '', /the rollback before it succeeded/);
+    assert.deepEqual(tableNames(f), ['customers'], 'the pre-upgrade backup was restored');
+    const journal = await Journal.open(f.journal);
+    try {
+      const undone = await upgradeRollbacks(journal.knex, { upgradeRun: runId });
+      assert.deepEqual(
+        undone.map((r) => r.tenantId),
+        ['acme'],
+      );
+    } finally {
+      await journal.close();
+    }
+
+    f.exec("create table reopened (at text); insert into customers (name) values ('since the rollback')");
+    const second = await reopen();
+    assert.equal(second.status, 'succeeded', JSON.stringify(second.error));
+    assert.ok(details(second).alreadyRolledBack, 'found rolled back already');
+    assert.deepEqual(f.exec('select name from customers order by id'), [
+      { name: 'a' },
+      { name: 'since the rollback' },
+    ]);
+    assert.deepEqual(f.exec('select at from reopened'), [{ at: 'now' }], 'reopened, once');
   });
 });
