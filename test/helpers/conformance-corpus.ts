@@ -1,5 +1,5 @@
 // The corpus: knex projects under test/conformance/corpus/, and the steps each goes through — the same
-// steps by knex's CLI on one database and by dbfleet on a fleet of three.
+// steps by knex's CLI on one database and by dbfleet on a fleet of two.
 import { join } from 'node:path';
 import { CORPUS } from './conformance-cli.js';
 import { DEFAULT_HISTORY, type HistoryLocation } from './conformance-snapshot.js';

@@ -112,3 +112,27 @@ export async function installConsumer(
     'dir',
   );
 }
+
+/**
+ * A second fresh project with the same tarball: the first one's `node_modules` copied in, which is what
+ * `npm ci` of the same lockfile makes (only the root's name and type differ), for a fraction of the
+ * CPU — the suite runs on a busy 2-core machine under a time limit.
+ */
+export function installLike(
+  dir: string,
+  installed: string,
+  tarball: string,
+  pkg: { name: string; version: string; type: 'commonjs' | 'module' },
+): void {
+  mkdirSync(dir, { recursive: true });
+  const spec = `file:${relative(dir, tarball)}`;
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ ...pkg, private: true, dependencies: { dbfleet: spec } }, null, 2),
+  );
+  writeFileSync(join(dir, 'package-lock.json'), consumerLockfile(pkg, tarball, spec));
+  cpSync(join(installed, 'node_modules'), join(dir, 'node_modules'), {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
+}

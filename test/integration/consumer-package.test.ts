@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { installConsumer, ownPackage, packRepository } from '../helpers/consumer-install.js';
+import { installConsumer, installLike, ownPackage, packRepository } from '../helpers/consumer-install.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dbfleet-consumer-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -130,8 +130,10 @@ function tableNames(file: string): string[] {
 
 before(async () => {
   const tarball = await packRepository(work);
-  // One tarball, two fresh projects, installed side by side.
-  await Promise.all(PROJECTS.map((p) => installConsumer(join(work, p.name), tarball, p)));
+  // One tarball, two fresh projects: the first installed by npm ci, the second given the same tree.
+  const [first, second] = PROJECTS;
+  await installConsumer(join(work, first.name), tarball, first);
+  installLike(join(work, second.name), join(work, first.name), tarball, second);
   for (const p of PROJECTS) {
     const dir = join(work, p.name);
     mkdirSync(join(dir, 'migrations'));
