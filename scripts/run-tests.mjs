@@ -42,9 +42,13 @@ if (timingsFile) writeFileSync(timingsFile, '');
 const timings = timingsFile
   ? ['--test-reporter=./scripts/file-timings-reporter.mjs', '--test-reporter-destination=/dev/null']
   : [];
+// TEST_CPU=<file>: record each file's CPU there, its children's included (scripts/cpu-at-exit.mjs).
+const cpuFile = process.env.TEST_CPU;
+if (cpuFile) writeFileSync(cpuFile, '');
 const result = spawnSync(
   process.execPath,
   [
+    ...(cpuFile ? ['--import', './scripts/cpu-at-exit.mjs'] : []),
     '--import',
     'tsx',
     '--test',
@@ -58,6 +62,7 @@ const result = spawnSync(
   { stdio: 'inherit' },
 );
 if (timingsFile) printTimings(timingsFile);
+if (cpuFile) printCpu(cpuFile);
 process.exit(result.status ?? 1);
 
 function printTimings(path) {
@@ -69,4 +74,15 @@ function printTimings(path) {
   const rows = [...perFile].sort((a, b) => b[1] - a[1]);
   console.log(`\nslowest test files (of ${rows.length}; summed test time, not wall time):`);
   for (const [file, ms] of rows.slice(0, 25)) console.log(`${(ms / 1000).toFixed(1).padStart(7)} s  ${file}`);
+}
+
+function printCpu(path) {
+  const rows = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\t'))
+    .sort((a, b) => Number(b[0]) - Number(a[0]));
+  const total = rows.reduce((sum, [s]) => sum + Number(s), 0);
+  console.log(`\nCPU by test file (${rows.length} files, ${total.toFixed(0)} s in all, children included):`);
+  for (const [s, file] of rows.slice(0, 30)) console.log(`${s.padStart(8)} s  ${file}`);
 }

@@ -1,0 +1,19 @@
+// Loaded into each test file's process by `TEST_CPU=<file> npm test`: at exit, appends the CPU the
+// process and the children it waited for used (utime + stime + cutime + cstime of /proc/self/stat: the
+// CLI runs, pg_dump, npm a test starts), in seconds, with the test file. Linux only. CI's time goes to CPU
+// (both cores busy), so this, not wall time, says which files to make cheaper.
+import { appendFileSync, readFileSync } from 'node:fs';
+
+const out = process.env.TEST_CPU;
+const file = process.argv.find((arg) => arg.endsWith('.test.ts'));
+if (out && file) {
+  process.on('exit', () => {
+    try {
+      const stat = readFileSync('/proc/self/stat', 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14–17 of stat(5), counted from 1 with pid and comm: 12–15 here, after comm.
+      const ticks = fields.slice(11, 15).reduce((sum, n) => sum + Number(n), 0);
+      appendFileSync(out, `${(ticks / 100).toFixed(2)}\t${file}\n`);
+    } catch {}
+  });
+}
