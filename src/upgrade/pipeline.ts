@@ -116,8 +116,8 @@ export async function upgradeTenant(
     try {
       await settings.checkpoint();
     } catch (err) {
-      if (err instanceof JournalFailed) throw new StepInterrupted(name, err.info);
-      throw err;
+      // The checkpoint is the journal's flush (a queue worker's raw, the upgrade's own journal-stop.ts).
+      throw new StepInterrupted(name, (err instanceof JournalFailed ? err : new JournalFailed(err)).info);
     }
   };
   /** `justTaken`: written by this process now, not a backup the journal recorded for a killed run. */

@@ -10,6 +10,7 @@ import type { Fingerprint } from '../../src/dialect/backup-types.js';
 import type { DialectAdapter, TenantSession } from '../../src/dialect/types.js';
 import type { TenantContext } from '../../src/fleet/run-fleet.js';
 import type { CheckDefinition } from '../../src/upgrade/checks.js';
+import { JournalFailed } from '../../src/upgrade/journal-stop.js';
 import { upgradeTenant } from '../../src/upgrade/pipeline.js';
 import {
   type BackupTaken,
@@ -457,6 +458,56 @@ describe('upgradeTenant: a failure after the tenant may have changed rolls it ba
     assert.ok(!log.some((l) => l.startsWith('restore')), log.join(', '));
     const migrateDone = t.events.find((e) => e.type === 'step:done' && e.step === 'migrate');
     assert.equal(migrateDone, undefined, 'the journal keeps the step unfinished, as after a kill');
+  });
+
+  it('a checkpoint the journal cannot store stops the tenant there: skipped JOURNAL_FAILED, nothing rolled back', async () => {
+    const t = fakeTenant();
+    const { ops, log } = fakeOps();
+    let checkpoints = 0;
+    const st = settings({
+      checkpoint: async () => {
+        // before-tenant, backup-pre, verify-pre, then migrate's.
+        if (++checkpoints === 4) throw new JournalFailed(new Error('database or disk is full'));
+      },
+    });
+    const outcome = await upgradeTenant(t.ctx, ops, st.s);
+    assert.equal(outcome.status, 'skipped');
+    assert.equal(outcome.error?.code, 'JOURNAL_FAILED');
+    assert.match(
+      outcome.error!.message,
+      /^migrate: the journal could not record it: database or disk is full — the run stopped here, as after a kill: nothing was rolled back and the tenant stays in maintenance; .*upgrade --resume/,
+    );
+    assert.deepEqual(log, ['backup:pre', 'verify:pre:light', 'migrate'], 'nothing after, no restore');
+  });
+
+  it('a failed step whose failure the journal cannot store is not rolled back either (a resume runs it again)', async () => {
+    const t = fakeTenant();
+    const { ops, log } = fakeOps(['optimize']);
+    let checkpoints = 0;
+    const st = settings({
+      checkpoint: async () => {
+        if (++checkpoints === 5) throw new JournalFailed(new Error('SQLITE_FULL'));
+      },
+    });
+    const outcome = await upgradeTenant(t.ctx, ops, st.s);
+    assert.equal(outcome.error?.code, 'JOURNAL_FAILED');
+    assert.ok(!log.some((l) => l.startsWith('restore')), log.join(', '));
+  });
+
+  it("a queue worker's raw flush failure at a checkpoint is the journal's too: nothing rolled back", async () => {
+    const t = fakeTenant();
+    const { ops, log } = fakeOps();
+    let checkpoints = 0;
+    const st = settings({
+      checkpoint: async () => {
+        if (++checkpoints === 4) throw new Error('Connection terminated unexpectedly');
+      },
+    });
+    const outcome = await upgradeTenant(t.ctx, ops, st.s);
+    assert.equal(outcome.status, 'skipped');
+    assert.equal(outcome.error?.code, 'JOURNAL_FAILED');
+    assert.match(outcome.error!.message, /Connection terminated unexpectedly/);
+    assert.ok(!log.some((l) => l.startsWith('restore')), log.join(', '));
   });
 
   it('the rollback starts on a fresh connection (the failure may have been the connection)', async () => {
