@@ -1,6 +1,8 @@
 // Runs the two tools the conformance suite compares, each as its users run it: knex's own CLI and
 // dbfleet's CLI, as child processes (so knex CLI runs of different cases go on side by side).
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 
@@ -58,7 +60,23 @@ export function knexCli(
   args: string[],
   env: Record<string, string>,
 ): Promise<ProcessResult> {
-  return run(['--import', 'tsx', KNEX_CLI, ...args, '--knexfile', knexfile], env, ROOT);
+  const loader = holdsTypeScript(dirname(knexfile)) ? ['--import', 'tsx'] : [];
+  return run([...loader, KNEX_CLI, ...args, '--knexfile', knexfile], env, ROOT);
+}
+
+/**
+ * Only a project with a .ts file needs the loader; knex runs the others as their users run it, plain
+ * node. tsx's hooks see every module a process loads: a knex run costs ~3× the CPU with them, and the
+ * conformance suites were CI's biggest CPU users.
+ */
+const typeScriptIn = new Map<string, boolean>();
+function holdsTypeScript(dir: string): boolean {
+  let holds = typeScriptIn.get(dir);
+  if (holds === undefined) {
+    holds = readdirSync(dir, { recursive: true }).some((f) => /\.(c|m)?ts$/.test(String(f)));
+    typeScriptIn.set(dir, holds);
+  }
+  return holds;
 }
 
 /** dbfleet's CLI with a JSON report; `cwd` is a scratch folder so no stray knexfile or journal is found. */
