@@ -3,6 +3,7 @@ import { withRedaction } from '../core/redact.js';
 import type { Tenant } from '../core/tenant.js';
 import { checkChoice } from '../fleet/check-options.js';
 import { setDigest } from '../fleet/definition-set.js';
+import { withJournalError } from '../fleet/journal-error.js';
 import { type FleetOptions, fanOutOf } from '../fleet/options.js';
 import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
@@ -212,6 +213,14 @@ async function rollbackInScope(
     });
   }
   const report = fleet.end();
-  await journal.flush();
-  return report;
+  // The tenants are rolled back whatever the journal did: the report keeps it. A journal that missed
+  // it would let a second rollback --run restore them again, over what is written since: said so.
+  const lost = (await journal.settle()) ?? journal.dropped;
+  return lost === undefined
+    ? report
+    : withJournalError(
+        report,
+        lost,
+        'the tenants are as this report says, but the journal may not know which were rolled back: a second `rollback --run` of this run could restore them again, over what is written since',
+      );
 }

@@ -49,9 +49,10 @@ interface Doc {
 before(() => writeSqliteUpgradeFleet(dir, ids));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('upgrade: a journal that refuses a write mid-run', () => {
-  let stopped: Doc;
+/** The upgrade run the first test stops, which the later ones resume and roll back. */
+let stopped: Doc;
 
+describe('upgrade: a journal that refuses a write mid-run', () => {
   it('stops the run where it could not record: nothing rolled back, nothing more started', async () => {
     // The journal's tables, then a fault on b's migrate step.
     await (await Journal.open(journalFile)).close();
@@ -99,6 +100,28 @@ describe('upgrade: a journal that refuses a write mid-run', () => {
       ids.map((id) => `${id} succeeded`),
     );
     for (const id of ids) assert.deepEqual(tablesOf(id), ['base'], id);
+  });
+});
+
+describe('rollback --run: a journal that refuses a write', () => {
+  it('the tenants are rolled back and reported; the run is not ok, and warns against rolling back again', async () => {
+    const journal = new Database(journalFile);
+    journal.exec(`create trigger refuse_a before update on dbfleet_run_tenants
+      when new.tenant_id = 'a' and new.status = 'succeeded' and new.run_id != '${stopped.runId}'
+      begin select raise(abort, 'database or disk is full'); end`);
+    journal.close();
+    const run = await dbfleet('rollback', '--run', stopped.runId ?? 'missing run id', '--yes', '--reopen');
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const doc = JSON.parse(run.stdout) as Doc;
+    assert.deepEqual(
+      doc.tenants.map((t) => `${t.id} ${t.status}`).sort(),
+      ids.map((id) => `${id} succeeded`),
+    );
+    for (const id of ids) assert.deepEqual(tablesOf(id), [], `${id} is back to its pre-upgrade state`);
+    assert.match(
+      doc.journalError ?? '',
+      /database or disk is full — .*a second `rollback --run` of this run could restore them again/,
+    );
   });
 });
 
