@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { rolledBackTenants } from './read.js';
-import { RUNS, STEPS } from './schema.js';
+import { MIGRATIONS, RUNS, STEPS } from './schema.js';
 
 /** One tenant of an upgrade run put back to its pre-upgrade state, and by what. */
 export interface UpgradeRollback {
@@ -49,12 +49,17 @@ export async function upgradeRollbacks(knex: Knex, filter: RollbackFilter = {}):
 
   // Rollback runs name the upgrade run they undo, and how, in their options (see rollback-run.ts).
   const rollbackRuns = new Map<string, { upgradeRun: string; with: 'restore' | 'down' }>();
+  /** Plain `rollback` runs (a migration batch, knex-style): see plainRollbacks. */
+  const plainRuns: string[] = [];
   for (const r of (await knex(RUNS).where({ command: 'rollback' }).select('run_id', 'options')) as {
     run_id: string;
     options: unknown;
   }[]) {
     const options = parse(r.options);
-    if (typeof options?.run !== 'string') continue; // a plain `rollback` of a migration batch
+    if (typeof options?.run !== 'string') {
+      plainRuns.push(String(r.run_id));
+      continue;
+    }
     if (filter.upgradeRun !== undefined && options.run !== filter.upgradeRun) continue;
     rollbackRuns.set(String(r.run_id), { upgradeRun: options.run, with: howOf(options.with) });
   }
@@ -76,6 +81,9 @@ export async function upgradeRollbacks(knex: Knex, filter: RollbackFilter = {}):
     }
   }
 
+  for (const rollback of await plainRollbacks(knex, plainRuns, filter))
+    if (!found.has(key(rollback))) found.set(key(rollback), rollback);
+
   // An upgrade run's own rollback of a failed tenant is its `rollback` step (a rollback run has one too).
   const q = knex(`${STEPS} as s`)
     .join(`${RUNS} as r`, 'r.run_id', 's.run_id')
@@ -95,4 +103,49 @@ export async function upgradeRollbacks(knex: Knex, filter: RollbackFilter = {}):
     if (!found.has(key(rollback))) found.set(key(rollback), rollback);
   }
   return [...found.values()];
+}
+
+/**
+ * A plain `rollback` (the last batch, or `--to`) that ran the down of a migration an upgrade run had
+ * applied to the tenant undid that run there as much as `rollback --run --with down` would: the run's
+ * post-upgrade backup holds what was reverted, and `restore` (latest) must not bring it back. The
+ * upgrade run is the last one that applied the migration before the down.
+ */
+async function plainRollbacks(
+  knex: Knex,
+  plainRuns: readonly string[],
+  filter: RollbackFilter,
+): Promise<UpgradeRollback[]> {
+  if (plainRuns.length === 0) return [];
+  type Row = { run_id: string; tenant_id: string; name: string; applied_at: number };
+  const downsQuery = knex(MIGRATIONS)
+    .whereIn('run_id', [...plainRuns])
+    .where({ direction: 'down' })
+    .select('run_id', 'tenant_id', 'name', 'applied_at');
+  const upsQuery = knex(`${MIGRATIONS} as m`)
+    .join(`${RUNS} as r`, 'r.run_id', 'm.run_id')
+    .where({ 'r.command': 'upgrade', 'm.direction': 'up' })
+    .select('m.run_id', 'm.tenant_id', 'm.name', 'm.applied_at');
+  if (filter.tenantIds) {
+    downsQuery.whereIn('tenant_id', [...filter.tenantIds]);
+    upsQuery.whereIn('m.tenant_id', [...filter.tenantIds]);
+  }
+  const [downs, ups] = (await Promise.all([downsQuery, upsQuery])) as [Row[], Row[]];
+  const found: UpgradeRollback[] = [];
+  for (const down of downs.sort((a, b) => Number(a.applied_at) - Number(b.applied_at))) {
+    const applied = ups
+      .filter((u) => u.tenant_id === down.tenant_id && u.name === down.name)
+      .filter((u) => Number(u.applied_at) <= Number(down.applied_at))
+      .sort((a, b) => Number(b.applied_at) - Number(a.applied_at))[0];
+    if (!applied) continue;
+    if (filter.upgradeRun !== undefined && applied.run_id !== filter.upgradeRun) continue;
+    found.push({
+      upgradeRun: String(applied.run_id),
+      tenantId: String(down.tenant_id),
+      rollbackRun: String(down.run_id),
+      with: 'down',
+      at: Number(down.applied_at),
+    });
+  }
+  return found;
 }
