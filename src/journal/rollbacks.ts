@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { rolledBackTenants } from './read.js';
+import { earlierRollbacks, rolledBackTenants, runMigrations } from './read.js';
 import { MIGRATIONS, RUNS, STEPS } from './schema.js';
 
 /** One tenant of an upgrade run put back to its pre-upgrade state, and by what. */
@@ -81,7 +81,7 @@ export async function upgradeRollbacks(knex: Knex, filter: RollbackFilter = {}):
     }
   }
 
-  for (const rollback of await plainRollbacks(knex, plainRuns, filter))
+  for (const { migration: _, ...rollback } of await plainRollbacks(knex, plainRuns, filter))
     if (!found.has(key(rollback))) found.set(key(rollback), rollback);
 
   // An upgrade run's own rollback of a failed tenant is its `rollback` step (a rollback run has one too).
@@ -115,7 +115,7 @@ async function plainRollbacks(
   knex: Knex,
   plainRuns: readonly string[],
   filter: RollbackFilter,
-): Promise<UpgradeRollback[]> {
+): Promise<(UpgradeRollback & { migration: string })[]> {
   if (plainRuns.length === 0) return [];
   type Row = { run_id: string; tenant_id: string; name: string; applied_at: number };
   const downsQuery = knex(MIGRATIONS)
@@ -131,7 +131,7 @@ async function plainRollbacks(
     upsQuery.whereIn('m.tenant_id', [...filter.tenantIds]);
   }
   const [downs, ups] = (await Promise.all([downsQuery, upsQuery])) as [Row[], Row[]];
-  const found: UpgradeRollback[] = [];
+  const found: (UpgradeRollback & { migration: string })[] = [];
   for (const down of downs.sort((a, b) => Number(a.applied_at) - Number(b.applied_at))) {
     const applied = ups
       .filter((u) => u.tenant_id === down.tenant_id && u.name === down.name)
@@ -145,7 +145,48 @@ async function plainRollbacks(
       rollbackRun: String(down.run_id),
       with: 'down',
       at: Number(down.applied_at),
+      migration: String(down.name),
     });
   }
   return found;
+}
+
+/** The plain `rollback` runs in the journal (a migration batch; `rollback --run` names its upgrade run). */
+async function plainRollbackRuns(knex: Knex, except?: string): Promise<string[]> {
+  const runs = (await knex(RUNS).where({ command: 'rollback' }).select('run_id', 'options')) as {
+    run_id: string;
+    options: unknown;
+  }[];
+  return runs
+    .filter((r) => typeof parse(r.options)?.run !== 'string' && r.run_id !== except)
+    .map((r) => String(r.run_id));
+}
+
+/**
+ * The tenants of `upgradeRunId` rolled back already, each with the run that did it, for a new
+ * `rollback --run` of it to leave alone: an earlier `rollback --run` (earlierRollbacks), or plain
+ * `rollback`s that ran the down of every migration the run applied to the tenant — restoring its
+ * pre-upgrade backup again would lose what was written since. One that reverted only some of them
+ * does not count: the rest is still the run's to roll back.
+ */
+export async function rolledBackEarlier(
+  knex: Knex,
+  upgradeRunId: string,
+  options: { tenantId?: string; except?: string } = {},
+): Promise<Map<string, string>> {
+  const byTenant = await earlierRollbacks(knex, upgradeRunId, options);
+  const tenantIds = options.tenantId !== undefined ? [options.tenantId] : undefined;
+  const downs = await plainRollbacks(knex, await plainRollbackRuns(knex, options.except), {
+    upgradeRun: upgradeRunId,
+    ...(tenantIds ? { tenantIds } : {}),
+  });
+  if (downs.length === 0) return byTenant;
+  const applied = await runMigrations(knex, upgradeRunId, options.tenantId);
+  for (const [tenantId, names] of applied) {
+    if (byTenant.has(tenantId) || names.length === 0) continue;
+    const mine = downs.filter((d) => d.tenantId === tenantId);
+    if (names.every((name) => mine.some((d) => d.migration === name)))
+      byTenant.set(tenantId, mine.at(-1)!.rollbackRun);
+  }
+  return byTenant;
 }

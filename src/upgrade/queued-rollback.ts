@@ -1,7 +1,8 @@
 import { assertSameSet } from '../fleet/definition-set.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import type { Journal } from '../journal/journal.js';
-import { earlierRollbacks, findRun, laterUpgrades, runMigrations, runSteps } from '../journal/read.js';
+import { findRun, laterUpgrades, runMigrations, runSteps } from '../journal/read.js';
+import { rolledBackEarlier } from '../journal/rollbacks.js';
 import { withJournaledSteps } from './journaled-steps.js';
 import { prepareUpgrade, type UpgradeSetup } from './prepare.js';
 import { changedTenant, migrateLeftUnfinished } from './rollback-targets.js';
@@ -44,7 +45,7 @@ export async function queuedRollbackTask(
         [
           await runSteps(knex, upgradeRun, ctx.tenant.id),
           await runMigrations(knex, upgradeRun, ctx.tenant.id),
-          await earlierRollbacks(knex, upgradeRun, { tenantId: ctx.tenant.id, except: runId }),
+          await rolledBackEarlier(knex, upgradeRun, { tenantId: ctx.tenant.id, except: runId }),
         ] as const,
     );
     return journaled(ctx, (c) =>

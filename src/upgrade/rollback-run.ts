@@ -9,14 +9,8 @@ import type { FleetReport } from '../fleet/report.js';
 import { createFleetRun } from '../fleet/run-fleet.js';
 import { checkVerbOptions, HOOKS, JOURNAL, OPERATIONS, UPGRADE_RUN } from '../fleet/verb-options.js';
 import { type Journal, newRunId } from '../journal/journal.js';
-import {
-  earlierRollbacks,
-  findRun,
-  laterUpgrades,
-  runMigrations,
-  runSteps,
-  runTenants,
-} from '../journal/read.js';
+import { findRun, laterUpgrades, runMigrations, runSteps, runTenants } from '../journal/read.js';
+import { rolledBackEarlier } from '../journal/rollbacks.js';
 import { type JournalTarget, withOpenJournal } from '../journal/use.js';
 import type { HookDefinition } from './checks.js';
 import { unusableBackup } from './rollback-backup.js';
@@ -104,7 +98,7 @@ async function rollbackInScope(
   const rows = await runTenants(journal.knex, run.runId);
   const steps = await runSteps(journal.knex, run.runId);
   const applied = await runMigrations(journal.knex, run.runId);
-  const rolledBackBy = await earlierRollbacks(journal.knex, run.runId);
+  const rolledBackBy = await rolledBackEarlier(journal.knex, run.runId);
   const supersededBy = await laterUpgrades(journal.knex, run.runId);
   const how = options.with ?? 'restore';
   const targetOf = new Map(

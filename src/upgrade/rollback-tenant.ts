@@ -44,7 +44,7 @@ export interface RollbackTenantSettings {
 export interface UpgradeRecord {
   applied: readonly string[];
   backup?: BackupTaken;
-  /** The earlier rollback run of this upgrade run that rolled the tenant back (see `earlierRollbacks`). */
+  /** The earlier rollback of this upgrade run that rolled the tenant back (see `rolledBackEarlier`). */
   rolledBackBy?: string;
   /** A later upgrade run that changed the tenant and stands (see `laterUpgrades`): roll that back first. */
   supersededBy?: string;

@@ -2,7 +2,9 @@
 // much as `rollback --run --with down` does, but the journal did not count it: `restore` (latest) took the
 // upgrade's post-upgrade backup — the newest verified one — and silently put the reverted migrations
 // back, and the run's report did not say it was undone. The journal now counts a down of a migration an
-// upgrade run applied as a rollback of that run on that tenant.
+// upgrade run applied as a rollback of that run on that tenant; and `rollback --run` of the run, which
+// restored the pre-upgrade backup again over what was written since, leaves such a tenant alone once the
+// plain rollbacks ran the down of every migration the run applied to it.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +58,23 @@ describe('restore (latest) after a plain rollback of an upgrade', () => {
       tenant.notes?.some((n) => n.includes(`skipped the post-upgrade backup of run ${upgradeRun}`)),
       JSON.stringify(tenant.notes),
     );
+  });
+
+  it('rollback --run of that upgrade leaves the tenant alone: the plain rollback undid it already', async () => {
+    const db = new Database(join(dir, 'a.sqlite'));
+    db.exec("create table written_since (x text); insert into written_since values ('keep me')");
+    db.close();
+    const r = await dbfleet('rollback', '--run', upgradeRun, '--yes');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const doc = JSON.parse(r.stdout) as { tenants: { status: string; alreadyRolledBack?: string }[] };
+    assert.equal(doc.tenants[0]?.status, 'succeeded');
+    assert.ok(doc.tenants[0]?.alreadyRolledBack, JSON.stringify(doc.tenants[0]));
+    const check = new Database(join(dir, 'a.sqlite'), { readonly: true });
+    try {
+      assert.deepEqual(check.prepare('select x from written_since').all(), [{ x: 'keep me' }]);
+    } finally {
+      check.close();
+    }
   });
 
   it("the upgrade run's report says it was rolled back", async () => {
