@@ -75,6 +75,10 @@ export async function upgrade(options: UpgradeOptions): Promise<FleetReport<Upgr
   });
   checkChoice('onFailure', options.onFailure, ['rollback', 'stop', 'continue']);
   checkChoice('rollbackWith', options.rollbackWith, ['restore', 'down']);
+  // The gates' own words, checked before the journal is opened (or made): a resume takes the ones its run
+  // started with, unless this call names others.
+  if (options.maxFailures !== undefined) parseBudget(options.maxFailures, options.tenants.length);
+  if (!options.resume) planWaves({ tenants: options.tenants, canary: options.canary, waves: options.waves });
   // One redaction scope for the whole run, the journal's password included (see core/redact.ts).
   return withRedaction(() => upgradeInScope(options));
 }

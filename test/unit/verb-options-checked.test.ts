@@ -288,3 +288,12 @@ test("a message about an option named apart from its flag gives the library's na
     /^sample \(--sample\) lots: expected a number of tenants/,
   );
 });
+
+test("upgrade's gates (maxFailures, canary, waves) are refused before its journal is made", async () => {
+  const journal = join(dir, 'gates.db');
+  const base = { tenants, operations: {} as never, journal };
+  await usageError(() => upgrade({ ...base, maxFailures: 'lots' }), /^maxFailures \(--max-failures\) "lots"/);
+  await usageError(() => upgrade({ ...base, canary: 'no-such-tag' }), /^canary \(--canary\) no-such-tag/);
+  await usageError(() => upgrade({ ...base, waves: '0%' }), /^waves \(--waves\) wave size 0%/);
+  assert.equal(existsSync(journal), false, 'no journal was made');
+});
