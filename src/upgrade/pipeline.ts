@@ -1,4 +1,4 @@
-import { TenantError } from '../core/errors.js';
+import { type ErrorInfo, TenantError } from '../core/errors.js';
 import { describeFailure } from '../fleet/describe-failure.js';
 import type { TaskOutcome, TenantContext } from '../fleet/run-fleet.js';
 import { stoppedAtOnce } from '../fleet/stop-at-once.js';
@@ -71,6 +71,13 @@ export async function upgradeTenant(
     }
     const t0 = Date.now();
     ctx.emit({ type: 'step:start', tenantId: ctx.tenant.id, step: name, at: t0 });
+    /** Reported, journaled, and checkpointed (the checkpoint outside the step's try: see `checkpoint`). */
+    const finish = async (status: 'succeeded' | 'failed', more: { error?: ErrorInfo; data?: StepData }) => {
+      const durationMs = Date.now() - t0;
+      details.steps.push({ step: name, status, durationMs });
+      ctx.emit({ type: 'step:done', tenantId: ctx.tenant.id, step: name, status, durationMs, ...more });
+      await checkpoint(name);
+    };
     let data: StepData | undefined;
     try {
       data = await run();
@@ -80,31 +87,10 @@ export async function upgradeTenant(
       // is unfinished, not failed (another runner resumes it).
       if ((ctx.signal.aborted && info.code === 'INTERRUPTED') || stoppedAtOnce(ctx.signal))
         throw new StepInterrupted(name, info);
-      const durationMs = Date.now() - t0;
-      details.steps.push({ step: name, status: 'failed', durationMs });
-      ctx.emit({
-        type: 'step:done',
-        tenantId: ctx.tenant.id,
-        step: name,
-        status: 'failed',
-        durationMs,
-        error: info,
-        data: { applied: details.applied },
-      });
-      await checkpoint(name);
+      await finish('failed', { error: info, data: { applied: details.applied } });
       throw new StepFailed(name, info, err instanceof StepFailed ? err.unchanged : unchangedBy(err));
     }
-    const durationMs = Date.now() - t0;
-    details.steps.push({ step: name, status: 'succeeded', durationMs });
-    ctx.emit({
-      type: 'step:done',
-      tenantId: ctx.tenant.id,
-      step: name,
-      status: 'succeeded',
-      durationMs,
-      ...(data ? { data } : {}),
-    });
-    await checkpoint(name);
+    await finish('succeeded', data ? { data } : {});
     return data;
   };
   /**
