@@ -225,7 +225,9 @@ export async function rolledBackTenants(
     .map((t) => ({
       run_id: t.run_id,
       tenant_id: t.tenant_id,
-      finished_at: stepDone.get(key(t)) ?? Number(t.finished_at),
+      // When the tenant finished; one that failed after its rollback (its reopen), when the rollback did.
+      finished_at:
+        t.status === 'succeeded' ? Number(t.finished_at) : (stepDone.get(key(t)) ?? Number(t.finished_at)),
       details: t.details,
     }))
     .sort((a, b) => a.finished_at - b.finished_at);
