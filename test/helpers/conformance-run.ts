@@ -57,7 +57,18 @@ function knexOutcome(result: ProcessResult): Outcome {
   return { ok: result.code === 0, text: `exit ${result.code}\n${result.stdout}\n${result.stderr}` };
 }
 
-async function dbfleetStep(step: Step, common: string[], env: Record<string, string>, cwd: string) {
+/**
+ * `batches`: how many batches the case's migrate steps made on dbfleet's tenants. `rollback-all` runs
+ * `rollback` that many times, not once more to see nothing is left: the snapshot that follows compares
+ * the history and schema with knex's database, rolled back --all, and so finds anything left over.
+ */
+async function dbfleetStep(
+  step: Step,
+  common: string[],
+  env: Record<string, string>,
+  cwd: string,
+  batches: number,
+) {
   if (step.kind !== 'rollback-all') {
     const args = ['migrate', ...common, ...(step.kind === 'up' ? ['--to', step.name] : [])];
     const report = parseReport(await dbfleetCli(args, env, cwd));
@@ -65,7 +76,7 @@ async function dbfleetStep(step: Step, common: string[], env: Record<string, str
   }
   // dbfleet rolls back one batch per run: repeat until no tenant has anything left to roll back.
   let last: JsonReport | undefined;
-  for (let round = 0; round < 6; round++) {
+  for (let round = 0; round < Math.max(batches, 1); round++) {
     last = parseReport(await dbfleetCli(['rollback', ...common], env, cwd));
     if (!last.ok || last.tenants.every((t) => (t.applied ?? []).length === 0)) break;
   }
@@ -162,14 +173,17 @@ export async function runConformanceCase(
   };
 
   const lastMigrateStep = c.steps.findLastIndex((step) => step.kind !== 'rollback-all');
+  let batches = 0;
   for (const [index, step] of c.steps.entries()) {
     const label = `${c.folder} on ${target.dialect}, step ${index + 1} (${describeStep(step)})`;
     const [knex, dbfleet] = await Promise.all([
       knexCli(c.knexfile, knexArgs(step), knexEnv).then(knexOutcome),
-      dbfleetStep(step, common, dbfleetEnv, dir).catch(
+      dbfleetStep(step, common, dbfleetEnv, dir, batches).catch(
         (err: Error): Outcome => ({ ok: false, text: err.message, perTenant: [] }),
       ),
     ]);
+    if (step.kind === 'rollback-all') batches = 0;
+    else if (dbfleet.perTenant?.some((t) => (t.applied ?? []).length > 0)) batches++;
     check(`${label}, outcome`, () => checkOutcome(step, knex, dbfleet));
 
     const [expected, ...actual] = await Promise.all(
