@@ -31,6 +31,7 @@ export async function journaledRun<O extends JournaledOptions, R extends FleetRe
   ]);
   return withOpenJournal(target, async (journal) => {
     const runId = rest.runId ?? newRunId();
+    const mark = journal.dropMark;
     journal.planRun(
       runId,
       rest.command,
@@ -52,7 +53,7 @@ export async function journaledRun<O extends JournaledOptions, R extends FleetRe
       throw err;
     }
     // The tenants' work is done whatever the journal did: the report keeps it, and says what is missing.
-    const lost = (await journal.settle()) ?? journal.dropped;
+    const lost = (await journal.settle()) ?? journal.droppedSince(mark);
     return lost === undefined ? report : withJournalError(report, lost);
   });
 }

@@ -29,8 +29,9 @@ export class Journal {
    * next flush() must say so even when later batches were stored (a new drain clears `failure`).
    */
   private refused: unknown;
-  /** The first batch the database refused since the journal was opened: never cleared (see `dropped`). */
-  private firstDropped: unknown;
+  /** Batches the database refused since the journal was opened, and why the last one was (droppedSince). */
+  private dropCount = 0;
+  private lastDrop: unknown;
   private runId?: string;
 
   private readonly run: RunStatement;
@@ -88,7 +89,8 @@ export class Journal {
             if (failure.retry) this.pending.unshift(...batch);
             else {
               this.refused ??= failure.err;
-              this.firstDropped ??= failure.err;
+              this.dropCount++;
+              this.lastDrop = failure.err;
             }
             break;
           }
@@ -176,13 +178,19 @@ export class Journal {
     }
   }
 
+  /** A mark for droppedSince: how many batches were dropped so far. A run takes one when it starts. */
+  get dropMark(): number {
+    return this.dropCount;
+  }
+
   /**
-   * Why a batch of writes was dropped since the journal was opened, if one was (undefined if none): the
-   * journal is missing records from then on, though later batches were stored. flush() says so once; a
-   * run whose resume depends on every step's record (the upgrade) asks this after each flush.
+   * Why a batch of writes was dropped since `mark` (dropMark), if one was: the journal is missing
+   * records of that time, though later batches were stored. flush() says so to one caller only; a run
+   * asks this to know whether its own record is whole — an open Journal a library caller keeps across
+   * runs may have dropped a batch of an earlier one.
    */
-  get dropped(): unknown {
-    return this.firstDropped;
+  droppedSince(mark: number): unknown {
+    return this.dropCount > mark ? this.lastDrop : undefined;
   }
 
   /**

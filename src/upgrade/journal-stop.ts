@@ -27,6 +27,7 @@ export function journalCheckpoint(
   stop: (reason: string) => void,
 ): { checkpoint: () => Promise<void>; failure: () => unknown } {
   let failure: unknown;
+  const mark = journal.dropMark;
   const fail = (err: unknown): never => {
     if (failure === undefined) {
       failure = err;
@@ -43,7 +44,8 @@ export function journalCheckpoint(
         fail(err);
       }
       // Stored now, but a batch this flush did not wait for was dropped (flush says so to one caller).
-      if (journal.dropped !== undefined) fail(journal.dropped);
+      const dropped = journal.droppedSince(mark);
+      if (dropped !== undefined) fail(dropped);
     },
     failure: () => failure,
   };

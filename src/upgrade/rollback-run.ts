@@ -139,6 +139,7 @@ async function rollbackInScope(
   });
   const runId = newRunId();
   const waves = [...new Set(targets.map((r) => r.wave))].sort((a, b) => b - a);
+  const mark = journal.dropMark;
   journal.planRun(
     runId,
     'rollback',
@@ -209,7 +210,7 @@ async function rollbackInScope(
   const report = fleet.end();
   // The tenants are rolled back whatever the journal did: the report keeps it. A journal that missed
   // it would let a second rollback --run restore them again, over what is written since: said so.
-  const lost = (await journal.settle()) ?? journal.dropped;
+  const lost = (await journal.settle()) ?? journal.droppedSince(mark);
   return lost === undefined
     ? report
     : withJournalError(

@@ -177,6 +177,7 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
       };
       fanOut.remote = withTenantArgs(fanOut.remote, () => args);
     }
+    const journalMark = journal.dropMark;
     const journaling = journalCheckpoint(journal, (reason) => stop('journal', reason));
     const onFailure = options.onFailure ?? 'rollback';
     const canaries = new Set(waves.filter((w) => w.canary).flatMap((w) => w.tenants.map((t) => t.id)));
@@ -280,7 +281,7 @@ function upgradeInScope(options: UpgradeOptions): Promise<FleetReport<UpgradeDet
     // the journal takes it, and what it could not store was said per tenant.
     const stoppedBy = journaling.failure();
     const report = run.end(stoppedBy !== undefined);
-    const lost = (await journal.settle()) ?? journal.dropped;
+    const lost = (await journal.settle()) ?? journal.droppedSince(journalMark);
     if (stoppedBy !== undefined)
       return withJournalError(
         report,

@@ -6,14 +6,15 @@ import { describe, it } from 'node:test';
 import type { Journal } from '../../src/journal/journal.js';
 import { JournalFailed, journalCheckpoint } from '../../src/upgrade/journal-stop.js';
 
-function fakeJournal(state: { flushError?: Error; dropped?: Error }): Journal {
+function fakeJournal(state: { flushError?: Error; dropped?: Error; drops?: number }): Journal {
   return {
     flush: async () => {
       if (state.flushError) throw state.flushError;
     },
-    get dropped() {
-      return state.dropped;
+    get dropMark() {
+      return state.drops ?? 0;
     },
+    droppedSince: (mark: number) => ((state.drops ?? 0) > mark ? state.dropped : undefined),
   } as unknown as Journal;
 }
 
@@ -44,8 +45,20 @@ describe('the upgrade journal checkpoint', () => {
 
   it('a batch dropped behind a flush that passed fails the checkpoint too', async () => {
     const stops: string[] = [];
-    const j = journalCheckpoint(fakeJournal({ dropped: new Error('SQLITE_FULL') }), (r) => stops.push(r));
+    const state: { dropped?: Error; drops?: number } = {};
+    const j = journalCheckpoint(fakeJournal(state), (r) => stops.push(r));
+    await j.checkpoint();
+    Object.assign(state, { dropped: new Error('SQLITE_FULL'), drops: 1 });
     await assert.rejects(j.checkpoint(), /SQLITE_FULL/);
     assert.equal(stops.length, 1);
+  });
+
+  it("a batch an open journal dropped before this run started is not this run's", async () => {
+    const stops: string[] = [];
+    const j = journalCheckpoint(fakeJournal({ dropped: new Error('an earlier run'), drops: 1 }), (r) =>
+      stops.push(r),
+    );
+    await j.checkpoint();
+    assert.deepEqual(stops, []);
   });
 });
