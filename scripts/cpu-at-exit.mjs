@@ -5,7 +5,8 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 
 const out = process.env.TEST_CPU;
-const file = process.argv.find((arg) => arg.endsWith('.test.ts'));
+// Only in a test file's own process (the runner's children), not in the runner itself.
+const file = process.env.NODE_TEST_CONTEXT === 'child-v8' ? process.argv[1] : undefined;
 if (out && file) {
   process.on('exit', () => {
     try {

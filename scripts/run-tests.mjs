@@ -2,7 +2,8 @@
 // Runs every test file under test/ with node's own test runner, TypeScript loaded by tsx.
 // `npm test -- unit` (or any path fragment) narrows the set.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function walk(dir) {
@@ -39,16 +40,21 @@ const timeoutMs = process.env.TEST_TIMEOUT_MS ?? '600000';
 // TEST_TIMINGS=<file>: record each file's time there and print the slowest after the run.
 const timingsFile = process.env.TEST_TIMINGS;
 if (timingsFile) writeFileSync(timingsFile, '');
-const timings = timingsFile
-  ? ['--test-reporter=./scripts/file-timings-reporter.mjs', '--test-reporter-destination=/dev/null']
-  : [];
 // TEST_CPU=<file>: record each file's CPU there, its children's included (scripts/cpu-at-exit.mjs).
 const cpuFile = process.env.TEST_CPU;
 if (cpuFile) writeFileSync(cpuFile, '');
+// What each file ran (scripts/count-ran.mjs) and what the runner reported of it (the reporter): with
+// --test-force-exit, node can drop a file's last test events and exit 0 (nodejs/node#64833) — a failing
+// test could go unseen. A file reported short is run again, alone and without it, and must pass.
+const counts = mkdtempSync(join(tmpdir(), 'dbfleet-test-counts-'));
+process.env.TEST_RAN = join(counts, 'ran');
+process.env.TEST_REPORTED = join(counts, 'reported');
 const result = spawnSync(
   process.execPath,
   [
     ...(cpuFile ? ['--import', './scripts/cpu-at-exit.mjs'] : []),
+    '--import',
+    './scripts/count-ran.mjs',
     '--import',
     'tsx',
     '--test',
@@ -56,14 +62,47 @@ const result = spawnSync(
     `--test-timeout=${timeoutMs}`,
     '--test-force-exit',
     '--test-reporter=spec',
-    ...(timings.length > 0 ? ['--test-reporter-destination=stdout', ...timings] : []),
+    '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/file-timings-reporter.mjs',
+    '--test-reporter-destination=/dev/null',
     ...files,
   ],
   { stdio: 'inherit' },
 );
 if (timingsFile) printTimings(timingsFile);
 if (cpuFile) printCpu(cpuFile);
-process.exit(result.status ?? 1);
+const rerunFailed = rerunShortFiles();
+rmSync(counts, { recursive: true, force: true });
+process.exit(rerunFailed ? 1 : (result.status ?? 1));
+
+/** Files whose reported tests are fewer than they ran, run again alone; true if one of them fails. */
+function rerunShortFiles() {
+  const lines = (name) => {
+    try {
+      return readFileSync(join(counts, name), 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const reported = new Map();
+  for (const file of lines('reported')) reported.set(file, (reported.get(file) ?? 0) + 1);
+  const short = lines('ran')
+    .map((line) => line.split('\t'))
+    .filter(([ran, file]) => (reported.get(file) ?? 0) < Number(ran));
+  let failed = false;
+  for (const [ran, file] of short) {
+    console.log(
+      `\n${file}: ran ${ran} tests, the runner reported ${reported.get(file) ?? 0} (nodejs/node#64833); running it again, alone:`,
+    );
+    const again = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--test', `--test-timeout=${timeoutMs}`, '--test-reporter=spec', file],
+      { stdio: 'inherit', timeout: 15 * 60_000 },
+    );
+    if (again.status !== 0) failed = true;
+  }
+  return failed;
+}
 
 function printTimings(path) {
   const perFile = new Map();
